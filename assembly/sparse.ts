@@ -1,0 +1,191 @@
+// Sparse weights (CSR: rowPtr u32[M+1], colIdx u32[nnz], values f32[nnz]) times dense activations
+// laid out feature-major ([features, batch], batch contiguous). Every kernel vectorizes along the
+// batch and walks only the kept weights, so its cost is proportional to nnz:
+//   spmm:        Y[M,N]  (+)= W[M,K] · X[K,N]          forward
+//   spmm_t:      dX[K,N] (+)= W[M,K]ᵀ · dY[M,N]        input gradient
+//   masked_grad: dW[nz]  (+)= dY[r,:] · X[c,:]          weight gradient at kept positions only
+// The batch is processed in chunks of 8, 4, 2 and 1 vectors plus a scalar tail, with the chunk's
+// accumulators (forward) or the output-gradient row (transpose) held in registers across the row.
+import { madd, hsum } from "./simd";
+
+// @ts-ignore: decorator
+@inline
+function rowStart(rowPtr: usize, r: i32): u32 { return load<u32>(rowPtr + (<usize>r << 2)); }
+
+/** Y[M,N] (+)= W·X for W in CSR, X[K,N]. */
+export function spmm(rowPtr: usize, colIdx: usize, values: usize, x: usize, y: usize,
+                     M: i32, K: i32, N: i32, accumulate: bool): void {
+  const ld = <usize>N << 2;
+  for (let r = 0; r < M; r++) {
+    const s = rowStart(rowPtr, r), e = rowStart(rowPtr, r + 1);
+    const yr = y + <usize>r * ld;
+    let j = 0;
+    for (; j + 32 <= N; j += 32) {
+      const py = yr + (<usize>j << 2), xo = x + (<usize>j << 2);
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+      if (accumulate) {
+        a0 = v128.load(py); a1 = v128.load(py, 16); a2 = v128.load(py, 32); a3 = v128.load(py, 48);
+        a4 = v128.load(py, 64); a5 = v128.load(py, 80); a6 = v128.load(py, 96); a7 = v128.load(py, 112);
+      }
+      for (let p = s; p < e; p++) {
+        const w = v128.load32_splat(values + (<usize>p << 2));
+        const px = xo + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld;
+        a0 = madd(w, v128.load(px), a0); a1 = madd(w, v128.load(px, 16), a1);
+        a2 = madd(w, v128.load(px, 32), a2); a3 = madd(w, v128.load(px, 48), a3);
+        a4 = madd(w, v128.load(px, 64), a4); a5 = madd(w, v128.load(px, 80), a5);
+        a6 = madd(w, v128.load(px, 96), a6); a7 = madd(w, v128.load(px, 112), a7);
+      }
+      v128.store(py, a0); v128.store(py, a1, 16); v128.store(py, a2, 32); v128.store(py, a3, 48);
+      v128.store(py, a4, 64); v128.store(py, a5, 80); v128.store(py, a6, 96); v128.store(py, a7, 112);
+    }
+    for (; j + 16 <= N; j += 16) {
+      const py = yr + (<usize>j << 2), xo = x + (<usize>j << 2);
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      if (accumulate) { a0 = v128.load(py); a1 = v128.load(py, 16); a2 = v128.load(py, 32); a3 = v128.load(py, 48); }
+      for (let p = s; p < e; p++) {
+        const w = v128.load32_splat(values + (<usize>p << 2));
+        const px = xo + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld;
+        a0 = madd(w, v128.load(px), a0); a1 = madd(w, v128.load(px, 16), a1);
+        a2 = madd(w, v128.load(px, 32), a2); a3 = madd(w, v128.load(px, 48), a3);
+      }
+      v128.store(py, a0); v128.store(py, a1, 16); v128.store(py, a2, 32); v128.store(py, a3, 48);
+    }
+    for (; j + 8 <= N; j += 8) {
+      const py = yr + (<usize>j << 2), xo = x + (<usize>j << 2);
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+      if (accumulate) { a0 = v128.load(py); a1 = v128.load(py, 16); }
+      for (let p = s; p < e; p++) {
+        const w = v128.load32_splat(values + (<usize>p << 2));
+        const px = xo + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld;
+        a0 = madd(w, v128.load(px), a0); a1 = madd(w, v128.load(px, 16), a1);
+      }
+      v128.store(py, a0); v128.store(py, a1, 16);
+    }
+    for (; j + 4 <= N; j += 4) {
+      const py = yr + (<usize>j << 2), xo = x + (<usize>j << 2);
+      let a0 = accumulate ? v128.load(py) : f32x4.splat(0);
+      for (let p = s; p < e; p++) {
+        const w = v128.load32_splat(values + (<usize>p << 2));
+        a0 = madd(w, v128.load(xo + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld), a0);
+      }
+      v128.store(py, a0);
+    }
+    for (; j < N; j++) {
+      const py = yr + (<usize>j << 2), xo = x + (<usize>j << 2);
+      let a: f32 = accumulate ? load<f32>(py) : 0;
+      for (let p = s; p < e; p++) {
+        a += load<f32>(values + (<usize>p << 2)) * load<f32>(xo + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld);
+      }
+      store<f32>(py, a);
+    }
+  }
+}
+
+/** dX[K,N] (+)= Wᵀ·dY for W in CSR [M,K], dY[M,N]. Scatters each kept weight's row product. */
+export function spmm_t(rowPtr: usize, colIdx: usize, values: usize, dy: usize, dx: usize,
+                       M: i32, K: i32, N: i32, accumulate: bool): void {
+  const ld = <usize>N << 2;
+  if (!accumulate) memory.fill(dx, 0, <usize>K * ld);
+  for (let r = 0; r < M; r++) {
+    const s = rowStart(rowPtr, r), e = rowStart(rowPtr, r + 1);
+    if (s == e) continue;
+    const dyr = dy + <usize>r * ld;
+    let j = 0;
+    for (; j + 32 <= N; j += 32) {
+      const pg = dyr + (<usize>j << 2), xo = dx + (<usize>j << 2);
+      const g0 = v128.load(pg), g1 = v128.load(pg, 16), g2 = v128.load(pg, 32), g3 = v128.load(pg, 48);
+      const g4 = v128.load(pg, 64), g5 = v128.load(pg, 80), g6 = v128.load(pg, 96), g7 = v128.load(pg, 112);
+      for (let p = s; p < e; p++) {
+        const w = v128.load32_splat(values + (<usize>p << 2));
+        const px = xo + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld;
+        v128.store(px, madd(w, g0, v128.load(px)));
+        v128.store(px, madd(w, g1, v128.load(px, 16)), 16);
+        v128.store(px, madd(w, g2, v128.load(px, 32)), 32);
+        v128.store(px, madd(w, g3, v128.load(px, 48)), 48);
+        v128.store(px, madd(w, g4, v128.load(px, 64)), 64);
+        v128.store(px, madd(w, g5, v128.load(px, 80)), 80);
+        v128.store(px, madd(w, g6, v128.load(px, 96)), 96);
+        v128.store(px, madd(w, g7, v128.load(px, 112)), 112);
+      }
+    }
+    for (; j + 16 <= N; j += 16) {
+      const pg = dyr + (<usize>j << 2), xo = dx + (<usize>j << 2);
+      const g0 = v128.load(pg), g1 = v128.load(pg, 16), g2 = v128.load(pg, 32), g3 = v128.load(pg, 48);
+      for (let p = s; p < e; p++) {
+        const w = v128.load32_splat(values + (<usize>p << 2));
+        const px = xo + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld;
+        v128.store(px, madd(w, g0, v128.load(px)));
+        v128.store(px, madd(w, g1, v128.load(px, 16)), 16);
+        v128.store(px, madd(w, g2, v128.load(px, 32)), 32);
+        v128.store(px, madd(w, g3, v128.load(px, 48)), 48);
+      }
+    }
+    for (; j + 4 <= N; j += 4) {
+      const g0 = v128.load(dyr + (<usize>j << 2)), xo = dx + (<usize>j << 2);
+      for (let p = s; p < e; p++) {
+        const w = v128.load32_splat(values + (<usize>p << 2));
+        const px = xo + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld;
+        v128.store(px, madd(w, g0, v128.load(px)));
+      }
+    }
+    for (; j < N; j++) {
+      const g = load<f32>(dyr + (<usize>j << 2)), xo = dx + (<usize>j << 2);
+      for (let p = s; p < e; p++) {
+        const px = xo + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld;
+        store<f32>(px, load<f32>(values + (<usize>p << 2)) * g + load<f32>(px));
+      }
+    }
+  }
+}
+
+/** dW[nz] (+)= Σ_n dY[r,n]·X[c,n] for every kept position (r, c); nothing else is computed. */
+export function masked_grad(rowPtr: usize, colIdx: usize, dy: usize, x: usize, dvalues: usize,
+                            M: i32, K: i32, N: i32, accumulate: bool): void {
+  const ld = <usize>N << 2;
+  const N8 = N & ~7, N4 = N & ~3;
+  for (let r = 0; r < M; r++) {
+    const s = rowStart(rowPtr, r), e = rowStart(rowPtr, r + 1);
+    const dyr = dy + <usize>r * ld;
+    for (let p = s; p < e; p++) {
+      const px = x + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      let j = 0;
+      for (; j < N8; j += 8) {
+        const o = <usize>j << 2;
+        s0 = madd(v128.load(dyr + o), v128.load(px + o), s0);
+        s1 = madd(v128.load(dyr + o, 16), v128.load(px + o, 16), s1);
+      }
+      if (j < N4) { const o = <usize>j << 2; s0 = madd(v128.load(dyr + o), v128.load(px + o), s0); j += 4; }
+      let g = hsum(f32x4.add(s0, s1));
+      for (; j < N; j++) g += load<f32>(dyr + (<usize>j << 2)) * load<f32>(px + (<usize>j << 2));
+      const pv = dvalues + (<usize>p << 2);
+      store<f32>(pv, accumulate ? load<f32>(pv) + g : g);
+    }
+  }
+}
+
+/** values[nz] = dense[r, c] for every kept position: dense [M,K] to the compact CSR values. */
+export function csr_gather(rowPtr: usize, colIdx: usize, dense: usize, values: usize, M: i32, K: i32): void {
+  const ld = <usize>K << 2;
+  for (let r = 0; r < M; r++) {
+    const s = rowStart(rowPtr, r), e = rowStart(rowPtr, r + 1);
+    const row = dense + <usize>r * ld;
+    for (let p = s; p < e; p++) {
+      store<f32>(values + (<usize>p << 2), load<f32>(row + (<usize>load<u32>(colIdx + (<usize>p << 2)) << 2)));
+    }
+  }
+}
+
+/** dense[M,K] = 0 everywhere except dense[r, c] = values[nz] at kept positions. */
+export function csr_scatter(rowPtr: usize, colIdx: usize, values: usize, dense: usize, M: i32, K: i32): void {
+  const ld = <usize>K << 2;
+  memory.fill(dense, 0, <usize>M * ld);
+  for (let r = 0; r < M; r++) {
+    const s = rowStart(rowPtr, r), e = rowStart(rowPtr, r + 1);
+    const row = dense + <usize>r * ld;
+    for (let p = s; p < e; p++) {
+      store<f32>(row + (<usize>load<u32>(colIdx + (<usize>p << 2)) << 2), load<f32>(values + (<usize>p << 2)));
+    }
+  }
+}

@@ -1,0 +1,27 @@
+// The raw exports of the kernel module (see assembly/index.ts). Pointers are byte offsets.
+export interface KernelExports {
+  gemm_nn(a: number, b: number, c: number, M: number, K: number, N: number, accumulate: boolean, work: number): void;
+  gemm_tn(a: number, b: number, c: number, M: number, K: number, N: number, accumulate: boolean, work: number): void;
+  gemm_work_floats(): number;
+  gemm_nt(a: number, b: number, c: number, M: number, K: number, N: number, accumulate: boolean): void;
+  transpose(src: number, dst: number, R: number, C: number): void;
+  spmm(rowPtr: number, colIdx: number, values: number, x: number, y: number, M: number, K: number, N: number, accumulate: boolean): void;
+  spmm_t(rowPtr: number, colIdx: number, values: number, dy: number, dx: number, M: number, K: number, N: number, accumulate: boolean): void;
+  masked_grad(rowPtr: number, colIdx: number, dy: number, x: number, dvalues: number, M: number, K: number, N: number, accumulate: boolean): void;
+  csr_gather(rowPtr: number, colIdx: number, dense: number, values: number, M: number, K: number): void;
+  csr_scatter(rowPtr: number, colIdx: number, values: number, dense: number, M: number, K: number): void;
+  fill(ptr: number, n: number, value: number): void;
+  add_to(dst: number, src: number, n: number): void;
+  scale(ptr: number, n: number, s: number): void;
+  mask_apply(w: number, mask: number, n: number): void;
+  bias_act(y: number, b: number, M: number, N: number, relu: boolean): void;
+  bias_grad(dy: number, db: number, M: number, N: number, accumulate: boolean): void;
+  relu(x: number, y: number, n: number): void;
+  relu_backward(y: number, dy: number, dx: number, n: number): void;
+  softmax_xent(logits: number, labels: number, grad: number, C: number, N: number, gradScale: number): number;
+  argmax(logits: number, out: number, C: number, N: number): void;
+  count_correct(logits: number, labels: number, C: number, N: number): number;
+  sgd(w: number, g: number, buf: number, mask: number, n: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
+  adam(w: number, g: number, m: number, v: number, mask: number, n: number, stepSize: number, beta1: number, beta2: number,
+       invSqrtBc2: number, eps: number, weightDecay: number): void;
+}

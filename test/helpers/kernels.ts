@@ -1,0 +1,16 @@
+// Kernel instances for tests: one per SIMD build, created once per test file.
+import { Kernels } from "../../src/kernels/index.js";
+import type { SimdLevel } from "../../src/kernels/index.js";
+
+export const BUILDS: SimdLevel[] = ["plain", "relaxed"];
+
+const instances = new Map<SimdLevel, Promise<Kernels>>();
+
+export function kernelsFor(simd: SimdLevel): Promise<Kernels> {
+  let k = instances.get(simd);
+  if (!k) {
+    k = Kernels.create({ simd, memoryLimitBytes: 512 * 2 ** 20 });
+    instances.set(simd, k);
+  }
+  return k;
+}

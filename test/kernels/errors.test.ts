@@ -1,0 +1,72 @@
+// Bad input is refused before any kernel runs, with an Error that names the op and the shapes.
+import test from "ava";
+import { Kernels } from "../../src/kernels/index.js";
+import { kernelsFor } from "../helpers/kernels.js";
+
+test("gemm with mismatched inner dimensions names the op and both shapes", async (t) => {
+  const k = await kernelsFor("plain");
+  const a = k.alloc([3, 4]), b = k.alloc([5, 6]), c = k.alloc([3, 6]);
+  const err = t.throws(() => k.gemm(a, b, c));
+  t.regex(err!.message, /^gemm\(transA=false, transB=false\): inner dimensions differ: a f32\[3,4\], b f32\[5,6\]/);
+});
+
+test("gemm with a wrong output shape says which shape it needs", async (t) => {
+  const k = await kernelsFor("plain");
+  const a = k.alloc([3, 4]), b = k.alloc([4, 6]), c = k.alloc([6, 3]);
+  t.throws(() => k.gemm(a, b, c), { message: /c must be \[3,6\].*got f32\[6,3\]/ });
+  t.throws(() => k.gemm(a, a.reshape([4, 3]), a.reshape([3, 4]).rows(0, 3)), { message: /c must be \[3,3\]|overlaps/ });
+});
+
+test("an output that overlaps an input is refused", async (t) => {
+  const k = await kernelsFor("plain");
+  const a = k.alloc([4, 4]);
+  t.throws(() => k.gemm(a, a, a), { message: /output c f32\[4,4\] overlaps input a/ });
+});
+
+test("zero and negative sizes are refused by name", async (t) => {
+  const k = await kernelsFor("plain");
+  t.throws(() => k.alloc([3, -1]), { message: /arena: cannot allocate tensor f32\[3,-1\]: every dimension must be a non-negative integer/ });
+  t.throws(() => k.alloc([2.5]), { message: /non-negative integer/ });
+  const empty = k.alloc([0, 4]), b = k.alloc([4, 2]), c = k.alloc([0, 2]);
+  t.throws(() => k.gemm(empty, b, c), { message: /gemm.*a f32\[0,4\] has an empty dimension/ });
+  t.throws(() => k.csrFromMask([], 0, 3), { message: /csrFromMask: rows must be a positive integer, got 0/ });
+  t.throws(() => k.fill(k.alloc([0]), 1), { message: /fill: t f32\[0\] is empty/ });
+});
+
+test("sparse ops check the activation shapes against the CSR matrix", async (t) => {
+  const k = await kernelsFor("plain");
+  const csr = k.csrFromMask([1, 0, 1, 1, 0, 1], 2, 3);
+  const x = k.alloc([4, 5]), y = k.alloc([2, 5]);
+  t.throws(() => k.spmm(csr, x, y), { message: /^spmm: x must have 3 rows for w csr\[2,3\] nnz 4, got f32\[4,5\]/ });
+  t.throws(() => k.spmmT(csr, y, k.alloc([3, 4])), { message: /^spmmT: dx must be \[3,5\]/ });
+  t.throws(() => k.maskedGrad(csr, y, k.alloc([3, 5]), k.alloc([3])), { message: /^maskedGrad: dvalues must have nnz = 4 entries, got f32\[3\]/ });
+  t.throws(() => k.csrFromMask([1, 0], 2, 3), { message: /mask has 2 entries but the matrix is \[2,3\]/ });
+});
+
+test("a request larger than the arena is an Error naming the tensor, never a trap", async (t) => {
+  const k = await Kernels.create({ memoryLimitBytes: 8 * 2 ** 20 });
+  const err = t.throws(() => k.alloc([3000, 3000], "f32", "fc1.weight"));
+  t.regex(err!.message, /^arena: cannot allocate fc1\.weight f32\[3000,3000\] \(34\.3 MiB\): .* the limit is 8\.0 MiB/);
+  await t.throwsAsync(() => Kernels.create({ memoryLimitBytes: 2 ** 33 }), { message: /memoryLimitBytes/ });
+});
+
+test("labels outside the class range are refused before the loss kernel reads memory", async (t) => {
+  const k = await kernelsFor("plain");
+  const z = k.alloc([10, 2]), labels = k.alloc([2], "i32");
+  labels.data.set([3, 10]);
+  t.throws(() => k.softmaxXent(z, labels, null), { message: /^softmaxXent: label 10 at position 1 is outside \[0, 10\)/ });
+  t.throws(() => k.countCorrect(z, k.alloc([3], "i32")), { message: /labels must have 2 entries/ });
+  t.throws(() => k.softmaxXent(z, k.alloc([2]) as never, null), { message: /labels must be i32/ });
+});
+
+test("tensors of another kernel instance and invalid hyperparameters are refused", async (t) => {
+  const k1 = await kernelsFor("plain");
+  const k2 = await kernelsFor("relaxed");
+  const a = k1.alloc([2, 2]), b = k2.alloc([2, 2]), c = k1.alloc([2, 2]);
+  t.throws(() => k1.gemm(a, b, c), { message: /b f32\[2,2\] belongs to another kernel instance/ });
+  const w = k1.alloc([4]), g = k1.alloc([4]), m = k1.alloc([4]), v = k1.alloc([4]);
+  t.throws(() => k1.sgd(w, g, null, null, { lr: 0.1, momentum: 0.9, weightDecay: 0, nesterov: false }), { message: /momentum 0.9 needs a momentum buffer/ });
+  t.throws(() => k1.adam(w, g, m, v, null, { lr: -1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 }), { message: /^adam: lr = -1 is outside/ });
+  t.throws(() => k1.adam(w, g, m, v, null, { lr: 1, beta1: 1, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 }), { message: /beta1 = 1 is outside \[0, 1\)/ });
+  t.throws(() => k1.adam(w, g, m, k1.alloc([5]), null, { lr: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 }), { message: /^adam: sizes differ/ });
+});
