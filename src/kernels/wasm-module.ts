@@ -31,38 +31,60 @@ function defaultWasmDir(): URL {
   return new URL("../../build/", import.meta.url);
 }
 
-async function readBytes(dir: string | URL, name: string): Promise<Uint8Array<ArrayBuffer>> {
-  const base = typeof dir === "string" && !/^[a-z]+:/i.test(dir) ? null : new URL(String(dir).endsWith("/") ? String(dir) : `${String(dir)}/`);
-  if (isNode && (base === null || base.protocol === "file:")) {
-    const { readFile } = await import("node:fs/promises");
-    const { join } = await import("node:path");
-    const { fileURLToPath } = await import("node:url");
-    const path = base === null ? join(dir as string, name) : fileURLToPath(new URL(name, base));
-    try {
-      const file = await readFile(path);
-      return new Uint8Array(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer);
-    } catch (err) {
-      throw new Error(`kernels: cannot read ${path} (${(err as Error).message}); run \`npm run build:wasm\` to build the kernels`);
-    }
-  }
-  const url = new URL(name, base ?? undefined);
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`kernels: fetching ${url} failed with HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+function resolveDir(dir: string | URL): { path: string | null; url: URL | null } {
+  if (typeof dir === "string" && !/^[a-z][a-z0-9+.-]*:/i.test(dir)) return { path: dir, url: null };
+  const text = String(dir);
+  return { path: null, url: new URL(text.endsWith("/") ? text : `${text}/`) };
 }
 
-let relaxedFlagTried = false;
+/** Node with a file path or file: URL: read the bytes from disk. */
+async function readFileBytes(dir: string | URL, name: string): Promise<Uint8Array<ArrayBuffer>> {
+  const { readFile } = await import("node:fs/promises");
+  const { join } = await import("node:path");
+  const { fileURLToPath } = await import("node:url");
+  const { path, url } = resolveDir(dir);
+  const file = path !== null ? join(path, name) : fileURLToPath(new URL(name, url!));
+  try {
+    const bytes = await readFile(file);
+    return new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  } catch (err) {
+    throw new Error(`kernels: cannot read ${file} (${(err as Error).message}); run \`npm run build:wasm\` to build the kernels`);
+  }
+}
 
-/** Does this runtime compile relaxed SIMD? In Node it first enables V8's flag (Node 20). */
+/** Browsers (and http URLs): compile while downloading; fall back to bytes if the server's MIME type is not application/wasm. */
+async function fetchAndCompile(dir: string | URL, name: string): Promise<WebAssembly.Module> {
+  const { path, url } = resolveDir(dir);
+  const target = new URL(name, url ?? new URL(path!.endsWith("/") ? path! : `${path!}/`, globalThis.location?.href));
+  const response = await fetch(target);
+  if (!response.ok) throw new Error(`kernels: fetching ${target} failed with HTTP ${response.status}`);
+  if (typeof WebAssembly.compileStreaming === "function" && response.headers.get("content-type")?.startsWith("application/wasm")) {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+function fromDisk(dir: string | URL): boolean {
+  if (!isNode) return false;
+  const { url } = resolveDir(dir);
+  return url === null || url.protocol === "file:";
+}
+
+let relaxedFlagSet = false;
+
+/** Node 20's V8 compiles relaxed SIMD only behind a flag; newer V8 ignores it (shipped). */
+async function enableNodeRelaxedSimd(): Promise<void> {
+  if (!isNode || relaxedFlagSet || Number(process.versions.node.split(".")[0]) >= 22) return;
+  relaxedFlagSet = true;
+  const v8 = await import("node:v8");
+  v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+}
+
+/** Does this runtime compile relaxed SIMD? */
 async function relaxedSupported(bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
   if (WebAssembly.validate(bytes)) return true;
-  if (isNode && !relaxedFlagTried) {
-    relaxedFlagTried = true;
-    const v8 = await import("node:v8");
-    v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
-    return WebAssembly.validate(bytes);
-  }
-  return false;
+  await enableNodeRelaxedSimd();
+  return WebAssembly.validate(bytes);
 }
 
 function envSimd(): "auto" | SimdLevel | undefined {
@@ -71,6 +93,8 @@ function envSimd(): "auto" | SimdLevel | undefined {
   if (v === "auto" || v === "relaxed" || v === "plain") return v;
   throw new Error(`LOTTERY_SIMD=${v} is not valid: use auto, relaxed or plain`);
 }
+
+const RELAXED_MISSING = 'kernels: relaxed SIMD was requested but this runtime cannot compile it; use simd: "plain"';
 
 const cache = new Map<string, Promise<CompiledKernels>>();
 
@@ -82,15 +106,26 @@ export function compileKernels(options: ModuleOptions = {}): Promise<CompiledKer
   let hit = cache.get(key);
   if (!hit) {
     hit = (async () => {
-      if (want !== "plain") {
-        const bytes = await readBytes(dir, variantName("relaxed", shared));
-        if (await relaxedSupported(bytes)) {
-          return { module: await WebAssembly.compile(bytes as BufferSource), simd: "relaxed" as const, shared };
+      if (fromDisk(dir)) {
+        if (want !== "plain") {
+          const bytes = await readFileBytes(dir, variantName("relaxed", shared));
+          if (await relaxedSupported(bytes)) return { module: await WebAssembly.compile(bytes), simd: "relaxed" as const, shared };
+          if (want === "relaxed") throw new Error(RELAXED_MISSING);
         }
-        if (want === "relaxed") throw new Error("kernels: relaxed SIMD was requested but this runtime cannot compile it; use simd: \"plain\"");
+        const bytes = await readFileBytes(dir, variantName("plain", shared));
+        return { module: await WebAssembly.compile(bytes), simd: "plain" as const, shared };
       }
-      const bytes = await readBytes(dir, variantName("plain", shared));
-      return { module: await WebAssembly.compile(bytes as BufferSource), simd: "plain" as const, shared };
+      if (want !== "plain") {
+        await enableNodeRelaxedSimd();
+        try {
+          return { module: await fetchAndCompile(dir, variantName("relaxed", shared)), simd: "relaxed" as const, shared };
+        } catch (err) {
+          // A runtime without relaxed SIMD rejects the module with a CompileError: use plain SIMD.
+          if (!(err instanceof WebAssembly.CompileError)) throw err;
+          if (want === "relaxed") throw new Error(RELAXED_MISSING);
+        }
+      }
+      return { module: await fetchAndCompile(dir, variantName("plain", shared)), simd: "plain" as const, shared };
     })();
     cache.set(key, hit);
     hit.catch(() => cache.delete(key));
