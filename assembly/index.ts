@@ -6,3 +6,4 @@ export { spmm, spmm_t, masked_grad, csr_gather, csr_scatter } from "./sparse";
 export { fill, add_to, scale, mask_apply, bias_act, bias_grad, relu, relu_backward } from "./elementwise";
 export { softmax_xent, argmax, count_correct } from "./loss";
 export { sgd, adam } from "./optim";
+export { dropout_forward, mul } from "./random";

@@ -22,6 +22,9 @@ export interface KernelExports {
   argmax(logits: number, out: number, C: number, N: number): void;
   count_correct(logits: number, labels: number, C: number, N: number): number;
   sgd(w: number, g: number, buf: number, mask: number, n: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
+  dropout_forward(x: number, y: number, mask: number, F: number, N: number, threshold: number, keepScale: number,
+                  seed: number, step: number, colOffset: number, totalCols: number): void;
+  mul(a: number, b: number, out: number, n: number): void;
   adam(w: number, g: number, m: number, v: number, mask: number, n: number, stepSize: number, beta1: number, beta2: number,
        invSqrtBc2: number, eps: number, weightDecay: number): void;
 }

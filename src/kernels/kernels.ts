@@ -355,6 +355,32 @@ export class Kernels implements MemoryOwner {
     this.exports.relu_backward(y.ptr, dy.ptr, dx.ptr, n);
   }
 
+  /** out = a * b elementwise. */
+  mul(a: Tensor<"f32">, b: Tensor<"f32">, out: Tensor<"f32">): void {
+    const n = this.sameSize("mul", { a, b, out });
+    this.own("mul", { a, b, out });
+    this.exports.mul(a.ptr, b.ptr, out.ptr, n);
+  }
+
+  /**
+   * Inverted dropout on x [F,N] with drop probability p: writes the mask (0 or 1/(1−p)) and
+   * y = x·mask. The mask of element (f, n) depends only on (seed, step, f, colOffset + n), so a
+   * batch of `totalCols` columns split across threads draws the same mask as one thread.
+   */
+  dropout(x: Tensor<"f32">, y: Tensor<"f32">, mask: Tensor<"f32">, p: number, seed: number, step: number, colOffset = 0, totalCols?: number): void {
+    const op = "dropout";
+    const [F, N] = this.dims2(op, "x", x);
+    this.sameSize(op, { x, y, mask });
+    this.hyper(op, "p", p, 0, 1, false, true);
+    const total = totalCols ?? N;
+    if (!Number.isInteger(colOffset) || colOffset < 0 || colOffset + N > total) fail(op, `columns [${colOffset}, ${colOffset + N}) are outside a batch of ${total}`);
+    if (!Number.isInteger(seed) || !Number.isInteger(step) || step < 0) fail(op, `seed and step must be integers, got ${seed}, ${step}`);
+    this.own(op, { x, y, mask });
+    const keep = 1 - p;
+    const threshold = Math.min(4294967295, Math.round(keep * 4294967296));
+    this.exports.dropout_forward(x.ptr, y.ptr, mask.ptr, F, N, threshold >>> 0, 1 / keep, seed >>> 0, step >>> 0, colOffset, total);
+  }
+
   // ---- loss and accuracy -----------------------------------------------------------------------
 
   private checkLogits(op: string, logits: Tensor<"f32">, labels: Tensor<"i32"> | null): [number, number] {

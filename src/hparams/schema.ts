@@ -1,0 +1,88 @@
+// Hyperparameters, declared once (as open_lth does), in four groups. Each field has one line of
+// description; the CLI's flags and --help, validation messages, per-model defaults and the
+// experiment store's name (a hash of the values that differ from the model's defaults) all come
+// from these declarations.
+import { z } from "zod";
+
+export const DatasetHparams = z.object({
+  valSize: z.int().min(0).max(10000).describe("training examples held out for validation (early stopping); the last ones of the official training set"),
+  normalize: z.boolean().describe("normalize pixels with the dataset's own per-channel mean and std (after scaling to [0,1])"),
+  augment: z.boolean().describe("random horizontal flip and pad-4 random crop of training images (CIFAR-10)"),
+});
+
+export const ModelHparams = z.object({
+  model: z.string().min(1).describe("network: lenet_300_100, conv2, conv4, conv6 (+ _dropout), vgg19, resnet20"),
+  init: z.enum(["glorot_normal", "kaiming_normal"]).describe("weight initialization (the paper: Gaussian Glorot)"),
+  dropout: z.number().min(0).lt(1).describe("dropout probability after each hidden fully connected layer (0 = none)"),
+});
+
+export const TrainingHparams = z.object({
+  optimizer: z.enum(["adam", "sgd"]).describe("optimizer"),
+  lr: z.number().gt(0).max(10).describe("learning rate (after warmup, before decay)"),
+  momentum: z.number().min(0).lt(1).describe("SGD momentum"),
+  nesterov: z.boolean().describe("Nesterov momentum (SGD)"),
+  weightDecay: z.number().min(0).max(1).describe("L2 weight decay, added to the gradient"),
+  beta1: z.number().min(0).lt(1).describe("Adam β1"),
+  beta2: z.number().min(0).lt(1).describe("Adam β2"),
+  eps: z.number().gt(0).max(1).describe("Adam ε"),
+  batchSize: z.int().min(1).max(4096).describe("examples per training iteration"),
+  iterations: z.int().min(1).max(100_000_000).describe("training iterations (per level)"),
+  evalEvery: z.int().min(1).max(100_000_000).describe("evaluate validation and test loss/accuracy every this many iterations"),
+  warmupIterations: z.int().min(0).max(100_000_000).describe("linear learning-rate warmup iterations (0 = none)"),
+  milestones: z.array(z.int().min(1)).describe("iterations at which the learning rate is multiplied by gamma (comma-separated)"),
+  gamma: z.number().gt(0).max(1).describe("learning-rate decay factor at each milestone"),
+  seed: z.int().min(0).max(2 ** 31 - 1).describe("seed of the initialization θ0 (and of everything not data order)"),
+  dataSeed: z.int().min(0).max(2 ** 31 - 1).describe("seed of the training data order (shuffled each epoch) and augmentation"),
+});
+
+export const STRATEGY_PATTERN = /^(reset|continue|rewind:\d+)$/;
+
+export const PruningHparams = z.object({
+  levels: z.int().min(0).max(100).describe("pruning levels after the dense level 0 (level L keeps (1−rate)^L of each layer)"),
+  strategy: z.string().regex(STRATEGY_PATTERN, "must be reset, continue or rewind:K (K an iteration)").describe("what the kept weights start each level from: reset (to θ0), continue (trained values) or rewind:K (values at iteration K of level 0)"),
+  scope: z.enum(["layerwise", "global"]).describe("layerwise: each layer loses its own rate; global: one magnitude threshold over all pruned layers"),
+  rateConv: z.number().gt(0).lt(1).describe("fraction of the remaining conv weights pruned per level"),
+  rateFc: z.number().gt(0).lt(1).describe("fraction of the remaining hidden fc weights pruned per level"),
+  rateOutput: z.number().gt(0).lt(1).describe("fraction of the remaining output-layer weights pruned per level"),
+  exclude: z.array(z.string().min(1)).describe("parameters never pruned, by name (comma-separated, e.g. fc.weight)"),
+  oneShot: z.array(z.number().gt(0).lt(1)).describe("one-shot pruning: after the dense level, prune once straight to each of these fractions of weights remaining (Pm), e.g. 0.5,0.2"),
+  controls: z.array(z.enum(["reinit", "random-mask"])).describe("control branches per level: reinit (same mask, fresh init), random-mask (random mask, same counts)"),
+  trials: z.int().min(1).max(100).describe("independent trials (different seeds)"),
+});
+
+export const Hparams = z.object({
+  dataset: DatasetHparams,
+  model: ModelHparams,
+  training: TrainingHparams,
+  pruning: PruningHparams,
+});
+
+export type DatasetHparams = z.infer<typeof DatasetHparams>;
+export type ModelHparams = z.infer<typeof ModelHparams>;
+export type TrainingHparams = z.infer<typeof TrainingHparams>;
+export type PruningHparams = z.infer<typeof PruningHparams>;
+export type Hparams = z.infer<typeof Hparams>;
+
+export const GROUPS = { dataset: DatasetHparams, model: ModelHparams, training: TrainingHparams, pruning: PruningHparams } as const;
+export type GroupName = keyof typeof GROUPS;
+
+/** Defaults shared by every model; each model overrides what the paper sets for it. */
+export const BASE_DEFAULTS: Hparams = {
+  dataset: { valSize: 5000, normalize: false, augment: false },
+  model: { model: "lenet_300_100", init: "glorot_normal", dropout: 0 },
+  training: {
+    optimizer: "adam", lr: 1.2e-3, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8,
+    batchSize: 60, iterations: 50_000, evalEvery: 100, warmupIterations: 0, milestones: [], gamma: 0.1, seed: 0, dataSeed: 0,
+  },
+  pruning: {
+    levels: 0, strategy: "reset", scope: "layerwise", rateConv: 0.1, rateFc: 0.2, rateOutput: 0.1, exclude: [], oneShot: [],
+    controls: [], trials: 1,
+  },
+};
+
+export interface ModelDefaults {
+  dataset?: Partial<DatasetHparams>;
+  model?: Partial<ModelHparams>;
+  training?: Partial<TrainingHparams>;
+  pruning?: Partial<PruningHparams>;
+}

@@ -1,0 +1,60 @@
+// Fully connected layer y = act(W·x + b), W [out, in], x [in, N] feature-major. When the current
+// level runs the weight sparse (param.csr set), the forward product, the input gradient and the
+// weight gradient all walk only the kept weights; otherwise they are dense GEMMs and the pruned
+// entries are held at zero by the masked optimizer update.
+import type { Kernels, Tensor } from "../kernels/index.js";
+import { type Grads, type Layer, type LayerRun, features } from "./layer.js";
+import type { Param, WeightKind } from "./param.js";
+import type { ParamFactory } from "./network.js";
+
+export type Activation = "relu" | "none";
+
+export class Linear implements Layer {
+  readonly weight: Param;
+  readonly bias: Param;
+  readonly params: readonly Param[];
+
+  constructor(
+    factory: ParamFactory,
+    readonly name: string,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    readonly activation: Activation,
+    kind: Extract<WeightKind, "fc" | "output"> = "fc",
+  ) {
+    this.weight = factory.param(`${name}.weight`, [outFeatures, inFeatures], kind, true, inFeatures, outFeatures);
+    this.bias = factory.param(`${name}.bias`, [outFeatures], "bias", false, inFeatures, outFeatures);
+    this.params = [this.weight, this.bias];
+  }
+
+  outputShape(input: readonly number[]): number[] {
+    if (features(input) !== this.inFeatures) {
+      throw new Error(`${this.name}: expects ${this.inFeatures} input features, got shape [${input.join(",")}]`);
+    }
+    return [this.outFeatures];
+  }
+
+  bind(k: Kernels, _input: readonly number[], _N: number): LayerRun {
+    const { weight: w, bias: b } = this;
+    const relu = this.activation === "relu";
+    const csr = w.csr; // fixed for the level this run belongs to
+    return {
+      forward(x: Tensor<"f32">, y: Tensor<"f32">): void {
+        if (csr) k.spmm(csr, x, y);
+        else k.gemm(w.value, x, y);
+        k.biasAct(y, b.value, relu);
+      },
+      backward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads): void {
+        if (relu) k.reluBackward(y, dy, dy);
+        k.biasGrad(dy, grads.get(b)!);
+        if (csr) {
+          k.maskedGrad(csr, dy, x, grads.get(w)!);
+          if (dx) k.spmmT(csr, dy, dx);
+        } else {
+          k.gemm(dy, x, grads.get(w)!, { transB: true });
+          if (dx) k.gemm(w.value, dy, dx, { transA: true });
+        }
+      },
+    };
+  }
+}

@@ -1,0 +1,195 @@
+// A network: its layers, its named parameters (allocated once, in wasm memory), and replicas.
+// A Replica holds everything that depends on the batch size: activations, their gradients,
+// parameter gradients and each layer's scratch. Training uses one replica per thread; evaluation
+// uses a larger one. Replicas are created after `prepare` (which fixes each pruned layer's dense
+// or sparse form for a level) and are dropped with the level's arena region.
+import { chooseKernel, type Kernels, type KernelChoice, type Tensor } from "../kernels/index.js";
+import type { Rng } from "../util/rng.js";
+import { type InitName, initParam } from "./init.js";
+import { type Grads, type Layer, type LayerRun, type StepContext, features } from "./layer.js";
+import { Param, type ParamKind } from "./param.js";
+
+/** Allocates a network's parameters (value, and a mask of ones when prunable) in wasm memory. */
+export class ParamFactory {
+  readonly params: Param[] = [];
+
+  constructor(private readonly k: Kernels) {}
+
+  param(name: string, shape: readonly number[], kind: ParamKind, prunable: boolean, fanIn: number, fanOut: number): Param {
+    if (this.params.some((p) => p.name === name)) throw new Error(`network: duplicate parameter name ${name}`);
+    const value = this.k.zeros(shape, "f32", name);
+    let mask: Tensor<"f32"> | null = null;
+    if (prunable) {
+      mask = this.k.alloc(shape, "f32", `${name} mask`);
+      mask.data.fill(1);
+    }
+    const p = new Param(name, shape, kind, prunable, value, mask, fanIn, fanOut);
+    this.params.push(p);
+    return p;
+  }
+}
+
+export type KernelMode = "auto" | KernelChoice;
+
+export interface LayerExecution {
+  param: string;
+  density: number;
+  kernel: KernelChoice;
+}
+
+export class Network {
+  constructor(
+    readonly k: Kernels,
+    readonly name: string,
+    /** Per-example input shape [C, H, W]. */
+    readonly inputShape: readonly number[],
+    readonly classes: number,
+    readonly layers: readonly Layer[],
+    readonly params: readonly Param[],
+  ) {
+    let shape: readonly number[] = inputShape;
+    for (const layer of layers) shape = layer.outputShape(shape);
+    if (features(shape) !== classes) throw new Error(`${name}: the last layer gives ${features(shape)} outputs, not ${classes} classes`);
+  }
+
+  get prunable(): Param[] {
+    return this.params.filter((p) => p.prunable);
+  }
+
+  param(name: string): Param {
+    const p = this.params.find((q) => q.name === name);
+    if (!p) throw new Error(`${this.name} has no parameter "${name}"; it has ${this.params.map((q) => q.name).join(", ")}`);
+    return p;
+  }
+
+  /** Fills every parameter from its own named stream of `rng`, so adding a layer never shifts another's init. */
+  init(init: InitName, rng: Rng): void {
+    for (const p of this.params) initParam(p, init, rng.derive(p.name));
+  }
+
+  /**
+   * Fixes, for a level, how each pruned weight runs: sparse (CSR, built now in the caller's arena
+   * region) or dense. "auto" chooses by the measured crossover density.
+   */
+  prepare(mode: KernelMode): LayerExecution[] {
+    const out: LayerExecution[] = [];
+    for (const p of this.prunable) {
+      if (p.csr) throw new Error(`${p.name}: prepare() called twice without commit()`);
+      const [rows, cols] = p.matrix;
+      const density = p.kept() / p.size;
+      const kernel = mode === "auto" ? chooseKernel(rows, cols, density) : mode;
+      // Pruned weights are exactly zero from the first forward pass on, in either form.
+      this.k.maskApply(p.value, p.mask!);
+      if (kernel === "sparse") p.csr = this.k.csrFromMask(p.mask!.data, rows, cols, p.value, p.name);
+      out.push({ param: p.name, density, kernel });
+    }
+    return out;
+  }
+
+  /** Writes sparse weights back into their dense values and forgets the CSR form. */
+  commit(): void {
+    for (const p of this.prunable) {
+      if (p.csr) {
+        this.k.csrScatter(p.csr, p.value);
+        p.csr = null;
+      }
+    }
+  }
+
+  replica(N: number, training: boolean): Replica {
+    return new Replica(this, N, training);
+  }
+
+  /** Copies of every parameter's dense value (call commit() first if a level is running sparse). */
+  snapshot(): Map<string, Float32Array> {
+    return new Map(this.params.map((p) => [p.name, Float32Array.from(p.value.data)]));
+  }
+
+  /** Copies of every parameter as it is now, also while a level runs sparse (CSR values scattered). */
+  liveSnapshot(): Map<string, Float32Array> {
+    return new Map(this.params.map((p) => {
+      if (!p.csr) return [p.name, Float32Array.from(p.value.data)];
+      const out = new Float32Array(p.size);
+      const rp = p.csr.rowPtr.data, ci = p.csr.colIdx.data, v = p.csr.values.data, cols = p.csr.cols;
+      for (let r = 0; r < p.csr.rows; r++) for (let q = rp[r]!; q < rp[r + 1]!; q++) out[r * cols + ci[q]!] = v[q]!;
+      return [p.name, out];
+    }));
+  }
+
+  /** Loads values by name; every parameter must be present with its exact size. */
+  load(values: ReadonlyMap<string, Float32Array>): void {
+    for (const p of this.params) {
+      const v = values.get(p.name);
+      if (!v) throw new Error(`${this.name}: weights lack parameter ${p.name}`);
+      if (v.length !== p.size) throw new Error(`${this.name}: ${p.name} has ${v.length} values, expected ${p.size} [${p.shape.join(",")}]`);
+      p.value.data.set(v);
+    }
+  }
+}
+
+export class Replica {
+  readonly input: Tensor<"f32">;
+  readonly labels: Tensor<"i32">;
+  readonly acts: Tensor<"f32">[] = [];
+  readonly douts: Tensor<"f32">[] = [];
+  readonly runs: LayerRun[] = [];
+  readonly grads: Grads = new Map();
+  readonly dlogits: Tensor<"f32"> | null;
+
+  constructor(readonly net: Network, readonly N: number, readonly training: boolean) {
+    const k = net.k;
+    if (!Number.isInteger(N) || N <= 0) throw new Error(`replica: batch size must be a positive integer, got ${N}`);
+    this.input = k.alloc([features(net.inputShape), N], "f32", "input");
+    this.labels = k.alloc([N], "i32", "labels");
+    let shape: readonly number[] = net.inputShape;
+    net.layers.forEach((layer, i) => {
+      const out = layer.outputShape(shape);
+      this.runs.push(layer.bind(k, shape, N));
+      this.acts.push(k.alloc([features(out), N], "f32", `${layer.name} output`));
+      if (training && i < net.layers.length - 1) this.douts.push(k.alloc([features(out), N], "f32", `${layer.name} output grad`));
+      shape = out;
+    });
+    this.dlogits = training ? k.alloc([net.classes, N], "f32", "logits grad") : null;
+    if (training) this.douts.push(this.dlogits!);
+    // Dense gradients are shaped as the weight's matrix (out, in·kh·kw); sparse ones as its nnz values.
+    if (training) for (const p of net.params) this.grads.set(p, k.alloc(p.csr ? [p.csr.nnz] : p.matrix, "f32", `${p.name} grad`));
+  }
+
+  get logits(): Tensor<"f32"> {
+    return this.acts[this.acts.length - 1]!;
+  }
+
+  /** Runs every layer on `input` (default: this replica's own input buffer); returns the logits. */
+  forward(ctx: StepContext, input: Tensor<"f32"> = this.input): Tensor<"f32"> {
+    let x = input;
+    for (let i = 0; i < this.runs.length; i++) {
+      this.runs[i]!.forward(x, this.acts[i]!, ctx);
+      x = this.acts[i]!;
+    }
+    return x;
+  }
+
+  /**
+   * Forward, loss and backward for this replica's columns. The loss gradient is scaled by
+   * 1/ctx.totalCols, so the replicas' gradients sum to the gradient of the whole batch's mean
+   * loss. Returns this replica's summed loss.
+   */
+  trainStep(ctx: StepContext): number {
+    if (!this.training) throw new Error("replica: trainStep on an evaluation replica");
+    const logits = this.forward(ctx);
+    const k = this.net.k;
+    const loss = k.softmaxXent(logits, this.labels, this.dlogits, 1 / ctx.totalCols);
+    for (let i = this.runs.length - 1; i >= 0; i--) {
+      const x = i === 0 ? this.input : this.acts[i - 1]!;
+      this.runs[i]!.backward(x, this.acts[i]!, this.douts[i]!, i === 0 ? null : this.douts[i - 1]!, this.grads, ctx);
+    }
+    return loss;
+  }
+
+  /** Loss sum and number correct over a batch (default: this replica's own input and labels). */
+  evaluate(ctx: StepContext, input: Tensor<"f32"> = this.input, labels: Tensor<"i32"> = this.labels): { loss: number; correct: number } {
+    const logits = this.forward(ctx, input);
+    const k = this.net.k;
+    return { loss: k.softmaxXent(logits, labels, null), correct: k.countCorrect(logits, labels) };
+  }
+}

@@ -1,0 +1,50 @@
+// A named parameter of a network. Its dense value lives in wasm memory for the network's lifetime.
+// Prunable parameters carry a mask (f32, 1 = kept). For a level, `prepare` decides whether the
+// parameter trains dense (value, masked updates) or sparse (CSR built once for the level; its
+// compact `values` are the live weights until `commit` writes them back into `value`).
+import type { Csr, Tensor } from "../kernels/index.js";
+
+/** What a weight is, for per-kind pruning rates (DESIGN.md §3): fc, output, conv, shortcut. */
+export type WeightKind = "fc" | "output" | "conv" | "shortcut";
+export type ParamKind = WeightKind | "bias" | "norm";
+
+export class Param {
+  /** The CSR form of this parameter while the current level runs it sparse, else null. */
+  csr: Csr | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly shape: readonly number[],
+    readonly kind: ParamKind,
+    readonly prunable: boolean,
+    readonly value: Tensor<"f32">,
+    readonly mask: Tensor<"f32"> | null,
+    /** Inputs and outputs per unit, for initialization. */
+    readonly fanIn: number,
+    readonly fanOut: number,
+  ) {}
+
+  get size(): number {
+    return this.value.size;
+  }
+
+  /** Rows x cols of the weight as a matrix (out, in·kh·kw). */
+  get matrix(): [number, number] {
+    const rows = this.shape[0]!;
+    return [rows, this.size / rows];
+  }
+
+  /** The tensor the optimizer updates this level: the CSR values when sparse, else the dense value. */
+  get live(): Tensor<"f32"> {
+    return this.csr ? this.csr.values : this.value;
+  }
+
+  /** Number of kept weights under the mask. */
+  kept(): number {
+    if (!this.mask) return this.size;
+    const m = this.mask.data;
+    let n = 0;
+    for (let i = 0; i < m.length; i++) if (m[i] !== 0) n++;
+    return n;
+  }
+}

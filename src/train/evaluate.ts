@@ -1,0 +1,82 @@
+// Evaluation on whole splits. Validation and test images are converted to f32 once per experiment
+// and kept in wasm memory in column chunks, so each evaluation is only forward passes. Every
+// example counts: the last chunk is smaller when the split does not divide evenly (a loader that
+// drops the last partial batch is a known mistake of other implementations).
+import type { Kernels, Tensor } from "../kernels/index.js";
+import type { Split } from "../data/types.js";
+import { features } from "../nn/layer.js";
+import type { Network, Replica } from "../nn/network.js";
+import type { InputPipeline } from "./input.js";
+
+export interface EvalChunk {
+  x: Tensor<"f32">;
+  labels: Tensor<"i32">;
+}
+
+export interface EvalSet {
+  name: string;
+  count: number;
+  chunks: EvalChunk[];
+}
+
+export interface SplitMetrics {
+  loss: number;
+  accuracy: number;
+}
+
+/** Examples per evaluation chunk: up to 1000, fewer when activations are large (conv nets). */
+export function evalChunkSize(network: Network, budgetBytes = 96 * 2 ** 20): number {
+  let perExample = features(network.inputShape);
+  let shape: readonly number[] = network.inputShape;
+  for (const layer of network.layers) {
+    shape = layer.outputShape(shape);
+    perExample += features(shape);
+  }
+  return Math.max(1, Math.min(1000, Math.floor(budgetBytes / (4 * perExample))));
+}
+
+export function prepareEvalSet(k: Kernels, input: InputPipeline, split: Split, name: string, chunkSize: number): EvalSet {
+  const chunks: EvalChunk[] = [];
+  for (let start = 0; start < split.count; start += chunkSize) {
+    const n = Math.min(chunkSize, split.count - start);
+    const x = k.alloc([input.features, n], "f32", `${name} images`);
+    const labels = k.alloc([n], "i32", `${name} labels`);
+    const idx = Array.from({ length: n }, (_, i) => start + i);
+    input.fill(split, idx, x, labels);
+    chunks.push({ x, labels });
+  }
+  return { name, count: split.count, chunks };
+}
+
+/**
+ * Evaluates a network (in its current level's form) on prepared sets. Its replicas (one per chunk
+ * size) are allocated up front, in the caller's current arena region.
+ */
+export class Evaluator {
+  private readonly replicas = new Map<number, Replica>();
+
+  constructor(network: Network, sets: readonly EvalSet[]) {
+    for (const set of sets) {
+      for (const chunk of set.chunks) {
+        const n = chunk.labels.size;
+        if (!this.replicas.has(n)) this.replicas.set(n, network.replica(n, false));
+      }
+    }
+  }
+
+  evaluate(set: EvalSet): SplitMetrics {
+    if (set.count === 0) return { loss: NaN, accuracy: NaN };
+    let loss = 0, correct = 0;
+    const ctx = { training: false, step: 0, colOffset: 0, totalCols: 0, seed: 0 };
+    for (const chunk of set.chunks) {
+      const n = chunk.labels.size;
+      const replica = this.replicas.get(n);
+      if (!replica) throw new Error(`evaluate: set ${set.name} was not given to this Evaluator`);
+      ctx.totalCols = n;
+      const r = replica.evaluate(ctx, chunk.x, chunk.labels);
+      loss += r.loss;
+      correct += r.correct;
+    }
+    return { loss: loss / set.count, accuracy: correct / set.count };
+  }
+}

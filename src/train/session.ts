@@ -1,0 +1,73 @@
+// Everything an experiment sets up once: the kernels, the dataset, the network (parameters
+// allocated in wasm memory), the input pipeline and the prepared evaluation sets. Levels and
+// trials then reuse it: each `train` call allocates and frees only its own level's memory.
+import { Kernels } from "../kernels/index.js";
+import { loadDataset } from "../data/index.js";
+import type { Dataset } from "../data/types.js";
+import type { Hparams } from "../hparams/schema.js";
+import { getModel, type ModelEntry } from "../models/registry.js";
+import type { KernelMode, Network } from "../nn/network.js";
+import { Rng } from "../util/rng.js";
+import { type EvalSet, evalChunkSize, prepareEvalSet } from "./evaluate.js";
+import { InputPipeline } from "./input.js";
+import { train, type TrainHooks, type TrainResult } from "./trainer.js";
+
+export interface SessionOptions {
+  dataDir?: string;
+  /** Download the dataset into the cache if it is found nowhere (the CLI's behaviour). */
+  fetchIfMissing?: boolean;
+  kernelMode?: KernelMode;
+  log?: (message: string) => void;
+  /** An already loaded dataset (tests, the browser). */
+  dataset?: Dataset;
+  kernels?: Kernels;
+}
+
+export class Session {
+  private constructor(
+    readonly hp: Hparams,
+    readonly model: ModelEntry,
+    readonly k: Kernels,
+    readonly data: Dataset,
+    readonly network: Network,
+    readonly val: EvalSet,
+    readonly test: EvalSet,
+    readonly kernelMode: KernelMode,
+  ) {}
+
+  static async open(hp: Hparams, options: SessionOptions = {}): Promise<Session> {
+    const model = getModel(hp.model.model);
+    const data = options.dataset ?? (await loadDataset(model.dataset, {
+      dataDir: options.dataDir,
+      valSize: hp.dataset.valSize,
+      fetchIfMissing: options.fetchIfMissing ?? false,
+      log: options.log,
+    }));
+    if (data.name !== model.dataset) throw new Error(`${model.name} trains on ${model.dataset}, but the dataset given is ${data.name}`);
+    const k = options.kernels ?? (await Kernels.create());
+    const network = model.build(k, hp.model);
+    // Evaluation images are converted once (normalized, never augmented) and kept in wasm memory.
+    const evalInput = new InputPipeline(data, { normalize: hp.dataset.normalize, augment: false, dataSeed: 0, batchSize: 1 });
+    const chunk = evalChunkSize(network);
+    const val = prepareEvalSet(k, evalInput, data.val, "val", chunk);
+    const test = prepareEvalSet(k, evalInput, data.test, "test", chunk);
+    return new Session(hp, model, k, data, network, val, test, options.kernelMode ?? "auto");
+  }
+
+  /** Initializes the network from its seed (θ0 of trial `trial`: seed + trial). */
+  initialize(seed = this.hp.training.seed): Map<string, Float32Array> {
+    this.network.init(this.hp.model.init, new Rng(seed, "init"));
+    return this.network.snapshot();
+  }
+
+  /** The training input pipeline for a data-order seed (each trial has its own). */
+  input(training = this.hp.training): InputPipeline {
+    const d = this.hp.dataset;
+    return new InputPipeline(this.data, { normalize: d.normalize, augment: d.augment, dataSeed: training.dataSeed, batchSize: training.batchSize });
+  }
+
+  /** Trains the network as it is now (weights and masks) for one level. */
+  train(hooks: TrainHooks = {}, training = this.hp.training): Promise<TrainResult> {
+    return train({ network: this.network, input: this.input(training), val: this.val, test: this.test, training, kernelMode: this.kernelMode }, hooks);
+  }
+}

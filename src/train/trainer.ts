@@ -1,0 +1,152 @@
+// The training loop, counted in iterations. Every `evalEvery` iterations (and at 0 and at the end)
+// it measures loss and accuracy on the whole validation and test splits without touching training
+// state, and tracks the early-stop iteration: the evaluation with the lowest validation loss
+// (paper, App. C). Everything a level allocates (CSR forms, replicas, optimizer state) lives in
+// one arena region released at the end.
+import type { TrainingHparams } from "../hparams/schema.js";
+import type { LayerExecution, KernelMode, Network } from "../nn/network.js";
+import type { StepContext } from "../nn/layer.js";
+import { createOptimizer, learningRate, slotsOf } from "../optim/index.js";
+import { type EvalSet, Evaluator, type SplitMetrics } from "./evaluate.js";
+import type { InputPipeline } from "./input.js";
+
+export interface EvalRecord {
+  iteration: number;
+  /** Mean training loss over the iterations since the previous evaluation (NaN at iteration 0). */
+  trainLoss: number;
+  val: SplitMetrics;
+  test: SplitMetrics;
+}
+
+export interface TrainState {
+  /** Iterations completed. */
+  iteration: number;
+  /** Optimizer state at that point (the weights are the network's). */
+  optimizer: Map<string, Float32Array>;
+  history: EvalRecord[];
+}
+
+export interface TrainSetup {
+  network: Network;
+  input: InputPipeline;
+  val: EvalSet;
+  test: EvalSet;
+  training: TrainingHparams;
+  kernelMode: KernelMode;
+}
+
+export interface TrainHooks {
+  onEval?(record: EvalRecord): void;
+  /** Called often (at most every ~100 ms) with iterations done. */
+  onProgress?(done: number, total: number, last: EvalRecord | null): void;
+  /** Iterations (completed-step counts) at which to hand out a copy of the weights (rewind points). */
+  snapshotAt?: ReadonlySet<number>;
+  onSnapshot?(iteration: number, weights: Map<string, Float32Array>): void | Promise<void>;
+  /**
+   * Mid-level checkpoints, for resuming: asked at every evaluation point (where the state is
+   * simplest: the loss accumulators were just reset) whether one is due.
+   */
+  checkpoint?: {
+    due(iteration: number): boolean;
+    save(state: TrainState, weights: Map<string, Float32Array>): void | Promise<void>;
+  };
+  /** Continue from a checkpoint (the network must already hold the checkpoint's weights). */
+  resume?: TrainState;
+  /** Called with the level's dense/sparse choice per pruned layer once it is fixed. */
+  onExecution?(execution: LayerExecution[]): void;
+}
+
+export interface TrainResult {
+  iterations: number;
+  history: EvalRecord[];
+  earlyStop: EvalRecord;
+  final: EvalRecord;
+  seconds: number;
+  /** Median wall time of a training step (batch load, forward, backward, update), in ms. */
+  stepMs: number;
+  execution: LayerExecution[];
+}
+
+export function earlyStopRecord(history: readonly EvalRecord[]): EvalRecord {
+  let best = history[0]!;
+  for (const r of history) if (r.val.loss < best.val.loss) best = r;
+  return best;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const { network, input, training: t } = setup;
+  const k = network.k;
+  const started = performance.now();
+  const mark = k.arena.mark();
+  try {
+    const execution = network.prepare(setup.kernelMode);
+    hooks.onExecution?.(execution);
+    const replica = network.replica(t.batchSize, true);
+    const evaluator = new Evaluator(network, [setup.val, setup.test]);
+    const optimizer = createOptimizer(k, slotsOf(network.params, replica.grads), t);
+    const schedule = { lr: t.lr, warmupIterations: t.warmupIterations, milestones: t.milestones, gamma: t.gamma };
+    const history: EvalRecord[] = hooks.resume ? [...hooks.resume.history] : [];
+    let start = 0;
+    if (hooks.resume) {
+      start = hooks.resume.iteration;
+      optimizer.loadState(hooks.resume.optimizer);
+    }
+    const evaluateAt = (iteration: number, trainLoss: number): EvalRecord => {
+      const record = { iteration, trainLoss, val: evaluator.evaluate(setup.val), test: evaluator.evaluate(setup.test) };
+      history.push(record);
+      hooks.onEval?.(record);
+      return record;
+    };
+    if (start === 0) evaluateAt(0, NaN);
+
+    const indices = new Uint32Array(t.batchSize);
+    const ctx: StepContext = { training: true, step: 0, colOffset: 0, totalCols: t.batchSize, seed: t.seed };
+    const stepTimes: number[] = [];
+    let lossSum = 0, lossCount = 0;
+    let lastYield = performance.now();
+    for (let it = start; it < t.iterations; it++) {
+      const s0 = performance.now();
+      input.batchIndices(it, indices);
+      input.fill(input.data.train, indices, replica.input, replica.labels, it);
+      ctx.step = it;
+      lossSum += replica.trainStep(ctx) / t.batchSize;
+      lossCount++;
+      optimizer.update(it + 1, learningRate(schedule, it));
+      stepTimes.push(performance.now() - s0);
+      const done = it + 1;
+      if (hooks.snapshotAt?.has(done)) await hooks.onSnapshot?.(done, network.liveSnapshot());
+      if (done % t.evalEvery === 0 || done === t.iterations) {
+        evaluateAt(done, lossSum / lossCount);
+        lossSum = 0;
+        lossCount = 0;
+        if (hooks.checkpoint && done < t.iterations && hooks.checkpoint.due(done)) {
+          await hooks.checkpoint.save({ iteration: done, optimizer: optimizer.state(), history: [...history] }, network.liveSnapshot());
+        }
+      }
+      const now = performance.now();
+      if (now - lastYield > 100) {
+        hooks.onProgress?.(done, t.iterations, history[history.length - 1] ?? null);
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
+    }
+    hooks.onProgress?.(t.iterations, t.iterations, history[history.length - 1] ?? null);
+    network.commit();
+    stepTimes.sort((a, b) => a - b);
+    return {
+      iterations: t.iterations,
+      history,
+      earlyStop: earlyStopRecord(history),
+      final: history[history.length - 1]!,
+      seconds: (performance.now() - started) / 1000,
+      stepMs: stepTimes.length ? stepTimes[Math.floor(stepTimes.length / 2)]! : NaN,
+      execution,
+    };
+  } finally {
+    // On success commit() already ran; on error, drop the CSR forms with the region.
+    for (const p of network.prunable) p.csr = null;
+    k.arena.release(mark);
+  }
+}
