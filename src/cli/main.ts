@@ -1,12 +1,21 @@
 // The `lottery` command line.
 import { Command } from "commander";
 import { Kernels, SPARSE_CROSSOVER_DENSITY } from "../kernels/index.js";
+import { dataCommand } from "./data.js";
+import { reportCommand } from "./report.js";
+import { runCommand } from "./run.js";
+import { trainCommand } from "./train.js";
 
 const program = new Command();
 program
   .name("lottery")
   .description("Find lottery tickets (Frankle & Carbin, ICLR 2019) with SIMD WebAssembly kernels that skip pruned weights.")
   .showHelpAfterError();
+
+program.addCommand(runCommand());
+program.addCommand(trainCommand());
+program.addCommand(reportCommand());
+program.addCommand(dataCommand());
 
 program
   .command("info")
@@ -18,4 +27,11 @@ program
     console.log(`sparse kernels below density: ${SPARSE_CROSSOVER_DENSITY}`);
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Errors are for people: the message names the problem and the fix; the stack only on request.
+  const e = err as Error;
+  process.stderr.write(`lottery: ${process.env.LOTTERY_DEBUG ? e.stack : e.message}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,131 @@
+// `lottery run`: a lottery-ticket experiment (iterative or one-shot pruning, with controls and
+// trials) that resumes where it stopped. Prints one table row per finished run; --json adds one
+// JSON line per run; the report is written at the end.
+import { Command } from "commander";
+import { defaultsFor, type Overrides, resolveHparams } from "../hparams/resolve.js";
+import { GROUPS } from "../hparams/schema.js";
+import { runExperiment } from "../lottery/experiment.js";
+import { getModel } from "../models/registry.js";
+import type { RunId, RunSummary } from "../store/experiment.js";
+import { addHparamOptions, collectOverrides } from "./hparam-options.js";
+import { progressBar, type Progress } from "./progress.js";
+import { addRuntimeOptions, pct, type RuntimeOptions } from "./common.js";
+import { writeExperimentReport } from "../report/collect.js";
+
+const ALL_GROUPS = Object.keys(GROUPS) as (keyof typeof GROUPS)[];
+
+/** Named starting points; flags given with a preset still override it. */
+export const PRESETS: Record<string, { description: string; overrides: Overrides }> = {
+  quick: {
+    description: "LeNet-300-100 on MNIST, 6 levels of 2,000 iterations with the reinit control (about 3-5 minutes on 2 cores)",
+    overrides: { model: { model: "lenet_300_100" }, training: { iterations: 2000 }, pruning: { levels: 6, controls: ["reinit"] } },
+  },
+};
+
+function merge(a: Overrides, b: Overrides): Overrides {
+  const out: Overrides = {};
+  for (const g of ALL_GROUPS) if (a[g] || b[g]) out[g] = { ...a[g], ...b[g] };
+  return out;
+}
+
+/** Parses --rate kind=x,kind=y into the pruning rate fields. */
+function rateOverrides(text: string | undefined): Record<string, number> {
+  if (!text) return {};
+  const out: Record<string, number> = {};
+  for (const part of text.split(",")) {
+    const m = /^\s*(conv|fc|output)\s*=\s*([0-9.eE+-]+)\s*$/.exec(part);
+    if (!m) throw new Error(`invalid --rate "${part}": use kind=fraction with kind conv, fc or output, e.g. --rate fc=0.2,output=0.1`);
+    out[`rate${m[1]![0]!.toUpperCase()}${m[1]!.slice(1)}`] = Number(m[2]);
+  }
+  return out;
+}
+
+function runLabel(id: RunId): string {
+  return id.kind === "iterative" ? `level ${id.level}` : `one-shot ${pct(id.level)}`;
+}
+
+const HEADER = ["trial", "run", "Pm", "branch", "es iter", "es val", "es test", "end val", "end test", "time"];
+const WIDTHS = [5, 16, 7, 11, 8, 7, 8, 8, 8, 8];
+
+function row(cells: string[]): string {
+  return cells.map((c, i) => (i === 1 || i === 3 ? c.padEnd(WIDTHS[i]!) : c.padStart(WIDTHS[i]!))).join("  ");
+}
+
+export function runCommand(): Command {
+  const cmd = new Command("run")
+    .description("run a lottery-ticket experiment: train dense, prune by magnitude, reset, retrain, level after level (with controls and trials); rerunning the same command resumes")
+    .option("--out <dir>", "root directory of experiments; this one goes to <dir>/<model>_<hash of its settings>", "experiments")
+    .option("--preset <name>", `start from a preset: ${Object.entries(PRESETS).map(([k, v]) => `${k} = ${v.description}`).join("; ")}`)
+    .option("--rate <list>", "pruning rates per layer kind, e.g. fc=0.2,output=0.1 or conv=0.1 (shorthand for --rate-conv/--rate-fc/--rate-output)")
+    .option("--no-report", "do not write report.html and the figures at the end")
+    .option("--json", "print one JSON line per finished run: trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds");
+  addRuntimeOptions(cmd);
+  addHparamOptions(cmd, ALL_GROUPS);
+  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out: string; preset?: string; rate?: string; report: boolean; json?: boolean }) => {
+    let overrides = collectOverrides(opts, ALL_GROUPS);
+    if (opts.rate) overrides = merge(overrides, { pruning: rateOverrides(opts.rate) });
+    if (opts.preset) {
+      const preset = PRESETS[opts.preset];
+      if (!preset) throw new Error(`unknown preset "${opts.preset}": choose one of ${Object.keys(PRESETS).join(", ")}`);
+      overrides = merge(preset.overrides, overrides);
+    }
+    const model = getModel(String(overrides.model?.model ?? "lenet_300_100"));
+    const defaults = defaultsFor(model.defaults);
+    const hp = resolveHparams(defaults, overrides);
+    const log = (m: string) => process.stderr.write(`${m}\n`);
+    let bar: Progress | null = null;
+    let printedHeader = false;
+    const print = (line: string) => {
+      if (bar) bar.stop();
+      bar = null;
+      console.log(line);
+    };
+    const done = (id: RunId, s: RunSummary, skipped: boolean) => {
+      if (!printedHeader) {
+        print(row(HEADER));
+        printedHeader = true;
+      }
+      print(row([String(id.trial), runLabel(id), pct(s.pm), id.branch, String(s.early_stop_iteration), pct(s.early_stop_val_accuracy), pct(s.early_stop_test_accuracy),
+        pct(s.final_val_accuracy), pct(s.final_test_accuracy), skipped ? "stored" : `${s.seconds.toFixed(1)}s`]));
+      if (opts.json) {
+        console.log(JSON.stringify({
+          trial: s.trial, level: s.level, kind: s.kind, branch: s.branch, pm: +s.pm.toFixed(6), early_stop_iteration: s.early_stop_iteration,
+          early_stop_val_accuracy: s.early_stop_val_accuracy, early_stop_test_accuracy: s.early_stop_test_accuracy,
+          final_val_accuracy: s.final_val_accuracy, final_test_accuracy: s.final_test_accuracy, seconds: s.seconds, resumed: skipped,
+        }));
+      }
+    };
+    const { store } = await runExperiment({
+      hp,
+      defaults,
+      root: opts.out,
+      dataDir: opts.dataDir,
+      fetchIfMissing: true,
+      kernelMode: opts.kernels,
+      log,
+      checkpointSeconds: process.env.LOTTERY_CHECKPOINT_SECONDS !== undefined ? Number(process.env.LOTTERY_CHECKPOINT_SECONDS) : undefined,
+      events: {
+        onRunStart(id, pm, resumedAt) {
+          if (resumedAt !== null) log(`trial ${id.trial} ${runLabel(id)} ${id.branch}: resuming at iteration ${resumedAt}`);
+          bar = progressBar(hp.training.iterations, `t${id.trial} ${runLabel(id)} ${id.branch} Pm ${pct(pm)}`);
+        },
+        onProgress(_id, doneIts, _total, last) {
+          bar?.update(doneIts, { valAcc: last ? pct(last.val.accuracy) : "-" });
+        },
+        onExecution(id, execution) {
+          const sparse = execution.filter((e) => e.kernel === "sparse").map((e) => e.param);
+          if (id.level !== 0 || id.kind !== "iterative") log(`  kernels: ${sparse.length ? `sparse ${sparse.join(", ")}` : "all dense"}`);
+        },
+        onRunDone: done,
+      },
+    });
+    const bar2 = bar as Progress | null;
+    bar2?.stop();
+    console.log(`experiment: ${store.dir}`);
+    if (opts.report) {
+      const written = await writeExperimentReport(store.dir);
+      console.log(`report: ${written.html}`);
+    }
+  });
+  return cmd;
+}

@@ -1,0 +1,74 @@
+// `lottery train`: trains one network (dense, or with masks already in it) on real data with the
+// paper's protocol and prints a summary; --json ends stdout with one JSON object.
+import { Command } from "commander";
+import { writeJsonAtomic, writeJsonLinesAtomic } from "../store/atomic.js";
+import { defaultsFor, nonDefaults, resolveHparams } from "../hparams/resolve.js";
+import { getModel } from "../models/registry.js";
+import { Session } from "../train/session.js";
+import type { EvalRecord } from "../train/trainer.js";
+import { addHparamOptions, collectOverrides } from "./hparam-options.js";
+import { progressBar } from "./progress.js";
+import { addRuntimeOptions, type RuntimeOptions, pct } from "./common.js";
+import { join } from "node:path";
+
+const GROUPS = ["dataset", "model", "training"] as const;
+
+export function trainCommand(): Command {
+  const cmd = new Command("train")
+    .description("train a network on its dataset (LeNet-300-100 on MNIST, ...) with the paper's settings, evaluating validation and test every --eval-every iterations")
+    .option("--out <dir>", "write hparams.json, metrics.jsonl (one line per evaluation and split) and summary.json here")
+    .option("--json", "end stdout with one JSON object: test_accuracy, val_accuracy, early_stop_iteration, early_stop_test_accuracy, iterations, seconds, ...");
+  addRuntimeOptions(cmd);
+  addHparamOptions(cmd, GROUPS);
+  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out?: string; json?: boolean }) => {
+    const overrides = collectOverrides(opts, GROUPS);
+    const model = getModel(String(overrides.model?.model ?? "lenet_300_100"));
+    const defaults = defaultsFor(model.defaults);
+    const hp = resolveHparams(defaults, overrides);
+    const log = (m: string) => process.stderr.write(`${m}\n`);
+    const session = await Session.open(hp, { dataDir: opts.dataDir, fetchIfMissing: true, kernelMode: opts.kernels, log });
+    session.initialize();
+    const bar = progressBar(hp.training.iterations, model.name);
+    const metrics: object[] = [];
+    const result = await session.train({
+      onEval(r: EvalRecord) {
+        if (!Number.isNaN(r.trainLoss)) metrics.push({ iteration: r.iteration, split: "train", loss: r.trainLoss });
+        metrics.push({ iteration: r.iteration, split: "val", loss: r.val.loss, accuracy: r.val.accuracy });
+        metrics.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy });
+      },
+      onProgress(done, _total, last) {
+        bar.update(done, { valAcc: last ? pct(last.val.accuracy) : "-" });
+      },
+      onExecution(execution) {
+        log(`kernels (${session.k.simd} SIMD): ${execution.map((e) => `${e.param} ${e.kernel}`).join(", ")}`);
+      },
+    });
+    bar.stop();
+    const summary = {
+      model: model.name,
+      test_accuracy: result.final.test.accuracy,
+      val_accuracy: result.final.val.accuracy,
+      test_loss: result.final.test.loss,
+      val_loss: result.final.val.loss,
+      early_stop_iteration: result.earlyStop.iteration,
+      early_stop_val_loss: result.earlyStop.val.loss,
+      early_stop_val_accuracy: result.earlyStop.val.accuracy,
+      early_stop_test_accuracy: result.earlyStop.test.accuracy,
+      iterations: result.iterations,
+      seconds: +result.seconds.toFixed(3),
+      step_ms_median: +result.stepMs.toFixed(4),
+      hparams_changed: nonDefaults(hp, defaults),
+    };
+    if (opts.out) {
+      writeJsonAtomic(join(opts.out, "hparams.json"), hp);
+      writeJsonLinesAtomic(join(opts.out, "metrics.jsonl"), metrics);
+      writeJsonAtomic(join(opts.out, "summary.json"), summary);
+    }
+    console.log(`${model.name}: ${result.iterations} iterations in ${result.seconds.toFixed(1)} s (median step ${result.stepMs.toFixed(3)} ms)`);
+    console.log(`  final:      val acc ${pct(result.final.val.accuracy)}  test acc ${pct(result.final.test.accuracy)}  val loss ${result.final.val.loss.toFixed(4)}`);
+    console.log(`  early stop: iteration ${result.earlyStop.iteration}  val acc ${pct(result.earlyStop.val.accuracy)}  test acc ${pct(result.earlyStop.test.accuracy)}  val loss ${result.earlyStop.val.loss.toFixed(4)}`);
+    if (opts.out) console.log(`  wrote ${opts.out}/{hparams.json,metrics.jsonl,summary.json}`);
+    if (opts.json) console.log(JSON.stringify(summary));
+  });
+  return cmd;
+}

@@ -1,0 +1,22 @@
+import type { InitName } from "../../nn/init.js";
+import type { Network } from "../../nn/network.js";
+import type { Masks } from "../../prune/masks.js";
+import type { Weights } from "../weights.js";
+
+export interface BranchContext {
+  network: Network;
+  init: InitName;
+  /** The trial's seed; a branch derives its own named streams from it. */
+  trialSeed: number;
+  /** Names the level (or one-shot target) so each gets independent randomness. */
+  tag: string;
+  /** The ticket's mask and start weights at this level. */
+  masks: Masks;
+  start: Weights;
+}
+
+/** A control branch: what to train instead of the ticket, to show the ticket is special. */
+export interface ControlBranch {
+  readonly name: "reinit" | "random-mask";
+  prepare(ctx: BranchContext): { masks: Masks; start: Weights };
+}

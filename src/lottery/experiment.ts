@@ -1,0 +1,238 @@
+// The lottery experiment (paper §2, "identifying winning tickets"): per trial, initialize θ0,
+// train the dense network (level 0), then repeatedly prune p% of the surviving weights by
+// magnitude, reset the survivors by the chosen strategy and train again. At each pruned level the
+// control branches train the same budget from a random reinitialization or a random mask. One-shot
+// runs prune the dense level's weights straight to each target Pm.
+//
+// Everything is resumable: finished runs (a summary.json in the store) are skipped and their mask
+// and weights reloaded; an unfinished run continues from its last checkpoint. All randomness is
+// derived from the seeds, the trial and the level, so a resumed experiment ends with exactly the
+// results of an uninterrupted one.
+import type { Hparams, TrainingHparams } from "../hparams/schema.js";
+import type { KernelMode } from "../nn/network.js";
+import { pruneByMagnitude } from "../prune/magnitude.js";
+import { applyMasks, cloneWeights, fullMasks, maskWeights, type Masks } from "../prune/masks.js";
+import { levelForPm, type PruneTarget } from "../prune/plan.js";
+import { sparsity } from "../prune/report.js";
+import { ExperimentStore, type RunId, type RunSummary } from "../store/experiment.js";
+import { Session } from "../train/session.js";
+import type { EvalRecord } from "../train/trainer.js";
+import type { Dataset } from "../data/types.js";
+import type { Kernels } from "../kernels/index.js";
+import { getBranch } from "./branches/index.js";
+import { parseStrategy, type Strategy } from "./strategies/index.js";
+import type { Weights } from "./weights.js";
+
+export interface ExperimentEvents {
+  /** Before a run trains (not called for runs already finished). */
+  onRunStart?(id: RunId, pm: number, resumedAt: number | null): void;
+  /** After a run trains, or when a finished run is found in the store (skipped = true). */
+  onRunDone?(id: RunId, summary: RunSummary, skipped: boolean): void;
+  onProgress?(id: RunId, done: number, total: number, last: EvalRecord | null): void;
+  onExecution?(id: RunId, execution: { param: string; density: number; kernel: string }[]): void;
+}
+
+export interface ExperimentOptions {
+  hp: Hparams;
+  /** The model's defaults (the experiment is named by what differs from them). */
+  defaults: Hparams;
+  /** Root directory of experiments. */
+  root: string;
+  dataDir?: string;
+  fetchIfMissing?: boolean;
+  dataset?: Dataset;
+  kernels?: Kernels;
+  kernelMode?: KernelMode;
+  log?: (message: string) => void;
+  events?: ExperimentEvents;
+  /** Seconds between mid-run checkpoints (default 60; 0 = at every evaluation). */
+  checkpointSeconds?: number;
+}
+
+export interface ExperimentResult {
+  store: ExperimentStore;
+  summaries: RunSummary[];
+}
+
+export function pruneTarget(hp: Hparams): PruneTarget {
+  const p = hp.pruning;
+  return { scope: p.scope, rates: { conv: p.rateConv, fc: p.rateFc, output: p.rateOutput }, exclude: p.exclude };
+}
+
+/** Trial t trains from seed + t with data order dataSeed + t. */
+export function trialTraining(hp: Hparams, trial: number): TrainingHparams {
+  return { ...hp.training, seed: hp.training.seed + trial, dataSeed: hp.training.dataSeed + trial };
+}
+
+export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
+  const { hp } = options;
+  const strategy = parseStrategy(hp.pruning.strategy, hp.training.iterations);
+  for (const c of hp.pruning.controls) getBranch(c);
+  const session = await Session.open(hp, {
+    dataDir: options.dataDir,
+    fetchIfMissing: options.fetchIfMissing,
+    dataset: options.dataset,
+    kernels: options.kernels,
+    kernelMode: options.kernelMode,
+    log: options.log,
+  });
+  const target = pruneTarget(hp);
+  for (const name of target.exclude) session.network.param(name);
+  const store = ExperimentStore.open(options.root, hp, options.defaults);
+  const runner = new Runner(session, store, strategy, target, options);
+  const summaries: RunSummary[] = [];
+  for (let trial = 0; trial < hp.pruning.trials; trial++) summaries.push(...(await runner.trial(trial)));
+  return { store, summaries };
+}
+
+class Runner {
+  constructor(
+    private readonly session: Session,
+    private readonly store: ExperimentStore,
+    private readonly strategy: Strategy,
+    private readonly target: PruneTarget,
+    private readonly options: ExperimentOptions,
+  ) {}
+
+  private get hp(): Hparams {
+    return this.session.hp;
+  }
+
+  async trial(trial: number): Promise<RunSummary[]> {
+    const { network } = this.session;
+    const training = trialTraining(this.hp, trial);
+    const out: RunSummary[] = [];
+
+    let theta0 = this.store.loadTrialWeights(trial, "theta0");
+    if (!theta0) {
+      theta0 = this.session.initialize(training.seed);
+      this.store.saveTrialWeights(trial, "theta0", theta0, { seed: training.seed });
+    }
+    const rewindName = this.strategy.rewindIteration === null ? null : `rewind_${this.strategy.rewindIteration}`;
+
+    // Level 0: the dense network from θ0 (saving the rewind point on the way).
+    let masks = fullMasks(network);
+    const level0: RunId = { trial, kind: "iterative", level: 0, branch: "ticket" };
+    const dense = await this.run(level0, masks, theta0, training, rewindName);
+    out.push(dense.summary);
+    const rewindWeights = rewindName ? this.store.loadTrialWeights(trial, rewindName) : null;
+    if (rewindName && !rewindWeights) {
+      throw new Error(`${this.store.trialDir(trial)}/${rewindName}.lt is missing but level 0 is finished; delete ${this.store.runDir(level0)} and rerun to retrain level 0`);
+    }
+
+    // Iterative pruning.
+    let previous = dense.final;
+    for (let level = 1; level <= this.hp.pruning.levels; level++) {
+      masks = pruneByMagnitude(network, this.target, previous, masks, level);
+      const start = this.strategy.start({ theta0, previousFinal: previous, rewind: rewindWeights });
+      const id: RunId = { trial, kind: "iterative", level, branch: "ticket" };
+      const ticket = await this.run(id, masks, start, training);
+      masks = ticket.masks; // for a finished level, what the store holds
+      out.push(ticket.summary);
+      out.push(...(await this.controls(id, masks, start, training, `level-${level}`)));
+      previous = ticket.final;
+    }
+
+    // One-shot pruning of the dense level's weights to each target.
+    for (const pm of this.hp.pruning.oneShot) {
+      const oneShotMasks = pruneByMagnitude(network, this.target, dense.final, fullMasks(network), levelForPm(network, this.target, pm));
+      const start = this.strategy.start({ theta0, previousFinal: dense.final, rewind: rewindWeights });
+      const id: RunId = { trial, kind: "oneshot", level: pm, branch: "ticket" };
+      out.push((await this.run(id, oneShotMasks, start, training)).summary);
+      out.push(...(await this.controls(id, oneShotMasks, start, training, `oneshot-${pm}`)));
+    }
+    return out;
+  }
+
+  private async controls(ticket: RunId, masks: Masks, start: Weights, training: TrainingHparams, tag: string): Promise<RunSummary[]> {
+    const out: RunSummary[] = [];
+    for (const name of this.hp.pruning.controls) {
+      const branch = getBranch(name);
+      const id: RunId = { ...ticket, branch: branch.name };
+      const done = this.finished(id);
+      if (done) {
+        out.push(done);
+        continue;
+      }
+      const prepared = branch.prepare({ network: this.session.network, init: this.hp.model.init, trialSeed: training.seed, tag, masks, start });
+      out.push((await this.run(id, prepared.masks, prepared.start, training)).summary);
+    }
+    return out;
+  }
+
+  private finished(id: RunId): RunSummary | null {
+    const summary = this.store.summary(id);
+    if (summary) this.options.events?.onRunDone?.(id, summary, true);
+    return summary;
+  }
+
+  /**
+   * Trains one run, or finds it finished in the store and reads back its mask and final weights
+   * (checksummed: a corrupt file stops the experiment with an error naming it).
+   */
+  private async run(id: RunId, masks: Masks, start: Weights, training: TrainingHparams, rewindName: string | null = null): Promise<{ summary: RunSummary; final: Weights; masks: Masks }> {
+    const done = this.finished(id);
+    if (done) return { summary: done, final: this.store.loadFinal(id), masks: this.store.loadMask(id) };
+
+    const { network } = this.session;
+    applyMasks(network, masks);
+    const report = sparsity(network, masks);
+    const checkpoint = this.store.loadCheckpoint(id);
+    if (checkpoint) {
+      network.load(checkpoint.weights);
+    } else {
+      const weights = cloneWeights(start);
+      maskWeights(weights, masks);
+      network.load(weights);
+    }
+    this.options.events?.onRunStart?.(id, report.pm, checkpoint ? checkpoint.state.iteration : null);
+
+    const every = (this.options.checkpointSeconds ?? 60) * 1000;
+    let lastCheckpoint = performance.now();
+    const rewindIteration = this.strategy.rewindIteration;
+    const result = await this.session.train(
+      {
+        resume: checkpoint?.state,
+        snapshotAt: rewindName && rewindIteration !== null && rewindIteration > 0 ? new Set([rewindIteration]) : undefined,
+        onSnapshot: (iteration, weights) => this.store.saveTrialWeights(id.trial, rewindName!, weights, { iteration }),
+        checkpoint: {
+          due: () => performance.now() - lastCheckpoint >= every,
+          save: (state, weights) => {
+            this.store.saveCheckpoint(id, state, weights);
+            lastCheckpoint = performance.now();
+          },
+        },
+        onProgress: (doneIts, total, last) => this.options.events?.onProgress?.(id, doneIts, total, last),
+        onExecution: (execution) => this.options.events?.onExecution?.(id, execution),
+      },
+      training,
+    );
+    // rewind:0 is θ0 itself.
+    if (rewindName && rewindIteration === 0 && !this.store.loadTrialWeights(id.trial, rewindName)) {
+      this.store.saveTrialWeights(id.trial, rewindName, start, { iteration: 0 });
+    }
+    const final = network.snapshot();
+    const summary: RunSummary = {
+      trial: id.trial,
+      kind: id.kind,
+      level: id.level,
+      branch: id.branch,
+      pm: report.pm,
+      sparsity: report.layers,
+      iterations: result.iterations,
+      early_stop_iteration: result.earlyStop.iteration,
+      early_stop_val_loss: result.earlyStop.val.loss,
+      early_stop_val_accuracy: result.earlyStop.val.accuracy,
+      early_stop_test_accuracy: result.earlyStop.test.accuracy,
+      final_val_loss: result.final.val.loss,
+      final_val_accuracy: result.final.val.accuracy,
+      final_test_accuracy: result.final.test.accuracy,
+      seconds: +result.seconds.toFixed(3),
+      step_ms: +result.stepMs.toFixed(4),
+      kernels: result.execution,
+    };
+    this.store.saveRun(id, masks, final, result.history, summary);
+    this.options.events?.onRunDone?.(id, summary, false);
+    return { summary, final, masks };
+  }
+}

@@ -1,0 +1,102 @@
+// Gathers an experiment's stored results into ReportData (plain records) and writes the report.
+import { ExperimentStore, type Branch, type RunId, type RunSummary } from "../store/experiment.js";
+import { getModel } from "../models/registry.js";
+import { Rng } from "../util/rng.js";
+import type { CurveRecord, MagnitudeRecord, ReportData, RunRecord, SparsityRecord } from "./types.js";
+import { writeReport } from "./render.js";
+
+const BRANCHES: Branch[] = ["ticket", "reinit", "random-mask"];
+const MAGNITUDE_SAMPLE = 1000;
+
+function runRecord(s: RunSummary): RunRecord {
+  return {
+    trial: s.trial, level: s.level, kind: s.kind, branch: s.branch, pm: s.pm, iterations: s.iterations,
+    earlyStopIteration: s.early_stop_iteration, earlyStopValLoss: s.early_stop_val_loss, earlyStopValAccuracy: s.early_stop_val_accuracy,
+    earlyStopTestAccuracy: s.early_stop_test_accuracy, finalValAccuracy: s.final_val_accuracy, finalTestAccuracy: s.final_test_accuracy,
+    seconds: s.seconds,
+  };
+}
+
+function curve(store: ExperimentStore, id: RunId, pm: number): CurveRecord {
+  const byIteration = new Map<number, { iteration: number; testAccuracy: number; valAccuracy: number; valLoss: number }>();
+  for (const m of store.metrics(id)) {
+    const p = byIteration.get(m.iteration) ?? { iteration: m.iteration, testAccuracy: NaN, valAccuracy: NaN, valLoss: NaN };
+    if (m.split === "test") p.testAccuracy = m.accuracy ?? NaN;
+    if (m.split === "val") {
+      p.valAccuracy = m.accuracy ?? NaN;
+      p.valLoss = m.loss;
+    }
+    byIteration.set(m.iteration, p);
+  }
+  return { trial: id.trial, level: id.level, kind: id.kind, branch: id.branch, pm, points: [...byIteration.values()].sort((a, b) => a.iteration - b.iteration) };
+}
+
+/**
+ * The paper's appendix F.5 for one level: θ0 and trained magnitudes of the largest pruned layer's
+ * weights that were alive at that level, and whether the next level kept them. The level is the
+ * one nearest Pm 21% that has a next level (level 0 → 1 if that is all there is).
+ */
+function magnitudes(store: ExperimentStore, levels: RunSummary[]): MagnitudeRecord[] {
+  const trial0 = levels.filter((s) => s.trial === 0 && s.kind === "iterative" && s.branch === "ticket").sort((a, b) => a.level - b.level);
+  const candidates = trial0.filter((s) => trial0.some((n) => n.level === s.level + 1));
+  if (candidates.length === 0) return [];
+  const at = candidates.reduce((best, s) => (Math.abs(Math.log(s.pm / 0.21)) < Math.abs(Math.log(best.pm / 0.21)) ? s : best));
+  const theta0 = store.loadTrialWeights(0, "theta0");
+  if (!theta0) return [];
+  const id: RunId = { trial: 0, kind: "iterative", level: at.level, branch: "ticket" };
+  const mask = store.loadMask(id), nextMask = store.loadMask({ ...id, level: at.level + 1 }), final = store.loadFinal(id);
+  const layer = [...mask.keys()].reduce((a, b) => (mask.get(b)!.length > mask.get(a)!.length ? b : a));
+  const alive: number[] = [];
+  const m = mask.get(layer)!;
+  for (let i = 0; i < m.length; i++) if (m[i]) alive.push(i);
+  const rng = new Rng(0, "report/magnitudes");
+  rng.shuffle(alive);
+  const sample = alive.slice(0, MAGNITUDE_SAMPLE).sort((a, b) => a - b);
+  const init = theta0.get(layer)!, fin = final.get(layer)!, next = nextMask.get(layer)!;
+  return [{
+    trial: 0, level: at.level, layer, pm: at.pm,
+    initial: Float32Array.from(sample, (i) => init[i]!),
+    final: Float32Array.from(sample, (i) => fin[i]!),
+    kept: Uint8Array.from(sample, (i) => next[i]!),
+  }];
+}
+
+export function collectReport(dir: string): ReportData {
+  const store = ExperimentStore.read(dir);
+  const hp = store.hp;
+  const summaries: RunSummary[] = [];
+  const curves: CurveRecord[] = [];
+  const sparsity: SparsityRecord[] = [];
+  for (const trial of store.trials()) {
+    for (const { kind, level } of store.finishedRuns(trial)) {
+      for (const branch of BRANCHES) {
+        const id: RunId = { trial, kind, level, branch };
+        const s = store.summary(id);
+        if (!s) continue;
+        summaries.push(s);
+        curves.push(curve(store, id, s.pm));
+        if (branch === "ticket") sparsity.push({ trial, level, kind, pm: s.pm, layers: s.sparsity });
+      }
+    }
+  }
+  let dataset = "";
+  try {
+    dataset = getModel(hp.model.model).dataset;
+  } catch {
+    dataset = "?";
+  }
+  return {
+    title: `Lottery tickets: ${hp.model.model}`,
+    model: hp.model.model,
+    dataset,
+    hparams: hp as unknown as Record<string, unknown>,
+    runs: summaries.map(runRecord),
+    curves,
+    sparsity,
+    magnitudes: magnitudes(store, summaries),
+  };
+}
+
+export async function writeExperimentReport(dir: string): Promise<{ html: string; svgs: string[] }> {
+  return writeReport(collectReport(dir), dir);
+}

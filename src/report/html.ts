@@ -1,0 +1,94 @@
+// The report page: one self-contained HTML file (inline CSS, figures inlined as SVG, no scripts,
+// no external resources) so it can be archived, mailed or opened offline as is.
+import { levelsOf, trialCount } from "./aggregate.js";
+import { escapeHtml } from "./format.js";
+import { hparamsList, resultsTables, sparsityTable } from "./tables.js";
+import type { ReportData } from "./types.js";
+
+/** A figure ready for the page. `svg` is markup produced by Vega, which escapes its own text. */
+export interface PageFigure {
+  name: string;
+  title: string;
+  caption: string;
+  svg: string;
+}
+
+const STYLE = `
+:root { color-scheme: light; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; margin: 0; background: #fafafa; }
+main { max-width: 1200px; margin: 0 auto; padding: 1.5rem 2rem 4rem; background: #fff; }
+h1 { font-size: 1.8rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.35rem; margin-top: 2.5rem; border-bottom: 1px solid #ddd; padding-bottom: .25rem; }
+h3 { font-size: 1.1rem; margin-top: 1.5rem; }
+.meta { color: #555; margin: 0 0 1rem; }
+.note { color: #666; font-size: .9rem; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-size: .85rem; font-variant-numeric: tabular-nums; }
+th, td { padding: .3rem .55rem; border: 1px solid #e2e2e2; text-align: right; vertical-align: top; white-space: nowrap; }
+th { background: #f3f5f8; font-weight: 600; text-align: center; }
+th.group { background: #e6ecf5; }
+td.text { text-align: left; }
+table.results tbody tr:nth-child(even) td { background: #fbfbfd; }
+table.sparsity tr.first td { border-top: 2px solid #c8c8c8; }
+.range { display: block; color: #888; font-size: .75rem; }
+figure { margin: 2rem 0; }
+figure svg { max-width: 100%; height: auto; }
+figcaption { color: #444; font-size: .9rem; max-width: 60rem; }
+dl.hparams { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; font-size: .9rem; }
+dl.hparams dt { font-weight: 600; }
+dl.hparams dd { margin: 0; }
+code { white-space: pre-wrap; word-break: break-word; font-size: .85rem; }
+`;
+
+export function renderHtml(data: ReportData, figures: readonly PageFigure[]): string {
+  const trials = trialCount(data.runs);
+  const levels = levelsOf(data.runs, "iterative").length;
+  const title = escapeHtml(data.title);
+  const meta =
+    `Model <strong>${escapeHtml(data.model)}</strong> · dataset <strong>${escapeHtml(data.dataset)}</strong> · ` +
+    `${trials} trial${trials === 1 ? "" : "s"} · ${levels} iterative level${levels === 1 ? "" : "s"} · ${data.runs.length} runs`;
+  const results = resultsTables(data) || `<p class="note">No runs recorded.</p>`;
+  const figureHtml =
+    figures.length > 0
+      ? figures.map((f, i) => figureBlock(f, i + 1)).join("\n")
+      : `<p class="note">No figures: the experiment has no finished runs to plot.</p>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<h1>${title}</h1>
+<p class="meta">${meta}</p>
+<section id="results">
+<h2>Results per level</h2>
+${results}
+</section>
+<section id="figures">
+<h2>Figures</h2>
+${figureHtml}
+</section>
+<section id="sparsity">
+<h2>Per-layer sparsity</h2>
+${sparsityTable(data)}
+</section>
+<section id="hparams">
+<h2>Hyperparameters</h2>
+${hparamsList(data.hparams)}
+</section>
+</main>
+</body>
+</html>
+`;
+}
+
+function figureBlock(figure: PageFigure, number: number): string {
+  return (
+    `<figure id="fig-${escapeHtml(figure.name)}">\n${figure.svg}\n` +
+    `<figcaption><strong>Figure ${number}. ${escapeHtml(figure.title)}.</strong> ${escapeHtml(figure.caption)}</figcaption>\n</figure>`
+  );
+}

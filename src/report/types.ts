@@ -1,0 +1,68 @@
+// What a report is drawn from: plain records gathered from an experiment's store by
+// src/report/collect.ts, so the renderers know nothing about files.
+
+export type Branch = "ticket" | "reinit" | "random-mask";
+
+/** One trained network: a level (or one-shot target) of a trial, on one branch. */
+export interface RunRecord {
+  trial: number;
+  /** Iterative level (0 = dense), or for one-shot runs the level index of the one-shot table. */
+  level: number;
+  kind: "iterative" | "oneshot";
+  branch: Branch;
+  /** Fraction of prunable weights remaining. */
+  pm: number;
+  iterations: number;
+  earlyStopIteration: number;
+  earlyStopValLoss: number;
+  earlyStopValAccuracy: number;
+  earlyStopTestAccuracy: number;
+  finalValAccuracy: number;
+  finalTestAccuracy: number;
+  seconds: number;
+}
+
+/** Test accuracy (and validation loss) over training for one run. */
+export interface CurveRecord {
+  trial: number;
+  level: number;
+  kind: "iterative" | "oneshot";
+  branch: Branch;
+  pm: number;
+  points: { iteration: number; testAccuracy: number; valAccuracy: number; valLoss: number }[];
+}
+
+export interface SparsityRecord {
+  trial: number;
+  level: number;
+  kind: "iterative" | "oneshot";
+  pm: number;
+  layers: { name: string; kind: string; kept: number; total: number }[];
+}
+
+/**
+ * The paper's appendix F.5 analysis for one level and layer: each weight's magnitude at
+ * initialization and after training, and whether the next pruning step kept it. Arrays are a
+ * (seeded, uniform) sample of at most a few thousand weights.
+ */
+export interface MagnitudeRecord {
+  trial: number;
+  level: number;
+  layer: string;
+  pm: number;
+  initial: Float32Array;
+  final: Float32Array;
+  kept: Uint8Array;
+}
+
+export interface ReportData {
+  title: string;
+  model: string;
+  dataset: string;
+  /** Hyperparameters as stored (hparams.json), shown in the report. */
+  hparams: Record<string, unknown>;
+  runs: RunRecord[];
+  curves: CurveRecord[];
+  sparsity: SparsityRecord[];
+  magnitudes: MagnitudeRecord[];
+}

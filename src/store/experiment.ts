@@ -1,0 +1,235 @@
+// The experiment store: one directory per experiment, named from the model and a hash of its
+// non-default hyperparameters (DESIGN.md §5):
+//
+//   <root>/<model>_<hash>/hparams.json
+//     trial_<t>/theta0.lt                      θ0 of the trial (and rewind_<K>.lt when rewinding)
+//     trial_<t>/level_<L>/                     iterative level L (level 0 = dense)
+//     trial_<t>/oneshot_<pm>/                  one-shot pruning straight to Pm
+//       mask.lt  final.lt  metrics.jsonl  summary.json  [checkpoint.lt while running]
+//       branch_<control>/ (same files, for the reinit and random-mask controls)
+//
+// `summary.json` is written last: a run with a summary is finished and is skipped on rerun. Every
+// file is written atomically. Extent settings (levels, trials, controls, one-shot targets) are not
+// part of the name, so rerunning with more of them extends the same experiment.
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { hparamHash, nonDefaults } from "../hparams/resolve.js";
+import type { Hparams } from "../hparams/schema.js";
+import type { Masks } from "../prune/masks.js";
+import type { EvalRecord, TrainState } from "../train/trainer.js";
+import { writeJsonAtomic, writeJsonLinesAtomic } from "./atomic.js";
+import { byteArrays, floatArrays, readTensors, writeTensors } from "./tensors.js";
+
+/** Settings that only say how much of an experiment to run. */
+export const EXTENT_FIELDS = ["pruning.levels", "pruning.trials", "pruning.controls", "pruning.oneShot"] as const;
+
+export type Branch = "ticket" | "reinit" | "random-mask";
+
+export interface RunId {
+  trial: number;
+  kind: "iterative" | "oneshot";
+  /** Level for iterative runs; for one-shot runs, the target Pm. */
+  level: number;
+  branch: Branch;
+}
+
+export interface RunSummary {
+  trial: number;
+  kind: "iterative" | "oneshot";
+  level: number;
+  branch: Branch;
+  pm: number;
+  sparsity: { name: string; kind: string; kept: number; total: number }[];
+  iterations: number;
+  early_stop_iteration: number;
+  early_stop_val_loss: number;
+  early_stop_val_accuracy: number;
+  early_stop_test_accuracy: number;
+  final_val_loss: number;
+  final_val_accuracy: number;
+  final_test_accuracy: number;
+  seconds: number;
+  step_ms: number;
+  kernels: { param: string; density: number; kernel: string }[];
+}
+
+function configOf(h: Hparams): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(h)) as Record<string, Record<string, unknown>>;
+  for (const field of EXTENT_FIELDS) {
+    const [g, f] = field.split(".") as [string, string];
+    delete copy[g]![f];
+  }
+  return copy;
+}
+
+export function oneShotTag(pm: number): string {
+  return pm.toFixed(6).replace(/0+$/, "").replace(/\.$/, "");
+}
+
+export class ExperimentStore {
+  private constructor(readonly dir: string, readonly hp: Hparams) {}
+
+  static experimentName(hp: Hparams, defaults: Hparams): string {
+    return `${hp.model.model}_${hparamHash(hp, defaults, EXTENT_FIELDS)}`;
+  }
+
+  /**
+   * Opens (creating if needed) the experiment for `hp` under `root`. An existing directory must
+   * have been written by the same configuration; otherwise nothing is touched and the error names
+   * the settings that differ.
+   */
+  static open(root: string, hp: Hparams, defaults: Hparams): ExperimentStore {
+    const dir = join(root, ExperimentStore.experimentName(hp, defaults));
+    return ExperimentStore.openDir(dir, hp);
+  }
+
+  static openDir(dir: string, hp: Hparams): ExperimentStore {
+    const file = join(dir, "hparams.json");
+    if (existsSync(file)) {
+      let stored: Hparams;
+      try {
+        stored = JSON.parse(readFileSync(file, "utf8")) as Hparams;
+      } catch {
+        throw new Error(`corrupt file ${file}: not JSON; restore it or use another --out directory`);
+      }
+      const mine = configOf(hp), theirs = configOf(stored);
+      if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
+        const diff = nonDefaults(mine as unknown as Hparams, theirs as unknown as Hparams);
+        throw new Error(
+          `${dir} holds an experiment with a different configuration (${Object.entries(diff).map(([k, v]) => `${k}: stored ${JSON.stringify(lookup(theirs, k))}, now ${JSON.stringify(v)}`).join("; ")}); ` +
+            "nothing was changed: use another --out directory",
+        );
+      }
+    }
+    // Record the widest extent asked for so far.
+    writeJsonAtomic(file, hp);
+    return new ExperimentStore(dir, hp);
+  }
+
+  /** Opens an existing experiment directory as it is (for reports and export). */
+  static read(dir: string): ExperimentStore {
+    const file = join(dir, "hparams.json");
+    if (!existsSync(file)) throw new Error(`${dir} is not an experiment directory (no hparams.json); give the directory \`lottery run\` printed`);
+    return new ExperimentStore(dir, JSON.parse(readFileSync(file, "utf8")) as Hparams);
+  }
+
+  trialDir(trial: number): string {
+    return join(this.dir, `trial_${trial}`);
+  }
+
+  runDir(id: RunId): string {
+    const base = join(this.trialDir(id.trial), id.kind === "iterative" ? `level_${id.level}` : `oneshot_${oneShotTag(id.level)}`);
+    return id.branch === "ticket" ? base : join(base, `branch_${id.branch}`);
+  }
+
+  trials(): number[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir).map((d) => /^trial_(\d+)$/.exec(d)).filter((m) => m).map((m) => Number(m![1])).sort((a, b) => a - b);
+  }
+
+  /** Iterative levels and one-shot targets with a finished ticket run, for one trial. */
+  finishedRuns(trial: number): { kind: "iterative" | "oneshot"; level: number }[] {
+    const dir = this.trialDir(trial);
+    if (!existsSync(dir)) return [];
+    const out: { kind: "iterative" | "oneshot"; level: number }[] = [];
+    for (const d of readdirSync(dir)) {
+      const it = /^level_(\d+)$/.exec(d), os = /^oneshot_([\d.]+)$/.exec(d);
+      if (it && existsSync(join(dir, d, "summary.json"))) out.push({ kind: "iterative", level: Number(it[1]) });
+      if (os && existsSync(join(dir, d, "summary.json"))) out.push({ kind: "oneshot", level: Number(os[1]) });
+    }
+    return out.sort((a, b) => (a.kind === b.kind ? a.level - b.level : a.kind === "iterative" ? -1 : 1));
+  }
+
+  // ---- weights ---------------------------------------------------------------------------------
+
+  private weightsPath(trial: number, name: string): string {
+    return join(this.trialDir(trial), `${name}.lt`);
+  }
+
+  saveTrialWeights(trial: number, name: string, weights: ReadonlyMap<string, Float32Array>, meta: Record<string, unknown> = {}): void {
+    writeTensors(this.weightsPath(trial, name), weights, meta);
+  }
+
+  loadTrialWeights(trial: number, name: string): Map<string, Float32Array> | null {
+    const path = this.weightsPath(trial, name);
+    return existsSync(path) ? floatArrays(readTensors(path), path) : null;
+  }
+
+  // ---- runs ------------------------------------------------------------------------------------
+
+  summary(id: RunId): RunSummary | null {
+    const path = join(this.runDir(id), "summary.json");
+    if (!existsSync(path)) return null;
+    try {
+      return JSON.parse(readFileSync(path, "utf8")) as RunSummary;
+    } catch {
+      throw new Error(`corrupt file ${path}: not JSON; delete it and rerun the same command to recompute this run`);
+    }
+  }
+
+  loadMask(id: RunId): Masks {
+    const path = join(this.runDir(id), "mask.lt");
+    if (!existsSync(path)) throw new Error(`${path} is missing although the run is finished; delete ${this.runDir(id)} and rerun to recompute it`);
+    return byteArrays(readTensors(path), path);
+  }
+
+  loadFinal(id: RunId): Map<string, Float32Array> {
+    const path = join(this.runDir(id), "final.lt");
+    if (!existsSync(path)) throw new Error(`${path} is missing although the run is finished; delete ${this.runDir(id)} and rerun to recompute it`);
+    return floatArrays(readTensors(path), path);
+  }
+
+  metrics(id: RunId): { iteration: number; split: string; loss: number; accuracy?: number }[] {
+    const path = join(this.runDir(id), "metrics.jsonl");
+    if (!existsSync(path)) return [];
+    return readFileSync(path, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  }
+
+  /** Saves a finished run: mask, final weights and metrics first, the summary last. */
+  saveRun(id: RunId, masks: Masks, final: ReadonlyMap<string, Float32Array>, history: readonly EvalRecord[], summary: RunSummary): void {
+    const dir = this.runDir(id);
+    writeTensors(join(dir, "mask.lt"), masks, { pm: summary.pm });
+    writeTensors(join(dir, "final.lt"), final, { iterations: summary.iterations });
+    const lines: object[] = [];
+    for (const r of history) {
+      if (!Number.isNaN(r.trainLoss)) lines.push({ iteration: r.iteration, split: "train", loss: r.trainLoss, pm: summary.pm });
+      lines.push({ iteration: r.iteration, split: "val", loss: r.val.loss, accuracy: r.val.accuracy, pm: summary.pm });
+      lines.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy, pm: summary.pm });
+    }
+    writeJsonLinesAtomic(join(dir, "metrics.jsonl"), lines);
+    writeJsonAtomic(join(dir, "summary.json"), summary);
+    rmSync(join(dir, "checkpoint.lt"), { force: true });
+  }
+
+  // ---- mid-run checkpoints ---------------------------------------------------------------------
+
+  saveCheckpoint(id: RunId, state: TrainState, weights: ReadonlyMap<string, Float32Array>): void {
+    const arrays = new Map<string, Float32Array>();
+    for (const [k, v] of weights) arrays.set(`weights/${k}`, v);
+    for (const [k, v] of state.optimizer) arrays.set(`optimizer/${k}`, v);
+    writeTensors(join(this.runDir(id), "checkpoint.lt"), arrays, { iteration: state.iteration, history: state.history });
+  }
+
+  loadCheckpoint(id: RunId): { state: TrainState; weights: Map<string, Float32Array> } | null {
+    const path = join(this.runDir(id), "checkpoint.lt");
+    if (!existsSync(path)) return null;
+    const file = readTensors(path);
+    const weights = new Map<string, Float32Array>(), optimizer = new Map<string, Float32Array>();
+    for (const [k, v] of floatArrays(file, path)) {
+      if (k.startsWith("weights/")) weights.set(k.slice(8), v);
+      else if (k.startsWith("optimizer/")) optimizer.set(k.slice(10), v);
+    }
+    const history = (file.meta.history as EvalRecord[]).map(restoreNaN);
+    return { state: { iteration: file.meta.iteration as number, optimizer, history }, weights };
+  }
+}
+
+/** JSON turns NaN into null; the first evaluation's train loss is NaN by definition. */
+function restoreNaN(r: EvalRecord): EvalRecord {
+  return { ...r, trainLoss: r.trainLoss === null ? NaN : r.trainLoss };
+}
+
+function lookup(obj: Record<string, unknown>, dotted: string): unknown {
+  const [g, f] = dotted.split(".") as [string, string];
+  return (obj[g] as Record<string, unknown> | undefined)?.[f];
+}

@@ -1,0 +1,103 @@
+// `lottery run` end to end on real MNIST: a tiny experiment with the reinit control and its
+// report, JSON lines, and exact resumption after SIGKILL in the middle of a level.
+import test from "ava";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runCli } from "../helpers/cli.js";
+import { dataDir } from "../helpers/data.js";
+
+const ARGS = ["--levels", "3", "--iterations", "300", "--eval-every", "50", "--controls", "reinit", "--val-size", "1000"];
+
+function experimentDir(root: string): string {
+  const dirs = readdirSync(root).filter((d) => d.startsWith("lenet_300_100_"));
+  if (dirs.length !== 1) throw new Error(`expected one experiment in ${root}, found ${dirs.join(", ")}`);
+  return join(root, dirs[0]!);
+}
+
+/** Everything that must be identical between two runs: summaries without timings, metrics, weights. */
+function results(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === "summary.json") {
+        const s = JSON.parse(readFileSync(p, "utf8"));
+        delete s.seconds;
+        delete s.step_ms;
+        out[p.slice(dir.length)] = JSON.stringify(s);
+      } else if (e.name.endsWith(".jsonl") || e.name.endsWith(".lt")) out[p.slice(dir.length)] = readFileSync(p).toString("base64");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test("a tiny lottery run on real MNIST prints a table and JSON lines and writes its report", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "lottery-run-"));
+  try {
+    const r = await runCli(["run", ...ARGS, "--data-dir", dataDir(), "--out", root, "--json"]);
+    t.is(r.code, 0, r.stderr);
+    const lines = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    t.deepEqual(lines.map((l) => `${l.level}/${l.branch}`), ["0/ticket", "1/ticket", "1/reinit", "2/ticket", "2/reinit", "3/ticket", "3/reinit"]);
+    for (const l of lines) for (const k of ["trial", "level", "branch", "pm", "early_stop_iteration", "early_stop_test_accuracy", "final_test_accuracy", "seconds"]) t.true(k in l, k);
+    t.is(lines[5].pm.toFixed(3), "0.513");
+    t.regex(r.stdout, /trial\s+run\s+Pm\s+branch\s+es iter\s+es val\s+es test\s+end val\s+end test\s+time/);
+    const dir = experimentDir(root);
+    for (const f of ["report.html", "accuracy-vs-pm.svg", "early-stop-vs-pm.svg", "accuracy-over-training.svg", "magnitudes.svg"]) t.true(existsSync(join(dir, f)), f);
+    const html = readFileSync(join(dir, "report.html"), "utf8");
+    t.regex(html, /51\.3%/);
+    t.regex(html, /fc1\.weight/);
+    // `lottery report DIR` regenerates it
+    const rep = await runCli(["report", dir]);
+    t.is(rep.code, 0, rep.stderr);
+    t.regex(rep.stdout, /report\.html/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("killed with SIGKILL in the middle of a level, a rerun ends with exactly the results of an uninterrupted run", async (t) => {
+  const a = mkdtempSync(join(tmpdir(), "lottery-kill-a-")), b = mkdtempSync(join(tmpdir(), "lottery-kill-b-"));
+  try {
+    const env = { LOTTERY_CHECKPOINT_SECONDS: "0" };
+    const clean = await runCli(["run", ...ARGS, "--data-dir", dataDir(), "--out", a, "--no-report"], env);
+    t.is(clean.code, 0, clean.stderr);
+
+    // Start the same run and kill it as soon as level 2 has a mid-level checkpoint.
+    const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--import=tsx", main, "run", ...ARGS, "--data-dir", dataDir(), "--out", b, "--no-report"], {
+      env: { ...process.env, ...env }, stdio: "ignore",
+    });
+    const killedMidLevel = await new Promise<boolean>((resolve) => {
+      const timer = setInterval(() => {
+        const dirs = existsSync(b) ? readdirSync(b) : [];
+        const ckpt = dirs.length ? join(b, dirs[0]!, "trial_0", "level_2", "checkpoint.lt") : "";
+        if (ckpt && existsSync(ckpt)) {
+          clearInterval(timer);
+          child.kill("SIGKILL");
+          resolve(true);
+        }
+      }, 5);
+      child.on("exit", () => {
+        clearInterval(timer);
+        resolve(false);
+      });
+    });
+    t.true(killedMidLevel, "the run was killed while level 2 was training");
+    await new Promise((r) => child.on("exit", r));
+    const dir = experimentDir(b);
+    t.false(existsSync(join(dir, "trial_0", "level_2", "summary.json")), "level 2 did not finish before the kill");
+
+    const resumed = await runCli(["run", ...ARGS, "--data-dir", dataDir(), "--out", b, "--no-report"], env);
+    t.is(resumed.code, 0, resumed.stderr);
+    t.regex(resumed.stderr, /resuming at iteration \d+/);
+    t.deepEqual(results(dir), results(experimentDir(a)));
+  } finally {
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});

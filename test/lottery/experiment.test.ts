@@ -1,0 +1,132 @@
+// The lottery experiment through the library API on real MNIST: pruned weights stay zero,
+// strategies start from the right weights, controls run, the store resumes.
+import test from "ava";
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultsFor, resolveHparams, type Overrides } from "../../src/hparams/resolve.js";
+import { runExperiment } from "../../src/lottery/experiment.js";
+import { getModel } from "../../src/models/registry.js";
+import { ExperimentStore } from "../../src/store/experiment.js";
+import { realDataset } from "../helpers/data.js";
+
+const defaults = defaultsFor(getModel("lenet_300_100").defaults);
+
+function hp(overrides: Overrides) {
+  return resolveHparams(defaults, {
+    training: { iterations: 200, evalEvery: 100, ...overrides.training },
+    pruning: { levels: 2, ...overrides.pruning },
+    model: overrides.model,
+    dataset: { valSize: 1000, ...overrides.dataset },
+  });
+}
+
+async function withDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "lottery-exp-"));
+  try {
+    return await f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("reset: each level starts from θ0 on the kept weights, pruned weights stay exactly 0 through training, controls run", (t) =>
+  withDir(async (root) => {
+    const h = hp({ pruning: { controls: ["reinit", "random-mask"] } });
+    const data = await realDataset("mnist", 1000);
+    const { store, summaries } = await runExperiment({ hp: h, defaults, root, dataset: data });
+    t.deepEqual(summaries.map((s) => `${s.level}/${s.branch}`), ["0/ticket", "1/ticket", "1/reinit", "1/random-mask", "2/ticket", "2/reinit", "2/random-mask"]);
+    t.is(summaries[1]!.pm.toFixed(4), (((235200 + 30000) * 0.8 + 900) / 266200).toFixed(4));
+    const theta0 = store.loadTrialWeights(0, "theta0")!;
+    for (const level of [1, 2]) {
+      const id = { trial: 0, kind: "iterative" as const, level, branch: "ticket" as const };
+      const mask = store.loadMask(id), final = store.loadFinal(id);
+      for (const [name, m] of mask) {
+        const w = final.get(name)!;
+        let nonzeroPruned = 0;
+        for (let i = 0; i < m.length; i++) if (!m[i] && !Object.is(w[i], 0)) nonzeroPruned++;
+        t.is(nonzeroPruned, 0, `${name} level ${level}: pruned weights are exactly +0 after training`);
+      }
+      // the random-mask control has the same per-layer counts but a different mask
+      const rm = store.loadMask({ ...id, branch: "random-mask" });
+      for (const [name, m] of mask) {
+        t.is(rm.get(name)!.reduce((a, b) => a + b, 0), m.reduce((a, b) => a + b, 0));
+        t.notDeepEqual(rm.get(name), m);
+      }
+      t.deepEqual(store.loadMask({ ...id, branch: "reinit" }), mask);
+    }
+    t.true(theta0.has("fc1.weight"));
+    // Each run's first evaluation is of its start weights: level 1 re-evaluates θ0 ⊙ mask1.
+    const m0 = store.metrics({ trial: 0, kind: "iterative", level: 0, branch: "ticket" });
+    const m1 = store.metrics({ trial: 0, kind: "iterative", level: 1, branch: "ticket" });
+    t.is(m0[0]!.iteration, 0);
+    t.not(m1.find((m) => m.split === "val")!.loss, m0.find((m) => m.split === "val")!.loss);
+  }));
+
+test("reset restores θ0 bit for bit, rewind:K restores the weights of iteration K, continue keeps the trained weights", (t) =>
+  withDir(async (root) => {
+    const data = await realDataset("mnist", 1000);
+    const { Session } = await import("../../src/train/session.js");
+    const { applyMasks, maskWeights } = await import("../../src/prune/masks.js");
+    for (const strategy of ["reset", "rewind:50", "continue"]) {
+      const h = hp({ pruning: { strategy, levels: 1 } });
+      const { store } = await runExperiment({ hp: h, defaults, root, dataset: data });
+      const id = { trial: 0, kind: "iterative" as const, level: 1, branch: "ticket" as const };
+      const mask = store.loadMask(id);
+      const expected = strategy === "reset" ? store.loadTrialWeights(0, "theta0")! : strategy === "continue" ? store.loadFinal({ ...id, level: 0 }) : store.loadTrialWeights(0, "rewind_50")!;
+      // Retrain the first evaluation from the expected start: its metrics equal the stored ones.
+      const session = await Session.open(h, { dataset: data });
+      applyMasks(session.network, mask);
+      const start = new Map([...expected].map(([k, v]) => [k, Float32Array.from(v)]));
+      maskWeights(start, mask);
+      session.network.load(start);
+      const r = await session.train({}, { ...h.training, iterations: 1, evalEvery: 1 });
+      const stored = store.metrics(id).filter((m) => m.iteration === 0 && m.split === "val")[0]!;
+      t.is(r.history[0]!.val.loss, stored.loss, `${strategy}: level 1 started from the expected weights`);
+    }
+    // rewind:50 saved exactly the weights after 50 iterations of level 0
+    const h = hp({ pruning: { strategy: "rewind:50", levels: 1 } });
+    const store = ExperimentStore.open(root, h, defaults);
+    const rewind = store.loadTrialWeights(0, "rewind_50")!;
+    const session = await Session.open(h, { dataset: data });
+    session.network.load(store.loadTrialWeights(0, "theta0")!);
+    await session.train({}, { ...h.training, iterations: 50, evalEvery: 50 });
+    for (const [name, w] of session.network.snapshot()) t.deepEqual(Buffer.from(w.buffer), Buffer.from(rewind.get(name)!.buffer), name);
+  }));
+
+test("rerunning resumes: finished runs are skipped, adding levels and controls extends the same experiment", (t) =>
+  withDir(async (root) => {
+    const data = await realDataset("mnist", 1000);
+    const first = await runExperiment({ hp: hp({ pruning: { levels: 1 } }), defaults, root, dataset: data });
+    const skipped: string[] = [];
+    const second = await runExperiment({
+      hp: hp({ pruning: { levels: 2, controls: ["reinit"] } }), defaults, root, dataset: data,
+      events: { onRunDone: (id, _s, wasSkipped) => wasSkipped && skipped.push(`${id.level}/${id.branch}`) },
+    });
+    t.is(first.store.dir, second.store.dir, "extent settings do not change the experiment's directory");
+    t.deepEqual(skipped, ["0/ticket", "1/ticket"]);
+    t.deepEqual(second.summaries.slice(0, 2), first.summaries);
+    t.deepEqual(second.summaries.map((s) => `${s.level}/${s.branch}`), ["0/ticket", "1/ticket", "1/reinit", "2/ticket", "2/reinit"]);
+  }));
+
+test("bad input: unknown strategy, a rate outside (0,1), a store of another configuration, a corrupt mask", (t) =>
+  withDir(async (root) => {
+    const data = await realDataset("mnist", 1000);
+    t.throws(() => hp({ pruning: { strategy: "rewind" } }), { message: /invalid --strategy "rewind": must be matching|must be reset, continue or rewind:K/ });
+    t.throws(() => hp({ pruning: { rateFc: 1.2 } }), { message: /invalid --rate-fc 1\.2: must be a number in \(0, 1\)/ });
+    const h = hp({ pruning: { levels: 1 } });
+    const { store } = await runExperiment({ hp: h, defaults, root, dataset: data });
+    // another configuration pointed at the same directory
+    const other = hp({ pruning: { levels: 1 }, training: { lr: 0.01 } });
+    const before = readFileSync(join(store.dir, "hparams.json"), "utf8");
+    t.throws(() => ExperimentStore.openDir(store.dir, other), { message: /holds an experiment with a different configuration \(training\.lr: stored 0\.0012, now 0\.01\)/ });
+    t.is(readFileSync(join(store.dir, "hparams.json"), "utf8"), before, "nothing was changed");
+    // a corrupt mask of a finished level: a clear error naming the file, the other files intact
+    const maskFile = join(store.dir, "trial_0", "level_1", "mask.lt");
+    const bytes = readFileSync(maskFile);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    writeFileSync(maskFile, bytes);
+    await t.throwsAsync(() => runExperiment({ hp: hp({ pruning: { levels: 2 } }), defaults, root, dataset: data }), { message: /corrupt file .*level_1\/mask\.lt: checksum mismatch; delete it and rerun/ });
+    t.true(existsSync(join(store.dir, "trial_0", "level_1", "final.lt")));
+    t.true(existsSync(join(store.dir, "trial_0", "level_0", "summary.json")));
+  }));
