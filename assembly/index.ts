@@ -7,3 +7,4 @@ export { fill, add_to, scale, mask_apply, bias_act, bias_grad, relu, relu_backwa
 export { softmax_xent, argmax, count_correct } from "./loss";
 export { sgd, adam } from "./optim";
 export { dropout_forward, mul } from "./random";
+export { gather_images } from "./input";

@@ -1,3 +1,22 @@
 // lottery-wasm: the library API.
 export * from "./kernels/index.js";
 export { Rng, hash32 } from "./util/rng.js";
+export { loadDataset, fetchDataset, type Dataset, type DatasetName, type Split } from "./data/index.js";
+export { Hparams, BASE_DEFAULTS, type ModelDefaults } from "./hparams/schema.js";
+export { defaultsFor, resolveHparams, nonDefaults, hparamHash, HparamError, type Overrides } from "./hparams/resolve.js";
+export { getModel, modelNames, registerModel, type ModelEntry } from "./models/registry.js";
+export { Network, Replica, ParamFactory, type KernelMode, type LayerExecution } from "./nn/network.js";
+export { Param, type ParamKind, type WeightKind } from "./nn/param.js";
+export type { Layer, LayerRun, StepContext } from "./nn/layer.js";
+export { Linear } from "./nn/linear.js";
+export { Dropout } from "./nn/dropout.js";
+export { createOptimizer, learningRate, Adam, Sgd, type Optimizer } from "./optim/index.js";
+export { Session, type SessionOptions } from "./train/session.js";
+export { train, type EvalRecord, type TrainResult, type TrainHooks } from "./train/trainer.js";
+export * from "./prune/index.js";
+export { runExperiment, pruneTarget, trialTraining, type ExperimentOptions, type ExperimentEvents } from "./lottery/experiment.js";
+export { parseStrategy, type Strategy } from "./lottery/strategies/index.js";
+export { getBranch, type ControlBranch } from "./lottery/branches/index.js";
+export { ExperimentStore, type RunId, type RunSummary } from "./store/experiment.js";
+export { collectReport, writeExperimentReport } from "./report/collect.js";
+export { renderReport, writeReport } from "./report/render.js";

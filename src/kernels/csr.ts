@@ -24,8 +24,8 @@ export class Csr {
   }
 }
 
-/** Counts the nonzeros of a mask laid out [rows, cols]. */
-export function countKept(mask: ArrayLike<number>): number {
+/** Counts the nonzero entries (kept weights, for a mask). */
+export function countNonzero(mask: ArrayLike<number>): number {
   let n = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) n++;
   return n;

@@ -25,6 +25,7 @@ export interface KernelExports {
   dropout_forward(x: number, y: number, mask: number, F: number, N: number, threshold: number, keepScale: number,
                   seed: number, step: number, colOffset: number, totalCols: number): void;
   mul(a: number, b: number, out: number, n: number): void;
+  gather_images(images: number, indices: number, count: number, F: number, plane: number, scale: number, shift: number, dst: number, N: number): void;
   adam(w: number, g: number, m: number, v: number, mask: number, n: number, stepSize: number, beta1: number, beta2: number,
        invSqrtBc2: number, eps: number, weightDecay: number): void;
 }

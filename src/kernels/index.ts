@@ -1,6 +1,6 @@
 export { Kernels, type KernelsOptions, type GemmOptions, type SgdParams, type AdamParams } from "./kernels.js";
 export { Tensor, type DType, type ArrayOf, formatShape, shapeSize } from "./tensor.js";
 export { Arena } from "./arena.js";
-export { Csr, countKept } from "./csr.js";
+export { Csr, countNonzero } from "./csr.js";
 export { chooseKernel, SPARSE_CROSSOVER_DENSITY, type KernelChoice } from "./choose.js";
 export { compileKernels, type ModuleOptions, type SimdLevel } from "./wasm-module.js";

@@ -3,7 +3,7 @@
 // the shapes before any kernel runs, so bad input never reaches wasm as a trap or silent garbage.
 // Layout convention: activations are feature-major, [features, batch] with the batch contiguous.
 import { Arena } from "./arena.js";
-import { Csr, countKept } from "./csr.js";
+import { Csr, countNonzero } from "./csr.js";
 import type { KernelExports } from "./exports.js";
 import { compileKernels, type ModuleOptions, type SimdLevel } from "./wasm-module.js";
 import { type DType, formatShape, Tensor, type MemoryOwner } from "./tensor.js";
@@ -120,7 +120,7 @@ export class Kernels implements MemoryOwner {
     this.checkSize(op, "rows", rows);
     this.checkSize(op, "cols", cols);
     if (mask.length !== rows * cols) fail(op, `mask has ${mask.length} entries but the matrix is [${rows},${cols}]`);
-    const nnz = countKept(mask);
+    const nnz = countNonzero(mask);
     const rowPtr = this.alloc([rows + 1], "u32", `${label}.rowPtr`);
     const colIdx = this.alloc([nnz], "u32", `${label}.colIdx`);
     const values = this.alloc([nnz], "f32", `${label}.values`);
@@ -379,6 +379,26 @@ export class Kernels implements MemoryOwner {
     const keep = 1 - p;
     const threshold = Math.min(4294967295, Math.round(keep * 4294967296));
     this.exports.dropout_forward(x.ptr, y.ptr, mask.ptr, F, N, threshold >>> 0, 1 / keep, seed >>> 0, step >>> 0, colOffset, total);
+  }
+
+  /**
+   * Converts images[indices[n]] (u8, [count, F] example-major) into columns 0..k−1 of dst [F, N]
+   * (k = indices.size ≤ N): dst[f, n] = v · scale[c] + shift[c], c = f / plane.
+   */
+  gatherImages(images: Tensor<"u8">, indices: Tensor<"u32">, plane: number, scale: Tensor<"f32">, shift: Tensor<"f32">, dst: Tensor<"f32">): void {
+    const op = "gatherImages";
+    const [rows, F] = this.dims2(op, "images", images);
+    const [dF, N] = this.dims2(op, "dst", dst);
+    const count = indices.size;
+    if (dF !== F) fail(op, `dst must have ${F} rows for images ${images.toString()}, got ${dst.toString()}`);
+    if (count > N) fail(op, `${count} indices do not fit in dst ${dst.toString()}`);
+    if (!Number.isInteger(plane) || plane <= 0 || F % plane !== 0) fail(op, `plane ${plane} must divide the ${F} features`);
+    const C = F / plane;
+    if (scale.size !== C || shift.size !== C) fail(op, `scale and shift need ${C} entries (one per channel), got ${scale.toString()}, ${shift.toString()}`);
+    const idx = indices.data;
+    for (let i = 0; i < count; i++) if (idx[i]! >= rows) fail(op, `index ${idx[i]} at position ${i} is outside the ${rows} images`);
+    this.own(op, { images, indices, scale, shift, dst });
+    this.exports.gather_images(images.ptr, indices.ptr, count, F, plane, scale.ptr, shift.ptr, dst.ptr, N);
   }
 
   // ---- loss and accuracy -----------------------------------------------------------------------

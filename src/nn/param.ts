@@ -2,7 +2,7 @@
 // Prunable parameters carry a mask (f32, 1 = kept). For a level, `prepare` decides whether the
 // parameter trains dense (value, masked updates) or sparse (CSR built once for the level; its
 // compact `values` are the live weights until `commit` writes them back into `value`).
-import type { Csr, Tensor } from "../kernels/index.js";
+import { countNonzero, type Csr, type Tensor } from "../kernels/index.js";
 
 /** What a weight is, for per-kind pruning rates (DESIGN.md §3): fc, output, conv, shortcut. */
 export type WeightKind = "fc" | "output" | "conv" | "shortcut";
@@ -41,10 +41,6 @@ export class Param {
 
   /** Number of kept weights under the mask. */
   kept(): number {
-    if (!this.mask) return this.size;
-    const m = this.mask.data;
-    let n = 0;
-    for (let i = 0; i < m.length; i++) if (m[i] !== 0) n++;
-    return n;
+    return this.mask ? countNonzero(this.mask.data) : this.size;
   }
 }

@@ -9,11 +9,8 @@ export function fullMasks(network: Network): Masks {
   return new Map(network.prunable.map((p) => [p.name, new Uint8Array(p.size).fill(1)]));
 }
 
-export function countKept(mask: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < mask.length; i++) n += mask[i]!;
-  return n;
-}
+/** Weights a mask keeps. */
+export { countNonzero as countKept } from "../kernels/csr.js";
 
 /** Copies masks into the network's parameters (every prunable parameter must have one). */
 export function applyMasks(network: Network, masks: Masks): void {

@@ -6,11 +6,14 @@
 // Every example is used once per epoch, no partial batch is dropped, and the batch of any
 // iteration can be recomputed from (dataSeed, i) alone, which is what makes resuming exact.
 //
-// Conversion: pixel v of channel c becomes lut[c][v] = v/255, or (v/255 − mean_c)/std_c with
-// normalization (the dataset's own training statistics). Augmentation (random horizontal flip and
-// pad-4 random crop, padding with black pixels before normalization, as torchvision does) draws
-// from stream `augment/i` of dataSeed.
-import type { Tensor } from "../kernels/index.js";
+// Conversion: pixel v of channel c becomes v·scale_c + shift_c in f32 arithmetic, i.e. v/255, or
+// (v/255 − mean_c)/std_c with normalization (the dataset's own training statistics). Batches are
+// converted by the wasm kernel `gather_images` from a copy of the training images in wasm memory;
+// the JS path (a lookup table holding exactly the kernel's f32 results) serves augmentation and
+// the one-time conversion of the evaluation sets. Augmentation (random horizontal flip and pad-4
+// random crop, padding with black pixels before normalization, as torchvision does) draws from
+// stream `augment/i` of dataSeed.
+import type { Kernels, Tensor } from "../kernels/index.js";
 import type { Dataset, Split } from "../data/types.js";
 import { Rng } from "../util/rng.js";
 
@@ -21,21 +24,51 @@ export interface InputOptions {
   batchSize: number;
 }
 
+/** The training images and conversion constants in wasm memory, shared by a session's pipelines. */
+export interface DeviceImages {
+  k: Kernels;
+  images: Tensor<"u8">;
+  scale: Tensor<"f32">;
+  shift: Tensor<"f32">;
+}
+
+/** Per-channel f32 affine conversion constants (see the header comment). */
+export function channelAffine(data: Dataset, normalize: boolean): { scale: Float32Array; shift: Float32Array } {
+  const C = data.shape[0];
+  const scale = new Float32Array(C), shift = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    const mean = normalize ? data.stats.mean[c]! : 0, std = normalize ? data.stats.std[c]! : 1;
+    scale[c] = 1 / (255 * std);
+    shift[c] = -mean / std;
+  }
+  return { scale, shift };
+}
+
+/** Copies the training images into wasm memory (once per session). */
+export function deviceImages(k: Kernels, data: Dataset, normalize: boolean): DeviceImages {
+  const F = data.shape[0] * data.shape[1] * data.shape[2];
+  const images = k.alloc([data.train.count, F], "u8", "training images");
+  images.data.set(data.train.images.subarray(0, data.train.count * F));
+  const { scale, shift } = channelAffine(data, normalize);
+  return { k, images, scale: k.fromArray(scale, [scale.length], "input scale"), shift: k.fromArray(shift, [shift.length], "input shift") };
+}
+
 export class InputPipeline {
   readonly features: number;
   private readonly lut: Float32Array;
   private readonly perms = new Map<number, Uint32Array>();
   private readonly offsets: Int32Array;
   private readonly flips: Uint8Array;
+  /** Batch indices in wasm memory; allocated at the first batch, inside the training level's arena region. */
+  private indexTensor: Tensor<"u32"> | null = null;
 
-  constructor(readonly data: Dataset, readonly options: InputOptions) {
+  constructor(readonly data: Dataset, readonly options: InputOptions, private readonly device: DeviceImages | null = null) {
     const [C, H, W] = data.shape;
     this.features = C * H * W;
+    const { scale, shift } = channelAffine(data, options.normalize);
     this.lut = new Float32Array(C * 256);
     for (let c = 0; c < C; c++) {
-      const mean = options.normalize ? data.stats.mean[c]! : 0;
-      const std = options.normalize ? data.stats.std[c]! : 1;
-      for (let v = 0; v < 256; v++) this.lut[c * 256 + v] = (v / 255 - mean) / std;
+      for (let v = 0; v < 256; v++) this.lut[c * 256 + v] = Math.fround(Math.fround(v * scale[c]!) + shift[c]!);
     }
     this.offsets = new Int32Array(options.batchSize * 2);
     this.flips = new Uint8Array(options.batchSize);
@@ -65,6 +98,24 @@ export class InputPipeline {
   /** Epoch (fractional) reached after `iterations` iterations. */
   epochs(iterations: number): number {
     return (iterations * this.options.batchSize) / this.data.train.count;
+  }
+
+  /**
+   * Writes training batch `iteration` into x [features, N ≥ batch] and labels: the wasm kernel
+   * when the images are in wasm memory and there is no augmentation, the JS path otherwise.
+   */
+  fillBatch(iteration: number, indices: Uint32Array, x: Tensor<"f32">, labels: Tensor<"i32">): void {
+    this.batchIndices(iteration, indices);
+    const device = this.device;
+    if (!device || this.options.augment) {
+      this.fill(this.data.train, indices, x, labels, iteration);
+      return;
+    }
+    const ld = labels.data, tl = this.data.train.labels;
+    for (let n = 0; n < indices.length; n++) ld[n] = tl[indices[n]!]!;
+    this.indexTensor ??= device.k.alloc([indices.length], "u32", "batch indices");
+    this.indexTensor.data.set(indices);
+    device.k.gatherImages(device.images, this.indexTensor, this.features / this.data.shape[0], device.scale, device.shift, x);
   }
 
   /**

@@ -9,7 +9,7 @@ import { getModel, type ModelEntry } from "../models/registry.js";
 import type { KernelMode, Network } from "../nn/network.js";
 import { Rng } from "../util/rng.js";
 import { type EvalSet, evalChunkSize, prepareEvalSet } from "./evaluate.js";
-import { InputPipeline } from "./input.js";
+import { type DeviceImages, deviceImages, InputPipeline } from "./input.js";
 import { train, type TrainHooks, type TrainResult } from "./trainer.js";
 
 export interface SessionOptions {
@@ -33,6 +33,7 @@ export class Session {
     readonly val: EvalSet,
     readonly test: EvalSet,
     readonly kernelMode: KernelMode,
+    private readonly device: DeviceImages,
   ) {}
 
   static async open(hp: Hparams, options: SessionOptions = {}): Promise<Session> {
@@ -51,7 +52,8 @@ export class Session {
     const chunk = evalChunkSize(network);
     const val = prepareEvalSet(k, evalInput, data.val, "val", chunk);
     const test = prepareEvalSet(k, evalInput, data.test, "test", chunk);
-    return new Session(hp, model, k, data, network, val, test, options.kernelMode ?? "auto");
+    const device = deviceImages(k, data, hp.dataset.normalize);
+    return new Session(hp, model, k, data, network, val, test, options.kernelMode ?? "auto", device);
   }
 
   /** Initializes the network from its seed (θ0 of trial `trial`: seed + trial). */
@@ -63,7 +65,7 @@ export class Session {
   /** The training input pipeline for a data-order seed (each trial has its own). */
   input(training = this.hp.training): InputPipeline {
     const d = this.hp.dataset;
-    return new InputPipeline(this.data, { normalize: d.normalize, augment: d.augment, dataSeed: training.dataSeed, batchSize: training.batchSize });
+    return new InputPipeline(this.data, { normalize: d.normalize, augment: d.augment, dataSeed: training.dataSeed, batchSize: training.batchSize }, this.device);
   }
 
   /** Trains the network as it is now (weights and masks) for one level. */

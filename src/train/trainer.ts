@@ -5,8 +5,7 @@
 // one arena region released at the end.
 import type { TrainingHparams } from "../hparams/schema.js";
 import type { LayerExecution, KernelMode, Network } from "../nn/network.js";
-import type { StepContext } from "../nn/layer.js";
-import { createOptimizer, learningRate, slotsOf } from "../optim/index.js";
+import { localStepper, type Stepper } from "./step.js";
 import { type EvalSet, Evaluator, type SplitMetrics } from "./evaluate.js";
 import type { InputPipeline } from "./input.js";
 
@@ -33,6 +32,8 @@ export interface TrainSetup {
   test: EvalSet;
   training: TrainingHparams;
   kernelMode: KernelMode;
+  /** Makes the level's stepper (default: single thread); the parallel pool plugs in here. */
+  stepper?: (network: Network, input: InputPipeline, training: TrainingHparams) => Stepper;
 }
 
 export interface TrainHooks {
@@ -80,13 +81,13 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
   const k = network.k;
   const started = performance.now();
   const mark = k.arena.mark();
+  let stepper: Stepper | null = null;
   try {
     const execution = network.prepare(setup.kernelMode);
     hooks.onExecution?.(execution);
-    const replica = network.replica(t.batchSize, true);
+    stepper = (setup.stepper ?? localStepper)(network, input, t);
+    const optimizer = stepper.optimizer;
     const evaluator = new Evaluator(network, [setup.val, setup.test]);
-    const optimizer = createOptimizer(k, slotsOf(network.params, replica.grads), t);
-    const schedule = { lr: t.lr, warmupIterations: t.warmupIterations, milestones: t.milestones, gamma: t.gamma };
     const history: EvalRecord[] = hooks.resume ? [...hooks.resume.history] : [];
     let start = 0;
     if (hooks.resume) {
@@ -101,19 +102,14 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     };
     if (start === 0) evaluateAt(0, NaN);
 
-    const indices = new Uint32Array(t.batchSize);
-    const ctx: StepContext = { training: true, step: 0, colOffset: 0, totalCols: t.batchSize, seed: t.seed };
     const stepTimes: number[] = [];
     let lossSum = 0, lossCount = 0;
     let lastYield = performance.now();
     for (let it = start; it < t.iterations; it++) {
       const s0 = performance.now();
-      input.batchIndices(it, indices);
-      input.fill(input.data.train, indices, replica.input, replica.labels, it);
-      ctx.step = it;
-      lossSum += replica.trainStep(ctx) / t.batchSize;
+      const loss = stepper.step(it);
+      lossSum += typeof loss === "number" ? loss : await loss;
       lossCount++;
-      optimizer.update(it + 1, learningRate(schedule, it));
       stepTimes.push(performance.now() - s0);
       const done = it + 1;
       if (hooks.snapshotAt?.has(done)) await hooks.onSnapshot?.(done, network.liveSnapshot());
@@ -145,6 +141,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       execution,
     };
   } finally {
+    await stepper?.close();
     // On success commit() already ran; on error, drop the CSR forms with the region.
     for (const p of network.prunable) p.csr = null;
     k.arena.release(mark);

@@ -38,3 +38,28 @@ test("each epoch visits every training example once, in a seeded order that diff
   const other = new InputPipeline(data, { normalize: false, augment: false, dataSeed: 2, batchSize: 4 });
   t.notDeepEqual(Array.from(other.batchIndices(0, new Uint32Array(4))), seen.slice(0, 4));
 });
+
+test("the wasm batch conversion equals the JS path bit for bit, with and without normalization", async (t) => {
+  const { kernelsFor } = await import("../helpers/kernels.js");
+  const { deviceImages } = await import("../../src/train/input.js");
+  const k = await kernelsFor("relaxed");
+  const count = 37;
+  const images = new Uint8Array(count * 3 * 4 * 4);
+  for (let i = 0; i < images.length; i++) images[i] = (i * 97 + 13) % 256;
+  const split = { images, labels: new Uint8Array(count).map((_, i) => i % 10), count };
+  const data: Dataset = { name: "cifar10", shape: [3, 4, 4], classes: 10, classNames: [], train: split, val: split, test: split, stats: { mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] } };
+  for (const normalize of [false, true]) {
+    const mark = k.arena.mark();
+    const device = deviceImages(k, data, normalize);
+    for (const batch of [1, 4, 7, 13]) {
+      const p = new InputPipeline(data, { normalize, augment: false, dataSeed: 5, batchSize: batch }, device);
+      const x1 = k.alloc([48, batch]), x2 = k.alloc([48, batch]), l1 = k.alloc([batch], "i32"), l2 = k.alloc([batch], "i32");
+      const idx = new Uint32Array(batch);
+      p.fillBatch(3, idx, x1, l1);
+      p.fill(data.train, idx, x2, l2);
+      t.deepEqual(Array.from(x1.data), Array.from(x2.data), `normalize ${normalize} batch ${batch}`);
+      t.deepEqual(Array.from(l1.data), Array.from(l2.data));
+    }
+    k.arena.release(mark);
+  }
+});

@@ -1,0 +1,36 @@
+// One training iteration: load the batch, forward, loss, backward, optimizer update. A Stepper
+// owns what that needs for one level (a replica, the optimizer); the trainer and the step
+// benchmark both drive it. The single-thread stepper is synchronous; a parallel one may return
+// a promise.
+import type { StepContext } from "../nn/layer.js";
+import type { Network } from "../nn/network.js";
+import type { TrainingHparams } from "../hparams/schema.js";
+import { createOptimizer, learningRate, type Optimizer, slotsOf } from "../optim/index.js";
+import type { InputPipeline } from "./input.js";
+
+export interface Stepper {
+  readonly optimizer: Optimizer;
+  /** Trains iteration `iteration` (0-based); returns the batch's mean loss. */
+  step(iteration: number): number | Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A single-thread stepper; allocates in the caller's current arena region. */
+export function localStepper(network: Network, input: InputPipeline, t: TrainingHparams): Stepper {
+  const replica = network.replica(t.batchSize, true);
+  const optimizer = createOptimizer(network.k, slotsOf(network.params, replica.grads), t);
+  const schedule = { lr: t.lr, warmupIterations: t.warmupIterations, milestones: t.milestones, gamma: t.gamma };
+  const indices = new Uint32Array(t.batchSize);
+  const ctx: StepContext = { training: true, step: 0, colOffset: 0, totalCols: t.batchSize, seed: t.seed };
+  return {
+    optimizer,
+    step(iteration: number): number {
+      input.fillBatch(iteration, indices, replica.input, replica.labels);
+      ctx.step = iteration;
+      const loss = replica.trainStep(ctx) / t.batchSize;
+      optimizer.update(iteration + 1, learningRate(schedule, iteration));
+      return loss;
+    },
+    close: async () => {},
+  };
+}
