@@ -14,6 +14,7 @@ import { applyMasks, fullMasks, levelForPm, pruneByMagnitude } from "../src/prun
 import { pruneTarget } from "../src/lottery/experiment.js";
 import { deviceImages, InputPipeline } from "../src/train/input.js";
 import { localStepper } from "../src/train/step.js";
+import { ThreadTeam } from "../src/parallel/team.js";
 import { Rng } from "../src/util/rng.js";
 import { median, printTable } from "./timing.js";
 
@@ -113,31 +114,43 @@ export async function benchStep(args: { json: boolean; quick: boolean; argv: str
   };
   const hp = resolveHparams(defaultsFor(model.defaults), { training: { iterations: warmup + steps } });
   const k = await Kernels.create({ memoryLimitBytes: 1536 * 2 ** 20 });
+  const networkBase = k.arena.mark();
   const network = model.build(k, hp.model);
   const shape = network.inputShape as [number, number, number];
   const data = syntheticDataset(shape, network.classes, 2048);
   const device = deviceImages(k, data, hp.dataset.normalize);
   const target = pruneTarget(hp);
   const rng = new Rng(7, "bench-step");
+  const threadCounts = (args.argv.includes("--threads") ? args.argv[args.argv.indexOf("--threads") + 1]! : "1,2").split(",").map(Number);
+  const teams = new Map<number, ThreadTeam>();
+  for (const threads of threadCounts) {
+    if (threads > 1) teams.set(threads, await ThreadTeam.create(k, { threads, network, networkBase, model: model.name, modelHparams: hp.model }));
+  }
 
   for (const pm of PMS) {
     network.init(hp.model.init, rng.derive(`init-${pm}`));
     const masks = pm === 1 ? fullMasks(network) : pruneByMagnitude(network, target, network.snapshot(), fullMasks(network), levelForPm(network, target, pm));
     applyMasks(network, masks);
-    for (const mode of ["auto", "dense", "sparse"] as KernelMode[]) {
-      if (pm === 1 && mode === "sparse") continue;
-      const mark = k.arena.mark();
-      const execution = network.prepare(mode);
-      const input = new InputPipeline(data, { normalize: hp.dataset.normalize, augment: false, dataSeed: 1, batchSize: hp.training.batchSize }, device);
-      const stepper = localStepper(network, input, hp.training);
-      const ms = await timeSteps((i) => stepper.step(i), warmup, steps);
-      await stepper.close();
-      network.commit();
-      k.arena.release(mark);
-      emit({ bench: "step", model: model.name, impl: "lottery-wasm", kernels: mode, pm, threads: 1, ms: +ms.toFixed(4) });
-      if (!args.json && mode === "auto") process.stderr.write(`pm ${pm}: ${execution.map((e) => `${e.param} ${e.kernel}`).join(", ")}\n`);
+    for (const threads of threadCounts) {
+      for (const mode of ["auto", "dense", "sparse"] as KernelMode[]) {
+        if (pm === 1 && mode === "sparse") continue;
+        if (threads > 1 && mode !== "auto") continue;
+        const mark = k.arena.mark();
+        const execution = network.prepare(mode);
+        const input = new InputPipeline(data, { normalize: hp.dataset.normalize, augment: false, dataSeed: 1, batchSize: hp.training.batchSize }, device);
+        const team = teams.get(threads);
+        const stepper = team ? await team.stepper(network, input, hp.training) : localStepper(network, input, hp.training);
+        const ms = await timeSteps((i) => stepper.step(i), warmup, steps);
+        await stepper.close();
+        network.commit();
+        k.arena.release(mark);
+        emit({ bench: "step", model: model.name, impl: "lottery-wasm", kernels: mode, pm, threads, ms: +ms.toFixed(4) });
+        if (!args.json && mode === "auto" && threads === threadCounts[0]) process.stderr.write(`pm ${pm}: ${execution.map((e) => `${e.param} ${e.kernel}`).join(", ")}\n`);
+      }
     }
   }
+
+  for (const team of teams.values()) await team.close();
 
   if (model.name === "lenet_300_100") {
     await tf.setBackend("wasm");
@@ -148,12 +161,17 @@ export async function benchStep(args: { json: boolean; quick: boolean; argv: str
   }
 
   if (!args.json) {
-    const ours = (pm: number, mode: string) => rows.find((r) => r.impl === "lottery-wasm" && r.pm === pm && r.kernels === mode);
+    const ours = (pm: number, mode: string, threads = 1) => rows.find((r) => r.impl === "lottery-wasm" && r.pm === pm && r.kernels === mode && r.threads === threads);
     const dense1 = ours(1, "auto")!.ms;
-    console.log(`\nstep: ${model.name}, batch ${hp.training.batchSize}, median of ${steps} warmed-up steps (simd ${k.simd}); speedup vs Pm 1\n`);
-    printTable(["Pm", "auto ms", "speedup", "dense ms", "sparse ms", "auto vs dense"], PMS.map((pm) => {
+    const multi = threadCounts.filter((t) => t > 1);
+    console.log(`\nstep: ${model.name}, batch ${hp.training.batchSize}, median of ${steps} warmed-up steps (simd ${k.simd}); speedup vs Pm 1 at the same threads\n`);
+    printTable(["Pm", "auto ms", "speedup", "dense ms", "sparse ms", "auto vs dense", ...multi.flatMap((t) => [`${t} threads ms`, "speedup", `vs 1 thread`])], PMS.map((pm) => {
       const a = ours(pm, "auto")!, d = ours(pm, "dense")!, s = ours(pm, "sparse");
-      return [String(pm), a.ms.toFixed(4), `${(dense1 / a.ms).toFixed(1)}x`, d.ms.toFixed(4), s ? s.ms.toFixed(4) : "-", `${(d.ms / a.ms).toFixed(2)}x`];
+      return [String(pm), a.ms.toFixed(4), `${(dense1 / a.ms).toFixed(1)}x`, d.ms.toFixed(4), s ? s.ms.toFixed(4) : "-", `${(d.ms / a.ms).toFixed(2)}x`,
+        ...multi.flatMap((t) => {
+          const m = ours(pm, "auto", t)!, base = ours(1, "auto", t)!;
+          return [m.ms.toFixed(4), `${(base.ms / m.ms).toFixed(1)}x`, `${(a.ms / m.ms).toFixed(2)}x`];
+        })];
     }));
     const tfRow = rows.find((r) => r.impl === "tfjs-wasm");
     if (tfRow) console.log(`\ntfjs-backend-wasm dense step: ${tfRow.ms.toFixed(4)} ms (ours ${dense1.toFixed(4)} ms: ${(tfRow.ms / dense1).toFixed(2)}x faster)`);

@@ -10,7 +10,7 @@ export { Param, type ParamKind, type WeightKind } from "./nn/param.js";
 export type { Layer, LayerRun, StepContext } from "./nn/layer.js";
 export { Linear } from "./nn/linear.js";
 export { Dropout } from "./nn/dropout.js";
-export { createOptimizer, learningRate, Adam, Sgd, type Optimizer } from "./optim/index.js";
+export { createOptimizer, learningRate, Optimizer, runUpdate, type UpdatePlan } from "./optim/index.js";
 export { Session, type SessionOptions } from "./train/session.js";
 export { train, type EvalRecord, type TrainResult, type TrainHooks } from "./train/trainer.js";
 export * from "./prune/index.js";

@@ -102,6 +102,7 @@ export function runCommand(): Command {
       dataDir: opts.dataDir,
       fetchIfMissing: true,
       kernelMode: opts.kernels,
+      threads: opts.threads,
       log,
       checkpointSeconds: process.env.LOTTERY_CHECKPOINT_SECONDS !== undefined ? Number(process.env.LOTTERY_CHECKPOINT_SECONDS) : undefined,
       events: {
@@ -112,9 +113,9 @@ export function runCommand(): Command {
         onProgress(_id, doneIts, _total, last) {
           bar?.update(doneIts, { valAcc: last ? pct(last.val.accuracy) : "-" });
         },
-        onExecution(id, execution) {
+        onExecution(_id, execution, threads) {
           const sparse = execution.filter((e) => e.kernel === "sparse").map((e) => e.param);
-          if (id.level !== 0 || id.kind !== "iterative") log(`  kernels: ${sparse.length ? `sparse ${sparse.join(", ")}` : "all dense"}`);
+          log(`  kernels: ${sparse.length ? `sparse ${sparse.join(", ")}` : "all dense"}; ${threads} thread${threads > 1 ? "s" : ""}`);
         },
         onRunDone: done,
       },

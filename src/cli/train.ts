@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { writeJsonAtomic, writeJsonLinesAtomic } from "../store/atomic.js";
 import { defaultsFor, nonDefaults, resolveHparams } from "../hparams/resolve.js";
 import { getModel } from "../models/registry.js";
+import type { Hparams } from "../hparams/schema.js";
 import { Session } from "../train/session.js";
 import type { EvalRecord } from "../train/trainer.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
@@ -26,49 +27,59 @@ export function trainCommand(): Command {
     const defaults = defaultsFor(model.defaults);
     const hp = resolveHparams(defaults, overrides);
     const log = (m: string) => process.stderr.write(`${m}\n`);
-    const session = await Session.open(hp, { dataDir: opts.dataDir, fetchIfMissing: true, kernelMode: opts.kernels, log });
-    session.initialize();
-    const bar = progressBar(hp.training.iterations, model.name);
-    const metrics: object[] = [];
-    const result = await session.train({
-      onEval(r: EvalRecord) {
-        if (!Number.isNaN(r.trainLoss)) metrics.push({ iteration: r.iteration, split: "train", loss: r.trainLoss });
-        metrics.push({ iteration: r.iteration, split: "val", loss: r.val.loss, accuracy: r.val.accuracy });
-        metrics.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy });
-      },
-      onProgress(done, _total, last) {
-        bar.update(done, { valAcc: last ? pct(last.val.accuracy) : "-" });
-      },
-      onExecution(execution) {
-        log(`kernels (${session.k.simd} SIMD): ${execution.map((e) => `${e.param} ${e.kernel}`).join(", ")}`);
-      },
-    });
-    bar.stop();
-    const summary = {
-      model: model.name,
-      test_accuracy: result.final.test.accuracy,
-      val_accuracy: result.final.val.accuracy,
-      test_loss: result.final.test.loss,
-      val_loss: result.final.val.loss,
-      early_stop_iteration: result.earlyStop.iteration,
-      early_stop_val_loss: result.earlyStop.val.loss,
-      early_stop_val_accuracy: result.earlyStop.val.accuracy,
-      early_stop_test_accuracy: result.earlyStop.test.accuracy,
-      iterations: result.iterations,
-      seconds: +result.seconds.toFixed(3),
-      step_ms_median: +result.stepMs.toFixed(4),
-      hparams_changed: nonDefaults(hp, defaults),
-    };
-    if (opts.out) {
-      writeJsonAtomic(join(opts.out, "hparams.json"), hp);
-      writeJsonLinesAtomic(join(opts.out, "metrics.jsonl"), metrics);
-      writeJsonAtomic(join(opts.out, "summary.json"), summary);
+    const session = await Session.open(hp, { dataDir: opts.dataDir, fetchIfMissing: true, kernelMode: opts.kernels, threads: opts.threads, log });
+    try {
+      await trainAndReport(session, hp, defaults, opts, log);
+    } finally {
+      await session.close();
     }
-    console.log(`${model.name}: ${result.iterations} iterations in ${result.seconds.toFixed(1)} s (median step ${result.stepMs.toFixed(3)} ms)`);
-    console.log(`  final:      val acc ${pct(result.final.val.accuracy)}  test acc ${pct(result.final.test.accuracy)}  val loss ${result.final.val.loss.toFixed(4)}`);
-    console.log(`  early stop: iteration ${result.earlyStop.iteration}  val acc ${pct(result.earlyStop.val.accuracy)}  test acc ${pct(result.earlyStop.test.accuracy)}  val loss ${result.earlyStop.val.loss.toFixed(4)}`);
-    if (opts.out) console.log(`  wrote ${opts.out}/{hparams.json,metrics.jsonl,summary.json}`);
-    if (opts.json) console.log(JSON.stringify(summary));
   });
   return cmd;
+}
+
+/** Trains from θ0, prints the summary, and writes --out files. */
+async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, opts: { out?: string; json?: boolean }, log: (m: string) => void): Promise<void> {
+  const model = session.model;
+  session.initialize();
+  const bar = progressBar(hp.training.iterations, model.name);
+  const metrics: object[] = [];
+  const result = await session.train({
+    onEval(r: EvalRecord) {
+      if (!Number.isNaN(r.trainLoss)) metrics.push({ iteration: r.iteration, split: "train", loss: r.trainLoss });
+      metrics.push({ iteration: r.iteration, split: "val", loss: r.val.loss, accuracy: r.val.accuracy });
+      metrics.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy });
+    },
+    onProgress(done, _total, last) {
+      bar.update(done, { valAcc: last ? pct(last.val.accuracy) : "-" });
+    },
+    onExecution(execution, threads) {
+      log(`kernels (${session.k.simd} SIMD, ${threads} thread${threads > 1 ? "s" : ""}): ${execution.map((e) => `${e.param} ${e.kernel}`).join(", ")}`);
+    },
+  });
+  bar.stop();
+  const summary = {
+    model: model.name,
+    test_accuracy: result.final.test.accuracy,
+    val_accuracy: result.final.val.accuracy,
+    test_loss: result.final.test.loss,
+    val_loss: result.final.val.loss,
+    early_stop_iteration: result.earlyStop.iteration,
+    early_stop_val_loss: result.earlyStop.val.loss,
+    early_stop_val_accuracy: result.earlyStop.val.accuracy,
+    early_stop_test_accuracy: result.earlyStop.test.accuracy,
+    iterations: result.iterations,
+    seconds: +result.seconds.toFixed(3),
+    step_ms_median: +result.stepMs.toFixed(4),
+    hparams_changed: nonDefaults(hp, defaults),
+  };
+  if (opts.out) {
+    writeJsonAtomic(join(opts.out, "hparams.json"), hp);
+    writeJsonLinesAtomic(join(opts.out, "metrics.jsonl"), metrics);
+    writeJsonAtomic(join(opts.out, "summary.json"), summary);
+  }
+  console.log(`${model.name}: ${result.iterations} iterations in ${result.seconds.toFixed(1)} s (median step ${result.stepMs.toFixed(3)} ms)`);
+  console.log(`  final:      val acc ${pct(result.final.val.accuracy)}  test acc ${pct(result.final.test.accuracy)}  val loss ${result.final.val.loss.toFixed(4)}`);
+  console.log(`  early stop: iteration ${result.earlyStop.iteration}  val acc ${pct(result.earlyStop.val.accuracy)}  test acc ${pct(result.earlyStop.test.accuracy)}  val loss ${result.earlyStop.val.loss.toFixed(4)}`);
+  if (opts.out) console.log(`  wrote ${opts.out}/{hparams.json,metrics.jsonl,summary.json}`);
+  if (opts.json) console.log(JSON.stringify(summary));
 }

@@ -63,6 +63,12 @@ export class Arena {
     return this.top;
   }
 
+  /** Moves the bump pointer to `mark` (a thread replaying another thread's allocations). */
+  seek(mark: number): void {
+    if (mark < this.base) throw new Error(`arena: seek(${mark}) is below the arena's base ${this.base}`);
+    this.top = mark;
+  }
+
   /** Frees everything allocated after `mark` (tensors from then on must not be used). */
   release(mark: number): void {
     if (mark < this.base || mark > this.top) throw new Error(`arena: release(${mark}) is not a mark of this arena`);

@@ -20,6 +20,13 @@ export interface KernelsOptions extends ModuleOptions {
   initialBytes?: number;
 }
 
+export interface JoinOptions {
+  /** Where this thread's arena starts (a point the main thread recorded with arena.mark()). */
+  arenaBase: number;
+  /** This thread's GEMM workspace, reserved by the main thread. */
+  workspace: number;
+}
+
 export interface GemmOptions {
   transA?: boolean;
   transB?: boolean;
@@ -68,10 +75,14 @@ export class Kernels implements MemoryOwner {
     readonly shared: boolean,
     readonly module: WebAssembly.Module,
     limitBytes: number,
+    join?: JoinOptions,
   ) {
-    this.arena = new Arena(this, limitBytes);
-    // Allocated first, so no mark/release scope of a caller can free it.
-    this.gemmWork = this.arena.alloc([exports.gemm_work_floats()], "f32", "gemm workspace");
+    this.arena = new Arena(this, limitBytes, join?.arenaBase);
+    // The main instance allocates its workspace first, so no mark/release scope of a caller can
+    // free it; a thread joining a shared memory uses the workspace reserved for it.
+    this.gemmWork = join
+      ? new Tensor(this, join.workspace, [exports.gemm_work_floats()], "f32")
+      : this.arena.alloc([exports.gemm_work_floats()], "f32", "gemm workspace");
   }
 
   /** Compiles (once per process) and instantiates the kernels over a fresh memory. */
@@ -84,13 +95,35 @@ export class Kernels implements MemoryOwner {
     const maximum = Math.ceil(limit / PAGE);
     const initial = Math.min(maximum, Math.max(1, Math.ceil((options.initialBytes ?? 16 * 2 ** 20) / PAGE)));
     const memory = new WebAssembly.Memory({ initial, maximum, shared: compiled.shared } as WebAssembly.MemoryDescriptor);
-    return Kernels.attach(compiled.module, memory, compiled.simd, compiled.shared, limit);
+    const instance = await WebAssembly.instantiate(compiled.module, { env: { memory } });
+    return new Kernels(instance.exports as unknown as KernelExports, memory, compiled.simd, compiled.shared, compiled.module, limit);
   }
 
-  /** Instantiates a compiled module over an existing memory (a worker joining a shared memory). */
-  static async attach(module: WebAssembly.Module, memory: WebAssembly.Memory, simd: SimdLevel, shared: boolean, limitBytes: number): Promise<Kernels> {
+  /**
+   * Another thread's view of an existing shared memory: same module, its own instance, its own
+   * GEMM workspace (reserved by the main thread), and an arena that starts at `arenaBase` so that
+   * replaying the main thread's allocations there yields the same offsets without writing.
+   */
+  static async join(module: WebAssembly.Module, memory: WebAssembly.Memory, simd: SimdLevel, limitBytes: number, join: JoinOptions): Promise<Kernels> {
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    return new Kernels(instance.exports as unknown as KernelExports, memory, simd, shared, module, limitBytes);
+    return new Kernels(instance.exports as unknown as KernelExports, memory, simd, true, module, limitBytes, join);
+  }
+
+  /** Bytes of GEMM workspace a joining thread needs reserved. */
+  get workspaceBytes(): number {
+    return this.gemmWork.bytes;
+  }
+
+  /** The arena's limit (for threads joining this memory). */
+  get limitBytes(): number {
+    return this.arena.limitBytes;
+  }
+
+  /** A tensor over existing memory (no allocation, no write). */
+  view<D extends DType = "f32">(ptr: number, shape: readonly number[], dtype: D = "f32" as D): Tensor<D> {
+    const t = new Tensor(this, ptr, shape, dtype);
+    this.own("view", { t });
+    return t;
   }
 
   // ---- allocation ------------------------------------------------------------------------------

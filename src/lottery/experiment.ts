@@ -29,7 +29,7 @@ export interface ExperimentEvents {
   /** After a run trains, or when a finished run is found in the store (skipped = true). */
   onRunDone?(id: RunId, summary: RunSummary, skipped: boolean): void;
   onProgress?(id: RunId, done: number, total: number, last: EvalRecord | null): void;
-  onExecution?(id: RunId, execution: { param: string; density: number; kernel: string }[]): void;
+  onExecution?(id: RunId, execution: { param: string; density: number; kernel: string }[], threads: number): void;
 }
 
 export interface ExperimentOptions {
@@ -43,6 +43,8 @@ export interface ExperimentOptions {
   dataset?: Dataset;
   kernels?: Kernels;
   kernelMode?: KernelMode;
+  /** Training threads (default 1). */
+  threads?: number;
   log?: (message: string) => void;
   events?: ExperimentEvents;
   /** Seconds between mid-run checkpoints (default 60; 0 = at every evaluation). */
@@ -74,15 +76,20 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     dataset: options.dataset,
     kernels: options.kernels,
     kernelMode: options.kernelMode,
+    threads: options.threads,
     log: options.log,
   });
-  const target = pruneTarget(hp);
-  for (const name of target.exclude) session.network.param(name);
-  const store = ExperimentStore.open(options.root, hp, options.defaults);
-  const runner = new Runner(session, store, strategy, target, options);
-  const summaries: RunSummary[] = [];
-  for (let trial = 0; trial < hp.pruning.trials; trial++) summaries.push(...(await runner.trial(trial)));
-  return { store, summaries };
+  try {
+    const target = pruneTarget(hp);
+    for (const name of target.exclude) session.network.param(name);
+    const store = ExperimentStore.open(options.root, hp, options.defaults);
+    const runner = new Runner(session, store, strategy, target, options);
+    const summaries: RunSummary[] = [];
+    for (let trial = 0; trial < hp.pruning.trials; trial++) summaries.push(...(await runner.trial(trial)));
+    return { store, summaries };
+  } finally {
+    await session.close();
+  }
 }
 
 class Runner {
@@ -203,7 +210,7 @@ class Runner {
           },
         },
         onProgress: (doneIts, total, last) => this.options.events?.onProgress?.(id, doneIts, total, last),
-        onExecution: (execution) => this.options.events?.onExecution?.(id, execution),
+        onExecution: (execution, threads) => this.options.events?.onExecution?.(id, execution, threads),
       },
       training,
     );
@@ -230,6 +237,7 @@ class Runner {
       seconds: +result.seconds.toFixed(3),
       step_ms: +result.stepMs.toFixed(4),
       kernels: result.execution,
+      threads: result.threads,
     };
     this.store.saveRun(id, masks, final, result.history, summary);
     this.options.events?.onRunDone?.(id, summary, false);

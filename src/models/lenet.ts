@@ -5,11 +5,11 @@ import type { ModelHparams } from "../hparams/schema.js";
 import { Dropout } from "../nn/dropout.js";
 import type { Layer } from "../nn/layer.js";
 import { Linear } from "../nn/linear.js";
-import { Network, ParamFactory } from "../nn/network.js";
+import { type BuildOptions, Network, ParamFactory } from "../nn/network.js";
 import type { ModelEntry } from "./registry.js";
 
-export function buildLenet(k: Kernels, h: ModelHparams, hidden: readonly number[] = [300, 100]): Network {
-  const f = new ParamFactory(k);
+export function buildLenet(k: Kernels, h: ModelHparams, options: BuildOptions = {}, hidden: readonly number[] = [300, 100]): Network {
+  const f = new ParamFactory(k, options);
   const layers: Layer[] = [];
   let inF = 28 * 28;
   hidden.forEach((units, i) => {
@@ -29,5 +29,5 @@ export const lenet300100: ModelEntry = {
     training: { optimizer: "adam", lr: 1.2e-3, batchSize: 60, iterations: 50_000, evalEvery: 100 },
     pruning: { scope: "layerwise", rateFc: 0.2, rateOutput: 0.1 },
   },
-  build: (k, h) => buildLenet(k, h),
+  build: (k, h, options) => buildLenet(k, h, options),
 };

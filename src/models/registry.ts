@@ -3,7 +3,7 @@
 import type { Kernels } from "../kernels/index.js";
 import type { DatasetName } from "../data/types.js";
 import type { ModelDefaults, ModelHparams } from "../hparams/schema.js";
-import type { Network } from "../nn/network.js";
+import type { BuildOptions, Network } from "../nn/network.js";
 import { lenet300100 } from "./lenet.js";
 
 export interface ModelEntry {
@@ -11,7 +11,7 @@ export interface ModelEntry {
   description: string;
   dataset: DatasetName;
   defaults: ModelDefaults;
-  build(k: Kernels, h: ModelHparams): Network;
+  build(k: Kernels, h: ModelHparams, options?: BuildOptions): Network;
 }
 
 const MODELS: ModelEntry[] = [lenet300100];

@@ -22,6 +22,8 @@ export class Param {
     /** Inputs and outputs per unit, for initialization. */
     readonly fanIn: number,
     readonly fanOut: number,
+    /** How many times each weight is applied per example (1 for fc; output positions for conv). */
+    readonly uses = 1,
   ) {}
 
   get size(): number {

@@ -1,9 +1,10 @@
 // An optimizer updates every parameter's live tensor (dense value, or CSR values of a sparse
 // layer) from the summed gradient. Pruned entries of dense layers are held at exactly zero by the
 // masked kernels; sparse layers have no pruned entries in their compact arrays.
-import type { Tensor } from "../kernels/index.js";
+import type { Kernels, Tensor } from "../kernels/index.js";
 import type { Grads } from "../nn/layer.js";
 import type { Param } from "../nn/param.js";
+import { type AdamConfig, type PlanSlot, runUpdate, type SgdConfig, type UpdatePlan } from "./update.js";
 
 export interface Slot {
   param: Param;
@@ -25,24 +26,77 @@ export function slotsOf(params: readonly Param[], grads: Grads): Slot[] {
   });
 }
 
-export interface Optimizer {
-  /** One update with learning rate lr; `step` is 1-based. */
-  update(step: number, lr: number): void;
+export interface OptimizerConfig {
+  optimizer: "adam" | "sgd";
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/**
+ * Adam (PyTorch's formulation) or SGD with momentum / weight decay / Nesterov. State buffers
+ * (Adam's moments, SGD's momentum) are allocated per slot, zeroed, in the caller's arena region.
+ */
+export class Optimizer {
+  private readonly m: (Tensor<"f32"> | null)[];
+  private readonly v: (Tensor<"f32"> | null)[];
+  private readonly local: UpdatePlan;
+
+  constructor(private readonly k: Kernels, readonly slots: readonly Slot[], readonly config: OptimizerConfig) {
+    const adam = config.optimizer === "adam";
+    const first = adam ? "adam.m" : "sgd.momentum";
+    this.m = slots.map((s) => (adam || config.momentum > 0 ? k.zeros([s.w.size], "f32", `${s.param.name} ${first}`) : null));
+    this.v = slots.map((s) => (adam ? k.zeros([s.w.size], "f32", `${s.param.name} adam.v`) : null));
+    this.local = this.plan([]);
+  }
+
+  /** The update as a plan over offsets; `others` are the gradients of further replicas, per slot. */
+  plan(others: readonly (readonly Tensor<"f32">[])[]): UpdatePlan {
+    const slots: PlanSlot[] = this.slots.map((s, i) => ({
+      w: s.w.ptr,
+      mask: s.mask ? s.mask.ptr : 0,
+      grads: [s.g.ptr, ...others.map((r) => r[i]!.ptr)],
+      m: this.m[i]?.ptr ?? 0,
+      v: this.v[i]?.ptr ?? 0,
+      n: s.w.size,
+    }));
+    const c = this.config;
+    return {
+      optimizer: c.optimizer,
+      adam: { beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay } satisfies AdamConfig,
+      sgd: { momentum: c.momentum, weightDecay: c.weightDecay, nesterov: c.nesterov } satisfies SgdConfig,
+      slots,
+      total: slots.reduce((n, s) => n + s.n, 0),
+    };
+  }
+
+  /** One update with learning rate lr; `step` is 1-based (Adam's bias correction). */
+  update(step: number, lr: number): void {
+    runUpdate(this.k, this.local, 0, 1, step, lr);
+  }
+
   /** Optimizer state, for checkpoints: named arrays (copies). */
-  state(): Map<string, Float32Array>;
-  loadState(state: ReadonlyMap<string, Float32Array>): void;
-}
+  state(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    this.slots.forEach((s, i) => {
+      if (this.m[i]) out.set(`${s.param.name}.${this.config.optimizer === "adam" ? "adam.m" : "sgd.momentum"}`, Float32Array.from(this.m[i]!.data));
+      if (this.v[i]) out.set(`${s.param.name}.adam.v`, Float32Array.from(this.v[i]!.data));
+    });
+    return out;
+  }
 
-export function stateArrays(prefix: string, slots: readonly Slot[], buffers: readonly Tensor<"f32">[]): [string, Float32Array][] {
-  return slots.map((s, i) => [`${s.param.name}.${prefix}`, Float32Array.from(buffers[i]!.data)]);
+  loadState(state: ReadonlyMap<string, Float32Array>): void {
+    this.slots.forEach((s, i) => {
+      for (const [buf, name] of [[this.m[i], this.config.optimizer === "adam" ? "adam.m" : "sgd.momentum"], [this.v[i], "adam.v"]] as const) {
+        if (!buf) continue;
+        const key = `${s.param.name}.${name}`;
+        const v = state.get(key);
+        if (!v || v.length !== buf.size) throw new Error(`optimizer state: ${key} is missing or has the wrong size`);
+        buf.data.set(v);
+      }
+    });
+  }
 }
-
-export function loadArrays(prefix: string, slots: readonly Slot[], buffers: readonly Tensor<"f32">[], state: ReadonlyMap<string, Float32Array>): void {
-  slots.forEach((s, i) => {
-    const key = `${s.param.name}.${prefix}`;
-    const v = state.get(key);
-    if (!v || v.length !== buffers[i]!.size) throw new Error(`optimizer state: ${key} is missing or has the wrong size`);
-    buffers[i]!.data.set(v);
-  });
-}
-

@@ -51,6 +51,7 @@ export interface RunSummary {
   seconds: number;
   step_ms: number;
   kernels: { param: string; density: number; kernel: string }[];
+  threads: number;
 }
 
 function configOf(h: Hparams): Record<string, unknown> {

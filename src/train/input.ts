@@ -61,6 +61,7 @@ export class InputPipeline {
   private readonly flips: Uint8Array;
   /** Batch indices in wasm memory; allocated at the first batch, inside the training level's arena region. */
   private indexTensor: Tensor<"u32"> | null = null;
+  private augmentedIteration = -1;
 
   constructor(readonly data: Dataset, readonly options: InputOptions, private readonly device: DeviceImages | null = null) {
     const [C, H, W] = data.shape;
@@ -106,23 +107,46 @@ export class InputPipeline {
    */
   fillBatch(iteration: number, indices: Uint32Array, x: Tensor<"f32">, labels: Tensor<"i32">): void {
     this.batchIndices(iteration, indices);
+    this.fillPart(iteration, indices, 0, indices.length, x, labels);
+  }
+
+  /**
+   * Writes positions [first, first + count) of a batch (whose indices were computed by
+   * batchIndices for `iteration`) into columns 0..count−1 of x: one replica's share of the batch.
+   * Every example gets the same augmentation whichever share it lands in.
+   */
+  fillPart(iteration: number, indices: Uint32Array, first: number, count: number, x: Tensor<"f32">, labels: Tensor<"i32">): void {
+    const part = indices.subarray(first, first + count);
     const device = this.device;
     if (!device || this.options.augment) {
-      this.fill(this.data.train, indices, x, labels, iteration);
+      this.fill(this.data.train, part, x, labels, iteration, first);
       return;
     }
     const ld = labels.data, tl = this.data.train.labels;
-    for (let n = 0; n < indices.length; n++) ld[n] = tl[indices[n]!]!;
-    this.indexTensor ??= device.k.alloc([indices.length], "u32", "batch indices");
-    this.indexTensor.data.set(indices);
-    device.k.gatherImages(device.images, this.indexTensor, this.features / this.data.shape[0], device.scale, device.shift, x);
+    for (let n = 0; n < count; n++) ld[n] = tl[part[n]!]!;
+    if (!this.indexTensor || this.indexTensor.size < count) this.indexTensor = device.k.alloc([this.options.batchSize], "u32", "batch indices");
+    const idx = this.indexTensor.size === count ? this.indexTensor : this.indexTensor.rows(0, count);
+    idx.data.set(part);
+    device.k.gatherImages(device.images, idx, this.features / this.data.shape[0], device.scale, device.shift, x);
+  }
+
+  /** The flips and shifts of every position of a batch, drawn once per iteration. */
+  private augmentation(iteration: number): void {
+    if (this.augmentedIteration === iteration) return;
+    const rng = new Rng(this.options.dataSeed, `augment/${iteration}`);
+    for (let n = 0; n < this.options.batchSize; n++) {
+      this.offsets[2 * n] = rng.int(9) - 4;
+      this.offsets[2 * n + 1] = rng.int(9) - 4;
+      this.flips[n] = rng.int(2);
+    }
+    this.augmentedIteration = iteration;
   }
 
   /**
    * Writes examples `indices` of `split` into columns [0, indices.length) of x [features, N] and
    * their labels into `labels`. With `augmentIteration` set (training), applies augmentation.
    */
-  fill(split: Split, indices: ArrayLike<number>, x: Tensor<"f32">, labels: Tensor<"i32">, augmentIteration?: number): void {
+  fill(split: Split, indices: ArrayLike<number>, x: Tensor<"f32">, labels: Tensor<"i32">, augmentIteration?: number, firstPosition = 0): void {
     const N = x.shape[1]!;
     const count = indices.length;
     if (x.shape[0] !== this.features || count > N || labels.size < count) {
@@ -143,22 +167,18 @@ export class InputPipeline {
       }
       return;
     }
-    // Augmentation: per example a shift (dy, dx) in [-4, 4] and a horizontal flip.
-    const rng = new Rng(this.options.dataSeed, `augment/${augmentIteration}`);
-    for (let n = 0; n < count; n++) {
-      this.offsets[2 * n] = rng.int(9) - 4;
-      this.offsets[2 * n + 1] = rng.int(9) - 4;
-      this.flips[n] = rng.int(2);
-    }
+    // Augmentation: per batch position a shift (dy, dx) in [-4, 4] and a horizontal flip.
+    this.augmentation(augmentIteration);
+    const off = this.offsets.subarray(2 * firstPosition), flips = this.flips.subarray(firstPosition);
     for (let c = 0; c < C; c++) {
       const l = c * 256, black = lut[l]!;
       for (let yy = 0; yy < H; yy++) {
         for (let xx = 0; xx < W; xx++) {
           const row = (c * plane + yy * W + xx) * N;
           for (let n = 0; n < count; n++) {
-            const sy = yy + this.offsets[2 * n]!;
-            const cx = this.flips[n] ? W - 1 - xx : xx;
-            const sx = cx + this.offsets[2 * n + 1]!;
+            const sy = yy + off[2 * n]!;
+            const cx = flips[n] ? W - 1 - xx : xx;
+            const sx = cx + off[2 * n + 1]!;
             xd[row + n] = sy < 0 || sy >= H || sx < 0 || sx >= W ? black : lut[l + images[indices[n]! * F + c * plane + sy * W + sx]!]!;
           }
         }

@@ -8,6 +8,7 @@ import type { Hparams } from "../hparams/schema.js";
 import { getModel, type ModelEntry } from "../models/registry.js";
 import type { KernelMode, Network } from "../nn/network.js";
 import { Rng } from "../util/rng.js";
+import { ThreadTeam } from "../parallel/team.js";
 import { type EvalSet, evalChunkSize, prepareEvalSet } from "./evaluate.js";
 import { type DeviceImages, deviceImages, InputPipeline } from "./input.js";
 import { train, type TrainHooks, type TrainResult } from "./trainer.js";
@@ -21,6 +22,8 @@ export interface SessionOptions {
   /** An already loaded dataset (tests, the browser). */
   dataset?: Dataset;
   kernels?: Kernels;
+  /** Training threads (data parallel over a shared memory); default 1. */
+  threads?: number;
 }
 
 export class Session {
@@ -34,7 +37,17 @@ export class Session {
     readonly test: EvalSet,
     readonly kernelMode: KernelMode,
     private readonly device: DeviceImages,
+    private readonly team: ThreadTeam | null,
   ) {}
+
+  get threads(): number {
+    return this.team?.threads ?? 1;
+  }
+
+  /** Stops the worker threads (if any); the session must not train afterwards. */
+  async close(): Promise<void> {
+    await this.team?.close();
+  }
 
   static async open(hp: Hparams, options: SessionOptions = {}): Promise<Session> {
     const model = getModel(hp.model.model);
@@ -45,7 +58,10 @@ export class Session {
       log: options.log,
     }));
     if (data.name !== model.dataset) throw new Error(`${model.name} trains on ${model.dataset}, but the dataset given is ${data.name}`);
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new Error(`invalid --threads ${threads}: must be an integer in [1, 256]`);
     const k = options.kernels ?? (await Kernels.create());
+    const networkBase = k.arena.mark();
     const network = model.build(k, hp.model);
     // Evaluation images are converted once (normalized, never augmented) and kept in wasm memory.
     const evalInput = new InputPipeline(data, { normalize: hp.dataset.normalize, augment: false, dataSeed: 0, batchSize: 1 });
@@ -53,7 +69,8 @@ export class Session {
     const val = prepareEvalSet(k, evalInput, data.val, "val", chunk);
     const test = prepareEvalSet(k, evalInput, data.test, "test", chunk);
     const device = deviceImages(k, data, hp.dataset.normalize);
-    return new Session(hp, model, k, data, network, val, test, options.kernelMode ?? "auto", device);
+    const team = threads > 1 ? await ThreadTeam.create(k, { threads, network, networkBase, model: model.name, modelHparams: hp.model }) : null;
+    return new Session(hp, model, k, data, network, val, test, options.kernelMode ?? "auto", device, team);
   }
 
   /** Initializes the network from its seed (θ0 of trial `trial`: seed + trial). */
@@ -70,6 +87,10 @@ export class Session {
 
   /** Trains the network as it is now (weights and masks) for one level. */
   train(hooks: TrainHooks = {}, training = this.hp.training): Promise<TrainResult> {
-    return train({ network: this.network, input: this.input(training), val: this.val, test: this.test, training, kernelMode: this.kernelMode }, hooks);
+    const team = this.team;
+    return train({
+      network: this.network, input: this.input(training), val: this.val, test: this.test, training, kernelMode: this.kernelMode,
+      stepper: team ? (network, input, t) => team.stepper(network, input, t) : undefined,
+    }, hooks);
   }
 }

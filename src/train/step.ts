@@ -10,6 +10,8 @@ import type { InputPipeline } from "./input.js";
 
 export interface Stepper {
   readonly optimizer: Optimizer;
+  /** Threads that train each step (1 when the step is too small to pay for splitting). */
+  readonly threads: number;
   /** Trains iteration `iteration` (0-based); returns the batch's mean loss. */
   step(iteration: number): number | Promise<number>;
   close(): Promise<void>;
@@ -24,6 +26,7 @@ export function localStepper(network: Network, input: InputPipeline, t: Training
   const ctx: StepContext = { training: true, step: 0, colOffset: 0, totalCols: t.batchSize, seed: t.seed };
   return {
     optimizer,
+    threads: 1,
     step(iteration: number): number {
       input.fillBatch(iteration, indices, replica.input, replica.labels);
       ctx.step = iteration;

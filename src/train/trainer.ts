@@ -33,7 +33,7 @@ export interface TrainSetup {
   training: TrainingHparams;
   kernelMode: KernelMode;
   /** Makes the level's stepper (default: single thread); the parallel pool plugs in here. */
-  stepper?: (network: Network, input: InputPipeline, training: TrainingHparams) => Stepper;
+  stepper?: (network: Network, input: InputPipeline, training: TrainingHparams) => Stepper | Promise<Stepper>;
 }
 
 export interface TrainHooks {
@@ -53,8 +53,8 @@ export interface TrainHooks {
   };
   /** Continue from a checkpoint (the network must already hold the checkpoint's weights). */
   resume?: TrainState;
-  /** Called with the level's dense/sparse choice per pruned layer once it is fixed. */
-  onExecution?(execution: LayerExecution[]): void;
+  /** Called with the level's dense/sparse choice per pruned layer and its thread count once fixed. */
+  onExecution?(execution: LayerExecution[], threads: number): void;
 }
 
 export interface TrainResult {
@@ -66,6 +66,7 @@ export interface TrainResult {
   /** Median wall time of a training step (batch load, forward, backward, update), in ms. */
   stepMs: number;
   execution: LayerExecution[];
+  threads: number;
 }
 
 export function earlyStopRecord(history: readonly EvalRecord[]): EvalRecord {
@@ -84,8 +85,8 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
   let stepper: Stepper | null = null;
   try {
     const execution = network.prepare(setup.kernelMode);
-    hooks.onExecution?.(execution);
-    stepper = (setup.stepper ?? localStepper)(network, input, t);
+    stepper = await (setup.stepper ?? localStepper)(network, input, t);
+    hooks.onExecution?.(execution, stepper.threads);
     const optimizer = stepper.optimizer;
     const evaluator = new Evaluator(network, [setup.val, setup.test]);
     const history: EvalRecord[] = hooks.resume ? [...hooks.resume.history] : [];
@@ -139,6 +140,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       seconds: (performance.now() - started) / 1000,
       stepMs: stepTimes.length ? stepTimes[Math.floor(stepTimes.length / 2)]! : NaN,
       execution,
+      threads: stepper.threads,
     };
   } finally {
     await stepper?.close();

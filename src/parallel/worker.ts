@@ -1,0 +1,93 @@
+// The worker thread (a Piscina worker in Node; see web-worker.ts for browsers). It joins the main
+// thread's shared memory and rebuilds views of the network there. A level task then runs this
+// worker's replica for every step the main thread starts: forward and backward on its share of
+// the batch, a barrier with the other threads, then the gradient sum and optimizer update of its
+// share of the parameters.
+import { Kernels } from "../kernels/index.js";
+import { getModel } from "../models/registry.js";
+import type { StepContext } from "../nn/layer.js";
+import type { Network } from "../nn/network.js";
+import { runUpdate } from "../optim/update.js";
+import { type JoinTask, type LevelTask, STOP, SYNC, type Task } from "./protocol.js";
+import { abort, AbortedError, arrive, waitAtLeast } from "./sync.js";
+
+let k: Kernels | null = null;
+let network: Network | null = null;
+/** Which worker this is (0-based); it runs replica index + 1. */
+let index = -1;
+
+function ints(memory: WebAssembly.Memory, sync: number): Int32Array {
+  return new Int32Array(memory.buffer, sync, SYNC.INTS);
+}
+
+/** Every worker gets exactly one copy of a broadcast task: each waits until all have one. */
+function meet(sync: Int32Array, workers: number): void {
+  arrive(sync, SYNC.BROADCAST);
+  waitAtLeast(sync, SYNC.BROADCAST, workers, "worker setup");
+}
+
+async function join(task: JoinTask): Promise<void> {
+  const sync = ints(task.memory, task.sync);
+  meet(sync, task.workers);
+  index = Atomics.add(sync, SYNC.CLAIM, 1);
+  const workspace = task.workspaces[index];
+  if (workspace === undefined) throw new Error(`worker: no workspace for slot ${index}`);
+  k = await Kernels.join(task.module, task.memory, task.simd, task.limitBytes, { arenaBase: task.networkBase, workspace });
+  network = getModel(task.model).build(k, task.modelHparams, { fill: false });
+}
+
+/** Blocks until the main thread starts a step (returns its generation) or ends the level (STOP). */
+function nextStep(sync: Int32Array, seen: number): number {
+  for (;;) {
+    const gen = Atomics.load(sync, SYNC.GEN);
+    if (gen !== seen) return gen;
+    if (Atomics.load(sync, SYNC.ABORT)) throw new AbortedError("worker: another thread failed");
+    Atomics.wait(sync, SYNC.GEN, seen, 200);
+  }
+}
+
+function runLevel(task: LevelTask): void {
+  if (!k || !network) throw new Error("worker: level task before join");
+  const sync = ints(k.memory, task.sync);
+  const lr = new Float64Array(k.memory.buffer, task.sync + SYNC.LR_OFFSET, 1);
+  const losses = new Float64Array(k.memory.buffer, task.sync + SYNC.LOSSES_OFFSET, task.replicas.length);
+  meet(sync, task.workers);
+  const r = index + 1;
+  const T = task.replicas.length;
+  if (r >= T) return; // a small batch needs fewer replicas than there are threads
+  network.adoptCsr(task.csr);
+  const spec = task.replicas[r]!;
+  k.arena.seek(spec.base);
+  const replica = network.replica(spec.N, true);
+  const ctx: StepContext = { training: true, step: 0, colOffset: spec.colOffset, totalCols: task.batchSize, seed: task.seed };
+  let seen = 0;
+  for (;;) {
+    seen = nextStep(sync, seen);
+    if (seen === STOP) return;
+    const iteration = Atomics.load(sync, SYNC.ITER);
+    if (failureInjectedAt(iteration, r)) throw new Error(`injected failure at iteration ${iteration} (LOTTERY_TEST_FAIL_AT)`);
+    ctx.step = iteration;
+    losses[r] = replica.trainStep(ctx);
+    arrive(sync, SYNC.ARRIVED);
+    waitAtLeast(sync, SYNC.ARRIVED, T, `step ${iteration}`);
+    runUpdate(k, task.plan, r, T, iteration + 1, lr[0]!);
+    arrive(sync, SYNC.DONE);
+  }
+}
+
+/** Tests make the worker of replica 1 throw at one iteration, to check that failures surface. */
+function failureInjectedAt(iteration: number, replica: number): boolean {
+  const at = typeof process !== "undefined" ? process.env?.LOTTERY_TEST_FAIL_AT : undefined;
+  return at !== undefined && replica === 1 && Number(at) === iteration;
+}
+
+export default async function handle(task: Task): Promise<null> {
+  try {
+    if (task.kind === "join") await join(task);
+    else runLevel(task);
+    return null;
+  } catch (err) {
+    if (k) abort(ints(k.memory, task.sync), index + 1);
+    throw err;
+  }
+}
