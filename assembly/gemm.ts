@@ -2,6 +2,8 @@
 //   gemm_nn: C[M,N] (+)= A[M,K]  · B[K,N]
 //   gemm_tn: C[M,N] (+)= A[K,M]ᵀ · B[K,N]
 //   gemm_nt: C[M,N] (+)= A[M,K]  · B[N,K]ᵀ
+// Every operand has a row stride (lda, ldb, ldc in floats), so a GEMM can work on a block of
+// columns of a larger matrix (the convolution layers process their output in row chunks).
 // nn and tn share one register-tiled micro-kernel (4 rows x 8 columns of C held in 8 v128
 // accumulators; per k: 2 loads of B, 4 splat loads of A, 8 multiply-adds). They differ only in
 // the strides used to walk A. B is blocked into KC x NC panels so a panel stays in L2 while all
@@ -153,8 +155,7 @@ export const GEMM_WORK_FLOATS: i32 = KC * (NC + 4) + KC * 4;
  * is a row of A): then each 4-row sliver of A is packed as [kc][4]. `work` (GEMM_WORK_FLOATS
  * floats) is owned by the caller; 0 disables packing.
  */
-function blocked(a: usize, aRow: usize, aCol: usize, b: usize, c: usize, M: i32, K: i32, N: i32, accumulate: bool, work: usize): void {
-  const ldb = <usize>N << 2;
+function blocked(a: usize, aRow: usize, aCol: usize, b: usize, ldb: usize, c: usize, ldc: usize, M: i32, K: i32, N: i32, accumulate: bool, work: usize): void {
   const pack = work != 0 && (ldb & 511) == 0 && M >= 8;
   const packA: usize = work != 0 && aCol > 16 && (aCol & 511) == 0 && N >= 16 ? work + (<usize>(KC * (NC + 4)) << 2) : 0;
   for (let j0 = 0; j0 < N; j0 += NC) {
@@ -167,19 +168,19 @@ function blocked(a: usize, aRow: usize, aCol: usize, b: usize, c: usize, M: i32,
         for (let k = 0; k < kc; k++) memory.copy(work + <usize>k * lpb, pb + <usize>k * ldb, <usize>nc << 2);
         pb = work;
       }
-      panel(a + <usize>k0 * aCol, aRow, aCol, pb, lpb, c + (<usize>j0 << 2), ldb, M, kc, nc, accumulate || k0 > 0, packA);
+      panel(a + <usize>k0 * aCol, aRow, aCol, pb, lpb, c + (<usize>j0 << 2), ldc, M, kc, nc, accumulate || k0 > 0, packA);
     }
   }
 }
 
-/** C[M,N] (+)= A[M,K] · B[K,N]. */
-export function gemm_nn(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, accumulate: bool, work: usize): void {
-  blocked(a, <usize>K << 2, 4, b, c, M, K, N, accumulate, work);
+/** C[M,N] (+)= A[M,K] · B[K,N]; lda, ldb, ldc are the row strides in floats. */
+export function gemm_nn(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, lda: i32, ldb: i32, ldc: i32, accumulate: bool, work: usize): void {
+  blocked(a, <usize>lda << 2, 4, b, <usize>ldb << 2, c, <usize>ldc << 2, M, K, N, accumulate, work);
 }
 
-/** C[M,N] (+)= A[K,M]ᵀ · B[K,N]. */
-export function gemm_tn(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, accumulate: bool, work: usize): void {
-  blocked(a, 4, <usize>M << 2, b, c, M, K, N, accumulate, work);
+/** C[M,N] (+)= A[K,M]ᵀ · B[K,N]; A's row stride is lda (≥ M). */
+export function gemm_tn(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, lda: i32, ldb: i32, ldc: i32, accumulate: bool, work: usize): void {
+  blocked(a, 4, <usize>lda << 2, b, <usize>ldb << 2, c, <usize>ldc << 2, M, K, N, accumulate, work);
 }
 
 // @ts-ignore: decorator
@@ -205,9 +206,9 @@ function dot(pa: usize, pb: usize, K: i32): f32 {
  * C[M,N] (+)= A[M,K] · B[N,K]ᵀ. Dot-product form: tiles of 2 rows of A x 4 rows of B share their
  * loads (8 accumulators, 6 loads per 8 multiply-adds), lanes summed once per output.
  */
-export function gemm_nt(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, accumulate: bool): void {
-  const lda = <usize>K << 2;
-  const ldc = <usize>N << 2;
+export function gemm_nt(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, ldaF: i32, ldbF: i32, ldcF: i32, accumulate: bool): void {
+  const lda = <usize>ldaF << 2, ldb = <usize>ldbF << 2;
+  const ldc = <usize>ldcF << 2;
   const K4 = K & ~3;
   let i = 0;
   for (; i + 2 <= M; i += 2) {
@@ -215,7 +216,7 @@ export function gemm_nt(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, ac
     const c0 = c + <usize>i * ldc, c1 = c0 + ldc;
     let j = 0;
     for (; j + 4 <= N; j += 4) {
-      const b0 = b + <usize>j * lda, b1 = b0 + lda, b2 = b1 + lda, b3 = b2 + lda;
+      const b0 = b + <usize>j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
       let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
       let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
       for (let k = 0; k < K4; k += 4) {
@@ -248,7 +249,7 @@ export function gemm_nt(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, ac
       store<f32>(c1 + oc, r10); store<f32>(c1 + oc, r11, 4); store<f32>(c1 + oc, r12, 8); store<f32>(c1 + oc, r13, 12);
     }
     for (; j < N; j++) {
-      const bj = b + <usize>j * lda, oc = <usize>j << 2;
+      const bj = b + <usize>j * ldb, oc = <usize>j << 2;
       const r0 = dot(a0, bj, K), r1 = dot(a1, bj, K);
       store<f32>(c0 + oc, accumulate ? load<f32>(c0 + oc) + r0 : r0);
       store<f32>(c1 + oc, accumulate ? load<f32>(c1 + oc) + r1 : r1);
@@ -257,7 +258,7 @@ export function gemm_nt(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, ac
   for (; i < M; i++) {
     const ai = a + <usize>i * lda, ci = c + <usize>i * ldc;
     for (let j = 0; j < N; j++) {
-      const r = dot(ai, b + <usize>j * lda, K), oc = <usize>j << 2;
+      const r = dot(ai, b + <usize>j * ldb, K), oc = <usize>j << 2;
       store<f32>(ci + oc, accumulate ? load<f32>(ci + oc) + r : r);
     }
   }

@@ -1,6 +1,7 @@
 // The kernel module's exports. Pure compute on byte offsets into the (imported) linear memory:
-// no allocation, no I/O, no static data, so one module can be instantiated by several threads
-// over one shared memory.
+// no allocation and no I/O. The only static data are AssemblyScript's math tables (for exp/log),
+// below heap_base(); re-instantiating the module in another thread rewrites the same bytes there,
+// so one module serves several threads over one shared memory.
 export { gemm_nn, gemm_tn, gemm_nt, transpose, gemm_work_floats } from "./gemm";
 export { spmm, spmm_t, masked_grad, csr_gather, csr_scatter } from "./sparse";
 export { fill, add_to, scale, mask_apply, bias_act, bias_grad, relu, relu_backward } from "./elementwise";
@@ -8,3 +9,11 @@ export { softmax_xent, argmax, count_correct } from "./loss";
 export { sgd, adam } from "./optim";
 export { dropout_forward, mul } from "./random";
 export { gather_images } from "./input";
+export { pad_chwn, unpad_chwn, im2col, col2im, sconv_fwd, sconv_dx, sconv_dw } from "./conv";
+export { maxpool2_fwd, maxpool2_bwd, avgpool_fwd, avgpool_bwd } from "./pool";
+export { channel_sum, channel_sqdev, channel_grad_sums, bn_apply, bn_backward } from "./norm";
+
+/** The end of the module's static data (math tables): linear memory below it is not ours to use. */
+export function heap_base(): usize {
+  return __heap_base;
+}

@@ -4,7 +4,10 @@
 import { BYTES, type DType, formatShape, shapeSize, Tensor, type MemoryOwner } from "./tensor.js";
 
 const PAGE = 65536;
-/** Offsets below this are never handed out, so 0 can mean "no tensor" in kernel calls. */
+/**
+ * Offsets below this are never handed out, so 0 can mean "no tensor" in kernel calls; the
+ * Kernels instance moves the base above the module's static data.
+ */
 export const ARENA_BASE = 1024;
 const ALIGN = 64;
 

@@ -1,9 +1,10 @@
 // The raw exports of the kernel module (see assembly/index.ts). Pointers are byte offsets.
 export interface KernelExports {
-  gemm_nn(a: number, b: number, c: number, M: number, K: number, N: number, accumulate: boolean, work: number): void;
-  gemm_tn(a: number, b: number, c: number, M: number, K: number, N: number, accumulate: boolean, work: number): void;
+  heap_base(): number;
+  gemm_nn(a: number, b: number, c: number, M: number, K: number, N: number, lda: number, ldb: number, ldc: number, accumulate: boolean, work: number): void;
+  gemm_tn(a: number, b: number, c: number, M: number, K: number, N: number, lda: number, ldb: number, ldc: number, accumulate: boolean, work: number): void;
   gemm_work_floats(): number;
-  gemm_nt(a: number, b: number, c: number, M: number, K: number, N: number, accumulate: boolean): void;
+  gemm_nt(a: number, b: number, c: number, M: number, K: number, N: number, lda: number, ldb: number, ldc: number, accumulate: boolean): void;
   transpose(src: number, dst: number, R: number, C: number): void;
   spmm(rowPtr: number, colIdx: number, values: number, x: number, y: number, M: number, K: number, N: number, accumulate: boolean): void;
   spmm_t(rowPtr: number, colIdx: number, values: number, dy: number, dx: number, M: number, K: number, N: number, accumulate: boolean): void;
@@ -26,6 +27,22 @@ export interface KernelExports {
                   seed: number, step: number, colOffset: number, totalCols: number): void;
   mul(a: number, b: number, out: number, n: number): void;
   gather_images(images: number, indices: number, count: number, F: number, plane: number, scale: number, shift: number, dst: number, N: number): void;
+  pad_chwn(x: number, xpad: number, C: number, H: number, W: number, N: number, p: number): void;
+  unpad_chwn(xpad: number, x: number, C: number, H: number, W: number, N: number, p: number, accumulate: boolean): void;
+  im2col(xpad: number, cols: number, C: number, Hp: number, Wp: number, K: number, s: number, oh0: number, R: number, OW: number, N: number): void;
+  col2im(cols: number, dxpad: number, C: number, Hp: number, Wp: number, K: number, s: number, oh0: number, R: number, OW: number, N: number): void;
+  sconv_fwd(rowPtr: number, offsets: number, values: number, xpad: number, y: number, M: number, OH: number, OW: number, N: number, Wp: number, accumulate: boolean): void;
+  sconv_dx(rowPtr: number, offsets: number, values: number, dy: number, dxpad: number, M: number, OH: number, OW: number, N: number, Wp: number): void;
+  sconv_dw(rowPtr: number, offsets: number, dy: number, xpad: number, dvalues: number, M: number, OH: number, OW: number, N: number, Wp: number, accumulate: boolean): void;
+  maxpool2_fwd(x: number, y: number, C: number, H: number, W: number, N: number): void;
+  maxpool2_bwd(x: number, y: number, dy: number, dx: number, C: number, H: number, W: number, N: number): void;
+  avgpool_fwd(x: number, y: number, C: number, P: number, N: number): void;
+  avgpool_bwd(dy: number, dx: number, C: number, P: number, N: number): void;
+  channel_sum(x: number, out: number, C: number, M: number): void;
+  channel_sqdev(x: number, mean: number, out: number, C: number, M: number): void;
+  channel_grad_sums(dy: number, x: number, mean: number, invstd: number, out1: number, out2: number, C: number, M: number): void;
+  bn_apply(x: number, y: number, mean: number, invstd: number, gamma: number, beta: number, C: number, M: number, relu: boolean): void;
+  bn_backward(dy: number, x: number, dx: number, mean: number, invstd: number, gamma: number, sum1: number, sum2: number, C: number, M: number, count: number): void;
   adam(w: number, g: number, m: number, v: number, mask: number, n: number, stepSize: number, beta1: number, beta2: number,
        invSqrtBc2: number, eps: number, weightDecay: number): void;
 }

@@ -1,6 +1,7 @@
-export { Kernels, type KernelsOptions, type GemmOptions, type SgdParams, type AdamParams } from "./kernels.js";
+export { Kernels, type KernelsOptions, type GemmOptions, type MatrixView, type SgdParams, type AdamParams } from "./kernels.js";
 export { Tensor, type DType, type ArrayOf, formatShape, shapeSize } from "./tensor.js";
 export { Arena } from "./arena.js";
 export { Csr, countNonzero } from "./csr.js";
 export { chooseKernel, SPARSE_CROSSOVER_DENSITY, type KernelChoice } from "./choose.js";
 export { compileKernels, type ModuleOptions, type SimdLevel } from "./wasm-module.js";
+export { ConvKernels, convOutput, type ConvShape } from "./conv.js";

@@ -2,7 +2,8 @@
 // instance's memory), checks dtypes, shapes and aliasing, and throws an Error that names the op and
 // the shapes before any kernel runs, so bad input never reaches wasm as a trap or silent garbage.
 // Layout convention: activations are feature-major, [features, batch] with the batch contiguous.
-import { Arena } from "./arena.js";
+import { Arena, ARENA_BASE } from "./arena.js";
+import { ConvKernels } from "./conv.js";
 import { Csr, countNonzero } from "./csr.js";
 import type { KernelExports } from "./exports.js";
 import { compileKernels, type ModuleOptions, type SimdLevel } from "./wasm-module.js";
@@ -25,6 +26,15 @@ export interface JoinOptions {
   arenaBase: number;
   /** This thread's GEMM workspace, reserved by the main thread. */
   workspace: number;
+}
+
+/** A matrix inside a tensor: `rows` x `cols` floats from `offset`, rows `ld` floats apart. */
+export interface MatrixView {
+  t: Tensor<"f32">;
+  offset: number;
+  rows: number;
+  cols: number;
+  ld: number;
 }
 
 export interface GemmOptions {
@@ -65,6 +75,8 @@ function describe(named: Record<string, AnyTensor | Csr | null | undefined>): st
 
 export class Kernels implements MemoryOwner {
   readonly arena: Arena;
+  /** Convolution, pooling and batch-norm ops (src/kernels/conv.ts). */
+  readonly conv: ConvKernels = new ConvKernels(this);
   /** The GEMM panel-packing workspace of this instance (each thread has its own instance). */
   private readonly gemmWork: Tensor<"f32">;
 
@@ -77,7 +89,8 @@ export class Kernels implements MemoryOwner {
     limitBytes: number,
     join?: JoinOptions,
   ) {
-    this.arena = new Arena(this, limitBytes, join?.arenaBase);
+    // The module's static data (math tables for exp/log) sits below heap_base: the arena starts above it.
+    this.arena = new Arena(this, limitBytes, join?.arenaBase ?? Math.max(ARENA_BASE, Math.ceil(exports.heap_base() / 1024) * 1024));
     // The main instance allocates its workspace first, so no mark/release scope of a caller can
     // free it; a thread joining a shared memory uses the workspace reserved for it.
     this.gemmWork = join
@@ -227,26 +240,49 @@ export class Kernels implements MemoryOwner {
 
   /** c (+)= op(a)·op(b) with op = identity or transpose. Shapes: op(a) [M,K], op(b) [K,N], c [M,N]. */
   gemm(a: Tensor<"f32">, b: Tensor<"f32">, c: Tensor<"f32">, options: GemmOptions = {}): void {
-    const { transA = false, transB = false, accumulate = false } = options;
-    const op = `gemm(transA=${transA}, transB=${transB})`;
+    const op = `gemm(transA=${options.transA ?? false}, transB=${options.transB ?? false})`;
     for (const [n, t] of [["a", a], ["b", b], ["c", c]] as const) this.dtype(op, n, t, "f32");
     const [ar, ac] = this.dims2(op, "a", a);
     const [br, bc] = this.dims2(op, "b", b);
     const [cr, cc] = this.dims2(op, "c", c);
-    const [M, K] = transA ? [ac, ar] : [ar, ac];
-    const [K2, N] = transB ? [bc, br] : [br, bc];
-    if (K !== K2) fail(op, `inner dimensions differ: ${describe({ a, b })} gives K = ${K} vs ${K2}`);
-    if (cr !== M || cc !== N) fail(op, `c must be [${M},${N}] for ${describe({ a, b })}, got ${c.toString()}`);
+    this.gemmStrided(
+      { t: a, offset: 0, rows: ar, cols: ac, ld: ac },
+      { t: b, offset: 0, rows: br, cols: bc, ld: bc },
+      { t: c, offset: 0, rows: cr, cols: cc, ld: cc },
+      options,
+    );
+  }
+
+  /**
+   * GEMM on matrix views: each a block of a tensor starting `offset` floats in, with rows `ld`
+   * floats apart (a column block of a wider matrix, as the convolution layers use).
+   */
+  gemmStrided(a: MatrixView, b: MatrixView, c: MatrixView, options: GemmOptions = {}): void {
+    const { transA = false, transB = false, accumulate = false } = options;
+    const op = `gemm(transA=${transA}, transB=${transB})`;
+    for (const [n, v] of [["a", a], ["b", b], ["c", c]] as const) this.checkView(op, n, v);
+    const [M, K] = transA ? [a.cols, a.rows] : [a.rows, a.cols];
+    const [K2, N] = transB ? [b.cols, b.rows] : [b.rows, b.cols];
+    const shape = (v: MatrixView) => `${v.t.toString()}${v.offset || v.ld !== v.cols ? `[${v.rows}x${v.cols} view]` : ""}`;
+    if (K !== K2) fail(op, `inner dimensions differ: a ${shape(a)}, b ${shape(b)} gives K = ${K} vs ${K2}`);
+    if (c.rows !== M || c.cols !== N) fail(op, `c must be [${M},${N}] for a ${shape(a)}, b ${shape(b)}, got ${shape(c)}`);
     if (transA && transB) fail(op, "transA and transB together are not supported; transpose one operand first");
-    this.own(op, { a, b, c });
-    this.disjoint(op, ["c", c], { a, b });
+    this.disjoint(op, ["c", c.t], { a: a.t, b: b.t });
     const e = this.exports;
-    if (transB) e.gemm_nt(a.ptr, b.ptr, c.ptr, M, K, N, accumulate);
-    else {
-      const work = this.gemmWork.ptr;
-      if (transA) e.gemm_tn(a.ptr, b.ptr, c.ptr, M, K, N, accumulate, work);
-      else e.gemm_nn(a.ptr, b.ptr, c.ptr, M, K, N, accumulate, work);
+    const pa = a.t.ptr + 4 * a.offset, pb = b.t.ptr + 4 * b.offset, pc = c.t.ptr + 4 * c.offset;
+    if (transB) e.gemm_nt(pa, pb, pc, M, K, N, a.ld, b.ld, c.ld, accumulate);
+    else if (transA) e.gemm_tn(pa, pb, pc, M, K, N, a.ld, b.ld, c.ld, accumulate, this.gemmWork.ptr);
+    else e.gemm_nn(pa, pb, pc, M, K, N, a.ld, b.ld, c.ld, accumulate, this.gemmWork.ptr);
+  }
+
+  private checkView(op: string, name: string, v: MatrixView): void {
+    this.dtype(op, name, v.t, "f32");
+    this.own(op, { [name]: v.t });
+    const { offset, rows, cols, ld } = v;
+    if (![offset, rows, cols, ld].every(Number.isInteger) || rows <= 0 || cols <= 0 || offset < 0 || ld < cols) {
+      fail(op, `${name} view of ${v.t.toString()} (offset ${offset}, ${rows}x${cols}, row stride ${ld}) is invalid: sizes must be positive and the stride at least the columns`);
     }
+    if (offset + (rows - 1) * ld + cols > v.t.size) fail(op, `${name} view (offset ${offset}, ${rows}x${cols}, row stride ${ld}) runs past ${v.t.toString()}`);
   }
 
   /** dst [C,R] = src [R,C]ᵀ. */

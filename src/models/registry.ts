@@ -4,7 +4,10 @@ import type { Kernels } from "../kernels/index.js";
 import type { DatasetName } from "../data/types.js";
 import type { ModelDefaults, ModelHparams } from "../hparams/schema.js";
 import type { BuildOptions, Network } from "../nn/network.js";
+import { convModels } from "./conv.js";
 import { lenet300100 } from "./lenet.js";
+import { resnet20 } from "./resnet.js";
+import { vgg19 } from "./vgg.js";
 
 export interface ModelEntry {
   name: string;
@@ -14,7 +17,7 @@ export interface ModelEntry {
   build(k: Kernels, h: ModelHparams, options?: BuildOptions): Network;
 }
 
-const MODELS: ModelEntry[] = [lenet300100];
+const MODELS: ModelEntry[] = [lenet300100, ...convModels, vgg19, resnet20];
 
 export function modelNames(): string[] {
   return MODELS.map((m) => m.name);

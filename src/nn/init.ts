@@ -1,6 +1,6 @@
 // Weight initialization. The paper uses Gaussian Glorot (Xavier normal) for every network:
 // N(0, 2 / (fanIn + fanOut)). Kaiming (He) normal, N(0, 2 / fanIn), is offered for ReLU nets.
-// Biases start at 0; batch-norm scales at 1 and shifts at 0.
+// Biases start at 0; batch-norm scales and running variances at 1, shifts and running means at 0.
 import type { Rng } from "../util/rng.js";
 import type { Param } from "./param.js";
 
@@ -15,8 +15,9 @@ export function initParam(param: Param, init: InitName, rng: Rng): void {
   const data = param.value.data;
   if (param.kind === "bias") {
     data.fill(0);
-  } else if (param.kind === "norm") {
-    data.fill(param.name.endsWith(".weight") ? 1 : 0);
+  } else if (param.kind === "norm" || param.kind === "buffer") {
+    // scale (γ) and running variance start at 1, shift (β) and running mean at 0
+    data.fill(param.name.endsWith(".weight") || param.name.endsWith(".running_var") ? 1 : 0);
   } else {
     const std = initStd(init, param.fanIn, param.fanOut);
     for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;

@@ -34,7 +34,7 @@ export class Linear implements Layer {
     return [this.outFeatures];
   }
 
-  bind(k: Kernels, _input: readonly number[], _N: number): LayerRun {
+  bind(k: Kernels): LayerRun {
     const { weight: w, bias: b } = this;
     const relu = this.activation === "relu";
     const csr = w.csr; // fixed for the level this run belongs to

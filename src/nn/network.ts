@@ -8,6 +8,7 @@ import type { Rng } from "../util/rng.js";
 import { type InitName, initParam } from "./init.js";
 import { type Grads, type Layer, type LayerRun, type StepContext, features } from "./layer.js";
 import { Param, type ParamKind } from "./param.js";
+import { Scratch } from "./scratch.js";
 
 export interface BuildOptions {
   /**
@@ -99,7 +100,7 @@ export class Network {
       if (p.csr) throw new Error(`${p.name}: prepare() called twice without commit()`);
       const [rows, cols] = p.matrix;
       const density = p.kept() / p.size;
-      const kernel = mode === "auto" ? chooseKernel(rows, cols, density) : mode;
+      const kernel = !p.sparseCapable ? "dense" : mode === "auto" ? chooseKernel(rows, cols, density) : mode;
       // Pruned weights are exactly zero from the first forward pass on, in either form.
       this.k.maskApply(p.value, p.mask!);
       if (kernel === "sparse") p.csr = this.k.csrFromMask(p.mask!.data, rows, cols, p.value, p.name);
@@ -196,17 +197,19 @@ export class Replica {
     this.input = k.alloc([features(net.inputShape), N], "f32", "input");
     this.labels = k.alloc([N], "i32", "labels");
     let shape: readonly number[] = net.inputShape;
+    const scratch = new Scratch();
     net.layers.forEach((layer, i) => {
       const out = layer.outputShape(shape);
-      this.runs.push(layer.bind(k, shape, N));
+      this.runs.push(layer.bind(k, shape, N, scratch));
       this.acts.push(k.alloc([features(out), N], "f32", `${layer.name} output`));
       if (training && i < net.layers.length - 1) this.douts.push(k.alloc([features(out), N], "f32", `${layer.name} output grad`));
       shape = out;
     });
     this.dlogits = training ? k.alloc([net.classes, N], "f32", "logits grad") : null;
     if (training) this.douts.push(this.dlogits!);
+    scratch.allocate(k);
     // Dense gradients are shaped as the weight's matrix (out, in·kh·kw); sparse ones as its nnz values.
-    if (training) for (const p of net.params) this.grads.set(p, k.alloc(p.csr ? [p.csr.nnz] : p.matrix, "f32", `${p.name} grad`));
+    if (training) for (const p of net.params) if (p.trainable) this.grads.set(p, k.alloc(p.csr ? [p.csr.nnz] : p.matrix, "f32", `${p.name} grad`));
   }
 
   get logits(): Tensor<"f32"> {

@@ -6,11 +6,14 @@ import { countNonzero, type Csr, type Tensor } from "../kernels/index.js";
 
 /** What a weight is, for per-kind pruning rates (DESIGN.md §3): fc, output, conv, shortcut. */
 export type WeightKind = "fc" | "output" | "conv" | "shortcut";
-export type ParamKind = WeightKind | "bias" | "norm";
+/** bias and norm (batch-norm scale and shift) are trained; buffer (running statistics) is not. */
+export type ParamKind = WeightKind | "bias" | "norm" | "buffer";
 
 export class Param {
   /** The CSR form of this parameter while the current level runs it sparse, else null. */
   csr: Csr | null = null;
+  /** Whether its layer has sparse kernels (strided convolutions do not); else it always runs dense. */
+  sparseCapable = true;
 
   constructor(
     readonly name: string,
@@ -25,6 +28,11 @@ export class Param {
     /** How many times each weight is applied per example (1 for fc; output positions for conv). */
     readonly uses = 1,
   ) {}
+
+  /** Updated by the optimizer (everything but buffers such as batch norm's running statistics). */
+  get trainable(): boolean {
+    return this.kind !== "buffer";
+  }
 
   get size(): number {
     return this.value.size;

@@ -16,8 +16,9 @@ export interface Slot {
   mask: Tensor<"f32"> | null;
 }
 
+/** The optimizer's slots: every trainable parameter with its live tensor and gradient. */
 export function slotsOf(params: readonly Param[], grads: Grads): Slot[] {
-  return params.map((param) => {
+  return params.filter((p) => p.trainable).map((param) => {
     const g = grads.get(param);
     if (!g) throw new Error(`optimizer: no gradient buffer for ${param.name}`);
     const dense = param.csr === null;

@@ -8,6 +8,7 @@
 import type { Kernels } from "../../src/kernels/index.js";
 import type { StepContext } from "../../src/nn/layer.js";
 import type { KernelMode, Network, Replica } from "../../src/nn/network.js";
+import { MaxPool2d } from "../../src/nn/pool.js";
 import { Rng } from "../../src/util/rng.js";
 
 const MAX_HALVINGS = 16;
@@ -29,17 +30,37 @@ function meanLoss(r: Replica, ctx: StepContext): number {
 }
 
 /**
- * Which hidden activations are positive (changes when a ReLU kink is crossed). The logits are left
- * out: softmax is smooth, and a logit near 0 changing sign is not a kink.
+ * Where the network is not differentiable: which hidden activations are positive (a ReLU kink,
+ * including those inside composite layers) and which input wins each 2x2 max-pool window. The
+ * logits are left out: softmax is smooth, and a logit near 0 changing sign is not a kink.
  */
 function pattern(r: Replica): Uint8Array {
-  const hidden = r.acts.slice(0, -1);
-  const total = hidden.reduce((n, a) => n + a.size, 0);
-  const out = new Uint8Array(total);
+  const hidden = [...r.acts.slice(0, -1), ...r.runs.flatMap((run) => run.internals?.() ?? [])];
+  const parts: Uint8Array[] = hidden.map((a) => Uint8Array.from(a.data, (v) => (v > 0 ? 1 : 0)));
+  let shape: readonly number[] = r.net.inputShape;
+  r.net.layers.forEach((layer, i) => {
+    const out = layer.outputShape(shape);
+    if (layer instanceof MaxPool2d) parts.push(poolWinners(i === 0 ? r.input.data : r.acts[i - 1]!.data, r.acts[i]!.data, shape, r.N));
+    shape = out;
+  });
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const joined = new Uint8Array(total);
   let o = 0;
-  for (const a of hidden) {
-    const d = a.data;
-    for (let i = 0; i < d.length; i++) out[o++] = d[i]! > 0 ? 1 : 0;
+  for (const p of parts) {
+    joined.set(p, o);
+    o += p.length;
+  }
+  return joined;
+}
+
+function poolWinners(x: Float32Array, y: Float32Array, shape: readonly number[], N: number): Uint8Array {
+  const [C, H, W] = shape as [number, number, number];
+  const out = new Uint8Array(y.length);
+  const at = (c: number, h: number, w: number, n: number) => x[((c * H + h) * W + w) * N + n]!;
+  for (let c = 0; c < C; c++) for (let oh = 0; oh < H / 2; oh++) for (let ow = 0; ow < W / 2; ow++) for (let n = 0; n < N; n++) {
+    const o = ((c * (H / 2) + oh) * (W / 2) + ow) * N + n;
+    const cands = [at(c, 2 * oh, 2 * ow, n), at(c, 2 * oh, 2 * ow + 1, n), at(c, 2 * oh + 1, 2 * ow, n), at(c, 2 * oh + 1, 2 * ow + 1, n)];
+    out[o] = cands.findIndex((v) => v === y[o]);
   }
   return out;
 }
@@ -77,11 +98,11 @@ function checkAt(k: Kernels, net: Network, mode: KernelMode, N: number, rng: Rng
     for (let n = 0; n < N; n++) r.labels.data[n] = rng.int(net.classes);
     const ctx: StepContext = { training, step: 7, colOffset: 0, totalCols: N, seed: 3 };
     r.trainStep(ctx);
-    const grads = new Map(net.params.map((p) => [p, Float32Array.from(r.grads.get(p)!.data)]));
+    const grads = new Map(net.params.filter((p) => p.trainable).map((p) => [p, Float32Array.from(r.grads.get(p)!.data)]));
     meanLoss(r, ctx);
     const base = pattern(r);
     const out: GradResult[] = [];
-    for (const p of net.params) {
+    for (const p of net.params.filter((q) => q.trainable)) {
       const w = p.live.data;
       const g = grads.get(p)!;
       const saved = Float32Array.from(w);

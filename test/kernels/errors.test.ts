@@ -70,3 +70,17 @@ test("tensors of another kernel instance and invalid hyperparameters are refused
   t.throws(() => k1.adam(w, g, m, v, null, { lr: 1, beta1: 1, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 }), { message: /beta1 = 1 is outside \[0, 1\)/ });
   t.throws(() => k1.adam(w, g, m, k1.alloc([5]), null, { lr: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 }), { message: /^adam: sizes differ/ });
 });
+
+test("the arena never hands out the module's static data (exp/log tables stay intact after big GEMMs)", async (t) => {
+  const k = await Kernels.create({ memoryLimitBytes: 64 * 2 ** 20 });
+  const first = k.alloc([1]);
+  t.true(first.ptr >= k.exports.heap_base(), `first tensor at ${first.ptr}, static data ends at ${k.exports.heap_base()}`);
+  // a GEMM whose B stride is a multiple of 512 bytes packs panels into the workspace (the first allocation)
+  const a = k.fromArray(Float32Array.from({ length: 16 * 64 }, (_, i) => (i % 7) - 3), [16, 64]);
+  const b = k.fromArray(Float32Array.from({ length: 64 * 128 }, (_, i) => (i % 5) - 2), [64, 128]), c = k.alloc([16, 128]);
+  k.gemm(a, b, c);
+  const z = k.fromArray([0.1, 0.2, 0.3, 0.4], [2, 2]), labels = k.alloc([2], "i32");
+  labels.data.set([0, 1]);
+  const loss = k.softmaxXent(z, labels, null);
+  t.true(Math.abs(loss - (Math.log(Math.exp(0.1) + Math.exp(0.3)) - 0.1 + Math.log(Math.exp(0.2) + Math.exp(0.4)) - 0.4)) < 1e-5, `loss ${loss}`);
+});

@@ -1,0 +1,105 @@
+// Convolution layers (dense im2col + GEMM, and direct sparse) against naive references and
+// tfjs-backend-wasm's conv2d, forward and backward, on odd sizes; pooling and batch norm.
+import test from "ava";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-wasm";
+import { Conv2d } from "../../src/nn/conv.js";
+import { ParamFactory } from "../../src/nn/network.js";
+import { Scratch } from "../../src/nn/scratch.js";
+import type { Kernels } from "../../src/kernels/index.js";
+import { Rng } from "../../src/util/rng.js";
+import { kernelsFor } from "../helpers/kernels.js";
+import { mismatch, randomArray, randomMask } from "../helpers/reference.js";
+import { outSize, type RefConv, refConvBackward, refConvForward } from "../helpers/conv-reference.js";
+
+const CASES: RefConv[] = [
+  { C: 3, H: 5, W: 7, M: 4, K: 3, stride: 1, pad: 1, N: 3 },
+  { C: 2, H: 6, W: 6, M: 5, K: 3, stride: 2, pad: 1, N: 5 },
+  { C: 4, H: 8, W: 8, M: 3, K: 1, stride: 2, pad: 0, N: 4 },
+  { C: 1, H: 1, W: 1, M: 1, K: 3, stride: 1, pad: 1, N: 1 },
+  { C: 5, H: 9, W: 4, M: 6, K: 3, stride: 1, pad: 1, N: 9 },
+  { C: 3, H: 32, W: 32, M: 8, K: 3, stride: 1, pad: 1, N: 2 },
+];
+
+/** Runs a Conv2d layer (dense or sparse) forward and backward on given data. */
+function runConv(k: Kernels, c: RefConv, wv: Float32Array, mask: Float32Array | null, xv: Float32Array, dyv: Float32Array, sparse: boolean) {
+  const mark = k.arena.mark();
+  try {
+    const f = new ParamFactory(k);
+    const layer = new Conv2d(f, "conv", [c.C, c.H, c.W], c.M, c.K, { stride: c.stride, bias: false });
+    const w = layer.weight;
+    w.value.data.set(wv);
+    if (mask) w.mask!.data.set(mask);
+    if (sparse) w.csr = k.csrFromMask(w.mask!.data, c.M, c.C * c.K * c.K, w.value);
+    const [OH, OW] = outSize(c);
+    const scratch = new Scratch();
+    const run = layer.bind(k, [c.C, c.H, c.W], c.N, scratch);
+    scratch.allocate(k);
+    const x = k.fromArray(xv, [c.C * c.H * c.W, c.N]), y = k.alloc([c.M * OH * OW, c.N]);
+    const dy = k.fromArray(dyv, [c.M * OH * OW, c.N]), dx = k.alloc([c.C * c.H * c.W, c.N]);
+    const dw = k.alloc(sparse ? [w.csr!.nnz] : [c.M, c.C * c.K * c.K]);
+    const ctx = { training: true, step: 0, colOffset: 0, totalCols: c.N, seed: 0 };
+    run.forward(x, y, ctx);
+    run.backward(x, y, dy, dx, new Map([[w, dw]]), ctx);
+    let dwDense = Float32Array.from(dw.data);
+    if (sparse) {
+      const full = k.alloc([c.M, c.C * c.K * c.K]);
+      k.csrScatter(w.csr!, full, dw);
+      dwDense = Float32Array.from(full.data);
+    }
+    return { y: Float32Array.from(y.data), dx: Float32Array.from(dx.data), dw: dwDense };
+  } finally {
+    k.arena.release(mark);
+  }
+}
+
+for (const simd of ["plain", "relaxed"] as const) {
+  test(`Conv2d forward, input and weight gradients match the naive reference (dense and sparse, ${simd} SIMD)`, async (t) => {
+    const k = await kernelsFor(simd);
+    const rng = new Rng(21, simd);
+    for (const c of CASES) {
+      const [OH, OW] = outSize(c);
+      const xv = randomArray(rng, c.C * c.H * c.W * c.N), dyv = randomArray(rng, c.M * OH * OW * c.N);
+      for (const density of [1, 0.3, 0.05, 0]) {
+        const mask = density < 1 ? randomMask(rng, c.M, c.C * c.K * c.K, density) : null;
+        const wv = randomArray(rng, c.M * c.C * c.K * c.K).map((v, i) => (mask && !mask[i] ? 0 : v));
+        const fwd = refConvForward(c, xv, wv), bwd = refConvBackward(c, xv, wv, dyv);
+        for (const sparse of c.stride === 1 && density < 1 ? [false, true] : [false]) {
+          const got = runConv(k, c, wv, mask, xv, dyv, sparse);
+          const tag = `${JSON.stringify(c)} density ${density} ${sparse ? "sparse" : "dense"}`;
+          t.is(mismatch(got.y, fwd), null, `forward ${tag}`);
+          t.is(mismatch(got.dx, bwd.dx), null, `dx ${tag}`);
+          const dwRef = mask ? { value: bwd.dw.value.map((v, i) => (mask[i] ? v : 0)), magnitude: bwd.dw.magnitude } : bwd.dw;
+          if (sparse) t.is(mismatch(got.dw, dwRef), null, `dw ${tag}`);
+          else t.is(mismatch(got.dw, bwd.dw), null, `dw ${tag}`);
+        }
+      }
+    }
+  });
+}
+
+test("Conv2d agrees with tfjs-backend-wasm conv2d (NHWC), stride 1 and 2", async (t) => {
+  await tf.setBackend("wasm");
+  await tf.ready();
+  const k = await kernelsFor("relaxed");
+  const rng = new Rng(22);
+  for (const c of [CASES[0]!, CASES[1]!, CASES[5]!]) {
+    const [OH, OW] = outSize(c);
+    const xv = randomArray(rng, c.C * c.H * c.W * c.N), wv = randomArray(rng, c.M * c.C * c.K * c.K);
+    const got = runConv(k, c, wv, null, xv, new Float32Array(c.M * OH * OW * c.N), false);
+    // CHWN → NHWC, and [M, C, K, K] → [K, K, C, M]
+    const xNhwc = new Float32Array(xv.length);
+    for (let ch = 0; ch < c.C; ch++) for (let h = 0; h < c.H; h++) for (let w = 0; w < c.W; w++) for (let n = 0; n < c.N; n++) xNhwc[((n * c.H + h) * c.W + w) * c.C + ch] = xv[((ch * c.H + h) * c.W + w) * c.N + n]!;
+    const wHwio = new Float32Array(wv.length);
+    for (let m = 0; m < c.M; m++) for (let ch = 0; ch < c.C; ch++) for (let kh = 0; kh < c.K; kh++) for (let kw = 0; kw < c.K; kw++) wHwio[((kh * c.K + kw) * c.C + ch) * c.M + m] = wv[((m * c.C + ch) * c.K + kh) * c.K + kw]!;
+    const tx = tf.tensor4d(xNhwc, [c.N, c.H, c.W, c.C]), tw = tf.tensor4d(wHwio, [c.K, c.K, c.C, c.M]);
+    // Explicit symmetric padding: TF's "same" pads stride-2 convolutions asymmetrically (PyTorch and we do not).
+    const ty = tf.conv2d(tx, tw, c.stride, [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]]);
+    const theirs = ty.dataSync();
+    const ref = refConvForward(c, xv, wv);
+    const back = new Float64Array(theirs.length);
+    for (let n = 0; n < c.N; n++) for (let h = 0; h < OH; h++) for (let w = 0; w < OW; w++) for (let m = 0; m < c.M; m++) back[((m * OH + h) * OW + w) * c.N + n] = theirs[((n * OH + h) * OW + w) * c.M + m]!;
+    t.is(mismatch(got.y, { value: back, magnitude: ref.magnitude.map((v) => 2 * v) }), null, JSON.stringify(c));
+    tf.dispose([tx, tw, ty]);
+  }
+});
