@@ -11,7 +11,7 @@ export { dropout_forward, mul } from "./random";
 export { gather_images } from "./input";
 export { pad_chwn, unpad_chwn, im2col, col2im, sconv_fwd, sconv_dx, sconv_dw } from "./conv";
 export { maxpool2_fwd, maxpool2_bwd, avgpool_fwd, avgpool_bwd } from "./pool";
-export { channel_sum, channel_sqdev, channel_grad_sums, bn_apply, bn_backward } from "./norm";
+export { channel_col_sums, channel_col_sqdev, channel_col_grad_sums, bn_apply, bn_backward } from "./norm";
 
 /** The end of the module's static data (math tables): linear memory below it is not ours to use. */
 export function heap_base(): usize {

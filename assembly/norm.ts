@@ -1,70 +1,97 @@
 // Batch normalization over CHWN tensors: channel c's statistics are taken over its M = H·W·N
-// contiguous values. The statistics are computed in pieces (sums per channel) so that replicas on
-// several threads can add their pieces before normalizing: a two-pass mean and variance over the
-// whole batch, exactly as one thread would compute them up to f32 summation order.
+// contiguous values, as a two-pass mean and variance of the whole batch. The sums are computed per
+// example (channel_col_*) so that replicas on several threads produce exactly the pieces one thread
+// would, and the pieces are added in example order: the statistics are bit for bit the same on any
+// number of threads.
 
-// @ts-ignore: decorator
-@inline
-function lanes(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 2)) + (f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 3));
-}
-
-/** out[c] = Σ x[c, :] (+ out[c] when accumulate), over the M values of each channel. */
-export function channel_sum(x: usize, out: usize, C: i32, M: i32): void {
+/**
+ * Per-example partial sums: out[c, n] = Σ_p x[c, p, n] over the P positions of channel c, each
+ * column summed in position order. Vectorized across examples, so a column's sum is the same
+ * sequence of f32 additions however the batch is split: the caller then adds the columns of the
+ * whole batch in example order, which makes batch statistics identical on any number of threads.
+ */
+export function channel_col_sums(x: usize, out: usize, C: i32, P: i32, N: i32): void {
+  const nb = <usize>N << 2;
   for (let c = 0; c < C; c++) {
-    const src = x + (<usize>c * <usize>M << 2);
-    let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-    let i = 0;
-    for (; i + 8 <= M; i += 8) { const o = <usize>i << 2; s0 = f32x4.add(s0, v128.load(src + o)); s1 = f32x4.add(s1, v128.load(src + o, 16)); }
-    let s = lanes(f32x4.add(s0, s1));
-    for (; i < M; i++) s += load<f32>(src + (<usize>i << 2));
-    store<f32>(out + (<usize>c << 2), s);
+    const src = x + <usize>c * <usize>P * nb, dst = out + <usize>c * nb;
+    let n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const q = <usize>n << 2;
+      let s = f32x4.splat(0);
+      for (let p = 0; p < P; p++) s = f32x4.add(s, v128.load(src + <usize>p * nb + q));
+      v128.store(dst + q, s);
+    }
+    for (; n < N; n++) {
+      const q = <usize>n << 2;
+      let s: f32 = 0;
+      for (let p = 0; p < P; p++) s += load<f32>(src + <usize>p * nb + q);
+      store<f32>(dst + q, s);
+    }
   }
 }
 
-/** out[c] = Σ (x[c, :] − mean[c])². */
-export function channel_sqdev(x: usize, mean: usize, out: usize, C: i32, M: i32): void {
+/** out[c, n] = Σ_p (x[c, p, n] − mean[c])², per example as channel_col_sums. */
+export function channel_col_sqdev(x: usize, mean: usize, out: usize, C: i32, P: i32, N: i32): void {
+  const nb = <usize>N << 2;
   for (let c = 0; c < C; c++) {
-    const src = x + (<usize>c * <usize>M << 2);
+    const src = x + <usize>c * <usize>P * nb, dst = out + <usize>c * nb;
     const mu = load<f32>(mean + (<usize>c << 2));
     const vm = f32x4.splat(mu);
-    let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-    let i = 0;
-    for (; i + 8 <= M; i += 8) {
-      const o = <usize>i << 2;
-      const a = f32x4.sub(v128.load(src + o), vm), b = f32x4.sub(v128.load(src + o, 16), vm);
-      s0 = f32x4.add(s0, f32x4.mul(a, a));
-      s1 = f32x4.add(s1, f32x4.mul(b, b));
+    let n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const q = <usize>n << 2;
+      let s = f32x4.splat(0);
+      for (let p = 0; p < P; p++) {
+        const d = f32x4.sub(v128.load(src + <usize>p * nb + q), vm);
+        s = f32x4.add(s, f32x4.mul(d, d));
+      }
+      v128.store(dst + q, s);
     }
-    let s = lanes(f32x4.add(s0, s1));
-    for (; i < M; i++) { const d = load<f32>(src + (<usize>i << 2)) - mu; s += d * d; }
-    store<f32>(out + (<usize>c << 2), s);
+    for (; n < N; n++) {
+      const q = <usize>n << 2;
+      let s: f32 = 0;
+      for (let p = 0; p < P; p++) { const d = load<f32>(src + <usize>p * nb + q) - mu; s += d * d; }
+      store<f32>(dst + q, s);
+    }
   }
 }
 
-/** out1[c] = Σ dy[c, :], out2[c] = Σ dy[c, :]·(x[c, :] − mean[c])·invstd[c] (the backward sums). */
-export function channel_grad_sums(dy: usize, x: usize, mean: usize, invstd: usize, out1: usize, out2: usize, C: i32, M: i32): void {
+/**
+ * Per-example backward sums: out1[c, n] = Σ_p dy[c, p, n] and out2[c, n] = Σ_p dy·x̂ with
+ * x̂ = (x − mean[c])·invstd[c], per example as channel_col_sums.
+ */
+export function channel_col_grad_sums(dy: usize, x: usize, mean: usize, invstd: usize, out1: usize, out2: usize, C: i32, P: i32, N: i32): void {
+  const nb = <usize>N << 2;
   for (let c = 0; c < C; c++) {
-    const g = dy + (<usize>c * <usize>M << 2), src = x + (<usize>c * <usize>M << 2);
+    const g = dy + <usize>c * <usize>P * nb, src = x + <usize>c * <usize>P * nb;
+    const d1 = out1 + <usize>c * nb, d2 = out2 + <usize>c * nb;
     const mu = load<f32>(mean + (<usize>c << 2)), is = load<f32>(invstd + (<usize>c << 2));
     const vm = f32x4.splat(mu), vs = f32x4.splat(is);
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
-    let i = 0;
-    for (; i + 4 <= M; i += 4) {
-      const o = <usize>i << 2;
-      const gv = v128.load(g + o);
-      a0 = f32x4.add(a0, gv);
-      a1 = f32x4.add(a1, f32x4.mul(gv, f32x4.mul(f32x4.sub(v128.load(src + o), vm), vs)));
+    let n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const q = <usize>n << 2;
+      let a = f32x4.splat(0), b = f32x4.splat(0);
+      for (let p = 0; p < P; p++) {
+        const o = <usize>p * nb + q;
+        const gv = v128.load(g + o);
+        a = f32x4.add(a, gv);
+        b = f32x4.add(b, f32x4.mul(gv, f32x4.mul(f32x4.sub(v128.load(src + o), vm), vs)));
+      }
+      v128.store(d1 + q, a);
+      v128.store(d2 + q, b);
     }
-    let s1 = lanes(a0), s2 = lanes(a1);
-    for (; i < M; i++) {
-      const o = <usize>i << 2;
-      const gv = load<f32>(g + o);
-      s1 += gv;
-      s2 += gv * ((load<f32>(src + o) - mu) * is);
+    for (; n < N; n++) {
+      const q = <usize>n << 2;
+      let a: f32 = 0, b: f32 = 0;
+      for (let p = 0; p < P; p++) {
+        const o = <usize>p * nb + q;
+        const gv = load<f32>(g + o);
+        a += gv;
+        b += gv * ((load<f32>(src + o) - mu) * is);
+      }
+      store<f32>(d1 + q, a);
+      store<f32>(d2 + q, b);
     }
-    store<f32>(out1 + (<usize>c << 2), s1);
-    store<f32>(out2 + (<usize>c << 2), s2);
   }
 }
 

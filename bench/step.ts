@@ -112,7 +112,7 @@ export async function benchStep(args: { json: boolean; quick: boolean; argv: str
     rows.push(row);
     if (args.json) console.log(JSON.stringify(row));
   };
-  const hp = resolveHparams(defaultsFor(model.defaults), { training: { iterations: warmup + steps } });
+  const hp = resolveHparams(defaultsFor(model), { training: { iterations: warmup + steps } });
   const k = await Kernels.create({ memoryLimitBytes: 1536 * 2 ** 20 });
   const networkBase = k.arena.mark();
   const network = model.build(k, hp.model);

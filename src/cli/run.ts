@@ -70,7 +70,7 @@ export function runCommand(): Command {
       overrides = merge(preset.overrides, overrides);
     }
     const model = getModel(String(overrides.model?.model ?? "lenet_300_100"));
-    const defaults = defaultsFor(model.defaults);
+    const defaults = defaultsFor(model);
     const hp = resolveHparams(defaults, overrides);
     const log = (m: string) => process.stderr.write(`${m}\n`);
     let bar: Progress | null = null;

@@ -24,7 +24,7 @@ export function trainCommand(): Command {
   cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out?: string; json?: boolean }) => {
     const overrides = collectOverrides(opts, GROUPS);
     const model = getModel(String(overrides.model?.model ?? "lenet_300_100"));
-    const defaults = defaultsFor(model.defaults);
+    const defaults = defaultsFor(model);
     const hp = resolveHparams(defaults, overrides);
     const log = (m: string) => process.stderr.write(`${m}\n`);
     const session = await Session.open(hp, { dataDir: opts.dataDir, fetchIfMissing: true, kernelMode: opts.kernels, threads: opts.threads, log });

@@ -45,10 +45,12 @@ function describeJson(f: JsonField | undefined): string {
   return f.type ?? "";
 }
 
-export function defaultsFor(model: ModelDefaults): Hparams {
+/** The full defaults of a model: the base defaults, its paper settings, and its own name. */
+export function defaultsFor(entry: { name: string; defaults: ModelDefaults }): Hparams {
+  const model = entry.defaults;
   return {
     dataset: { ...BASE_DEFAULTS.dataset, ...model.dataset },
-    model: { ...BASE_DEFAULTS.model, ...model.model },
+    model: { ...BASE_DEFAULTS.model, ...model.model, model: entry.name },
     training: { ...BASE_DEFAULTS.training, ...model.training },
     pruning: { ...BASE_DEFAULTS.pruning, ...model.pruning },
   };

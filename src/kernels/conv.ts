@@ -152,18 +152,30 @@ export class ConvKernels {
     return x.size / C;
   }
 
-  channelSum(x: Tensor<"f32">, out: Tensor<"f32">, C: number): void {
-    this.k.exports.channel_sum(x.ptr, out.ptr, C, this.channels("channelSum", x, C, out));
+  /** Per-channel, per-example sums over positions: out [C, N] from x [C·P, N]. */
+  channelColumnSums(x: Tensor<"f32">, out: Tensor<"f32">, C: number): void {
+    const [P, N] = this.columns("channelColumnSums", x, C, out);
+    this.k.exports.channel_col_sums(x.ptr, out.ptr, C, P, N);
   }
 
-  channelSquaredDeviation(x: Tensor<"f32">, mean: Tensor<"f32">, out: Tensor<"f32">, C: number): void {
-    this.k.exports.channel_sqdev(x.ptr, mean.ptr, out.ptr, C, this.channels("channelSquaredDeviation", x, C, mean, out));
+  channelColumnSquaredDeviation(x: Tensor<"f32">, mean: Tensor<"f32">, out: Tensor<"f32">, C: number): void {
+    const [P, N] = this.columns("channelColumnSquaredDeviation", x, C, out);
+    if (mean.size !== C) fail("channelColumnSquaredDeviation", `mean needs ${C} entries, got ${mean.toString()}`);
+    this.k.exports.channel_col_sqdev(x.ptr, mean.ptr, out.ptr, C, P, N);
   }
 
-  channelGradSums(dy: Tensor<"f32">, x: Tensor<"f32">, mean: Tensor<"f32">, invstd: Tensor<"f32">, sum1: Tensor<"f32">, sum2: Tensor<"f32">, C: number): void {
-    const M = this.channels("channelGradSums", x, C, mean, invstd, sum1, sum2);
-    if (dy.size !== x.size) fail("channelGradSums", `dy ${dy.toString()} and x ${x.toString()} differ in size`);
-    this.k.exports.channel_grad_sums(dy.ptr, x.ptr, mean.ptr, invstd.ptr, sum1.ptr, sum2.ptr, C, M);
+  channelColumnGradSums(dy: Tensor<"f32">, x: Tensor<"f32">, mean: Tensor<"f32">, invstd: Tensor<"f32">, sum1: Tensor<"f32">, sum2: Tensor<"f32">, C: number): void {
+    const [P, N] = this.columns("channelColumnGradSums", x, C, sum1);
+    this.columns("channelColumnGradSums", x, C, sum2);
+    if (dy.size !== x.size || mean.size !== C || invstd.size !== C) fail("channelColumnGradSums", `dy ${dy.toString()}, mean ${mean.toString()}, invstd ${invstd.toString()} do not match x ${x.toString()} with ${C} channels`);
+    this.k.exports.channel_col_grad_sums(dy.ptr, x.ptr, mean.ptr, invstd.ptr, sum1.ptr, sum2.ptr, C, P, N);
+  }
+
+  private columns(op: string, x: Tensor<"f32">, C: number, out: Tensor<"f32">): [number, number] {
+    if (x.shape.length !== 2 || x.shape[0]! % C !== 0) fail(op, `x must be [C·P, N] with C = ${C}, got ${x.toString()}`);
+    const N = x.shape[1]!;
+    if (out.size !== C * N) fail(op, `out must have ${C}x${N} entries, got ${out.toString()}`);
+    return [x.shape[0]! / C, N];
   }
 
   bnApply(x: Tensor<"f32">, y: Tensor<"f32">, mean: Tensor<"f32">, invstd: Tensor<"f32">, gamma: Tensor<"f32">, beta: Tensor<"f32">, C: number, relu: boolean): void {

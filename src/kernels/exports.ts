@@ -38,9 +38,9 @@ export interface KernelExports {
   maxpool2_bwd(x: number, y: number, dy: number, dx: number, C: number, H: number, W: number, N: number): void;
   avgpool_fwd(x: number, y: number, C: number, P: number, N: number): void;
   avgpool_bwd(dy: number, dx: number, C: number, P: number, N: number): void;
-  channel_sum(x: number, out: number, C: number, M: number): void;
-  channel_sqdev(x: number, mean: number, out: number, C: number, M: number): void;
-  channel_grad_sums(dy: number, x: number, mean: number, invstd: number, out1: number, out2: number, C: number, M: number): void;
+  channel_col_sums(x: number, out: number, C: number, P: number, N: number): void;
+  channel_col_sqdev(x: number, mean: number, out: number, C: number, P: number, N: number): void;
+  channel_col_grad_sums(dy: number, x: number, mean: number, invstd: number, out1: number, out2: number, C: number, P: number, N: number): void;
   bn_apply(x: number, y: number, mean: number, invstd: number, gamma: number, beta: number, C: number, M: number, relu: boolean): void;
   bn_backward(dy: number, x: number, dx: number, mean: number, invstd: number, gamma: number, sum1: number, sum2: number, C: number, M: number, count: number): void;
   adam(w: number, g: number, m: number, v: number, mask: number, n: number, stepSize: number, beta1: number, beta2: number,

@@ -1,18 +1,16 @@
 // Batch normalization over the channels of CHWN activations (with an optional fused ReLU). In
-// training, the statistics are the whole batch's: each replica's per-channel sums go through the
-// step's Collective (a no-op on one thread), as do the backward sums, so a batch split across
-// threads normalizes exactly as one thread would. Running statistics (momentum 0.1, unbiased
+// training, the statistics are the whole batch's: per-example sums go through the step's Collective
+// (see layer.ts), as do the backward sums, so a batch split across threads normalizes with exactly
+// the statistics one thread computes. Running statistics (momentum 0.1, unbiased
 // variance, as PyTorch) are kept for evaluation; they are parameters of kind "buffer": saved and
 // reset with the weights, never touched by the optimizer.
 import type { Kernels, Tensor } from "../kernels/index.js";
-import type { Collective, Grads, Layer, LayerRun, StepContext } from "./layer.js";
+import { type Grads, type Layer, type LayerRun, singleReplica, type StepContext } from "./layer.js";
 import type { ParamFactory } from "./network.js";
 import type { Param } from "./param.js";
 
 const EPS = 1e-5;
 const MOMENTUM = 0.1;
-
-const noCollective: Collective = { allReduce: (local, out) => out.data.set(local.data) };
 
 export class BatchNorm2d implements Layer {
   readonly gamma: Param;
@@ -39,9 +37,9 @@ export class BatchNorm2d implements Layer {
     const { gamma, beta, runningMean, runningVar, relu } = this;
     const cv = k.conv;
     const mean = k.alloc([C], "f32", `${this.name} mean`), invstd = k.alloc([C], "f32", `${this.name} invstd`);
-    const local = k.alloc([2 * C], "f32", `${this.name} local sums`), total = k.alloc([2 * C], "f32", `${this.name} batch sums`);
-    const l1 = local.rows(0, C), l2 = local.rows(C, 2 * C), t1 = total.rows(0, C), t2 = total.rows(C, 2 * C);
-    void N;
+    // Per-example partial sums [2C, N] (two blocks of C rows) and the batch totals [2C].
+    const partial = k.alloc([2 * C, N], "f32", `${this.name} partial sums`), total = k.alloc([2 * C], "f32", `${this.name} batch sums`);
+    const p1 = partial.rows(0, C), p2 = partial.rows(C, 2 * C), t1 = total.rows(0, C), t2 = total.rows(C, 2 * C);
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">, ctx: StepContext): void {
         const md = mean.data, id = invstd.data;
@@ -52,13 +50,13 @@ export class BatchNorm2d implements Layer {
             id[c] = 1 / Math.sqrt(rv[c]! + EPS);
           }
         } else {
-          const coll = ctx.collective ?? noCollective;
+          const coll = ctx.collective ?? singleReplica;
           const count = positions * ctx.totalCols;
-          cv.channelSum(x, l1, C);
-          coll.allReduce(l1, t1);
+          cv.channelColumnSums(x, p1, C);
+          coll.sumColumns(p1, t1);
           for (let c = 0; c < C; c++) md[c] = t1.data[c]! / count;
-          cv.channelSquaredDeviation(x, mean, l1, C);
-          coll.allReduce(l1, t1);
+          cv.channelColumnSquaredDeviation(x, mean, p1, C);
+          coll.sumColumns(p1, t1);
           const rm = runningMean.value.data, rv = runningVar.value.data;
           for (let c = 0; c < C; c++) {
             const variance = t1.data[c]! / count;
@@ -75,12 +73,20 @@ export class BatchNorm2d implements Layer {
 
       backward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads, ctx: StepContext): void {
         if (relu) k.reluBackward(y, dy, dy);
-        cv.channelGradSums(dy, x, mean, invstd, l1, l2, C);
-        // This replica's share of dβ = Σdy and dγ = Σdy·x̂ (the optimizer sums the replicas').
-        grads.get(beta)!.data.set(l1.data);
-        grads.get(gamma)!.data.set(l2.data);
+        cv.channelColumnGradSums(dy, x, mean, invstd, p1, p2, C);
         // Every replica takes part in the same collectives, whether or not it needs dx.
-        (ctx.collective ?? noCollective).allReduce(local, total);
+        (ctx.collective ?? singleReplica).sumColumns(partial, total);
+        // dβ = Σdy and dγ = Σdy·x̂ of the whole batch go to replica 0 (the optimizer sums the
+        // replicas' gradients, so the others contribute zero).
+        const first = ctx.colOffset === 0;
+        const gb = grads.get(beta)!.data, gg = grads.get(gamma)!.data;
+        if (first) {
+          gb.set(t1.data);
+          gg.set(t2.data);
+        } else {
+          gb.fill(0);
+          gg.fill(0);
+        }
         if (!dx) return;
         cv.bnBackward(dy, x, dx, mean, invstd, gamma.value, t1, t2, C, positions * ctx.totalCols);
       },

@@ -6,13 +6,32 @@ import type { Param } from "./param.js";
 import type { Scratch } from "./scratch.js";
 
 /**
- * Sums small per-channel vectors over all replicas of a step (batch norm's statistics), so that
- * split batches normalize exactly as the whole batch would. Every replica gets the same sum,
- * added in replica order.
+ * Batch-wide sums for layers that normalize over the batch (batch norm). `local` holds this
+ * replica's per-example partial sums, [rows, N] for its N examples; `out[row]` receives the sum
+ * over all examples of the whole batch, added in example order, so every replica (and a single
+ * thread holding the whole batch) gets bit for bit the same result.
  */
 export interface Collective {
-  allReduce(local: Tensor<"f32">, out: Tensor<"f32">): void;
+  sumColumns(local: Tensor<"f32">, out: Tensor<"f32">): void;
 }
+
+/** Adds each row of a [rows, cols] block (row stride `stride`) in column order, in f64, into out. */
+export function sumRowsInOrder(m: Float32Array, offset: number, rows: number, cols: number, stride: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    const base = offset + r * stride;
+    for (let n = 0; n < cols; n++) s += m[base + n]!;
+    out[r] = s;
+  }
+}
+
+/** The collective of a replica holding the whole batch. */
+export const singleReplica: Collective = {
+  sumColumns(local, out) {
+    const [rows, cols] = local.shape as [number, number];
+    sumRowsInOrder(local.data, 0, rows, cols, cols, out.data);
+  },
+};
 
 export interface StepContext {
   training: boolean;

@@ -28,12 +28,22 @@ export const SYNC = {
   GEN: 6,
   /** The iteration of the current step. */
   ITER: 7,
+  /** Arrivals at the step's collectives (batch norm statistics), counted up through the step. */
+  COLL: 8,
   INTS: 16,
   LR_OFFSET: 64,
   LOSSES_OFFSET: 72,
 } as const;
 
 export const STOP = -1;
+
+/** Most rows one collective sums (2 x the widest batch norm: 512 channels). */
+export const COLLECTIVE_ROWS = 1024;
+
+/** Bytes of the collective exchange area: two alternating [rows, batch] matrices. */
+export function exchangeBytes(batchSize: number): number {
+  return 2 * COLLECTIVE_ROWS * batchSize * 4;
+}
 
 export function syncBytes(replicas: number): number {
   return SYNC.LOSSES_OFFSET + 8 * replicas;
@@ -74,6 +84,8 @@ export interface LevelTask {
   batchSize: number;
   seed: number;
   plan: UpdatePlan;
+  /** The collective exchange area (exchangeBytes(batchSize)). */
+  exchange: number;
 }
 
 export type Task = JoinTask | LevelTask;

@@ -13,7 +13,8 @@ import { learningRate, Optimizer, runUpdate, slotsOf } from "../optim/index.js";
 import type { InputPipeline } from "../train/input.js";
 import { localStepper, type Stepper } from "../train/step.js";
 import { createThreadPool, type ThreadPool } from "./pool.js";
-import { type JoinTask, type LevelTask, STOP, SYNC, syncBytes, type Task } from "./protocol.js";
+import { SharedCollective } from "./collective.js";
+import { exchangeBytes, type JoinTask, type LevelTask, STOP, SYNC, syncBytes, type Task } from "./protocol.js";
 import { abort, AbortedError, arrive, waitAtLeast } from "./sync.js";
 
 export interface TeamOptions {
@@ -112,13 +113,18 @@ export class ThreadTeam {
     Atomics.store(ints, SYNC.GEN, 0);
     Atomics.store(ints, SYNC.BROADCAST, 0);
     Atomics.store(ints, SYNC.ABORT, 0);
-    const level: LevelTask = { kind: "level", workers: this.pool.size, levelId: nextLevelId++, sync: this.sync.ptr, csr: network.csrLayout(), replicas: specs, batchSize: t.batchSize, seed: t.seed, plan };
+    const exchange = k.alloc([exchangeBytes(t.batchSize) / 4], "f32", "collective exchange");
+    const level: LevelTask = {
+      kind: "level", workers: this.pool.size, levelId: nextLevelId++, sync: this.sync.ptr, csr: network.csrLayout(), replicas: specs,
+      batchSize: t.batchSize, seed: t.seed, plan, exchange: exchange.ptr,
+    };
+    const collective = new SharedCollective(k.memory, exchange.ptr, ints, T, t.batchSize, 0);
     const tasks = Array.from({ length: this.pool.size }, () => this.pool.run(level));
     const settled = Promise.allSettled(tasks);
 
     const schedule = { lr: t.lr, warmupIterations: t.warmupIterations, milestones: t.milestones, gamma: t.gamma };
     const indices = new Uint32Array(t.batchSize);
-    const ctx: StepContext = { training: true, step: 0, colOffset: 0, totalCols: t.batchSize, seed: t.seed };
+    const ctx: StepContext = { training: true, step: 0, colOffset: 0, totalCols: t.batchSize, seed: t.seed, collective };
     /** The failing worker's own message, rather than "another thread failed". */
     const workerError = async (err: unknown): Promise<never> => {
       abort(ints, 0);
@@ -132,6 +138,8 @@ export class ThreadTeam {
         midStep = true;
         Atomics.store(ints, SYNC.ARRIVED, 0);
         Atomics.store(ints, SYNC.DONE, 0);
+        Atomics.store(ints, SYNC.COLL, 0);
+        collective.reset();
         input.batchIndices(iteration, indices);
         replicas.forEach((rep, r) => input.fillPart(iteration, indices, offsets[r]!, sizes[r]!, rep.input, rep.labels));
         const lr = learningRate(schedule, iteration);

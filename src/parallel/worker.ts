@@ -10,6 +10,7 @@ import type { Network } from "../nn/network.js";
 import { runUpdate } from "../optim/update.js";
 import { type JoinTask, type LevelTask, STOP, SYNC, type Task } from "./protocol.js";
 import { abort, AbortedError, arrive, waitAtLeast } from "./sync.js";
+import { SharedCollective } from "./collective.js";
 
 let k: Kernels | null = null;
 let network: Network | null = null;
@@ -59,7 +60,14 @@ function runLevel(task: LevelTask): void {
   const spec = task.replicas[r]!;
   k.arena.seek(spec.base);
   const replica = network.replica(spec.N, true);
-  const ctx: StepContext = { training: true, step: 0, colOffset: spec.colOffset, totalCols: task.batchSize, seed: task.seed };
+  // The replay must land exactly where the main thread allocated this replica: check the gradients.
+  const trainable = network.params.filter((p) => p.trainable);
+  trainable.forEach((p, i) => {
+    const mine = replica.grads.get(p)!.ptr, planned = task.plan.slots[i]?.grads[r];
+    if (mine !== planned) throw new Error(`worker: replica ${r} of ${p.name} has its gradient at ${mine}, the main thread planned ${planned}`);
+  });
+  const collective = new SharedCollective(k.memory, task.exchange, sync, T, task.batchSize, spec.colOffset);
+  const ctx: StepContext = { training: true, step: 0, colOffset: spec.colOffset, totalCols: task.batchSize, seed: task.seed, collective };
   let seen = 0;
   for (;;) {
     seen = nextStep(sync, seen);
@@ -67,6 +75,7 @@ function runLevel(task: LevelTask): void {
     const iteration = Atomics.load(sync, SYNC.ITER);
     if (failureInjectedAt(iteration, r)) throw new Error(`injected failure at iteration ${iteration} (LOTTERY_TEST_FAIL_AT)`);
     ctx.step = iteration;
+    collective.reset();
     losses[r] = replica.trainStep(ctx);
     arrive(sync, SYNC.ARRIVED);
     waitAtLeast(sync, SYNC.ARRIVED, T, `step ${iteration}`);

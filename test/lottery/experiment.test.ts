@@ -10,7 +10,7 @@ import { getModel } from "../../src/models/registry.js";
 import { ExperimentStore } from "../../src/store/experiment.js";
 import { realDataset } from "../helpers/data.js";
 
-const defaults = defaultsFor(getModel("lenet_300_100").defaults);
+const defaults = defaultsFor(getModel("lenet_300_100"));
 
 function hp(overrides: Overrides) {
   return resolveHparams(defaults, {

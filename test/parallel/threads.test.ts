@@ -13,7 +13,7 @@ import { runCli } from "../helpers/cli.js";
 import { dataDir, realDataset } from "../helpers/data.js";
 
 const MODEL = "lenet_300_100";
-const defaults = defaultsFor(getModel(MODEL).defaults);
+const defaults = defaultsFor(getModel(MODEL));
 
 /** Trains `iterations` steps of plain SGD (lr 0.1) from θ0 (optionally pruned to pm) and returns the weights and losses. */
 async function trainFew(threads: number, kernels: KernelMode, pm: number, iterations: number, optimizer: "sgd" | "adam" = "sgd") {

@@ -7,7 +7,7 @@ import { Session } from "../../src/train/session.js";
 import { realDataset } from "../helpers/data.js";
 
 function hparams(overrides: { training?: Record<string, unknown>; model?: Record<string, unknown> } = {}) {
-  return resolveHparams(defaultsFor(getModel("lenet_300_100").defaults), { training: { iterations: 300, ...overrides.training }, model: overrides.model });
+  return resolveHparams(defaultsFor(getModel("lenet_300_100")), { training: { iterations: 300, ...overrides.training }, model: overrides.model });
 }
 
 test("300 iterations of LeNet-300-100 on real MNIST reach > 85% validation accuracy", async (t) => {
