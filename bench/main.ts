@@ -9,8 +9,10 @@ const BENCHES: Record<string, (args: { json: boolean; quick: boolean; argv: stri
 
 const argv = process.argv.slice(2);
 const name = argv.find((a) => !a.startsWith("--"));
-const usage = `usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--model NAME] [--json] [--quick]\n` +
-  "  --json   one JSON object per line instead of tables\n  --quick  fewer, shorter repetitions (noisier)";
+const usage = `usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [options]\n` +
+  "  --json          one JSON object per line instead of tables\n  --quick         fewer, shorter repetitions (noisier)\n" +
+  "  --model NAME    step: the network (default lenet_300_100)\n  --pm LIST       step: the Pm values (default 1,0.512,0.21,0.086,0.036,0.018)\n" +
+  "  --threads LIST  step: thread counts (default 1,2)\n  --steps N       step: timed steps per configuration (default 200 for LeNet, 20 otherwise)";
 if (argv.includes("--help") || !name) {
   console.log(usage);
   process.exit(name || argv.includes("--help") ? 0 : 1);

@@ -1,4 +1,4 @@
-// `npm run bench -- step --model lenet_300_100 [--json] [--threads 1,2]`: the median time of a
+// `npm run bench -- step --model M [--json] [--threads 1,2] [--pm 1,0.1] [--steps N]`: the median time of a
 // whole training step (batch load, forward, backward, optimizer update; batch 60) at the paper's
 // Pm values, with our kernels chosen automatically and forced dense or sparse, beside
 // tfjs-backend-wasm's dense step for the same network (hand-written backward, transposes
@@ -29,6 +29,11 @@ export interface StepRow {
 }
 
 const PMS = [1, 0.512, 0.21, 0.086, 0.036, 0.018];
+
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
 
 function syntheticDataset(shape: [number, number, number], classes: number, count: number): Dataset {
   const rng = new Rng(1, "bench-data");
@@ -104,9 +109,12 @@ function tfjsMlpStep(layers: number[], batch: number): () => number {
 }
 
 export async function benchStep(args: { json: boolean; quick: boolean; argv: string[] }): Promise<StepRow[]> {
-  const modelName = args.argv[args.argv.indexOf("--model") + 1] && args.argv.includes("--model") ? args.argv[args.argv.indexOf("--model") + 1]! : "lenet_300_100";
-  const model = getModel(modelName);
-  const steps = args.quick ? 60 : 200, warmup = args.quick ? 20 : 50;
+  const model = getModel(flag(args.argv, "--model") ?? "lenet_300_100");
+  // LeNet steps take ~1 ms: time 200; conv nets take 0.1-4 s a step: fewer (override with --steps).
+  const small = model.name === "lenet_300_100";
+  const steps = Number(flag(args.argv, "--steps") ?? (args.quick ? (small ? 60 : 5) : small ? 200 : 20));
+  const warmup = small ? (args.quick ? 20 : 50) : 3;
+  const pms = (flag(args.argv, "--pm") ?? PMS.join(",")).split(",").map(Number);
   const rows: StepRow[] = [];
   const emit = (row: StepRow) => {
     rows.push(row);
@@ -127,14 +135,14 @@ export async function benchStep(args: { json: boolean; quick: boolean; argv: str
     if (threads > 1) teams.set(threads, await ThreadTeam.create(k, { threads, network, networkBase, model: model.name, modelHparams: hp.model }));
   }
 
-  for (const pm of PMS) {
+  for (const pm of pms) {
     network.init(hp.model.init, rng.derive(`init-${pm}`));
     const masks = pm === 1 ? fullMasks(network) : pruneByMagnitude(network, target, network.snapshot(), fullMasks(network), levelForPm(network, target, pm));
     applyMasks(network, masks);
     for (const threads of threadCounts) {
       for (const mode of ["auto", "dense", "sparse"] as KernelMode[]) {
         if (pm === 1 && mode === "sparse") continue;
-        if (threads > 1 && mode !== "auto") continue;
+        if ((threads > 1 || !small) && mode !== "auto" && !(mode === "dense" && threads === 1)) continue;
         const mark = k.arena.mark();
         const execution = network.prepare(mode);
         const input = new InputPipeline(data, { normalize: hp.dataset.normalize, augment: false, dataSeed: 1, batchSize: hp.training.batchSize }, device);
@@ -162,14 +170,14 @@ export async function benchStep(args: { json: boolean; quick: boolean; argv: str
 
   if (!args.json) {
     const ours = (pm: number, mode: string, threads = 1) => rows.find((r) => r.impl === "lottery-wasm" && r.pm === pm && r.kernels === mode && r.threads === threads);
-    const dense1 = ours(1, "auto")!.ms;
+    const dense1 = (ours(1, "auto") ?? ours(pms[0]!, "auto")!).ms;
     const multi = threadCounts.filter((t) => t > 1);
     console.log(`\nstep: ${model.name}, batch ${hp.training.batchSize}, median of ${steps} warmed-up steps (simd ${k.simd}); speedup vs Pm 1 at the same threads\n`);
-    printTable(["Pm", "auto ms", "speedup", "dense ms", "sparse ms", "auto vs dense", ...multi.flatMap((t) => [`${t} threads ms`, "speedup", `vs 1 thread`])], PMS.map((pm) => {
-      const a = ours(pm, "auto")!, d = ours(pm, "dense")!, s = ours(pm, "sparse");
+    printTable(["Pm", "auto ms", "speedup", "dense ms", "sparse ms", "auto vs dense", ...multi.flatMap((t) => [`${t} threads ms`, "speedup", `vs 1 thread`])], pms.map((pm) => {
+      const a = ours(pm, "auto")!, d = ours(pm, "dense") ?? a, s = ours(pm, "sparse");
       return [String(pm), a.ms.toFixed(4), `${(dense1 / a.ms).toFixed(1)}x`, d.ms.toFixed(4), s ? s.ms.toFixed(4) : "-", `${(d.ms / a.ms).toFixed(2)}x`,
         ...multi.flatMap((t) => {
-          const m = ours(pm, "auto", t)!, base = ours(1, "auto", t)!;
+          const m = ours(pm, "auto", t)!, base = ours(1, "auto", t) ?? m;
           return [m.ms.toFixed(4), `${(base.ms / m.ms).toFixed(1)}x`, `${(a.ms / m.ms).toFixed(2)}x`];
         })];
     }));
