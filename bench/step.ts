@@ -147,7 +147,7 @@ export async function benchStep(args: { json: boolean; quick: boolean; argv: str
         const execution = network.prepare(mode);
         const input = new InputPipeline(data, { normalize: hp.dataset.normalize, augment: false, dataSeed: 1, batchSize: hp.training.batchSize }, device);
         const team = teams.get(threads);
-        const stepper = team ? await team.stepper(network, input, hp.training) : localStepper(network, input, hp.training);
+        const stepper = team ? await team.stepper(network, input, hp.training, []) : localStepper(network, input, hp.training);
         const ms = await timeSteps((i) => stepper.step(i), warmup, steps);
         await stepper.close();
         network.commit();

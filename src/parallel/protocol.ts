@@ -30,12 +30,17 @@ export const SYNC = {
   ITER: 7,
   /** Arrivals at the step's collectives (batch norm statistics), counted up through the step. */
   COLL: 8,
+  /** What GEN starts: STEP_MODE (a training step) or EVAL_MODE (evaluating set EVAL_SET). */
+  MODE: 9,
+  EVAL_SET: 10,
   INTS: 16,
   LR_OFFSET: 64,
   LOSSES_OFFSET: 72,
 } as const;
 
 export const STOP = -1;
+export const STEP_MODE = 0;
+export const EVAL_MODE = 1;
 
 /** Most rows one collective sums (2 x the widest batch norm: 512 channels). */
 export const COLLECTIVE_ROWS = 1024;
@@ -86,6 +91,15 @@ export interface LevelTask {
   plan: UpdatePlan;
   /** The collective exchange area (exchangeBytes(batchSize)). */
   exchange: number;
+  /**
+   * Evaluation: the prepared sets' chunks (inputs [features, n] and labels), this worker's
+   * evaluation replicas (arena base and columns, per thread), and the f64 results area (loss and
+   * correct count per chunk, sets one after another). Thread r evaluates the chunks c ≡ r (mod T).
+   */
+  evalSets: { chunks: { x: number; labels: number; n: number }[] }[];
+  evalReplicas: { base: number; N: number }[][];
+  inputFeatures: number;
+  results: number;
 }
 
 export type Task = JoinTask | LevelTask;

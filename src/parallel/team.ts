@@ -14,7 +14,8 @@ import type { InputPipeline } from "../train/input.js";
 import { localStepper, type Stepper } from "../train/step.js";
 import { createThreadPool, type ThreadPool } from "./pool.js";
 import { SharedCollective } from "./collective.js";
-import { exchangeBytes, type JoinTask, type LevelTask, STOP, SYNC, syncBytes, type Task } from "./protocol.js";
+import { EVAL_MODE, exchangeBytes, type JoinTask, type LevelTask, STEP_MODE, STOP, SYNC, syncBytes, type Task } from "./protocol.js";
+import { combineChunks, type EvalSet, Evaluator, type SplitMetrics } from "../train/evaluate.js";
 import { abort, AbortedError, arrive, waitAtLeast } from "./sync.js";
 
 export interface TeamOptions {
@@ -96,11 +97,11 @@ export class ThreadTeam {
    * Each worker gets one task for the whole level and is driven step by step through the sync
    * block; close() ends the level and waits for the tasks.
    */
-  async stepper(network: Network, input: InputPipeline, t: TrainingHparams): Promise<Stepper> {
+  async stepper(network: Network, input: InputPipeline, t: TrainingHparams, sets: readonly EvalSet[]): Promise<Stepper> {
     const k = this.k;
     const sizes = splitBatch(t.batchSize, this.threads);
     const T = sizes.length;
-    if (T === 1 || network.stepCostMicros(t.batchSize) < PARALLEL_MIN_STEP_MICROS) return localStepper(network, input, t);
+    if (T === 1 || network.stepCostMicros(t.batchSize) < PARALLEL_MIN_STEP_MICROS) return localStepper(network, input, t, sets);
     const offsets = sizes.map((_, r) => sizes.slice(0, r).reduce((a, b) => a + b, 0));
     const specs: LevelTask["replicas"] = [];
     const replicas: Replica[] = sizes.map((N, r) => {
@@ -114,9 +115,25 @@ export class ThreadTeam {
     Atomics.store(ints, SYNC.BROADCAST, 0);
     Atomics.store(ints, SYNC.ABORT, 0);
     const exchange = k.alloc([exchangeBytes(t.batchSize) / 4], "f32", "collective exchange");
+    // Evaluation replicas: the main thread's in its Evaluator, each worker's replayed at a base.
+    const evaluator = new Evaluator(network, sets);
+    const chunkSizes = [...new Set(sets.flatMap((s) => s.chunks.map((c) => c.labels.size)))];
+    const evalReplicas: LevelTask["evalReplicas"] = [[]];
+    for (let r = 1; r < T; r++) {
+      evalReplicas.push(chunkSizes.map((N) => {
+        const base = k.arena.mark();
+        network.replica(N, false);
+        return { base, N };
+      }));
+    }
+    const chunkCount = sets.reduce((n, s) => n + s.chunks.length, 0);
+    const resultsTensor = k.alloc([Math.max(1, 2 * chunkCount) * 2], "f32", "evaluation results");
+    const results = new Float64Array(k.memory.buffer, resultsTensor.ptr, Math.max(1, 2 * chunkCount));
     const level: LevelTask = {
       kind: "level", workers: this.pool.size, levelId: nextLevelId++, sync: this.sync.ptr, csr: network.csrLayout(), replicas: specs,
       batchSize: t.batchSize, seed: t.seed, plan, exchange: exchange.ptr,
+      evalSets: sets.map((s) => ({ chunks: s.chunks.map((c) => ({ x: c.x.ptr, labels: c.labels.ptr, n: c.labels.size })) })),
+      evalReplicas, inputFeatures: network.inputShape.reduce((a, b) => a * b, 1), results: resultsTensor.ptr,
     };
     const collective = new SharedCollective(k.memory, exchange.ptr, ints, T, t.batchSize, 0);
     const tasks = Array.from({ length: this.pool.size }, () => this.pool.run(level));
@@ -144,6 +161,7 @@ export class ThreadTeam {
         replicas.forEach((rep, r) => input.fillPart(iteration, indices, offsets[r]!, sizes[r]!, rep.input, rep.labels));
         const lr = learningRate(schedule, iteration);
         lrSlot[0] = lr;
+        Atomics.store(ints, SYNC.MODE, STEP_MODE);
         Atomics.store(ints, SYNC.ITER, iteration);
         Atomics.add(ints, SYNC.GEN, 1);
         Atomics.notify(ints, SYNC.GEN);
@@ -160,6 +178,26 @@ export class ThreadTeam {
         return workerError(err);
       }
     };
+    /** Each thread evaluates the chunks c ≡ r (mod T); the sums are taken in chunk order. */
+    const evaluate = (set: EvalSet): SplitMetrics => {
+      const index = sets.indexOf(set);
+      if (index < 0) throw new Error(`evaluate: set ${set.name} was not given to this stepper`);
+      const first = sets.slice(0, index).reduce((n, s) => n + s.chunks.length, 0);
+      midStep = true;
+      Atomics.store(ints, SYNC.DONE, 0);
+      Atomics.store(ints, SYNC.MODE, EVAL_MODE);
+      Atomics.store(ints, SYNC.EVAL_SET, index);
+      Atomics.add(ints, SYNC.GEN, 1);
+      Atomics.notify(ints, SYNC.GEN);
+      for (let c = 0; c < set.chunks.length; c += T) {
+        const r = evaluator.evaluateChunk(set, c);
+        results[2 * (first + c)] = r.loss;
+        results[2 * (first + c) + 1] = r.correct;
+      }
+      waitAtLeast(ints, SYNC.DONE, T - 1, `evaluating ${set.name}`);
+      midStep = false;
+      return combineChunks(set, set.chunks.map((_, c) => ({ loss: results[2 * (first + c)]!, correct: results[2 * (first + c) + 1]! })));
+    };
     const close = async () => {
       // A step that did not finish (an error on this thread) may have workers waiting at a barrier.
       if (midStep) abort(ints, 0);
@@ -168,7 +206,7 @@ export class ThreadTeam {
       const failed = (await settled).find((s): s is PromiseRejectedResult => s.status === "rejected");
       if (failed && !Atomics.load(ints, SYNC.ABORT)) throw failed.reason;
     };
-    return { optimizer, threads: T, step, close };
+    return { optimizer, threads: T, step, evaluate, close };
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@ import { getModel } from "../models/registry.js";
 import type { StepContext } from "../nn/layer.js";
 import type { Network } from "../nn/network.js";
 import { runUpdate } from "../optim/update.js";
-import { type JoinTask, type LevelTask, STOP, SYNC, type Task } from "./protocol.js";
+import { EVAL_MODE, type JoinTask, type LevelTask, STOP, SYNC, type Task } from "./protocol.js";
 import { abort, AbortedError, arrive, waitAtLeast } from "./sync.js";
 import { SharedCollective } from "./collective.js";
 
@@ -67,11 +67,33 @@ function runLevel(task: LevelTask): void {
     if (mine !== planned) throw new Error(`worker: replica ${r} of ${p.name} has its gradient at ${mine}, the main thread planned ${planned}`);
   });
   const collective = new SharedCollective(k.memory, task.exchange, sync, T, task.batchSize, spec.colOffset);
+  // This worker's evaluation replicas (one per chunk size) and the chunks as views.
+  const evalReplicas = new Map(task.evalReplicas[r]!.map(({ base, N }) => {
+    k!.arena.seek(base);
+    return [N, network!.replica(N, false)] as const;
+  }));
+  const evalSets = task.evalSets.map((s) => s.chunks.map((c) => ({ x: k!.view(c.x, [task.inputFeatures, c.n]), labels: k!.view(c.labels, [c.n], "i32") })));
+  const results = new Float64Array(k.memory.buffer, task.results, 2 * evalSets.reduce((n, s) => n + s.length, 0));
+  const evaluate = (index: number) => {
+    const first = evalSets.slice(0, index).reduce((n, s) => n + s.length, 0);
+    const chunks = evalSets[index]!;
+    for (let c = r; c < chunks.length; c += T) {
+      const { x, labels } = chunks[c]!;
+      const res = evalReplicas.get(labels.size)!.evaluate({ training: false, step: 0, colOffset: 0, totalCols: labels.size, seed: 0 }, x, labels);
+      results[2 * (first + c)] = res.loss;
+      results[2 * (first + c) + 1] = res.correct;
+    }
+    arrive(sync, SYNC.DONE);
+  };
   const ctx: StepContext = { training: true, step: 0, colOffset: spec.colOffset, totalCols: task.batchSize, seed: task.seed, collective };
   let seen = 0;
   for (;;) {
     seen = nextStep(sync, seen);
     if (seen === STOP) return;
+    if (Atomics.load(sync, SYNC.MODE) === EVAL_MODE) {
+      evaluate(Atomics.load(sync, SYNC.EVAL_SET));
+      continue;
+    }
     const iteration = Atomics.load(sync, SYNC.ITER);
     if (failureInjectedAt(iteration, r)) throw new Error(`injected failure at iteration ${iteration} (LOTTERY_TEST_FAIL_AT)`);
     ctx.step = iteration;

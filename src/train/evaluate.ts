@@ -64,19 +64,35 @@ export class Evaluator {
     }
   }
 
-  evaluate(set: EvalSet): SplitMetrics {
-    if (set.count === 0) return { loss: NaN, accuracy: NaN };
-    let loss = 0, correct = 0;
-    const ctx = { training: false, step: 0, colOffset: 0, totalCols: 0, seed: 0 };
-    for (const chunk of set.chunks) {
-      const n = chunk.labels.size;
-      const replica = this.replicas.get(n);
-      if (!replica) throw new Error(`evaluate: set ${set.name} was not given to this Evaluator`);
-      ctx.totalCols = n;
-      const r = replica.evaluate(ctx, chunk.x, chunk.labels);
-      loss += r.loss;
-      correct += r.correct;
-    }
-    return { loss: loss / set.count, accuracy: correct / set.count };
+  /** Loss sum and number correct of chunk `c` of a set. */
+  evaluateChunk(set: EvalSet, c: number): ChunkResult {
+    const chunk = set.chunks[c]!;
+    const replica = this.replicas.get(chunk.labels.size);
+    if (!replica) throw new Error(`evaluate: set ${set.name} was not given to this Evaluator`);
+    const ctx = { training: false, step: 0, colOffset: 0, totalCols: chunk.labels.size, seed: 0 };
+    return replica.evaluate(ctx, chunk.x, chunk.labels);
   }
+
+  evaluate(set: EvalSet): SplitMetrics {
+    return combineChunks(set, set.chunks.map((_, c) => this.evaluateChunk(set, c)));
+  }
+}
+
+export interface ChunkResult {
+  loss: number;
+  correct: number;
+}
+
+/**
+ * Mean loss and accuracy from per-chunk results, added in chunk order: the same numbers however
+ * the chunks were shared among threads.
+ */
+export function combineChunks(set: EvalSet, results: readonly ChunkResult[]): SplitMetrics {
+  if (set.count === 0) return { loss: NaN, accuracy: NaN };
+  let loss = 0, correct = 0;
+  for (const r of results) {
+    loss += r.loss;
+    correct += r.correct;
+  }
+  return { loss: loss / set.count, accuracy: correct / set.count };
 }

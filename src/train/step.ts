@@ -7,6 +7,7 @@ import type { Network } from "../nn/network.js";
 import type { TrainingHparams } from "../hparams/schema.js";
 import { createOptimizer, learningRate, type Optimizer, slotsOf } from "../optim/index.js";
 import type { InputPipeline } from "./input.js";
+import { type EvalSet, Evaluator, type SplitMetrics } from "./evaluate.js";
 
 export interface Stepper {
   readonly optimizer: Optimizer;
@@ -14,12 +15,15 @@ export interface Stepper {
   readonly threads: number;
   /** Trains iteration `iteration` (0-based); returns the batch's mean loss. */
   step(iteration: number): number | Promise<number>;
+  /** Loss and accuracy on a prepared evaluation set (one of those the stepper was made with). */
+  evaluate(set: EvalSet): SplitMetrics;
   close(): Promise<void>;
 }
 
 /** A single-thread stepper; allocates in the caller's current arena region. */
-export function localStepper(network: Network, input: InputPipeline, t: TrainingHparams): Stepper {
+export function localStepper(network: Network, input: InputPipeline, t: TrainingHparams, sets: readonly EvalSet[] = []): Stepper {
   const replica = network.replica(t.batchSize, true);
+  const evaluator = new Evaluator(network, sets);
   const optimizer = createOptimizer(network.k, slotsOf(network.params, replica.grads), t);
   const schedule = { lr: t.lr, warmupIterations: t.warmupIterations, milestones: t.milestones, gamma: t.gamma };
   const indices = new Uint32Array(t.batchSize);
@@ -34,6 +38,7 @@ export function localStepper(network: Network, input: InputPipeline, t: Training
       optimizer.update(iteration + 1, learningRate(schedule, iteration));
       return loss;
     },
+    evaluate: (set) => evaluator.evaluate(set),
     close: async () => {},
   };
 }

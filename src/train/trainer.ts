@@ -6,7 +6,7 @@
 import type { TrainingHparams } from "../hparams/schema.js";
 import type { LayerExecution, KernelMode, Network } from "../nn/network.js";
 import { localStepper, type Stepper } from "./step.js";
-import { type EvalSet, Evaluator, type SplitMetrics } from "./evaluate.js";
+import type { EvalSet, SplitMetrics } from "./evaluate.js";
 import type { InputPipeline } from "./input.js";
 
 export interface EvalRecord {
@@ -33,7 +33,7 @@ export interface TrainSetup {
   training: TrainingHparams;
   kernelMode: KernelMode;
   /** Makes the level's stepper (default: single thread); the parallel pool plugs in here. */
-  stepper?: (network: Network, input: InputPipeline, training: TrainingHparams) => Stepper | Promise<Stepper>;
+  stepper?: (network: Network, input: InputPipeline, training: TrainingHparams, sets: readonly EvalSet[]) => Stepper | Promise<Stepper>;
 }
 
 export interface TrainHooks {
@@ -85,10 +85,9 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
   let stepper: Stepper | null = null;
   try {
     const execution = network.prepare(setup.kernelMode);
-    stepper = await (setup.stepper ?? localStepper)(network, input, t);
+    stepper = await (setup.stepper ?? localStepper)(network, input, t, [setup.val, setup.test]);
     hooks.onExecution?.(execution, stepper.threads);
     const optimizer = stepper.optimizer;
-    const evaluator = new Evaluator(network, [setup.val, setup.test]);
     const history: EvalRecord[] = hooks.resume ? [...hooks.resume.history] : [];
     let start = 0;
     if (hooks.resume) {
@@ -96,7 +95,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       optimizer.loadState(hooks.resume.optimizer);
     }
     const evaluateAt = (iteration: number, trainLoss: number): EvalRecord => {
-      const record = { iteration, trainLoss, val: evaluator.evaluate(setup.val), test: evaluator.evaluate(setup.test) };
+      const record = { iteration, trainLoss, val: stepper!.evaluate(setup.val), test: stepper!.evaluate(setup.test) };
       history.push(record);
       hooks.onEval?.(record);
       return record;

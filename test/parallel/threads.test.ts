@@ -67,6 +67,9 @@ test("two threads give the single-thread results within f32 rounding (dense and 
     const two = await trainFew(2, "auto", pm, 20);
     t.is(two.result.threads, 2, `pm ${pm}: the step was split`);
     t.is(one.result.threads, 1);
+    // Evaluation is shared among the threads chunk by chunk and summed in chunk order: the
+    // evaluation of the same weights (θ0, before training) is bit for bit the same.
+    t.deepEqual(two.result.history[0], one.result.history[0]);
     t.true(maxRelDiff(one.weights, two.weights) < 1e-4, `pm ${pm}: weights differ by ${maxRelDiff(one.weights, two.weights)}`);
     t.true(Math.abs(one.losses[1]! - two.losses[1]!) < 1e-5 * one.losses[1]!, `pm ${pm}: losses ${one.losses[1]} vs ${two.losses[1]}`);
   }
