@@ -6,11 +6,11 @@
 import type { Network } from "../nn/network.js";
 import type { Param, WeightKind } from "../nn/param.js";
 
+/** Per-level pruning rates by weight kind; shortcuts (ResNet's 1x1 convolutions) follow conv. */
 export interface Rates {
   conv: number;
   fc: number;
   output: number;
-  /** Shortcuts (1x1 convs of ResNets) follow the conv rate unless excluded. */
 }
 
 export type Scope = "layerwise" | "global";

@@ -208,7 +208,7 @@ export class ExperimentStore {
     const arrays = new Map<string, Float32Array>();
     for (const [k, v] of weights) arrays.set(`weights/${k}`, v);
     for (const [k, v] of state.optimizer) arrays.set(`optimizer/${k}`, v);
-    writeTensors(join(this.runDir(id), "checkpoint.lt"), arrays, { iteration: state.iteration, history: state.history });
+    writeTensors(join(this.runDir(id), "checkpoint.lt"), arrays, { iteration: state.iteration, seconds: state.seconds, history: state.history });
   }
 
   loadCheckpoint(id: RunId): { state: TrainState; weights: Map<string, Float32Array> } | null {
@@ -221,7 +221,7 @@ export class ExperimentStore {
       else if (k.startsWith("optimizer/")) optimizer.set(k.slice(10), v);
     }
     const history = (file.meta.history as EvalRecord[]).map(restoreNaN);
-    return { state: { iteration: file.meta.iteration as number, optimizer, history }, weights };
+    return { state: { iteration: file.meta.iteration as number, seconds: (file.meta.seconds as number | undefined) ?? 0, optimizer, history }, weights };
   }
 }
 

@@ -20,6 +20,8 @@ export interface EvalRecord {
 export interface TrainState {
   /** Iterations completed. */
   iteration: number;
+  /** Wall time spent so far (across interruptions), so a resumed run reports its whole time. */
+  seconds: number;
   /** Optimizer state at that point (the weights are the network's). */
   optimizer: Map<string, Float32Array>;
   history: EvalRecord[];
@@ -118,7 +120,8 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
         lossSum = 0;
         lossCount = 0;
         if (hooks.checkpoint && done < t.iterations && hooks.checkpoint.due(done)) {
-          await hooks.checkpoint.save({ iteration: done, optimizer: optimizer.state(), history: [...history] }, network.liveSnapshot());
+          const seconds = (hooks.resume?.seconds ?? 0) + (performance.now() - started) / 1000;
+          await hooks.checkpoint.save({ iteration: done, seconds, optimizer: optimizer.state(), history: [...history] }, network.liveSnapshot());
         }
       }
       const now = performance.now();
@@ -136,7 +139,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       history,
       earlyStop: earlyStopRecord(history),
       final: history[history.length - 1]!,
-      seconds: (performance.now() - started) / 1000,
+      seconds: (hooks.resume?.seconds ?? 0) + (performance.now() - started) / 1000,
       stepMs: stepTimes.length ? stepTimes[Math.floor(stepTimes.length / 2)]! : NaN,
       execution,
       threads: stepper.threads,
