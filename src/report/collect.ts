@@ -4,6 +4,8 @@ import { getModel } from "../models/registry.js";
 import { Rng } from "../util/rng.js";
 import type { CurveRecord, MagnitudeRecord, ReportData, RunRecord, SparsityRecord } from "./types.js";
 import { writeReport } from "./render.js";
+import { join } from "node:path";
+import { writeFileAtomic } from "../store/atomic.js";
 
 const BRANCHES: Branch[] = ["ticket", "reinit", "random-mask"];
 const MAGNITUDE_SAMPLE = 1000;
@@ -97,6 +99,22 @@ export function collectReport(dir: string): ReportData {
   };
 }
 
-export async function writeExperimentReport(dir: string): Promise<{ html: string; svgs: string[] }> {
-  return writeReport(collectReport(dir), dir);
+/** One row per trained network, for spreadsheets and other tools. */
+export function runsCsv(data: ReportData): string {
+  const header = ["trial", "kind", "level", "branch", "pm", "iterations", "early_stop_iteration", "early_stop_val_loss", "early_stop_val_accuracy",
+    "early_stop_test_accuracy", "final_val_accuracy", "final_test_accuracy", "seconds"];
+  const rows = [...data.runs]
+    .sort((a, b) => a.trial - b.trial || a.kind.localeCompare(b.kind) || a.level - b.level || a.branch.localeCompare(b.branch))
+    .map((r) => [r.trial, r.kind, r.level, r.branch, r.pm.toFixed(6), r.iterations, r.earlyStopIteration, r.earlyStopValLoss.toFixed(6), r.earlyStopValAccuracy,
+      r.earlyStopTestAccuracy, r.finalValAccuracy, r.finalTestAccuracy, r.seconds].join(","));
+  return [header.join(","), ...rows].join("\n") + "\n";
+}
+
+/** Writes DIR/report.html, one SVG per figure and DIR/runs.csv. */
+export async function writeExperimentReport(dir: string): Promise<{ html: string; svgs: string[]; csv: string }> {
+  const data = collectReport(dir);
+  const written = await writeReport(data, dir);
+  const csv = join(dir, "runs.csv");
+  writeFileAtomic(csv, runsCsv(data));
+  return { ...written, csv };
 }

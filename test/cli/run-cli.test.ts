@@ -47,7 +47,8 @@ test("a tiny lottery run on real MNIST prints a table and JSON lines and writes 
     t.is(lines[5].pm.toFixed(3), "0.513");
     t.regex(r.stdout, /trial\s+run\s+Pm\s+branch\s+es iter\s+es val\s+es test\s+end val\s+end test\s+time/);
     const dir = experimentDir(root);
-    for (const f of ["report.html", "accuracy-vs-pm.svg", "early-stop-vs-pm.svg", "accuracy-over-training.svg", "magnitudes.svg"]) t.true(existsSync(join(dir, f)), f);
+    for (const f of ["report.html", "runs.csv", "accuracy-vs-pm.svg", "early-stop-vs-pm.svg", "accuracy-over-training.svg", "magnitudes.svg"]) t.true(existsSync(join(dir, f)), f);
+    t.is(readFileSync(join(dir, "runs.csv"), "utf8").trim().split("\n").length, 8, "a header and one row per trained network");
     const html = readFileSync(join(dir, "report.html"), "utf8");
     t.regex(html, /51\.3%/);
     t.regex(html, /fc1\.weight/);
