@@ -8,7 +8,7 @@
 // input) to an output row, so the work is proportional to the number of kept weights, and the
 // shifted rows are contiguous because the batch is innermost. Each kept weight's shift is given
 // as a precomputed float offset into the padded input (offsets[p]).
-import { madd, hsum } from "./simd";
+import { madd, hsum, fmadd } from "./simd";
 
 /**
  * xpad [C, H+2p, W+2p, N] = x [C, H, W, N] with a zero border of p. The border is rewritten each
@@ -162,7 +162,7 @@ export function sconv_fwd(rowPtr: usize, offsets: usize, values: usize, xpad: us
       for (; j < L; j++) {
         const py = yr + (<usize>j << 2), xo = xr + (<usize>j << 2);
         let a: f32 = accumulate ? load<f32>(py) : 0;
-        for (let p = s; p < e; p++) a += load<f32>(values + (<usize>p << 2)) * load<f32>(xo + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2));
+        for (let p = s; p < e; p++) a = fmadd(load<f32>(values + (<usize>p << 2)), load<f32>(xo + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2)), a);
         store<f32>(py, a);
       }
     }
@@ -208,7 +208,7 @@ export function sconv_dx(rowPtr: usize, offsets: usize, values: usize, dy: usize
         const g = load<f32>(gr + (<usize>j << 2)), xo = xr + (<usize>j << 2);
         for (let p = s; p < e; p++) {
           const px = xo + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2);
-          store<f32>(px, load<f32>(values + (<usize>p << 2)) * g + load<f32>(px));
+          store<f32>(px, fmadd(load<f32>(values + (<usize>p << 2)), g, load<f32>(px)));
         }
       }
     }

@@ -9,7 +9,7 @@
 // the strides used to walk A. B is blocked into KC x NC panels so a panel stays in L2 while all
 // row tiles of C pass over it. nt is a dot-product kernel (both operands contiguous along K).
 // Every size is handled: tails of 4 columns, single columns and single rows.
-import { madd, hsum } from "./simd";
+import { madd, hsum, fmadd } from "./simd";
 
 const KC: i32 = 256;
 const NC: i32 = 512;
@@ -99,7 +99,7 @@ function tile1x1(pa: usize, sAk: usize, pb: usize, ldb: usize, pc: usize, kc: i3
   let s: f32 = acc ? load<f32>(pc) : 0;
   let a = pa, b = pb;
   for (let k = 0; k < kc; k++) {
-    s += load<f32>(a) * load<f32>(b);
+    s = fmadd(load<f32>(a), load<f32>(b), s);
     a += sAk; b += ldb;
   }
   store<f32>(pc, s);

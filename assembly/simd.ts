@@ -9,9 +9,15 @@ export function madd(a: v128, b: v128, c: v128): v128 {
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
+/**
+ * Scalar a·b + c rounded exactly as one lane of `madd`, for the tail columns of kernels that
+ * vectorize along the batch: an example's result then does not depend on whether it falls in a
+ * full vector or in the tail (in the relaxed build the vector path is fused, so the tail must be).
+ */
 // @ts-ignore: decorator
 @inline
 export function fmadd(a: f32, b: f32, c: f32): f32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.extract_lane(f32x4.relaxed_madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0);
   return a * b + c;
 }
 

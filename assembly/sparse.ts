@@ -6,7 +6,7 @@
 //   masked_grad: dW[nz]  (+)= dY[r,:] · X[c,:]          weight gradient at kept positions only
 // The batch is processed in chunks of 8, 4, 2 and 1 vectors plus a scalar tail, with the chunk's
 // accumulators (forward) or the output-gradient row (transpose) held in registers across the row.
-import { madd, hsum } from "./simd";
+import { madd, hsum, fmadd } from "./simd";
 
 // @ts-ignore: decorator
 @inline
@@ -75,7 +75,7 @@ export function spmm(rowPtr: usize, colIdx: usize, values: usize, x: usize, y: u
       const py = yr + (<usize>j << 2), xo = x + (<usize>j << 2);
       let a: f32 = accumulate ? load<f32>(py) : 0;
       for (let p = s; p < e; p++) {
-        a += load<f32>(values + (<usize>p << 2)) * load<f32>(xo + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld);
+        a = fmadd(load<f32>(values + (<usize>p << 2)), load<f32>(xo + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld), a);
       }
       store<f32>(py, a);
     }
@@ -133,7 +133,7 @@ export function spmm_t(rowPtr: usize, colIdx: usize, values: usize, dy: usize, d
       const g = load<f32>(dyr + (<usize>j << 2)), xo = dx + (<usize>j << 2);
       for (let p = s; p < e; p++) {
         const px = xo + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld;
-        store<f32>(px, load<f32>(values + (<usize>p << 2)) * g + load<f32>(px));
+        store<f32>(px, fmadd(load<f32>(values + (<usize>p << 2)), g, load<f32>(px)));
       }
     }
   }

@@ -166,11 +166,10 @@ export class Kernels implements MemoryOwner {
     this.checkSize(op, "rows", rows);
     this.checkSize(op, "cols", cols);
     if (mask.length !== rows * cols) fail(op, `mask has ${mask.length} entries but the matrix is [${rows},${cols}]`);
+    // Read the mask completely before allocating: it may be a view of this memory (a Param's
+    // mask), and an allocation that grows an unshared memory detaches every view of it.
     const nnz = countNonzero(mask);
-    const rowPtr = this.alloc([rows + 1], "u32", `${label}.rowPtr`);
-    const colIdx = this.alloc([nnz], "u32", `${label}.colIdx`);
-    const values = this.alloc([nnz], "f32", `${label}.values`);
-    const rp = rowPtr.data, ci = colIdx.data;
+    const rp = new Uint32Array(rows + 1), ci = new Uint32Array(nnz);
     let p = 0;
     for (let r = 0; r < rows; r++) {
       rp[r] = p;
@@ -178,6 +177,11 @@ export class Kernels implements MemoryOwner {
       for (let c = 0; c < cols; c++) if (mask[base + c] !== 0) ci[p++] = c;
     }
     rp[rows] = p;
+    const rowPtr = this.alloc([rows + 1], "u32", `${label}.rowPtr`);
+    const colIdx = this.alloc([nnz], "u32", `${label}.colIdx`);
+    const values = this.alloc([nnz], "f32", `${label}.values`);
+    rowPtr.data.set(rp);
+    colIdx.data.set(ci);
     const csr = new Csr(rows, cols, nnz, rowPtr, colIdx, values);
     if (dense) this.csrGather(csr, dense);
     return csr;

@@ -84,3 +84,15 @@ test("the arena never hands out the module's static data (exp/log tables stay in
   const loss = k.softmaxXent(z, labels, null);
   t.true(Math.abs(loss - (Math.log(Math.exp(0.1) + Math.exp(0.3)) - 0.1 + Math.log(Math.exp(0.2) + Math.exp(0.4)) - 0.4)) < 1e-5, `loss ${loss}`);
 });
+
+test("csrFromMask reads a mask that lives in wasm memory even when its allocation grows an unshared memory", async (t) => {
+  const k = await Kernels.create({ shared: false, initialBytes: 1, memoryLimitBytes: 64 * 2 ** 20 });
+  const mask = k.alloc([300, 784]);
+  const m = mask.data;
+  for (let i = 0; i < m.length; i++) m[i] = i % 5 === 0 ? 0 : 1;
+  const before = k.memory.buffer.byteLength;
+  const csr = k.csrFromMask(mask.data, 300, 784);
+  t.true(k.memory.buffer.byteLength > before, "the CSR allocation grew the memory");
+  t.is(csr.nnz, 300 * 784 - Math.ceil((300 * 784) / 5));
+  t.is(csr.rowPtr.data[300], csr.nnz);
+});

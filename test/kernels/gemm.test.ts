@@ -98,3 +98,26 @@ test("gemm agrees with tfjs-backend-wasm matMul", async (t) => {
     }
   }
 });
+
+test("an example's result does not depend on its column in the batch (full vectors vs scalar tail), dense and sparse", async (t) => {
+  const k = await kernelsFor("relaxed");
+  const rng = new Rng(6, "positions");
+  const M = 7, K = 50, N = 13;
+  const mark = k.arena.mark();
+  const w = k.fromArray(randomArray(rng, M * K), [M, K]), x = k.fromArray(randomArray(rng, K * N), [K, N]), y = k.alloc([M, N]);
+  const mask = Float32Array.from({ length: M * K }, () => (rng.float() < 0.3 ? 1 : 0));
+  const csr = k.csrFromMask(mask, M, K, w);
+  const ys = k.alloc([M, N]);
+  k.gemm(w, x, y);
+  k.spmm(csr, x, ys);
+  for (const j of [0, 5, 8, 12]) {
+    // the same example alone (a batch of one: only the scalar tail runs)
+    const xj = k.fromArray(Float32Array.from({ length: K }, (_, r) => x.data[r * N + j]!), [K, 1]);
+    const yj = k.alloc([M, 1]), ysj = k.alloc([M, 1]);
+    k.gemm(w, xj, yj);
+    k.spmm(csr, xj, ysj);
+    t.deepEqual(Array.from(yj.data), Array.from({ length: M }, (_, r) => y.data[r * N + j]!), `dense column ${j}`);
+    t.deepEqual(Array.from(ysj.data), Array.from({ length: M }, (_, r) => ys.data[r * N + j]!), `sparse column ${j}`);
+  }
+  k.arena.release(mark);
+});
