@@ -22,6 +22,7 @@ import type { Kernels } from "../kernels/index.js";
 import { getBranch } from "./branches/index.js";
 import { parseStrategy, type Strategy } from "./strategies/index.js";
 import type { Weights } from "./weights.js";
+import { pruneTarget, trialTraining } from "./settings.js";
 
 export interface ExperimentEvents {
   /** Before a run trains (not called for runs already finished). */
@@ -56,15 +57,7 @@ export interface ExperimentResult {
   summaries: RunSummary[];
 }
 
-export function pruneTarget(hp: Hparams): PruneTarget {
-  const p = hp.pruning;
-  return { scope: p.scope, rates: { conv: p.rateConv, fc: p.rateFc, output: p.rateOutput }, exclude: p.exclude };
-}
-
-/** Trial t trains from seed + t with data order dataSeed + t. */
-export function trialTraining(hp: Hparams, trial: number): TrainingHparams {
-  return { ...hp.training, seed: hp.training.seed + trial, dataSeed: hp.training.dataSeed + trial };
-}
+export { pruneTarget, trialTraining } from "./settings.js";
 
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
   const { hp } = options;

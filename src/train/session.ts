@@ -2,7 +2,6 @@
 // allocated in wasm memory), the input pipeline and the prepared evaluation sets. Levels and
 // trials then reuse it: each `train` call allocates and frees only its own level's memory.
 import { Kernels } from "../kernels/index.js";
-import { loadDataset } from "../data/index.js";
 import type { Dataset } from "../data/types.js";
 import type { Hparams } from "../hparams/schema.js";
 import { getModel, type ModelEntry } from "../models/registry.js";
@@ -51,7 +50,8 @@ export class Session {
 
   static async open(hp: Hparams, options: SessionOptions = {}): Promise<Session> {
     const model = getModel(hp.model.model);
-    const data = options.dataset ?? (await loadDataset(model.dataset, {
+    // The file loader is Node-only: import it only when no dataset is given (browsers pass one).
+    const data = options.dataset ?? (await (await import("../data/index.js")).loadDataset(model.dataset, {
       dataDir: options.dataDir,
       valSize: hp.dataset.valSize,
       fetchIfMissing: options.fetchIfMissing ?? false,

@@ -77,7 +77,15 @@ export function earlyStopRecord(history: readonly EvalRecord[]): EvalRecord {
   return best;
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Lets timers and messages run (setImmediate in Node; a MessageChannel turn in browsers and workers). */
+const yieldToEventLoop: () => Promise<void> =
+  typeof setImmediate === "function"
+    ? () => new Promise<void>((resolve) => setImmediate(resolve))
+    : () => new Promise<void>((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => resolve();
+        channel.port2.postMessage(null);
+      });
 
 export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<TrainResult> {
   const { network, input, training: t } = setup;
