@@ -20,3 +20,5 @@ export { getBranch, type ControlBranch } from "./lottery/branches/index.js";
 export { ExperimentStore, type RunId, type RunSummary } from "./store/experiment.js";
 export { collectReport, writeExperimentReport } from "./report/collect.js";
 export { renderReport, writeReport } from "./report/render.js";
+export * from "./ticket/index.js";
+export { exportTicket, selectRun, type ExportOptions, type ExportResult } from "./cli/export.js";

@@ -2,6 +2,8 @@
 import { Command } from "commander";
 import { Kernels, SPARSE_CROSSOVER_DENSITY } from "../kernels/index.js";
 import { dataCommand } from "./data.js";
+import { exportCommand } from "./export.js";
+import { predictCommand } from "./predict.js";
 import { reportCommand } from "./report.js";
 import { runCommand } from "./run.js";
 import { trainCommand } from "./train.js";
@@ -16,6 +18,8 @@ program.addCommand(runCommand());
 program.addCommand(trainCommand());
 program.addCommand(reportCommand());
 program.addCommand(dataCommand());
+program.addCommand(exportCommand());
+program.addCommand(predictCommand());
 
 program
   .command("info")

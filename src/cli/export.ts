@@ -1,0 +1,188 @@
+// `lottery export DIR`: one trained network of an experiment as a ticket file (.ltk, see
+// src/ticket/format.ts). The accuracy written into the file is measured here, on the dataset's
+// full test split, by loading the file's own bytes with the inference code `lottery predict`
+// uses, so predict on the same split prints exactly that number.
+import { Command } from "commander";
+import { basename, resolve } from "node:path";
+import { loadDataset } from "../data/index.js";
+import type { Dataset } from "../data/types.js";
+import { Kernels } from "../kernels/index.js";
+import { getModel } from "../models/registry.js";
+import { type Branch, ExperimentStore, oneShotTag, type RunId, type RunSummary } from "../store/experiment.js";
+import { writeFileAtomic } from "../store/atomic.js";
+import { readContainer, replaceManifest } from "../ticket/container.js";
+import { denseBytes, encodeTicket, ticketParams } from "../ticket/encode.js";
+import type { TicketManifest, ValueType } from "../ticket/format.js";
+import { loadTicket } from "../ticket/load.js";
+import { pct } from "./common.js";
+
+export interface ExportOptions {
+  /** Experiment directory written by `lottery run`. */
+  dir: string;
+  trial?: number;
+  /** Iterative level (default: the deepest finished one). */
+  level?: number;
+  /** Target Pm of a one-shot run (instead of an iterative level). */
+  oneShot?: number;
+  branch?: Branch;
+  valueType?: ValueType;
+  dataDir?: string;
+  /** An already loaded dataset (tests); else loaded from dataDir / LOTTERY_DATA_DIR / the cache. */
+  dataset?: Dataset;
+  /** Measure and record the test accuracy (default true). */
+  evaluate?: boolean;
+  log?: (message: string) => void;
+}
+
+export interface ExportResult {
+  bytes: Uint8Array;
+  manifest: TicketManifest;
+  run: RunId;
+  summary: RunSummary;
+  /** Bytes of all parameters as dense f32 arrays. */
+  denseBytes: number;
+}
+
+const BRANCHES: readonly Branch[] = ["ticket", "reinit", "random-mask"];
+
+function describeRun(id: RunId): string {
+  const what = id.kind === "iterative" ? `level ${id.level}` : `one-shot Pm ${id.level}`;
+  return `trial ${id.trial} ${what}${id.branch === "ticket" ? "" : ` (${id.branch} control)`}`;
+}
+
+/** The run to export: the one asked for, or trial T's deepest finished iterative level of the branch. */
+export function selectRun(store: ExperimentStore, o: Pick<ExportOptions, "trial" | "level" | "oneShot" | "branch">): { id: RunId; summary: RunSummary } {
+  const trial = o.trial ?? 0, branch = o.branch ?? "ticket";
+  if (!BRANCHES.includes(branch)) throw new Error(`unknown --branch ${branch}: use ${BRANCHES.join(", ")}`);
+  if (o.level !== undefined && o.oneShot !== undefined) throw new Error("give --level or --one-shot, not both");
+  const trials = store.trials();
+  if (!trials.includes(trial)) throw new Error(`${store.dir} has no trial ${trial} (it has ${trials.length ? trials.join(", ") : "none"}); run \`lottery run\` first or pick another --trial`);
+  const finished = store.finishedRuns(trial);
+  const levels = finished.filter((r) => r.kind === "iterative").map((r) => r.level);
+  const oneShots = finished.filter((r) => r.kind === "oneshot").map((r) => r.level);
+  const available = `finished in trial ${trial}: levels ${levels.length ? levels.join(", ") : "none"}${oneShots.length ? `; one-shot Pm ${oneShots.join(", ")}` : ""}`;
+  let candidates: RunId[];
+  if (o.oneShot !== undefined) {
+    const match = oneShots.find((pm) => oneShotTag(pm) === oneShotTag(o.oneShot!));
+    if (match === undefined) throw new Error(`no finished one-shot run at Pm ${o.oneShot} (${available})`);
+    candidates = [{ trial, kind: "oneshot", level: match, branch }];
+  } else if (o.level !== undefined) {
+    if (!levels.includes(o.level)) throw new Error(`level ${o.level} is not finished (${available})`);
+    candidates = [{ trial, kind: "iterative", level: o.level, branch }];
+  } else {
+    if (levels.length === 0) throw new Error(`${store.dir} has no finished level in trial ${trial}; let \`lottery run\` finish at least level 0`);
+    candidates = [...levels].sort((a, b) => b - a).map((level) => ({ trial, kind: "iterative" as const, level, branch }));
+  }
+  for (const id of candidates) {
+    const summary = store.summary(id);
+    if (summary) return { id, summary };
+  }
+  throw new Error(`no finished ${branch} run for ${o.level !== undefined || o.oneShot !== undefined ? describeRun(candidates[0]!) : `any level of trial ${trial}`}; run \`lottery run\` with --controls ${branch} or pick another --branch`);
+}
+
+export async function exportTicket(o: ExportOptions): Promise<ExportResult> {
+  const store = ExperimentStore.read(o.dir);
+  const hp = store.hp;
+  const model = getModel(hp.model.model);
+  const { id, summary } = selectRun(store, o);
+  const masks = store.loadMask(id), final = store.loadFinal(id);
+  const data = o.dataset ?? (await loadDataset(model.dataset, { dataDir: o.dataDir, valSize: hp.dataset.valSize, fetchIfMissing: true, log: o.log }));
+  if (data.name !== model.dataset) throw new Error(`${model.name} classifies ${model.dataset} images, but the dataset given is ${data.name}`);
+  // Unshared memory, as loadTicket uses: the same compiled module serves both.
+  const k = await Kernels.create({ shared: false });
+  const mark = k.arena.mark();
+  const network = model.build(k, hp.model);
+  let bytes = await encodeTicket({
+    model: model.name,
+    modelHparams: hp.model,
+    dataset: data.name,
+    inputShape: data.shape,
+    classes: data.classes,
+    classNames: data.classNames,
+    normalization: { normalize: hp.dataset.normalize, mean: [...data.stats.mean], std: [...data.stats.std] },
+    valueType: o.valueType ?? "f32",
+    params: ticketParams(network, final, masks),
+    training: {
+      experiment: basename(resolve(store.dir)),
+      trial: id.trial,
+      kind: id.kind,
+      level: id.level,
+      branch: id.branch,
+      iterations: summary.iterations,
+      final_test_accuracy: summary.final_test_accuracy,
+      early_stop_iteration: summary.early_stop_iteration,
+      early_stop_test_accuracy: summary.early_stop_test_accuracy,
+    },
+  });
+  k.arena.release(mark);
+  if (o.evaluate ?? true) {
+    // The file's own bytes, through the inference code with its defaults: what predict will run.
+    const ticket = await loadTicket(bytes, { kernels: k });
+    const acc = ticket.evaluate(data.test.images, data.test.labels);
+    bytes = await replaceManifest(bytes, (m) => {
+      m.accuracy = { split: "test", count: acc.count, correct: acc.correct, accuracy: acc.accuracy, batch_size: ticket.batchSize, kernels: ticket.kernelMode, simd: k.simd };
+    });
+  }
+  const { manifest } = await readContainer(bytes);
+  return { bytes, manifest, run: id, summary, denseBytes: denseBytes(manifest) };
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(2)} MiB`;
+  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+/** "0.4 MiB (dense f32: 1.02 MiB; 17.1x smaller)". */
+export function sizeLine(bytes: number, dense: number): string {
+  const ratio = dense / bytes;
+  return `${formatBytes(bytes)} (dense f32 model: ${formatBytes(dense)}; ${ratio >= 1 ? `${ratio.toFixed(ratio < 10 ? 2 : 1)}x smaller` : `${(1 / ratio).toFixed(2)}x larger`})`;
+}
+
+function parseNonNegativeInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`invalid ${flag} ${JSON.stringify(v)}: must be a non-negative integer`);
+    return n;
+  };
+}
+
+function parsePm(v: string): number {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new Error(`invalid --one-shot ${JSON.stringify(v)}: must be a Pm in (0, 1), as given to \`lottery run --one-shot\``);
+  return n;
+}
+
+export function exportCommand(): Command {
+  return new Command("export")
+    .argument("<dir>", "an experiment directory (printed by `lottery run`)")
+    .description("write one trained network of an experiment as a ticket file (.ltk) for inference: pruned weights in CSR (f32 or f16 values), other parameters dense, the input normalization, and the test accuracy the file itself gives (measured now)")
+    .requiredOption("--out <file>", "the ticket file to write (e.g. model.ltk)")
+    .option("--trial <t>", "trial", parseNonNegativeInt("--trial"), 0)
+    .option("--level <L>", "iterative level (default: the deepest finished level)", parseNonNegativeInt("--level"))
+    .option("--one-shot <pm>", "the one-shot run to this Pm instead of an iterative level", parsePm)
+    .option("--branch <branch>", `which network of the run: ${BRANCHES.join(", ")} (the controls need \`lottery run --controls\`)`, "ticket")
+    .option("--fp16", "store the kept weights' values as f16 (half the bytes; the recorded accuracy is measured with the rounded values)")
+    .option("--data-dir <dir>", "directory holding mnist/ and cifar10/, for the normalization statistics and the test split (default: $LOTTERY_DATA_DIR, else the user cache)")
+    .option("--json", "end stdout with one JSON object: file, bytes, dense_bytes, ratio, pm, accuracy, ...")
+    .action(async (dir: string, opts: { out: string; trial: number; level?: number; oneShot?: number; branch: string; fp16?: boolean; dataDir?: string; json?: boolean }) => {
+      const log = (m: string) => process.stderr.write(`${m}\n`);
+      const r = await exportTicket({
+        dir, trial: opts.trial, level: opts.level, oneShot: opts.oneShot, branch: opts.branch as Branch,
+        valueType: opts.fp16 ? "f16" : "f32", dataDir: opts.dataDir, log,
+      });
+      writeFileAtomic(opts.out, r.bytes);
+      const m = r.manifest, a = m.accuracy!;
+      console.log(`wrote ${opts.out}: ${m.model.name} ${describeRun(r.run)}, Pm ${pct(m.pm)}, ${m.value_type} values`);
+      console.log(`  size: ${sizeLine(r.bytes.length, r.denseBytes)}`);
+      console.log(`  test accuracy of the file: ${pct(a.accuracy)} (${a.correct}/${a.count}; ${a.kernels} kernels, ${a.simd} SIMD, batch ${a.batch_size})`);
+      console.log(`  training recorded: ${pct(r.summary.final_test_accuracy)} at the end, ${pct(r.summary.early_stop_test_accuracy)} at early stop (iteration ${r.summary.early_stop_iteration})`);
+      if (opts.json) {
+        console.log(JSON.stringify({
+          file: opts.out, bytes: r.bytes.length, dense_bytes: r.denseBytes, ratio: +(r.denseBytes / r.bytes.length).toFixed(3), model: m.model.name,
+          run: r.run, pm: m.pm, value_type: m.value_type, accuracy: a.accuracy, correct: a.correct, count: a.count,
+          training_final_test_accuracy: r.summary.final_test_accuracy,
+        }));
+      }
+    });
+}
