@@ -1,0 +1,98 @@
+// Bundles the browser demo with esbuild into web/dist/: the page script and its two module
+// workers (the experiment and the ticket), each a separate self-contained ES module.
+//
+// The library is shared with Node, so two rules keep Node-only code out of the bundles:
+// - a dynamic import of a Node built-in (`await import("node:fs/promises")` in the kernel loader)
+//   stays external: it only runs behind an is-Node check, so the browser never evaluates it;
+// - a static import of one fails the build, naming the importer, because the browser would refuse
+//   to load the whole bundle. The one such import on the demo's path, src/data/read-file.ts (used
+//   by the IDX parsers), is replaced by its browser twin web/src/browser/read-file.ts.
+import { build, type BuildResult, type Plugin } from "esbuild";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const WEB = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(WEB, "..");
+export const DIST = join(WEB, "dist");
+
+export const ENTRY_POINTS = {
+  main: join(WEB, "src/main.ts"),
+  "experiment-worker": join(WEB, "src/experiment-worker.ts"),
+  "ticket-worker": join(WEB, "src/ticket-worker.ts"),
+};
+
+/** Library modules replaced by a browser implementation of the same interface. */
+const BROWSER_TWINS: Record<string, string> = {
+  [join(ROOT, "src/data/read-file.js")]: join(WEB, "src/browser/read-file.ts"),
+};
+
+const browserTwins: Plugin = {
+  name: "browser-twins",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const twin = BROWSER_TWINS[join(args.resolveDir, args.path)];
+      return twin ? { path: twin } : undefined;
+    });
+  },
+};
+
+const NODE_ONLY = /^(node:|piscina$)/;
+
+const nodeOnlyGuard: Plugin = {
+  name: "node-only-guard",
+  setup(b) {
+    b.onResolve({ filter: NODE_ONLY }, (args) => {
+      if (args.kind === "dynamic-import") return { path: args.path, external: true };
+      return {
+        errors: [{
+          text: `${relative(ROOT, args.importer)} imports ${args.path} statically: Node-only code cannot go into the browser bundle ` +
+            "(import the module that needs it dynamically behind an is-Node check, or give it a browser twin in web/build.ts)",
+        }],
+      };
+    });
+  },
+};
+
+export interface WebBuildOptions {
+  outdir?: string;
+  minify?: boolean;
+}
+
+export async function buildWeb(options: WebBuildOptions = {}): Promise<BuildResult<{ metafile: true }>> {
+  return build({
+    entryPoints: ENTRY_POINTS,
+    outdir: options.outdir ?? DIST,
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    // Relaxed SIMD, shared memory and DecompressionStream already need a 2023+ browser.
+    target: "es2022",
+    minify: options.minify ?? true,
+    sourcemap: true,
+    metafile: true,
+    logLevel: "silent",
+    plugins: [browserTwins, nodeOnlyGuard],
+  });
+}
+
+/** Output files and their sizes in bytes (without source maps), for the build log. */
+export function bundleSizes(result: BuildResult<{ metafile: true }>): { file: string; bytes: number }[] {
+  return Object.entries(result.metafile.outputs)
+    .filter(([file]) => file.endsWith(".js"))
+    .map(([file, out]) => ({ file: relative(ROOT, join(process.cwd(), file)), bytes: out.bytes }));
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const result = await buildWeb();
+  for (const w of result.warnings) console.warn(`warning: ${w.text}`);
+  for (const { file, bytes } of bundleSizes(result)) console.log(`${file}  ${(bytes / 1024).toFixed(1)} KiB`);
+  console.log(`built in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err: unknown) => {
+    console.error((err as Error).message ?? err);
+    process.exit(1);
+  });
+}

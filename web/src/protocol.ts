@@ -1,0 +1,98 @@
+// Messages between the page and its two workers. The experiment worker trains; the ticket worker
+// holds the latest finished ticket for drawing-pad classification and the sparse/dense timing, so
+// neither waits for the other (training never stalls for a drawing, predictions never wait for a
+// level to end).
+import type { ModelHparams } from "../../src/hparams/schema.js";
+import type { LayerExecution } from "../../src/nn/network.js";
+import type { Branch, RunRecord } from "../../src/report/types.js";
+import type { DemoConfig } from "./config.js";
+
+/** One trained network of the experiment: a level on a branch. */
+export interface RunKey {
+  level: number;
+  branch: Branch;
+  /** Fraction of prunable weights remaining. */
+  pm: number;
+}
+
+/** A finished ticket: its trained weights (pruned entries exactly 0) and masks (1 = kept). */
+export interface TicketWeights {
+  level: number;
+  pm: number;
+  weights: Map<string, Float32Array>;
+  masks: Map<string, Uint8Array>;
+}
+
+/** u8 pixel → network input, per channel: v·scale + shift (src/train/input.ts channelAffine). */
+export interface InputAffine {
+  scale: Float32Array;
+  shift: Float32Array;
+}
+
+/** Example-major u8 images (count × 784) with their labels. */
+export interface ImageBatch {
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+}
+
+export interface StartRequest {
+  type: "start";
+  config: DemoConfig;
+  /** Directory URL of the kernel .wasm files. */
+  wasmDir: string;
+  /** Directory URL of the MNIST files (named by role: train-images, ...). */
+  dataUrl: string;
+}
+
+export interface ReadyInfo {
+  simd: string;
+  sharedMemory: boolean;
+  train: number;
+  val: number;
+  test: number;
+  /** The network the experiment trains (the ticket worker builds the same). */
+  model: ModelHparams;
+  /** Seconds spent fetching, gunzipping and parsing MNIST. */
+  loadSeconds: number;
+  affine: InputAffine;
+  /** The first test images, for timing inference. */
+  samples: ImageBatch;
+}
+
+export type ExperimentEvent =
+  | { type: "status"; text: string }
+  | { type: "ready"; info: ReadyInfo }
+  | { type: "run-start"; run: RunKey }
+  | { type: "progress"; run: RunKey; done: number; total: number; valAccuracy: number | null }
+  | { type: "run-done"; record: RunRecord; stepMs: number; kernels: LayerExecution[] }
+  | { type: "ticket"; ticket: TicketWeights }
+  | { type: "finished"; seconds: number }
+  | { type: "error"; message: string };
+
+export type TicketRequest =
+  | { type: "init"; wasmDir: string; model: ModelHparams; affine: InputAffine; samples: ImageBatch }
+  | { type: "load"; ticket: TicketWeights }
+  | { type: "classify"; id: number; pixels: Uint8Array };
+
+/** Inference throughput of one execution form. */
+export interface Throughput {
+  imagesPerSecond: number;
+  msPerForward: number;
+}
+
+export interface SpeedResult {
+  level: number;
+  pm: number;
+  batch: number;
+  forwards: number;
+  dense: Throughput;
+  sparse: Throughput;
+}
+
+export type TicketEvent =
+  | { type: "ready"; simd: string }
+  | { type: "loaded"; level: number; pm: number }
+  | { type: "prediction"; id: number; level: number; pm: number; probabilities: number[] }
+  | { type: "speed"; result: SpeedResult }
+  | { type: "error"; message: string };
