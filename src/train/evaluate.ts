@@ -32,7 +32,8 @@ export function evalChunkSize(network: Network, budgetBytes = 96 * 2 ** 20): num
     shape = layer.outputShape(shape);
     perExample += features(shape);
   }
-  return Math.max(1, Math.min(1000, Math.floor(budgetBytes / (4 * perExample))));
+  // A multiple of 4, so no chunk but the last leaves columns to the kernels' scalar tails.
+  return Math.max(4, Math.min(1000, Math.floor(budgetBytes / (4 * perExample) / 4) * 4));
 }
 
 export function prepareEvalSet(k: Kernels, input: InputPipeline, split: Split, name: string, chunkSize: number): EvalSet {
