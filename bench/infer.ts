@@ -14,7 +14,7 @@ import { defaultsFor, resolveHparams } from "../src/hparams/resolve.js";
 import { Kernels } from "../src/kernels/index.js";
 import { pruneTarget } from "../src/lottery/experiment.js";
 import { getModel } from "../src/models/registry.js";
-import { fullMasks, levelForPm, maskWeights, pruneByMagnitude, randomMasksLike } from "../src/prune/index.js";
+import { maskWeights, randomMasksAtPm } from "../src/prune/index.js";
 import { ExperimentStore } from "../src/store/experiment.js";
 import { readContainer } from "../src/ticket/container.js";
 import { encodeTicket, ticketParams } from "../src/ticket/encode.js";
@@ -61,9 +61,7 @@ async function inMemoryTicket(k: Kernels, modelName: string, pm: number): Promis
   const rng = new Rng(11, `bench-infer/${modelName}/${pm}`);
   network.init(hp.model.init, rng.derive("init"));
   const weights = network.snapshot();
-  const target = pruneTarget(hp);
-  const counts = pruneByMagnitude(network, target, weights, fullMasks(network), pm >= 1 ? 0 : levelForPm(network, target, pm));
-  const masks = randomMasksLike(counts, rng.derive("mask"));
+  const masks = randomMasksAtPm(network, pruneTarget(hp), pm, rng.derive("mask"));
   maskWeights(weights, masks);
   const C = network.inputShape[0]!;
   const bytes = await encodeTicket({
