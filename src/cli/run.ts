@@ -57,11 +57,12 @@ export function runCommand(): Command {
     .option("--out <dir>", "root directory of experiments; this one goes to <dir>/<model>_<hash of its settings>", "experiments")
     .option("--preset <name>", `start from a preset: ${Object.entries(PRESETS).map(([k, v]) => `${k} = ${v.description}`).join("; ")}`)
     .option("--rate <list>", "pruning rates per layer kind, e.g. fc=0.2,output=0.1 or conv=0.1 (shorthand for --rate-conv/--rate-fc/--rate-output)")
+    .option("--trial <t>", "run only trial t of the --trials (so trials can run in parallel processes on one experiment)", (v) => Number(v))
     .option("--no-report", "do not write report.html and the figures at the end")
     .option("--json", "print one JSON line per finished run: trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds");
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, ALL_GROUPS);
-  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out: string; preset?: string; rate?: string; report: boolean; json?: boolean }) => {
+  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out: string; preset?: string; rate?: string; report: boolean; json?: boolean; trial?: number }) => {
     let overrides = collectOverrides(opts, ALL_GROUPS);
     if (opts.rate) overrides = merge(overrides, { pruning: rateOverrides(opts.rate) });
     if (opts.preset) {
@@ -103,6 +104,7 @@ export function runCommand(): Command {
       fetchIfMissing: true,
       kernelMode: opts.kernels,
       threads: opts.threads,
+      onlyTrial: opts.trial,
       log,
       checkpointSeconds: process.env.LOTTERY_CHECKPOINT_SECONDS !== undefined ? Number(process.env.LOTTERY_CHECKPOINT_SECONDS) : undefined,
       events: {

@@ -46,6 +46,8 @@ export interface ExperimentOptions {
   kernelMode?: KernelMode;
   /** Training threads (default 1). */
   threads?: number;
+  /** Run only this trial (so trials can run in parallel processes on one experiment). */
+  onlyTrial?: number;
   log?: (message: string) => void;
   events?: ExperimentEvents;
   /** Seconds between mid-run checkpoints (default 60; 0 = at every evaluation). */
@@ -78,7 +80,11 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     const store = ExperimentStore.open(options.root, hp, options.defaults);
     const runner = new Runner(session, store, strategy, target, options);
     const summaries: RunSummary[] = [];
-    for (let trial = 0; trial < hp.pruning.trials; trial++) summaries.push(...(await runner.trial(trial)));
+    const only = options.onlyTrial;
+    if (only !== undefined && !(Number.isInteger(only) && only >= 0 && only < hp.pruning.trials)) {
+      throw new Error(`invalid --trial ${only}: must be an integer in [0, ${hp.pruning.trials - 1}] (--trials is ${hp.pruning.trials})`);
+    }
+    for (let trial = 0; trial < hp.pruning.trials; trial++) if (only === undefined || trial === only) summaries.push(...(await runner.trial(trial)));
     return { store, summaries };
   } finally {
     await session.close();

@@ -130,3 +130,13 @@ test("bad input: unknown strategy, a rate outside (0,1), a store of another conf
     t.true(existsSync(join(store.dir, "trial_0", "level_1", "final.lt")));
     t.true(existsSync(join(store.dir, "trial_0", "level_0", "summary.json")));
   }));
+
+test("one trial at a time: --trial runs only that trial of the experiment (for parallel processes)", (t) =>
+  withDir(async (root) => {
+    const data = await realDataset("mnist", 1000);
+    const h = hp({ pruning: { levels: 1, trials: 2 } });
+    const { store, summaries } = await runExperiment({ hp: h, defaults, root, dataset: data, onlyTrial: 1 });
+    t.deepEqual([...new Set(summaries.map((s) => s.trial))], [1]);
+    t.deepEqual(store.trials(), [1]);
+    await t.throwsAsync(() => runExperiment({ hp: h, defaults, root, dataset: data, onlyTrial: 2 }), { message: /invalid --trial 2: must be an integer in \[0, 1\]/ });
+  }));
