@@ -10,6 +10,7 @@ import { Linear } from "../../src/nn/linear.js";
 import { Network, ParamFactory } from "../../src/nn/network.js";
 import { GlobalAvgPool, MaxPool2d } from "../../src/nn/pool.js";
 import { ResidualBlock } from "../../src/nn/residual.js";
+import { ReLU } from "../../src/nn/relu.js";
 import { Rng } from "../../src/util/rng.js";
 import { directionalGradCheck, gradMismatches } from "../helpers/gradcheck.js";
 import { kernelsFor } from "../helpers/kernels.js";
@@ -18,7 +19,8 @@ function plainConvNet(k: Kernels): Network {
   const f = new ParamFactory(k);
   const layers: Layer[] = [
     new Conv2d(f, "conv1", [3, 8, 8], 4, 3, { relu: true }),
-    new Conv2d(f, "conv2", [4, 8, 8], 4, 3, { stride: 2, relu: true }),
+    new Conv2d(f, "conv2", [4, 8, 8], 4, 3, { stride: 2 }),
+    new ReLU("relu2"),
     new MaxPool2d("pool"),
     new Linear(f, "fc", 16, 10, "none", "output"),
   ];
@@ -38,7 +40,7 @@ function residualNet(k: Kernels): Network {
   return new Network(k, "tiny-resnet", [3, 8, 8], 10, layers, f.params);
 }
 
-test("conv (stride 1 and 2) + ReLU + max-pool + fc: gradients match finite differences", async (t) => {
+test("conv (stride 1 and 2) + fused and standalone ReLU + max-pool + fc: gradients match finite differences", async (t) => {
   const k = await kernelsFor("plain");
   const net = plainConvNet(k);
   net.init("glorot_normal", new Rng(1));
