@@ -23,6 +23,7 @@ export { runExperiment, pruneTarget, trialTraining, type ExperimentOptions, type
 export { parseStrategy, type Strategy } from "./lottery/strategies/index.js";
 export { getBranch, type ControlBranch } from "./lottery/branches/index.js";
 export { ExperimentStore, type RunId, type RunSummary } from "./store/experiment.js";
+export { MemoryStore, type RunStore } from "./store/run-store.js";
 export { collectReport, writeExperimentReport } from "./report/collect.js";
 export { renderReport, writeReport } from "./report/render.js";
 export * from "./ticket/index.js";

@@ -4,6 +4,7 @@
 // The library is shared with Node, so two rules keep Node-only code out of the bundles:
 // - a dynamic import of a Node built-in (`await import("node:fs/promises")` in the kernel loader)
 //   stays external: it only runs behind an is-Node check, so the browser never evaluates it;
+// - so does a dynamic import of the library's Node-only modules (the dataset files, the file store);
 // - a static import of one fails the build, naming the importer, because the browser would refuse
 //   to load the whole bundle. The one such import on the demo's path, src/data/read-file.ts (used
 //   by the IDX parsers), is replaced by its browser twin web/src/browser/read-file.ts.
@@ -38,6 +39,23 @@ const browserTwins: Plugin = {
 
 const NODE_ONLY = /^(node:|piscina$)/;
 
+/**
+ * Library modules that only Node uses, which the library imports dynamically where it needs them
+ * (Session loads the dataset files only when given no dataset; the runner opens the file store
+ * only when given no store). Those dynamic imports stay out of the bundle like the built-ins.
+ */
+const NODE_ONLY_LIBRARY = new Set([join(ROOT, "src/data/index.js"), join(ROOT, "src/store/experiment.js")]);
+
+const nodeOnlyLibrary: Plugin = {
+  name: "node-only-library",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind === "dynamic-import" && NODE_ONLY_LIBRARY.has(join(args.resolveDir, args.path))) return { path: args.path, external: true };
+      return undefined;
+    });
+  },
+};
+
 const nodeOnlyGuard: Plugin = {
   name: "node-only-guard",
   setup(b) {
@@ -71,7 +89,7 @@ export async function buildWeb(options: WebBuildOptions = {}): Promise<BuildResu
     sourcemap: true,
     metafile: true,
     logLevel: "silent",
-    plugins: [browserTwins, nodeOnlyGuard],
+    plugins: [nodeOnlyLibrary, browserTwins, nodeOnlyGuard],
   });
 }
 

@@ -14,7 +14,8 @@ import { pruneByMagnitude } from "../prune/magnitude.js";
 import { applyMasks, cloneWeights, fullMasks, maskWeights, type Masks } from "../prune/masks.js";
 import { levelForPm, type PruneTarget } from "../prune/plan.js";
 import { sparsity } from "../prune/report.js";
-import { ExperimentStore, type RunId, type RunSummary } from "../store/experiment.js";
+import type { ExperimentStore, RunId, RunSummary } from "../store/experiment.js";
+import type { RunStore } from "../store/run-store.js";
 import { Session } from "../train/session.js";
 import type { EvalRecord } from "../train/trainer.js";
 import type { Dataset } from "../data/types.js";
@@ -37,8 +38,10 @@ export interface ExperimentOptions {
   hp: Hparams;
   /** The model's defaults (the experiment is named by what differs from them). */
   defaults: Hparams;
-  /** Root directory of experiments. */
-  root: string;
+  /** Root directory of experiments (the file store), unless `store` is given. */
+  root?: string;
+  /** Where runs are kept instead of files under `root` (e.g. a MemoryStore in a browser). */
+  store?: RunStore;
   dataDir?: string;
   fetchIfMissing?: boolean;
   dataset?: Dataset;
@@ -54,13 +57,15 @@ export interface ExperimentOptions {
   checkpointSeconds?: number;
 }
 
-export interface ExperimentResult {
-  store: ExperimentStore;
+export interface ExperimentResult<S extends RunStore = RunStore> {
+  store: S;
   summaries: RunSummary[];
 }
 
 export { pruneTarget, trialTraining } from "./settings.js";
 
+export async function runExperiment(options: ExperimentOptions & { store?: undefined; root: string }): Promise<ExperimentResult<ExperimentStore>>;
+export async function runExperiment<S extends RunStore>(options: ExperimentOptions & { store: S }): Promise<ExperimentResult<S>>;
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
   const { hp } = options;
   const strategy = parseStrategy(hp.pruning.strategy, hp.training.iterations);
@@ -77,7 +82,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   try {
     const target = pruneTarget(hp);
     for (const name of target.exclude) session.network.param(name);
-    const store = ExperimentStore.open(options.root, hp, options.defaults);
+    if (!options.store && options.root === undefined) throw new Error("runExperiment: give `root` (a directory) or a `store`");
+    // The file store is Node-only: imported only when no store is given (browsers pass one).
+    const store = options.store ?? (await import("../store/experiment.js")).ExperimentStore.open(options.root!, hp, options.defaults);
     const runner = new Runner(session, store, strategy, target, options);
     const summaries: RunSummary[] = [];
     const only = options.onlyTrial;
@@ -94,7 +101,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
 class Runner {
   constructor(
     private readonly session: Session,
-    private readonly store: ExperimentStore,
+    private readonly store: RunStore,
     private readonly strategy: Strategy,
     private readonly target: PruneTarget,
     private readonly options: ExperimentOptions,
@@ -123,7 +130,7 @@ class Runner {
     out.push(dense.summary);
     const rewindWeights = rewindName ? this.store.loadTrialWeights(trial, rewindName) : null;
     if (rewindName && !rewindWeights) {
-      throw new Error(`${this.store.trialDir(trial)}/${rewindName}.lt is missing but level 0 is finished; delete ${this.store.runDir(level0)} and rerun to retrain level 0`);
+      throw new Error(`the weights of ${rewindName} of trial ${trial} are missing from ${this.store.location} although level 0 is finished; delete that level (trial_${trial}/level_0) and rerun to retrain it`);
     }
 
     // Iterative pruning.

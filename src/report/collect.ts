@@ -2,22 +2,14 @@
 import { ExperimentStore, type Branch, type RunId, type RunSummary } from "../store/experiment.js";
 import { getModel } from "../models/registry.js";
 import { Rng } from "../util/rng.js";
-import type { CurveRecord, MagnitudeRecord, ReportData, RunRecord, SparsityRecord } from "./types.js";
+import type { CurveRecord, MagnitudeRecord, ReportData, SparsityRecord } from "./types.js";
+import { runRecord } from "./records.js";
 import { writeReport } from "./render.js";
 import { join } from "node:path";
 import { writeFileAtomic } from "../store/atomic.js";
 
 const BRANCHES: Branch[] = ["ticket", "reinit", "random-mask"];
 const MAGNITUDE_SAMPLE = 1000;
-
-function runRecord(s: RunSummary): RunRecord {
-  return {
-    trial: s.trial, level: s.level, kind: s.kind, branch: s.branch, pm: s.pm, iterations: s.iterations,
-    earlyStopIteration: s.early_stop_iteration, earlyStopValLoss: s.early_stop_val_loss, earlyStopValAccuracy: s.early_stop_val_accuracy,
-    earlyStopTestAccuracy: s.early_stop_test_accuracy, finalValAccuracy: s.final_val_accuracy, finalTestAccuracy: s.final_test_accuracy,
-    seconds: s.seconds,
-  };
-}
 
 function curve(store: ExperimentStore, id: RunId, pm: number): CurveRecord {
   const byIteration = new Map<number, { iteration: number; testAccuracy: number; valAccuracy: number; valLoss: number }>();

@@ -19,6 +19,7 @@ import type { Masks } from "../prune/masks.js";
 import type { EvalRecord, TrainState } from "../train/trainer.js";
 import { writeJsonAtomic, writeJsonLinesAtomic } from "./atomic.js";
 import { byteArrays, floatArrays, readTensors, writeTensors } from "./tensors.js";
+import type { RunStore } from "./run-store.js";
 
 /** Settings that only say how much of an experiment to run. */
 export const EXTENT_FIELDS = ["pruning.levels", "pruning.trials", "pruning.controls", "pruning.oneShot"] as const;
@@ -67,8 +68,12 @@ export function oneShotTag(pm: number): string {
   return pm.toFixed(6).replace(/0+$/, "").replace(/\.$/, "");
 }
 
-export class ExperimentStore {
+export class ExperimentStore implements RunStore {
   private constructor(readonly dir: string, readonly hp: Hparams) {}
+
+  get location(): string {
+    return this.dir;
+  }
 
   static experimentName(hp: Hparams, defaults: Hparams): string {
     return `${hp.model.model}_${hparamHash(hp, defaults, EXTENT_FIELDS)}`;

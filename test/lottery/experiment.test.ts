@@ -140,3 +140,17 @@ test("one trial at a time: --trial runs only that trial of the experiment (for p
     t.deepEqual(store.trials(), [1]);
     await t.throwsAsync(() => runExperiment({ hp: h, defaults, root, dataset: data, onlyTrial: 2 }), { message: /invalid --trial 2: must be an integer in \[0, 1\]/ });
   }));
+
+test("an in-memory store runs the same experiment as the file store (what the browser demo uses)", (t) =>
+  withDir(async (root) => {
+    const { MemoryStore } = await import("../../src/store/run-store.js");
+    const data = await realDataset("mnist", 1000);
+    const h = hp({ pruning: { levels: 1, controls: ["reinit"] } });
+    const onDisk = await runExperiment({ hp: h, defaults, root, dataset: data, threads: 1 });
+    const inMemory = await runExperiment({ hp: h, defaults, store: new MemoryStore(), dataset: data, threads: 1 });
+    const strip = (s: { seconds: number; step_ms: number }) => ({ ...s, seconds: 0, step_ms: 0 });
+    t.deepEqual(inMemory.summaries.map(strip), onDisk.summaries.map(strip));
+    const id = { trial: 0, kind: "iterative" as const, level: 1, branch: "ticket" as const };
+    t.deepEqual(inMemory.store.loadMask(id), onDisk.store.loadMask(id));
+    await t.throwsAsync(() => runExperiment({ hp: h, defaults, dataset: data } as never), { message: /give `root` \(a directory\) or a `store`/ });
+  }));

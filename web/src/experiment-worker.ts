@@ -6,7 +6,7 @@ import { getModel } from "../../src/models/registry.js";
 import { channelAffine } from "../../src/train/input.js";
 import { installSetImmediate } from "./browser/set-immediate.js";
 import type { DemoConfig } from "./config.js";
-import { InMemoryLottery } from "./lottery-loop.js";
+import { runInMemory } from "./lottery-loop.js";
 import { headOf, loadMnist } from "./mnist.js";
 import type { ExperimentEvent, StartRequest } from "./protocol.js";
 
@@ -59,9 +59,8 @@ async function start(request: StartRequest): Promise<void> {
     },
   });
 
-  const lottery = InMemoryLottery.open(k, hp, data, headOf(data.test, request.config.testImages, F));
   let lastProgress = 0;
-  await lottery.run({
+  await runInMemory(k, hp, data, headOf(data.test, request.config.testImages, F), {
     onRunStart: (run) => post({ type: "run-start", run }),
     onProgress: (run, done, total, last) => {
       const now = performance.now();
@@ -69,7 +68,7 @@ async function start(request: StartRequest): Promise<void> {
       lastProgress = now;
       post({ type: "progress", run, done, total, valAccuracy: last ? last.val.accuracy : null });
     },
-    onRunDone: (_run, record, result) => post({ type: "run-done", record, stepMs: result.stepMs, kernels: result.execution }),
+    onRunDone: (_run, record, stepMs, kernels) => post({ type: "run-done", record, stepMs, kernels }),
     onTicket: (ticket) => post({ type: "ticket", ticket }),
   });
   post({ type: "finished", seconds: (performance.now() - started) / 1000 });

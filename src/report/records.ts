@@ -1,0 +1,12 @@
+// A stored run summary as the report's record (no file access, so browsers can use it too).
+import type { RunSummary } from "../store/experiment.js";
+import type { RunRecord } from "./types.js";
+
+export function runRecord(s: RunSummary): RunRecord {
+  return {
+    trial: s.trial, level: s.level, kind: s.kind, branch: s.branch, pm: s.pm, iterations: s.iterations,
+    earlyStopIteration: s.early_stop_iteration, earlyStopValLoss: s.early_stop_val_loss, earlyStopValAccuracy: s.early_stop_val_accuracy,
+    earlyStopTestAccuracy: s.early_stop_test_accuracy, finalValAccuracy: s.final_val_accuracy, finalTestAccuracy: s.final_test_accuracy,
+    seconds: s.seconds,
+  };
+}
