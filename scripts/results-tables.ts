@@ -1,0 +1,89 @@
+// Markdown tables and the paper's comparison points from an experiment's runs.csv (written by
+// `lottery report`), for docs/results: `node --import=tsx scripts/results-tables.ts DIR/runs.csv`.
+import { readFileSync } from "node:fs";
+
+interface Row {
+  trial: number;
+  kind: string;
+  level: number;
+  branch: string;
+  pm: number;
+  esIter: number;
+  esTest: number;
+  finalTest: number;
+  seconds: number;
+}
+
+const file = process.argv[2];
+if (!file) {
+  console.error("usage: node --import=tsx scripts/results-tables.ts EXPERIMENT/runs.csv");
+  process.exit(1);
+}
+const [head, ...lines] = readFileSync(file, "utf8").trim().split("\n");
+const cols = head!.split(",");
+const col = (name: string) => cols.indexOf(name);
+const rows: Row[] = lines.map((l) => {
+  const v = l.split(",");
+  return {
+    trial: +v[col("trial")]!, kind: v[col("kind")]!, level: +v[col("level")]!, branch: v[col("branch")]!, pm: +v[col("pm")]!,
+    esIter: +v[col("early_stop_iteration")]!, esTest: +v[col("early_stop_test_accuracy")]!, finalTest: +v[col("final_test_accuracy")]!, seconds: +v[col("seconds")]!,
+  };
+});
+
+const stats = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs), n: xs.length });
+const pct = (x: number) => `${(100 * x).toFixed(2)}`;
+const fmt = (xs: number[], f: (x: number) => string) => {
+  if (!xs.length) return "–";
+  const s = stats(xs);
+  return s.n > 1 ? `${f(s.mean)} [${f(s.min)}, ${f(s.max)}]` : f(s.mean);
+};
+const trials = [...new Set(rows.map((r) => r.trial))].sort((a, b) => a - b);
+
+function table(kind: string): void {
+  const levels = [...new Set(rows.filter((r) => r.kind === kind).map((r) => r.level))].sort((a, b) => (kind === "oneshot" ? b - a : a - b));
+  if (!levels.length) return;
+  console.log(`\n### ${kind === "iterative" ? "Iterative pruning" : "One-shot pruning"} (${trials.length} trial${trials.length > 1 ? "s" : ""}: mean [min, max])\n`);
+  console.log("| level | Pm | ticket: early-stop iteration | ticket: test acc. at early stop | ticket: final test acc. | reinit: early-stop iteration | reinit: test acc. at early stop | wall s (all runs) |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const level of levels) {
+    const at = rows.filter((r) => r.kind === kind && r.level === level);
+    const t = at.filter((r) => r.branch === "ticket"), re = at.filter((r) => r.branch === "reinit");
+    const seconds = at.reduce((s, r) => s + r.seconds, 0);
+    console.log(`| ${kind === "iterative" ? level : "–"} | ${(100 * t[0]!.pm).toFixed(1)}% | ${fmt(t.map((r) => r.esIter), (x) => x.toFixed(0))} | ${fmt(t.map((r) => r.esTest), pct)} | ${fmt(t.map((r) => r.finalTest), pct)} | ${fmt(re.map((r) => r.esIter), (x) => x.toFixed(0))} | ${fmt(re.map((r) => r.esTest), pct)} | ${seconds.toFixed(0)} |`);
+  }
+}
+
+table("iterative");
+table("oneshot");
+
+// The paper's comparison points, from the iterative runs (means over trials).
+const mean = (kind: string, branch: string, level: number, f: (r: Row) => number) => {
+  const xs = rows.filter((r) => r.kind === kind && r.branch === branch && r.level === level).map(f);
+  return xs.length ? stats(xs).mean : NaN;
+};
+const levels = [...new Set(rows.filter((r) => r.kind === "iterative").map((r) => r.level))].sort((a, b) => a - b);
+const dense = mean("iterative", "ticket", 0, (r) => r.esTest);
+const denseIter = mean("iterative", "ticket", 0, (r) => r.esIter);
+const pmOf = (level: number) => rows.find((r) => r.kind === "iterative" && r.level === level)!.pm;
+console.log(`\n### Comparison points\n`);
+console.log(`- dense (level 0): test accuracy at early stop ${pct(dense)}%, early-stop iteration ${denseIter.toFixed(0)}`);
+let lastAtOrAbove = 0;
+for (const l of levels) if (mean("iterative", "ticket", l, (r) => r.esTest) >= dense) lastAtOrAbove = l;
+const below = levels.filter((l) => l > 0 && mean("iterative", "ticket", l, (r) => r.esTest) < dense);
+console.log(`- lowest Pm with tickets at or above dense (mean): ${(100 * pmOf(lastAtOrAbove)).toFixed(1)}% (level ${lastAtOrAbove}); levels below dense: ${below.length ? below.map((l) => `${l} (${(100 * pmOf(l)).toFixed(1)}%)`).join(", ") : "none"}`);
+for (const l of levels) {
+  const pm = pmOf(l);
+  if (Math.abs(pm - 0.211) < 0.01 || Math.abs(pm - 0.088) < 0.006 || Math.abs(pm - 0.046) < 0.004) {
+    const it = mean("iterative", "ticket", l, (r) => r.esIter);
+    console.log(`- Pm ${(100 * pm).toFixed(1)}%: ticket early-stop iteration ${it.toFixed(0)} vs dense ${denseIter.toFixed(0)} (${(100 * (1 - it / denseIter)).toFixed(0)}% earlier, ${(denseIter / it).toFixed(2)}x); ticket ${pct(mean("iterative", "ticket", l, (r) => r.esTest))}% vs dense ${pct(dense)}% (${(100 * (mean("iterative", "ticket", l, (r) => r.esTest) - dense)).toFixed(2)} pp)`);
+  }
+}
+const reinitBelow = levels.find((l) => l > 0 && mean("iterative", "reinit", l, (r) => r.esTest) < dense);
+if (reinitBelow !== undefined) console.log(`- reinit below dense (mean) from level ${reinitBelow} (Pm ${(100 * pmOf(reinitBelow)).toFixed(1)}%)`);
+const oneShot = [...new Set(rows.filter((r) => r.kind === "oneshot").map((r) => r.level))].sort((a, b) => b - a);
+if (oneShot.length) {
+  const above = oneShot.filter((pm) => mean("oneshot", "ticket", pm, (r) => r.esTest) >= dense);
+  console.log(`- one-shot tickets at or above dense at Pm: ${above.map((pm) => `${(100 * pm).toFixed(1)}%`).join(", ") || "none"}`);
+}
+const minutes = rows.reduce((s, r) => s + r.seconds, 0) / 60;
+console.log(`- total training wall time (sum over runs): ${minutes.toFixed(0)} minutes`);
