@@ -82,8 +82,11 @@ const reinitBelow = levels.find((l) => l > 0 && mean("iterative", "reinit", l, (
 if (reinitBelow !== undefined) console.log(`- reinit below dense (mean) from level ${reinitBelow} (Pm ${(100 * pmOf(reinitBelow)).toFixed(1)}%)`);
 const oneShot = [...new Set(rows.filter((r) => r.kind === "oneshot").map((r) => r.level))].sort((a, b) => b - a);
 if (oneShot.length) {
-  const above = oneShot.filter((pm) => mean("oneshot", "ticket", pm, (r) => r.esTest) >= dense);
-  console.log(`- one-shot tickets at or above dense at Pm: ${above.map((pm) => `${(100 * pm).toFixed(1)}%`).join(", ") || "none"}`);
+  // One-shot runs prune their own trial's dense network, so they are compared with that dense run.
+  const oneShotTrials = new Set(rows.filter((r) => r.kind === "oneshot").map((r) => r.trial));
+  const ownDense = stats(rows.filter((r) => r.kind === "iterative" && r.level === 0 && r.branch === "ticket" && oneShotTrials.has(r.trial)).map((r) => r.esTest)).mean;
+  const above = oneShot.filter((pm) => mean("oneshot", "ticket", pm, (r) => r.esTest) >= ownDense);
+  console.log(`- one-shot tickets at or above their own dense run (${pct(ownDense)}%, trial${oneShotTrials.size > 1 ? "s" : ""} ${[...oneShotTrials].join(", ")}) at Pm: ${above.map((pm) => `${(100 * pm).toFixed(1)}%`).join(", ") || "none"}`);
 }
 const minutes = rows.reduce((s, r) => s + r.seconds, 0) / 60;
 console.log(`- total training wall time (sum over runs): ${minutes.toFixed(0)} minutes`);
