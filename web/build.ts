@@ -1,5 +1,5 @@
-// Bundles the browser demo with esbuild into web/dist/: the page script and its two module
-// workers (the experiment and the ticket), each a separate self-contained ES module.
+// Bundles the browser demo with esbuild into web/dist/: the page script and its module workers
+// (the experiment, the ticket and the training threads), each a separate self-contained ES module.
 //
 // The library is shared with Node, so two rules keep Node-only code out of the bundles:
 // - a dynamic import of a Node built-in (`await import("node:fs/promises")` in the kernel loader)
@@ -20,6 +20,9 @@ export const ENTRY_POINTS = {
   main: join(WEB, "src/main.ts"),
   "experiment-worker": join(WEB, "src/experiment-worker.ts"),
   "ticket-worker": join(WEB, "src/ticket-worker.ts"),
+  // The training threads' entry: src/parallel/pool.ts starts it as ./web-worker.js next to the
+  // bundle that runs the experiment.
+  "web-worker": join(ROOT, "src/parallel/web-worker.ts"),
 };
 
 /** Library modules replaced by a browser implementation of the same interface. */

@@ -46,6 +46,15 @@ async function waitForCount(page: Page, selector: string, count: number, timeout
   if (outcome !== "ok") throw new Error(`the page reports: ${outcome}`);
 }
 
+/** The rows of the page's runs table: cell texts, and the exact early-stop validation loss. */
+async function runRows(page: Page): Promise<(string[] & { valLoss: string })[]> {
+  const rows = await page.$$eval("#runs tbody tr", (trs) => trs.map((tr) => ({
+    cells: [...tr.children].map((c) => c.textContent ?? ""),
+    valLoss: (tr as HTMLElement).dataset.valLoss ?? "",
+  })));
+  return rows.map((r) => Object.assign(r.cells, { valLoss: r.valLoss }));
+}
+
 /** A "1": one vertical stroke down the middle of the pad, as mouse moves. */
 async function drawOne(page: Page): Promise<void> {
   const pad = page.locator("#pad");
@@ -60,24 +69,27 @@ async function drawOne(page: Page): Promise<void> {
 
 /**
  * The demo's dense level trained by the library in Node (one thread, the same settings): its
- * accuracies at early stop as the page prints them. Two decimals of a percentage resolve single
- * images of the 5,000 validation and 10,000 test images, so equal text means equal counts.
+ * accuracies at early stop as the page prints them (two decimals of a percentage resolve single
+ * images of the 5,000 validation and 10,000 test images, so equal text means equal counts) and the
+ * exact validation loss there, which differs in its last bits if any summation order differs.
  */
-async function denseLevelInNode(): Promise<{ val: string; test: string }> {
+async function denseLevelInNode(threads = 1, iterations = DEFAULT_CONFIG.iterations): Promise<{ val: string; test: string; valLoss: string }> {
   const hp = resolveHparams(defaultsFor(getModel("lenet_300_100")), {
-    training: { iterations: DEFAULT_CONFIG.iterations, evalEvery: DEFAULT_CONFIG.evalEvery, seed: DEFAULT_CONFIG.seed },
+    training: { iterations, evalEvery: DEFAULT_CONFIG.evalEvery, seed: DEFAULT_CONFIG.seed },
   });
-  const session = await Session.open(hp, { dataset: await realDataset("mnist"), threads: 1 });
+  const session = await Session.open(hp, { dataset: await realDataset("mnist"), threads });
   try {
     session.initialize();
     const { earlyStop } = await session.train();
-    return { val: formatAccuracy(earlyStop.val.accuracy), test: formatAccuracy(earlyStop.test.accuracy) };
+    return { val: formatAccuracy(earlyStop.val.accuracy), test: formatAccuracy(earlyStop.test.accuracy), valLoss: String(earlyStop.val.loss) };
   } finally {
     await session.close();
   }
 }
 
-test("the browser demo trains tickets, plots them, classifies a drawn digit and times sparse vs dense", async (t) => {
+// The browser tests run one after the other: each trains in a page while Node trains the same
+// level, and two at once would only slow both on two cores.
+test.serial("the browser demo trains tickets, plots them, classifies a drawn digit and times sparse vs dense", async (t) => {
   t.timeout(150_000);
   if (!existsSync(CHROMIUM)) {
     t.fail(`${CHROMIUM} is missing: this test needs Debian's Chromium (apt-get update && apt-get install -y chromium; .ci/run installs it)`);
@@ -106,13 +118,13 @@ test("the browser demo trains tickets, plots them, classifies a drawn digit and 
     await waitForCount(page, TICKET_POINTS, 2, LEVELS_TIMEOUT_MS);
     t.log(`two levels plotted ${((Date.now() - started) / 1000).toFixed(1)} s after loading the page`);
     t.regex((await page.textContent("#environment"))!, /shared wasm memory/);
-    const rows = await page.$$eval("#runs tbody tr", (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? "")));
+    const rows = await runRows(page);
     const tickets = rows.filter((r) => r[1] === "ticket");
     t.true(tickets.length >= 2, `ticket rows: ${JSON.stringify(rows)}`);
     t.deepEqual(tickets.slice(0, 2).map((r) => r[2]), ["100.0%", "80.0%"], "level 0 is dense, level 1 keeps 80% of the hidden weights");
     for (const r of tickets) t.true(parseFloat(r[5]!) > 90, `test accuracy of a ticket after 500 iterations: ${r[5]}`);
     const node = await inNode;
-    t.deepEqual({ val: tickets[0]![4], test: tickets[0]![5] }, node, "the browser trains the dense level exactly as the library does in Node");
+    t.deepEqual({ val: tickets[0]![4], test: tickets[0]![5], valLoss: tickets[0]!.valLoss }, node, "the browser trains the dense level exactly as the library does in Node");
 
     // A drawn "1", classified by the latest ticket.
     await drawOne(page);
@@ -141,4 +153,51 @@ test("the browser demo trains tickets, plots them, classifies a drawn digit and 
     rmSync(profile, { recursive: true, force: true });
     rmSync(dist, { recursive: true, force: true });
   }
+});
+
+test.serial("with ?threads=2 the demo trains on two Web Workers' threads exactly as Node trains on two", async (t) => {
+  t.timeout(120_000);
+  if (!existsSync(CHROMIUM)) {
+    t.fail(`${CHROMIUM} is missing: this test needs Debian's Chromium (apt-get update && apt-get install -y chromium; .ci/run installs it)`);
+    return;
+  }
+  const ITERATIONS = 300;
+  const dist = mkdtempSync(join(tmpdir(), "lottery-web-dist-"));
+  const profile = mkdtempSync(join(tmpdir(), "lottery-chromium-"));
+  let server: WebServer | null = null;
+  let context: BrowserContext | null = null;
+  try {
+    await buildWeb({ outdir: dist });
+    server = await startWebServer({ port: 0, dataDir: dataDir(), distDir: dist });
+    context = await launch(profile);
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+    const workers: string[] = [];
+    page.on("worker", (w) => workers.push(w.url()));
+
+    const inNode = denseLevelInNode(2, ITERATIONS);
+    inNode.catch(() => undefined);
+    await page.goto(`${server.url}?threads=2&levels=1&iterations=${ITERATIONS}`);
+    await waitForCount(page, TICKET_POINTS, 1, LEVELS_TIMEOUT_MS);
+    t.regex((await page.textContent("#environment"))!, /2 training threads \(Web Workers\)/);
+    t.true(workers.some((u) => u.endsWith("/web-worker.js")), `a training thread was started as a Web Worker: ${JSON.stringify(workers)}`);
+    const rows = await runRows(page);
+    const dense = rows.find((r) => r[1] === "ticket" && r[2] === "100.0%");
+    t.truthy(dense, `the dense level's row: ${JSON.stringify(rows)}`);
+    t.deepEqual({ val: dense![4], test: dense![5], valLoss: dense!.valLoss }, await inNode, "two threads in the browser train the dense level exactly as two threads in Node");
+    t.deepEqual(errors, [], "no errors in the page or its workers");
+  } finally {
+    await context?.close();
+    await server?.close();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(dist, { recursive: true, force: true });
+  }
+});
+
+test.serial("?threads=0 is refused with the parameter and its range", async (t) => {
+  const { parseConfig } = await import("../../web/src/config.js");
+  t.throws(() => parseConfig("?threads=0"), { message: /\?threads=0 is not valid: training threads .* an integer in \[1, 16\]/ });
+  t.is(parseConfig("?threads=2").threads, 2);
 });

@@ -14,6 +14,12 @@ export interface DemoConfig {
   /** Test images evaluated (the first ones of the official test set); fewer keeps evaluation quick. */
   testImages: number;
   seed: number;
+  /**
+   * Training threads: Web Workers sharing the kernels' wasm memory (needs a cross-origin isolated
+   * page). 1 trains bit for bit what `lottery run --threads 1` trains; more threads sum the batch
+   * gradient in another order, so the numbers match `lottery run --threads N` instead.
+   */
+  threads: number;
 }
 
 interface Field {
@@ -30,6 +36,7 @@ const FIELDS: readonly Field[] = [
   { key: "evalEvery", fallback: 100, min: 10, max: 50_000, text: "iterations between evaluations" },
   { key: "testImages", fallback: 10_000, min: 100, max: 10_000, text: "test images evaluated" },
   { key: "seed", fallback: 0, min: 0, max: 2 ** 31 - 1, text: "seed of θ0" },
+  { key: "threads", fallback: 1, min: 1, max: 16, text: "training threads (Web Workers sharing one wasm memory)" },
 ];
 
 export const DEFAULT_CONFIG: DemoConfig = Object.fromEntries(FIELDS.map((f) => [f.key, f.fallback])) as unknown as DemoConfig;

@@ -42,6 +42,10 @@ async function start(request: StartRequest): Promise<void> {
     loadMnist(request.dataUrl, hp.dataset.valSize),
   ]);
   const loadSeconds = (performance.now() - started) / 1000;
+  const { threads } = request.config;
+  if (threads > 1 && !k.shared) {
+    throw new Error(`?threads=${threads} needs shared wasm memory, which browsers give only to a cross-origin isolated page (served with COOP/COEP headers, as \`npm run web\` does); use ?threads=1`);
+  }
   const F = data.shape[0] * data.shape[1] * data.shape[2];
   const samples = headOf(data.test, SAMPLE_COUNT, F);
   post({
@@ -49,6 +53,7 @@ async function start(request: StartRequest): Promise<void> {
     info: {
       simd: k.simd,
       sharedMemory: k.shared,
+      threads,
       train: data.train.count,
       val: data.val.count,
       test: Math.min(request.config.testImages, data.test.count),
@@ -60,7 +65,7 @@ async function start(request: StartRequest): Promise<void> {
   });
 
   let lastProgress = 0;
-  await runInMemory(k, hp, data, headOf(data.test, request.config.testImages, F), {
+  await runInMemory(k, hp, data, headOf(data.test, request.config.testImages, F), threads, {
     onRunStart: (run) => post({ type: "run-start", run }),
     onProgress: (run, done, total, last) => {
       const now = performance.now();

@@ -24,10 +24,11 @@ export interface LotteryEvents {
 }
 
 /**
- * Runs trial 0 of `hp` on `data` in memory; `test` may be a head of the official test set, to
+ * Runs trial 0 of `hp` on `data` in memory with `threads` training threads (Web Workers over the
+ * kernels' shared memory when more than one); `test` may be a head of the official test set, to
  * keep evaluation quick in a tab.
  */
-export async function runInMemory(k: Kernels, hp: Hparams, data: Dataset, test: Dataset["test"], events: LotteryEvents = {}): Promise<void> {
+export async function runInMemory(k: Kernels, hp: Hparams, data: Dataset, test: Dataset["test"], threads: number, events: LotteryEvents = {}): Promise<void> {
   const store = new MemoryStore();
   const pms = new Map<number, number>();
   const key = (id: RunId, pm: number): RunKey => ({ level: id.level, branch: id.branch, pm });
@@ -37,7 +38,7 @@ export async function runInMemory(k: Kernels, hp: Hparams, data: Dataset, test: 
     store,
     dataset: { ...data, test },
     kernels: k,
-    threads: 1,
+    threads,
     events: {
       onRunStart: (id, pm) => {
         pms.set(id.level, pm);

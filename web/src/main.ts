@@ -14,7 +14,8 @@ import { TrainingView } from "./training-view.js";
 
 function describeEnvironment(info: ReadyInfo): string {
   const isolation = crossOriginIsolated ? "cross-origin isolated, shared wasm memory" : "not cross-origin isolated (no shared memory)";
-  return `Kernels: ${info.simd === "relaxed" ? "relaxed SIMD (FMA)" : "plain SIMD"}; ${isolation}. ` +
+  const threads = info.threads === 1 ? "1 training thread" : `${info.threads} training threads (Web Workers)`;
+  return `Kernels: ${info.simd === "relaxed" ? "relaxed SIMD (FMA)" : "plain SIMD"}; ${isolation}; ${threads}. ` +
     `MNIST fetched, gunzipped and parsed in ${formatSeconds(info.loadSeconds)}: ${info.train.toLocaleString("en-US")} training, ` +
     `${info.val.toLocaleString("en-US")} validation, ${info.test.toLocaleString("en-US")} test images evaluated.`;
 }

@@ -48,6 +48,8 @@ export interface StartRequest {
 export interface ReadyInfo {
   simd: string;
   sharedMemory: boolean;
+  /** Training threads (the experiment worker and threads − 1 Web Workers). */
+  threads: number;
   train: number;
   val: number;
   test: number;

@@ -32,7 +32,7 @@ export class TrainingView {
 
   runDone(record: RunRecord, stepMs: number, kernels: readonly LayerExecution[]): void {
     const sparse = kernels.filter((k) => k.kernel === "sparse").length;
-    this.body.append(row([
+    const tr = row([
       String(record.level),
       { text: record.branch, className: `branch-${record.branch}` },
       formatPm(record.pm),
@@ -42,6 +42,9 @@ export class TrainingView {
       `${stepMs.toFixed(2)} ms`,
       sparse === 0 ? "dense" : `${sparse}/${kernels.length} sparse`,
       formatSeconds(record.seconds),
-    ]));
+    ]);
+    // The exact validation loss at early stop, for checking the page against the library in Node.
+    tr.dataset.valLoss = String(record.earlyStopValLoss);
+    this.body.append(tr);
   }
 }
