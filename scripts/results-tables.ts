@@ -14,21 +14,30 @@ interface Row {
   seconds: number;
 }
 
-const file = process.argv[2];
-if (!file) {
-  console.error("usage: node --import=tsx scripts/results-tables.ts EXPERIMENT/runs.csv");
+const USAGE = "usage: node --import=tsx scripts/results-tables.ts EXPERIMENT/runs.csv [--compare OTHER/runs.csv]";
+const [file, flag, other] = process.argv.slice(2);
+if (!file || (flag !== undefined && (flag !== "--compare" || !other))) {
+  console.error(USAGE);
   process.exit(1);
 }
-const [head, ...lines] = readFileSync(file, "utf8").trim().split("\n");
-const cols = head!.split(",");
-const col = (name: string) => cols.indexOf(name);
-const rows: Row[] = lines.map((l) => {
-  const v = l.split(",");
-  return {
-    trial: +v[col("trial")]!, kind: v[col("kind")]!, level: +v[col("level")]!, branch: v[col("branch")]!, pm: +v[col("pm")]!,
-    esIter: +v[col("early_stop_iteration")]!, esTest: +v[col("early_stop_test_accuracy")]!, finalTest: +v[col("final_test_accuracy")]!, seconds: +v[col("seconds")]!,
+
+function readRows(csv: string): Row[] {
+  const [head, ...lines] = readFileSync(csv, "utf8").trim().split("\n");
+  const cols = head!.split(",");
+  const col = (name: string) => {
+    const i = cols.indexOf(name);
+    if (i < 0) throw new Error(`${csv}: no column ${name} (is it a runs.csv written by \`lottery report\`?)`);
+    return i;
   };
-});
+  return lines.map((l) => {
+    const v = l.split(",");
+    return {
+      trial: +v[col("trial")]!, kind: v[col("kind")]!, level: +v[col("level")]!, branch: v[col("branch")]!, pm: +v[col("pm")]!,
+      esIter: +v[col("early_stop_iteration")]!, esTest: +v[col("early_stop_test_accuracy")]!, finalTest: +v[col("final_test_accuracy")]!, seconds: +v[col("seconds")]!,
+    };
+  });
+}
+const rows = readRows(file);
 
 const stats = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs), n: xs.length });
 const pct = (x: number) => `${(100 * x).toFixed(2)}`;
@@ -90,3 +99,18 @@ if (oneShot.length) {
 }
 const minutes = rows.reduce((s, r) => s + r.seconds, 0) / 60;
 console.log(`- total training wall time (sum over runs): ${minutes.toFixed(0)} minutes`);
+
+// Two experiments side by side (e.g. reset vs continued training), tickets of the trials both ran.
+if (other) {
+  const others = readRows(other);
+  const shared = new Set(others.map((r) => r.trial).filter((t) => rows.some((r) => r.trial === t)));
+  const ticket = (rs: Row[], level: number) => rs.filter((r) => r.kind === "iterative" && r.branch === "ticket" && r.level === level && shared.has(r.trial));
+  const levels = [...new Set(rows.filter((r) => r.kind === "iterative").map((r) => r.level))].filter((l) => ticket(others, l).length).sort((a, b) => a - b);
+  console.log(`\n### Tickets of A = ${file} and B = ${other} (trial${shared.size > 1 ? "s" : ""} ${[...shared].join(", ")})\n`);
+  console.log("| level | Pm | A: early-stop iteration | B: early-stop iteration | A: test acc. at early stop | B: test acc. at early stop | A: final test acc. | B: final test acc. |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const l of levels) {
+    const a = ticket(rows, l), b = ticket(others, l);
+    console.log(`| ${l} | ${(100 * a[0]!.pm).toFixed(1)}% | ${fmt(a.map((r) => r.esIter), (x) => x.toFixed(0))} | ${fmt(b.map((r) => r.esIter), (x) => x.toFixed(0))} | ${fmt(a.map((r) => r.esTest), pct)} | ${fmt(b.map((r) => r.esTest), pct)} | ${fmt(a.map((r) => r.finalTest), pct)} | ${fmt(b.map((r) => r.finalTest), pct)} |`);
+  }
+}
