@@ -22,6 +22,7 @@ h2 { font-size: 1.35rem; margin-top: 2.5rem; border-bottom: 1px solid #ddd; padd
 h3 { font-size: 1.1rem; margin-top: 1.5rem; }
 .meta { color: #555; margin: 0 0 1rem; }
 .note { color: #666; font-size: .9rem; }
+.note.warning { color: #8a5a00; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: .85rem; font-variant-numeric: tabular-nums; }
 th, td { padding: .3rem .55rem; border: 1px solid #e2e2e2; text-align: right; vertical-align: top; white-space: nowrap; }

@@ -61,8 +61,23 @@ function resultsTable(data: ReportData, groups: readonly LevelGroup[], kind: Kin
   });
   return (
     `<p class="note">${trials > 1 ? `Cells show the mean over ${trials} trials with the min–max range below it.` : "One trial."}</p>\n` +
-    `<div class="scroll"><table class="results">\n<thead>${head1}\n${head2}</thead>\n<tbody>\n${body.join("\n")}\n</tbody></table></div>`
+    `<div class="scroll"><table class="results">\n<thead>${head1}\n${head2}</thead>\n<tbody>\n${body.join("\n")}\n</tbody></table></div>` +
+    unfinishedNote(runs)
   );
+}
+
+/**
+ * Runs whose validation loss was lowest at their last evaluation never reached a minimum: their
+ * early-stop iteration is only a lower bound, and comparing it across levels says little. The
+ * reader has to know, so the table says how many and what to do about it.
+ */
+function unfinishedNote(runs: readonly ReportData["runs"][number][]): string {
+  const open = runs.filter((r) => Number.isFinite(r.earlyStopIteration) && r.earlyStopIteration >= r.iterations);
+  if (open.length === 0) return "";
+  const all = open.length === runs.length ? "All" : `${open.length} of ${runs.length}`;
+  return `\n<p class="note warning">${all} runs had their lowest validation loss at the last evaluation (iteration ` +
+    `${formatCount(Math.max(...open.map((r) => r.iterations)))}): they were still improving, so their early-stop iteration is only a lower ` +
+    `bound. Train longer (<code>--iterations</code>) to measure it.</p>`;
 }
 
 /** Mean, then the range when trials disagree, and the count when some trials lack the value. */

@@ -168,3 +168,18 @@ test("a magnitude record with empty arrays drops only that figure", async (t) =>
   t.false(report.figures.some((f) => f.name === "magnitudes"));
   t.is(report.figures.length, 4);
 });
+
+test("runs still improving at their last evaluation are called out under the results table", async (t) => {
+  const settled = await renderReport(makeReportData());
+  t.false(settled.html.includes("lowest validation loss at the last evaluation"), "no note when every run found its minimum");
+
+  const data = makeReportData({ iterations: 1000 });
+  const capped = data.runs.filter((r) => r.branch === "reinit");
+  for (const r of capped) r.earlyStopIteration = r.iterations;
+  const { html } = await renderReport(data);
+  t.true(
+    html.includes(`${capped.length} of ${data.runs.length} runs had their lowest validation loss at the last evaluation (iteration 1,000)`),
+    "the note counts the runs and names the last iteration",
+  );
+  t.true(html.includes("<code>--iterations</code>"), "and says how to fix it");
+});
