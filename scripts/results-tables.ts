@@ -46,12 +46,12 @@ const fmt = (xs: number[], f: (x: number) => string) => {
   const s = stats(xs);
   return s.n > 1 ? `${f(s.mean)} [${f(s.min)}, ${f(s.max)}]` : f(s.mean);
 };
-const trials = [...new Set(rows.map((r) => r.trial))].sort((a, b) => a - b);
 
 function table(kind: string): void {
   const levels = [...new Set(rows.filter((r) => r.kind === kind).map((r) => r.level))].sort((a, b) => (kind === "oneshot" ? b - a : a - b));
   if (!levels.length) return;
-  console.log(`\n### ${kind === "iterative" ? "Iterative pruning" : "One-shot pruning"} (${trials.length} trial${trials.length > 1 ? "s" : ""}: mean [min, max])\n`);
+  const trials = new Set(rows.filter((r) => r.kind === kind).map((r) => r.trial)).size;
+  console.log(`\n### ${kind === "iterative" ? "Iterative pruning" : "One-shot pruning"} (${trials > 1 ? `${trials} trials: mean [min, max]` : "1 trial"})\n`);
   console.log("| level | Pm | ticket: early-stop iteration | ticket: test acc. at early stop | ticket: final test acc. | reinit: early-stop iteration | reinit: test acc. at early stop | wall s (all runs) |");
   console.log("|---|---|---|---|---|---|---|---|");
   for (const level of levels) {
@@ -94,8 +94,9 @@ if (oneShot.length) {
   // One-shot runs prune their own trial's dense network, so they are compared with that dense run.
   const oneShotTrials = new Set(rows.filter((r) => r.kind === "oneshot").map((r) => r.trial));
   const ownDense = stats(rows.filter((r) => r.kind === "iterative" && r.level === 0 && r.branch === "ticket" && oneShotTrials.has(r.trial)).map((r) => r.esTest)).mean;
-  const above = oneShot.filter((pm) => mean("oneshot", "ticket", pm, (r) => r.esTest) >= ownDense);
-  console.log(`- one-shot tickets at or above their own dense run (${pct(ownDense)}%, trial${oneShotTrials.size > 1 ? "s" : ""} ${[...oneShotTrials].join(", ")}) at Pm: ${above.map((pm) => `${(100 * pm).toFixed(1)}%`).join(", ") || "none"}`);
+  const above = (reference: number) => oneShot.filter((pm) => mean("oneshot", "ticket", pm, (r) => r.esTest) >= reference).map((pm) => `${(100 * pm).toFixed(1)}%`).join(", ") || "none";
+  console.log(`- one-shot tickets at or above their own dense run (${pct(ownDense)}%, trial${oneShotTrials.size > 1 ? "s" : ""} ${[...oneShotTrials].join(", ")}) at Pm: ${above(ownDense)}`);
+  console.log(`- one-shot tickets at or above the mean dense run (${pct(dense)}%) at Pm: ${above(dense)}`);
 }
 const minutes = rows.reduce((s, r) => s + r.seconds, 0) / 60;
 console.log(`- total training wall time (sum over runs): ${minutes.toFixed(0)} minutes`);
