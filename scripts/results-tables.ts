@@ -12,6 +12,8 @@ interface Row {
   esTest: number;
   finalTest: number;
   seconds: number;
+  stepMs: number;
+  sparseLayers: string;
 }
 
 const USAGE = "usage: node --import=tsx scripts/results-tables.ts EXPERIMENT/runs.csv [--compare OTHER/runs.csv]";
@@ -34,6 +36,8 @@ function readRows(csv: string): Row[] {
     return {
       trial: +v[col("trial")]!, kind: v[col("kind")]!, level: +v[col("level")]!, branch: v[col("branch")]!, pm: +v[col("pm")]!,
       esIter: +v[col("early_stop_iteration")]!, esTest: +v[col("early_stop_test_accuracy")]!, finalTest: +v[col("final_test_accuracy")]!, seconds: +v[col("seconds")]!,
+      // Older reports lack the step columns.
+      stepMs: cols.includes("step_ms") ? +v[col("step_ms")]! : NaN, sparseLayers: cols.includes("sparse_layers") ? v[col("sparse_layers")]! : "",
     };
   });
 }
@@ -47,18 +51,26 @@ const fmt = (xs: number[], f: (x: number) => string) => {
   return s.n > 1 ? `${f(s.mean)} [${f(s.min)}, ${f(s.max)}]` : f(s.mean);
 };
 
+/** Median step time of a level's ticket runs (mean over trials) and which layers ran sparse. */
+function stepCell(runs: Row[]): string {
+  const ms = runs.map((r) => r.stepMs).filter(Number.isFinite);
+  if (!ms.length) return "–";
+  const sparse = [...new Set(runs.flatMap((r) => r.sparseLayers.split(";").filter(Boolean)))].map((p) => p.replace(/\.weight$/, ""));
+  return `${stats(ms).mean.toFixed(ms[0]! < 10 ? 3 : 0)} (${sparse.length ? sparse.join(", ") : "all dense"})`;
+}
+
 function table(kind: string): void {
   const levels = [...new Set(rows.filter((r) => r.kind === kind).map((r) => r.level))].sort((a, b) => (kind === "oneshot" ? b - a : a - b));
   if (!levels.length) return;
   const trials = new Set(rows.filter((r) => r.kind === kind).map((r) => r.trial)).size;
   console.log(`\n### ${kind === "iterative" ? "Iterative pruning" : "One-shot pruning"} (${trials > 1 ? `${trials} trials: mean [min, max]` : "1 trial"})\n`);
-  console.log("| level | Pm | ticket: early-stop iteration | ticket: test acc. at early stop | ticket: final test acc. | reinit: early-stop iteration | reinit: test acc. at early stop | wall s (all runs) |");
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log("| level | Pm | ticket: early-stop iteration | ticket: test acc. at early stop | ticket: final test acc. | reinit: early-stop iteration | reinit: test acc. at early stop | ticket: median step ms (sparse layers) | wall s (all runs) |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
   for (const level of levels) {
     const at = rows.filter((r) => r.kind === kind && r.level === level);
     const t = at.filter((r) => r.branch === "ticket"), re = at.filter((r) => r.branch === "reinit");
     const seconds = at.reduce((s, r) => s + r.seconds, 0);
-    console.log(`| ${kind === "iterative" ? level : "–"} | ${(100 * t[0]!.pm).toFixed(1)}% | ${fmt(t.map((r) => r.esIter), (x) => x.toFixed(0))} | ${fmt(t.map((r) => r.esTest), pct)} | ${fmt(t.map((r) => r.finalTest), pct)} | ${fmt(re.map((r) => r.esIter), (x) => x.toFixed(0))} | ${fmt(re.map((r) => r.esTest), pct)} | ${seconds.toFixed(0)} |`);
+    console.log(`| ${kind === "iterative" ? level : "–"} | ${(100 * t[0]!.pm).toFixed(1)}% | ${fmt(t.map((r) => r.esIter), (x) => x.toFixed(0))} | ${fmt(t.map((r) => r.esTest), pct)} | ${fmt(t.map((r) => r.finalTest), pct)} | ${fmt(re.map((r) => r.esIter), (x) => x.toFixed(0))} | ${fmt(re.map((r) => r.esTest), pct)} | ${stepCell(t)} | ${seconds.toFixed(0)} |`);
   }
 }
 

@@ -8,5 +8,9 @@ export function runRecord(s: RunSummary): RunRecord {
     earlyStopIteration: s.early_stop_iteration, earlyStopValLoss: s.early_stop_val_loss, earlyStopValAccuracy: s.early_stop_val_accuracy,
     earlyStopTestAccuracy: s.early_stop_test_accuracy, finalValAccuracy: s.final_val_accuracy, finalTestAccuracy: s.final_test_accuracy,
     seconds: s.seconds,
+    // Summaries written before these were recorded lack them.
+    stepMs: s.step_ms ?? NaN,
+    threads: s.threads ?? NaN,
+    sparseLayers: (s.kernels ?? []).filter((k) => k.kernel === "sparse").map((k) => k.param),
   };
 }

@@ -20,6 +20,11 @@ export interface RunRecord {
   finalValAccuracy: number;
   finalTestAccuracy: number;
   seconds: number;
+  /** Median training step (milliseconds) and the threads it ran on. */
+  stepMs: number;
+  threads: number;
+  /** Prunable layers that trained on the sparse kernels (the rest ran dense). */
+  sparseLayers: string[];
 }
 
 /** Test accuracy (and validation loss) over training for one run. */

@@ -48,7 +48,12 @@ test("a tiny lottery run on real MNIST prints a table and JSON lines and writes 
     t.regex(r.stdout, /trial\s+run\s+Pm\s+branch\s+es iter\s+es val\s+es test\s+end val\s+end test\s+time/);
     const dir = experimentDir(root);
     for (const f of ["report.html", "runs.csv", "accuracy-vs-pm.svg", "early-stop-vs-pm.svg", "accuracy-over-training.svg", "magnitudes.svg"]) t.true(existsSync(join(dir, f)), f);
-    t.is(readFileSync(join(dir, "runs.csv"), "utf8").trim().split("\n").length, 8, "a header and one row per trained network");
+    const csv = readFileSync(join(dir, "runs.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
+    t.is(csv.length, 8, "a header and one row per trained network");
+    const column = (name: string) => csv.slice(1).map((row) => row[csv[0]!.indexOf(name)]!);
+    t.true(column("step_ms").every((v) => Number(v) > 0), `every run's median step time: ${column("step_ms")}`);
+    t.true(column("threads").every((v) => Number(v) >= 1), `and its threads: ${column("threads")}`);
+    t.deepEqual(column("sparse_layers").map((v) => v.split(";").every((p) => p === "" || /\.weight$/.test(p))), column("sparse_layers").map(() => true));
     const html = readFileSync(join(dir, "report.html"), "utf8");
     t.regex(html, /51\.3%/);
     t.regex(html, /fc1\.weight/);

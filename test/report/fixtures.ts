@@ -72,6 +72,9 @@ export function makeReportData(options: FixtureOptions = {}): ReportData {
       finalValAccuracy: points[points.length - 1]!.valAccuracy,
       finalTestAccuracy: points[points.length - 1]!.testAccuracy - 0.001,
       seconds: 12.5 + level + trial,
+      stepMs: 1.5 * pm + 0.1,
+      threads: 1,
+      sparseLayers: pm < 0.3 ? ["fc1.weight", "fc2.weight"] : [],
     });
     curves.push({ trial, level, kind, branch, pm, points });
   };
