@@ -141,6 +141,12 @@ function metricVsPm(data: ReportData, fig: MetricFigure): Figure | undefined {
   const series = SERIES_ORDER.filter((s) => rows.some((r) => r.series === s));
   const hasOneShot = data.runs.some((r) => r.kind === "oneshot");
   const trials = trialCount(data.runs);
+  // One-shot runs are often made for fewer trials than the iterative ones; say so rather than
+  // imply every series is a mean over all of them.
+  const oneShotTrials = trialCount(data.runs.filter((r) => r.kind === "oneshot"));
+  const oneShotNote = hasOneShot && oneShotTrials !== trialCount(data.runs.filter((r) => r.kind === "iterative"))
+    ? ` (one-shot: ${oneShotTrials === 1 ? "1 trial" : `${oneShotTrials} trials`})`
+    : "";
   const pmAxis = pmScale(rows.map((r) => r.pm));
   const yScale = { zero: false, ...flatDomain(rows.flatMap((r) => [r.min, r.max])) };
   const color = {
@@ -161,7 +167,7 @@ function metricVsPm(data: ReportData, fig: MetricFigure): Figure | undefined {
       height: HEIGHT,
       title: {
         text: fig.title,
-        subtitle: trials > 1 ? `Mean over ${trials} trials; shaded band spans min–max` : "Single trial",
+        subtitle: (trials > 1 ? `Mean over ${trials} trials; shaded band spans min–max` : "Single trial") + oneShotNote,
         anchor: "start",
       },
       data: { values: rows },

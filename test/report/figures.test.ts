@@ -63,6 +63,12 @@ test("one-shot runs become a dashed 'one-shot ticket' series", async (t) => {
   const svg = await renderSvg(accuracyVsPm(makeReportData({ oneShot: true }))!.spec);
   t.true(svg.includes(">one-shot ticket</text>"));
   t.regex(svg, /aria-roledescription="line mark"[^>]*stroke-dasharray="6,4"/);
+  t.true(svg.includes(">Mean over 2 trials; shaded band spans min–max</text>"), "as many one-shot as iterative trials: no note");
+
+  const data = makeReportData({ oneShot: true, trials: 3 });
+  data.runs = data.runs.filter((r) => r.kind === "iterative" || r.trial === 0);
+  const fewer = await renderSvg(accuracyVsPm(data)!.spec);
+  t.true(fewer.includes(">Mean over 3 trials; shaded band spans min–max (one-shot: 1 trial)</text>"), "one-shot made for one trial of three");
 });
 
 test("accuracy over training shows up to six ticket levels spread over Pm, with reinit dashed", async (t) => {
