@@ -2,7 +2,7 @@
 // page is bundled, served with the real MNIST files, trains real levels in its worker, plots them,
 // classifies a digit drawn with the mouse and times sparse vs dense inference. A screenshot of the
 // result goes to test-results/web-demo.png.
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -87,10 +87,11 @@ async function denseLevelInNode(threads = 1, iterations = DEFAULT_CONFIG.iterati
   }
 }
 
-// The browser tests run one after the other: each trains in a page while Node trains the same
-// level, and two at once would only slow both on two cores.
-test.serial("the browser demo trains tickets, plots them, classifies a drawn digit and times sparse vs dense", async (t) => {
-  t.timeout(150_000);
+/**
+ * Builds the demo, serves it with the real MNIST files and opens a fresh headless Chromium page;
+ * `errors` collects the page's and its workers' errors. Everything is torn down afterwards.
+ */
+async function withDemoPage(t: ExecutionContext, body: (page: Page, url: string, errors: string[]) => Promise<void>): Promise<void> {
   if (!existsSync(CHROMIUM)) {
     t.fail(`${CHROMIUM} is missing: this test needs Debian's Chromium (apt-get update && apt-get install -y chromium; .ci/run installs it)`);
     return;
@@ -107,11 +108,25 @@ test.serial("the browser demo trains tickets, plots them, classifies a drawn dig
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
     page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+    await body(page, server.url, errors);
+  } finally {
+    await context?.close();
+    await server?.close();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(dist, { recursive: true, force: true });
+  }
+}
+
+// The browser tests run one after the other: each trains in a page while Node trains the same
+// level, and two at once would only slow both on two cores.
+test.serial("the browser demo trains tickets, plots them, classifies a drawn digit and times sparse vs dense", async (t) => {
+  t.timeout(150_000);
+  await withDemoPage(t, async (page, url, errors) => {
 
     const inNode = denseLevelInNode();
     inNode.catch(() => undefined); // awaited below; a failure before that must not go unhandled
     const started = Date.now();
-    await page.goto(server.url);
+    await page.goto(url);
     t.true(await page.evaluate(() => crossOriginIsolated), "COOP/COEP make the page cross-origin isolated");
 
     // Two levels: the dense network and the first pruned ticket, both in the plot.
@@ -147,39 +162,19 @@ test.serial("the browser demo trains tickets, plots them, classifies a drawn dig
     mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: join(RESULTS, "web-demo.png"), fullPage: true });
     t.deepEqual(errors, [], "no errors in the page or its workers");
-  } finally {
-    await context?.close();
-    await server?.close();
-    rmSync(profile, { recursive: true, force: true });
-    rmSync(dist, { recursive: true, force: true });
-  }
+  });
 });
 
 test.serial("with ?threads=2 the demo trains on two Web Workers' threads exactly as Node trains on two", async (t) => {
   t.timeout(120_000);
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`${CHROMIUM} is missing: this test needs Debian's Chromium (apt-get update && apt-get install -y chromium; .ci/run installs it)`);
-    return;
-  }
   const ITERATIONS = 300;
-  const dist = mkdtempSync(join(tmpdir(), "lottery-web-dist-"));
-  const profile = mkdtempSync(join(tmpdir(), "lottery-chromium-"));
-  let server: WebServer | null = null;
-  let context: BrowserContext | null = null;
-  try {
-    await buildWeb({ outdir: dist });
-    server = await startWebServer({ port: 0, dataDir: dataDir(), distDir: dist });
-    context = await launch(profile);
-    const page = context.pages()[0] ?? (await context.newPage());
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
-    page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+  await withDemoPage(t, async (page, url, errors) => {
     const workers: string[] = [];
     page.on("worker", (w) => workers.push(w.url()));
 
     const inNode = denseLevelInNode(2, ITERATIONS);
     inNode.catch(() => undefined);
-    await page.goto(`${server.url}?threads=2&levels=1&iterations=${ITERATIONS}`);
+    await page.goto(`${url}?threads=2&levels=1&iterations=${ITERATIONS}`);
     await waitForCount(page, TICKET_POINTS, 1, LEVELS_TIMEOUT_MS);
     t.regex((await page.textContent("#environment"))!, /2 training threads \(Web Workers\)/);
     t.true(workers.some((u) => u.endsWith("/web-worker.js")), `a training thread was started as a Web Worker: ${JSON.stringify(workers)}`);
@@ -188,12 +183,7 @@ test.serial("with ?threads=2 the demo trains on two Web Workers' threads exactly
     t.truthy(dense, `the dense level's row: ${JSON.stringify(rows)}`);
     t.deepEqual({ val: dense![4], test: dense![5], valLoss: dense!.valLoss }, await inNode, "two threads in the browser train the dense level exactly as two threads in Node");
     t.deepEqual(errors, [], "no errors in the page or its workers");
-  } finally {
-    await context?.close();
-    await server?.close();
-    rmSync(profile, { recursive: true, force: true });
-    rmSync(dist, { recursive: true, force: true });
-  }
+  });
 });
 
 test.serial("?threads=0 is refused with the parameter and its range", async (t) => {
