@@ -1,5 +1,6 @@
 // The `lottery` command line.
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
 import { Kernels, SPARSE_CROSSOVER_DENSITY } from "../kernels/index.js";
 import { dataCommand } from "./data.js";
 import { exportCommand } from "./export.js";
@@ -12,7 +13,15 @@ const program = new Command();
 program
   .name("lottery")
   .description("Find lottery tickets (Frankle & Carbin, ICLR 2019) with SIMD WebAssembly kernels that skip pruned weights.")
-  .showHelpAfterError();
+  .version(packageVersion(), "-V, --version", "print the package version")
+  .showHelpAfterError()
+  // Usage errors exit 2 (as conventional CLIs do), run failures 1; help and --version 0.
+  .exitOverride();
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
 
 program.addCommand(runCommand());
 program.addCommand(trainCommand());
@@ -31,11 +40,18 @@ program
     console.log(`sparse kernels below density: ${SPARSE_CROSSOVER_DENSITY}`);
   });
 
+for (const sub of program.commands) sub.exitOverride();
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  if (err instanceof CommanderError) {
+    // Commander has already printed its message (or the help / version).
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
   // Errors are for people: the message names the problem and the fix; the stack only on request.
   const e = err as Error;
   process.stderr.write(`lottery: ${process.env.LOTTERY_DEBUG ? e.stack : e.message}\n`);
   process.exitCode = 1;
+  }
 }

@@ -34,10 +34,27 @@ function rateOverrides(text: string | undefined): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of text.split(",")) {
     const m = /^\s*(conv|fc|output)\s*=\s*([0-9.eE+-]+)\s*$/.exec(part);
-    if (!m) throw new Error(`invalid --rate "${part}": use kind=fraction with kind conv, fc or output, e.g. --rate fc=0.2,output=0.1`);
+    if (!m || !Number.isFinite(Number(m[2]))) throw new Error(`invalid --rate ${JSON.stringify(part.trim())}: use kind=fraction with kind conv, fc or output, e.g. --rate fc=0.2,output=0.1`);
     out[`rate${m[1]![0]!.toUpperCase()}${m[1]!.slice(1)}`] = Number(m[2]);
   }
   return out;
+}
+
+/** --trial as typed: a non-negative integer, quoted in the error as the user wrote it. */
+function parseTrial(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isInteger(n) || n < 0) throw new Error(`invalid --trial ${JSON.stringify(v)}: must be a non-negative integer (a trial index below --trials)`);
+  return n;
+}
+
+/** LOTTERY_CHECKPOINT_SECONDS: seconds between mid-run checkpoints; a typo must not silently stop checkpoints. */
+export function checkpointSecondsFromEnv(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new Error(`invalid LOTTERY_CHECKPOINT_SECONDS ${JSON.stringify(raw)}: must be a number of seconds >= 0 (0 = checkpoint at every evaluation); unset it for the default 60`);
+  }
+  return n;
 }
 
 function runLabel(id: RunId): string {
@@ -57,8 +74,9 @@ export function runCommand(): Command {
     .option("--out <dir>", "root directory of experiments; this one goes to <dir>/<model>_<hash of its settings>", "experiments")
     .option("--preset <name>", `start from a preset: ${Object.entries(PRESETS).map(([k, v]) => `${k} = ${v.description}`).join("; ")}`)
     .option("--rate <list>", "pruning rates per layer kind, e.g. fc=0.2,output=0.1 or conv=0.1 (shorthand for --rate-conv/--rate-fc/--rate-output)")
-    .option("--trial <t>", "run only trial t of the --trials (so trials can run in parallel processes on one experiment)", (v) => Number(v))
+    .option("--trial <t>", "run only trial t of the --trials (so trials can run in parallel processes on one experiment)", parseTrial)
     .option("--no-report", "do not write report.html and the figures at the end")
+    .addHelpText("after", "\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation)")
     .option("--json", "print one JSON line per finished run: trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds");
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, ALL_GROUPS);
@@ -73,6 +91,7 @@ export function runCommand(): Command {
     const model = getModel(String(overrides.model?.model ?? "lenet_300_100"));
     const defaults = defaultsFor(model);
     const hp = resolveHparams(defaults, overrides);
+    const checkpointSeconds = checkpointSecondsFromEnv(process.env.LOTTERY_CHECKPOINT_SECONDS);
     const log = (m: string) => process.stderr.write(`${m}\n`);
     let bar: Progress | null = null;
     let printedHeader = false;
@@ -106,7 +125,7 @@ export function runCommand(): Command {
       threads: opts.threads,
       onlyTrial: opts.trial,
       log,
-      checkpointSeconds: process.env.LOTTERY_CHECKPOINT_SECONDS !== undefined ? Number(process.env.LOTTERY_CHECKPOINT_SECONDS) : undefined,
+      checkpointSeconds,
       events: {
         onRunStart(id, pm, resumedAt) {
           if (resumedAt !== null) log(`trial ${id.trial} ${runLabel(id)} ${id.branch}: resuming at iteration ${resumedAt}`);

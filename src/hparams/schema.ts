@@ -5,7 +5,7 @@
 import { z } from "zod";
 
 export const DatasetHparams = z.object({
-  valSize: z.int().min(0).max(10000).describe("training examples held out for validation (early stopping); the last ones of the official training set"),
+  valSize: z.int().min(1).max(10000).describe("training examples held out for validation (early stopping needs at least 1); the last ones of the official training set"),
   normalize: z.boolean().describe("normalize pixels with the dataset's own per-channel mean and std (after scaling to [0,1])"),
   augment: z.boolean().describe("random horizontal flip and pad-4 random crop of training images (CIFAR-10)"),
 });
