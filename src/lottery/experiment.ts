@@ -71,8 +71,7 @@ class RunBusy extends Error {
   }
 }
 
-/** A run diverged (recorded in its summary): the runs that depend on it are not trained. */
-class RunDiverged extends Error {}
+
 
 export interface ExperimentResult<S extends RunStore = RunStore> {
   store: S;
@@ -150,7 +149,7 @@ class Runner {
 
   /**
    * Does what it can of one trial. `busy` says which run another process is training when the
-   * trial could not be finished for that (call again later); a diverged run ends what depends on it.
+   * trial could not be finished for that (call again later); a diverged run (final weights null) ends what depends on it.
    */
   async trial(trial: number): Promise<{ summaries: RunSummary[]; busy: string | null }> {
     const out: RunSummary[] = [];
@@ -159,7 +158,7 @@ class Runner {
       await this.trialRuns(trial, out, busy);
     } catch (err) {
       if (err instanceof RunBusy) busy.unshift(err.what);
-      else if (!(err instanceof RunDiverged)) throw err;
+      else throw err;
     }
     return { summaries: out, busy: busy[0] ?? null };
   }
@@ -170,7 +169,7 @@ class Runner {
       out.push(...(await body()));
     } catch (err) {
       if (err instanceof RunBusy) busy.push(err.what);
-      else if (!(err instanceof RunDiverged)) throw err;
+      else throw err;
     }
   }
 
@@ -312,7 +311,7 @@ class Runner {
     );
     } catch (err) {
       if (!(err instanceof DivergenceError)) throw err;
-      return this.diverged(id, masks, report, err);
+      return { summary: this.diverged(id, masks, report, err), final: null, masks };
     }
     // rewind:0 is θ0 itself.
     if (rewindName && rewindIteration === 0 && !this.store.loadTrialWeights(id.trial, rewindName)) {
@@ -345,7 +344,7 @@ class Runner {
   }
 
   /** Records a diverged run (so reports and reruns see it) and stops what depends on it, or the experiment. */
-  private diverged(id: RunId, masks: Masks, report: ReturnType<typeof sparsity>, err: DivergenceError): never {
+  private diverged(id: RunId, masks: Masks, report: ReturnType<typeof sparsity>, err: DivergenceError): RunSummary {
     const message = `run ${describeRun(id)} diverged at iteration ${err.iteration}: ${err.reason}; lower the learning rate (--lr) or add a warmup (--warmup)`;
     const last = err.history[err.history.length - 1];
     const earlyStop = err.history.length ? err.history.reduce((b, r) => (r.val.loss < b.val.loss ? r : b)) : undefined;
@@ -374,7 +373,7 @@ class Runner {
     this.options.log?.(`${message}; recorded it, and going on with the runs that do not depend on it (--on-divergence stop ends the experiment instead)`);
     this.store.saveRun(id, masks, null, err.history, summary);
     this.options.events?.onRunDone?.(id, summary, false);
-    throw new RunDiverged(message);
+    return summary;
   }
 }
 
