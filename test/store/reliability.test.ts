@@ -82,7 +82,7 @@ test("hparams.json keeps the widest extent; a deleted mask.lt (the corrupt-file 
     const final = readFileSync(join(store.runDir(level1), "final.lt"));
     // Corrupt the mask: the error names it and says what to delete.
     const bad = Uint8Array.from(mask);
-    bad[bad.length - 1] ^= 1;
+    bad[bad.length - 1] = bad[bad.length - 1]! ^ 1;
     writeFileSync(join(store.runDir(level1), "mask.lt"), bad);
     t.throws(() => store.loadMask(level1), { message: /corrupt file .*mask\.lt: checksum mismatch; delete it \(or the run directory .*level_1\)/ });
     // Following the hint works: the run is retrained, identically.
