@@ -66,7 +66,8 @@ function syncDirectory(dir: string): void {
   }
 }
 
-function alive(pid: number): boolean {
+/** Is `pid` a live process on this host? */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

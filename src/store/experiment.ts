@@ -18,7 +18,7 @@ import { hparamHash, nonDefaults } from "../hparams/resolve.js";
 import type { Hparams } from "../hparams/schema.js";
 import type { Masks } from "../prune/masks.js";
 import type { EvalRecord, TrainState } from "../train/trainer.js";
-import { removeStaleTempFiles, writeFileAtomic, writeJsonAtomic, writeJsonLinesAtomic } from "./atomic.js";
+import { alive, removeStaleTempFiles, writeFileAtomic, writeJsonAtomic, writeJsonLinesAtomic } from "./atomic.js";
 import { byteArrays, floatArrays, readTensors, writeTensors } from "./tensors.js";
 import type { RunStore } from "./run-store.js";
 
@@ -339,16 +339,6 @@ export class ExperimentStore implements RunStore {
     }
     const history = (file.meta.history as EvalRecord[]).map(restoreNaN);
     return { state: { iteration: file.meta.iteration as number, seconds: (file.meta.seconds as number | undefined) ?? 0, optimizer, history }, weights };
-  }
-}
-
-/** Is `pid` a live process on this host? */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
