@@ -76,11 +76,13 @@ export function runCommand(): Command {
     .option("--rate <list>", "pruning rates per layer kind, e.g. fc=0.2,output=0.1 or conv=0.1 (shorthand for --rate-conv/--rate-fc/--rate-output)")
     .option("--trial <t>", "run only trial t of the --trials (so trials can run in parallel processes on one experiment)", parseTrial)
     .option("--no-report", "do not write report.html and the figures at the end")
+    .option("--on-divergence <what>", "when a run diverges (non-finite loss or weights, or a loss above 100x its first evaluation): continue = record it and go on with the runs that do not depend on it; stop = end the experiment with the error", "continue")
     .addHelpText("after", "\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation)")
     .option("--json", "print one JSON line per finished run: trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds");
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, ALL_GROUPS);
-  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out: string; preset?: string; rate?: string; report: boolean; json?: boolean; trial?: number }) => {
+  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out: string; preset?: string; rate?: string; report: boolean; json?: boolean; trial?: number; onDivergence: string }) => {
+    if (opts.onDivergence !== "continue" && opts.onDivergence !== "stop") throw new Error(`invalid --on-divergence "${opts.onDivergence}": use continue or stop`);
     let overrides = collectOverrides(opts, ALL_GROUPS);
     if (opts.rate) overrides = merge(overrides, { pruning: rateOverrides(opts.rate) });
     if (opts.preset) {
@@ -106,12 +108,13 @@ export function runCommand(): Command {
         printedHeader = true;
       }
       print(row([String(id.trial), runLabel(id), pct(s.pm), id.branch, String(s.early_stop_iteration), pct(s.early_stop_val_accuracy), pct(s.early_stop_test_accuracy),
-        pct(s.final_val_accuracy), pct(s.final_test_accuracy), skipped ? "stored" : `${s.seconds.toFixed(1)}s`]));
+        pct(s.final_val_accuracy), pct(s.final_test_accuracy), s.diverged ? `DIVERGED at ${s.diverged.iteration}` : skipped ? "stored" : `${s.seconds.toFixed(1)}s`]));
       if (opts.json) {
         console.log(JSON.stringify({
           trial: s.trial, level: s.level, kind: s.kind, branch: s.branch, pm: +s.pm.toFixed(6), early_stop_iteration: s.early_stop_iteration,
           early_stop_val_accuracy: s.early_stop_val_accuracy, early_stop_test_accuracy: s.early_stop_test_accuracy,
           final_val_accuracy: s.final_val_accuracy, final_test_accuracy: s.final_test_accuracy, seconds: s.seconds, resumed: skipped,
+          ...(s.diverged ? { diverged: s.diverged } : {}),
         }));
       }
     };
@@ -124,6 +127,7 @@ export function runCommand(): Command {
       kernelMode: opts.kernels,
       threads: opts.threads,
       onlyTrial: opts.trial,
+      onDivergence: opts.onDivergence,
       log,
       checkpointSeconds,
       events: {

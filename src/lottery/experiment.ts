@@ -17,7 +17,7 @@ import { sparsity } from "../prune/report.js";
 import type { ExperimentStore, RunId, RunSummary } from "../store/experiment.js";
 import type { RunStore } from "../store/run-store.js";
 import { Session } from "../train/session.js";
-import type { EvalRecord } from "../train/trainer.js";
+import { DivergenceError, type EvalRecord } from "../train/trainer.js";
 import type { Dataset } from "../data/types.js";
 import type { Kernels } from "../kernels/index.js";
 import { getBranch } from "./branches/index.js";
@@ -55,7 +55,23 @@ export interface ExperimentOptions {
   events?: ExperimentEvents;
   /** Seconds between mid-run checkpoints (default 60; 0 = at every evaluation). */
   checkpointSeconds?: number;
+  /**
+   * What a diverged run does to the experiment: "continue" (default) records it and goes on with
+   * the runs that do not depend on it; "stop" ends the experiment with the divergence error.
+   */
+  onDivergence?: "continue" | "stop";
+  /** How often to look again at runs another process is training (ms, default 1000). */
+  lockPollMs?: number;
 }
+
+/** A run that another process is training now: this process does something else meanwhile. */
+class RunBusy extends Error {
+  constructor(readonly what: string) {
+    super(what);
+  }
+}
+
+
 
 export interface ExperimentResult<S extends RunStore = RunStore> {
   store: S;
@@ -91,7 +107,27 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     if (only !== undefined && !(Number.isInteger(only) && only >= 0 && only < hp.pruning.trials)) {
       throw new Error(`invalid --trial ${only}: must be an integer in [0, ${hp.pruning.trials - 1}] (--trials is ${hp.pruning.trials})`);
     }
-    for (let trial = 0; trial < hp.pruning.trials; trial++) if (only === undefined || trial === only) summaries.push(...(await runner.trial(trial)));
+    // Trials are independent: one whose next run is being trained by another process waits while
+    // this process does the other trials, then is taken up again (finished runs are only read back).
+    const byTrial = new Map<number, RunSummary[]>();
+    let pending = Array.from({ length: hp.pruning.trials }, (_, t) => t).filter((t) => only === undefined || t === only);
+    let waitingSaid = "";
+    while (pending.length) {
+      const busy: { trial: number; what: string }[] = [];
+      for (const trial of pending) {
+        const r = await runner.trial(trial);
+        byTrial.set(trial, r.summaries);
+        if (r.busy) busy.push({ trial, what: r.busy });
+      }
+      pending = busy.map((b) => b.trial);
+      if (pending.length && busy.length === pending.length) {
+        const said = busy.map((b) => b.what).join("; ");
+        if (said !== waitingSaid) options.log?.(`waiting: ${said}`);
+        waitingSaid = said;
+        await new Promise((r) => setTimeout(r, options.lockPollMs ?? 1000));
+      }
+    }
+    for (const [, s] of [...byTrial].sort((a, b) => a[0] - b[0])) summaries.push(...s);
     return { store, summaries };
   } finally {
     await session.close();
@@ -111,10 +147,35 @@ class Runner {
     return this.session.hp;
   }
 
-  async trial(trial: number): Promise<RunSummary[]> {
+  /**
+   * Does what it can of one trial. `busy` says which run another process is training when the
+   * trial could not be finished for that (call again later); a diverged run (final weights null) ends what depends on it.
+   */
+  async trial(trial: number): Promise<{ summaries: RunSummary[]; busy: string | null }> {
+    const out: RunSummary[] = [];
+    const busy: string[] = [];
+    try {
+      await this.trialRuns(trial, out, busy);
+    } catch (err) {
+      if (err instanceof RunBusy) busy.unshift(err.what);
+      else throw err;
+    }
+    return { summaries: out, busy: busy[0] ?? null };
+  }
+
+  /** Runs whose failure or absence blocks nothing else (controls, one-shot) are tried independently. */
+  private async independent(out: RunSummary[], busy: string[], body: () => Promise<RunSummary[]>): Promise<void> {
+    try {
+      out.push(...(await body()));
+    } catch (err) {
+      if (err instanceof RunBusy) busy.push(err.what);
+      else throw err;
+    }
+  }
+
+  private async trialRuns(trial: number, out: RunSummary[], busy: string[]): Promise<void> {
     const { network } = this.session;
     const training = trialTraining(this.hp, trial);
-    const out: RunSummary[] = [];
 
     let theta0 = this.store.loadTrialWeights(trial, "theta0");
     if (!theta0) {
@@ -133,8 +194,9 @@ class Runner {
       throw new Error(`the weights of ${rewindName} of trial ${trial} are missing from ${this.store.location} although level 0 is finished; delete that level (trial_${trial}/level_0) and rerun to retrain it`);
     }
 
+    if (dense.final === null) return; // diverged: everything else starts from the dense weights
     // Iterative pruning.
-    let previous = dense.final;
+    let previous: Weights = dense.final;
     for (let level = 1; level <= this.hp.pruning.levels; level++) {
       masks = pruneByMagnitude(network, this.target, previous, masks, level);
       const start = this.strategy.start({ theta0, previousFinal: previous, rewind: rewindWeights });
@@ -142,23 +204,29 @@ class Runner {
       const ticket = await this.run(id, masks, start, training);
       masks = ticket.masks; // for a finished level, what the store holds
       out.push(ticket.summary);
-      out.push(...(await this.controls(id, masks, start, training, `level-${level}`)));
+      const levelMasks = masks;
+      await this.independent(out, busy, () => this.controls(id, levelMasks, start, training, `level-${level}`));
+      if (ticket.final === null) break; // diverged: the deeper levels start from its weights
       previous = ticket.final;
     }
 
     // One-shot pruning of the dense level's weights to each target.
+    const denseFinal = dense.final;
     for (const pm of this.hp.pruning.oneShot) {
-      const oneShotMasks = pruneByMagnitude(network, this.target, dense.final, fullMasks(network), levelForPm(network, this.target, pm));
-      const start = this.strategy.start({ theta0, previousFinal: dense.final, rewind: rewindWeights });
-      const id: RunId = { trial, kind: "oneshot", level: pm, branch: "ticket" };
-      out.push((await this.run(id, oneShotMasks, start, training)).summary);
-      out.push(...(await this.controls(id, oneShotMasks, start, training, `oneshot-${pm}`)));
+      await this.independent(out, busy, async () => {
+        const oneShotMasks = pruneByMagnitude(network, this.target, denseFinal, fullMasks(network), levelForPm(network, this.target, pm));
+        const start = this.strategy.start({ theta0: theta0!, previousFinal: denseFinal, rewind: rewindWeights });
+        const id: RunId = { trial, kind: "oneshot", level: pm, branch: "ticket" };
+        const done: RunSummary[] = [(await this.run(id, oneShotMasks, start, training)).summary];
+        await this.independent(done, busy, () => this.controls(id, oneShotMasks, start, training, `oneshot-${pm}`));
+        return done;
+      });
     }
-    return out;
   }
 
   private async controls(ticket: RunId, masks: Masks, start: Weights, training: TrainingHparams, tag: string): Promise<RunSummary[]> {
     const out: RunSummary[] = [];
+    const busy: string[] = [];
     for (const name of this.hp.pruning.controls) {
       const branch = getBranch(name);
       const id: RunId = { ...ticket, branch: branch.name };
@@ -168,8 +236,9 @@ class Runner {
         continue;
       }
       const prepared = branch.prepare({ network: this.session.network, init: this.hp.model.init, trialSeed: training.seed, tag, masks, start });
-      out.push((await this.run(id, prepared.masks, prepared.start, training)).summary);
+      await this.independent(out, busy, async () => [(await this.run(id, prepared.masks, prepared.start, training)).summary]);
     }
+    if (busy.length) throw new RunBusy(busy[0]!);
     return out;
   }
 
@@ -183,14 +252,29 @@ class Runner {
    * Trains one run, or finds it finished in the store and reads back its mask and final weights
    * (checksummed: a corrupt file stops the experiment with an error naming it).
    */
-  private async run(id: RunId, masks: Masks, start: Weights, training: TrainingHparams, rewindName: string | null = null): Promise<{ summary: RunSummary; final: Weights; masks: Masks }> {
+  private async run(id: RunId, masks: Masks, start: Weights, training: TrainingHparams, rewindName: string | null = null): Promise<{ summary: RunSummary; final: Weights | null; masks: Masks }> {
     const done = this.finished(id);
-    if (done) return { summary: done, final: this.store.loadFinal(id), masks: this.store.loadMask(id) };
+    if (done) return { summary: done, final: done.diverged ? null : this.store.loadFinal(id), masks: this.store.loadMask(id) };
+    const lock = this.store.tryLock?.(id);
+    if (lock && "heldBy" in lock) {
+      throw new RunBusy(`${describeRun(id)} is being trained by pid ${lock.heldBy.pid} on ${lock.heldBy.host} (since ${lock.heldBy.started})`);
+    }
+    try {
+      // Another process may have finished it between the look above and the lock.
+      const now = this.finished(id);
+      if (now) return { summary: now, final: now.diverged ? null : this.store.loadFinal(id), masks: this.store.loadMask(id) };
+      return await this.train(id, masks, start, training, rewindName, () => lock?.touch());
+    } finally {
+      lock?.release();
+    }
+  }
+
+  private async train(id: RunId, masks: Masks, start: Weights, training: TrainingHparams, rewindName: string | null, touch: () => void): Promise<{ summary: RunSummary; final: Weights | null; masks: Masks }> {
 
     const { network } = this.session;
     applyMasks(network, masks);
     const report = sparsity(network, masks);
-    const checkpoint = this.store.loadCheckpoint(id);
+    const checkpoint = this.store.loadCheckpoint(id, this.options.log);
     if (checkpoint) {
       network.load(checkpoint.weights);
     } else {
@@ -203,7 +287,9 @@ class Runner {
     const every = (this.options.checkpointSeconds ?? 60) * 1000;
     let lastCheckpoint = performance.now();
     const rewindIteration = this.strategy.rewindIteration;
-    const result = await this.session.train(
+    let result;
+    try {
+      result = await this.session.train(
       {
         resume: checkpoint?.state,
         snapshotAt: rewindName && rewindIteration !== null && rewindIteration > 0 ? new Set([rewindIteration]) : undefined,
@@ -215,11 +301,18 @@ class Runner {
             lastCheckpoint = performance.now();
           },
         },
-        onProgress: (doneIts, total, last) => this.options.events?.onProgress?.(id, doneIts, total, last),
+        onProgress: (doneIts, total, last) => {
+          touch();
+          this.options.events?.onProgress?.(id, doneIts, total, last);
+        },
         onExecution: (execution, threads) => this.options.events?.onExecution?.(id, execution, threads),
       },
       training,
     );
+    } catch (err) {
+      if (!(err instanceof DivergenceError)) throw err;
+      return { summary: this.diverged(id, masks, report, err), final: null, masks };
+    }
     // rewind:0 is θ0 itself.
     if (rewindName && rewindIteration === 0 && !this.store.loadTrialWeights(id.trial, rewindName)) {
       this.store.saveTrialWeights(id.trial, rewindName, start, { iteration: 0 });
@@ -249,4 +342,42 @@ class Runner {
     this.options.events?.onRunDone?.(id, summary, false);
     return { summary, final, masks };
   }
+
+  /** Records a diverged run (so reports and reruns see it) and stops what depends on it, or the experiment. */
+  private diverged(id: RunId, masks: Masks, report: ReturnType<typeof sparsity>, err: DivergenceError): RunSummary {
+    const message = `run ${describeRun(id)} diverged at iteration ${err.iteration}: ${err.reason}; lower the learning rate (--lr) or add a warmup (--warmup)`;
+    const last = err.history[err.history.length - 1];
+    const earlyStop = err.history.length ? err.history.reduce((b, r) => (r.val.loss < b.val.loss ? r : b)) : undefined;
+    const summary: RunSummary = {
+      trial: id.trial,
+      kind: id.kind,
+      level: id.level,
+      branch: id.branch,
+      pm: report.pm,
+      sparsity: report.layers,
+      iterations: err.iteration,
+      early_stop_iteration: earlyStop?.iteration ?? NaN,
+      early_stop_val_loss: earlyStop?.val.loss ?? NaN,
+      early_stop_val_accuracy: earlyStop?.val.accuracy ?? NaN,
+      early_stop_test_accuracy: earlyStop?.test.accuracy ?? NaN,
+      final_val_loss: last?.val.loss ?? NaN,
+      final_val_accuracy: last?.val.accuracy ?? NaN,
+      final_test_accuracy: last?.test.accuracy ?? NaN,
+      seconds: 0,
+      step_ms: NaN,
+      kernels: [],
+      threads: this.session.threads ?? 1,
+      diverged: { iteration: err.iteration, reason: err.reason },
+    };
+    if ((this.options.onDivergence ?? "continue") === "stop") throw new Error(message, { cause: err });
+    this.options.log?.(`${message}; recorded it, and going on with the runs that do not depend on it (--on-divergence stop ends the experiment instead)`);
+    this.store.saveRun(id, masks, null, err.history, summary);
+    this.options.events?.onRunDone?.(id, summary, false);
+    return summary;
+  }
+}
+
+export function describeRun(id: RunId): string {
+  const where = id.kind === "iterative" ? `level ${id.level}` : `one-shot Pm ${id.level}`;
+  return `trial ${id.trial} ${where}${id.branch === "ticket" ? "" : ` (${id.branch} control)`}`;
 }

@@ -59,6 +59,7 @@ export function collectReport(dir: string): ReportData {
   const store = ExperimentStore.read(dir);
   const hp = store.hp;
   const summaries: RunSummary[] = [];
+  const diverged: RunSummary[] = [];
   const curves: CurveRecord[] = [];
   const sparsity: SparsityRecord[] = [];
   for (const trial of store.trials()) {
@@ -67,6 +68,10 @@ export function collectReport(dir: string): ReportData {
         const id: RunId = { trial, kind, level, branch };
         const s = store.summary(id);
         if (!s) continue;
+        if (s.diverged) {
+          diverged.push(s);
+          continue;
+        }
         summaries.push(s);
         curves.push(curve(store, id, s.pm));
         if (branch === "ticket") sparsity.push({ trial, level, kind, pm: s.pm, layers: s.sparsity });
@@ -85,6 +90,7 @@ export function collectReport(dir: string): ReportData {
     dataset,
     hparams: hp as unknown as Record<string, unknown>,
     runs: summaries.map(runRecord),
+    diverged: diverged.map(runRecord),
     curves,
     sparsity,
     magnitudes: magnitudes(store, summaries),
@@ -94,12 +100,12 @@ export function collectReport(dir: string): ReportData {
 /** One row per trained network, for spreadsheets and other tools. */
 export function runsCsv(data: ReportData): string {
   const header = ["trial", "kind", "level", "branch", "pm", "iterations", "early_stop_iteration", "early_stop_val_loss", "early_stop_val_accuracy",
-    "early_stop_test_accuracy", "final_val_accuracy", "final_test_accuracy", "seconds", "step_ms", "threads", "sparse_layers"];
-  const rows = [...data.runs]
+    "early_stop_test_accuracy", "final_val_accuracy", "final_test_accuracy", "seconds", "step_ms", "threads", "sparse_layers", "diverged"];
+  const rows = [...data.runs, ...(data.diverged ?? [])]
     .sort((a, b) => a.trial - b.trial || a.kind.localeCompare(b.kind) || a.level - b.level || a.branch.localeCompare(b.branch))
     .map((r) => [r.trial, r.kind, r.level, r.branch, r.pm.toFixed(6), r.iterations, r.earlyStopIteration, r.earlyStopValLoss.toFixed(6), r.earlyStopValAccuracy,
       r.earlyStopTestAccuracy, r.finalValAccuracy, r.finalTestAccuracy, r.seconds, Number.isFinite(r.stepMs) ? r.stepMs.toFixed(4) : "",
-      Number.isFinite(r.threads) ? r.threads : "", r.sparseLayers.join(";")].join(","));
+      Number.isFinite(r.threads) ? r.threads : "", r.sparseLayers.join(";"), r.diverged ? `"${r.diverged.replaceAll('"', '""')}"` : ""].join(","));
   return [header.join(","), ...rows].join("\n") + "\n";
 }
 

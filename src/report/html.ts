@@ -41,6 +41,21 @@ dl.hparams dd { margin: 0; }
 code { white-space: pre-wrap; word-break: break-word; font-size: .85rem; }
 `;
 
+/** Diverged runs, in plain sight above the results they are missing from. */
+function divergedSection(data: ReportData): string {
+  const runs = data.diverged ?? [];
+  if (runs.length === 0) return "";
+  const items = runs.map((r) => `<li>trial ${r.trial} ${r.kind === "iterative" ? `level ${r.level}` : `one-shot Pm ${r.level}`} (${escapeHtml(r.branch)}): diverged at ${escapeHtml(r.diverged ?? "")}</li>`);
+  return `<section id="diverged">
+<h2>Diverged runs (${runs.length})</h2>
+<p class="note">These runs stopped when training diverged; they and the runs that depend on them are not in the results below. Lower the learning rate (--lr) or add a warmup.</p>
+<ul>
+${items.join("\n")}
+</ul>
+</section>
+`;
+}
+
 export function renderHtml(data: ReportData, figures: readonly PageFigure[]): string {
   const trials = trialCount(data.runs);
   const levels = levelsOf(data.runs, "iterative").length;
@@ -65,7 +80,7 @@ export function renderHtml(data: ReportData, figures: readonly PageFigure[]): st
 <main>
 <h1>${title}</h1>
 <p class="meta">${meta}</p>
-<section id="results">
+${divergedSection(data)}<section id="results">
 <h2>Results per level</h2>
 ${results}
 </section>

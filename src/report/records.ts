@@ -12,5 +12,6 @@ export function runRecord(s: RunSummary): RunRecord {
     stepMs: s.step_ms ?? NaN,
     threads: s.threads ?? NaN,
     sparseLayers: (s.kernels ?? []).filter((k) => k.kernel === "sparse").map((k) => k.param),
+    ...(s.diverged ? { diverged: `iteration ${s.diverged.iteration}: ${s.diverged.reason}` } : {}),
   };
 }

@@ -5,6 +5,8 @@ export type Branch = "ticket" | "reinit" | "random-mask";
 
 /** One trained network: a level (or one-shot target) of a trial, on one branch. */
 export interface RunRecord {
+  /** "iteration N: reason" when the run diverged. */
+  diverged?: string;
   trial: number;
   /** Iterative level (0 = dense), or for one-shot runs the level index of the one-shot table. */
   level: number;
@@ -67,6 +69,8 @@ export interface ReportData {
   /** Hyperparameters as stored (hparams.json), shown in the report. */
   hparams: Record<string, unknown>;
   runs: RunRecord[];
+  /** Runs that diverged (kept out of the figures and tables, listed on their own and in runs.csv). */
+  diverged?: RunRecord[];
   curves: CurveRecord[];
   sparsity: SparsityRecord[];
   magnitudes: MagnitudeRecord[];

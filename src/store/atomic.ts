@@ -1,26 +1,104 @@
-// Atomic file writes: write a temp file in the same directory, flush it, then rename it over the
-// target. A crash or SIGKILL leaves either the old file or the new one, never a torn one.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+// Atomic file writes: write a temp file in the same directory, flush it, rename it over the target,
+// then flush the directory so the rename itself survives a power loss. A crash or SIGKILL leaves
+// either the old file or the new one, never a torn one; the temp files such a crash leaves behind
+// are removed by `removeStaleTempFiles` when the experiment is next opened.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 
 let counter = 0;
 
+/**
+ * The one place bytes reach the disk. Tests replace `write` to simulate a full disk (ENOSPC) or
+ * other write errors without needing a small filesystem.
+ */
+export const storageIo = {
+  write: (fd: number, bytes: Uint8Array, offset: number, length: number): number => writeSync(fd, bytes, offset, length),
+};
+
+/** Temp files are `.<name>.<pid>.<n>.tmp`, so the writer's pid can be told from the name. */
+const TEMP = /^\..+\.(\d+)\.\d+\.tmp$/;
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === "ENOSPC") return "no space left on the device (free some space and rerun the same command: finished runs are kept)";
+  if (e?.code === "EDQUOT") return "disk quota exceeded (free some space and rerun the same command: finished runs are kept)";
+  return e?.message ?? String(err);
+}
+
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`);
-  const fd = openSync(tmp, "w");
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
   try {
-    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
+    mkdirSync(dir, { recursive: true });
+    const fd = openSync(tmp, "w");
+    try {
+      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+      let off = 0;
+      while (off < bytes.length) off += storageIo.write(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
   } catch (err) {
-    closeSync(fd);
     rmSync(tmp, { force: true });
-    throw err;
+    const wrapped = new Error(`cannot write ${path}: ${describe(err)}`, { cause: err });
+    (wrapped as NodeJS.ErrnoException).code = (err as NodeJS.ErrnoException)?.code;
+    throw wrapped;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
+  syncDirectory(dir);
+}
+
+/** Flushes a directory entry (the rename); a no-op where directories cannot be opened (Windows). */
+function syncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, "r");
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on directories (EINVAL); the rename is still atomic there.
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Is `pid` a live process on this host? */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes the temp files that writers killed between open and rename left under `dir` (checkpoints
+ * of conv nets are hundreds of MB). Files of live processes are kept: they may be writing them now.
+ * Returns the paths removed.
+ */
+export function removeStaleTempFiles(dir: string): string[] {
+  const removed: string[] = [];
+  if (!existsSync(dir)) return removed;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else {
+        const m = TEMP.exec(e.name);
+        if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) {
+          rmSync(p, { force: true });
+          removed.push(p);
+        }
+      }
+    }
+  };
+  walk(dir);
+  return removed;
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

@@ -11,13 +11,14 @@
 // `summary.json` is written last: a run with a summary is finished and is skipped on rerun. Every
 // file is written atomically. Extent settings (levels, trials, controls, one-shot targets) are not
 // part of the name, so rerunning with more of them extends the same experiment.
-import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, linkSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { hparamHash, nonDefaults } from "../hparams/resolve.js";
 import type { Hparams } from "../hparams/schema.js";
 import type { Masks } from "../prune/masks.js";
 import type { EvalRecord, TrainState } from "../train/trainer.js";
-import { writeJsonAtomic, writeJsonLinesAtomic } from "./atomic.js";
+import { alive, removeStaleTempFiles, writeFileAtomic, writeJsonAtomic, writeJsonLinesAtomic } from "./atomic.js";
 import { byteArrays, floatArrays, readTensors, writeTensors } from "./tensors.js";
 import type { RunStore } from "./run-store.js";
 
@@ -53,7 +54,22 @@ export interface RunSummary {
   step_ms: number;
   kernels: { param: string; density: number; kernel: string }[];
   threads: number;
+  /** Set when training diverged: the run has no final weights and nothing that depends on it ran. */
+  diverged?: { iteration: number; reason: string };
 }
+
+/** Who trains a run now: the content of its lock file. */
+export interface LockOwner {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+/**
+ * A lock from another host cannot be checked for a live process; it is taken over once its file
+ * has not been touched for this long (the owner touches it at every progress report).
+ */
+export const FOREIGN_LOCK_TIMEOUT_SECONDS = 600;
 
 function configOf(h: Hparams): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(h)) as Record<string, Record<string, unknown>>;
@@ -96,9 +112,10 @@ export class ExperimentStore implements RunStore {
       try {
         stored = JSON.parse(readFileSync(file, "utf8")) as Hparams;
       } catch {
-        throw new Error(`corrupt file ${file}: not JSON; restore it or use another --out directory`);
+        throw new Error(`corrupt file ${file}: not JSON; delete it and rerun the same command (it is rewritten from the command's settings), or use another --out directory`);
       }
       const mine = configOf(hp), theirs = configOf(stored);
+      hp = widestExtent(hp, stored);
       if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
         const diff = nonDefaults(mine as unknown as Hparams, theirs as unknown as Hparams);
         throw new Error(
@@ -107,8 +124,9 @@ export class ExperimentStore implements RunStore {
         );
       }
     }
-    // Record the widest extent asked for so far.
+    // Record the widest extent asked for so far, and drop what writers killed mid-write left.
     writeJsonAtomic(file, hp);
+    removeStaleTempFiles(dir);
     return new ExperimentStore(dir, hp);
   }
 
@@ -163,39 +181,64 @@ export class ExperimentStore implements RunStore {
 
   // ---- runs ------------------------------------------------------------------------------------
 
+  /**
+   * The run's summary, or null while it is not finished. A finished run whose mask or final
+   * weights were deleted (the fix a corrupt-file error gives) counts as not finished, so the same
+   * command retrains it; training is deterministic, so it gets the same files back.
+   */
   summary(id: RunId): RunSummary | null {
     const path = join(this.runDir(id), "summary.json");
     if (!existsSync(path)) return null;
+    let summary: RunSummary;
     try {
-      return JSON.parse(readFileSync(path, "utf8")) as RunSummary;
+      summary = JSON.parse(readFileSync(path, "utf8")) as RunSummary;
     } catch {
       throw new Error(`corrupt file ${path}: not JSON; delete it and rerun the same command to recompute this run`);
     }
+    if (!summary || typeof summary !== "object" || typeof summary.pm !== "number") {
+      throw new Error(`corrupt file ${path}: not a run summary; delete it and rerun the same command to recompute this run`);
+    }
+    const needed = summary.diverged ? ["mask.lt"] : ["mask.lt", "final.lt"];
+    if (!needed.every((f) => existsSync(join(this.runDir(id), f)))) return null;
+    return summary;
+  }
+
+  private runFileFix(id: RunId): string {
+    return `delete it (or the run directory ${this.runDir(id)}) and rerun the same command to retrain this run`;
   }
 
   loadMask(id: RunId): Masks {
     const path = join(this.runDir(id), "mask.lt");
     if (!existsSync(path)) throw new Error(`${path} is missing although the run is finished; delete ${this.runDir(id)} and rerun to recompute it`);
-    return byteArrays(readTensors(path), path);
+    return byteArrays(readTensors(path, this.runFileFix(id)), path);
   }
 
   loadFinal(id: RunId): Map<string, Float32Array> {
     const path = join(this.runDir(id), "final.lt");
     if (!existsSync(path)) throw new Error(`${path} is missing although the run is finished; delete ${this.runDir(id)} and rerun to recompute it`);
-    return floatArrays(readTensors(path), path);
+    return floatArrays(readTensors(path, this.runFileFix(id)), path);
   }
 
   metrics(id: RunId): { iteration: number; split: string; loss: number; accuracy?: number }[] {
     const path = join(this.runDir(id), "metrics.jsonl");
     if (!existsSync(path)) return [];
-    return readFileSync(path, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    return readFileSync(path, "utf8").trim().split("\n").filter(Boolean).map((l, i) => {
+      try {
+        const r = JSON.parse(l);
+        if (typeof r?.iteration !== "number" || typeof r?.split !== "string") throw new Error("not a metrics record");
+        return r;
+      } catch {
+        throw new Error(`corrupt file ${path}: line ${i + 1} is not a metrics record; delete the run directory ${this.runDir(id)} and rerun the same command to retrain this run`);
+      }
+    });
   }
 
-  /** Saves a finished run: mask, final weights and metrics first, the summary last. */
-  saveRun(id: RunId, masks: Masks, final: ReadonlyMap<string, Float32Array>, history: readonly EvalRecord[], summary: RunSummary): void {
+  /** Saves a finished run: mask, final weights and metrics first, the summary last. A diverged run has no final weights. */
+  saveRun(id: RunId, masks: Masks, final: ReadonlyMap<string, Float32Array> | null, history: readonly EvalRecord[], summary: RunSummary): void {
     const dir = this.runDir(id);
     writeTensors(join(dir, "mask.lt"), masks, { pm: summary.pm });
-    writeTensors(join(dir, "final.lt"), final, { iterations: summary.iterations });
+    if (final) writeTensors(join(dir, "final.lt"), final, { iterations: summary.iterations });
+    else rmSync(join(dir, "final.lt"), { force: true });
     const lines: object[] = [];
     for (const r of history) {
       if (!Number.isNaN(r.trainLoss)) lines.push({ iteration: r.iteration, split: "train", loss: r.trainLoss, pm: summary.pm });
@@ -207,6 +250,63 @@ export class ExperimentStore implements RunStore {
     rmSync(join(dir, "checkpoint.lt"), { force: true });
   }
 
+  // ---- locks: one process trains a run at a time ---------------------------------------------
+
+  /**
+   * Takes the run's lock, or says who holds it. The lock file (lock.json in the run directory) is
+   * published with link(2), which fails when the file exists, so it is created atomically with its
+   * whole content. A lock whose process is dead (same host), or untouched for
+   * FOREIGN_LOCK_TIMEOUT_SECONDS (another host), is stale and taken over.
+   */
+  tryLock(id: RunId): { release(): void; touch(): void } | { heldBy: LockOwner } {
+    const dir = this.runDir(id), path = join(dir, "lock.json");
+    const me: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+    const tmp = join(dir, `.lock.json.${process.pid}.candidate`);
+    writeFileAtomic(tmp, JSON.stringify(me));
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          linkSync(tmp, path);
+          return {
+            release: () => {
+              if (this.lockOwner(path)?.pid === me.pid) rmSync(path, { force: true });
+            },
+            touch: () => {
+              const now = new Date();
+              try {
+                utimesSync(path, now, now);
+              } catch {
+                // The lock was removed by hand; training goes on.
+              }
+            },
+          };
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        }
+        const owner = this.lockOwner(path);
+        const stale = owner === null
+          ? true
+          : owner.host === me.host
+            ? !alive(owner.pid) || owner.pid === me.pid
+            : Date.now() - statSync(path).mtimeMs > FOREIGN_LOCK_TIMEOUT_SECONDS * 1000;
+        if (!stale) return { heldBy: owner! };
+        rmSync(path, { force: true });
+      }
+      throw new Error(`cannot take the lock ${path}: it keeps reappearing; check which process writes it`);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
+  private lockOwner(path: string): LockOwner | null {
+    try {
+      const o = JSON.parse(readFileSync(path, "utf8")) as LockOwner;
+      return typeof o?.pid === "number" && typeof o?.host === "string" ? o : null;
+    } catch {
+      return null;
+    }
+  }
+
   // ---- mid-run checkpoints ---------------------------------------------------------------------
 
   saveCheckpoint(id: RunId, state: TrainState, weights: ReadonlyMap<string, Float32Array>): void {
@@ -216,10 +316,22 @@ export class ExperimentStore implements RunStore {
     writeTensors(join(this.runDir(id), "checkpoint.lt"), arrays, { iteration: state.iteration, seconds: state.seconds, history: state.history });
   }
 
-  loadCheckpoint(id: RunId): { state: TrainState; weights: Map<string, Float32Array> } | null {
+  /**
+   * The run's last checkpoint. A damaged one is removed and the run restarts from its beginning:
+   * training is deterministic, so that costs time but changes no result.
+   */
+  loadCheckpoint(id: RunId, log?: (message: string) => void): { state: TrainState; weights: Map<string, Float32Array> } | null {
     const path = join(this.runDir(id), "checkpoint.lt");
     if (!existsSync(path)) return null;
-    const file = readTensors(path);
+    let file;
+    try {
+      file = readTensors(path);
+      if (!Number.isSafeInteger(file.meta.iteration) || !Array.isArray(file.meta.history)) throw new Error(`corrupt file ${path}: no iteration or history`);
+    } catch (err) {
+      rmSync(path, { force: true });
+      log?.(`${(err as Error).message.split(";")[0]}: removed it; the run restarts from its first iteration (same results, more time)`);
+      return null;
+    }
     const weights = new Map<string, Float32Array>(), optimizer = new Map<string, Float32Array>();
     for (const [k, v] of floatArrays(file, path)) {
       if (k.startsWith("weights/")) weights.set(k.slice(8), v);
@@ -233,6 +345,22 @@ export class ExperimentStore implements RunStore {
 /** JSON turns NaN into null; the first evaluation's train loss is NaN by definition. */
 function restoreNaN(r: EvalRecord): EvalRecord {
   return { ...r, trainLoss: r.trainLoss === null ? NaN : r.trainLoss };
+}
+
+/** The stored extent widened by the current command's: more levels or trials, any new controls or targets. */
+function widestExtent(hp: Hparams, stored: Hparams): Hparams {
+  const union = <T>(a: readonly T[], b: readonly T[] | undefined) => [...a, ...(b ?? []).filter((x) => !a.includes(x))];
+  const p = stored.pruning ?? ({} as Hparams["pruning"]);
+  return {
+    ...hp,
+    pruning: {
+      ...hp.pruning,
+      levels: Math.max(hp.pruning.levels, p.levels ?? 0),
+      trials: Math.max(hp.pruning.trials, p.trials ?? 0),
+      controls: union(hp.pruning.controls, p.controls),
+      oneShot: union(hp.pruning.oneShot, p.oneShot),
+    },
+  };
 }
 
 function lookup(obj: Record<string, unknown>, dotted: string): unknown {

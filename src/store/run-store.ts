@@ -3,7 +3,7 @@
 // files (Node); MemoryStore keeps them in memory (browsers, tests, throwaway experiments).
 import type { Masks } from "../prune/masks.js";
 import type { EvalRecord, TrainState } from "../train/trainer.js";
-import type { RunId, RunSummary } from "./experiment.js";
+import type { LockOwner, RunId, RunSummary } from "./experiment.js";
 
 export interface RunStore {
   /** Where the experiment is, for messages. */
@@ -11,11 +11,14 @@ export interface RunStore {
   summary(id: RunId): RunSummary | null;
   loadMask(id: RunId): Masks;
   loadFinal(id: RunId): Map<string, Float32Array>;
-  saveRun(id: RunId, masks: Masks, final: ReadonlyMap<string, Float32Array>, history: readonly EvalRecord[], summary: RunSummary): void;
+  /** `final` is null for a diverged run (its summary says so). */
+  saveRun(id: RunId, masks: Masks, final: ReadonlyMap<string, Float32Array> | null, history: readonly EvalRecord[], summary: RunSummary): void;
   loadTrialWeights(trial: number, name: string): Map<string, Float32Array> | null;
   saveTrialWeights(trial: number, name: string, weights: ReadonlyMap<string, Float32Array>, meta?: Record<string, unknown>): void;
-  loadCheckpoint(id: RunId): { state: TrainState; weights: Map<string, Float32Array> } | null;
+  loadCheckpoint(id: RunId, log?: (message: string) => void): { state: TrainState; weights: Map<string, Float32Array> } | null;
   saveCheckpoint(id: RunId, state: TrainState, weights: ReadonlyMap<string, Float32Array>): void;
+  /** Stores shared between processes lock a run while training it; others may leave this out. */
+  tryLock?(id: RunId): { release(): void; touch(): void } | { heldBy: LockOwner };
 }
 
 export function runKey(id: RunId): string {
@@ -27,7 +30,7 @@ const copy = (w: ReadonlyMap<string, Float32Array>) => new Map([...w].map(([k, v
 /** An experiment kept in memory: nothing survives the process, everything else is as on disk. */
 export class MemoryStore implements RunStore {
   readonly location = "memory";
-  private readonly runs = new Map<string, { masks: Masks; final: Map<string, Float32Array>; history: EvalRecord[]; summary: RunSummary }>();
+  private readonly runs = new Map<string, { masks: Masks; final: Map<string, Float32Array> | null; history: EvalRecord[]; summary: RunSummary }>();
   private readonly trialWeights = new Map<string, Map<string, Float32Array>>();
   private readonly checkpoints = new Map<string, { state: TrainState; weights: Map<string, Float32Array> }>();
 
@@ -51,11 +54,13 @@ export class MemoryStore implements RunStore {
   }
 
   loadFinal(id: RunId): Map<string, Float32Array> {
-    return copy(this.run(id).final);
+    const final = this.run(id).final;
+    if (!final) throw new Error(`memory store: run ${runKey(id)} diverged and has no final weights`);
+    return copy(final);
   }
 
-  saveRun(id: RunId, masks: Masks, final: ReadonlyMap<string, Float32Array>, history: readonly EvalRecord[], summary: RunSummary): void {
-    this.runs.set(runKey(id), { masks: new Map([...masks].map(([k, m]) => [k, Uint8Array.from(m)])), final: copy(final), history: [...history], summary });
+  saveRun(id: RunId, masks: Masks, final: ReadonlyMap<string, Float32Array> | null, history: readonly EvalRecord[], summary: RunSummary): void {
+    this.runs.set(runKey(id), { masks: new Map([...masks].map(([k, m]) => [k, Uint8Array.from(m)])), final: final && copy(final), history: [...history], summary });
     this.checkpoints.delete(runKey(id));
   }
 

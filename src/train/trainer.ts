@@ -71,6 +71,20 @@ export interface TrainResult {
   threads: number;
 }
 
+/**
+ * Training diverged: a non-finite loss or weight, or a loss far above the first evaluation's.
+ * Carries the iteration and what was seen, so the caller can name the run and record it.
+ */
+export class DivergenceError extends Error {
+  constructor(readonly iteration: number, readonly reason: string, readonly history: EvalRecord[]) {
+    super(`training diverged at iteration ${iteration}: ${reason}; lower the learning rate (--lr) or add a warmup (--warmup)`);
+    this.name = "DivergenceError";
+  }
+}
+
+/** A loss this many times the first evaluation's validation loss counts as diverged. */
+export const DIVERGENCE_FACTOR = 100;
+
 export function earlyStopRecord(history: readonly EvalRecord[]): EvalRecord {
   let best = history[0]!;
   for (const r of history) if (r.val.loss < best.val.loss) best = r;
@@ -111,6 +125,21 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       return record;
     };
     if (start === 0) evaluateAt(0, NaN);
+    const firstLoss = history[0]?.val.loss ?? NaN;
+    const diverged = (iteration: number, reason: string) => new DivergenceError(iteration, reason, [...history]);
+    // Checked at every evaluation: the losses, and the weights (a non-finite gradient shows there).
+    const checkEvaluation = (record: EvalRecord) => {
+      for (const [what, v] of [["training loss", record.trainLoss], ["validation loss", record.val.loss]] as const) {
+        if (what === "training loss" && record.iteration === 0) continue;
+        if (!Number.isFinite(v)) throw diverged(record.iteration, `${what} is ${v}`);
+        if (Number.isFinite(firstLoss) && v > DIVERGENCE_FACTOR * firstLoss) {
+          throw diverged(record.iteration, `${what} ${v.toPrecision(4)} is above ${DIVERGENCE_FACTOR}x the first evaluation's ${firstLoss.toPrecision(4)}`);
+        }
+      }
+      for (const [name, w] of network.liveSnapshot()) {
+        for (let i = 0; i < w.length; i++) if (!Number.isFinite(w[i]!)) throw diverged(record.iteration, `weight ${name}[${i}] is ${w[i]} (a non-finite gradient)`);
+      }
+    };
 
     const stepTimes: number[] = [];
     let lossSum = 0, lossCount = 0;
@@ -118,13 +147,15 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     for (let it = start; it < t.iterations; it++) {
       const s0 = performance.now();
       const loss = stepper.step(it);
-      lossSum += typeof loss === "number" ? loss : await loss;
+      const value = typeof loss === "number" ? loss : await loss;
+      if (!Number.isFinite(value)) throw diverged(it + 1, `training loss is ${value}`);
+      lossSum += value;
       lossCount++;
       stepTimes.push(performance.now() - s0);
       const done = it + 1;
       if (hooks.snapshotAt?.has(done)) await hooks.onSnapshot?.(done, network.liveSnapshot());
       if (done % t.evalEvery === 0 || done === t.iterations) {
-        evaluateAt(done, lossSum / lossCount);
+        checkEvaluation(evaluateAt(done, lossSum / lossCount));
         lossSum = 0;
         lossCount = 0;
         if (hooks.checkpoint && done < t.iterations && hooks.checkpoint.due(done)) {

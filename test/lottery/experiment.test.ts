@@ -126,7 +126,7 @@ test("bad input: unknown strategy, a rate outside (0,1), a store of another conf
     const bytes = readFileSync(maskFile);
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(maskFile, bytes);
-    await t.throwsAsync(() => runExperiment({ hp: hp({ pruning: { levels: 2 } }), defaults, root, dataset: data }), { message: /corrupt file .*level_1\/mask\.lt: checksum mismatch; delete it and rerun/ });
+    await t.throwsAsync(() => runExperiment({ hp: hp({ pruning: { levels: 2 } }), defaults, root, dataset: data }), { message: /corrupt file .*level_1\/mask\.lt: checksum mismatch; delete it \(or the run directory .*level_1\) and rerun/ });
     t.true(existsSync(join(store.dir, "trial_0", "level_1", "final.lt")));
     t.true(existsSync(join(store.dir, "trial_0", "level_0", "summary.json")));
   }));

@@ -1,0 +1,150 @@
+// The store under faults: damaged tensor headers, deleted run files, widest extent, stale temp
+// files, a full disk, run locks, and divergence (issue 17; issue 20 items 4-6).
+import test from "ava";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { defaultsFor, resolveHparams, type Overrides } from "../../src/hparams/resolve.js";
+import { runExperiment } from "../../src/lottery/experiment.js";
+import { getModel } from "../../src/models/registry.js";
+import { ExperimentStore } from "../../src/store/experiment.js";
+import { storageIo, removeStaleTempFiles, writeFileAtomic } from "../../src/store/atomic.js";
+import { decodeTensors, encodeTensors } from "../../src/store/tensors.js";
+import { realDataset } from "../helpers/data.js";
+
+const defaults = defaultsFor(getModel("lenet_300_100"));
+const hp = (o: Overrides = {}) =>
+  resolveHparams(defaults, {
+    training: { iterations: 40, evalEvery: 20, ...o.training },
+    pruning: { levels: 1, ...o.pruning },
+    dataset: { valSize: 500, ...o.dataset },
+  });
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), "lottery-rel-"));
+}
+
+test("a damaged tensor header is an error naming the file, never a TypeError; a changed offset is caught by the header checksum", (t) => {
+  const bytes = encodeTensors(new Map<string, Float32Array | Uint8Array>([["a", Float32Array.of(1, 2, 3)], ["b", Uint8Array.of(1, 0)]]));
+  const headerLength = new DataView(bytes.buffer).getUint32(12, true);
+  const header = new TextDecoder().decode(bytes.subarray(48, 48 + headerLength));
+  // Same length, different offset: without a header checksum this would read the wrong slice.
+  const moved = header.replace('"offset":16', '"offset":17');
+  t.not(moved, header);
+  const b2 = Uint8Array.from(bytes);
+  b2.set(new TextEncoder().encode(moved), 48);
+  t.throws(() => decodeTensors(b2, "x/mask.lt"), { message: /corrupt file x\/mask\.lt: header checksum mismatch/ });
+  // A header with no tensor list (the old TypeError), checksummed as if written so.
+  const noList = JSON.stringify({ ...JSON.parse(header), tensors: undefined });
+  const v1 = new Uint8Array(16 + noList.length + 8);
+  v1.set(bytes.subarray(0, 8));
+  new DataView(v1.buffer).setUint32(8, 1, true);
+  new DataView(v1.buffer).setUint32(12, noList.length, true);
+  v1.set(new TextEncoder().encode(noList), 16);
+  t.throws(() => decodeTensors(v1, "y.lt"), { message: /corrupt file y\.lt: header has no tensor list/ });
+});
+
+test("writes name the file on a full disk, leave the old file and no temp file; stale temp files of dead writers are removed", (t) => {
+  const dir = tmp();
+  try {
+    const file = join(dir, "summary.json");
+    writeFileAtomic(file, "old");
+    const write = storageIo.write;
+    storageIo.write = () => {
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    };
+    try {
+      t.throws(() => writeFileAtomic(file, "new"), { message: new RegExp(`cannot write ${file.replaceAll("/", "\\/")}: no space left on the device`) });
+    } finally {
+      storageIo.write = write;
+    }
+    t.is(readFileSync(file, "utf8"), "old");
+    t.deepEqual(readdirSync(dir), ["summary.json"]);
+    // pid 2^22+ does not exist on Linux (pid_max is at most 2^22).
+    writeFileSync(join(dir, ".final.lt.4194999.0.tmp"), "x");
+    writeFileSync(join(dir, `.final.lt.${process.pid}.7.tmp`), "mine");
+    t.deepEqual(removeStaleTempFiles(dir), [join(dir, ".final.lt.4194999.0.tmp")]);
+    t.true(existsSync(join(dir, `.final.lt.${process.pid}.7.tmp`)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("hparams.json keeps the widest extent; a deleted mask.lt (the corrupt-file fix) is retrained to the same bits; a corrupt checkpoint restarts the run", async (t) => {
+  const root = tmp();
+  try {
+    const data = await realDataset("mnist", 500);
+    const first = await runExperiment({ hp: hp({ pruning: { levels: 1 } }), defaults, root, dataset: data });
+    const store = first.store;
+    const level1 = { trial: 0, kind: "iterative" as const, level: 1, branch: "ticket" as const };
+    const mask = readFileSync(join(store.runDir(level1), "mask.lt"));
+    const final = readFileSync(join(store.runDir(level1), "final.lt"));
+    // Corrupt the mask: the error names it and says what to delete.
+    const bad = Uint8Array.from(mask);
+    bad[bad.length - 1] = bad[bad.length - 1]! ^ 1;
+    writeFileSync(join(store.runDir(level1), "mask.lt"), bad);
+    t.throws(() => store.loadMask(level1), { message: /corrupt file .*mask\.lt: checksum mismatch; delete it \(or the run directory .*level_1\)/ });
+    // Following the hint works: the run is retrained, identically.
+    rmSync(join(store.runDir(level1), "mask.lt"));
+    const log: string[] = [];
+    await runExperiment({ hp: hp({ pruning: { levels: 0 } }), defaults, root, dataset: data });
+    t.is((JSON.parse(readFileSync(join(store.dir, "hparams.json"), "utf8")) as { pruning: { levels: number } }).pruning.levels, 1, "levels 0 does not shrink the recorded extent");
+    const again = await runExperiment({ hp: hp({ pruning: { levels: 1 } }), defaults, root, dataset: data, log: (m) => log.push(m) });
+    t.deepEqual(readFileSync(join(store.runDir(level1), "mask.lt")), mask);
+    t.deepEqual(readFileSync(join(store.runDir(level1), "final.lt")), final);
+    t.is(again.summaries.length, 2);
+    // A damaged checkpoint is dropped and the run restarts (same result).
+    mkdirSync(store.runDir({ ...level1, level: 2 }), { recursive: true });
+    writeFileSync(join(store.runDir({ ...level1, level: 2 }), "checkpoint.lt"), "garbage");
+    await runExperiment({ hp: hp({ pruning: { levels: 2 } }), defaults, root, dataset: data, log: (m) => log.push(m) });
+    t.true(log.some((m) => /checkpoint\.lt: .*removed it; the run restarts/.test(m)), log.join("\n"));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a diverging learning rate stops the run naming run, iteration and fix; recorded, other trials go on; --on-divergence stop ends it", async (t) => {
+  const root = tmp();
+  try {
+    const data = await realDataset("mnist", 500);
+    const h = hp({ training: { lr: 9 }, pruning: { levels: 1, trials: 2 } });
+    await t.throwsAsync(runExperiment({ hp: h, defaults, root, dataset: data, onDivergence: "stop" }), {
+      message: /run trial 0 level 0 diverged at iteration \d+: .*lower the learning rate \(--lr\)/,
+    });
+    const log: string[] = [];
+    const { store, summaries } = await runExperiment({ hp: h, defaults, root, dataset: data, log: (m) => log.push(m) });
+    t.deepEqual(summaries.map((s) => `${s.trial}/${s.level}/${Boolean(s.diverged)}`), ["0/0/true", "1/0/true"]);
+    t.true(log.some((m) => /going on with the runs that do not depend on it/.test(m)));
+    const s = store.summary({ trial: 1, kind: "iterative", level: 0, branch: "ticket" })!;
+    t.regex(s.diverged!.reason, /loss/);
+    const { writeExperimentReport } = await import("../../src/report/collect.js");
+    const written = await writeExperimentReport(store.dir);
+    t.regex(readFileSync(written.csv, "utf8"), /,"iteration \d+: .*loss/);
+    t.regex(readFileSync(written.html, "utf8"), /Diverged runs \(2\)/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a held run lock of a live process is respected; a dead process's lock is taken over", (t) => {
+  const root = tmp();
+  try {
+    const store = ExperimentStore.open(root, hp(), defaults);
+    const id = { trial: 0, kind: "iterative" as const, level: 0, branch: "ticket" as const };
+    const lock = store.tryLock(id);
+    t.true("release" in lock);
+    const dir = store.runDir(id);
+    // Held by a live process (the parent of this one).
+    writeFileSync(join(dir, "lock.json"), JSON.stringify({ pid: process.ppid, host: (JSON.parse(readFileSync(join(dir, "lock.json"), "utf8")) as { host: string }).host, started: "now" }));
+    const held = store.tryLock(id);
+    t.true("heldBy" in held && held.heldBy.pid === process.ppid);
+    writeFileSync(join(dir, "lock.json"), JSON.stringify({ pid: 4194999, host: JSON.parse(readFileSync(join(dir, "lock.json"), "utf8")).host, started: "then" }));
+    const taken = store.tryLock(id);
+    t.true("release" in taken);
+    if ("release" in taken) taken.release();
+    t.false(existsSync(join(dir, "lock.json")));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
