@@ -7,7 +7,7 @@ import type { BuildOptions, Network } from "../nn/network.js";
 import { convModels } from "./conv.js";
 import { lenet300100 } from "./lenet.js";
 import { resnet20 } from "./resnet.js";
-import { buildNetwork, type NetworkSpec, parseNetworkSpec, type ResolvedSpec, resolveSpec } from "./spec.js";
+import { buildNetwork, type NetworkSpec, type ResolvedSpec, resolveSpec } from "./spec.js";
 import { vgg19 } from "./vgg.js";
 
 /** What a model entry declares; `defineModel` adds `resolve` and `build`. */
@@ -41,12 +41,6 @@ const DATASET_SHAPES: Record<DatasetName, DatasetShape> = {
 export function defineModel(d: ModelDeclaration): ModelEntry {
   const resolve = (h: ModelHparams, data?: DatasetShape) => resolveSpec(d.spec(h), data ?? DATASET_SHAPES[d.dataset]);
   return { ...d, resolve, build: (k, h, options, data) => buildNetwork(k, resolve(h, data), options) };
-}
-
-/** A model read from a JSON network (`--model-file`): trains on whatever dataset it is given. */
-export function fileModel(json: unknown, source: string, dataset: DatasetName = "mnist", defaults: ModelDefaults = {}): ModelEntry {
-  const spec = parseNetworkSpec(json, source);
-  return defineModel({ name: spec.name, description: spec.description ?? `${spec.name} (from ${source})`, dataset, defaults, spec: () => spec });
 }
 
 const MODELS: ModelEntry[] = [lenet300100, ...convModels, vgg19, resnet20].map(defineModel);

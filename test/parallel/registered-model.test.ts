@@ -3,9 +3,9 @@
 // they looked the name up in their own registry and failed with `unknown model "my_lenet"`.
 import test from "ava";
 import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
-import { fileModel, registerModel } from "../../src/models/registry.js";
+import { registerModel } from "../../src/models/registry.js";
+import { fileModel, parseNetworkSpec } from "../../src/models/file.js";
 import { lenetSpec } from "../../src/models/lenet.js";
-import { parseNetworkSpec } from "../../src/models/spec.js";
 import { Session } from "../../src/train/session.js";
 import { realDataset } from "../helpers/data.js";
 
