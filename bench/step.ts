@@ -132,7 +132,7 @@ export async function benchStep(args: { json: boolean; quick: boolean; argv: str
   const threadCounts = (args.argv.includes("--threads") ? args.argv[args.argv.indexOf("--threads") + 1]! : "1,2").split(",").map(Number);
   const teams = new Map<number, ThreadTeam>();
   for (const threads of threadCounts) {
-    if (threads > 1) teams.set(threads, await ThreadTeam.create(k, { threads, network, networkBase, model: model.name, modelHparams: hp.model }));
+    if (threads > 1) teams.set(threads, await ThreadTeam.create(k, { threads, network, networkBase, spec: model.resolve(hp.model) }));
   }
 
   for (const pm of pms) {

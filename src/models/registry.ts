@@ -1,5 +1,5 @@
-// Models by name. Each entry builds its network (parameters allocated, not initialized) and
-// carries the paper's hyperparameters as its defaults (DESIGN.md §3).
+// Models by name. Each entry declares its network as a layer list (src/models/spec.ts, the same
+// form as `--model-file`) and carries the paper's hyperparameters as its defaults (DESIGN.md §3).
 import type { Kernels } from "../kernels/index.js";
 import type { DatasetName } from "../data/types.js";
 import type { ModelDefaults, ModelHparams } from "../hparams/schema.js";
@@ -7,17 +7,43 @@ import type { BuildOptions, Network } from "../nn/network.js";
 import { convModels } from "./conv.js";
 import { lenet300100 } from "./lenet.js";
 import { resnet20 } from "./resnet.js";
+import { buildNetwork, type NetworkSpec, type ResolvedSpec, resolveSpec } from "./spec.js";
 import { vgg19 } from "./vgg.js";
 
-export interface ModelEntry {
+/** What a model entry declares; `defineModel` adds `resolve` and `build`. */
+export interface ModelDeclaration {
   name: string;
   description: string;
   dataset: DatasetName;
   defaults: ModelDefaults;
-  build(k: Kernels, h: ModelHparams, options?: BuildOptions): Network;
+  /** The network as a layer list, given the model hyperparameters (e.g. dropout). */
+  spec(h: ModelHparams): NetworkSpec;
 }
 
-const MODELS: ModelEntry[] = [lenet300100, ...convModels, vgg19, resnet20];
+export interface ModelEntry extends ModelDeclaration {
+  /** The spec with input shape and classes fixed (by default those of the model's own dataset). */
+  resolve(h: ModelHparams, data?: DatasetShape): ResolvedSpec;
+  build(k: Kernels, h: ModelHparams, options?: BuildOptions, data?: DatasetShape): Network;
+}
+
+export interface DatasetShape {
+  name: string;
+  shape: readonly [number, number, number];
+  classes: number;
+}
+
+/** The shapes of the datasets the built-in models declare as theirs. */
+const DATASET_SHAPES: Record<DatasetName, DatasetShape> = {
+  mnist: { name: "mnist", shape: [1, 28, 28], classes: 10 },
+  cifar10: { name: "cifar10", shape: [3, 32, 32], classes: 10 },
+};
+
+export function defineModel(d: ModelDeclaration): ModelEntry {
+  const resolve = (h: ModelHparams, data?: DatasetShape) => resolveSpec(d.spec(h), data ?? DATASET_SHAPES[d.dataset]);
+  return { ...d, resolve, build: (k, h, options, data) => buildNetwork(k, resolve(h, data), options) };
+}
+
+const MODELS: ModelEntry[] = [lenet300100, ...convModels, vgg19, resnet20].map(defineModel);
 
 export function modelNames(): string[] {
   return MODELS.map((m) => m.name);
@@ -29,7 +55,10 @@ export function getModel(name: string): ModelEntry {
   return m;
 }
 
-export function registerModel(entry: ModelEntry): void {
+/** Adds a model (a declaration with its layer list); it trains on any thread count, since workers get its spec. */
+export function registerModel(entry: ModelDeclaration): ModelEntry {
   if (MODELS.some((m) => m.name === entry.name)) throw new Error(`model ${entry.name} is already registered`);
-  MODELS.push(entry);
+  const m = defineModel(entry);
+  MODELS.push(m);
+  return m;
 }

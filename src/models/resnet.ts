@@ -4,37 +4,23 @@
 // 64 → 10 output layer (270,896 weights). Paper settings: SGD 0.03, momentum 0.9, weight decay
 // 1e-4, batch 128, 30K iterations, ÷10 at 20K and 25K, 20K warmup, flips and crops, global
 // pruning of 20% of the conv weights per level (shortcuts and the fc layer are kept).
-import type { Kernels } from "../kernels/index.js";
-import type { ModelHparams } from "../hparams/schema.js";
-import { BatchNorm2d } from "../nn/batchnorm.js";
-import { Conv2d } from "../nn/conv.js";
-import type { Layer } from "../nn/layer.js";
-import { Linear } from "../nn/linear.js";
-import { type BuildOptions, Network, ParamFactory } from "../nn/network.js";
-import { GlobalAvgPool } from "../nn/pool.js";
-import { ResidualBlock } from "../nn/residual.js";
-import type { ModelEntry } from "./registry.js";
+import type { ModelDeclaration } from "./registry.js";
+import type { LayerSpec, NetworkSpec } from "./spec.js";
 
-export function buildResnet20(k: Kernels, _h: ModelHparams, options: BuildOptions = {}): Network {
-  const f = new ParamFactory(k, options);
-  const stem = new Conv2d(f, "conv", [3, 32, 32], 16, 3, { bias: false });
-  const layers: Layer[] = [stem, new BatchNorm2d(f, "bn", 16, true)];
-  let shape = stem.outputShape([3, 32, 32]) as [number, number, number];
+/** ResNet-20 is declared for CIFAR-10's shape and classes only, as in the paper. */
+export function resnet20Spec(): NetworkSpec {
+  const layers: LayerSpec[] = [{ type: "conv", name: "conv", channels: 16, bias: false }, { type: "batchnorm", name: "bn", relu: true }];
   [16, 32, 64].forEach((width, stage) => {
-    for (let b = 0; b < 3; b++) {
-      const block = new ResidualBlock(f, `stage${stage + 1}.block${b + 1}`, shape, width, stage > 0 && b === 0 ? 2 : 1);
-      layers.push(block);
-      shape = block.outputShape(shape) as [number, number, number];
-    }
+    for (let b = 0; b < 3; b++) layers.push({ type: "residual", name: `stage${stage + 1}.block${b + 1}`, channels: width, stride: stage > 0 && b === 0 ? 2 : 1 });
   });
-  layers.push(new GlobalAvgPool("avgpool"), new Linear(f, "fc", 64, 10, "none", "output"));
-  return new Network(k, "resnet20", [3, 32, 32], 10, layers, f.params);
+  layers.push({ type: "avgpool", name: "avgpool" }, { type: "linear", name: "fc", units: "classes" });
+  return { name: "resnet20", input: [3, 32, 32], classes: 10, layers };
 }
 
 /** Parameter names excluded from pruning by default: the 1x1 shortcuts and the output layer. */
 const EXCLUDED = ["stage2.block1.shortcut.weight", "stage3.block1.shortcut.weight", "fc.weight"];
 
-export const resnet20: ModelEntry = {
+export const resnet20: ModelDeclaration = {
   name: "resnet20",
   description: "ResNet-20 on CIFAR-10 (270,896 weights)",
   dataset: "cifar10",
@@ -46,5 +32,5 @@ export const resnet20: ModelEntry = {
     },
     pruning: { scope: "global", rateConv: 0.2, exclude: EXCLUDED },
   },
-  build: buildResnet20,
+  spec: resnet20Spec,
 };

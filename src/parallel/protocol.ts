@@ -2,7 +2,7 @@
 // activations, gradients, optimizer state) stays in the one shared WebAssembly.Memory; tasks carry
 // only offsets and a few numbers. Synchronization within a step uses Atomics on a small Int32
 // area of that memory (the "sync" block).
-import type { ModelHparams } from "../hparams/schema.js";
+import type { ResolvedSpec } from "../models/spec.js";
 import type { CsrLayout } from "../nn/network.js";
 import type { SimdLevel } from "../kernels/index.js";
 import type { UpdatePlan } from "../optim/update.js";
@@ -66,8 +66,8 @@ export interface JoinTask {
   workspaces: number[];
   /** Where the network's parameters were allocated (replayed, not written). */
   networkBase: number;
-  model: string;
-  modelHparams: ModelHparams;
+  /** The network as the main thread built it (its layer list, input shape and classes). */
+  spec: ResolvedSpec;
   sync: number;
 }
 

@@ -23,8 +23,8 @@ export interface TeamOptions {
   network: Network;
   /** The arena mark taken just before the network was built (workers replay from there). */
   networkBase: number;
-  model: string;
-  modelHparams: JoinTask["modelHparams"];
+  /** The network's description: workers build exactly this (a registry name would not reach them). */
+  spec: JoinTask["spec"];
 }
 
 let nextLevelId = 1;
@@ -76,7 +76,7 @@ export class ThreadTeam {
     try {
       await team.broadcast({
         kind: "join", workers, module: k.module, memory: k.memory, simd: k.simd, limitBytes: k.limitBytes, workspaces,
-        networkBase: o.networkBase, model: o.model, modelHparams: o.modelHparams, sync: sync.ptr,
+        networkBase: o.networkBase, spec: o.spec, sync: sync.ptr,
       });
     } catch (err) {
       await pool.destroy();

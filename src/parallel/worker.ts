@@ -4,7 +4,7 @@
 // the batch, a barrier with the other threads, then the gradient sum and optimizer update of its
 // share of the parameters.
 import { Kernels } from "../kernels/index.js";
-import { getModel } from "../models/registry.js";
+import { buildNetwork } from "../models/spec.js";
 import type { StepContext } from "../nn/layer.js";
 import type { Network } from "../nn/network.js";
 import { runUpdate } from "../optim/update.js";
@@ -34,7 +34,7 @@ async function join(task: JoinTask): Promise<void> {
   const workspace = task.workspaces[index];
   if (workspace === undefined) throw new Error(`worker: no workspace for slot ${index}`);
   k = await Kernels.join(task.module, task.memory, task.simd, task.limitBytes, { arenaBase: task.networkBase, workspace });
-  network = getModel(task.model).build(k, task.modelHparams, { fill: false });
+  network = buildNetwork(k, task.spec, { fill: false });
 }
 
 /** Blocks until the main thread starts a step (returns its generation) or ends the level (STOP). */

@@ -5,6 +5,7 @@ import { Kernels } from "../kernels/index.js";
 import type { Dataset } from "../data/types.js";
 import type { Hparams } from "../hparams/schema.js";
 import { getModel, type ModelEntry } from "../models/registry.js";
+import { buildNetwork } from "../models/spec.js";
 import type { KernelMode, Network } from "../nn/network.js";
 import { Rng } from "../util/rng.js";
 import { ThreadTeam } from "../parallel/team.js";
@@ -23,6 +24,8 @@ export interface SessionOptions {
   kernels?: Kernels;
   /** Training threads (data parallel over a shared memory); default 1. */
   threads?: number;
+  /** The model to train (e.g. one from `fileModel`) instead of looking up hp.model.model in the registry. */
+  model?: ModelEntry;
 }
 
 export class Session {
@@ -49,7 +52,8 @@ export class Session {
   }
 
   static async open(hp: Hparams, options: SessionOptions = {}): Promise<Session> {
-    const model = getModel(hp.model.model);
+    const model = options.model ?? getModel(hp.model.model);
+    if (model.name !== hp.model.model) throw new Error(`the hyperparameters name model ${hp.model.model}, but the model given is ${model.name}`);
     // The file loader is Node-only: import it only when no dataset is given (browsers pass one).
     const data = options.dataset ?? (await (await import("../data/index.js")).loadDataset(model.dataset, {
       dataDir: options.dataDir,
@@ -57,19 +61,20 @@ export class Session {
       fetchIfMissing: options.fetchIfMissing ?? false,
       log: options.log,
     }));
-    if (data.name !== model.dataset) throw new Error(`${model.name} trains on ${model.dataset}, but the dataset given is ${data.name}`);
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new Error(`invalid --threads ${threads}: must be an integer in [1, 256]`);
     const k = options.kernels ?? (await Kernels.create());
     const networkBase = k.arena.mark();
-    const network = model.build(k, hp.model);
+    // The spec follows the dataset's shape and classes (or refuses it, naming both shapes).
+    const spec = model.resolve(hp.model, data);
+    const network = buildNetwork(k, spec);
     // Evaluation images are converted once (normalized, never augmented) and kept in wasm memory.
     const evalInput = new InputPipeline(data, { normalize: hp.dataset.normalize, augment: false, dataSeed: 0, batchSize: 1 });
     const chunk = evalChunkSize(network);
     const val = prepareEvalSet(k, evalInput, data.val, "val", chunk);
     const test = prepareEvalSet(k, evalInput, data.test, "test", chunk);
     const device = deviceImages(k, data, hp.dataset.normalize);
-    const team = threads > 1 ? await ThreadTeam.create(k, { threads, network, networkBase, model: model.name, modelHparams: hp.model }) : null;
+    const team = threads > 1 ? await ThreadTeam.create(k, { threads, network, networkBase, spec }) : null;
     return new Session(hp, model, k, data, network, val, test, options.kernelMode ?? "auto", device, team);
   }
 
