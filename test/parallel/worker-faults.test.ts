@@ -57,7 +57,10 @@ for (const c of CASES) {
     t.is(threads, 2, "the steps were split between the threads");
     t.regex(error.message, c.message);
     t.notRegex(error.message, /another thread failed/);
-    // The fault comes within the first second (an evaluation of 700 images, 7 steps); 120 s before the fix.
-    t.true(seconds < 4, `train() rejected after ${seconds.toFixed(1)} s`);
+    // The fault comes within the first second (an evaluation of 700 images, 7 steps) and is noticed
+    // within another (300 ms of synchronous waiting, then the exit event); 120 s before the fix.
+    // The bound leaves room for a loaded machine.
+    t.log(`train() rejected after ${seconds.toFixed(2)} s`);
+    t.true(seconds < 10, `train() rejected after ${seconds.toFixed(1)} s`);
   });
 }

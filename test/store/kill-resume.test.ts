@@ -6,13 +6,13 @@ import test from "ava";
 import { type Kill, killAndResume } from "../helpers/kill-resume.js";
 import { dataDir } from "../helpers/data.js";
 
-const ARGS = ["--levels", "1", "--iterations", "100", "--eval-every", "50", "--controls", "reinit", "--val-size", "200", "--threads", "1"];
+const ARGS = ["--levels", "1", "--iterations", "60", "--eval-every", "30", "--controls", "reinit", "--val-size", "200", "--threads", "1"];
 
 /** One round: five kills at chosen places, then a resume that runs to the end. */
 const PLAN: (Kill | null)[] = [
   { how: "write", file: "theta0.lt", n: 1, phase: "partial", fallbackMs: 60_000 },
   { how: "write", file: "checkpoint.lt", n: 2, phase: "unrenamed", fallbackMs: 60_000 },
-  { how: "timed", afterMs: 400 },
+  { how: "timed", afterMs: 300 },
   { how: "write", file: "final.lt", n: 1, phase: "renamed", fallbackMs: 60_000 },
   { how: "write", file: "summary.json", n: 1, phase: "partial", fallbackMs: 60_000 },
   null,
