@@ -2,7 +2,7 @@
 // then flush the directory so the rename itself survives a power loss. A crash or SIGKILL leaves
 // either the old file or the new one, never a torn one; the temp files such a crash leaves behind
 // are removed by `removeStaleTempFiles` when the experiment is next opened.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 
 let counter = 0;
@@ -117,6 +117,32 @@ export function alive(pid: number): boolean {
 }
 
 /**
+ * Is `pid` a live process that was already running at `sinceMs` (epoch ms)? Pids are reused (pid_max
+ * is 32768 in many containers, and wraps within minutes on a busy machine), so a lock or temp file of
+ * a killed process can name a live stranger; a process that started after the file was written is
+ * not its writer. Where start times cannot be read (not Linux), a live pid counts as the writer.
+ */
+export function aliveSince(pid: number, sinceMs: number): boolean {
+  if (!alive(pid)) return false;
+  const started = processStartMs(pid);
+  // Start times are known to ~1 s (boot time) and 10 ms (clock ticks).
+  return started === null || !Number.isFinite(sinceMs) || started <= sinceMs + 2000;
+}
+
+function processStartMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces and parentheses); starttime is field 22.
+    const ticks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+    const boot = Number(/^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1]);
+    const ms = boot * 1000 + (ticks / 100) * 1000; // USER_HZ is 100 on Linux
+    return Number.isFinite(ms) ? ms : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Removes the temp files that writers killed between open and rename left under `dir` (checkpoints
  * of conv nets are hundreds of MB). Files of live processes are kept: they may be writing them now.
  * Returns the paths removed.
@@ -130,7 +156,7 @@ export function removeStaleTempFiles(dir: string): string[] {
       if (e.isDirectory()) walk(p);
       else {
         const m = TEMP.exec(e.name);
-        if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) {
+        if (m && Number(m[1]) !== process.pid && !aliveSince(Number(m[1]), statSync(p).mtimeMs)) {
           rmSync(p, { force: true });
           removed.push(p);
         }

@@ -24,7 +24,7 @@ import { hparamHash, nonDefaults } from "../hparams/resolve.js";
 import type { Hparams } from "../hparams/schema.js";
 import type { Masks } from "../prune/masks.js";
 import type { EvalRecord, TrainState } from "../train/trainer.js";
-import { alive, removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from "./atomic.js";
+import { aliveSince, removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from "./atomic.js";
 import { CorruptFileError } from "./errors.js";
 import { sealJson, textDigest, unsealJson } from "./sealed-json.js";
 import { byteArrays, floatArrays, readTensors, writeTensors } from "./tensors.js";
@@ -326,7 +326,7 @@ export class ExperimentStore implements RunStore {
         const stale = owner === null
           ? true
           : owner.host === me.host
-            ? !alive(owner.pid) || owner.pid === me.pid
+            ? !aliveSince(owner.pid, Date.parse(owner.started)) || owner.pid === me.pid
             : Date.now() - statSync(path).mtimeMs > FOREIGN_LOCK_TIMEOUT_SECONDS * 1000;
         if (!stale) return { heldBy: owner! };
         rmSync(path, { force: true });
@@ -349,10 +349,10 @@ export class ExperimentStore implements RunStore {
         if (e.isDirectory()) walk(p);
         else if (e.name === "lock.json") {
           const owner = this.lockOwner(p);
-          if (owner && owner.host === host && owner.pid !== process.pid && !alive(owner.pid)) rmSync(p, { force: true });
+          if (owner && owner.host === host && owner.pid !== process.pid && !aliveSince(owner.pid, Date.parse(owner.started))) rmSync(p, { force: true });
         } else {
           const m = /^\.lock\.json\.(\d+)\.candidate$/.exec(e.name);
-          if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(p, { force: true });
+          if (m && Number(m[1]) !== process.pid && !aliveSince(Number(m[1]), statSync(p).mtimeMs)) rmSync(p, { force: true });
         }
       }
     };

@@ -27,7 +27,10 @@ export type Kill =
 /** What happened to one process. */
 export interface KillRecord {
   planned: Kill;
-  /** "startup", "training", "write <file> #n <phase>", or "finished" when the process ended first. */
+  /**
+   * "startup", "training", "write <file> #n <phase>", "write <file> #n never came" (killed by the
+   * fallback timer: a process that hangs shows up here), or "finished" when the process ended first.
+   */
   landed: string;
 }
 
@@ -133,11 +136,12 @@ export async function killAndResume(o: HarnessOptions): Promise<{ rounds: RoundR
         const exit = await runOnce(args(out), { ...env, ...hook }, kill === null ? null : kill.how === "timed" ? { ms: kill.afterMs, from: "training" } : { ms: kill.fallbackMs, from: "start" });
         processes++;
         if (exit.signal === "SIGKILL") {
-          const landed = !exit.killedByUs && kill?.how === "write"
-            ? `write ${kill.file} #${kill.n} ${kill.phase}`
+          const landed = kill?.how === "write"
+            ? exit.killedByUs ? `write ${kill.file} #${kill.n} never came` : `write ${kill.file} #${kill.n} ${kill.phase}`
             : /kernels:/.test(exit.stderr) ? "training" : "startup";
           kills.push({ planned: kill!, landed });
           log(`round ${round} process ${index}: killed ${kill ? describeKill(kill) : ""} -> ${landed}`);
+          if (landed.endsWith("never came")) log(`  its last words: ${exit.stderr.trim().split("\n").slice(-3).join(" | ")}`);
           continue;
         }
         if (exit.code !== 0) throw new Error(`round ${round}: resume ${index} failed with exit code ${exit.code} (signal ${exit.signal}):\n${exit.stderr}`);
