@@ -29,16 +29,24 @@ const PHASES = ["partial", "unrenamed", "renamed"] as const;
 /** Files written once per run (n = 1..2 reaches the current or the next run) and how often a checkpoint is (5 per run here). */
 const FINAL_FILES = ["mask.lt", "final.lt", "metrics.jsonl", "summary.json"];
 
+/** Where each process is killed: a round starts with θ0's write half the time (it is written once). */
+const KINDS = ["timed", "timed", "timed", "checkpoint", "checkpoint", "final", "final", "hparams"] as const;
+
 function plan(_round: number, index: number, rng: Rng): Kill | null {
   if (index >= perRound) return null;
-  const r = rng.float();
-  if (r < 0.4) return { how: "timed", afterMs: Math.round(rng.float() * 4000) };
   const phase = PHASES[rng.int(PHASES.length)]!;
   const fallbackMs = 120_000;
-  if (index === 0 && r < 0.5) return { how: "write", file: "theta0.lt", n: 1, phase, fallbackMs };
-  if (r < 0.5) return { how: "write", file: "hparams.json", n: 1, phase, fallbackMs };
-  if (r < 0.75) return { how: "write", file: "checkpoint.lt", n: 1 + rng.int(5), phase, fallbackMs };
-  return { how: "write", file: FINAL_FILES[rng.int(FINAL_FILES.length)]!, n: 1 + rng.int(2), phase, fallbackMs };
+  if (index === 0 && rng.int(2) === 0) return { how: "write", file: "theta0.lt", n: 1, phase, fallbackMs };
+  switch (KINDS[rng.int(KINDS.length)]!) {
+    case "timed":
+      return { how: "timed", afterMs: rng.int(4000) };
+    case "checkpoint":
+      return { how: "write", file: "checkpoint.lt", n: 1 + rng.int(5), phase, fallbackMs };
+    case "final":
+      return { how: "write", file: FINAL_FILES[rng.int(FINAL_FILES.length)]!, n: 1 + rng.int(2), phase, fallbackMs };
+    case "hparams":
+      return { how: "write", file: "hparams.json", n: 1, phase, fallbackMs };
+  }
 }
 
 const killsIn = (rounds: readonly { kills: readonly { landed: string }[] }[]) => rounds.reduce((n, r) => n + r.kills.filter((k) => k.landed !== "finished").length, 0);

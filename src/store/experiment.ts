@@ -144,7 +144,7 @@ export class ExperimentStore implements RunStore {
     writeJsonAtomic(file, sealJson(hp));
     removeStaleTempFiles(dir);
     const store = new ExperimentStore(dir, hp);
-    store.removeStaleLocks();
+    store.removeLeftovers();
     return store;
   }
 
@@ -338,16 +338,20 @@ export class ExperimentStore implements RunStore {
   }
 
   /**
-   * Removes the locks that killed processes of this host left (in finished runs nothing would
-   * ever take them over), and their lock candidates.
+   * Removes what processes killed at the wrong moment leave in finished runs, where nothing would
+   * ever take it over: locks and lock candidates of dead processes of this host, and checkpoints
+   * (saveRun removes the checkpoint after the summary; conv checkpoints are hundreds of MB).
    */
-  private removeStaleLocks(): void {
+  private removeLeftovers(): void {
     const host = hostname();
     const walk = (d: string) => {
       for (const e of readdirSync(d, { withFileTypes: true })) {
         const p = join(d, e.name);
         if (e.isDirectory()) walk(p);
-        else if (e.name === "lock.json") {
+        else if (e.name === "checkpoint.lt") {
+          // Not when the mask was deleted to retrain the run (a corrupt-file fix): that checkpoint may be the retraining's.
+          if (existsSync(join(d, "summary.json")) && existsSync(join(d, "mask.lt"))) rmSync(p, { force: true });
+        } else if (e.name === "lock.json") {
           const owner = this.lockOwner(p);
           if (owner && owner.host === host && owner.pid !== process.pid && !aliveSince(owner.pid, Date.parse(owner.started))) rmSync(p, { force: true });
         } else {

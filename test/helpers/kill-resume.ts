@@ -5,7 +5,7 @@
 // of a write (LOTTERY_TEST_KILL_AT_WRITE, src/store/atomic.ts), which outside timing rarely hits.
 // Used by test/store/kill-resume.test.ts (a handful of kills) and scripts/stress.ts (many).
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,6 +60,23 @@ interface Exit {
   stdout: string;
   stderr: string;
   killedByUs: boolean;
+  /** For a write kill whose write never came: what the process was doing when the fallback fired. */
+  doing?: string;
+}
+
+/** What a process is doing, from /proc (Linux): state, kernel wait channel, system call, CPU seconds. */
+function procState(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const cpu = (Number(fields[11]) + Number(fields[12])) / 100;
+    const wchan = readFileSync(`/proc/${pid}/wchan`, "utf8");
+    const syscall = readFileSync(`/proc/${pid}/syscall`, "utf8").split(" ")[0];
+    const threads = readdirSync(`/proc/${pid}/task`).map((t) => readFileSync(`/proc/${pid}/task/${t}/syscall`, "utf8").split(" ")[0]).join(",");
+    return `state ${fields[0]}, wchan ${wchan || "-"}, syscall ${syscall} (threads: ${threads}), ${cpu.toFixed(1)} s of CPU`;
+  } catch (err) {
+    return `(no /proc: ${(err as Error).message})`;
+  }
 }
 
 /** The CLI from dist/: a tenth of tsx's start-up time, which every resume pays. */
@@ -83,11 +100,12 @@ export function assertBuilt(): void {
 function runOnce(args: string[], env: Record<string, string>, kill: { ms: number; from: "start" | "training" } | null): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "", killedByUs = false;
+    let stdout = "", stderr = "", killedByUs = false, doing: string | undefined;
     let timer: NodeJS.Timeout | null = null;
     const arm = () => {
       timer ??= setTimeout(() => {
         killedByUs = true;
+        if (kill!.from === "start" && child.pid !== undefined) doing = procState(child.pid);
         child.kill("SIGKILL");
       }, kill!.ms);
     };
@@ -100,7 +118,7 @@ function runOnce(args: string[], env: Record<string, string>, kill: { ms: number
     child.on("error", reject);
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, killedByUs });
+      resolve({ code, signal, stdout, stderr, killedByUs, doing });
     });
   });
 }
@@ -141,7 +159,7 @@ export async function killAndResume(o: HarnessOptions): Promise<{ rounds: RoundR
             : /kernels:/.test(exit.stderr) ? "training" : "startup";
           kills.push({ planned: kill!, landed });
           log(`round ${round} process ${index}: killed ${kill ? describeKill(kill) : ""} -> ${landed}`);
-          if (landed.endsWith("never came")) log(`  its last words: ${exit.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+          if (kill?.how === "write" && exit.killedByUs) log(`  it was alive after ${kill.fallbackMs / 1000} s (${exit.doing}); its last words: ${exit.stderr.trim().split("\n").slice(-3).join(" | ")}`);
           continue;
         }
         if (exit.code !== 0) throw new Error(`round ${round}: resume ${index} failed with exit code ${exit.code} (signal ${exit.signal}):\n${exit.stderr}`);

@@ -176,3 +176,21 @@ test("a reused pid does not keep a dead writer's lock or temp file: a live proce
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("a checkpoint left in a finished run (killed between its summary and the checkpoint's removal) is removed when the experiment is opened", (t) => {
+  const root = tmp();
+  try {
+    const store = ExperimentStore.open(root, hp(), defaults);
+    const finished = store.runDir({ trial: 0, kind: "iterative", level: 0, branch: "ticket" });
+    const unfinished = store.runDir({ trial: 0, kind: "iterative", level: 1, branch: "ticket" });
+    for (const [dir, files] of [[finished, ["summary.json", "mask.lt", "checkpoint.lt"]], [unfinished, ["checkpoint.lt"]]] as const) {
+      mkdirSync(dir, { recursive: true });
+      for (const f of files) writeFileSync(join(dir, f), "x");
+    }
+    ExperimentStore.open(root, hp(), defaults);
+    t.false(existsSync(join(finished, "checkpoint.lt")));
+    t.true(existsSync(join(unfinished, "checkpoint.lt")), "an unfinished run keeps its checkpoint");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
