@@ -1,10 +1,12 @@
 // Benchmarks (not tests): `npm run bench -- <name> [--json] [--quick]`.
+import { benchConv } from "./conv.js";
 import { benchInfer } from "./infer.js";
 import { benchKernels } from "./kernels.js";
 import { benchStep } from "./step.js";
 
 const BENCHES: Record<string, (args: { json: boolean; quick: boolean; argv: string[] }) => Promise<unknown>> = {
   kernels: benchKernels,
+  conv: benchConv,
   step: benchStep,
   infer: benchInfer,
 };
