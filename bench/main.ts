@@ -1,11 +1,13 @@
 // Benchmarks (not tests): `npm run bench -- <name> [--json] [--quick]`.
 import { benchInfer } from "./infer.js";
 import { benchKernels } from "./kernels.js";
+import { benchPeers } from "./peers.js";
 import { benchStep } from "./step.js";
 
 const BENCHES: Record<string, (args: { json: boolean; quick: boolean; argv: string[] }) => Promise<unknown>> = {
   kernels: benchKernels,
   step: benchStep,
+  peers: benchPeers,
   infer: benchInfer,
 };
 
