@@ -136,7 +136,7 @@ export interface MaskPoint {
   /** Fraction of the prunable weights kept (the requested value for --pm, the masks' own for --level). */
   pm: number;
   /** Per prunable weight: kept count, and the kernel that `auto` chose for it. */
-  layers: { param: string; kind: ParamKind; size: number; kept: number; auto?: string }[];
+  layers: { param: string; kind: ParamKind; size: number; kept: number; excluded: boolean; auto?: string }[];
   /** Threads that actually stepped, per `${mode}/${threads}` (a step too small to split stays on one). */
   used: Map<string, number>;
 }
@@ -226,7 +226,7 @@ export async function timeOurs(modelName: string, o: StepOptions, modes: (conv: 
       network.init(hp.model.init, initRng);
       const masks = masksAtLevel(network, target, level, o.masks, rng);
       applyMasks(network, masks);
-      const layers: MaskPoint["layers"] = network.prunable.map((p) => ({ param: p.name, kind: p.kind, size: p.size, kept: countKept(masks.get(p.name)!) }));
+      const layers: MaskPoint["layers"] = network.prunable.map((p) => ({ param: p.name, kind: p.kind, size: p.size, kept: countKept(masks.get(p.name)!), excluded: target.exclude.includes(p.name) }));
       const pm = c.pm ?? +(layers.reduce((n, l) => n + l.kept, 0) / total).toPrecision(4);
       const point: MaskPoint = { level: c.level, pm, layers, used: new Map() };
       points.push(point);
@@ -291,12 +291,15 @@ export function fmtMs(ms: number): string {
 }
 
 const density = (l: { kept: number; size: number }) => (l.kept / l.size).toFixed(3);
-const convLayers = (p: MaskPoint) => p.layers.filter((l) => l.kind === "conv" || l.kind === "shortcut");
+/** The conv layers that the target prunes (ResNet's shortcuts are kept whole by default). */
+const convLayers = (p: MaskPoint) => p.layers.filter((l) => (l.kind === "conv" || l.kind === "shortcut") && !l.excluded);
 
-/** The conv layers' densities in one cell: each one for up to 6 conv layers, else min-max. */
+/** The pruned conv layers' densities in one cell: each one for up to 6 conv layers, else min-max. */
 export function convDensityCell(p: MaskPoint): string {
   const c = convLayers(p);
-  if (c.length <= 6) return c.map(density).join("/");
+  const each = c.map(density);
+  if (c.length > 1 && each.every((d) => d === each[0])) return `${each[0]} (${c.length} layers)`;
+  if (c.length <= 6) return each.join("/");
   const ds = c.map((l) => l.kept / l.size);
   return `${Math.min(...ds).toFixed(3)}-${Math.max(...ds).toFixed(3)}`;
 }
@@ -339,7 +342,9 @@ function printStepTables(r: OursResult, out: (line: string) => void): void {
   });
   out(`\nstep: ${r.model}, ${describeTraining(r.hp)}, median of ${r.steps} steps after ${r.warmup} warm-up steps (simd ${r.simd})`);
   out(`masks: ${describeMasks(r)}`);
-  out(`Nt: N threads; speedup: auto vs auto at ${byLevel ? `level ${first.level}` : `Pm ${first.pm}`} on as many threads; auto vs dense: dense ms / auto ms; ${r.threads.length > 1 ? `Nt vs ${lowest}t: auto on ${lowest} thread${lowest > 1 ? "s" : ""} / auto on N` : ""}\n`);
+  const legend = [`Nt: N threads`, `speedup: auto at ${byLevel ? `level ${first.level}` : `Pm ${first.pm}`} / auto, on as many threads`, "auto vs dense: dense ms / auto ms"];
+  if (r.threads.length > 1) legend.push(`Nt vs ${lowest}t: auto on ${lowest} thread${lowest > 1 ? "s" : ""} / auto on N`);
+  out(`${legend.join("; ")}\n`);
   printTable(headers, table, out);
   if (fewer) out("* stepped on fewer threads: the step is too small to pay for splitting it");
   if (r.conv || r.points.length > 1) {
