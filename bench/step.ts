@@ -235,7 +235,7 @@ export async function timeOurs(modelName: string, o: StepOptions, modes: (conv: 
           if (pm >= 1 && mode === "sparse") continue; // nothing to skip
           const mark = k.arena.mark();
           const execution = network.prepare(mode);
-          if (mode === "auto" && !layers[0]!.auto) execution.forEach((e, i) => (layers[i]!.auto = e.kernel));
+          if (mode === "auto" && layers.every((l) => !l.auto)) execution.forEach((e, i) => (layers[i]!.auto = e.kernel));
           const input = new InputPipeline(data, { normalize: hp.dataset.normalize, augment: false, dataSeed: 1, batchSize: hp.training.batchSize }, device);
           const team = teams.get(threads);
           const stepper = team ? await team.stepper(network, input, hp.training, []) : localStepper(network, input, hp.training);
