@@ -133,12 +133,16 @@ export function col2im(cols: usize, dxpad: usize, C: i32, Hp: i32, Wp: i32, K: i
  * batch size or position. The input gradient runs through this kernel too, on the transposed
  * weights (sconvTranspose).
  */
-export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize, values: usize, xpad: usize, y: usize,
+export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize, values: usize, xpad: usize, y: usize, tile: usize,
                           M: i32, OH: i32, OW: i32, N: i32, Wp: i32, accumulate: bool): void {
   const L = OW * N;
   const prow = <usize>(Wp * N) << 2;
   const plane = <usize>(OH * L) << 2;
   const gstride = <usize>(G + 1) << 2;
+  // With several groups, the chunk's partial sums live in `tile` [M][32] between groups: the
+  // output channels' chunks in y are a whole map apart (a multiple of 4 KB for Conv-2), so they
+  // would all fall into the same two L1 sets and evict each other at every group.
+  const staged = G > 1;
   for (let oh = 0; oh < OH; oh++) {
     const xr = xpad + <usize>oh * prow;
     const yr = y + (<usize>(oh * L) << 2);
@@ -146,17 +150,19 @@ export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize
     for (; j + 32 <= L; j += 32) {
       const xo = xr + (<usize>j << 2);
       for (let g = 0; g < G; g++) {
-        const first = g == 0 && !accumulate;
+        const first = g == 0;
         for (let co = 0; co < M; co++) {
           const gp = groupPtr + <usize>co * gstride + (<usize>g << 2);
           const s = load<u32>(gp), e = load<u32>(gp, 4);
           const py = yr + <usize>co * plane + (<usize>j << 2);
-          if (s == e && !first) continue;
+          const pt = staged ? tile + (<usize>co << 7) : py;
           let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
           let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
-          if (!first) {
-            a0 = v128.load(py); a1 = v128.load(py, 16); a2 = v128.load(py, 32); a3 = v128.load(py, 48);
-            a4 = v128.load(py, 64); a5 = v128.load(py, 80); a6 = v128.load(py, 96); a7 = v128.load(py, 112);
+          if (!first || accumulate) {
+            if (s == e && !(first && staged)) continue;
+            const pa = first ? py : pt;
+            a0 = v128.load(pa); a1 = v128.load(pa, 16); a2 = v128.load(pa, 32); a3 = v128.load(pa, 48);
+            a4 = v128.load(pa, 64); a5 = v128.load(pa, 80); a6 = v128.load(pa, 96); a7 = v128.load(pa, 112);
           }
           for (let p = s; p < e; p++) {
             const w = v128.load32_splat(values + (<usize>p << 2));
@@ -166,9 +172,12 @@ export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize
             a4 = madd(w, v128.load(px, 64), a4); a5 = madd(w, v128.load(px, 80), a5);
             a6 = madd(w, v128.load(px, 96), a6); a7 = madd(w, v128.load(px, 112), a7);
           }
-          v128.store(py, a0); v128.store(py, a1, 16); v128.store(py, a2, 32); v128.store(py, a3, 48);
-          v128.store(py, a4, 64); v128.store(py, a5, 80); v128.store(py, a6, 96); v128.store(py, a7, 112);
+          v128.store(pt, a0); v128.store(pt, a1, 16); v128.store(pt, a2, 32); v128.store(pt, a3, 48);
+          v128.store(pt, a4, 64); v128.store(pt, a5, 80); v128.store(pt, a6, 96); v128.store(pt, a7, 112);
         }
+      }
+      if (staged) {
+        for (let co = 0; co < M; co++) memory.copy(yr + <usize>co * plane + (<usize>j << 2), tile + (<usize>co << 7), 128);
       }
     }
     // Tails (fewer than 32 floats left in the row): every output channel's whole row at once.

@@ -1,7 +1,7 @@
 // The `lottery` command line.
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { Kernels, SPARSE_CROSSOVER_DENSITY } from "../kernels/index.js";
+import { Kernels, SPARSE_BREAK_EVEN } from "../kernels/index.js";
 import { dataCommand } from "./data.js";
 import { exportCommand } from "./export.js";
 import { predictCommand } from "./predict.js";
@@ -37,7 +37,7 @@ program
     const k = await Kernels.create();
     console.log(`simd: ${k.simd}${k.simd === "relaxed" ? " (fused multiply-add)" : ""}`);
     console.log(`shared memory: ${k.shared}`);
-    console.log(`sparse kernels below density: ${SPARSE_CROSSOVER_DENSITY}`);
+    console.log(`sparse kernels below density: ${Object.entries(SPARSE_BREAK_EVEN).map(([kind, d]) => `${d} (against dense ${kind})`).join(", ")}`);
   });
 
 for (const sub of program.commands) sub.exitOverride();

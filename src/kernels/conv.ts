@@ -36,6 +36,11 @@ export function convOutput(s: ConvShape): { OH: number; OW: number; Hp: number; 
 /** Half of a core's 32 KB L1 data cache (Zen 3, and most x86 and Arm cores). */
 const L1_HALF_BYTES = 16384;
 
+/** Floats of the staging tile sconv_fwd needs for M output channels (one 32-float chunk each). */
+export function sconvTileFloats(M: number): number {
+  return 32 * M;
+}
+
 /** A sparse convolution's per-level index data for one batch size (ConvKernels.sconvPlan). */
 export interface SparseConvPlan {
   offsets: Tensor<"u32">;
@@ -125,13 +130,14 @@ export class ConvKernels {
     return { offsets, groupPtr, groups, N };
   }
 
-  /** y [M·OH·OW, N] (+)= direct sparse convolution of the padded input (stride 1). */
-  sconvForward(w: Csr, plan: SparseConvPlan, xpad: Tensor<"f32">, y: Tensor<"f32">, s: ConvShape, accumulate = false): void {
+  /** y [M·OH·OW, N] (+)= direct sparse convolution of the padded input (stride 1); `tile` holds M·32 floats (sconvTileFloats). */
+  sconvForward(w: Csr, plan: SparseConvPlan, xpad: Tensor<"f32">, y: Tensor<"f32">, tile: Tensor<"f32">, s: ConvShape, accumulate = false): void {
     const { OH, OW, Hp, Wp } = convOutput(s);
     const N = chwn("sconvForward", "xpad", xpad, s.C, Hp, Wp);
     this.sparseConv("sconvForward", w, plan, s, N);
     chwn("sconvForward", "y", y, w.rows, OH, OW, N);
-    this.k.exports.sconv_fwd(w.rowPtr.ptr, plan.groupPtr.ptr, plan.groups, plan.offsets.ptr, w.values.ptr, xpad.ptr, y.ptr, w.rows, OH, OW, N, Wp, accumulate);
+    if (tile.size < sconvTileFloats(w.rows)) fail("sconvForward", `tile needs ${sconvTileFloats(w.rows)} floats, got ${tile.toString()}`);
+    this.k.exports.sconv_fwd(w.rowPtr.ptr, plan.groupPtr.ptr, plan.groups, plan.offsets.ptr, w.values.ptr, xpad.ptr, y.ptr, tile.ptr, w.rows, OH, OW, N, Wp, accumulate);
   }
 
   /**

@@ -31,7 +31,7 @@ export interface KernelExports {
   unpad_chwn(xpad: number, x: number, C: number, H: number, W: number, N: number, p: number, accumulate: boolean): void;
   im2col(xpad: number, cols: number, C: number, Hp: number, Wp: number, K: number, s: number, oh0: number, R: number, OW: number, N: number): void;
   col2im(cols: number, dxpad: number, C: number, Hp: number, Wp: number, K: number, s: number, oh0: number, R: number, OW: number, N: number): void;
-  sconv_fwd(rowPtr: number, groupPtr: number, G: number, offsets: number, values: number, xpad: number, y: number, M: number, OH: number, OW: number, N: number, Wp: number, accumulate: boolean): void;
+  sconv_fwd(rowPtr: number, groupPtr: number, G: number, offsets: number, values: number, xpad: number, y: number, tile: number, M: number, OH: number, OW: number, N: number, Wp: number, accumulate: boolean): void;
   gather_values(values: number, perm: number, out: number, n: number): void;
   sconv_dw(rowPtr: number, offsets: number, dy: number, xpad: number, dvalues: number, M: number, OH: number, OW: number, N: number, Wp: number, accumulate: boolean): void;
   wino_weights(w: number, u: number, M: number, C: number): void;

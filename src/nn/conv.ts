@@ -7,7 +7,7 @@
 // - direct sparse kernels for a pruned stride-1 weight running sparse this level: work
 //   proportional to the kept weights and no im2col at all; the input gradient is the same kernel
 //   on the transposed weights.
-import { convOutput, type ConvShape, type Kernels, type MatrixView, type Tensor } from "../kernels/index.js";
+import { convOutput, type ConvShape, type Kernels, type MatrixView, sconvTileFloats, type Tensor } from "../kernels/index.js";
 import { type Grads, type Layer, type LayerRun } from "./layer.js";
 import type { ParamFactory } from "./network.js";
 import type { Param } from "./param.js";
@@ -44,13 +44,13 @@ const WINOGRAD_BLOCK_COLUMNS = 128;
  * and an even output; it loses where the GEMMs are too thin to pay for the transforms (few input
  * or output channels: the first layer's 3 input channels).
  */
-export function winogradApplies(s: ConvShape, M: number): boolean {
+export function winogradApplies(s: ConvShape): boolean {
   const { OH, OW } = convOutput(s);
   return s.K === 3 && s.stride === 1 && s.pad === 1 && OH % 2 === 0 && OW % 2 === 0;
 }
 
 function denseAlgorithm(requested: ConvAlgorithm, s: ConvShape, M: number): "winograd" | "im2col" {
-  if (requested === "im2col" || !winogradApplies(s, M)) {
+  if (requested === "im2col" || !winogradApplies(s)) {
     if (requested === "winograd") throw new Error(`Winograd needs a 3x3 stride-1 convolution with an even output size`);
     return "im2col";
   }
@@ -78,6 +78,7 @@ export class Conv2d implements Layer {
     const { OH, OW } = convOutput(this.shape());
     this.weight = factory.param(`${name}.weight`, [outChannels, C, kernel, kernel], options.kind ?? "conv", true, C * kernel * kernel, outChannels * kernel * kernel, OH * OW);
     this.weight.sparseCapable = this.stride === 1;
+    this.weight.denseKind = denseAlgorithm(this.algorithm, this.shape(), outChannels);
     this.bias = options.bias ?? true ? factory.param(`${name}.bias`, [outChannels], "bias", false, C * kernel * kernel, outChannels) : null;
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
   }
@@ -117,11 +118,12 @@ export class Conv2d implements Layer {
     // padded output gradient (each input row's sums held in registers, no scattered updates).
     const transposed = csr ? cv.sconvTranspose(csr, s, w.name) : null;
     const transposedPlan = transposed ? cv.sconvPlan(transposed.csr, transposed.shape, N, `${w.name} transposed`) : null;
+    if (csr) scratch.reserve("sparseTile", sconvTileFloats(Math.max(M, s.C)));
     if (transposed) {
       const t = transposed.shape;
       scratch.reserve("paddedGrad", t.C * (t.H + 2 * t.pad) * (t.W + 2 * t.pad) * N);
     }
-    const algorithm = csr ? "sparse" : denseAlgorithm(this.algorithm, s, M);
+    const algorithm = csr ? "sparse" : w.denseKind === "winograd" ? "winograd" : "im2col";
     const rowsPerBlock = Math.max(1, Math.min(OH, Math.floor(COLUMN_BLOCK_FLOATS / (CKK * OW * N))));
     if (algorithm === "im2col") scratch.reserve("columns", CKK * rowsPerBlock * OW * N);
     const tiles = Math.max(1, Math.min(OW / 2, Math.round(WINOGRAD_BLOCK_COLUMNS / N)));
@@ -160,7 +162,7 @@ export class Conv2d implements Layer {
           return;
         }
         if (csr) {
-          cv.sconvForward(csr, plan!, xpad, y, s);
+          cv.sconvForward(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s);
         } else {
           for (const [oh0, rows] of blocks()) {
             const cols = scratch.view("columns", CKK, rows * OW * N);
@@ -184,7 +186,7 @@ export class Conv2d implements Layer {
             const dypad = tp > 0 ? scratch.view("paddedGrad", t.C * (t.H + 2 * tp) * (t.W + 2 * tp), N) : dy;
             if (tp > 0) cv.pad(dy, dypad, t.C, t.H, t.W, tp);
             cv.gatherValues(csr, transposed!.perm, transposed!.csr);
-            cv.sconvForward(transposed!.csr, transposedPlan!, dypad, dx, t);
+            cv.sconvForward(transposed!.csr, transposedPlan!, dypad, dx, scratch.view("sparseTile", s.C, 32), t);
           }
           return;
         }

@@ -105,7 +105,7 @@ function buildNetwork(k: Kernels, m: TicketManifest, payload: Uint8Array, mode: 
     const csr = readCsr(e, payload, source);
     scatter(p, csr);
     const density = e.nnz / p.size;
-    const sparse = p.sparseCapable && (mode === "sparse" || (mode === "auto" && chooseKernel(e.rows, e.cols, density) === "sparse"));
+    const sparse = p.sparseCapable && (mode === "sparse" || (mode === "auto" && chooseKernel(e.rows, e.cols, density, p.denseKind) === "sparse"));
     if (sparse) layouts.push(toWasm(k, p, csr));
     execution.push({ param: p.name, density, kernel: sparse ? "sparse" : "dense" });
   }

@@ -160,3 +160,32 @@ test("resnet20 with batch norm on two threads gives the one-thread results withi
   t.true(Math.abs(one.result.final.val.loss - two.result.final.val.loss) < 1e-5 * one.result.final.val.loss);
 });
 
+
+test("a whole Conv-2 lottery level on real CIFAR-10: --kernels auto (sparse conv) trains as --kernels dense (Winograd) does", async (t) => {
+  // Level 17 of the paper's rates: conv layers keep 0.9^17 = 16.7%, below the break-even with
+  // Winograd, so auto runs both convolutions and the fc layers on the sparse kernels.
+  const data = head(await realDataset("cifar10", 1000), 45_000, 500, 500);
+  const run = async (kernels: "auto" | "dense") => {
+    const hp = resolveHparams(defaultsFor(getModel("conv2")), { training: { iterations: 20, evalEvery: 10 }, dataset: { valSize: 500 } });
+    const session = await Session.open(hp, { dataset: data, threads: 1, kernelMode: kernels });
+    try {
+      const theta0 = session.initialize();
+      const target = pruneTarget(hp);
+      applyMasks(session.network, pruneByMagnitude(session.network, target, theta0, fullMasks(session.network), 17));
+      const start = session.network.snapshot();
+      const r = await session.train();
+      const delta = new Map([...session.network.snapshot()].map(([n, w]) => [n, w.map((v, i) => v - start.get(n)![i]!)]));
+      return { delta, result: r };
+    } finally {
+      await session.close();
+    }
+  };
+  const auto = await run("auto"), dense = await run("dense");
+  t.deepEqual(auto.result.execution.filter((e) => e.param.startsWith("conv")).map((e) => e.kernel), ["dense", "sparse"], "conv1 (3 input channels) stays dense; conv2 runs sparse");
+  t.true(dense.result.execution.every((e) => e.kernel === "dense"));
+  const [diff, where] = relL2(auto.delta, dense.delta);
+  t.log(`20 iterations: weight changes differ by ${diff.toExponential(2)} (relative L2; most in ${where}); val loss ${auto.result.final.val.loss} vs ${dense.result.final.val.loss}`);
+  t.true(diff < LIMIT_ACROSS_ALGORITHMS, `weight changes differ by ${diff} (relative L2; most in ${where})`);
+  t.true(Math.abs(auto.result.final.val.loss - dense.result.final.val.loss) < 1e-3 * dense.result.final.val.loss);
+  t.is(auto.result.final.val.accuracy, dense.result.final.val.accuracy);
+});
