@@ -1,7 +1,7 @@
 // The `lottery` command line.
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { Kernels, SPARSE_BREAK_EVEN } from "../kernels/index.js";
+import { Kernels, SPARSE_BREAK_EVEN, winogradBreakEven } from "../kernels/index.js";
 import { dataCommand } from "./data.js";
 import { exportCommand } from "./export.js";
 import { predictCommand } from "./predict.js";
@@ -37,7 +37,8 @@ program
     const k = await Kernels.create();
     console.log(`simd: ${k.simd}${k.simd === "relaxed" ? " (fused multiply-add)" : ""}`);
     console.log(`shared memory: ${k.shared}`);
-    console.log(`sparse kernels below density: ${Object.entries(SPARSE_BREAK_EVEN).map(([kind, d]) => `${d} (against dense ${kind})`).join(", ")}`);
+    console.log(`sparse kernels below density: ${Object.entries(SPARSE_BREAK_EVEN).map(([kind, d]) => `${d} (against dense ${kind})`).join(", ")}, ` +
+      `against Winograd ${[16, 32, 64, 128].map((c) => `${winogradBreakEven(c).toFixed(2)} (${c} input channels)`).join(", ")}`);
   });
 
 for (const sub of program.commands) sub.exitOverride();
