@@ -36,7 +36,7 @@ const hp = resolveHparams(defaults, { training: { iterations: 300, evalEvery: 30
 const { store } = await runExperiment({ hp, defaults, root, dataset: mnist });
 const lenet = await exportTicket({ dir: store.dir, oneShot: 0.1, dataset: mnist, evaluate: false });
 const k = await Kernels.create({ shared: false });
-const cifar = await readCifar10Batch(join(dataDir(), "cifar10", "test_batch.bin.gz"));
+const cifar = await readCifar10Batch(join(dataDir("cifar10"), "cifar10", "test_batch.bin.gz"));
 
 test.after.always(() => rmSync(root, { recursive: true, force: true }));
 
