@@ -182,7 +182,9 @@ async function exportOnnxCommand(source: string, opts: ExportCliOptions, cmd: Co
   let ticket: Uint8Array, run: RunId | null = null;
   if (sourceKind(source) === "file") {
     const given = RUN_FLAGS.filter(([key]) => cmd.getOptionValueSource(key) === "cli").map(([, flag]) => flag);
-    if (given.length) throw new Error(`${given.join(", ")} pick a run of an experiment directory, but ${source} is a ticket file: drop ${given.length > 1 ? "them" : "it"}, or give the experiment directory`);
+    if (given.length) {
+      throw new Error(`${given.join(", ")} ${given.length > 1 ? "select" : "selects"} a run of an experiment directory, but ${source} is a file: give the experiment directory, or drop ${given.length > 1 ? "them" : "it"} to convert ${source} as a ticket file`);
+    }
     ticket = new Uint8Array(readFileSync(source));
   } else {
     // ONNX runtimes measure their own accuracy; the export does not spend a pass over the test split.
