@@ -17,7 +17,7 @@ import { dataDir } from "../helpers/data.js";
 import { memoryTicket } from "./helpers.js";
 
 const N = 8;
-const testFile = join(dataDir(), "cifar10", "test_batch.bin.gz");
+const testFile = join(dataDir("cifar10"), "cifar10", "test_batch.bin.gz");
 const batch = await readCifar10Batch(testFile);
 const images = batch.images.subarray(0, N * 3072);
 // Stand-in statistics (the test split's own): the ticket only has to convert as training would.
