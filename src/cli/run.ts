@@ -9,7 +9,7 @@ import { getModel } from "../models/registry.js";
 import type { RunId, RunSummary } from "../store/experiment.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
 import { progressBar, type Progress } from "./progress.js";
-import { addRuntimeOptions, pct, type RuntimeOptions } from "./common.js";
+import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
 import { writeExperimentReport } from "../report/collect.js";
 
 const ALL_GROUPS = Object.keys(GROUPS) as (keyof typeof GROUPS)[];
@@ -40,13 +40,6 @@ function rateOverrides(text: string | undefined): Record<string, number> {
   return out;
 }
 
-/** --trial as typed: a non-negative integer, quoted in the error as the user wrote it. */
-function parseTrial(v: string): number {
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isInteger(n) || n < 0) throw new Error(`invalid --trial ${JSON.stringify(v)}: must be a non-negative integer (a trial index below --trials)`);
-  return n;
-}
-
 /** LOTTERY_CHECKPOINT_SECONDS: seconds between mid-run checkpoints; a typo must not silently stop checkpoints. */
 export function checkpointSecondsFromEnv(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -74,7 +67,7 @@ export function runCommand(): Command {
     .option("--out <dir>", "root directory of experiments; this one goes to <dir>/<model>_<hash of its settings>", "experiments")
     .option("--preset <name>", `start from a preset: ${Object.entries(PRESETS).map(([k, v]) => `${k} = ${v.description}`).join("; ")}`)
     .option("--rate <list>", "pruning rates per layer kind, e.g. fc=0.2,output=0.1 or conv=0.1 (shorthand for --rate-conv/--rate-fc/--rate-output)")
-    .option("--trial <t>", "run only trial t of the --trials (so trials can run in parallel processes on one experiment)", parseTrial)
+    .option("--trial <t>", "run only trial t of the --trials (so trials can run in parallel processes on one experiment)", integerFlag(0, Number.MAX_SAFE_INTEGER, "a trial index below --trials"))
     .option("--no-report", "do not write report.html and the figures at the end")
     .option("--on-divergence <what>", "when a run diverges (non-finite loss or weights, or a loss above 100x its first evaluation): continue = record it and go on with the runs that do not depend on it; stop = end the experiment with the error", "continue")
     .addHelpText("after", "\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation)")
