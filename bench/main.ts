@@ -1,7 +1,11 @@
 // Benchmarks (not tests): `npm run bench -- <name> [--json] [--quick]`.
+import { enableNodeRelaxedSimd } from "../src/kernels/index.js";
 import { benchInfer } from "./infer.js";
 import { benchKernels } from "./kernels.js";
 import { benchStep } from "./step.js";
+
+// Measured as the CLI runs: with relaxed SIMD (FMA) where the runtime can have it.
+await enableNodeRelaxedSimd();
 
 const BENCHES: Record<string, (args: { json: boolean; quick: boolean; argv: string[] }) => Promise<unknown>> = {
   kernels: benchKernels,
