@@ -1,6 +1,6 @@
 // `lottery run`: a lottery-ticket experiment (iterative or one-shot pruning, with controls and
-// trials) that resumes where it stopped. Prints one table row per finished run; --json adds one
-// JSON line per run; the report is written at the end.
+// trials) that resumes where it stopped. Prints one table row per finished run; with --json stdout
+// carries only one JSON line per run (the table goes to stderr); the report is written at the end.
 import { Command } from "commander";
 import { defaultsFor, type Overrides, resolveHparams } from "../hparams/resolve.js";
 import { GROUPS } from "../hparams/schema.js";
@@ -71,7 +71,7 @@ export function runCommand(): Command {
     .option("--no-report", "do not write report.html and the figures at the end")
     .option("--on-divergence <what>", "when a run diverges (non-finite loss or weights, or a loss above 100x its first evaluation): continue = record it and go on with the runs that do not depend on it; stop = end the experiment with the error", "continue")
     .addHelpText("after", "\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation)")
-    .option("--json", "print one JSON line per finished run: trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds");
+    .option("--json", "stdout gets only one JSON line per finished run (trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds, ...); the table and the experiment and report paths go to stderr");
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, ALL_GROUPS);
   cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out: string; preset?: string; rate?: string; report: boolean; json?: boolean; trial?: number; onDivergence: string }) => {
@@ -90,10 +90,12 @@ export function runCommand(): Command {
     const log = (m: string) => process.stderr.write(`${m}\n`);
     let bar: Progress | null = null;
     let printedHeader = false;
+    // With --json, stdout is for JSON lines only (`| jq` must parse every line): text goes to stderr.
+    const text = opts.json ? process.stderr : process.stdout;
     const print = (line: string) => {
       if (bar) bar.stop();
       bar = null;
-      console.log(line);
+      text.write(`${line}\n`);
     };
     const done = (id: RunId, s: RunSummary, skipped: boolean) => {
       if (!printedHeader) {
@@ -103,12 +105,12 @@ export function runCommand(): Command {
       print(row([String(id.trial), runLabel(id), pct(s.pm), id.branch, String(s.early_stop_iteration), pct(s.early_stop_val_accuracy), pct(s.early_stop_test_accuracy),
         pct(s.final_val_accuracy), pct(s.final_test_accuracy), s.diverged ? `DIVERGED at ${s.diverged.iteration}` : skipped ? "stored" : `${s.seconds.toFixed(1)}s`]));
       if (opts.json) {
-        console.log(JSON.stringify({
+        process.stdout.write(`${JSON.stringify({
           trial: s.trial, level: s.level, kind: s.kind, branch: s.branch, pm: +s.pm.toFixed(6), early_stop_iteration: s.early_stop_iteration,
           early_stop_val_accuracy: s.early_stop_val_accuracy, early_stop_test_accuracy: s.early_stop_test_accuracy,
           final_val_accuracy: s.final_val_accuracy, final_test_accuracy: s.final_test_accuracy, seconds: s.seconds, resumed: skipped,
           ...(s.diverged ? { diverged: s.diverged } : {}),
-        }));
+        })}\n`);
       }
     };
     const { store } = await runExperiment({
@@ -140,10 +142,10 @@ export function runCommand(): Command {
     });
     const bar2 = bar as Progress | null;
     bar2?.stop();
-    console.log(`experiment: ${store.dir}`);
+    print(`experiment: ${store.dir}`);
     if (opts.report) {
       const written = await writeExperimentReport(store.dir);
-      console.log(`report: ${written.html}`);
+      print(`report: ${written.html}`);
     }
   });
   return cmd;

@@ -1,5 +1,6 @@
 // `lottery train`: trains one network (dense, or with masks already in it) on real data with the
-// paper's protocol and prints a summary; --json ends stdout with one JSON object.
+// paper's protocol and prints a summary; with --json stdout carries only one JSON object (the
+// summary text goes to stderr).
 import { Command } from "commander";
 import { writeJsonAtomic, writeJsonLinesAtomic } from "../store/atomic.js";
 import { defaultsFor, nonDefaults, resolveHparams } from "../hparams/resolve.js";
@@ -18,7 +19,7 @@ export function trainCommand(): Command {
   const cmd = new Command("train")
     .description("train a network on its dataset (LeNet-300-100 on MNIST, ...) with the paper's settings, evaluating validation and test every --eval-every iterations")
     .option("--out <dir>", "write hparams.json, metrics.jsonl (one line per evaluation and split) and summary.json here")
-    .option("--json", "end stdout with one JSON object: test_accuracy, val_accuracy, early_stop_iteration, early_stop_test_accuracy, iterations, seconds, ...");
+    .option("--json", "stdout gets only one JSON object (test_accuracy, val_accuracy, early_stop_iteration, early_stop_test_accuracy, iterations, seconds, ...); the summary text goes to stderr");
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, GROUPS);
   cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out?: string; json?: boolean }) => {
@@ -77,9 +78,11 @@ async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, 
     writeJsonLinesAtomic(join(opts.out, "metrics.jsonl"), metrics);
     writeJsonAtomic(join(opts.out, "summary.json"), summary);
   }
-  console.log(`${model.name}: ${result.iterations} iterations in ${result.seconds.toFixed(1)} s (median step ${result.stepMs.toFixed(3)} ms)`);
-  console.log(`  final:      val acc ${pct(result.final.val.accuracy)}  test acc ${pct(result.final.test.accuracy)}  val loss ${result.final.val.loss.toFixed(4)}`);
-  console.log(`  early stop: iteration ${result.earlyStop.iteration}  val acc ${pct(result.earlyStop.val.accuracy)}  test acc ${pct(result.earlyStop.test.accuracy)}  val loss ${result.earlyStop.val.loss.toFixed(4)}`);
-  if (opts.out) console.log(`  wrote ${opts.out}/{hparams.json,metrics.jsonl,summary.json}`);
-  if (opts.json) console.log(JSON.stringify(summary));
+  // With --json, stdout is for the JSON object only (`| jq` must parse it): text goes to stderr.
+  const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
+  say(`${model.name}: ${result.iterations} iterations in ${result.seconds.toFixed(1)} s (median step ${result.stepMs.toFixed(3)} ms)`);
+  say(`  final:      val acc ${pct(result.final.val.accuracy)}  test acc ${pct(result.final.test.accuracy)}  val loss ${result.final.val.loss.toFixed(4)}`);
+  say(`  early stop: iteration ${result.earlyStop.iteration}  val acc ${pct(result.earlyStop.val.accuracy)}  test acc ${pct(result.earlyStop.test.accuracy)}  val loss ${result.earlyStop.val.loss.toFixed(4)}`);
+  if (opts.out) say(`  wrote ${opts.out}/{hparams.json,metrics.jsonl,summary.json}`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
