@@ -8,7 +8,7 @@ import { runExperiment } from "../lottery/experiment.js";
 import { getModel } from "../models/registry.js";
 import type { RunId, RunSummary } from "../store/experiment.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
-import { progressBar, type Progress } from "./progress.js";
+import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
 import { writeExperimentReport } from "../report/collect.js";
 
@@ -70,7 +70,7 @@ export function runCommand(): Command {
     .option("--trial <t>", "run only trial t of the --trials (so trials can run in parallel processes on one experiment)", integerFlag(0, Number.MAX_SAFE_INTEGER, "a trial index below --trials"))
     .option("--no-report", "do not write report.html and the figures at the end")
     .option("--on-divergence <what>", "when a run diverges (non-finite loss or weights, or a loss above 100x its first evaluation): continue = record it and go on with the runs that do not depend on it; stop = end the experiment with the error", "continue")
-    .addHelpText("after", "\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation)")
+    .addHelpText("after", `\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation)\n${PROGRESS_ENV_HELP}`)
     .option("--json", "stdout gets only one JSON line per finished run (trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds, ...); the table and the experiment and report paths go to stderr");
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, ALL_GROUPS);
@@ -87,17 +87,15 @@ export function runCommand(): Command {
     const defaults = defaultsFor(model);
     const hp = resolveHparams(defaults, overrides);
     const checkpointSeconds = checkpointSecondsFromEnv(process.env.LOTTERY_CHECKPOINT_SECONDS);
-    const log = (m: string) => process.stderr.write(`${m}\n`);
-    let bar: Progress | null = null;
+    // Every line goes through the progress display, so none is written into the bar's line.
+    const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
+    const log = (m: string) => progress.log(m);
     let printedHeader = false;
     // With --json, stdout is for JSON lines only (`| jq` must parse every line): text goes to stderr.
     const text = opts.json ? process.stderr : process.stdout;
-    const print = (line: string) => {
-      if (bar) bar.stop();
-      bar = null;
-      text.write(`${line}\n`);
-    };
+    const print = (line: string) => progress.print(line, text);
     const done = (id: RunId, s: RunSummary, skipped: boolean) => {
+      progress.end(); // the run's row says how it ended
       if (!printedHeader) {
         print(row(HEADER));
         printedHeader = true;
@@ -128,10 +126,10 @@ export function runCommand(): Command {
       events: {
         onRunStart(id, pm, resumedAt) {
           if (resumedAt !== null) log(`trial ${id.trial} ${runLabel(id)} ${id.branch}: resuming at iteration ${resumedAt}`);
-          bar = progressBar(hp.training.iterations, `t${id.trial} ${runLabel(id)} ${id.branch} Pm ${pct(pm)}`);
+          progress.start(hp.training.iterations, `t${id.trial} ${runLabel(id)} ${id.branch} Pm ${pct(pm)}`);
         },
         onProgress(_id, doneIts, _total, last) {
-          bar?.update(doneIts, { valAcc: last ? pct(last.val.accuracy) : "-" });
+          progress.update(doneIts, { valAcc: last ? pct(last.val.accuracy) : "-" });
         },
         onExecution(_id, execution, threads) {
           const sparse = execution.filter((e) => e.kernel === "sparse").map((e) => e.param);
@@ -139,9 +137,7 @@ export function runCommand(): Command {
         },
         onRunDone: done,
       },
-    });
-    const bar2 = bar as Progress | null;
-    bar2?.stop();
+    }).finally(() => progress.end()); // an error's message must not land in the bar's line
     print(`experiment: ${store.dir}`);
     if (opts.report) {
       const written = await writeExperimentReport(store.dir);

@@ -9,7 +9,7 @@ import type { Hparams } from "../hparams/schema.js";
 import { Session } from "../train/session.js";
 import type { EvalRecord } from "../train/trainer.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
-import { progressBar } from "./progress.js";
+import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { addRuntimeOptions, type RuntimeOptions, pct } from "./common.js";
 import { join } from "node:path";
 
@@ -19,7 +19,8 @@ export function trainCommand(): Command {
   const cmd = new Command("train")
     .description("train a network on its dataset (LeNet-300-100 on MNIST, ...) with the paper's settings, evaluating validation and test every --eval-every iterations")
     .option("--out <dir>", "write hparams.json, metrics.jsonl (one line per evaluation and split) and summary.json here")
-    .option("--json", "stdout gets only one JSON object (test_accuracy, val_accuracy, early_stop_iteration, early_stop_test_accuracy, iterations, seconds, ...); the summary text goes to stderr");
+    .option("--json", "stdout gets only one JSON object (test_accuracy, val_accuracy, early_stop_iteration, early_stop_test_accuracy, iterations, seconds, ...); the summary text goes to stderr")
+    .addHelpText("after", `\nEnvironment:\n${PROGRESS_ENV_HELP}`);
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, GROUPS);
   cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out?: string; json?: boolean }) => {
@@ -27,11 +28,14 @@ export function trainCommand(): Command {
     const model = getModel(String(overrides.model?.model ?? "lenet_300_100"));
     const defaults = defaultsFor(model);
     const hp = resolveHparams(defaults, overrides);
-    const log = (m: string) => process.stderr.write(`${m}\n`);
+    // Every line goes through the progress display, so none is written into the bar's line.
+    const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
+    const log = (m: string) => progress.log(m);
     const session = await Session.open(hp, { dataDir: opts.dataDir, fetchIfMissing: true, kernelMode: opts.kernels, threads: opts.threads, log });
     try {
-      await trainAndReport(session, hp, defaults, opts, log);
+      await trainAndReport(session, hp, defaults, opts, progress);
     } finally {
+      progress.end(); // an error's message must not land in the bar's line
       await session.close();
     }
   });
@@ -39,10 +43,11 @@ export function trainCommand(): Command {
 }
 
 /** Trains from θ0, prints the summary, and writes --out files. */
-async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, opts: { out?: string; json?: boolean }, log: (m: string) => void): Promise<void> {
+async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, opts: { out?: string; json?: boolean }, progress: Progress): Promise<void> {
   const model = session.model;
+  const log = (m: string) => progress.log(m);
   session.initialize();
-  const bar = progressBar(hp.training.iterations, model.name);
+  progress.start(hp.training.iterations, model.name);
   const metrics: object[] = [];
   const result = await session.train({
     onEval(r: EvalRecord) {
@@ -51,13 +56,13 @@ async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, 
       metrics.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy });
     },
     onProgress(done, _total, last) {
-      bar.update(done, { valAcc: last ? pct(last.val.accuracy) : "-" });
+      progress.update(done, { valAcc: last ? pct(last.val.accuracy) : "-" });
     },
     onExecution(execution, threads) {
       log(`kernels (${session.k.simd} SIMD, ${threads} thread${threads > 1 ? "s" : ""}): ${execution.map((e) => `${e.param} ${e.kernel}`).join(", ")}`);
     },
   });
-  bar.stop();
+  progress.end();
   const summary = {
     model: model.name,
     test_accuracy: result.final.test.accuracy,
