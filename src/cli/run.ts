@@ -108,6 +108,7 @@ export function runCommand(): Command {
           early_stop_val_accuracy: s.early_stop_val_accuracy, early_stop_test_accuracy: s.early_stop_test_accuracy,
           final_val_accuracy: s.final_val_accuracy, final_test_accuracy: s.final_test_accuracy, seconds: s.seconds, resumed: skipped,
           ...(s.diverged ? { diverged: s.diverged } : {}),
+          ...(s.mixed_arithmetic ? { mixed_arithmetic: s.mixed_arithmetic } : {}),
         })}\n`);
       }
     };

@@ -76,6 +76,10 @@ async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, 
     iterations: result.iterations,
     seconds: +result.seconds.toFixed(3),
     step_ms_median: +result.stepMs.toFixed(4),
+    // What fixes the exact numbers: the same three give the same bits.
+    threads: result.threads,
+    kernel_mode: session.kernelMode,
+    simd: session.k.simd,
     hparams_changed: nonDefaults(hp, defaults),
   };
   if (opts.out) {
