@@ -4,7 +4,10 @@
 // bind time and take views when they run, after the replica has allocated the slots.
 import type { Kernels, Tensor } from "../kernels/index.js";
 
-export type ScratchSlot = "padded" | "columns" | "paddedGrad" | "small";
+export type ScratchSlot = "padded" | "columns" | "paddedGrad" | "small"
+  // Winograd convolutions: transformed weights and their gradient, and one block of transformed
+  // inputs, outputs and input gradients (src/nn/conv.ts).
+  | "winoU" | "winoDU" | "winoV" | "winoM" | "winoDV";
 
 export class Scratch {
   private readonly sizes = new Map<ScratchSlot, number>();

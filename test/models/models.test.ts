@@ -115,6 +115,15 @@ for (const name of ["vgg19", "resnet20", "conv6_dropout"]) {
  */
 const LIMIT = 1e-4;
 
+/**
+ * The same across dense algorithms: the dense runs take Winograd F(2x2,3x3) for 3x3 layers, whose
+ * transforms add and halve before the products (a rounding error bound about 4x a plain dot
+ * product's, see test/kernels/conv.test.ts), and Adam's first step divides every gradient by its
+ * own magnitude, so the relative error of the smallest gradients reaches the update unscaled
+ * (Conv-4: 1.1e-4 against the sparse kernels).
+ */
+const LIMIT_ACROSS_ALGORITHMS = 3e-4;
+
 /** The weight changes of one training step, for comparing execution choices. */
 async function fewSteps(name: string, threads: number, kernels: "dense" | "sparse" | "auto", pm: number) {
   const data = head(await realDataset("cifar10", 1000), 45_000, 64, 64);
@@ -152,7 +161,8 @@ function relL2(a: Map<string, Float32Array>, b: Map<string, Float32Array>): [num
     }
     d += dt;
     n += nt;
-    if (nt > 0 && Math.sqrt(dt / nt) > worst) [worst, where] = [Math.sqrt(dt / nt), `${name} (${worst.toFixed(4)})`];
+    const rel = nt > 0 ? Math.sqrt(dt / nt) : 0;
+    if (rel > worst) [worst, where] = [rel, `${name} (${rel.toExponential(2)})`];
   }
   return [Math.sqrt(d / n), where];
 }
@@ -163,7 +173,7 @@ for (const name of ["conv2", "conv4", "vgg19", "resnet20"]) {
     const sparse = await fewSteps(name, 1, "sparse", 0.1);
     t.true(sparse.result.execution.some((e) => e.kernel === "sparse"));
     const [diff, where] = relL2(dense.delta, sparse.delta);
-    t.true(diff < LIMIT, `weight changes differ by ${diff} (relative L2; most in ${where})`);
+    t.true(diff < LIMIT_ACROSS_ALGORITHMS, `weight changes differ by ${diff} (relative L2; most in ${where})`);
   });
 }
 
