@@ -1,9 +1,13 @@
 // Benchmarks (not tests): `npm run bench -- <name> [options]`; `npm run bench -- --help` lists them all.
+import { enableNodeRelaxedSimd } from "../src/kernels/index.js";
 import { benchConv } from "./conv.js";
 import { benchInfer } from "./infer.js";
 import { benchKernels } from "./kernels.js";
 import { benchPeers } from "./peers.js";
 import { benchStep, type BenchArgs, UsageError } from "./step.js";
+
+// Measured as the CLI runs: with relaxed SIMD (FMA) where the runtime can have it.
+await enableNodeRelaxedSimd();
 
 const BENCHES: Record<string, (args: BenchArgs) => Promise<unknown>> = {
   kernels: benchKernels,

@@ -17,7 +17,7 @@ import { readContainer, replaceManifest } from "../ticket/container.js";
 import { denseBytes, encodeTicket, ticketParams } from "../ticket/encode.js";
 import type { TicketManifest, ValueType } from "../ticket/format.js";
 import { loadTicket } from "../ticket/load.js";
-import { pct } from "./common.js";
+import { integerFlag, invalidValue, pct } from "./common.js";
 import { type ExportFormat, onnxSummary, parseFormat, parseInitializers, sourceKind } from "./export-onnx.js";
 
 export interface ExportOptions {
@@ -143,17 +143,9 @@ export function sizeLine(bytes: number, dense: number): string {
   return `${formatBytes(bytes)} (dense f32 model: ${formatBytes(dense)}; ${ratio >= 1 ? `${ratio.toFixed(ratio < 10 ? 2 : 1)}x smaller` : `${(1 / ratio).toFixed(2)}x larger`})`;
 }
 
-function parseNonNegativeInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`invalid ${flag} ${JSON.stringify(v)}: must be a non-negative integer`);
-    return n;
-  };
-}
-
 function parsePm(v: string): number {
   const n = Number(v);
-  if (!(n > 0 && n < 1)) throw new Error(`invalid --one-shot ${JSON.stringify(v)}: must be a Pm in (0, 1), as given to \`lottery run --one-shot\``);
+  if (!(n > 0 && n < 1)) throw invalidValue("Use a Pm in (0, 1), as given to `lottery run --one-shot`.");
   return n;
 }
 
@@ -215,8 +207,8 @@ export function exportCommand(): Command {
     .requiredOption("--out <file>", "the file to write (e.g. model.ltk, model.onnx)")
     .option("--format <format>", "ltk (the ticket file) or onnx (ONNX model: u8 image input normalized in the graph, logits output)", parseFormat, "ltk")
     .option("--initializers <mode>", "onnx: how pruned weights are stored: auto (sparse initializers where smaller, below density 1/3), sparse (all), dense (zeros kept; for runtimes without sparse initializers)", parseInitializers)
-    .option("--trial <t>", "trial", parseNonNegativeInt("--trial"), 0)
-    .option("--level <L>", "iterative level (default: the deepest finished level)", parseNonNegativeInt("--level"))
+    .option("--trial <t>", "trial", integerFlag(0), 0)
+    .option("--level <L>", "iterative level (default: the deepest finished level)", integerFlag(0))
     .option("--one-shot <pm>", "the one-shot run to this Pm instead of an iterative level", parsePm)
     .option("--branch <branch>", `which network of the run: ${BRANCHES.join(", ")} (the controls need \`lottery run --controls\`)`, "ticket")
     .option("--fp16", "store the kept weights' values as f16 (half the bytes; the recorded accuracy is measured with the rounded values)")

@@ -3,7 +3,11 @@
 import test from "ava";
 import type { Dataset } from "../../src/data/types.js";
 import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
+import { parseNetworkSpec } from "../../src/models/file.js";
+import { declaredParams } from "../../src/models/params.js";
 import { getModel, modelNames } from "../../src/models/registry.js";
+import { buildNetwork, resolveSpec } from "../../src/models/spec.js";
+import type { Network } from "../../src/nn/network.js";
 import { Optimizer, slotsOf } from "../../src/optim/index.js";
 import { applyMasks, fullMasks, levelForPm, pruneByMagnitude } from "../../src/prune/index.js";
 import { pruneTarget } from "../../src/lottery/experiment.js";
@@ -27,6 +31,28 @@ test("every model has the paper's number of weights (DESIGN.md §3)", async (t) 
     t.is(weights, expected, name);
     k.arena.release(mark);
   }
+});
+
+/** What the ticket loader checks a file against before building: the network's parameters, from the spec alone. */
+test("declared parameters (from the spec alone) are exactly the ones the builder allocates", async (t) => {
+  const k = await Kernels.create({ memoryLimitBytes: 1024 * 2 ** 20 });
+  const built = (net: Network) => net.params.map((p) => ({ name: p.name, shape: [...p.shape], kind: p.kind, prunable: p.prunable }));
+  for (const name of modelNames()) {
+    const mark = k.arena.mark();
+    const model = getModel(name), h = defaultsFor(model).model;
+    t.deepEqual(declaredParams(model.resolve(h)), built(model.build(k, h)), name);
+    k.arena.release(mark);
+  }
+  // Every layer type and option, with names given and defaulted, strides and odd sizes.
+  const spec = resolveSpec(parseNetworkSpec({
+    name: "every_layer",
+    layers: [
+      { type: "conv", channels: 5, kernel: 1, bias: false }, { type: "batchnorm", relu: true }, { type: "conv", name: "c", channels: 6, stride: 2, prune: "shortcut" },
+      { type: "residual", channels: 6 }, { type: "residual", name: "down", channels: 8, stride: 2 }, { type: "maxpool" }, { type: "relu" },
+      { type: "dropout", p: 0.5 }, { type: "flatten" }, { type: "linear", units: 7, relu: true, prune: "output" }, { type: "linear", units: "classes" },
+    ],
+  }), { name: "test", shape: [3, 15, 13], classes: 4 });
+  t.deepEqual(declaredParams(spec), built(buildNetwork(k, spec)));
 });
 
 /** A dataset holding only the first n images of each split, for quick tests. */

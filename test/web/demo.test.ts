@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
+import { enableNodeRelaxedSimd } from "../../src/kernels/index.js";
 import { getModel } from "../../src/models/registry.js";
 import { formatAccuracy } from "../../src/report/format.js";
 import { Session } from "../../src/train/session.js";
@@ -18,6 +19,9 @@ import { buildWeb } from "../../web/build.js";
 import { startWebServer, type WebServer } from "../../web/server.js";
 import { DEFAULT_CONFIG } from "../../web/src/config.js";
 import { dataDir, realDataset } from "../helpers/data.js";
+
+// Chromium runs the relaxed SIMD kernels; Node must too for the bit-for-bit comparisons below.
+await enableNodeRelaxedSimd();
 
 const CHROMIUM = findChromium();
 const RESULTS = fileURLToPath(new URL("../../test-results/", import.meta.url));
