@@ -7,7 +7,9 @@
 // kept weights (sconv_*): each kept weight (co, ci, kh, kw) adds w · (a shifted row of the padded
 // input) to an output row, so the work is proportional to the number of kept weights, and the
 // shifted rows are contiguous because the batch is innermost. Each kept weight's shift is given
-// as a precomputed float offset into the padded input (offsets[p]).
+// as a precomputed float offset into the padded input (offsets[p]). The input gradient needs no
+// kernel of its own: it is sconv_fwd over the padded output gradient with the transposed weights.
+// Dense 3x3 stride-1 layers with an even output size run as Winograd instead (winograd.ts).
 import { madd, hsum, fmadd } from "./simd";
 
 /**
@@ -119,48 +121,83 @@ export function col2im(cols: usize, dxpad: usize, C: i32, Hp: i32, Wp: i32, K: i
 
 /**
  * Direct sparse convolution, stride 1: y [M, OH, OW, N] (+)= Σ over kept weights p of row co:
- * values[p] · xpad[offsets[p] + oh·Wp·N + (0 .. OW·N)] for every output row oh. The output row
- * (OW·N floats) is processed in chunks of 8 vectors held in registers across the row's weights.
+ * values[p] · xpad[offsets[p] + oh·Wp·N + (0 .. OW·N)] for every output row oh.
+ *
+ * Loop order: output row; a chunk of 32 floats of it (8 vectors held in registers); a group of
+ * input channels; every output channel. groupPtr [M][G+1] holds where each output channel's kept
+ * weights of each input-channel group start in the CSR (its rows are sorted by input channel), so
+ * the input one (row, chunk, group) reads, a few channels' rows near the chunk, stays in L1 while
+ * all output channels pass over it (their 128-byte output chunks stay there too). Walking one
+ * output channel's whole map before the next read every input from L3 again per channel.
+ * Each output is the same sum in CSR order whatever the chunk, so results do not depend on the
+ * batch size or position. The input gradient runs through this kernel too, on the transposed
+ * weights (sconvTranspose).
  */
-export function sconv_fwd(rowPtr: usize, offsets: usize, values: usize, xpad: usize, y: usize,
+export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize, values: usize, xpad: usize, y: usize, tile: usize,
                           M: i32, OH: i32, OW: i32, N: i32, Wp: i32, accumulate: bool): void {
   const L = OW * N;
   const prow = <usize>(Wp * N) << 2;
-  for (let co = 0; co < M; co++) {
-    const s = load<u32>(rowPtr + (<usize>co << 2)), e = load<u32>(rowPtr + (<usize>co << 2), 4);
-    for (let oh = 0; oh < OH; oh++) {
-      const yr = y + (<usize>(co * OH + oh) * <usize>L << 2);
-      const xr = xpad + <usize>oh * prow;
-      let j = 0;
-      for (; j + 32 <= L; j += 32) {
-        const py = yr + (<usize>j << 2), xo = xr + (<usize>j << 2);
-        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-        let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
-        if (accumulate) {
-          a0 = v128.load(py); a1 = v128.load(py, 16); a2 = v128.load(py, 32); a3 = v128.load(py, 48);
-          a4 = v128.load(py, 64); a5 = v128.load(py, 80); a6 = v128.load(py, 96); a7 = v128.load(py, 112);
+  const plane = <usize>(OH * L) << 2;
+  const gstride = <usize>(G + 1) << 2;
+  // With several groups, the chunk's partial sums live in `tile` [M][32] between groups: the
+  // output channels' chunks in y are a whole map apart (a multiple of 4 KB for Conv-2), so they
+  // would all fall into the same two L1 sets and evict each other at every group.
+  const staged = G > 1;
+  for (let oh = 0; oh < OH; oh++) {
+    const xr = xpad + <usize>oh * prow;
+    const yr = y + (<usize>(oh * L) << 2);
+    let j = 0;
+    for (; j + 32 <= L; j += 32) {
+      const xo = xr + (<usize>j << 2);
+      for (let g = 0; g < G; g++) {
+        const first = g == 0;
+        for (let co = 0; co < M; co++) {
+          const gp = groupPtr + <usize>co * gstride + (<usize>g << 2);
+          const s = load<u32>(gp), e = load<u32>(gp, 4);
+          const py = yr + <usize>co * plane + (<usize>j << 2);
+          const pt = staged ? tile + (<usize>co << 7) : py;
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+          let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+          if (!first || accumulate) {
+            if (s == e && !(first && staged)) continue;
+            const pa = first ? py : pt;
+            a0 = v128.load(pa); a1 = v128.load(pa, 16); a2 = v128.load(pa, 32); a3 = v128.load(pa, 48);
+            a4 = v128.load(pa, 64); a5 = v128.load(pa, 80); a6 = v128.load(pa, 96); a7 = v128.load(pa, 112);
+          }
+          for (let p = s; p < e; p++) {
+            const w = v128.load32_splat(values + (<usize>p << 2));
+            const px = xo + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2);
+            a0 = madd(w, v128.load(px), a0); a1 = madd(w, v128.load(px, 16), a1);
+            a2 = madd(w, v128.load(px, 32), a2); a3 = madd(w, v128.load(px, 48), a3);
+            a4 = madd(w, v128.load(px, 64), a4); a5 = madd(w, v128.load(px, 80), a5);
+            a6 = madd(w, v128.load(px, 96), a6); a7 = madd(w, v128.load(px, 112), a7);
+          }
+          v128.store(pt, a0); v128.store(pt, a1, 16); v128.store(pt, a2, 32); v128.store(pt, a3, 48);
+          v128.store(pt, a4, 64); v128.store(pt, a5, 80); v128.store(pt, a6, 96); v128.store(pt, a7, 112);
         }
-        for (let p = s; p < e; p++) {
-          const w = v128.load32_splat(values + (<usize>p << 2));
-          const px = xo + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2);
-          a0 = madd(w, v128.load(px), a0); a1 = madd(w, v128.load(px, 16), a1);
-          a2 = madd(w, v128.load(px, 32), a2); a3 = madd(w, v128.load(px, 48), a3);
-          a4 = madd(w, v128.load(px, 64), a4); a5 = madd(w, v128.load(px, 80), a5);
-          a6 = madd(w, v128.load(px, 96), a6); a7 = madd(w, v128.load(px, 112), a7);
-        }
-        v128.store(py, a0); v128.store(py, a1, 16); v128.store(py, a2, 32); v128.store(py, a3, 48);
-        v128.store(py, a4, 64); v128.store(py, a5, 80); v128.store(py, a6, 96); v128.store(py, a7, 112);
       }
-      for (; j + 4 <= L; j += 4) {
-        const py = yr + (<usize>j << 2), xo = xr + (<usize>j << 2);
+      if (staged) {
+        for (let co = 0; co < M; co++) memory.copy(yr + <usize>co * plane + (<usize>j << 2), tile + (<usize>co << 7), 128);
+      }
+    }
+    // Tails (fewer than 32 floats left in the row): every output channel's whole row at once.
+    for (; j + 4 <= L; j += 4) {
+      const xo = xr + (<usize>j << 2);
+      for (let co = 0; co < M; co++) {
+        const s = load<u32>(rowPtr + (<usize>co << 2)), e = load<u32>(rowPtr + (<usize>co << 2), 4);
+        const py = yr + <usize>co * plane + (<usize>j << 2);
         let a0 = accumulate ? v128.load(py) : f32x4.splat(0);
         for (let p = s; p < e; p++) {
           a0 = madd(v128.load32_splat(values + (<usize>p << 2)), v128.load(xo + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2)), a0);
         }
         v128.store(py, a0);
       }
-      for (; j < L; j++) {
-        const py = yr + (<usize>j << 2), xo = xr + (<usize>j << 2);
+    }
+    for (; j < L; j++) {
+      const xo = xr + (<usize>j << 2);
+      for (let co = 0; co < M; co++) {
+        const s = load<u32>(rowPtr + (<usize>co << 2)), e = load<u32>(rowPtr + (<usize>co << 2), 4);
+        const py = yr + <usize>co * plane + (<usize>j << 2);
         let a: f32 = accumulate ? load<f32>(py) : 0;
         for (let p = s; p < e; p++) a = fmadd(load<f32>(values + (<usize>p << 2)), load<f32>(xo + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2)), a);
         store<f32>(py, a);
@@ -169,81 +206,113 @@ export function sconv_fwd(rowPtr: usize, offsets: usize, values: usize, xpad: us
   }
 }
 
+/** Rows and floats of one block of the weight gradient's walk (see sconv_dw). */
+const DW_BAND_ROWS: i32 = 2;
+const DW_CHUNK: i32 = 256;
+
 /**
- * Input gradient of sconv_fwd: dxpad (+)= Σ_p values[p] · shifted rows of dy (dxpad zeroed by the
- * caller; its border is discarded by unpad). Each output-gradient chunk stays in registers while
- * it is added at every kept weight's shift.
+ * Weight gradient of sconv_fwd at the kept weights only: dvalues[p] (+)= Σ over output rows and
+ * columns of dy[co] · the input shifted by offsets[p], a dot product over OH·OW·N.
+ *
+ * The map is walked in blocks of DW_BAND_ROWS output rows by DW_CHUNK floats; within a block,
+ * each output channel's kept weights are taken four at a time, so one load of dy serves four
+ * multiply-adds (the earlier one-weight loop loaded two operands per multiply-add), and the input
+ * the block reads (every channel's rows near the band, about 380 KB for Conv-2 at batch 60) stays
+ * in L2 while all output channels pass over it. Partial sums are added to dvalues block by block,
+ * in a fixed order.
  */
-export function sconv_dx(rowPtr: usize, offsets: usize, values: usize, dy: usize, dxpad: usize,
-                         M: i32, OH: i32, OW: i32, N: i32, Wp: i32): void {
+export function sconv_dw(rowPtr: usize, offsets: usize, dy: usize, xpad: usize, dvalues: usize,
+                         M: i32, OH: i32, OW: i32, N: i32, Wp: i32, accumulate: bool): void {
   const L = OW * N;
-  const prow = <usize>(Wp * N) << 2;
-  for (let co = 0; co < M; co++) {
-    const s = load<u32>(rowPtr + (<usize>co << 2)), e = load<u32>(rowPtr + (<usize>co << 2), 4);
-    if (s == e) continue;
-    for (let oh = 0; oh < OH; oh++) {
-      const gr = dy + (<usize>(co * OH + oh) * <usize>L << 2);
-      const xr = dxpad + <usize>oh * prow;
-      let j = 0;
-      for (; j + 16 <= L; j += 16) {
-        const pg = gr + (<usize>j << 2), xo = xr + (<usize>j << 2);
-        const g0 = v128.load(pg), g1 = v128.load(pg, 16), g2 = v128.load(pg, 32), g3 = v128.load(pg, 48);
-        for (let p = s; p < e; p++) {
-          const w = v128.load32_splat(values + (<usize>p << 2));
-          const px = xo + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2);
-          v128.store(px, madd(w, g0, v128.load(px)));
-          v128.store(px, madd(w, g1, v128.load(px, 16)), 16);
-          v128.store(px, madd(w, g2, v128.load(px, 32)), 32);
-          v128.store(px, madd(w, g3, v128.load(px, 48)), 48);
+  const prow = <usize>(Wp * N) << 2, lrow = <usize>L << 2;
+  const plane = <usize>OH * lrow;
+  if (!accumulate) memory.fill(dvalues, 0, <usize>load<u32>(rowPtr + (<usize>M << 2)) << 2);
+  for (let oh0 = 0; oh0 < OH; oh0 += DW_BAND_ROWS) {
+    const rows = min(DW_BAND_ROWS, OH - oh0);
+    for (let j0 = 0; j0 < L; j0 += DW_CHUNK) {
+      const lc = min(DW_CHUNK, L - j0);
+      const xb = xpad + <usize>oh0 * prow + (<usize>j0 << 2);
+      for (let co = 0; co < M; co++) {
+        const s = load<u32>(rowPtr + (<usize>co << 2)), e = load<u32>(rowPtr + (<usize>co << 2), 4);
+        const gb = dy + <usize>co * plane + <usize>oh0 * lrow + (<usize>j0 << 2);
+        let p = s;
+        for (; p + 4 <= e; p += 4) {
+          const q = offsets + (<usize>p << 2);
+          dotBlock4(gb, lrow, xb, prow, <usize>load<u32>(q) << 2, <usize>load<u32>(q, 4) << 2, <usize>load<u32>(q, 8) << 2, <usize>load<u32>(q, 12) << 2,
+                    rows, lc, dvalues + (<usize>p << 2));
         }
-      }
-      for (; j + 4 <= L; j += 4) {
-        const g0 = v128.load(gr + (<usize>j << 2)), xo = xr + (<usize>j << 2);
-        for (let p = s; p < e; p++) {
-          const px = xo + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2);
-          v128.store(px, madd(v128.load32_splat(values + (<usize>p << 2)), g0, v128.load(px)));
-        }
-      }
-      for (; j < L; j++) {
-        const g = load<f32>(gr + (<usize>j << 2)), xo = xr + (<usize>j << 2);
-        for (let p = s; p < e; p++) {
-          const px = xo + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2);
-          store<f32>(px, fmadd(load<f32>(values + (<usize>p << 2)), g, load<f32>(px)));
-        }
+        for (; p < e; p++) dotBlock1(gb, lrow, xb + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2), prow, rows, lc, dvalues + (<usize>p << 2));
       }
     }
   }
 }
 
-/**
- * Weight gradient of sconv_fwd at the kept weights only: dvalues[p] (+)= Σ_oh dy_row(co, oh) ·
- * shifted xpad row, a dot product over OH·OW·N.
- */
-export function sconv_dw(rowPtr: usize, offsets: usize, dy: usize, xpad: usize, dvalues: usize,
-                         M: i32, OH: i32, OW: i32, N: i32, Wp: i32, accumulate: bool): void {
-  const L = OW * N;
-  const prow = <usize>(Wp * N) << 2;
-  const L8 = L & ~7;
-  for (let co = 0; co < M; co++) {
-    const s = load<u32>(rowPtr + (<usize>co << 2)), e = load<u32>(rowPtr + (<usize>co << 2), 4);
-    for (let p = s; p < e; p++) {
-      const off = <usize>load<u32>(offsets + (<usize>p << 2)) << 2;
-      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-      let tail: f32 = 0;
-      for (let oh = 0; oh < OH; oh++) {
-        const gr = dy + (<usize>(co * OH + oh) * <usize>L << 2);
-        const xr = xpad + <usize>oh * prow + off;
-        let j = 0;
-        for (; j < L8; j += 8) {
-          const o = <usize>j << 2;
-          s0 = madd(v128.load(gr + o), v128.load(xr + o), s0);
-          s1 = madd(v128.load(gr + o, 16), v128.load(xr + o, 16), s1);
-        }
-        for (; j < L; j++) tail += load<f32>(gr + (<usize>j << 2)) * load<f32>(xr + (<usize>j << 2));
-      }
-      const g = hsum(f32x4.add(s0, s1)) + tail;
-      const pv = dvalues + (<usize>p << 2);
-      store<f32>(pv, accumulate ? load<f32>(pv) + g : g);
+/** dv[0..3] += Σ over `rows` rows of lc floats: dy · (x at byte offsets o0..o3). */
+// @ts-ignore: decorator
+@inline
+function dotBlock4(gb: usize, lrow: usize, xb: usize, prow: usize, o0: usize, o1: usize, o2: usize, o3: usize, rows: i32, lc: i32, dv: usize): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let t0 = f32x4.splat(0), t1 = f32x4.splat(0), t2 = f32x4.splat(0), t3 = f32x4.splat(0);
+  let r0: f32 = 0, r1: f32 = 0, r2: f32 = 0, r3: f32 = 0;
+  const l8 = lc & ~7, l4 = lc & ~3;
+  for (let r = 0; r < rows; r++) {
+    const g = gb + <usize>r * lrow, x = xb + <usize>r * prow;
+    const x0 = x + o0, x1 = x + o1, x2 = x + o2, x3 = x + o3;
+    let j = 0;
+    for (; j < l8; j += 8) {
+      const o = <usize>j << 2;
+      const ga = v128.load(g + o), gc = v128.load(g + o, 16);
+      s0 = madd(ga, v128.load(x0 + o), s0); t0 = madd(gc, v128.load(x0 + o, 16), t0);
+      s1 = madd(ga, v128.load(x1 + o), s1); t1 = madd(gc, v128.load(x1 + o, 16), t1);
+      s2 = madd(ga, v128.load(x2 + o), s2); t2 = madd(gc, v128.load(x2 + o, 16), t2);
+      s3 = madd(ga, v128.load(x3 + o), s3); t3 = madd(gc, v128.load(x3 + o, 16), t3);
     }
+    for (; j < l4; j += 4) {
+      const o = <usize>j << 2;
+      const ga = v128.load(g + o);
+      s0 = madd(ga, v128.load(x0 + o), s0); s1 = madd(ga, v128.load(x1 + o), s1);
+      s2 = madd(ga, v128.load(x2 + o), s2); s3 = madd(ga, v128.load(x3 + o), s3);
+    }
+    for (; j < lc; j++) {
+      const o = <usize>j << 2, gv = load<f32>(g + o);
+      r0 = fmadd(gv, load<f32>(x0 + o), r0); r1 = fmadd(gv, load<f32>(x1 + o), r1);
+      r2 = fmadd(gv, load<f32>(x2 + o), r2); r3 = fmadd(gv, load<f32>(x3 + o), r3);
+    }
+  }
+  store<f32>(dv, load<f32>(dv) + (hsum(f32x4.add(s0, t0)) + r0));
+  store<f32>(dv, load<f32>(dv, 4) + (hsum(f32x4.add(s1, t1)) + r1), 4);
+  store<f32>(dv, load<f32>(dv, 8) + (hsum(f32x4.add(s2, t2)) + r2), 8);
+  store<f32>(dv, load<f32>(dv, 12) + (hsum(f32x4.add(s3, t3)) + r3), 12);
+}
+
+/** dv[0] += Σ over `rows` rows of lc floats: dy · x. */
+// @ts-ignore: decorator
+@inline
+function dotBlock1(gb: usize, lrow: usize, xb: usize, prow: usize, rows: i32, lc: i32, dv: usize): void {
+  let s0 = f32x4.splat(0), t0 = f32x4.splat(0);
+  let r0: f32 = 0;
+  const l8 = lc & ~7, l4 = lc & ~3;
+  for (let r = 0; r < rows; r++) {
+    const g = gb + <usize>r * lrow, x = xb + <usize>r * prow;
+    let j = 0;
+    for (; j < l8; j += 8) {
+      const o = <usize>j << 2;
+      s0 = madd(v128.load(g + o), v128.load(x + o), s0);
+      t0 = madd(v128.load(g + o, 16), v128.load(x + o, 16), t0);
+    }
+    for (; j < l4; j += 4) {
+      const o = <usize>j << 2;
+      s0 = madd(v128.load(g + o), v128.load(x + o), s0);
+    }
+    for (; j < lc; j++) r0 = fmadd(load<f32>(g + (<usize>j << 2)), load<f32>(x + (<usize>j << 2)), r0);
+  }
+  store<f32>(dv, load<f32>(dv) + (hsum(f32x4.add(s0, t0)) + r0));
+}
+
+/** out[q] = values[perm[q]] for q < n: the kept weights in the order of another index (the transposed CSR of a convolution). */
+export function gather_values(values: usize, perm: usize, out: usize, n: i32): void {
+  for (let q = 0; q < n; q++) {
+    const o = <usize>q << 2;
+    store<f32>(out + o, load<f32>(values + (<usize>load<u32>(perm + o) << 2)));
   }
 }

@@ -2,14 +2,18 @@
 // throughput (images/s, forward passes only, u8 input conversion included) of tickets at batch 1
 // and batch 256, run three ways by the same loader: every pruned layer on the sparse kernels
 // (ticket-sparse, loadTicket's default), per-layer choice by the measured crossover (ticket-auto),
-// and all weights dense f32 (dense: the same network as a dense model).
+// and all weights dense f32 (dense: the same network as a dense model); beside them the same ticket
+// exported to ONNX (src/export/onnx.ts) in onnxruntime-web, wasm backend, one thread (its wasm is
+// always the SIMD build): the runtime an edge user would otherwise pick.
 // Without options the tickets are built in memory (paper initialization, random masks with the
 // paper's per-layer counts): LeNet-300-100 at Pm 1, 0.21, 0.036 and Conv-2 at Pm 1, 0.1.
 // --model NAME and --pm LIST pick other in-memory tickets; --model-file benches one ticket file;
 // --experiment DIR exports and benches every finished level of trial 0 (the dataset is loaded for
 // its normalization statistics: --data-dir or LOTTERY_DATA_DIR).
 import { readFileSync } from "node:fs";
+import * as ort from "onnxruntime-web";
 import { exportTicket } from "../src/cli/export.js";
+import { exportOnnx } from "../src/export/onnx.js";
 import { defaultsFor, resolveHparams } from "../src/hparams/resolve.js";
 import { Kernels } from "../src/kernels/index.js";
 import { pruneTarget } from "../src/lottery/experiment.js";
@@ -24,7 +28,7 @@ import type { Ticket } from "../src/ticket/ticket.js";
 import { Rng } from "../src/util/rng.js";
 import { median, medianMs, printTable } from "./timing.js";
 
-type Impl = "ticket-sparse" | "ticket-auto" | "dense";
+type Impl = "ticket-sparse" | "ticket-auto" | "dense" | "onnxruntime-web";
 
 export interface InferRow {
   bench: "infer";
@@ -84,6 +88,43 @@ function sample(fn: () => void, slow: boolean): number {
   return performance.now() - t0;
 }
 
+/** Like sample, for onnxruntime-web's asynchronous run (awaiting costs microseconds, so ours stay synchronous). */
+async function sampleAsync(fn: () => Promise<unknown>, slow: boolean): Promise<number> {
+  const reps: number[] = [];
+  for (let r = 0; r < (slow ? 1 : 5); r++) {
+    const t0 = performance.now();
+    let n = 0, t1: number;
+    do {
+      await fn();
+      n++;
+      t1 = performance.now();
+    } while (!slow && t1 - t0 < 5);
+    reps.push((t1 - t0) / n);
+  }
+  return median(reps);
+}
+
+interface Runner {
+  impl: Impl;
+  passSize: number;
+  pm: number;
+  /** One timing sample in ms. */
+  sample(): number | Promise<number>;
+}
+
+/** The ticket as an ONNX model in onnxruntime-web, for `batch` images per run. */
+async function ortRunner(c: Case, images: Uint8Array, shape: readonly number[], batch: number): Promise<Runner> {
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create((await exportOnnx(c.bytes)).bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+  const feeds = { image: new ort.Tensor("uint8", images, [batch, ...shape]) };
+  const run = () => session.run(feeds);
+  await run();
+  const t0 = performance.now();
+  await run();
+  const slow = performance.now() - t0 > 20;
+  return { impl: "onnxruntime-web", passSize: batch, pm: c.pm, sample: () => sampleAsync(run, slow) };
+}
+
 /**
  * Images/s of each implementation at each batch. The implementations are sampled in turn, round
  * after round, and each one's median is taken, so load from other processes (this machine has two
@@ -99,18 +140,21 @@ async function benchCase(k: Kernels, c: Case, quick: boolean, emit: (row: InferR
   const images = Uint8Array.from({ length: Math.max(...BATCHES) * features }, () => rng.int(256));
   for (const batch of BATCHES) {
     const x = images.subarray(0, batch * features);
-    const runs = tickets.map(([impl, t]) => {
+    const runs: Runner[] = tickets.map(([impl, t]) => {
       // warm-up (V8 tiers the wasm up after the first calls), and whether one call is slow
       t.predict(x);
       const t0 = performance.now();
       t.predict(x);
-      return { impl, t, slow: performance.now() - t0 > 20, times: [] as number[] };
+      const slow = performance.now() - t0 > 20;
+      return { impl, passSize: Math.min(batch, t.batchSize), pm: t.manifest.pm, sample: () => sample(() => t.predict(x), slow) };
     });
-    for (let round = 0; round < (quick ? 5 : 11); round++) for (const r of runs) r.times.push(sample(() => r.t.predict(x), r.slow));
-    for (const r of runs) {
-      const ms = median(r.times);
-      emit({ bench: "infer", model: c.model, impl: r.impl, pm: +r.t.manifest.pm.toFixed(4), batch, images_per_s: Math.round((1000 * batch) / ms), pass_size: Math.min(batch, r.t.batchSize), ticket_bytes: c.bytes.length });
-    }
+    runs.push(await ortRunner(c, x, tickets[0]![1].inputShape, batch));
+    const times = runs.map(() => [] as number[]);
+    for (let round = 0; round < (quick ? 5 : 11); round++) for (let i = 0; i < runs.length; i++) times[i]!.push(await runs[i]!.sample());
+    runs.forEach((r, i) => {
+      const ms = median(times[i]!);
+      emit({ bench: "infer", model: c.model, impl: r.impl, pm: +r.pm.toFixed(4), batch, images_per_s: Math.round((1000 * batch) / ms), pass_size: r.passSize, ticket_bytes: c.bytes.length });
+    });
   }
   k.arena.release(mark);
 }
@@ -156,14 +200,18 @@ export async function benchInfer(args: { json: boolean; quick: boolean; argv: st
     rows.push(...mine);
     for (const batch of BATCHES) {
       const get = (impl: Impl) => mine.find((r) => r.impl === impl && r.batch === batch)!;
-      const sparse = get("ticket-sparse"), auto = get("ticket-auto"), dense = get("dense");
+      const sparse = get("ticket-sparse"), auto = get("ticket-auto"), dense = get("dense"), onnx = get("onnxruntime-web");
       const passes = [sparse, auto, dense].map((r) => r.pass_size).join("/");
-      table.push([c.model, sparse.pm, `${(c.bytes.length / 1024).toFixed(0)} KiB`, batch, passes, sparse.images_per_s, auto.images_per_s, dense.images_per_s, `${(sparse.images_per_s / dense.images_per_s).toFixed(2)}x`]);
+      const best = Math.max(sparse.images_per_s, auto.images_per_s);
+      table.push([
+        c.model, sparse.pm, `${(c.bytes.length / 1024).toFixed(0)} KiB`, batch, passes, sparse.images_per_s, auto.images_per_s, dense.images_per_s,
+        onnx.images_per_s, `${(sparse.images_per_s / dense.images_per_s).toFixed(2)}x`, `${(best / onnx.images_per_s).toFixed(2)}x`,
+      ]);
     }
   }
   if (!args.json) {
     console.log(`\ninference, images/s (${k.simd} SIMD, 1 thread; medians of warmed-up runs)`);
-    printTable(["model", "Pm", "ticket", "batch", "passes of", "ticket-sparse", "ticket-auto", "dense", "sparse vs dense"], table);
+    printTable(["model", "Pm", "ticket", "batch", "passes of", "ticket-sparse", "ticket-auto", "dense", "onnxruntime-web", "sparse vs dense", "best ticket vs ort"], table);
   }
   return rows;
 }

@@ -5,7 +5,7 @@ export { loadDataset, fetchDataset, type Dataset, type DatasetName, type Split }
 export { Hparams, BASE_DEFAULTS, type ModelDefaults } from "./hparams/schema.js";
 export { defaultsFor, resolveHparams, nonDefaults, hparamHash, HparamError, type Overrides } from "./hparams/resolve.js";
 export { defineModel, getModel, modelNames, registerModel, type ModelDeclaration, type ModelEntry } from "./models/registry.js";
-export { buildNetwork, resolveSpec, type LayerSpec, type NetworkSpec, type ResolvedSpec } from "./models/spec.js";
+export { buildNetwork, layerNames, resolveSpec, type LayerSpec, type NetworkSpec, type ResolvedSpec } from "./models/spec.js";
 export { fileModel, parseNetworkSpec } from "./models/file.js";
 export { Network, Replica, ParamFactory, type KernelMode, type LayerExecution } from "./nn/network.js";
 export { Param, type ParamKind, type WeightKind } from "./nn/param.js";
@@ -30,3 +30,6 @@ export { collectReport, writeExperimentReport } from "./report/collect.js";
 export { renderReport, writeReport } from "./report/render.js";
 export * from "./ticket/index.js";
 export { exportTicket, selectRun, type ExportOptions, type ExportResult } from "./cli/export.js";
+export { exportOnnx, type OnnxExport, type OnnxExportOptions } from "./export/onnx.js";
+export { onnxGraph, INITIALIZER_MODES, ONNX_INPUT, ONNX_OUTPUT, type InitializerMode, type OnnxGraph, type OnnxGraphOptions } from "./export/onnx-graph.js";
+export { encodeModel, decodeModel, IR_VERSION, OPSET_VERSION, type ModelProto } from "./export/onnx-proto.js";

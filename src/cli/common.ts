@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { availableParallelism } from "node:os";
 import type { KernelMode } from "../nn/network.js";
 
@@ -16,15 +16,32 @@ export function addRuntimeOptions(cmd: Command): void {
     .option("--threads <n>", "training threads (data parallel over shared memory; 1 = bitwise reproducible across thread counts' reruns too)", parseThreads, availableParallelism());
 }
 
-function parseThreads(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`invalid --threads ${JSON.stringify(v)}: must be an integer in [1, 256]`);
-  return n;
+/**
+ * A flag's own validator rejected what was typed: a usage error (exit 2), like an unknown flag.
+ * Commander prints "error: option '--threads <n>' argument 'abc' is invalid." before `fix`, so the
+ * message says only what to type instead.
+ */
+export function invalidValue(fix: string): InvalidArgumentError {
+  return new InvalidArgumentError(fix);
 }
+
+/** A parser for integer flags in [lo, hi]. */
+export function integerFlag(lo: number, hi = Number.MAX_SAFE_INTEGER, what = ""): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isSafeInteger(n) || n < lo || n > hi) {
+      const range = hi === Number.MAX_SAFE_INTEGER ? (lo === 0 ? "a non-negative integer" : `an integer >= ${lo}`) : `an integer in [${lo}, ${hi}]`;
+      throw invalidValue(`Use ${range}${what ? ` (${what})` : ""}.`);
+    }
+    return n;
+  };
+}
+
+const parseThreads = integerFlag(1, 256, "the number of training threads");
 
 function parseKernelMode(v: string): KernelMode {
   if (v === "auto" || v === "dense" || v === "sparse") return v;
-  throw new Error(`invalid --kernels ${JSON.stringify(v)}: must be one of auto, dense, sparse`);
+  throw invalidValue("Use one of auto, dense, sparse.");
 }
 
 export function pct(x: number): string {

@@ -1,13 +1,17 @@
 // The `lottery` command line.
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { Kernels, SPARSE_CROSSOVER_DENSITY } from "../kernels/index.js";
+import { enableNodeRelaxedSimd, Kernels, SPARSE_BREAK_EVEN, winogradBreakEven } from "../kernels/index.js";
 import { dataCommand } from "./data.js";
 import { exportCommand } from "./export.js";
 import { predictCommand } from "./predict.js";
 import { reportCommand } from "./report.js";
 import { runCommand } from "./run.js";
 import { trainCommand } from "./train.js";
+
+// The command owns its process, so it may switch on V8's relaxed SIMD (FMA kernels) on Node 20;
+// the library leaves that process-wide flag to whoever embeds it.
+await enableNodeRelaxedSimd();
 
 const program = new Command();
 program
@@ -37,7 +41,8 @@ program
     const k = await Kernels.create();
     console.log(`simd: ${k.simd}${k.simd === "relaxed" ? " (fused multiply-add)" : ""}`);
     console.log(`shared memory: ${k.shared}`);
-    console.log(`sparse kernels below density: ${SPARSE_CROSSOVER_DENSITY}`);
+    console.log(`sparse kernels below density: ${Object.entries(SPARSE_BREAK_EVEN).map(([kind, d]) => `${d} (against dense ${kind})`).join(", ")}, ` +
+      `against Winograd ${[16, 32, 64, 128].map((c) => `${winogradBreakEven(c).toFixed(2)} (${c} input channels)`).join(", ")}`);
   });
 
 for (const sub of program.commands) sub.exitOverride();

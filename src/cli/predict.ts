@@ -12,7 +12,7 @@ import { CIFAR10_RECORD_BYTES } from "../data/cifar10.js";
 import type { DatasetName } from "../data/types.js";
 import type { TicketManifest } from "../ticket/format.js";
 import { loadTicket } from "../ticket/load.js";
-import { pct } from "./common.js";
+import { integerFlag, pct } from "./common.js";
 
 export interface PredictInput {
   images: Uint8Array;
@@ -101,12 +101,6 @@ export async function readPredictInput(path: string, m: TicketManifest): Promise
   return isDir ? readTestSplit(path, m) : readImageFile(path, m);
 }
 
-function parseLimit(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`invalid --limit ${JSON.stringify(v)}: must be a positive integer`);
-  return n;
-}
-
 const SHOWN = 20;
 
 export function predictCommand(): Command {
@@ -115,7 +109,7 @@ export function predictCommand(): Command {
     .argument("<input>", "an IDX image file (MNIST), a CIFAR-10 batch file (.bin, gzipped or not) or a directory holding the dataset (its test split)")
     .description("classify images with a ticket file; prints the first predictions (all with --json) and, for labelled input, the accuracy beside the one recorded at export")
     .option("--json", "end stdout with one JSON object: predictions (all), count, accuracy, recorded_accuracy, images_per_s, ...")
-    .option("--limit <n>", "classify only the first n images", parseLimit)
+    .option("--limit <n>", "classify only the first n images", integerFlag(1))
     .action(async (modelPath: string, inputPath: string, opts: { json?: boolean; limit?: number }) => {
       let bytes: Uint8Array;
       try {

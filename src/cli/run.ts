@@ -1,6 +1,6 @@
 // `lottery run`: a lottery-ticket experiment (iterative or one-shot pruning, with controls and
-// trials) that resumes where it stopped. Prints one table row per finished run; --json adds one
-// JSON line per run; the report is written at the end.
+// trials) that resumes where it stopped. Prints one table row per finished run; with --json stdout
+// carries only one JSON line per run (the table goes to stderr); the report is written at the end.
 import { Command } from "commander";
 import { defaultsFor, type Overrides, resolveHparams } from "../hparams/resolve.js";
 import { GROUPS } from "../hparams/schema.js";
@@ -8,8 +8,8 @@ import { runExperiment } from "../lottery/experiment.js";
 import { getModel } from "../models/registry.js";
 import type { RunId, RunSummary } from "../store/experiment.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
-import { progressBar, type Progress } from "./progress.js";
-import { addRuntimeOptions, pct, type RuntimeOptions } from "./common.js";
+import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
+import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
 import { writeExperimentReport } from "../report/collect.js";
 
 const ALL_GROUPS = Object.keys(GROUPS) as (keyof typeof GROUPS)[];
@@ -40,13 +40,6 @@ function rateOverrides(text: string | undefined): Record<string, number> {
   return out;
 }
 
-/** --trial as typed: a non-negative integer, quoted in the error as the user wrote it. */
-function parseTrial(v: string): number {
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isInteger(n) || n < 0) throw new Error(`invalid --trial ${JSON.stringify(v)}: must be a non-negative integer (a trial index below --trials)`);
-  return n;
-}
-
 /** LOTTERY_CHECKPOINT_SECONDS: seconds between mid-run checkpoints; a typo must not silently stop checkpoints. */
 export function checkpointSecondsFromEnv(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -74,11 +67,11 @@ export function runCommand(): Command {
     .option("--out <dir>", "root directory of experiments; this one goes to <dir>/<model>_<hash of its settings>", "experiments")
     .option("--preset <name>", `start from a preset: ${Object.entries(PRESETS).map(([k, v]) => `${k} = ${v.description}`).join("; ")}`)
     .option("--rate <list>", "pruning rates per layer kind, e.g. fc=0.2,output=0.1 or conv=0.1 (shorthand for --rate-conv/--rate-fc/--rate-output)")
-    .option("--trial <t>", "run only trial t of the --trials (so trials can run in parallel processes on one experiment)", parseTrial)
+    .option("--trial <t>", "run only trial t of the --trials (so trials can run in parallel processes on one experiment)", integerFlag(0, Number.MAX_SAFE_INTEGER, "a trial index below --trials"))
     .option("--no-report", "do not write report.html and the figures at the end")
     .option("--on-divergence <what>", "when a run diverges (non-finite loss or weights, or a loss above 100x its first evaluation): continue = record it and go on with the runs that do not depend on it; stop = end the experiment with the error", "continue")
-    .addHelpText("after", "\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation)")
-    .option("--json", "print one JSON line per finished run: trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds");
+    .addHelpText("after", `\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation)\n${PROGRESS_ENV_HELP}`)
+    .option("--json", "stdout gets only one JSON line per finished run (trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds, ...); the table and the experiment and report paths go to stderr");
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, ALL_GROUPS);
   cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out: string; preset?: string; rate?: string; report: boolean; json?: boolean; trial?: number; onDivergence: string }) => {
@@ -94,15 +87,15 @@ export function runCommand(): Command {
     const defaults = defaultsFor(model);
     const hp = resolveHparams(defaults, overrides);
     const checkpointSeconds = checkpointSecondsFromEnv(process.env.LOTTERY_CHECKPOINT_SECONDS);
-    const log = (m: string) => process.stderr.write(`${m}\n`);
-    let bar: Progress | null = null;
+    // Every line goes through the progress display, so none is written into the bar's line.
+    const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
+    const log = (m: string) => progress.log(m);
     let printedHeader = false;
-    const print = (line: string) => {
-      if (bar) bar.stop();
-      bar = null;
-      console.log(line);
-    };
+    // With --json, stdout is for JSON lines only (`| jq` must parse every line): text goes to stderr.
+    const text = opts.json ? process.stderr : process.stdout;
+    const print = (line: string) => progress.print(line, text);
     const done = (id: RunId, s: RunSummary, skipped: boolean) => {
+      progress.end(); // the run's row says how it ended
       if (!printedHeader) {
         print(row(HEADER));
         printedHeader = true;
@@ -110,12 +103,13 @@ export function runCommand(): Command {
       print(row([String(id.trial), runLabel(id), pct(s.pm), id.branch, String(s.early_stop_iteration), pct(s.early_stop_val_accuracy), pct(s.early_stop_test_accuracy),
         pct(s.final_val_accuracy), pct(s.final_test_accuracy), s.diverged ? `DIVERGED at ${s.diverged.iteration}` : skipped ? "stored" : `${s.seconds.toFixed(1)}s`]));
       if (opts.json) {
-        console.log(JSON.stringify({
+        process.stdout.write(`${JSON.stringify({
           trial: s.trial, level: s.level, kind: s.kind, branch: s.branch, pm: +s.pm.toFixed(6), early_stop_iteration: s.early_stop_iteration,
           early_stop_val_accuracy: s.early_stop_val_accuracy, early_stop_test_accuracy: s.early_stop_test_accuracy,
           final_val_accuracy: s.final_val_accuracy, final_test_accuracy: s.final_test_accuracy, seconds: s.seconds, resumed: skipped,
           ...(s.diverged ? { diverged: s.diverged } : {}),
-        }));
+          ...(s.mixed_arithmetic ? { mixed_arithmetic: s.mixed_arithmetic } : {}),
+        })}\n`);
       }
     };
     const { store } = await runExperiment({
@@ -133,10 +127,10 @@ export function runCommand(): Command {
       events: {
         onRunStart(id, pm, resumedAt) {
           if (resumedAt !== null) log(`trial ${id.trial} ${runLabel(id)} ${id.branch}: resuming at iteration ${resumedAt}`);
-          bar = progressBar(hp.training.iterations, `t${id.trial} ${runLabel(id)} ${id.branch} Pm ${pct(pm)}`);
+          progress.start(hp.training.iterations, `t${id.trial} ${runLabel(id)} ${id.branch} Pm ${pct(pm)}`);
         },
         onProgress(_id, doneIts, _total, last) {
-          bar?.update(doneIts, { valAcc: last ? pct(last.val.accuracy) : "-" });
+          progress.update(doneIts, { valAcc: last ? pct(last.val.accuracy) : "-" });
         },
         onExecution(_id, execution, threads) {
           const sparse = execution.filter((e) => e.kernel === "sparse").map((e) => e.param);
@@ -144,13 +138,11 @@ export function runCommand(): Command {
         },
         onRunDone: done,
       },
-    });
-    const bar2 = bar as Progress | null;
-    bar2?.stop();
-    console.log(`experiment: ${store.dir}`);
+    }).finally(() => progress.end()); // an error's message must not land in the bar's line
+    print(`experiment: ${store.dir}`);
     if (opts.report) {
       const written = await writeExperimentReport(store.dir);
-      console.log(`report: ${written.html}`);
+      print(`report: ${written.html}`);
     }
   });
   return cmd;

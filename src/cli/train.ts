@@ -1,5 +1,6 @@
 // `lottery train`: trains one network (dense, or with masks already in it) on real data with the
-// paper's protocol and prints a summary; --json ends stdout with one JSON object.
+// paper's protocol and prints a summary; with --json stdout carries only one JSON object (the
+// summary text goes to stderr).
 import { Command } from "commander";
 import { writeJsonAtomic, writeJsonLinesAtomic } from "../store/atomic.js";
 import { defaultsFor, nonDefaults, resolveHparams } from "../hparams/resolve.js";
@@ -8,7 +9,7 @@ import type { Hparams } from "../hparams/schema.js";
 import { Session } from "../train/session.js";
 import type { EvalRecord } from "../train/trainer.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
-import { progressBar } from "./progress.js";
+import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { addRuntimeOptions, type RuntimeOptions, pct } from "./common.js";
 import { join } from "node:path";
 
@@ -18,7 +19,8 @@ export function trainCommand(): Command {
   const cmd = new Command("train")
     .description("train a network on its dataset (LeNet-300-100 on MNIST, ...) with the paper's settings, evaluating validation and test every --eval-every iterations")
     .option("--out <dir>", "write hparams.json, metrics.jsonl (one line per evaluation and split) and summary.json here")
-    .option("--json", "end stdout with one JSON object: test_accuracy, val_accuracy, early_stop_iteration, early_stop_test_accuracy, iterations, seconds, ...");
+    .option("--json", "stdout gets only one JSON object (test_accuracy, val_accuracy, early_stop_iteration, early_stop_test_accuracy, iterations, seconds, ...); the summary text goes to stderr")
+    .addHelpText("after", `\nEnvironment:\n${PROGRESS_ENV_HELP}`);
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, GROUPS);
   cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out?: string; json?: boolean }) => {
@@ -26,11 +28,14 @@ export function trainCommand(): Command {
     const model = getModel(String(overrides.model?.model ?? "lenet_300_100"));
     const defaults = defaultsFor(model);
     const hp = resolveHparams(defaults, overrides);
-    const log = (m: string) => process.stderr.write(`${m}\n`);
+    // Every line goes through the progress display, so none is written into the bar's line.
+    const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
+    const log = (m: string) => progress.log(m);
     const session = await Session.open(hp, { dataDir: opts.dataDir, fetchIfMissing: true, kernelMode: opts.kernels, threads: opts.threads, log });
     try {
-      await trainAndReport(session, hp, defaults, opts, log);
+      await trainAndReport(session, hp, defaults, opts, progress);
     } finally {
+      progress.end(); // an error's message must not land in the bar's line
       await session.close();
     }
   });
@@ -38,10 +43,11 @@ export function trainCommand(): Command {
 }
 
 /** Trains from θ0, prints the summary, and writes --out files. */
-async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, opts: { out?: string; json?: boolean }, log: (m: string) => void): Promise<void> {
+async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, opts: { out?: string; json?: boolean }, progress: Progress): Promise<void> {
   const model = session.model;
+  const log = (m: string) => progress.log(m);
   session.initialize();
-  const bar = progressBar(hp.training.iterations, model.name);
+  progress.start(hp.training.iterations, model.name);
   const metrics: object[] = [];
   const result = await session.train({
     onEval(r: EvalRecord) {
@@ -50,13 +56,13 @@ async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, 
       metrics.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy });
     },
     onProgress(done, _total, last) {
-      bar.update(done, { valAcc: last ? pct(last.val.accuracy) : "-" });
+      progress.update(done, { valAcc: last ? pct(last.val.accuracy) : "-" });
     },
     onExecution(execution, threads) {
       log(`kernels (${session.k.simd} SIMD, ${threads} thread${threads > 1 ? "s" : ""}): ${execution.map((e) => `${e.param} ${e.kernel}`).join(", ")}`);
     },
   });
-  bar.stop();
+  progress.end();
   const summary = {
     model: model.name,
     test_accuracy: result.final.test.accuracy,
@@ -70,6 +76,10 @@ async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, 
     iterations: result.iterations,
     seconds: +result.seconds.toFixed(3),
     step_ms_median: +result.stepMs.toFixed(4),
+    // What fixes the exact numbers: the same three give the same bits.
+    threads: result.threads,
+    kernel_mode: session.kernelMode,
+    simd: session.k.simd,
     hparams_changed: nonDefaults(hp, defaults),
   };
   if (opts.out) {
@@ -77,9 +87,11 @@ async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, 
     writeJsonLinesAtomic(join(opts.out, "metrics.jsonl"), metrics);
     writeJsonAtomic(join(opts.out, "summary.json"), summary);
   }
-  console.log(`${model.name}: ${result.iterations} iterations in ${result.seconds.toFixed(1)} s (median step ${result.stepMs.toFixed(3)} ms)`);
-  console.log(`  final:      val acc ${pct(result.final.val.accuracy)}  test acc ${pct(result.final.test.accuracy)}  val loss ${result.final.val.loss.toFixed(4)}`);
-  console.log(`  early stop: iteration ${result.earlyStop.iteration}  val acc ${pct(result.earlyStop.val.accuracy)}  test acc ${pct(result.earlyStop.test.accuracy)}  val loss ${result.earlyStop.val.loss.toFixed(4)}`);
-  if (opts.out) console.log(`  wrote ${opts.out}/{hparams.json,metrics.jsonl,summary.json}`);
-  if (opts.json) console.log(JSON.stringify(summary));
+  // With --json, stdout is for the JSON object only (`| jq` must parse it): text goes to stderr.
+  const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
+  say(`${model.name}: ${result.iterations} iterations in ${result.seconds.toFixed(1)} s (median step ${result.stepMs.toFixed(3)} ms)`);
+  say(`  final:      val acc ${pct(result.final.val.accuracy)}  test acc ${pct(result.final.test.accuracy)}  val loss ${result.final.val.loss.toFixed(4)}`);
+  say(`  early stop: iteration ${result.earlyStop.iteration}  val acc ${pct(result.earlyStop.val.accuracy)}  test acc ${pct(result.earlyStop.test.accuracy)}  val loss ${result.earlyStop.val.loss.toFixed(4)}`);
+  if (opts.out) say(`  wrote ${opts.out}/{hparams.json,metrics.jsonl,summary.json}`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 }

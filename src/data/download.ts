@@ -1,6 +1,7 @@
 // HTTP(S) downloads with the global fetch, as a stream of chunks with occasional progress lines.
 // Failures become DataErrors that name the URL and the underlying cause (fetch's own "fetch failed"
-// hides it in err.cause).
+// hides it in err.cause). A server that never answers, or a transfer that stalls, fails after a
+// timeout instead of waiting (undici's own limits are 5 minutes, and only per phase).
 
 import { DataError, describeCause } from "./errors.js";
 
@@ -14,6 +15,19 @@ export interface DownloadOptions {
   progressIntervalMs?: number;
   /** Most bytes read ahead of the consumer (default 256 MiB, more than any file here). */
   maxBufferedBytes?: number;
+  /** Most time from the request to the response headers (default 30 s): a server that is unreachable, or accepts and never answers. */
+  connectTimeoutMs?: number;
+  /** Most time without a byte of the body (default 60 s): a transfer that stalls. */
+  idleTimeoutMs?: number;
+  /** Appended to a timeout error: what to do about it (the fetcher names the mirror setting). */
+  hint?: string;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+function seconds(ms: number): string {
+  return `${+(ms / 1000).toFixed(3)} s`;
 }
 
 export interface Download {
@@ -25,12 +39,28 @@ export interface Download {
 
 export async function openDownload(url: string, options: DownloadOptions): Promise<Download> {
   const { log, label, signal, progressIntervalMs = 2000, maxBufferedBytes = 256 * 2 ** 20 } = options;
+  const connectMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  // One controller aborts the request on a timeout or when the caller's signal aborts.
+  const controller = new AbortController();
+  if (signal?.aborted) controller.abort(signal.reason);
+  signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+  let timedOut: string | null = null;
+  const timeoutError = (err: unknown) => new DataError("DOWNLOAD_FAILED", `GET ${url} failed: ${timedOut}${options.hint ? `. ${options.hint}` : ""}`, undefined, { cause: err });
+  const arm = (ms: number, what: () => string) => setTimeout(() => {
+    timedOut = what();
+    controller.abort(new Error(timedOut));
+  }, ms);
+
   let res: Response;
+  const connectTimer = arm(connectMs, () => `no response within ${seconds(connectMs)} (connect timeout)`);
   try {
     // identity: the files are already compressed, and their hashes are of the bytes as served.
-    res = await fetch(url, { signal, headers: { "accept-encoding": "identity" } });
+    res = await fetch(url, { signal: controller.signal, headers: { "accept-encoding": "identity" } });
   } catch (err) {
+    if (timedOut) throw timeoutError(err);
     throw new DataError("DOWNLOAD_FAILED", `GET ${url} failed: ${describeCause(err)}`, undefined, { cause: err });
+  } finally {
+    clearTimeout(connectTimer);
   }
   if (!res.ok || res.body === null) {
     await res.body?.cancel().catch(() => {});
@@ -68,7 +98,14 @@ export async function openDownload(url: string, options: DownloadOptions): Promi
             await new Promise<void>((resolve) => (wakePump = resolve));
             continue;
           }
-          const step = await reader.read();
+          // Only the wait for the network counts as idle, not a pause for a slow consumer (above).
+          const idleTimer = arm(idleMs, () => `no data for ${seconds(idleMs)} after ${formatBytes(received)}${total !== undefined ? ` of ${formatBytes(total)}` : ""} (idle timeout)`);
+          let step;
+          try {
+            step = await reader.read();
+          } finally {
+            clearTimeout(idleTimer);
+          }
           if (step.done) break;
           received += step.value.length;
           queue.push(step.value);
@@ -83,7 +120,7 @@ export async function openDownload(url: string, options: DownloadOptions): Promi
           failure = new DataError("DOWNLOAD_FAILED", `GET ${url} failed: the connection closed after ${received} of ${total} bytes`);
         }
       } catch (err) {
-        failure = new DataError("DOWNLOAD_FAILED", `GET ${url} failed after ${formatBytes(received)}: ${describeCause(err)}`, undefined, { cause: err });
+        failure = timedOut ? timeoutError(err) : new DataError("DOWNLOAD_FAILED", `GET ${url} failed after ${formatBytes(received)}: ${describeCause(err)}`, undefined, { cause: err });
       } finally {
         finished = true;
         wake();

@@ -30,6 +30,10 @@ export interface FetchOptions {
   /** Environment to read (default process.env). */
   env?: Env;
   signal?: AbortSignal;
+  /** Most time to wait for a server's response headers (default 30 s). */
+  connectTimeoutMs?: number;
+  /** Most time to wait for the next bytes of a transfer (default 60 s). */
+  idleTimeoutMs?: number;
 }
 
 export interface FetchResult {
@@ -54,6 +58,8 @@ export interface FetchPlan {
   log: (message: string) => void;
   force: boolean;
   signal?: AbortSignal;
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
 }
 
 export const logToStderr = (message: string): void => {
@@ -76,6 +82,8 @@ export async function fetchDataset(name: DatasetName, options: FetchOptions = {}
     log: options.log ?? logToStderr,
     force: options.force ?? false,
     signal: options.signal,
+    connectTimeoutMs: options.connectTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
   };
   return name === "mnist" ? fetchFiles(plan) : fetchArchive(plan, CIFAR10_ARCHIVE, CIFAR10_ARCHIVE_DIR);
 }
@@ -86,7 +94,7 @@ export async function fetchFiles(plan: FetchPlan): Promise<FetchResult> {
   const downloaded: string[] = [];
   for (const file of needed) {
     const url = fileUrl(plan, file.name);
-    const data = await downloadBuffer(url, { log: plan.log, label: `${plan.manifest.name}: ${file.name}`, signal: plan.signal });
+    const data = await downloadBuffer(url, { ...downloadSettings(plan), label: `${plan.manifest.name}: ${file.name}` });
     verify(plan, file, data, url);
     await store(plan, file, data);
     downloaded.push(file.name);
@@ -103,7 +111,7 @@ export async function fetchArchive(plan: FetchPlan, archive: string, memberDir: 
   const result = { name: plan.manifest.name, dir: plan.dir, downloaded: [] as string[], present };
   if (needed.length === 0) return result;
   const url = fileUrl(plan, archive);
-  const download = await openDownload(url, { log: plan.log, label: `${plan.manifest.name}: ${archive}`, signal: plan.signal });
+  const download = await openDownload(url, { ...downloadSettings(plan), label: `${plan.manifest.name}: ${archive}` });
   const wanted = new Map(needed.map((f) => [`${memberDir}/${f.name}`, f]));
   const gunzip = pipeline(Readable.from(download.chunks), createGunzip(), () => {
     // Errors surface through the iteration below.
@@ -177,6 +185,11 @@ async function store(plan: FetchPlan, file: DataFile, data: Uint8Array): Promise
       { cause: err },
     );
   }
+}
+
+/** What every download of a plan shares; a timeout error then names the mirror setting to change. */
+function downloadSettings(plan: FetchPlan) {
+  return { log: plan.log, signal: plan.signal, connectTimeoutMs: plan.connectTimeoutMs, idleTimeoutMs: plan.idleTimeoutMs, hint: retryHint(plan) };
 }
 
 function retryHint(plan: FetchPlan): string {

@@ -1,7 +1,7 @@
 // Validated wrappers of the convolution, pooling and batch-norm kernels (assembly/conv.ts,
 // pool.ts, norm.ts). Activations are CHWN: a tensor [C·H·W, N] whose per-example shape [C, H, W]
 // is passed alongside. Kept separate from kernels.ts to keep each file about one family of ops.
-import type { Csr } from "./csr.js";
+import { Csr } from "./csr.js";
 import type { Kernels } from "./kernels.js";
 import type { Tensor } from "./tensor.js";
 
@@ -31,6 +31,22 @@ export interface ConvShape {
 export function convOutput(s: ConvShape): { OH: number; OW: number; Hp: number; Wp: number } {
   const Hp = s.H + 2 * s.pad, Wp = s.W + 2 * s.pad;
   return { OH: Math.floor((Hp - s.K) / s.stride) + 1, OW: Math.floor((Wp - s.K) / s.stride) + 1, Hp, Wp };
+}
+
+/** Half of a core's 32 KB L1 data cache (Zen 3, and most x86 and Arm cores). */
+const L1_HALF_BYTES = 16384;
+
+/** Floats of the staging tile sconv_fwd needs for M output channels (one 32-float chunk each). */
+export function sconvTileFloats(M: number): number {
+  return 32 * M;
+}
+
+/** A sparse convolution's per-level index data for one batch size (ConvKernels.sconvPlan). */
+export interface SparseConvPlan {
+  offsets: Tensor<"u32">;
+  groupPtr: Tensor<"u32">;
+  groups: number;
+  N: number;
 }
 
 export class ConvKernels {
@@ -71,51 +87,162 @@ export class ConvKernels {
     this.k.exports.col2im(cols.ptr, dxpad.ptr, s.C, Hp, Wp, s.K, s.stride, oh0, rows, OW, N);
   }
 
-  private sparseConv(op: string, w: Csr, offsets: Tensor<"u32">, s: ConvShape, N: number): { OH: number; OW: number; Wp: number } {
+  private sparseConv(op: string, w: Csr, plan: SparseConvPlan, s: ConvShape, N: number): { OH: number; OW: number; Wp: number } {
     if (s.stride !== 1) fail(op, `direct sparse convolution needs stride 1, got ${s.stride}`);
     if (w.cols !== s.C * s.K * s.K) fail(op, `weights ${w.toString()} do not match ${s.C} input channels of ${s.K}x${s.K}`);
-    if (offsets.dtype !== "u32" || offsets.size !== w.nnz) fail(op, `offsets must be u32 [${w.nnz}], got ${offsets.toString()}`);
-    void N;
+    if (plan.offsets.size !== w.nnz || plan.N !== N || plan.groupPtr.size !== w.rows * (plan.groups + 1)) {
+      fail(op, `the sparse plan (offsets ${plan.offsets.toString()}, batch ${plan.N}, ${plan.groups} channel groups) was not made for ${w.toString()} at batch ${N}`);
+    }
     return convOutput(s);
   }
 
-  /** y [M·OH·OW, N] (+)= direct sparse convolution of the padded input (stride 1). */
-  sconvForward(w: Csr, offsets: Tensor<"u32">, xpad: Tensor<"f32">, y: Tensor<"f32">, s: ConvShape, accumulate = false): void {
-    const { OH, OW, Hp, Wp } = convOutput(s);
-    const N = chwn("sconvForward", "xpad", xpad, s.C, Hp, Wp);
-    this.sparseConv("sconvForward", w, offsets, s, N);
-    chwn("sconvForward", "y", y, w.rows, OH, OW, N);
-    this.k.exports.sconv_fwd(w.rowPtr.ptr, offsets.ptr, w.values.ptr, xpad.ptr, y.ptr, w.rows, OH, OW, N, Wp, accumulate);
+  /**
+   * What the direct sparse kernels need besides the CSR, built once per level and batch size: each
+   * kept weight's float offset into the padded input, and where each output channel's weights of
+   * each group of input channels start (sconv_fwd walks input channels a group at a time, sized
+   * so that the group's input rows near one 32-float output chunk fit in half of L1).
+   */
+  sconvPlan(w: Csr, s: ConvShape, N: number, label: string): SparseConvPlan {
+    const { Hp, Wp } = convOutput(s);
+    if (w.cols !== s.C * s.K * s.K) fail("sconvPlan", `weights ${w.toString()} do not match ${s.C} input channels of ${s.K}x${s.K}`);
+    const KK = s.K * s.K;
+    // Bytes one input channel contributes: K rows of (32 floats + the K−1 shifts of N floats), in 64-byte lines.
+    const perChannel = s.K * (Math.ceil((128 + (s.K - 1) * N * 4) / 64) + 1) * 64;
+    const width = Math.max(1, Math.min(s.C, Math.floor(L1_HALF_BYTES / perChannel)));
+    const groups = Math.ceil(s.C / width);
+    const ci = w.colIdx.data, rp = w.rowPtr.data;
+    const off = new Uint32Array(w.nnz), gp = new Uint32Array(w.rows * (groups + 1));
+    for (let r = 0; r < w.rows; r++) {
+      let g = 0;
+      gp[r * (groups + 1)] = rp[r]!;
+      for (let p = rp[r]!; p < rp[r + 1]!; p++) {
+        const col = ci[p]!, c = Math.floor(col / KK), q = col - c * KK, kh = Math.floor(q / s.K), kw = q - kh * s.K;
+        if (p > rp[r]! && col < ci[p - 1]!) fail("sconvPlan", `${w.toString()}: column indices of row ${r} are not ascending`);
+        off[p] = ((c * Hp + kh) * Wp + kw) * N;
+        while (g < groups - 1 && c >= (g + 1) * width) gp[r * (groups + 1) + ++g] = p;
+      }
+      while (g < groups) gp[r * (groups + 1) + ++g] = rp[r + 1]!;
+    }
+    const offsets = this.k.alloc([w.nnz], "u32", `${label} sparse offsets`);
+    const groupPtr = this.k.alloc([gp.length], "u32", `${label} sparse channel groups`);
+    offsets.data.set(off);
+    groupPtr.data.set(gp);
+    return { offsets, groupPtr, groups, N };
   }
 
-  /** dxpad += input gradient of the sparse convolution (the caller zeroes dxpad first). */
-  sconvInputGrad(w: Csr, offsets: Tensor<"u32">, dy: Tensor<"f32">, dxpad: Tensor<"f32">, s: ConvShape): void {
+  /** y [M·OH·OW, N] (+)= direct sparse convolution of the padded input (stride 1); `tile` holds M·32 floats (sconvTileFloats). */
+  sconvForward(w: Csr, plan: SparseConvPlan, xpad: Tensor<"f32">, y: Tensor<"f32">, tile: Tensor<"f32">, s: ConvShape, accumulate = false): void {
     const { OH, OW, Hp, Wp } = convOutput(s);
-    const N = chwn("sconvInputGrad", "dxpad", dxpad, s.C, Hp, Wp);
-    this.sparseConv("sconvInputGrad", w, offsets, s, N);
-    chwn("sconvInputGrad", "dy", dy, w.rows, OH, OW, N);
-    this.k.exports.sconv_dx(w.rowPtr.ptr, offsets.ptr, w.values.ptr, dy.ptr, dxpad.ptr, w.rows, OH, OW, N, Wp);
+    const N = chwn("sconvForward", "xpad", xpad, s.C, Hp, Wp);
+    this.sparseConv("sconvForward", w, plan, s, N);
+    chwn("sconvForward", "y", y, w.rows, OH, OW, N);
+    if (tile.size < sconvTileFloats(w.rows)) fail("sconvForward", `tile needs ${sconvTileFloats(w.rows)} floats, got ${tile.toString()}`);
+    this.k.exports.sconv_fwd(w.rowPtr.ptr, plan.groupPtr.ptr, plan.groups, plan.offsets.ptr, w.values.ptr, xpad.ptr, y.ptr, tile.ptr, w.rows, OH, OW, N, Wp, accumulate);
+  }
+
+  /**
+   * The input gradient of a sparse stride-1 convolution is itself a sparse convolution: of the
+   * output gradient (padded by K−1−pad) with the weights transposed (input channels as rows) and
+   * rotated by 180°. Builds that weight's CSR once per level (rows C, columns (co·K + K−1−kh)·K +
+   * K−1−kw, ascending) and `perm`, the position of each of its entries in w's values, so that
+   * each step only gathers the current values (gatherValues). Allocates in the caller's arena.
+   */
+  sconvTranspose(w: Csr, s: ConvShape, label: string): { csr: Csr; perm: Tensor<"u32">; shape: ConvShape } {
+    const op = "sconvTranspose";
+    if (s.stride !== 1) fail(op, `direct sparse convolution needs stride 1, got ${s.stride}`);
+    const KK = s.K * s.K, M = w.rows, C = s.C;
+    if (w.cols !== C * KK) fail(op, `weights ${w.toString()} do not match ${C} input channels of ${s.K}x${s.K}`);
+    const rp = w.rowPtr.data, ci = w.colIdx.data;
+    const counts = new Uint32Array(C + 1);
+    for (let p = 0; p < w.nnz; p++) counts[Math.floor(ci[p]! / KK) + 1]!++;
+    for (let c = 0; c < C; c++) counts[c + 1]! += counts[c]!;
+    const tRowPtr = Uint32Array.from(counts), fillAt = Uint32Array.from(counts.subarray(0, C));
+    const tCol = new Uint32Array(w.nnz), tPerm = new Uint32Array(w.nnz);
+    // Rows of w ascending and each row's entries descending: every input channel's list comes out
+    // with (co, K−1−kh, K−1−kw) ascending.
+    for (let co = 0; co < M; co++) {
+      for (let p = rp[co + 1]! - 1; p >= rp[co]!; p--) {
+        const col = ci[p]!, c = Math.floor(col / KK), r = col - c * KK;
+        const q = fillAt[c]!++;
+        tCol[q] = co * KK + (KK - 1 - r);
+        tPerm[q] = p;
+      }
+    }
+    const rowPtr = this.k.alloc([C + 1], "u32", `${label} transposed rowPtr`);
+    const colIdx = this.k.alloc([Math.max(1, w.nnz)], "u32", `${label} transposed colIdx`);
+    const perm = this.k.alloc([Math.max(1, w.nnz)], "u32", `${label} transposed perm`);
+    const values = this.k.alloc([Math.max(1, w.nnz)], "f32", `${label} transposed values`);
+    rowPtr.data.set(tRowPtr);
+    colIdx.data.set(tCol);
+    perm.data.set(tPerm);
+    const { OH, OW } = convOutput(s);
+    const shape: ConvShape = { C: M, H: OH, W: OW, K: s.K, stride: 1, pad: s.K - 1 - s.pad };
+    return { csr: new Csr(C, M * KK, w.nnz, rowPtr, colIdx.rows(0, w.nnz), values.rows(0, w.nnz)), perm: perm.rows(0, w.nnz), shape };
+  }
+
+  /** out.values = w.values in the order of a transposed index (perm from sconvTranspose). */
+  gatherValues(w: Csr, perm: Tensor<"u32">, out: Csr): void {
+    if (perm.size !== w.nnz || out.nnz !== w.nnz) fail("gatherValues", `perm ${perm.toString()} and ${out.toString()} must have nnz = ${w.nnz} entries`);
+    this.k.exports.gather_values(w.values.ptr, perm.ptr, out.values.ptr, w.nnz);
   }
 
   /** dvalues [nnz] (+)= weight gradient at the kept weights only. */
-  sconvWeightGrad(w: Csr, offsets: Tensor<"u32">, dy: Tensor<"f32">, xpad: Tensor<"f32">, dvalues: Tensor<"f32">, s: ConvShape, accumulate = false): void {
+  sconvWeightGrad(w: Csr, plan: SparseConvPlan, dy: Tensor<"f32">, xpad: Tensor<"f32">, dvalues: Tensor<"f32">, s: ConvShape, accumulate = false): void {
     const { OH, OW, Hp, Wp } = convOutput(s);
     const N = chwn("sconvWeightGrad", "xpad", xpad, s.C, Hp, Wp);
-    this.sparseConv("sconvWeightGrad", w, offsets, s, N);
+    this.sparseConv("sconvWeightGrad", w, plan, s, N);
     chwn("sconvWeightGrad", "dy", dy, w.rows, OH, OW, N);
     if (dvalues.size !== w.nnz) fail("sconvWeightGrad", `dvalues must have nnz = ${w.nnz} entries, got ${dvalues.toString()}`);
-    this.k.exports.sconv_dw(w.rowPtr.ptr, offsets.ptr, dy.ptr, xpad.ptr, dvalues.ptr, w.rows, OH, OW, N, Wp, accumulate);
+    this.k.exports.sconv_dw(w.rowPtr.ptr, plan.offsets.ptr, dy.ptr, xpad.ptr, dvalues.ptr, w.rows, OH, OW, N, Wp, accumulate);
   }
 
-  /** Float offsets into the padded input of each kept weight (ci, kh, kw) of a K x K convolution. */
-  sconvOffsets(w: Csr, offsets: Tensor<"u32">, s: ConvShape, N: number): void {
+  /**
+   * Winograd F(2x2,3x3) pieces (assembly/winograd.ts) for 3x3 stride-1 "same" convolutions with an
+   * even output height and width. `tiles` is the block length Tb (tiles of one tile row per block).
+   */
+  winogradWeights(w: Tensor<"f32">, u: Tensor<"f32">, M: number, C: number): void {
+    if (w.size !== M * C * 9) fail("winogradWeights", `w must hold ${M}x${C}x3x3 weights, got ${w.toString()}`);
+    if (u.size < 16 * M * C) fail("winogradWeights", `u needs 16·${M}·${C} floats, got ${u.toString()}`);
+    this.k.exports.wino_weights(w.ptr, u.ptr, M, C);
+  }
+
+  winogradWeightGrad(du: Tensor<"f32">, dw: Tensor<"f32">, M: number, C: number, accumulate = false): void {
+    if (dw.size !== M * C * 9) fail("winogradWeightGrad", `dw must hold ${M}x${C}x3x3 weights, got ${dw.toString()}`);
+    if (du.size < 16 * M * C) fail("winogradWeightGrad", `du needs 16·${M}·${C} floats, got ${du.toString()}`);
+    this.k.exports.wino_weight_grad(du.ptr, dw.ptr, M, C, accumulate);
+  }
+
+  private winogradShape(op: string, s: ConvShape, M: number, N: number, tiles: number, blocks: Record<string, [Tensor<"f32">, number]>): { OH: number; OW: number } {
+    const { OH, OW } = convOutput(s);
+    if (s.K !== 3 || s.stride !== 1 || s.pad !== 1 || OH % 2 || OW % 2) fail(op, `Winograd F(2x2,3x3) needs a 3x3 stride-1 pad-1 convolution with an even output size, got ${s.K}x${s.K} stride ${s.stride} pad ${s.pad}, output ${OH}x${OW}`);
+    if (!Number.isInteger(tiles) || tiles < 1 || tiles > OW / 2) fail(op, `block of ${tiles} tiles is outside 1..${OW / 2}`);
+    for (const [name, [t, rows]] of Object.entries(blocks)) if (t.size < 16 * rows * tiles * N) fail(op, `${name} needs 16·${rows}·${tiles}·${N} floats, got ${t.toString()}`);
+    void M;
+    return { OH, OW };
+  }
+
+  /** y [M·OH·OW, N] = conv(xpad, U) + bias, then ReLU when asked; U from winogradWeights. */
+  winogradForward(xpad: Tensor<"f32">, u: Tensor<"f32">, v: Tensor<"f32">, mb: Tensor<"f32">, y: Tensor<"f32">, bias: Tensor<"f32"> | null,
+                  s: ConvShape, M: number, tiles: number, relu: boolean): void {
     const { Hp, Wp } = convOutput(s);
-    const ci = w.colIdx.data, out = offsets.data, KK = s.K * s.K;
-    if (out.length !== w.nnz) fail("sconvOffsets", `offsets must have ${w.nnz} entries, got ${offsets.toString()}`);
-    for (let p = 0; p < w.nnz; p++) {
-      const col = ci[p]!, c = Math.floor(col / KK), r = col - c * KK, kh = Math.floor(r / s.K), kw = r - kh * s.K;
-      out[p] = ((c * Hp + kh) * Wp + kw) * N;
-    }
+    const N = chwn("winogradForward", "xpad", xpad, s.C, Hp, Wp);
+    const { OH, OW } = this.winogradShape("winogradForward", s, M, N, tiles, { v: [v, s.C], mb: [mb, M] });
+    chwn("winogradForward", "y", y, M, OH, OW, N);
+    if (u.size < 16 * M * s.C) fail("winogradForward", `u needs 16·${M}·${s.C} floats, got ${u.toString()}`);
+    if (bias && bias.size !== M) fail("winogradForward", `bias needs ${M} entries, got ${bias.toString()}`);
+    this.k.exports.wino_forward(xpad.ptr, u.ptr, v.ptr, mb.ptr, y.ptr, bias ? bias.ptr : 0, s.C, M, OH, OW, N, tiles, relu, this.k.gemmWorkspace);
+  }
+
+  /** du [16·M·C] = transformed weight gradient; dxpad += input gradient when given (zeroed by the caller). */
+  winogradBackward(xpad: Tensor<"f32">, dy: Tensor<"f32">, u: Tensor<"f32">, v: Tensor<"f32">, dm: Tensor<"f32">, dv: Tensor<"f32">, du: Tensor<"f32">,
+                   dxpad: Tensor<"f32"> | null, s: ConvShape, M: number, tiles: number): void {
+    const { Hp, Wp } = convOutput(s);
+    const N = chwn("winogradBackward", "xpad", xpad, s.C, Hp, Wp);
+    const { OH, OW } = this.winogradShape("winogradBackward", s, M, N, tiles, { v: [v, s.C], dm: [dm, M], dv: [dv, s.C] });
+    chwn("winogradBackward", "dy", dy, M, OH, OW, N);
+    if (dxpad) chwn("winogradBackward", "dxpad", dxpad, s.C, Hp, Wp, N);
+    for (const [name, t] of [["u", u], ["du", du]] as const) if (t.size < 16 * M * s.C) fail("winogradBackward", `${name} needs 16·${M}·${s.C} floats, got ${t.toString()}`);
+    this.k.exports.wino_backward(xpad.ptr, dy.ptr, u.ptr, v.ptr, dm.ptr, dv.ptr, du.ptr, dxpad ? dxpad.ptr : 0, s.C, M, OH, OW, N, tiles, this.k.gemmWorkspace);
   }
 
   maxpoolForward(x: Tensor<"f32">, y: Tensor<"f32">, C: number, H: number, W: number): void {

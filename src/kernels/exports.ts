@@ -31,9 +31,13 @@ export interface KernelExports {
   unpad_chwn(xpad: number, x: number, C: number, H: number, W: number, N: number, p: number, accumulate: boolean): void;
   im2col(xpad: number, cols: number, C: number, Hp: number, Wp: number, K: number, s: number, oh0: number, R: number, OW: number, N: number): void;
   col2im(cols: number, dxpad: number, C: number, Hp: number, Wp: number, K: number, s: number, oh0: number, R: number, OW: number, N: number): void;
-  sconv_fwd(rowPtr: number, offsets: number, values: number, xpad: number, y: number, M: number, OH: number, OW: number, N: number, Wp: number, accumulate: boolean): void;
-  sconv_dx(rowPtr: number, offsets: number, values: number, dy: number, dxpad: number, M: number, OH: number, OW: number, N: number, Wp: number): void;
+  sconv_fwd(rowPtr: number, groupPtr: number, G: number, offsets: number, values: number, xpad: number, y: number, tile: number, M: number, OH: number, OW: number, N: number, Wp: number, accumulate: boolean): void;
+  gather_values(values: number, perm: number, out: number, n: number): void;
   sconv_dw(rowPtr: number, offsets: number, dy: number, xpad: number, dvalues: number, M: number, OH: number, OW: number, N: number, Wp: number, accumulate: boolean): void;
+  wino_weights(w: number, u: number, M: number, C: number): void;
+  wino_weight_grad(du: number, dw: number, M: number, C: number, accumulate: boolean): void;
+  wino_forward(xpad: number, u: number, v: number, mb: number, y: number, bias: number, C: number, M: number, OH: number, OW: number, N: number, Tb: number, relu: boolean, work: number): void;
+  wino_backward(xpad: number, dy: number, u: number, v: number, dm: number, dv: number, du: number, dxpad: number, C: number, M: number, OH: number, OW: number, N: number, Tb: number, work: number): void;
   maxpool2_fwd(x: number, y: number, C: number, H: number, W: number, N: number): void;
   maxpool2_bwd(x: number, y: number, dy: number, dx: number, C: number, H: number, W: number, N: number): void;
   avgpool_fwd(x: number, y: number, C: number, P: number, N: number): void;

@@ -80,6 +80,11 @@ export class Kernels implements MemoryOwner {
   /** The GEMM panel-packing workspace of this instance (each thread has its own instance). */
   private readonly gemmWork: Tensor<"f32">;
 
+  /** Byte offset of this instance's GEMM workspace, for kernels that run GEMMs inside wasm (Winograd). */
+  get gemmWorkspace(): number {
+    return this.gemmWork.ptr;
+  }
+
   private constructor(
     readonly exports: KernelExports,
     readonly memory: WebAssembly.Memory,

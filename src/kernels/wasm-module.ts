@@ -1,7 +1,9 @@
 // Finds, reads and compiles the kernel module. Four builds exist (see asconfig.json): plain SIMD
 // and relaxed SIMD (fused multiply-add), each for an unshared or a shared memory. Relaxed SIMD is
-// used only when the runtime validates it; Node 20 needs V8's --experimental-wasm-relaxed-simd,
-// which is switched on here through node:v8 before compiling (NODE_OPTIONS refuses the flag).
+// used only when the runtime validates it, else plain SIMD. Node 20's V8 validates it only behind
+// --experimental-wasm-relaxed-simd, a process-wide switch: the library never flips it by itself
+// (that would change WebAssembly for everything else in an embedding process); the `lottery` CLI,
+// or an embedder who wants it, calls enableNodeRelaxedSimd() first (NODE_OPTIONS refuses the flag).
 
 export type SimdLevel = "relaxed" | "plain";
 
@@ -72,19 +74,17 @@ function fromDisk(dir: string | URL): boolean {
 
 let relaxedFlagSet = false;
 
-/** Node 20's V8 compiles relaxed SIMD only behind a flag; newer V8 ignores it (shipped). */
-async function enableNodeRelaxedSimd(): Promise<void> {
+/**
+ * Opt-in: switches on V8's --experimental-wasm-relaxed-simd for this whole process, so that Node 20
+ * compiles the relaxed SIMD (FMA) kernels; a no-op in browsers and on Node 22 and later, which have
+ * relaxed SIMD without it. Call it before the first `Kernels.create` (kernels already compiled as
+ * plain SIMD stay so). The `lottery` command calls it at start; the library never does on its own.
+ */
+export async function enableNodeRelaxedSimd(): Promise<void> {
   if (!isNode || relaxedFlagSet || Number(process.versions.node.split(".")[0]) >= 22) return;
   relaxedFlagSet = true;
   const v8 = await import("node:v8");
   v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
-}
-
-/** Does this runtime compile relaxed SIMD? */
-async function relaxedSupported(bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
-  if (WebAssembly.validate(bytes)) return true;
-  await enableNodeRelaxedSimd();
-  return WebAssembly.validate(bytes);
 }
 
 function envSimd(): "auto" | SimdLevel | undefined {
@@ -94,7 +94,9 @@ function envSimd(): "auto" | SimdLevel | undefined {
   throw new Error(`LOTTERY_SIMD=${v} is not valid: use auto, relaxed or plain`);
 }
 
-const RELAXED_MISSING = 'kernels: relaxed SIMD was requested but this runtime cannot compile it; use simd: "plain"';
+const RELAXED_MISSING =
+  'kernels: relaxed SIMD was requested but this runtime cannot compile it; on Node 20 call enableNodeRelaxedSimd() first ' +
+  '(it switches on V8\'s --experimental-wasm-relaxed-simd for the whole process) or start node with that flag; otherwise use simd: "plain"';
 
 const cache = new Map<string, Promise<CompiledKernels>>();
 
@@ -102,21 +104,21 @@ export function compileKernels(options: ModuleOptions = {}): Promise<CompiledKer
   const want = envSimd() ?? options.simd ?? "auto";
   const shared = options.shared ?? (isNode || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
   const dir = options.wasmDir ?? defaultWasmDir();
-  const key = `${want}|${shared}|${String(dir)}`;
+  // Whether the flag is on is part of the key: "auto" compiled before enableNodeRelaxedSimd() was plain.
+  const key = `${want}|${shared}|${String(dir)}|${relaxedFlagSet}`;
   let hit = cache.get(key);
   if (!hit) {
     hit = (async () => {
       if (fromDisk(dir)) {
         if (want !== "plain") {
           const bytes = await readFileBytes(dir, variantName("relaxed", shared));
-          if (await relaxedSupported(bytes)) return { module: await WebAssembly.compile(bytes), simd: "relaxed" as const, shared };
+          if (WebAssembly.validate(bytes)) return { module: await WebAssembly.compile(bytes), simd: "relaxed" as const, shared };
           if (want === "relaxed") throw new Error(RELAXED_MISSING);
         }
         const bytes = await readFileBytes(dir, variantName("plain", shared));
         return { module: await WebAssembly.compile(bytes), simd: "plain" as const, shared };
       }
       if (want !== "plain") {
-        await enableNodeRelaxedSimd();
         try {
           return { module: await fetchAndCompile(dir, variantName("relaxed", shared)), simd: "relaxed" as const, shared };
         } catch (err) {

@@ -7,7 +7,8 @@
 // Everything is resumable: finished runs (a summary.json in the store) are skipped and their mask
 // and weights reloaded; an unfinished run continues from its last checkpoint. All randomness is
 // derived from the seeds, the trial and the level, so a resumed experiment ends with exactly the
-// results of an uninterrupted one.
+// results of an uninterrupted one, as long as it resumes on the same threads, kernels and SIMD
+// level: on others it goes on, says so loudly and records it (src/train/arithmetic.ts).
 import type { Hparams, TrainingHparams } from "../hparams/schema.js";
 import type { KernelMode } from "../nn/network.js";
 import { pruneByMagnitude } from "../prune/magnitude.js";
@@ -17,6 +18,7 @@ import { sparsity } from "../prune/report.js";
 import type { ExperimentStore, RunId, RunSummary } from "../store/experiment.js";
 import type { RunStore } from "../store/run-store.js";
 import { CorruptFileError } from "../store/errors.js";
+import { type Arithmetic, describeArithmetic, sameArithmetic, settingsFor, uniform } from "../train/arithmetic.js";
 import { Session } from "../train/session.js";
 import { DivergenceError, type EvalRecord } from "../train/trainer.js";
 import type { Dataset } from "../data/types.js";
@@ -136,6 +138,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
 }
 
 class Runner {
+  /** Per trial, a finished run found trained on other arithmetic than this process's (warned about once). */
+  private readonly foreign = new Map<number, { id: RunId; arithmetic: Arithmetic } | "warned">();
+
   constructor(
     private readonly session: Session,
     private readonly store: RunStore,
@@ -146,6 +151,11 @@ class Runner {
 
   private get hp(): Hparams {
     return this.session.hp;
+  }
+
+  /** What this process trains on. */
+  private get arithmetic(): Arithmetic {
+    return { threads: this.session.threads, kernel_mode: this.session.kernelMode, simd: this.session.k.simd };
   }
 
   /**
@@ -256,8 +266,44 @@ class Runner {
 
   private finished(id: RunId): RunSummary | null {
     const summary = this.store.summary(id);
-    if (summary) this.options.events?.onRunDone?.(id, summary, true);
+    if (summary) {
+      this.noteArithmetic(id, summary);
+      this.options.events?.onRunDone?.(id, summary, true);
+    }
     return summary;
+  }
+
+  /** Remembers a finished run of the trial trained on other arithmetic: the runs trained from it here mix the two. */
+  private noteArithmetic(id: RunId, s: RunSummary): void {
+    const now = this.arithmetic;
+    // Older summaries lack kernel_mode and simd: what is not recorded cannot be told apart.
+    const theirs: Arithmetic = { threads: s.threads ?? now.threads, kernel_mode: s.kernel_mode ?? now.kernel_mode, simd: s.simd ?? now.simd };
+    if (!sameArithmetic(theirs, now) && !this.foreign.has(id.trial)) this.foreign.set(id.trial, { id, arithmetic: theirs });
+  }
+
+  /** Says (once per trial) that a run about to train derives from a finished run on other arithmetic. */
+  private warnForeign(trial: number): void {
+    const f = this.foreign.get(trial);
+    if (!f || f === "warned") return;
+    this.foreign.set(trial, "warned");
+    const now = this.arithmetic;
+    this.options.log?.(
+      `warning: ${describeRun(f.id)} was trained on ${describeArithmetic(f.arithmetic)}, and this process trains on ${describeArithmetic(now)}: ` +
+        `the runs of trial ${trial} trained from here derive from it on different arithmetic, so they will differ from an experiment run on one setting throughout. ` +
+        `To keep trial ${trial} reproducible, stop and rerun with ${settingsFor(f.arithmetic, now)}.`,
+    );
+  }
+
+  /** Says that a resumed run continues on other arithmetic than its checkpoint's. */
+  private warnResumed(id: RunId, change: { iteration: number; before: Arithmetic | null; now: Arithmetic }): void {
+    const now = describeArithmetic(change.now);
+    this.options.log?.(change.before
+      ? `warning: ${describeRun(id)} was checkpointed at iteration ${change.iteration} on ${describeArithmetic(change.before)} and continues on ${now}: ` +
+        "from here it runs on different arithmetic, so its results will differ from an uninterrupted run's (recorded as mixed_arithmetic in its summary). " +
+        `To keep it reproducible, stop it before its next checkpoint and rerun with ${settingsFor(change.before, change.now)}.`
+      : `warning: the checkpoint of ${describeRun(id)} (iteration ${change.iteration}) does not record the threads, kernels and SIMD it was written on ` +
+        `(an older lottery-wasm wrote it); the run continues on ${now}, and its results differ from an uninterrupted run's if it started on others ` +
+        "(recorded as mixed_arithmetic in its summary).");
   }
 
   /**
@@ -284,6 +330,7 @@ class Runner {
   private async train(id: RunId, masks: Masks, start: Weights, training: TrainingHparams, rewindName: string | null, touch: () => void): Promise<{ summary: RunSummary; final: Weights | null; masks: Masks }> {
 
     const { network } = this.session;
+    this.warnForeign(id.trial);
     applyMasks(network, masks);
     const report = sparsity(network, masks);
     const checkpoint = this.store.loadCheckpoint(id, this.options.log);
@@ -318,6 +365,7 @@ class Runner {
           this.options.events?.onProgress?.(id, doneIts, total, last);
         },
         onExecution: (execution, threads) => this.options.events?.onExecution?.(id, execution, threads),
+        onArithmeticChange: (change) => this.warnResumed(id, change),
       },
       training,
     );
@@ -349,6 +397,9 @@ class Runner {
       step_ms: +result.stepMs.toFixed(4),
       kernels: result.execution,
       threads: result.threads,
+      kernel_mode: this.session.kernelMode,
+      simd: this.session.k.simd,
+      ...(uniform(result.arithmetic) ? {} : { mixed_arithmetic: result.arithmetic }),
     };
     this.store.saveRun(id, masks, final, result.history, summary);
     this.options.events?.onRunDone?.(id, summary, false);
@@ -379,6 +430,8 @@ class Runner {
       step_ms: NaN,
       kernels: [],
       threads: this.session.threads ?? 1,
+      kernel_mode: this.session.kernelMode,
+      simd: this.session.k.simd,
       diverged: { iteration: err.iteration, reason: err.reason },
     };
     if ((this.options.onDivergence ?? "continue") === "stop") throw new Error(message, { cause: err });

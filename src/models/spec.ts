@@ -3,7 +3,7 @@
 // receive it and build exactly the network the main thread built (a model's name would mean
 // nothing in a worker whose registry lacks it). Building walks the list in order, so the
 // parameters are allocated in declaration order and each is initialized from its own named stream.
-import type { NetworkSpec } from "./file.js";
+import type { LayerSpec, NetworkSpec } from "./file.js";
 import type { Kernels } from "../kernels/index.js";
 import { BatchNorm2d } from "../nn/batchnorm.js";
 import { Conv2d } from "../nn/conv.js";
@@ -34,21 +34,37 @@ export function resolveSpec(spec: NetworkSpec, data: { shape: readonly [number, 
   return { ...spec, input: [...data.shape] as [number, number, number], classes: data.classes };
 }
 
+const NAME_PREFIX: Record<LayerSpec["type"], string> = {
+  linear: "fc", conv: "conv", maxpool: "pool", avgpool: "avgpool", batchnorm: "bn", relu: "relu", dropout: "dropout", residual: "block", flatten: "flatten",
+};
+
+/**
+ * Each layer's name: its own, else its type's prefix and its position among layers of that type
+ * (fc1, fc2, conv1, ...). Parameters are named after it, so the ticket loader and the ONNX export
+ * find a layer's parameters through this one rule.
+ */
+export function layerNames(spec: NetworkSpec): string[] {
+  const counts = new Map<string, number>();
+  return spec.layers.map((l) => {
+    const prefix = NAME_PREFIX[l.type];
+    const n = (counts.get(prefix) ?? 0) + 1;
+    counts.set(prefix, n);
+    return l.name ?? `${prefix}${n}`;
+  });
+}
+
 /** Builds the network a resolved spec declares (parameters allocated in layer order). */
 export function buildNetwork(k: Kernels, spec: ResolvedSpec, options: BuildOptions = {}): Network {
   const f = new ParamFactory(k, options);
   const layers: Layer[] = [];
-  const counts = new Map<string, number>();
+  const names = layerNames(spec);
   let shape: readonly number[] = spec.input;
   const chw = (i: number, type: string): [number, number, number] => {
     if (shape.length !== 3) throw new Error(`${spec.name}: layer ${i} (${type}) needs an image input [C,H,W], but it gets [${shape.join(",")}] (after a linear, avgpool or flatten layer)`);
     return shape as [number, number, number];
   };
   spec.layers.forEach((l, i) => {
-    const prefix = { linear: "fc", conv: "conv", maxpool: "pool", avgpool: "avgpool", batchnorm: "bn", relu: "relu", dropout: "dropout", residual: "block", flatten: "flatten" }[l.type];
-    const n = (counts.get(prefix) ?? 0) + 1;
-    counts.set(prefix, n);
-    const layerName = l.name ?? `${prefix}${n}`;
+    const layerName = names[i]!;
     let layer: Layer | null;
     switch (l.type) {
       case "linear": {

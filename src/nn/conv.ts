@@ -1,9 +1,13 @@
 // 2-D convolution on CHWN activations (3x3 "same" with stride 1 or 2, and 1x1 shortcuts), with
-// an optional bias and fused ReLU. Dense weights run as im2col + GEMM over blocks of output rows
-// (a full im2col of Conv-2's second layer at batch 60 would be 141 MB);
-// a pruned stride-1 weight running sparse this level uses the direct sparse kernels, whose work is
-// proportional to the kept weights and which need no im2col at all.
-import { convOutput, type ConvShape, type Kernels, type MatrixView, type Tensor } from "../kernels/index.js";
+// an optional bias and fused ReLU. Three ways to run it, fixed per layer when a replica is bound:
+// - Winograd F(2x2,3x3) (assembly/winograd.ts) for dense 3x3 stride-1 layers with an even output
+//   size: 2.25x fewer multiply-adds than im2col, bias and ReLU fused into its output transform;
+// - im2col + GEMM over blocks of output rows for every other dense layer (a full im2col of
+//   Conv-2's second layer at batch 60 would be 141 MB);
+// - direct sparse kernels for a pruned stride-1 weight running sparse this level: work
+//   proportional to the kept weights and no im2col at all; the input gradient is the same kernel
+//   on the transposed weights.
+import { convOutput, type ConvShape, type Kernels, type MatrixView, sconvTileFloats, type Tensor } from "../kernels/index.js";
 import { type Grads, type Layer, type LayerRun } from "./layer.js";
 import type { ParamFactory } from "./network.js";
 import type { Param } from "./param.js";
@@ -16,11 +20,42 @@ import type { Scratch } from "./scratch.js";
  */
 const COLUMN_BLOCK_FLOATS = 2 ** 18;
 
+/**
+ * How a dense convolution runs: Winograd F(2x2,3x3) (3x3 stride 1 with an even output size;
+ * 2.25x fewer multiply-adds) or im2col + GEMM (every shape). "auto" takes Winograd wherever it
+ * applies and measured faster (see `denseAlgorithm`). Sparse weights always run direct.
+ */
+export type ConvAlgorithm = "auto" | "winograd" | "im2col";
+
 export interface ConvOptions {
   stride?: number;
   bias?: boolean;
   relu?: boolean;
   kind?: "conv" | "shortcut";
+  /** Dense algorithm (tests force one; models use "auto"). */
+  algorithm?: ConvAlgorithm;
+}
+
+/** Columns (tiles x examples) of one Winograd block: its transformed tiles stay in cache between the transforms and the 16 GEMMs. */
+const WINOGRAD_BLOCK_COLUMNS = 128;
+
+/**
+ * Whether a dense convolution of this shape runs as Winograd. Winograd needs 3x3, stride 1, pad 1
+ * and an even output; it loses where the GEMMs are too thin to pay for the transforms (few input
+ * or output channels: the first layer's 3 input channels).
+ */
+export function winogradApplies(s: ConvShape): boolean {
+  const { OH, OW } = convOutput(s);
+  return s.K === 3 && s.stride === 1 && s.pad === 1 && OH % 2 === 0 && OW % 2 === 0;
+}
+
+function denseAlgorithm(requested: ConvAlgorithm, s: ConvShape, M: number): "winograd" | "im2col" {
+  if (requested === "im2col" || !winogradApplies(s)) {
+    if (requested === "winograd") throw new Error(`Winograd needs a 3x3 stride-1 convolution with an even output size`);
+    return "im2col";
+  }
+  if (requested === "winograd") return "winograd";
+  return s.C >= 8 && M >= 8 ? "winograd" : "im2col";
 }
 
 export class Conv2d implements Layer {
@@ -30,6 +65,7 @@ export class Conv2d implements Layer {
   readonly stride: number;
   readonly pad: number;
   private readonly relu: boolean;
+  private readonly algorithm: ConvAlgorithm;
 
   /** `inputShape` [C, H, W] fixes how often each weight is used (for the thread cost estimate). */
   constructor(factory: ParamFactory, readonly name: string, readonly inputShape: readonly [number, number, number], readonly outChannels: number,
@@ -37,10 +73,12 @@ export class Conv2d implements Layer {
     this.stride = options.stride ?? 1;
     this.pad = (kernel - 1) >> 1;
     this.relu = options.relu ?? false;
+    this.algorithm = options.algorithm ?? "auto";
     const [C] = inputShape;
     const { OH, OW } = convOutput(this.shape());
     this.weight = factory.param(`${name}.weight`, [outChannels, C, kernel, kernel], options.kind ?? "conv", true, C * kernel * kernel, outChannels * kernel * kernel, OH * OW);
     this.weight.sparseCapable = this.stride === 1;
+    this.weight.denseKind = denseAlgorithm(this.algorithm, this.shape(), outChannels);
     this.bias = options.bias ?? true ? factory.param(`${name}.bias`, [outChannels], "bias", false, C * kernel * kernel, outChannels) : null;
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
   }
@@ -75,10 +113,31 @@ export class Conv2d implements Layer {
     // A pruned weight that stays dense (stride 2) keeps its compact values out of reach: the
     // network only makes stride-1 convolutions sparse (see Network.prepare).
     if (w.csr && !csr) throw new Error(`${w.name}: sparse execution needs stride 1`);
-    const offsets: Tensor<"u32"> | null = csr ? k.alloc([csr.nnz], "u32", `${w.name} sparse offsets`) : null;
-    if (csr) cv.sconvOffsets(csr, offsets!, s, N);
+    const plan = csr ? cv.sconvPlan(csr, s, N, w.name) : null;
+    // The input gradient runs as the forward kernel on the transposed, rotated weights over the
+    // padded output gradient (each input row's sums held in registers, no scattered updates).
+    const transposed = csr ? cv.sconvTranspose(csr, s, w.name) : null;
+    const transposedPlan = transposed ? cv.sconvPlan(transposed.csr, transposed.shape, N, `${w.name} transposed`) : null;
+    if (csr) scratch.reserve("sparseTile", sconvTileFloats(Math.max(M, s.C)));
+    if (transposed) {
+      const t = transposed.shape;
+      scratch.reserve("paddedGrad", t.C * (t.H + 2 * t.pad) * (t.W + 2 * t.pad) * N);
+    }
+    const algorithm = csr ? "sparse" : w.denseKind === "winograd" ? "winograd" : "im2col";
     const rowsPerBlock = Math.max(1, Math.min(OH, Math.floor(COLUMN_BLOCK_FLOATS / (CKK * OW * N))));
-    if (!csr) scratch.reserve("columns", CKK * rowsPerBlock * OW * N);
+    if (algorithm === "im2col") scratch.reserve("columns", CKK * rowsPerBlock * OW * N);
+    const tiles = Math.max(1, Math.min(OW / 2, Math.round(WINOGRAD_BLOCK_COLUMNS / N)));
+    if (algorithm === "winograd") {
+      scratch.reserve("winoU", 16 * M * s.C);
+      scratch.reserve("winoDU", 16 * M * s.C);
+      scratch.reserve("winoV", 16 * s.C * tiles * N);
+      scratch.reserve("winoDV", 16 * s.C * tiles * N);
+      scratch.reserve("winoM", 16 * M * tiles * N);
+    }
+    const wino = () => ({
+      u: scratch.view("winoU", 16 * M, s.C), du: scratch.view("winoDU", 16 * M, s.C),
+      v: scratch.view("winoV", 16 * s.C, tiles * N), dv: scratch.view("winoDV", 16 * s.C, tiles * N), m: scratch.view("winoM", 16 * M, tiles * N),
+    });
     const L = OH * OW * N;
     const weightMatrix: MatrixView = { t: w.value, offset: 0, rows: M, cols: CKK, ld: CKK };
 
@@ -96,8 +155,14 @@ export class Conv2d implements Layer {
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">): void {
         const xpad = padInput(x);
+        if (algorithm === "winograd") {
+          const { u, v, m } = wino();
+          cv.winogradWeights(w.value, u, M, s.C);
+          cv.winogradForward(xpad, u, v, m, y, b ? b.value : null, s, M, tiles, relu);
+          return;
+        }
         if (csr) {
-          cv.sconvForward(csr, offsets!, xpad, y, s);
+          cv.sconvForward(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s);
         } else {
           for (const [oh0, rows] of blocks()) {
             const cols = scratch.view("columns", CKK, rows * OW * N);
@@ -114,11 +179,24 @@ export class Conv2d implements Layer {
         const dy2 = dy.reshape([M, L]);
         if (b) k.biasGrad(dy2, grads.get(b)!);
         const xpad = padInput(x);
+        if (csr) {
+          cv.sconvWeightGrad(csr, plan!, dy, xpad, grads.get(w)!, s);
+          if (dx) {
+            const t = transposed!.shape, tp = t.pad;
+            const dypad = tp > 0 ? scratch.view("paddedGrad", t.C * (t.H + 2 * tp) * (t.W + 2 * tp), N) : dy;
+            if (tp > 0) cv.pad(dy, dypad, t.C, t.H, t.W, tp);
+            cv.gatherValues(csr, transposed!.perm, transposed!.csr);
+            cv.sconvForward(transposed!.csr, transposedPlan!, dypad, dx, scratch.view("sparseTile", s.C, 32), t);
+          }
+          return;
+        }
         const dxpad = dx ? (padded ? scratch.view("paddedGrad", s.C * Hp * Wp, N) : dx) : null;
         if (dxpad) k.fill(dxpad, 0);
-        if (csr) {
-          cv.sconvWeightGrad(csr, offsets!, dy, xpad, grads.get(w)!, s);
-          if (dxpad) cv.sconvInputGrad(csr, offsets!, dy, dxpad, s);
+        if (algorithm === "winograd") {
+          const { u, du, v, dv, m } = wino();
+          cv.winogradWeights(w.value, u, M, s.C);
+          cv.winogradBackward(xpad, dy, u, v, m, dv, du, dxpad, s, M, tiles);
+          cv.winogradWeightGrad(du, grads.get(w)!, M, s.C);
         } else {
           const dw = grads.get(w)!;
           let first = true;

@@ -92,7 +92,7 @@ export class Network {
 
   /**
    * Fixes, for a level, how each pruned weight runs: sparse (CSR, built now in the caller's arena
-   * region) or dense. "auto" chooses by the measured crossover density.
+   * region) or dense. "auto" chooses by the measured break-even density of the weight's dense kind.
    */
   prepare(mode: KernelMode): LayerExecution[] {
     const out: LayerExecution[] = [];
@@ -100,7 +100,7 @@ export class Network {
       if (p.csr) throw new Error(`${p.name}: prepare() called twice without commit()`);
       const [rows, cols] = p.matrix;
       const density = p.kept() / p.size;
-      const kernel = !p.sparseCapable ? "dense" : mode === "auto" ? chooseKernel(rows, cols, density) : mode;
+      const kernel = !p.sparseCapable ? "dense" : mode === "auto" ? chooseKernel(rows, cols, density, p.denseKind) : mode;
       // Pruned weights are exactly zero from the first forward pass on, in either form.
       this.k.maskApply(p.value, p.mask!);
       if (kernel === "sparse") p.csr = this.k.csrFromMask(p.mask!.data, rows, cols, p.value, p.name);
@@ -128,7 +128,7 @@ export class Network {
 
   /**
    * Estimated single-thread compute of one training step on N examples, in µs, from the measured
-   * kernel rates (dense GEMM ≈ 55 GF/s, CSR ≈ 22 GF/s; forward, input and weight gradients). Used
+   * kernel rates (dense GEMM ≈ 55 GF/s, Winograd 2.25x fewer multiply-adds, CSR ≈ 22 GF/s; forward, input and weight gradients). Used
    * to decide whether a level's step is large enough to split across threads.
    */
   stepCostMicros(N: number): number {
@@ -136,7 +136,7 @@ export class Network {
     for (const p of this.params) {
       if (!p.prunable) continue;
       const flops = 6 * (p.csr ? p.csr.nnz : p.size) * p.uses * N;
-      us += flops / (p.csr ? 22e3 : 55e3);
+      us += flops / (p.csr ? 22e3 : p.denseKind === "winograd" ? 2.25 * 55e3 : 55e3);
     }
     return us;
   }

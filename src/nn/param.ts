@@ -2,7 +2,7 @@
 // Prunable parameters carry a mask (f32, 1 = kept). For a level, `prepare` decides whether the
 // parameter trains dense (value, masked updates) or sparse (CSR built once for the level; its
 // compact `values` are the live weights until `commit` writes them back into `value`).
-import { countNonzero, type Csr, type Tensor } from "../kernels/index.js";
+import { countNonzero, type Csr, type DenseKind, type Tensor } from "../kernels/index.js";
 
 /** What a weight is, for per-kind pruning rates (DESIGN.md §3): fc, output, conv, shortcut. */
 export type WeightKind = "fc" | "output" | "conv" | "shortcut";
@@ -14,6 +14,8 @@ export class Param {
   csr: Csr | null = null;
   /** Whether its layer has sparse kernels (strided convolutions do not); else it always runs dense. */
   sparseCapable = true;
+  /** How the layer runs this weight when it stays dense: the sparse kernels' break-even density depends on it. */
+  denseKind: DenseKind = "gemm";
 
   constructor(
     readonly name: string,

@@ -4,7 +4,12 @@
 // bind time and take views when they run, after the replica has allocated the slots.
 import type { Kernels, Tensor } from "../kernels/index.js";
 
-export type ScratchSlot = "padded" | "columns" | "paddedGrad" | "small";
+export type ScratchSlot = "padded" | "columns" | "paddedGrad" | "small"
+  // Winograd convolutions: transformed weights and their gradient, and one block of transformed
+  // inputs, outputs and input gradients (src/nn/conv.ts).
+  | "winoU" | "winoDU" | "winoV" | "winoM" | "winoDV"
+  // Direct sparse convolutions: the output chunk staged between input-channel groups.
+  | "sparseTile";
 
 export class Scratch {
   private readonly sizes = new Map<ScratchSlot, number>();

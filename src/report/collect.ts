@@ -100,12 +100,14 @@ export function collectReport(dir: string): ReportData {
 /** One row per trained network, for spreadsheets and other tools. */
 export function runsCsv(data: ReportData): string {
   const header = ["trial", "kind", "level", "branch", "pm", "iterations", "early_stop_iteration", "early_stop_val_loss", "early_stop_val_accuracy",
-    "early_stop_test_accuracy", "final_val_accuracy", "final_test_accuracy", "seconds", "step_ms", "threads", "sparse_layers", "diverged"];
+    "early_stop_test_accuracy", "final_val_accuracy", "final_test_accuracy", "seconds", "step_ms", "threads", "kernel_mode", "simd",
+    "mixed_arithmetic", "sparse_layers", "diverged"];
+  const quoted = (text: string | undefined) => (text ? `"${text.replaceAll('"', '""')}"` : "");
   const rows = [...data.runs, ...(data.diverged ?? [])]
     .sort((a, b) => a.trial - b.trial || a.kind.localeCompare(b.kind) || a.level - b.level || a.branch.localeCompare(b.branch))
     .map((r) => [r.trial, r.kind, r.level, r.branch, r.pm.toFixed(6), r.iterations, r.earlyStopIteration, r.earlyStopValLoss.toFixed(6), r.earlyStopValAccuracy,
       r.earlyStopTestAccuracy, r.finalValAccuracy, r.finalTestAccuracy, r.seconds, Number.isFinite(r.stepMs) ? r.stepMs.toFixed(4) : "",
-      Number.isFinite(r.threads) ? r.threads : "", r.sparseLayers.join(";"), r.diverged ? `"${r.diverged.replaceAll('"', '""')}"` : ""].join(","));
+      Number.isFinite(r.threads) ? r.threads : "", r.kernelMode, r.simd, quoted(r.mixedArithmetic), r.sparseLayers.join(";"), quoted(r.diverged)].join(","));
   return [header.join(","), ...rows].join("\n") + "\n";
 }
 

@@ -1,5 +1,6 @@
 // A stored run summary as the report's record (no file access, so browsers can use it too).
 import type { RunSummary } from "../store/experiment.js";
+import { describeArithmetic } from "../train/arithmetic.js";
 import type { RunRecord } from "./types.js";
 
 export function runRecord(s: RunSummary): RunRecord {
@@ -11,6 +12,9 @@ export function runRecord(s: RunSummary): RunRecord {
     // Summaries written before these were recorded lack them.
     stepMs: s.step_ms ?? NaN,
     threads: s.threads ?? NaN,
+    kernelMode: s.kernel_mode ?? "",
+    simd: s.simd ?? "",
+    ...(s.mixed_arithmetic ? { mixedArithmetic: s.mixed_arithmetic.map((a) => `from iteration ${a.from_iteration}: ${describeArithmetic(a)}`).join("; ") } : {}),
     sparseLayers: (s.kernels ?? []).filter((k) => k.kernel === "sparse").map((k) => k.param),
     ...(s.diverged ? { diverged: `iteration ${s.diverged.iteration}: ${s.diverged.reason}` } : {}),
   };

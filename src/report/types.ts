@@ -25,6 +25,11 @@ export interface RunRecord {
   /** Median training step (milliseconds) and the threads it ran on. */
   stepMs: number;
   threads: number;
+  /** --kernels and the SIMD level ("" when the summary predates them). */
+  kernelMode: string;
+  simd: string;
+  /** "from iteration N: arithmetic; ..." when the run was resumed on other threads, kernels or SIMD. */
+  mixedArithmetic?: string;
   /** Prunable layers that trained on the sparse kernels (the rest ran dense). */
   sparseLayers: string[];
 }

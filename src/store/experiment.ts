@@ -23,6 +23,9 @@ import { join } from "node:path";
 import { hparamHash, nonDefaults } from "../hparams/resolve.js";
 import type { Hparams } from "../hparams/schema.js";
 import type { Masks } from "../prune/masks.js";
+import type { SimdLevel } from "../kernels/index.js";
+import type { KernelMode } from "../nn/network.js";
+import { type ArithmeticSpan, isArithmeticSpans } from "../train/arithmetic.js";
 import type { EvalRecord, TrainState } from "../train/trainer.js";
 import { aliveSince, removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from "./atomic.js";
 import { CorruptFileError } from "./errors.js";
@@ -61,7 +64,16 @@ export interface RunSummary {
   seconds: number;
   step_ms: number;
   kernels: { param: string; density: number; kernel: string }[];
+  /** With kernel_mode (--kernels) and simd: what fixes the run's exact arithmetic (absent from older summaries). */
   threads: number;
+  kernel_mode?: KernelMode;
+  simd?: SimdLevel;
+  /**
+   * Set when the run was resumed on other threads, kernels or SIMD than it started on: each part and
+   * its arithmetic (a first part from an iteration above 0: trained before checkpoints recorded it).
+   * Its numbers then differ from an uninterrupted run's on either setting.
+   */
+  mixed_arithmetic?: ArithmeticSpan[];
   /** Set when training diverged: the run has no final weights and nothing that depends on it ran. */
   diverged?: { iteration: number; reason: string };
 }
@@ -378,7 +390,7 @@ export class ExperimentStore implements RunStore {
     const arrays = new Map<string, Float32Array>();
     for (const [k, v] of weights) arrays.set(`weights/${k}`, v);
     for (const [k, v] of state.optimizer) arrays.set(`optimizer/${k}`, v);
-    writeTensors(join(this.runDir(id), "checkpoint.lt"), arrays, { iteration: state.iteration, seconds: state.seconds, history: state.history });
+    writeTensors(join(this.runDir(id), "checkpoint.lt"), arrays, { iteration: state.iteration, seconds: state.seconds, history: state.history, arithmetic: state.arithmetic });
   }
 
   /**
@@ -392,6 +404,8 @@ export class ExperimentStore implements RunStore {
     try {
       file = readTensors(path);
       if (!Number.isSafeInteger(file.meta.iteration) || !Array.isArray(file.meta.history)) throw new Error(`corrupt file ${path}: no iteration or history`);
+      // Older checkpoints lack it (the run then says it cannot check); a damaged one is a damaged checkpoint.
+      if (file.meta.arithmetic !== undefined && !isArithmeticSpans(file.meta.arithmetic)) throw new Error(`corrupt file ${path}: bad arithmetic record`);
     } catch (err) {
       rmSync(path, { force: true });
       log?.(`${(err as Error).message.split(";")[0]}: removed it; the run restarts from its first iteration (same results, more time)`);
@@ -403,7 +417,8 @@ export class ExperimentStore implements RunStore {
       else if (k.startsWith("optimizer/")) optimizer.set(k.slice(10), v);
     }
     const history = (file.meta.history as EvalRecord[]).map(restoreNaN);
-    return { state: { iteration: file.meta.iteration as number, seconds: (file.meta.seconds as number | undefined) ?? 0, optimizer, history }, weights };
+    const arithmetic = file.meta.arithmetic as ArithmeticSpan[] | undefined;
+    return { state: { iteration: file.meta.iteration as number, seconds: (file.meta.seconds as number | undefined) ?? 0, optimizer, history, ...(arithmetic ? { arithmetic } : {}) }, weights };
   }
 }
 

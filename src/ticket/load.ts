@@ -1,9 +1,13 @@
 // Inference with a ticket file: no training code, no Node modules, so the same code runs in a
-// browser tab. loadTicket verifies the file, rebuilds the network from the model registry, puts
-// every pruned weight's CSR arrays from the file into wasm memory and hands them to the network
-// (Network.adoptCsr), so those layers run the sparse kernels.
+// browser tab. loadTicket verifies the file, checks its parameter list against the shapes the model
+// declares (before allocating anything: a small file must not make it build a large model only to
+// be refused), rebuilds the network from the model registry, puts every pruned weight's CSR arrays
+// from the file into wasm memory and hands them to the network (Network.adoptCsr), so those layers
+// run the sparse kernels.
 import { chooseKernel, Kernels, type SimdLevel } from "../kernels/index.js";
+import { declaredParams, type DeclaredParam } from "../models/params.js";
 import { getModel } from "../models/registry.js";
+import { buildNetwork as buildFromSpec, type ResolvedSpec } from "../models/spec.js";
 import type { CsrLayout, LayerExecution, Network } from "../nn/network.js";
 import type { Param } from "../nn/param.js";
 import { readContainer } from "./container.js";
@@ -33,16 +37,16 @@ function incompatible(source: string, what: string): TicketError {
   return new TicketError("incompatible", `${source}: ${what}`);
 }
 
-/** Checks that the file describes exactly the parameters of the network the registry builds. */
-function matchParams(network: Network, m: TicketManifest, source: string): Map<Param, ParamEntry> {
+/** Checks that the file describes exactly the parameters the model declares; returns its entries by name. */
+function matchParams(declared: readonly DeclaredParam[], m: TicketManifest, source: string): Map<string, ParamEntry> {
   const byName = new Map(m.params.map((e) => [e.name, e]));
-  const out = new Map<Param, ParamEntry>();
-  for (const p of network.params) {
+  const out = new Map<string, ParamEntry>();
+  for (const p of declared) {
     const e = byName.get(p.name);
     if (!e) throw incompatible(source, `the file lacks parameter ${p.name} of ${m.model.name}; it was not exported from this model (or from another version of it)`);
     if (e.shape.join(",") !== p.shape.join(",")) throw incompatible(source, `parameter ${p.name} is [${e.shape.join(",")}] in the file but [${p.shape.join(",")}] in ${m.model.name}`);
     if (e.encoding === "csr" && !p.prunable) throw incompatible(source, `parameter ${p.name} is stored sparse but ${m.model.name} never prunes it`);
-    out.set(p, e);
+    out.set(p.name, e);
     byName.delete(p.name);
   }
   if (byName.size > 0) throw incompatible(source, `the file has parameters ${[...byName.keys()].join(", ")} that ${m.model.name} does not have`);
@@ -80,8 +84,11 @@ function loadDense(p: Param, e: DenseEntry, payload: Uint8Array): void {
   if (p.mask) p.mask.data.fill(1);
 }
 
-/** Builds the network of a verified manifest and loads its parameters; returns how each pruned one runs. */
-function buildNetwork(k: Kernels, m: TicketManifest, payload: Uint8Array, mode: KernelPreference, source: string): { network: Network; execution: LayerExecution[] } {
+/**
+ * The model a verified manifest names, as a spec, once the file's input, classes and parameter list
+ * are known to match it: everything is checked before a byte of the network is allocated.
+ */
+function checkedSpec(m: TicketManifest, source: string): { spec: ResolvedSpec; entries: Map<string, ParamEntry> } {
   let model;
   try {
     model = getModel(m.model.name);
@@ -89,14 +96,28 @@ function buildNetwork(k: Kernels, m: TicketManifest, payload: Uint8Array, mode: 
     throw incompatible(source, `${(err as Error).message} (the ticket was exported from a model this lottery-wasm does not have)`);
   }
   if (m.model.hparams.model !== m.model.name) throw incompatible(source, `model.hparams.model is ${m.model.hparams.model} but model.name is ${m.model.name}`);
-  const network = model.build(k, m.model.hparams);
-  if (network.inputShape.join(",") !== m.input.shape.join(",") || network.classes !== m.classes) {
-    throw incompatible(source, `${m.model.name} takes [${network.inputShape.join(",")}] inputs and has ${network.classes} classes, the file says [${m.input.shape.join(",")}] and ${m.classes}`);
+  let spec: ResolvedSpec;
+  try {
+    spec = model.resolve(m.model.hparams);
+  } catch (err) {
+    throw incompatible(source, (err as Error).message);
   }
-  const entries = matchParams(network, m, source);
+  if (spec.input.join(",") !== m.input.shape.join(",") || spec.classes !== m.classes) {
+    throw incompatible(source, `${m.model.name} takes [${spec.input.join(",")}] inputs and has ${spec.classes} classes, the file says [${m.input.shape.join(",")}] and ${m.classes}`);
+  }
+  return { spec, entries: matchParams(declaredParams(spec), m, source) };
+}
+
+/** Builds the network of a checked manifest and loads its parameters; returns how each pruned one runs. */
+function buildNetwork(k: Kernels, m: TicketManifest, checked: ReturnType<typeof checkedSpec>, payload: Uint8Array, mode: KernelPreference, source: string): { network: Network; execution: LayerExecution[] } {
+  const { spec, entries } = checked;
+  const network = buildFromSpec(k, spec);
   const layouts: CsrLayout[] = [];
   const execution: LayerExecution[] = [];
-  for (const [p, e] of entries) {
+  for (const p of network.params) {
+    const e = entries.get(p.name);
+    // declaredParams follows the builder; a difference is a bug here, not a bad file.
+    if (!e) throw new Error(`internal: ${m.model.name} built parameter ${p.name}, which its declared parameters lack`);
     if (e.encoding === "dense") {
       loadDense(p, e, payload);
       if (p.prunable) execution.push({ param: p.name, density: 1, kernel: "dense" });
@@ -105,7 +126,7 @@ function buildNetwork(k: Kernels, m: TicketManifest, payload: Uint8Array, mode: 
     const csr = readCsr(e, payload, source);
     scatter(p, csr);
     const density = e.nnz / p.size;
-    const sparse = p.sparseCapable && (mode === "sparse" || (mode === "auto" && chooseKernel(e.rows, e.cols, density) === "sparse"));
+    const sparse = p.sparseCapable && (mode === "sparse" || (mode === "auto" && chooseKernel(e.rows, e.cols, density, p.denseKind) === "sparse"));
     if (sparse) layouts.push(toWasm(k, p, csr));
     execution.push({ param: p.name, density, kernel: sparse ? "sparse" : "dense" });
   }
@@ -122,8 +143,9 @@ export async function loadTicket(bytes: Uint8Array, options: LoadTicketOptions =
   assertLittleEndian();
   const source = options.source ?? "ticket file";
   const { manifest, payload } = await readContainer(bytes, source);
+  const checked = checkedSpec(manifest, source); // a mismatched file is refused before even the kernels' memory exists
   const k = options.kernels ?? (await Kernels.create({ wasmDir: options.wasmDir, simd: options.simd, shared: false }));
   const mode = options.kernelMode ?? "sparse";
-  const { network, execution } = buildNetwork(k, manifest, payload, mode, source);
+  const { network, execution } = buildNetwork(k, manifest, checked, payload, mode, source);
   return new Ticket(manifest, network, execution, mode, options.batchSize);
 }

@@ -5,6 +5,7 @@
 // one arena region released at the end.
 import type { TrainingHparams } from "../hparams/schema.js";
 import type { LayerExecution, KernelMode, Network } from "../nn/network.js";
+import { type Arithmetic, type ArithmeticSpan, continueSpans } from "./arithmetic.js";
 import { localStepper, type Stepper } from "./step.js";
 import type { EvalSet, SplitMetrics } from "./evaluate.js";
 import type { InputPipeline } from "./input.js";
@@ -25,6 +26,8 @@ export interface TrainState {
   /** Optimizer state at that point (the weights are the network's). */
   optimizer: Map<string, Float32Array>;
   history: EvalRecord[];
+  /** The threads, kernels and SIMD level each part of the run trained on (absent in checkpoints of older versions). */
+  arithmetic?: ArithmeticSpan[];
 }
 
 export interface TrainSetup {
@@ -57,6 +60,12 @@ export interface TrainHooks {
   resume?: TrainState;
   /** Called with the level's dense/sparse choice per pruned layer and its thread count once fixed. */
   onExecution?(execution: LayerExecution[], threads: number): void;
+  /**
+   * A resumed run continues on other threads, kernels or SIMD than its checkpoint was written on
+   * (`before` null: the checkpoint did not record them), so its numbers will differ from an
+   * uninterrupted run's.
+   */
+  onArithmeticChange?(change: { iteration: number; before: Arithmetic | null; now: Arithmetic }): void;
 }
 
 export interface TrainResult {
@@ -69,6 +78,8 @@ export interface TrainResult {
   stepMs: number;
   execution: LayerExecution[];
   threads: number;
+  /** The arithmetic of each part of the run: one span from iteration 0 unless it was resumed on other settings. */
+  arithmetic: ArithmeticSpan[];
 }
 
 /**
@@ -113,10 +124,15 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     hooks.onExecution?.(execution, stepper.threads);
     const optimizer = stepper.optimizer;
     const history: EvalRecord[] = hooks.resume ? [...hooks.resume.history] : [];
+    const now: Arithmetic = { threads: stepper.threads, kernel_mode: setup.kernelMode, simd: k.simd };
+    let arithmetic: ArithmeticSpan[] = [{ from_iteration: 0, ...now }];
     let start = 0;
     if (hooks.resume) {
       start = hooks.resume.iteration;
       optimizer.loadState(hooks.resume.optimizer);
+      const resumed = continueSpans(hooks.resume.arithmetic, now, start);
+      arithmetic = resumed.spans;
+      if (resumed.changed) hooks.onArithmeticChange?.({ iteration: start, before: resumed.before, now });
     }
     const evaluateAt = async (iteration: number, trainLoss: number): Promise<EvalRecord> => {
       const val = await stepper!.evaluate(setup.val);
@@ -161,7 +177,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
         lossCount = 0;
         if (hooks.checkpoint && done < t.iterations && hooks.checkpoint.due(done)) {
           const seconds = (hooks.resume?.seconds ?? 0) + (performance.now() - started) / 1000;
-          await hooks.checkpoint.save({ iteration: done, seconds, optimizer: optimizer.state(), history: [...history] }, network.liveSnapshot());
+          await hooks.checkpoint.save({ iteration: done, seconds, optimizer: optimizer.state(), history: [...history], arithmetic }, network.liveSnapshot());
         }
       }
       const now = performance.now();
@@ -183,6 +199,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       stepMs: stepTimes.length ? stepTimes[Math.floor(stepTimes.length / 2)]! : NaN,
       execution,
       threads: stepper.threads,
+      arithmetic,
     };
   } finally {
     await stepper?.close();

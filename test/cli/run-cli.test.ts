@@ -42,12 +42,23 @@ test("a tiny lottery run on real MNIST prints a table and JSON lines and writes 
   try {
     const r = await runCli(["run", ...ARGS, "--data-dir", dataDir(), "--out", root, "--json"]);
     t.is(r.code, 0, r.stderr);
-    const lines = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    // --json: stdout is JSON and nothing else (`lottery run --json | jq` parses every line).
+    const lines = r.stdout.trimEnd().split("\n").map((l) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        t.fail(`stdout has a line that is not JSON: ${JSON.stringify(l)}`);
+        return null;
+      }
+    });
     t.deepEqual(lines.map((l) => `${l.level}/${l.branch}`), ["0/ticket", "1/ticket", "1/reinit", "2/ticket", "2/reinit", "3/ticket", "3/reinit"]);
     for (const l of lines) for (const k of ["trial", "level", "branch", "pm", "early_stop_iteration", "early_stop_test_accuracy", "final_test_accuracy", "seconds"]) t.true(k in l, k);
     t.is(lines[5].pm.toFixed(3), "0.513");
-    t.regex(r.stdout, /trial\s+run\s+Pm\s+branch\s+es iter\s+es val\s+es test\s+end val\s+end test\s+time/);
+    // The table and the paths, for people, go to stderr.
+    t.regex(r.stderr, /trial\s+run\s+Pm\s+branch\s+es iter\s+es val\s+es test\s+end val\s+end test\s+time/);
     const dir = experimentDir(root);
+    t.regex(r.stderr, new RegExp(`^experiment: ${dir}$`, "m"));
+    t.regex(r.stderr, new RegExp(`^report: ${join(dir, "report.html")}$`, "m"));
     for (const f of ["report.html", "runs.csv", "accuracy-vs-pm.svg", "early-stop-vs-pm.svg", "accuracy-over-training.svg", "magnitudes.svg"]) t.true(existsSync(join(dir, f)), f);
     const csv = readFileSync(join(dir, "runs.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
     t.is(csv.length, 8, "a header and one row per trained network");

@@ -6,11 +6,17 @@ import { join } from "node:path";
 import { lastJson, runCli } from "../helpers/cli.js";
 import { dataDir } from "../helpers/data.js";
 
-test("lottery train --json trains LeNet on real MNIST and ends stdout with the summary", async (t) => {
+test("lottery train --json trains LeNet on real MNIST and prints only the summary object on stdout", async (t) => {
   const out = mkdtempSync(join(tmpdir(), "lottery-train-"));
   try {
     const r = await runCli(["train", "--model", "lenet_300_100", "--iterations", "200", "--eval-every", "100", "--data-dir", dataDir(), "--out", out, "--json"]);
     t.is(r.code, 0, r.stderr);
+    // stdout is JSON and nothing else (`lottery train --json | jq` parses every line); the text goes to stderr.
+    const stdoutLines = r.stdout.trimEnd().split("\n");
+    t.is(stdoutLines.length, 1, r.stdout);
+    t.notThrows(() => JSON.parse(stdoutLines[0]!), r.stdout);
+    t.regex(r.stderr, /^lenet_300_100: 200 iterations in [\d.]+ s/m);
+    t.regex(r.stderr, /^ {2}early stop: iteration \d+/m);
     const s = lastJson(r.stdout);
     for (const key of ["test_accuracy", "val_accuracy", "early_stop_iteration", "early_stop_test_accuracy", "iterations", "seconds"]) t.true(key in s, key);
     t.is(s.iterations, 200);

@@ -20,11 +20,27 @@ test("usage errors exit 2", async (t) => {
   t.regex(r.stderr, /unknown option/);
 });
 
-test("--trial abc quotes what was typed", async (t) => {
+test("--trial abc quotes what was typed and is a usage error", async (t) => {
   const r = await runCli(["run", "--trial", "abc"]);
-  t.not(r.code, 0);
-  t.regex(r.stderr, /--trial "abc"/);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /option '--trial <t>' argument 'abc' is invalid\. Use a non-negative integer \(a trial index below --trials\)\./);
   t.notRegex(r.stderr, /NaN/);
+});
+
+test("a value a flag's own validator rejects exits 2, naming the flag, the value and what to use", async (t) => {
+  const cases: [string[], RegExp][] = [
+    [["train", "--threads", "abc"], /option '--threads <n>' argument 'abc' is invalid\. Use an integer in \[1, 256\] \(the number of training threads\)\./],
+    [["run", "--threads", "0"], /option '--threads <n>' argument '0' is invalid\./],
+    [["train", "--kernels", "x"], /option '--kernels <mode>' argument 'x' is invalid\. Use one of auto, dense, sparse\./],
+    [["export", "/nonexistent", "--out", "t.ltk", "--level", "-1"], /option '--level <L>' argument '-1' is invalid\. Use a non-negative integer\./],
+    [["export", "/nonexistent", "--out", "t.ltk", "--one-shot", "2"], /option '--one-shot <pm>' argument '2' is invalid\. Use a Pm in \(0, 1\)/],
+    [["predict", "t.ltk", "/nonexistent", "--limit", "0"], /option '--limit <n>' argument '0' is invalid\. Use an integer >= 1\./],
+  ];
+  const results = await Promise.all(cases.map(([args]) => runCli(args)));
+  results.forEach((r, i) => {
+    t.is(r.code, 2, `${cases[i]![0].join(" ")}: ${r.stderr}`);
+    t.regex(r.stderr, cases[i]![1]);
+  });
 });
 
 test("--rate fc=1e quotes what was typed", async (t) => {

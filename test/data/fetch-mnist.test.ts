@@ -5,7 +5,7 @@ import test from "ava";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DataError, fetchDataset, loadDataset } from "../../src/data/index.js";
-import { downloadBuffer } from "../../src/data/download.js";
+import { downloadBuffer, openDownload } from "../../src/data/download.js";
 import { closedPortUrl, collectLog, filesHandler, listFiles, MNIST_GZ, realDataDir, serve, tempDir, re } from "./helpers.js";
 
 async function realMnistFiles(): Promise<Map<string, Uint8Array>> {
@@ -158,4 +158,50 @@ test("an invalid mirror URL is named with the setting it came from", async (t) =
   const cache = await tempDir(t, "cache");
   const err = await t.throwsAsync(fetchDataset("mnist", { mirror: "not a url", cacheDir: cache, log: () => {}, env: {} }), { instanceOf: DataError });
   t.regex(err!.message, /invalid MNIST mirror URL "not a url": expected an http\(s\) base URL .*--mirror or LOTTERY_MNIST_MIRROR/);
+});
+
+// A mirror that stalls must fail within the timeouts (here a fraction of a second; 30 s and 60 s by
+// default), naming the URL and the mirror setting, instead of waiting for undici's 5-minute limits.
+const FAST = { connectTimeoutMs: 300, idleTimeoutMs: 300 };
+
+test("a mirror that accepts the connection and never answers fails at the connect timeout, naming the URL and the mirror setting", async (t) => {
+  t.timeout(20_000);
+  const { url } = await serve(t, () => {}); // accepts, reads the request, never responds
+  const cache = await tempDir(t, "cache");
+  const started = Date.now();
+  const err = await t.throwsAsync(fetchDataset("mnist", { mirror: url, cacheDir: cache, log: () => {}, env: {}, ...FAST }), { instanceOf: DataError });
+  t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  t.is((err as DataError).code, "DOWNLOAD_FAILED");
+  t.regex(err!.message, re`^GET ${url}train-images-idx3-ubyte\.gz failed: no response within 0\.3 s \(connect timeout\)\. Fix: retry \`lottery data fetch mnist\`, or use another mirror with \`--mirror URL\` or LOTTERY_MNIST_MIRROR \(default https?://`);
+  t.deepEqual(listFiles(cache), []);
+});
+
+test("a transfer that stalls part way fails at the idle timeout, saying how far it got", async (t) => {
+  t.timeout(20_000);
+  const { url } = await serve(t, (_req, res) => {
+    res.writeHead(200, { "content-length": 10_000_000 });
+    res.write(Buffer.alloc(1000)); // then nothing more, connection left open
+  });
+  const cache = await tempDir(t, "cache");
+  const started = Date.now();
+  const err = await t.throwsAsync(fetchDataset("mnist", { mirror: url, cacheDir: cache, log: () => {}, env: {}, ...FAST }), { instanceOf: DataError });
+  t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  t.regex(err!.message, re`^GET ${url}train-images-idx3-ubyte\.gz failed: no data for 0\.3 s after 1000 B of 9\.5 MiB \(idle timeout\)\. Fix: retry`);
+  t.regex(err!.message, /LOTTERY_MNIST_MIRROR/);
+  t.deepEqual(listFiles(cache), []);
+});
+
+test("a slow consumer is not a stalled transfer: the idle timeout counts only waits for the network", async (t) => {
+  const { url } = await serve(t, (_req, res) => {
+    res.writeHead(200, { "content-length": 4 * 65536 });
+    res.end(Buffer.alloc(4 * 65536));
+  });
+  // A small read-ahead makes the download wait for the consumer; that wait is not idleness.
+  const download = await openDownload(`${url}f`, { log: () => {}, label: "test: f", idleTimeoutMs: 200, maxBufferedBytes: 65536 });
+  let bytes = 0;
+  for await (const chunk of download.chunks) {
+    bytes += chunk.length;
+    await new Promise((r) => setTimeout(r, 300)); // slower than the idle timeout, per chunk
+  }
+  t.is(bytes, 4 * 65536);
 });

@@ -1,15 +1,15 @@
-// Convolution layers (dense im2col + GEMM, and direct sparse) against naive references and
+// Convolution layers (dense im2col + GEMM, Winograd F(2x2,3x3), and direct sparse) against naive references and
 // tfjs-backend-wasm's conv2d, forward and backward, on odd sizes; pooling and batch norm.
 import test from "ava";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
-import { Conv2d } from "../../src/nn/conv.js";
+import { type ConvAlgorithm, Conv2d } from "../../src/nn/conv.js";
 import { ParamFactory } from "../../src/nn/network.js";
 import { Scratch } from "../../src/nn/scratch.js";
 import type { Kernels } from "../../src/kernels/index.js";
 import { Rng } from "../../src/util/rng.js";
 import { kernelsFor } from "../helpers/kernels.js";
-import { mismatch, randomArray, randomMask } from "../helpers/reference.js";
+import { GEMM_REL_TOL, mismatch, randomArray, randomMask } from "../helpers/reference.js";
 import { outSize, type RefConv, refConvBackward, refConvForward } from "../helpers/conv-reference.js";
 
 const CASES: RefConv[] = [
@@ -19,14 +19,31 @@ const CASES: RefConv[] = [
   { C: 1, H: 1, W: 1, M: 1, K: 3, stride: 1, pad: 1, N: 1 },
   { C: 5, H: 9, W: 4, M: 6, K: 3, stride: 1, pad: 1, N: 9 },
   { C: 3, H: 32, W: 32, M: 8, K: 3, stride: 1, pad: 1, N: 2 },
+  // Rows longer than the sparse weight gradient's 256-float chunks (with a tail), several bands.
+  { C: 6, H: 7, W: 50, M: 5, K: 3, stride: 1, pad: 1, N: 7 },
+  // A 1x1 stride-1 convolution (sparse with no padding; its transposed form has none either).
+  { C: 7, H: 3, W: 5, M: 6, K: 1, stride: 1, pad: 0, N: 5 },
+];
+
+/**
+ * Shapes Winograd takes (3x3 stride 1, even output): channels that are not multiples of 4, 2x2
+ * maps (one tile), batches with tail columns (N mod 4 ≠ 0), a map wider than one block of tiles.
+ */
+const WINOGRAD_CASES: RefConv[] = [
+  { C: 3, H: 4, W: 6, M: 5, K: 3, stride: 1, pad: 1, N: 3 },
+  { C: 1, H: 2, W: 2, M: 1, K: 3, stride: 1, pad: 1, N: 1 },
+  { C: 7, H: 2, W: 2, M: 9, K: 3, stride: 1, pad: 1, N: 6 },
+  { C: 9, H: 8, W: 10, M: 6, K: 3, stride: 1, pad: 1, N: 4 },
+  { C: 5, H: 6, W: 64, M: 3, K: 3, stride: 1, pad: 1, N: 5 },
+  { C: 16, H: 16, W: 16, M: 12, K: 3, stride: 1, pad: 1, N: 8 },
 ];
 
 /** Runs a Conv2d layer (dense or sparse) forward and backward on given data. */
-function runConv(k: Kernels, c: RefConv, wv: Float32Array, mask: Float32Array | null, xv: Float32Array, dyv: Float32Array, sparse: boolean) {
+function runConv(k: Kernels, c: RefConv, wv: Float32Array, mask: Float32Array | null, xv: Float32Array, dyv: Float32Array, sparse: boolean, algorithm: ConvAlgorithm = "im2col") {
   const mark = k.arena.mark();
   try {
     const f = new ParamFactory(k);
-    const layer = new Conv2d(f, "conv", [c.C, c.H, c.W], c.M, c.K, { stride: c.stride, bias: false });
+    const layer = new Conv2d(f, "conv", [c.C, c.H, c.W], c.M, c.K, { stride: c.stride, bias: false, algorithm });
     const w = layer.weight;
     w.value.data.set(wv);
     if (mask) w.mask!.data.set(mask);
@@ -78,15 +95,48 @@ for (const simd of ["plain", "relaxed"] as const) {
   });
 }
 
+for (const simd of ["plain", "relaxed"] as const) {
+  test(`Winograd F(2x2,3x3) forward, input and weight gradients match the naive reference (${simd} SIMD)`, async (t) => {
+    const k = await kernelsFor(simd);
+    const rng = new Rng(23, simd);
+    for (const c of WINOGRAD_CASES) {
+      const [OH, OW] = outSize(c);
+      const xv = randomArray(rng, c.C * c.H * c.W * c.N), dyv = randomArray(rng, c.M * OH * OW * c.N);
+      // Pruned weights run dense through Winograd when the layer stays dense; density 0 is an empty layer.
+      for (const density of [1, 0.3, 0]) {
+        const mask = density < 1 ? randomMask(rng, c.M, c.C * 9, density) : null;
+        const wv = randomArray(rng, c.M * c.C * 9).map((v, i) => (mask && !mask[i] ? 0 : v));
+        const fwd = refConvForward(c, xv, wv), bwd = refConvBackward(c, xv, wv, dyv);
+        const got = runConv(k, c, wv, mask, xv, dyv, false, "winograd");
+        const tag = `${JSON.stringify(c)} density ${density}`;
+        // The transforms add up to 4 inputs per term (and G halves): a few more roundings than a plain dot product.
+        t.is(mismatch(got.y, fwd, 4 * GEMM_REL_TOL), null, `forward ${tag}`);
+        t.is(mismatch(got.dx, bwd.dx, 4 * GEMM_REL_TOL), null, `dx ${tag}`);
+        t.is(mismatch(got.dw, bwd.dw, 4 * GEMM_REL_TOL), null, `dw ${tag}`);
+      }
+    }
+  });
+}
+
+test("Winograd is refused where it does not apply (odd output, stride 2, 1x1)", async (t) => {
+  const k = await kernelsFor("relaxed");
+  const rng = new Rng(24);
+  for (const c of [CASES[0]!, CASES[1]!, CASES[2]!]) {
+    const [OH, OW] = outSize(c);
+    const err = t.throws(() => runConv(k, c, randomArray(rng, c.M * c.C * c.K * c.K), null, randomArray(rng, c.C * c.H * c.W * c.N), randomArray(rng, c.M * OH * OW * c.N), false, "winograd"));
+    t.regex(err!.message, /Winograd needs a 3x3 stride-1 convolution with an even output size/);
+  }
+});
+
 test("Conv2d agrees with tfjs-backend-wasm conv2d (NHWC), stride 1 and 2", async (t) => {
   await tf.setBackend("wasm");
   await tf.ready();
   const k = await kernelsFor("relaxed");
   const rng = new Rng(22);
-  for (const c of [CASES[0]!, CASES[1]!, CASES[5]!]) {
+  for (const [c, algorithm] of [[CASES[0]!, "im2col"], [CASES[1]!, "im2col"], [CASES[5]!, "im2col"], [WINOGRAD_CASES[0]!, "winograd"], [WINOGRAD_CASES[5]!, "winograd"]] as const) {
     const [OH, OW] = outSize(c);
     const xv = randomArray(rng, c.C * c.H * c.W * c.N), wv = randomArray(rng, c.M * c.C * c.K * c.K);
-    const got = runConv(k, c, wv, null, xv, new Float32Array(c.M * OH * OW * c.N), false);
+    const got = runConv(k, c, wv, null, xv, new Float32Array(c.M * OH * OW * c.N), false, algorithm);
     // CHWN → NHWC, and [M, C, K, K] → [K, K, C, M]
     const xNhwc = new Float32Array(xv.length);
     for (let ch = 0; ch < c.C; ch++) for (let h = 0; h < c.H; h++) for (let w = 0; w < c.W; w++) for (let n = 0; n < c.N; n++) xNhwc[((n * c.H + h) * c.W + w) * c.C + ch] = xv[((ch * c.H + h) * c.W + w) * c.N + n]!;
@@ -99,7 +149,7 @@ test("Conv2d agrees with tfjs-backend-wasm conv2d (NHWC), stride 1 and 2", async
     const ref = refConvForward(c, xv, wv);
     const back = new Float64Array(theirs.length);
     for (let n = 0; n < c.N; n++) for (let h = 0; h < OH; h++) for (let w = 0; w < OW; w++) for (let m = 0; m < c.M; m++) back[((m * OH + h) * OW + w) * c.N + n] = theirs[((n * OH + h) * OW + w) * c.M + m]!;
-    t.is(mismatch(got.y, { value: back, magnitude: ref.magnitude.map((v) => 2 * v) }), null, JSON.stringify(c));
+    t.is(mismatch(got.y, { value: back, magnitude: ref.magnitude.map((v) => (algorithm === "winograd" ? 5 : 2) * v) }), null, `${JSON.stringify(c)} ${algorithm}`);
     tf.dispose([tx, tw, ty]);
   }
 });

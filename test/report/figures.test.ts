@@ -40,7 +40,7 @@ test("every figure renders to well-formed SVG with its title, axis titles and le
 test("Pm figures use a reversed log x scale: 100% on the left, decreasing to the right", async (t) => {
   const data = makeReportData();
   for (const figure of [accuracyVsPm(data), earlyStopVsPm(data), finalAccuracyVsPm(data)]) {
-    const x = compileToVega(figure!.spec).scales?.find((s) => s.name === "x");
+    const x = (await compileToVega(figure!.spec)).scales?.find((s) => s.name === "x");
     t.like(x, { type: "log", reverse: true }, figure!.name);
     const labels = xAxisLabels(await renderSvg(figure!.spec));
     t.true(labels.length >= 3, figure!.name);
@@ -120,12 +120,12 @@ test("NaN values are skipped in plotted data", (t) => {
   t.true(rows.every((r) => [r.pm, r.mean, r.min, r.max].every(Number.isFinite)));
 });
 
-test("a single value gets a padded y domain instead of a collapsed axis", (t) => {
+test("a single value gets a padded y domain instead of a collapsed axis", async (t) => {
   const figure = accuracyVsPm(makeReportData({ levels: 1, trials: 1, branches: ["ticket"] }))!;
-  const y = compileToVega(figure.spec).scales?.find((s) => s.name === "y") as { domain?: unknown } | undefined;
+  const y = (await compileToVega(figure.spec)).scales?.find((s) => s.name === "y") as { domain?: unknown } | undefined;
   t.true(Array.isArray(y?.domain));
   const [lo, hi] = y!.domain as number[];
   t.true(hi! - lo! > 1);
-  const x = compileToVega(figure.spec).scales?.find((s) => s.name === "x") as { domain?: number[] } | undefined;
+  const x = (await compileToVega(figure.spec)).scales?.find((s) => s.name === "x") as { domain?: number[] } | undefined;
   t.true(x!.domain![0]! < 100 && x!.domain![1]! > 100, "the lone Pm sits inside the x domain");
 });

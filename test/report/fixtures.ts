@@ -74,6 +74,8 @@ export function makeReportData(options: FixtureOptions = {}): ReportData {
       seconds: 12.5 + level + trial,
       stepMs: 1.5 * pm + 0.1,
       threads: 1,
+      kernelMode: "auto",
+      simd: "relaxed",
       sparseLayers: pm < 0.3 ? ["fc1.weight", "fc2.weight"] : [],
     });
     curves.push({ trial, level, kind, branch, pm, points });

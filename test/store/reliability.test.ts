@@ -1,5 +1,6 @@
 // The store under faults: damaged tensor headers, deleted run files, widest extent, stale temp
-// files, a full disk, run locks, and divergence (issue 17; issue 20 items 4-6).
+// files, a full disk, run locks, divergence, and resuming on other threads (issue 17; issue 20
+// items 2, 4-6).
 import test from "ava";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
@@ -8,7 +9,8 @@ import { spawn } from "node:child_process";
 import { defaultsFor, resolveHparams, type Overrides } from "../../src/hparams/resolve.js";
 import { runExperiment } from "../../src/lottery/experiment.js";
 import { getModel } from "../../src/models/registry.js";
-import { ExperimentStore } from "../../src/store/experiment.js";
+import { runRecord } from "../../src/report/records.js";
+import { ExperimentStore, type RunSummary } from "../../src/store/experiment.js";
 import { storageIo, removeStaleTempFiles, writeFileAtomic } from "../../src/store/atomic.js";
 import { decodeTensors, encodeTensors } from "../../src/store/tensors.js";
 import { realDataset } from "../helpers/data.js";
@@ -190,6 +192,58 @@ test("a checkpoint left in a finished run (killed between its summary and the ch
     ExperimentStore.open(root, hp(), defaults);
     t.false(existsSync(join(finished, "checkpoint.lt")));
     t.true(existsSync(join(unfinished, "checkpoint.lt")), "an unfinished run keeps its checkpoint");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a run resumed on another thread count goes on, says so naming both settings and the flag, and records it in its summary; runs trained from a finished run on other arithmetic are warned about", async (t) => {
+  const root = tmp();
+  try {
+    const data = await realDataset("mnist", 500);
+    const h = (levels: number) => hp({ training: { iterations: 100, evalEvery: 25 }, pruning: { levels } });
+    // Level 0 on 2 threads, checkpointed at every evaluation and interrupted after its checkpoint at 50.
+    await t.throwsAsync(runExperiment({
+      hp: h(0), defaults, root, dataset: data, threads: 2, checkpointSeconds: 0,
+      events: { onProgress: (_id, done) => { if (done >= 60) throw new Error("interrupted"); } },
+    }), { message: "interrupted" });
+
+    // Resumed on 1 thread: it goes on, warns naming both settings and the fix, and records the mix.
+    const log: string[] = [];
+    const resumed = await runExperiment({ hp: h(1), defaults, root, dataset: data, threads: 1, log: (m) => log.push(m) });
+    const warnings = log.filter((m) => m.startsWith("warning:"));
+    t.is(warnings.length, 1, log.join("\n"));
+    const m = /^warning: trial 0 level 0 was checkpointed at iteration (\d+) on 2 threads, --kernels auto, (relaxed|plain) SIMD and continues on 1 thread, --kernels auto, \2 SIMD: from here it runs on different arithmetic, so its results will differ from an uninterrupted run's \(recorded as mixed_arithmetic in its summary\)\. To keep it reproducible, stop it before its next checkpoint and rerun with --threads 2\.$/.exec(warnings[0]!);
+    t.truthy(m, warnings[0]);
+    const at = Number(m![1]), simd = m![2];
+    t.true(at >= 50 && at < 100, `checkpoint at ${at}`);
+    const level0 = resumed.summaries[0]!;
+    t.like(level0, { level: 0, threads: 1, kernel_mode: "auto", simd });
+    t.deepEqual(level0.mixed_arithmetic, [
+      { from_iteration: 0, threads: 2, kernel_mode: "auto", simd },
+      { from_iteration: at, threads: 1, kernel_mode: "auto", simd },
+    ]);
+    const stored = JSON.parse(readFileSync(join(resumed.store.runDir({ trial: 0, kind: "iterative", level: 0, branch: "ticket" }), "summary.json"), "utf8")) as RunSummary;
+    t.deepEqual(stored.mixed_arithmetic, level0.mixed_arithmetic, "summary.json records it");
+    t.regex(runRecord(stored).mixedArithmetic!, new RegExp(`^from iteration 0: 2 threads, --kernels auto, ${simd} SIMD; from iteration ${at}: 1 thread, --kernels auto, ${simd} SIMD$`), "and so does runs.csv");
+    // Level 1 trained on one setting throughout: its summary says which, and nothing is mixed.
+    t.like(resumed.summaries[1]!, { level: 1, threads: 1, kernel_mode: "auto", simd });
+    t.is(resumed.summaries[1]!.mixed_arithmetic, undefined);
+
+    // Level 2 on 2 threads derives from levels trained on 1 thread: said once, with the flag that matches them.
+    const more: string[] = [];
+    const extended = await runExperiment({ hp: h(2), defaults, root, dataset: data, threads: 2, log: (m) => more.push(m) });
+    const cross = more.filter((l) => l.startsWith("warning:"));
+    t.deepEqual(cross, [
+      `warning: trial 0 level 0 was trained on 1 thread, --kernels auto, ${simd} SIMD, and this process trains on 2 threads, --kernels auto, ${simd} SIMD: ` +
+        "the runs of trial 0 trained from here derive from it on different arithmetic, so they will differ from an experiment run on one setting throughout. " +
+        "To keep trial 0 reproducible, stop and rerun with --threads 1.",
+    ]);
+    t.like(extended.summaries[2]!, { level: 2, threads: 2 });
+    // The same settings again: nothing to say.
+    const same: string[] = [];
+    await runExperiment({ hp: h(2), defaults, root, dataset: data, threads: 1, log: (m) => same.push(m) });
+    t.deepEqual(same.filter((l) => l.startsWith("warning:")), []);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

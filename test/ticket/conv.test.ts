@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { channelStats, readCifar10Batch } from "../../src/data/index.js";
 import type { Dataset } from "../../src/data/types.js";
-import { Kernels } from "../../src/kernels/index.js";
+import { enableNodeRelaxedSimd, Kernels } from "../../src/kernels/index.js";
 import { applyMasks } from "../../src/prune/masks.js";
 import { InputPipeline } from "../../src/train/input.js";
 import { readContainer } from "../../src/ticket/container.js";
@@ -17,11 +17,14 @@ import { dataDir } from "../helpers/data.js";
 import { memoryTicket } from "./helpers.js";
 
 const N = 8;
-const testFile = join(dataDir(), "cifar10", "test_batch.bin.gz");
+const testFile = join(dataDir("cifar10"), "cifar10", "test_batch.bin.gz");
 const batch = await readCifar10Batch(testFile);
 const images = batch.images.subarray(0, N * 3072);
 // Stand-in statistics (the test split's own): the ticket only has to convert as training would.
 const stats = channelStats(batch.images, batch.count, 3, 1024);
+// `lottery predict` runs relaxed SIMD (the CLI opts in on Node 20): so does the library here, so the
+// CLI's predictions can be compared with the library's exactly.
+await enableNodeRelaxedSimd();
 const k = await Kernels.create({ shared: false });
 const conv2 = await memoryTicket("conv2", 0.1, { k, normalization: { normalize: true, mean: [...stats.mean], std: [...stats.std] } });
 

@@ -9,6 +9,7 @@ import { exportTicket } from "../../src/cli/export.js";
 import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
 import { runExperiment } from "../../src/lottery/experiment.js";
 import { getModel } from "../../src/models/registry.js";
+import { enableNodeRelaxedSimd } from "../../src/kernels/index.js";
 import { applyMasks } from "../../src/prune/masks.js";
 import { ExperimentStore } from "../../src/store/experiment.js";
 import { InputPipeline } from "../../src/train/input.js";
@@ -18,6 +19,9 @@ import { loadTicket } from "../../src/ticket/load.js";
 import { lastJson, runCli } from "../helpers/cli.js";
 import { dataDir, realDataset } from "../helpers/data.js";
 
+// The CLI runs relaxed SIMD (it opts in on Node 20); the library here must too, so that the file
+// the CLI writes can be compared with the library's byte for byte.
+await enableNodeRelaxedSimd();
 const defaults = defaultsFor(getModel("lenet_300_100"));
 const hp = resolveHparams(defaults, {
   training: { iterations: 300, evalEvery: 100 },

@@ -211,6 +211,26 @@ test("rejects malformed manifests and payloads even with valid checksums", async
   await rejects(t, await replaceManifest(b, (m) => void m.params.splice(5, 1)), "incompatible", /lacks parameter fc3\.bias/);
 });
 
+test("a small file naming a large model is refused before any of the model is allocated", async (t) => {
+  // LeNet's parameters (a few hundred KB at Pm 10%) under VGG-19's name, input and classes: before
+  // the check came first, loading it built VGG-19 (233 MB) and only then compared the parameters.
+  const crafted = await replaceManifest(lenet.bytes, (m) => {
+    m.model.name = "vgg19";
+    m.model.hparams.model = "vgg19";
+    m.input.shape = [3, 32, 32];
+    m.input.normalization = { normalize: true, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
+  });
+  t.true(crafted.length < 1024 * 1024, `${crafted.length} bytes`);
+  // Kernels with room for far less than VGG-19: building it here would fail with an arena error.
+  const small = await Kernels.create({ shared: false, memoryLimitBytes: 32 * 2 ** 20 });
+  const mark = small.arena.mark(), bytes = small.memory.buffer.byteLength;
+  const err = await t.throwsAsync(loadTicket(crafted, { kernels: small, source: "crafted.ltk" }), { instanceOf: TicketError });
+  t.is((err as TicketError).code, "incompatible");
+  t.is(err!.message, "crafted.ltk: the file lacks parameter conv1.weight of vgg19; it was not exported from this model (or from another version of it)");
+  t.is(small.arena.mark(), mark, "nothing was allocated");
+  t.is(small.memory.buffer.byteLength, bytes, "the memory did not grow");
+});
+
 test("the inference API imports no training code and no Node modules", (t) => {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
   const seen = new Set<string>();

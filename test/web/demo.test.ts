@@ -1,34 +1,40 @@
-// The browser demo end to end in headless Chromium (Debian's package; .ci/run installs it): the
+// The browser demo end to end in headless Chromium (Debian's package; npm test's pretest step,
+// scripts/pretest.ts, installs it where it can, else this test fails saying what to install): the
 // page is bundled, served with the real MNIST files, trains real levels in its worker, plots them,
 // classifies a digit drawn with the mouse and times sparse vs dense inference. A screenshot of the
 // result goes to test-results/web-demo.png.
 import test, { type ExecutionContext } from "ava";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
+import { enableNodeRelaxedSimd } from "../../src/kernels/index.js";
 import { getModel } from "../../src/models/registry.js";
 import { formatAccuracy } from "../../src/report/format.js";
 import { Session } from "../../src/train/session.js";
+import { CHROMIUM_HINT, findChromium } from "../../scripts/chromium.js";
 import { buildWeb } from "../../web/build.js";
 import { startWebServer, type WebServer } from "../../web/server.js";
 import { DEFAULT_CONFIG } from "../../web/src/config.js";
 import { dataDir, realDataset } from "../helpers/data.js";
 
-const CHROMIUM = "/usr/bin/chromium";
+// Chromium runs the relaxed SIMD kernels; Node must too for the bit-for-bit comparisons below.
+await enableNodeRelaxedSimd();
+
+const CHROMIUM = findChromium();
 const RESULTS = fileURLToPath(new URL("../../test-results/", import.meta.url));
 /** Two levels (the dense one and the first pruned ticket) take ~10 s here; the machine may be loaded. */
 const LEVELS_TIMEOUT_MS = 90_000;
 
 const TICKET_POINTS = '#plot g.mark-symbol path[aria-label$="Series: ticket"]';
 
-async function launch(profile: string): Promise<BrowserContext> {
+async function launch(executablePath: string, profile: string): Promise<BrowserContext> {
   // A persistent context is how Playwright takes a user data directory (it refuses --user-data-dir
   // in args); a fresh temporary one keeps every run clean.
   return chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
     viewport: { width: 1280, height: 1000 },
@@ -92,8 +98,8 @@ async function denseLevelInNode(threads = 1, iterations = DEFAULT_CONFIG.iterati
  * `errors` collects the page's and its workers' errors. Everything is torn down afterwards.
  */
 async function withDemoPage(t: ExecutionContext, body: (page: Page, url: string, errors: string[]) => Promise<void>): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`${CHROMIUM} is missing: this test needs Debian's Chromium (apt-get update && apt-get install -y chromium; .ci/run installs it)`);
+  if (!CHROMIUM) {
+    t.fail(CHROMIUM_HINT);
     return;
   }
   const dist = mkdtempSync(join(tmpdir(), "lottery-web-dist-"));
@@ -103,7 +109,7 @@ async function withDemoPage(t: ExecutionContext, body: (page: Page, url: string,
   try {
     await buildWeb({ outdir: dist });
     server = await startWebServer({ port: 0, dataDir: dataDir(), distDir: dist });
-    context = await launch(profile);
+    context = await launch(CHROMIUM, profile);
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
