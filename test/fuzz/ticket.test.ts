@@ -5,7 +5,8 @@
 //   manifest and payload (a flip in the zero padding before the payload changes nothing).
 // - as crafted, with valid checksums (the manifest or payload changed, then resealed): a field of
 //   the manifest set to a huge, negative, fractional or wrong-typed value or removed; bits of the
-//   payload (CSR row pointers, column indices, values) flipped. Every one must be a TicketError, or
+//   payload (CSR row pointers, column indices, values) flipped; the model swapped for another
+//   built-in one (with its input shape, or keeping the file's). Every one must be a TicketError, or
 //   load and predict; never a wasm trap, a RangeError or TypeError, or an allocation larger than the
 //   valid ticket's.
 import test from "ava";
@@ -15,6 +16,7 @@ import { Kernels } from "../../src/kernels/index.js";
 import { readContainer } from "../../src/ticket/container.js";
 import { HEADER_BYTES, TicketError, type TicketManifest } from "../../src/ticket/format.js";
 import { loadTicket } from "../../src/ticket/load.js";
+import { getModel, modelNames } from "../../src/models/registry.js";
 import { fuzz, mutate, mutationOf, Tally } from "../helpers/mutations.js";
 import { memoryTicket } from "../ticket/helpers.js";
 
@@ -115,9 +117,21 @@ const WEIRD = fc.oneof(
 
 type Crafted =
   | { kind: "field"; path: (string | number)[]; value: unknown; remove: boolean }
-  | { kind: "payload"; bits: { at: number; bit: number }[] };
+  | { kind: "payload"; bits: { at: number; bit: number }[] }
+  | { kind: "model"; name: string; withItsInput: boolean };
 
 function craft(base: Base, c: Crafted): Uint8Array {
+  if (c.kind === "model") {
+    // A small file naming a large model must not cost that model's memory before it is rejected.
+    const manifest = structuredClone(base.manifest);
+    manifest.model.name = c.name;
+    manifest.model.hparams.model = c.name;
+    if (c.withItsInput && getModel(c.name).dataset === "cifar10") {
+      manifest.input.shape = [3, 32, 32];
+      manifest.input.normalization = { normalize: true, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
+    }
+    return seal(manifest, base.payload);
+  }
   if (c.kind === "payload") {
     const payload = Uint8Array.from(base.payload);
     for (const { at, bit } of c.bits) payload[at % payload.length]! ^= 1 << bit;
@@ -140,10 +154,11 @@ test("crafted tickets with valid checksums are rejected with a TicketError or lo
   const arb = fc.nat({ max: 1 }).chain((i) => fc.oneof(
     fc.record({ kind: fc.constant("field" as const), path: fc.constantFrom(...fieldPaths[i]!), value: WEIRD, remove: fc.boolean() }),
     fc.record({ kind: fc.constant("payload" as const), bits: fc.array(fc.record({ at: fc.nat(), bit: fc.nat({ max: 7 }) }), { minLength: 1, maxLength: 4 }) }),
+    fc.record({ kind: fc.constant("model" as const), name: fc.constantFrom(...modelNames().filter((n) => n !== "lenet_300_100")), withItsInput: fc.boolean() }),
   ).map((c: Crafted) => ({ base: bases[i]!, c })));
   const { failed, runs } = await fuzz(arb, async ({ base, c }) => {
     const { accepted } = await outcome(craft(base, c), base);
-    tally.add(`${c.kind === "field" ? "manifest field" : "payload bits"} ${accepted ? "loaded" : "rejected"}`);
+    tally.add(`${{ field: "manifest field", payload: "payload bits", model: "model swapped" }[c.kind]} ${accepted ? "loaded" : "rejected"}`);
   }, 2000, 15);
   t.log(`ltk crafted: ${tally} (${runs} runs)`);
   t.is(failed, null, failed ?? "");
