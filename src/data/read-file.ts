@@ -29,6 +29,11 @@ export async function readDataFile(path: string, dataset: DatasetName): Promise<
       { cause: err },
     );
   }
+  return decompressDataFile(raw, path, dataset);
+}
+
+/** The bytes of a dataset file as read: un-gzipped when they are gzipped; DataError naming `path` if the stream is damaged. */
+export async function decompressDataFile(raw: Uint8Array, path: string, dataset: DatasetName): Promise<Uint8Array> {
   if (!isGzip(raw)) return raw;
   try {
     return await gunzipAsync(raw);

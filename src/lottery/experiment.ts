@@ -17,6 +17,7 @@ import { levelForPm, type PruneTarget } from "../prune/plan.js";
 import { sparsity } from "../prune/report.js";
 import type { ExperimentStore, RunId, RunSummary } from "../store/experiment.js";
 import type { RunStore } from "../store/run-store.js";
+import { CorruptFileError } from "../store/errors.js";
 import { type Arithmetic, describeArithmetic, sameArithmetic, settingsFor, uniform } from "../train/arithmetic.js";
 import { Session } from "../train/session.js";
 import { DivergenceError, type EvalRecord } from "../train/trainer.js";
@@ -102,7 +103,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     for (const name of target.exclude) session.network.param(name);
     if (!options.store && options.root === undefined) throw new Error("runExperiment: give `root` (a directory) or a `store`");
     // The file store is Node-only: imported only when no store is given (browsers pass one).
-    const store = options.store ?? (await import("../store/experiment.js")).ExperimentStore.open(options.root!, hp, options.defaults);
+    const store = options.store ?? (await import("../store/experiment.js")).ExperimentStore.open(options.root!, hp, options.defaults, options.log);
     const runner = new Runner(session, store, strategy, target, options);
     const summaries: RunSummary[] = [];
     const only = options.onlyTrial;
@@ -187,7 +188,7 @@ class Runner {
     const { network } = this.session;
     const training = trialTraining(this.hp, trial);
 
-    let theta0 = this.store.loadTrialWeights(trial, "theta0");
+    let theta0 = this.theta0(trial);
     if (!theta0) {
       theta0 = this.session.initialize(training.seed);
       this.store.saveTrialWeights(trial, "theta0", theta0, { seed: training.seed });
@@ -231,6 +232,17 @@ class Runner {
         await this.independent(done, busy, () => this.controls(id, oneShotMasks, start, training, `oneshot-${pm}`));
         return done;
       });
+    }
+  }
+
+  /** The stored θ0; null when absent or damaged: it depends only on the seed, so it is simply rebuilt. */
+  private theta0(trial: number): Weights | null {
+    try {
+      return this.store.loadTrialWeights(trial, "theta0");
+    } catch (err) {
+      if (!(err instanceof CorruptFileError)) throw err;
+      this.options.log?.(`${err.path} was damaged (${err.problem}): rebuilding θ0 from trial ${trial}'s seed (the same weights)`);
+      return null;
     }
   }
 

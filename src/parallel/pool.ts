@@ -36,7 +36,10 @@ async function createPiscinaPool(size: number): Promise<ThreadPool> {
   return {
     size,
     run: (task) => piscina.run(task).catch((err: unknown) => {
-      throw new Error(`worker thread failed: ${(err as Error)?.message ?? String(err)}`);
+      const message = (err as Error)?.message ?? String(err);
+      // Piscina's words for a worker that ended while running a task (process.exit, a crash).
+      const died = /^worker exited with code/.test(message) ? " without reporting an error" : "";
+      throw new Error(`worker thread failed: ${message}${died}`);
     }) as Promise<null>,
     destroy: async () => {
       if (destroyed) return;

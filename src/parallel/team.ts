@@ -16,7 +16,7 @@ import { createThreadPool, type ThreadPool } from "./pool.js";
 import { SharedCollective } from "./collective.js";
 import { EVAL_MODE, exchangeBytes, type JoinTask, type LevelTask, STEP_MODE, STOP, SYNC, syncBytes, type Task } from "./protocol.js";
 import { combineChunks, type EvalSet, Evaluator, type SplitMetrics } from "../train/evaluate.js";
-import { abort, AbortedError, arrive, waitAtLeast } from "./sync.js";
+import { abort, abortedError, AbortedError, arrive, GIVE_UP_MS, gaveUpError, waitAtLeastFor } from "./sync.js";
 
 export interface TeamOptions {
   threads: number;
@@ -35,6 +35,13 @@ let nextLevelId = 1;
  * (≈115 µs estimated) and lost (0.83x) at Pm 1.8% (≈60 µs).
  */
 export const PARALLEL_MIN_STEP_MICROS = 100;
+
+/**
+ * The main thread waits for the workers synchronously (a futex wake, the fast path) for this long
+ * without any arrival, then with its event loop running: only there does it hear that a worker
+ * died without a word (its exit or error event, on which Piscina rejects the worker's task).
+ */
+const STALL_MS = 300;
 
 /**
  * Column counts of the replicas: multiples of 4 where possible (a share of 30 columns leaves two
@@ -138,6 +145,8 @@ export class ThreadTeam {
     const collective = new SharedCollective(k.memory, exchange.ptr, ints, T, t.batchSize, 0);
     const tasks = Array.from({ length: this.pool.size }, () => this.pool.run(level));
     const settled = Promise.allSettled(tasks);
+    /** The first worker task to fail: a thrown error, or the worker's death (exit or uncaught error). */
+    const firstFailure = new Promise<Error>((resolve) => tasks.forEach((task) => task.catch(resolve)));
 
     const schedule = { lr: t.lr, warmupIterations: t.warmupIterations, milestones: t.milestones, gamma: t.gamma };
     const indices = new Uint32Array(t.batchSize);
@@ -147,6 +156,22 @@ export class ThreadTeam {
       abort(ints, 0);
       const failed = (await settled).find((s): s is PromiseRejectedResult => s.status === "rejected");
       throw failed && err instanceof AbortedError ? failed.reason : err;
+    };
+
+    /** Waits until ints[slot] >= target: null when that happened without yielding, else a promise. */
+    const wait = (slot: number, target: number, what: string): Promise<void> | null =>
+      waitAtLeastFor(ints, slot, target, what, STALL_MS) ? null : waitWithEvents(slot, target, what);
+    const waitWithEvents = async (slot: number, target: number, what: string): Promise<void> => {
+      let last = Atomics.load(ints, slot), since = performance.now();
+      while (last < target) {
+        if (Atomics.load(ints, SYNC.ABORT)) throw abortedError(ints, what);
+        const failure = await Promise.race([firstFailure, new Promise<null>((r) => setTimeout(() => r(null), 20))]);
+        if (failure) throw failure;
+        const now = Atomics.load(ints, slot);
+        if (now !== last) since = performance.now();
+        else if (performance.now() - since > GIVE_UP_MS) throw gaveUpError(what, now, target);
+        last = now;
+      }
     };
 
     let midStep = false;
@@ -168,35 +193,49 @@ export class ThreadTeam {
         ctx.step = iteration;
         let loss = replicas[0]!.trainStep(ctx);
         arrive(ints, SYNC.ARRIVED);
-        waitAtLeast(ints, SYNC.ARRIVED, T, `step ${iteration}`);
-        runUpdate(k, plan, 0, T, iteration + 1, lr);
-        waitAtLeast(ints, SYNC.DONE, T - 1, `step ${iteration}`);
-        for (let r = 1; r < T; r++) loss += losses[r]!;
-        midStep = false;
-        return loss / t.batchSize;
+        const finish = () => {
+          for (let r = 1; r < T; r++) loss += losses[r]!;
+          midStep = false;
+          return loss / t.batchSize;
+        };
+        const update = () => {
+          runUpdate(k, plan, 0, T, iteration + 1, lr);
+          const done = wait(SYNC.DONE, T - 1, `step ${iteration}`);
+          return done ? done.then(finish) : finish();
+        };
+        const arrived = wait(SYNC.ARRIVED, T, `step ${iteration}`);
+        const mean = arrived ? arrived.then(update) : update();
+        return typeof mean === "number" ? mean : mean.catch(workerError);
       } catch (err) {
         return workerError(err);
       }
     };
     /** Each thread evaluates the chunks c ≡ r (mod T); the sums are taken in chunk order. */
-    const evaluate = (set: EvalSet): SplitMetrics => {
+    const evaluate = (set: EvalSet): SplitMetrics | Promise<SplitMetrics> => {
       const index = sets.indexOf(set);
       if (index < 0) throw new Error(`evaluate: set ${set.name} was not given to this stepper`);
       const first = sets.slice(0, index).reduce((n, s) => n + s.chunks.length, 0);
-      midStep = true;
-      Atomics.store(ints, SYNC.DONE, 0);
-      Atomics.store(ints, SYNC.MODE, EVAL_MODE);
-      Atomics.store(ints, SYNC.EVAL_SET, index);
-      Atomics.add(ints, SYNC.GEN, 1);
-      Atomics.notify(ints, SYNC.GEN);
-      for (let c = 0; c < set.chunks.length; c += T) {
-        const r = evaluator.evaluateChunk(set, c);
-        results[2 * (first + c)] = r.loss;
-        results[2 * (first + c) + 1] = r.correct;
+      try {
+        midStep = true;
+        Atomics.store(ints, SYNC.DONE, 0);
+        Atomics.store(ints, SYNC.MODE, EVAL_MODE);
+        Atomics.store(ints, SYNC.EVAL_SET, index);
+        Atomics.add(ints, SYNC.GEN, 1);
+        Atomics.notify(ints, SYNC.GEN);
+        for (let c = 0; c < set.chunks.length; c += T) {
+          const r = evaluator.evaluateChunk(set, c);
+          results[2 * (first + c)] = r.loss;
+          results[2 * (first + c) + 1] = r.correct;
+        }
+        const finish = () => {
+          midStep = false;
+          return combineChunks(set, set.chunks.map((_, c) => ({ loss: results[2 * (first + c)]!, correct: results[2 * (first + c) + 1]! })));
+        };
+        const done = wait(SYNC.DONE, T - 1, `evaluating ${set.name}`);
+        return done ? done.then(finish).catch(workerError) : finish();
+      } catch (err) {
+        return workerError(err);
       }
-      waitAtLeast(ints, SYNC.DONE, T - 1, `evaluating ${set.name}`);
-      midStep = false;
-      return combineChunks(set, set.chunks.map((_, c) => ({ loss: results[2 * (first + c)]!, correct: results[2 * (first + c) + 1]! })));
     };
     const close = async () => {
       // A step that did not finish (an error on this thread) may have workers waiting at a barrier.

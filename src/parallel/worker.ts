@@ -75,6 +75,7 @@ function runLevel(task: LevelTask): void {
   const evalSets = task.evalSets.map((s) => s.chunks.map((c) => ({ x: k!.view(c.x, [task.inputFeatures, c.n]), labels: k!.view(c.labels, [c.n], "i32") })));
   const results = new Float64Array(k.memory.buffer, task.results, 2 * evalSets.reduce((n, s) => n + s.length, 0));
   const evaluate = (index: number) => {
+    injectFault("eval", r);
     const first = evalSets.slice(0, index).reduce((n, s) => n + s.length, 0);
     const chunks = evalSets[index]!;
     for (let c = r; c < chunks.length; c += T) {
@@ -95,7 +96,7 @@ function runLevel(task: LevelTask): void {
       continue;
     }
     const iteration = Atomics.load(sync, SYNC.ITER);
-    if (failureInjectedAt(iteration, r)) throw new Error(`injected failure at iteration ${iteration} (LOTTERY_TEST_FAIL_AT)`);
+    injectFault(iteration, r);
     ctx.step = iteration;
     collective.reset();
     losses[r] = replica.trainStep(ctx);
@@ -106,11 +107,23 @@ function runLevel(task: LevelTask): void {
   }
 }
 
-/** Tests make the worker of replica 1 throw at one iteration, to check that failures surface. */
-function failureInjectedAt(iteration: number, replica: number): boolean {
-  const at = typeof process !== "undefined" ? process.env?.LOTTERY_TEST_FAIL_AT : undefined;
-  return at !== undefined && replica === 1 && Number(at) === iteration;
+/**
+ * Test-only fault injection (test/parallel/*.test.ts): the worker of replica 1 fails at training
+ * step LOTTERY_TEST_FAIL_AT (an iteration) or at its first evaluation ("eval"), as
+ * LOTTERY_TEST_FAIL_HOW says: "throw" (the default) an error; "exit" calls process.exit(3), dying
+ * without a word; "uncaught" throws from a timer, outside any task. The last two tell the main
+ * thread nothing through the shared memory: only the worker's exit or error event does.
+ */
+function injectFault(at: number | "eval", replica: number): void {
+  const env = typeof process !== "undefined" ? process.env : undefined;
+  if (replica !== 1 || env?.LOTTERY_TEST_FAIL_AT === undefined || env.LOTTERY_TEST_FAIL_AT !== String(at)) return;
+  const where = at === "eval" ? "evaluation" : `iteration ${at}`;
+  if (env.LOTTERY_TEST_FAIL_HOW === "exit") process.exit(3);
+  if (env.LOTTERY_TEST_FAIL_HOW === "uncaught") throw new InjectedUncaught(`injected uncaught failure at ${where} (LOTTERY_TEST_FAIL_AT)`);
+  throw new Error(`injected failure at ${where} (LOTTERY_TEST_FAIL_AT)`);
 }
+
+class InjectedUncaught extends Error {}
 
 export default async function handle(task: Task): Promise<null> {
   try {
@@ -118,6 +131,12 @@ export default async function handle(task: Task): Promise<null> {
     else runLevel(task);
     return null;
   } catch (err) {
+    // The task never settles and the error escapes from a timer, as an uncaught failure would.
+    if (err instanceof InjectedUncaught) {
+      return new Promise(() => setTimeout(() => {
+        throw new Error(err.message);
+      }));
+    }
     if (k) abort(ints(k.memory, task.sync), index + 1);
     throw err;
   }

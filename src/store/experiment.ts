@@ -11,6 +11,12 @@
 // `summary.json` is written last: a run with a summary is finished and is skipped on rerun. Every
 // file is written atomically. Extent settings (levels, trials, controls, one-shot targets) are not
 // part of the name, so rerunning with more of them extends the same experiment.
+//
+// Every stored file can tell that it was damaged: tensor files checksum their header and data,
+// hparams.json and summary.json carry a checksum of their own JSON, and summary.json records the
+// checksum of metrics.jsonl. What can be rebuilt is rebuilt with a message (hparams.json from the
+// command's settings, θ0 from the trial's seed, a checkpoint by restarting its run); anything else
+// is an error naming the file and the run directory to delete so that the run is retrained.
 import { existsSync, linkSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -21,7 +27,9 @@ import type { SimdLevel } from "../kernels/index.js";
 import type { KernelMode } from "../nn/network.js";
 import { type ArithmeticSpan, isArithmeticSpans } from "../train/arithmetic.js";
 import type { EvalRecord, TrainState } from "../train/trainer.js";
-import { alive, removeStaleTempFiles, writeFileAtomic, writeJsonAtomic, writeJsonLinesAtomic } from "./atomic.js";
+import { aliveSince, removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from "./atomic.js";
+import { CorruptFileError } from "./errors.js";
+import { sealJson, textDigest, unsealJson } from "./sealed-json.js";
 import { byteArrays, floatArrays, readTensors, writeTensors } from "./tensors.js";
 import type { RunStore } from "./run-store.js";
 
@@ -112,20 +120,28 @@ export class ExperimentStore implements RunStore {
    * have been written by the same configuration; otherwise nothing is touched and the error names
    * the settings that differ.
    */
-  static open(root: string, hp: Hparams, defaults: Hparams): ExperimentStore {
+  static open(root: string, hp: Hparams, defaults: Hparams, log?: (message: string) => void): ExperimentStore {
     const dir = join(root, ExperimentStore.experimentName(hp, defaults));
-    return ExperimentStore.openDir(dir, hp);
+    // The directory is named from these very settings, so a damaged hparams.json can be rewritten.
+    return ExperimentStore.openDir(dir, hp, { rebuild: true, log });
   }
 
-  static openDir(dir: string, hp: Hparams): ExperimentStore {
+  /**
+   * Opens `dir` for `hp`. With `rebuild` (the directory's name was derived from `hp`), a damaged
+   * hparams.json is rewritten from `hp` with a message; otherwise it is an error.
+   */
+  static openDir(dir: string, hp: Hparams, options: { rebuild?: boolean; log?: (message: string) => void } = {}): ExperimentStore {
     const file = join(dir, "hparams.json");
+    let stored: Hparams | null = null;
     if (existsSync(file)) {
-      let stored: Hparams;
       try {
-        stored = JSON.parse(readFileSync(file, "utf8")) as Hparams;
-      } catch {
-        throw new Error(`corrupt file ${file}: not JSON; delete it and rerun the same command (it is rewritten from the command's settings), or use another --out directory`);
+        stored = readHparams(file, "delete it and rerun the same command (it is rewritten from the command's settings), or use another --out directory");
+      } catch (err) {
+        if (!(err instanceof CorruptFileError && options.rebuild)) throw err;
+        options.log?.(`${file} was damaged (${err.problem}): rewrote it from this command's settings, which the experiment is named after (the extent it records is this command's)`);
       }
+    }
+    if (stored) {
       const mine = configOf(hp), theirs = configOf(stored);
       hp = widestExtent(hp, stored);
       if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
@@ -136,17 +152,19 @@ export class ExperimentStore implements RunStore {
         );
       }
     }
-    // Record the widest extent asked for so far, and drop what writers killed mid-write left.
-    writeJsonAtomic(file, hp);
+    // Record the widest extent asked for so far, and drop what processes killed mid-write left.
+    writeJsonAtomic(file, sealJson(hp));
     removeStaleTempFiles(dir);
-    return new ExperimentStore(dir, hp);
+    const store = new ExperimentStore(dir, hp);
+    store.removeLeftovers();
+    return store;
   }
 
   /** Opens an existing experiment directory as it is (for reports and export). */
   static read(dir: string): ExperimentStore {
     const file = join(dir, "hparams.json");
     if (!existsSync(file)) throw new Error(`${dir} is not an experiment directory (no hparams.json); give the directory \`lottery run\` printed`);
-    return new ExperimentStore(dir, JSON.parse(readFileSync(file, "utf8")) as Hparams);
+    return new ExperimentStore(dir, readHparams(file, "rerun the `lottery run` command that made this experiment (it rewrites hparams.json from its settings), then this command"));
   }
 
   trialDir(trial: number): string {
@@ -186,9 +204,14 @@ export class ExperimentStore implements RunStore {
     writeTensors(this.weightsPath(trial, name), weights, meta);
   }
 
+  /** A trial's θ0 or rewind point; a damaged one is a CorruptFileError (the runner rebuilds θ0 from its seed). */
   loadTrialWeights(trial: number, name: string): Map<string, Float32Array> | null {
     const path = this.weightsPath(trial, name);
-    return existsSync(path) ? floatArrays(readTensors(path), path) : null;
+    if (!existsSync(path)) return null;
+    const fix = name === "theta0"
+      ? "rerun the `lottery run` command: it rebuilds θ0 from the trial's seed"
+      : `delete it and the run directory ${join(this.trialDir(trial), "level_0")}, then rerun the same command (level 0 is retrained and saves it again)`;
+    return floatArrays(readTensors(path, fix), path);
   }
 
   // ---- runs ------------------------------------------------------------------------------------
@@ -199,20 +222,27 @@ export class ExperimentStore implements RunStore {
    * command retrains it; training is deterministic, so it gets the same files back.
    */
   summary(id: RunId): RunSummary | null {
+    const read = this.readSummary(id);
+    if (!read) return null;
+    const needed = read.summary.diverged ? ["mask.lt"] : ["mask.lt", "final.lt"];
+    if (!needed.every((f) => existsSync(join(this.runDir(id), f)))) return null;
+    return read.summary;
+  }
+
+  /** summary.json checked against its own checksum, and the checksum it records for metrics.jsonl. */
+  private readSummary(id: RunId): { summary: RunSummary; metricsDigest: string | null } | null {
     const path = join(this.runDir(id), "summary.json");
     if (!existsSync(path)) return null;
-    let summary: RunSummary;
+    let o: Record<string, unknown>;
     try {
-      summary = JSON.parse(readFileSync(path, "utf8")) as RunSummary;
-    } catch {
-      throw new Error(`corrupt file ${path}: not JSON; delete it and rerun the same command to recompute this run`);
+      o = unsealJson(readFileSync(path, "utf8"));
+    } catch (err) {
+      throw new CorruptFileError(path, (err as Error).message, this.runFileFix(id));
     }
-    if (!summary || typeof summary !== "object" || typeof summary.pm !== "number") {
-      throw new Error(`corrupt file ${path}: not a run summary; delete it and rerun the same command to recompute this run`);
-    }
-    const needed = summary.diverged ? ["mask.lt"] : ["mask.lt", "final.lt"];
-    if (!needed.every((f) => existsSync(join(this.runDir(id), f)))) return null;
-    return summary;
+    if (typeof o.pm !== "number" || typeof o.trial !== "number" || typeof o.level !== "number") throw new CorruptFileError(path, "not a run summary", this.runFileFix(id));
+    const metricsDigest = typeof o.metrics_sha256 === "string" ? o.metrics_sha256 : null;
+    delete o.metrics_sha256;
+    return { summary: o as unknown as RunSummary, metricsDigest };
   }
 
   private runFileFix(id: RunId): string {
@@ -231,16 +261,24 @@ export class ExperimentStore implements RunStore {
     return floatArrays(readTensors(path, this.runFileFix(id)), path);
   }
 
+  /** A finished run's evaluations, checked against the checksum its summary recorded (a dropped line is valid JSON lines). */
   metrics(id: RunId): { iteration: number; split: string; loss: number; accuracy?: number }[] {
     const path = join(this.runDir(id), "metrics.jsonl");
-    if (!existsSync(path)) return [];
-    return readFileSync(path, "utf8").trim().split("\n").filter(Boolean).map((l, i) => {
+    const fix = `delete the run directory ${this.runDir(id)} and rerun the same command to retrain this run`;
+    const expected = this.readSummary(id)?.metricsDigest ?? null;
+    if (!existsSync(path)) {
+      if (expected) throw new CorruptFileError(path, "missing although the run's summary records it", fix);
+      return [];
+    }
+    const text = readFileSync(path, "utf8");
+    if (expected && textDigest(text) !== expected) throw new CorruptFileError(path, "checksum mismatch (truncated or changed after the run finished)", fix);
+    return text.trim().split("\n").filter(Boolean).map((l, i) => {
       try {
         const r = JSON.parse(l);
         if (typeof r?.iteration !== "number" || typeof r?.split !== "string") throw new Error("not a metrics record");
         return r;
       } catch {
-        throw new Error(`corrupt file ${path}: line ${i + 1} is not a metrics record; delete the run directory ${this.runDir(id)} and rerun the same command to retrain this run`);
+        throw new CorruptFileError(path, `line ${i + 1} is not a metrics record`, fix);
       }
     });
   }
@@ -257,8 +295,9 @@ export class ExperimentStore implements RunStore {
       lines.push({ iteration: r.iteration, split: "val", loss: r.val.loss, accuracy: r.val.accuracy, pm: summary.pm });
       lines.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy, pm: summary.pm });
     }
-    writeJsonLinesAtomic(join(dir, "metrics.jsonl"), lines);
-    writeJsonAtomic(join(dir, "summary.json"), summary);
+    const metrics = lines.map((r) => JSON.stringify(r)).join("\n") + (lines.length ? "\n" : "");
+    writeFileAtomic(join(dir, "metrics.jsonl"), metrics);
+    writeJsonAtomic(join(dir, "summary.json"), sealJson({ ...summary, metrics_sha256: textDigest(metrics) }));
     rmSync(join(dir, "checkpoint.lt"), { force: true });
   }
 
@@ -299,7 +338,7 @@ export class ExperimentStore implements RunStore {
         const stale = owner === null
           ? true
           : owner.host === me.host
-            ? !alive(owner.pid) || owner.pid === me.pid
+            ? !aliveSince(owner.pid, Date.parse(owner.started)) || owner.pid === me.pid
             : Date.now() - statSync(path).mtimeMs > FOREIGN_LOCK_TIMEOUT_SECONDS * 1000;
         if (!stale) return { heldBy: owner! };
         rmSync(path, { force: true });
@@ -308,6 +347,32 @@ export class ExperimentStore implements RunStore {
     } finally {
       rmSync(tmp, { force: true });
     }
+  }
+
+  /**
+   * Removes what processes killed at the wrong moment leave in finished runs, where nothing would
+   * ever take it over: locks and lock candidates of dead processes of this host, and checkpoints
+   * (saveRun removes the checkpoint after the summary; conv checkpoints are hundreds of MB).
+   */
+  private removeLeftovers(): void {
+    const host = hostname();
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name === "checkpoint.lt") {
+          // Not when the mask was deleted to retrain the run (a corrupt-file fix): that checkpoint may be the retraining's.
+          if (existsSync(join(d, "summary.json")) && existsSync(join(d, "mask.lt"))) rmSync(p, { force: true });
+        } else if (e.name === "lock.json") {
+          const owner = this.lockOwner(p);
+          if (owner && owner.host === host && owner.pid !== process.pid && !aliveSince(owner.pid, Date.parse(owner.started))) rmSync(p, { force: true });
+        } else {
+          const m = /^\.lock\.json\.(\d+)\.candidate$/.exec(e.name);
+          if (m && Number(m[1]) !== process.pid && !aliveSince(Number(m[1]), statSync(p).mtimeMs)) rmSync(p, { force: true });
+        }
+      }
+    };
+    walk(this.dir);
   }
 
   private lockOwner(path: string): LockOwner | null {
@@ -355,6 +420,19 @@ export class ExperimentStore implements RunStore {
     const arithmetic = file.meta.arithmetic as ArithmeticSpan[] | undefined;
     return { state: { iteration: file.meta.iteration as number, seconds: (file.meta.seconds as number | undefined) ?? 0, optimizer, history, ...(arithmetic ? { arithmetic } : {}) }, weights };
   }
+}
+
+/** hparams.json checked against its checksum; damage is a CorruptFileError with `fix`. */
+function readHparams(file: string, fix: string): Hparams {
+  let o: Record<string, unknown>;
+  try {
+    o = unsealJson(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new CorruptFileError(file, (err as Error).message, fix);
+  }
+  const groups = ["model", "dataset", "training", "pruning"];
+  if (!groups.every((g) => o[g] && typeof o[g] === "object")) throw new CorruptFileError(file, `not the settings of an experiment (${groups.join(", ")} expected)`, fix);
+  return o as unknown as Hparams;
 }
 
 /** JSON turns NaN into null; the first evaluation's train loss is NaN by definition. */

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "./atomic.js";
+import { CorruptFileError } from "./errors.js";
 
 const MAGIC = "LTTENSOR";
 const VERSION = 2;
@@ -65,7 +66,7 @@ export function encodeTensors(arrays: ReadonlyMap<string, StoredArray>, meta: Re
 }
 
 export function decodeTensors(bytes: Uint8Array, source: string, fix = "delete it and rerun the same command to recompute it"): TensorFile {
-  const bad = (what: string) => new Error(`corrupt file ${source}: ${what}; ${fix}`);
+  const bad = (what: string) => new CorruptFileError(source, what, fix);
   if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw bad("not a lottery-wasm tensor file (bad magic)");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);

@@ -15,8 +15,8 @@ export interface Stepper {
   readonly threads: number;
   /** Trains iteration `iteration` (0-based); returns the batch's mean loss. */
   step(iteration: number): number | Promise<number>;
-  /** Loss and accuracy on a prepared evaluation set (one of those the stepper was made with). */
-  evaluate(set: EvalSet): SplitMetrics;
+  /** Loss and accuracy on a prepared evaluation set (one of those the stepper was made with); a parallel one may return a promise. */
+  evaluate(set: EvalSet): SplitMetrics | Promise<SplitMetrics>;
   close(): Promise<void>;
 }
 

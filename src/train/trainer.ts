@@ -134,13 +134,14 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       arithmetic = resumed.spans;
       if (resumed.changed) hooks.onArithmeticChange?.({ iteration: start, before: resumed.before, now });
     }
-    const evaluateAt = (iteration: number, trainLoss: number): EvalRecord => {
-      const record = { iteration, trainLoss, val: stepper!.evaluate(setup.val), test: stepper!.evaluate(setup.test) };
+    const evaluateAt = async (iteration: number, trainLoss: number): Promise<EvalRecord> => {
+      const val = await stepper!.evaluate(setup.val);
+      const record = { iteration, trainLoss, val, test: await stepper!.evaluate(setup.test) };
       history.push(record);
       hooks.onEval?.(record);
       return record;
     };
-    if (start === 0) evaluateAt(0, NaN);
+    if (start === 0) await evaluateAt(0, NaN);
     const firstLoss = history[0]?.val.loss ?? NaN;
     const diverged = (iteration: number, reason: string) => new DivergenceError(iteration, reason, [...history]);
     // Checked at every evaluation: the losses, and the weights (a non-finite gradient shows there).
@@ -171,7 +172,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       const done = it + 1;
       if (hooks.snapshotAt?.has(done)) await hooks.onSnapshot?.(done, network.liveSnapshot());
       if (done % t.evalEvery === 0 || done === t.iterations) {
-        checkEvaluation(evaluateAt(done, lossSum / lossCount));
+        checkEvaluation(await evaluateAt(done, lossSum / lossCount));
         lossSum = 0;
         lossCount = 0;
         if (hooks.checkpoint && done < t.iterations && hooks.checkpoint.due(done)) {

@@ -28,6 +28,7 @@ function results(dir: string): Record<string, string> {
         const s = JSON.parse(readFileSync(p, "utf8"));
         delete s.seconds;
         delete s.step_ms;
+        delete s.checksum; // of the fields above too
         out[p.slice(dir.length)] = JSON.stringify(s);
       } else if (e.name.endsWith(".jsonl") || e.name.endsWith(".lt")) out[p.slice(dir.length)] = readFileSync(p).toString("base64");
     }

@@ -2,8 +2,8 @@
 // files, a full disk, run locks, divergence, and resuming on other threads (issue 17; issue 20
 // items 2, 4-6).
 import test from "ava";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { defaultsFor, resolveHparams, type Overrides } from "../../src/hparams/resolve.js";
@@ -146,6 +146,52 @@ test("a held run lock of a live process is respected; a dead process's lock is t
     t.true("release" in taken);
     if ("release" in taken) taken.release();
     t.false(existsSync(join(dir, "lock.json")));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a reused pid does not keep a dead writer's lock or temp file: a live process that started after the file was written is not its writer", (t) => {
+  const root = tmp();
+  try {
+    const store = ExperimentStore.open(root, hp(), defaults);
+    const id = { trial: 0, kind: "iterative" as const, level: 0, branch: "ticket" as const };
+    const dir = store.runDir(id);
+    const lock = store.tryLock(id);
+    if ("release" in lock) lock.release();
+    const host = hostname();
+    // The parent of this process is alive, but it started long after 2000: the pid was reused.
+    writeFileSync(join(dir, "lock.json"), JSON.stringify({ pid: process.ppid, host, started: "2000-01-01T00:00:00.000Z" }));
+    const taken = store.tryLock(id);
+    t.true("release" in taken, "the lock of the pid's earlier owner is taken over");
+    if ("release" in taken) taken.release();
+    // A lock written after the live process started is still its own.
+    writeFileSync(join(dir, "lock.json"), JSON.stringify({ pid: process.ppid, host, started: new Date().toISOString() }));
+    t.true("heldBy" in store.tryLock(id));
+    const temp = join(dir, `.final.lt.${process.ppid}.0.tmp`), fresh = join(dir, `.mask.lt.${process.ppid}.1.tmp`);
+    writeFileSync(temp, "x");
+    writeFileSync(fresh, "y");
+    utimesSync(temp, new Date("2000-01-01"), new Date("2000-01-01"));
+    t.deepEqual(removeStaleTempFiles(dir), [temp]);
+    t.true(existsSync(fresh));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a checkpoint left in a finished run (killed between its summary and the checkpoint's removal) is removed when the experiment is opened", (t) => {
+  const root = tmp();
+  try {
+    const store = ExperimentStore.open(root, hp(), defaults);
+    const finished = store.runDir({ trial: 0, kind: "iterative", level: 0, branch: "ticket" });
+    const unfinished = store.runDir({ trial: 0, kind: "iterative", level: 1, branch: "ticket" });
+    for (const [dir, files] of [[finished, ["summary.json", "mask.lt", "checkpoint.lt"]], [unfinished, ["checkpoint.lt"]]] as const) {
+      mkdirSync(dir, { recursive: true });
+      for (const f of files) writeFileSync(join(dir, f), "x");
+    }
+    ExperimentStore.open(root, hp(), defaults);
+    t.false(existsSync(join(finished, "checkpoint.lt")));
+    t.true(existsSync(join(unfinished, "checkpoint.lt")), "an unfinished run keeps its checkpoint");
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
