@@ -124,16 +124,17 @@ const LIMIT = 1e-4;
  */
 const LIMIT_ACROSS_ALGORITHMS = 3e-4;
 
-/** The weight changes of one training step, for comparing execution choices. */
-async function fewSteps(name: string, threads: number, kernels: "dense" | "sparse" | "auto", pm: number) {
-  const data = head(await realDataset("cifar10", 1000), 45_000, 64, 64);
-  const entry = getModel(name);
-  const hp = resolveHparams(defaultsFor(entry), { training: { batchSize: 16, iterations: 1, evalEvery: 1, warmupIterations: 0 }, dataset: { valSize: 1000, augment: false } });
+/**
+ * Opens a session on `data`, prunes θ0 by magnitude to `level` (none at 0), trains with the
+ * session's settings and returns every parameter's change and the training result.
+ */
+async function weightChanges(data: Dataset, hp: ReturnType<typeof resolveHparams>, threads: number, kernels: "dense" | "sparse" | "auto", level: (s: Session) => number) {
   const session = await Session.open(hp, { dataset: data, threads, kernelMode: kernels });
   try {
     const theta0 = session.initialize();
     const target = pruneTarget(hp);
-    if (pm < 1) applyMasks(session.network, pruneByMagnitude(session.network, target, theta0, fullMasks(session.network), levelForPm(session.network, target, pm)));
+    const L = level(session);
+    if (L > 0) applyMasks(session.network, pruneByMagnitude(session.network, target, theta0, fullMasks(session.network), L));
     const start = session.network.snapshot();
     const r = await session.train();
     const delta = new Map([...session.network.snapshot()].map(([n, w]) => [n, w.map((v, i) => v - start.get(n)![i]!)]));
@@ -141,6 +142,14 @@ async function fewSteps(name: string, threads: number, kernels: "dense" | "spars
   } finally {
     await session.close();
   }
+}
+
+/** The weight changes of one training step, for comparing execution choices. */
+async function fewSteps(name: string, threads: number, kernels: "dense" | "sparse" | "auto", pm: number) {
+  const data = head(await realDataset("cifar10", 1000), 45_000, 64, 64);
+  const entry = getModel(name);
+  const hp = resolveHparams(defaultsFor(entry), { training: { batchSize: 16, iterations: 1, evalEvery: 1, warmupIterations: 0 }, dataset: { valSize: 1000, augment: false } });
+  return weightChanges(data, hp, threads, kernels, (s) => (pm < 1 ? levelForPm(s.network, pruneTarget(hp), pm) : 0));
 }
 
 /**
@@ -191,21 +200,8 @@ test("a whole Conv-2 lottery level on real CIFAR-10: --kernels auto (sparse conv
   // Level 17 of the paper's rates: conv layers keep 0.9^17 = 16.7%, below the break-even with
   // Winograd, so auto runs both convolutions and the fc layers on the sparse kernels.
   const data = head(await realDataset("cifar10", 1000), 45_000, 500, 500);
-  const run = async (kernels: "auto" | "dense") => {
-    const hp = resolveHparams(defaultsFor(getModel("conv2")), { training: { iterations: 20, evalEvery: 10 }, dataset: { valSize: 500 } });
-    const session = await Session.open(hp, { dataset: data, threads: 1, kernelMode: kernels });
-    try {
-      const theta0 = session.initialize();
-      const target = pruneTarget(hp);
-      applyMasks(session.network, pruneByMagnitude(session.network, target, theta0, fullMasks(session.network), 17));
-      const start = session.network.snapshot();
-      const r = await session.train();
-      const delta = new Map([...session.network.snapshot()].map(([n, w]) => [n, w.map((v, i) => v - start.get(n)![i]!)]));
-      return { delta, result: r };
-    } finally {
-      await session.close();
-    }
-  };
+  const hp = resolveHparams(defaultsFor(getModel("conv2")), { training: { iterations: 20, evalEvery: 10 }, dataset: { valSize: 500 } });
+  const run = (kernels: "auto" | "dense") => weightChanges(data, hp, 1, kernels, () => 17);
   const auto = await run("auto"), dense = await run("dense");
   t.deepEqual(auto.result.execution.filter((e) => e.param.startsWith("conv")).map((e) => e.kernel), ["dense", "sparse"], "conv1 (3 input channels) stays dense; conv2 runs sparse");
   t.true(dense.result.execution.every((e) => e.kernel === "dense"));
