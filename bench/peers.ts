@@ -13,7 +13,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { KernelMode } from "../src/nn/network.js";
 import { printTable } from "./timing.js";
-import { type BenchArgs, convDensityCell, describeMasks, describeTraining, flag, fmtMs, type OursResult, pointLabel, type StepRow, stepOptions, timeOurs } from "./step.js";
+import { type BenchArgs, convDensityCell, rowSink, describeMasks, describeTraining, flag, fmtMs, type OursResult, pointLabel, type StepRow, stepOptions, timeOurs } from "./step.js";
 
 const SCRIPT = fileURLToPath(new URL("./pytorch_step.py", import.meta.url));
 const INSTALL = "apt-get install -y python3-torch libopenblas0-openmp";
@@ -131,14 +131,7 @@ export async function benchPeers(args: BenchArgs): Promise<StepRow[]> {
     else console.log(msg);
     return [];
   }
-  const all: StepRow[] = [];
-  const emit = (row: StepRow) => {
-    all.push(row);
-    if (args.json) console.log(JSON.stringify(row));
-  };
-  const log = (line: string) => {
-    if (!args.json) process.stderr.write(`${line}\n`);
-  };
+  const { all, emit, log } = rowSink(args);
   const modes: KernelMode[] = o.kernels ?? ["auto"];
   for (const name of o.models) {
     // Ours first, to the end (its worker threads closed); only then PyTorch.

@@ -406,16 +406,24 @@ function tfjsMlpStep(layers: number[], batch: number): () => number {
   };
 }
 
+/** Where a benchmark's rows go: collected, printed as JSON lines with --json; progress lines on stderr otherwise. */
+export function rowSink(args: BenchArgs): { all: StepRow[]; emit: (row: StepRow) => void; log: (line: string) => void } {
+  const all: StepRow[] = [];
+  return {
+    all,
+    emit: (row) => {
+      all.push(row);
+      if (args.json) console.log(JSON.stringify(row));
+    },
+    log: (line) => {
+      if (!args.json) process.stderr.write(`${line}\n`);
+    },
+  };
+}
+
 export async function benchStep(args: BenchArgs): Promise<StepRow[]> {
   const o = stepOptions(args, ["lenet_300_100"]);
-  const all: StepRow[] = [];
-  const emit = (row: StepRow) => {
-    all.push(row);
-    if (args.json) console.log(JSON.stringify(row));
-  };
-  const log = (line: string) => {
-    if (!args.json) process.stderr.write(`${line}\n`);
-  };
+  const { all, emit, log } = rowSink(args);
   for (const name of o.models) {
     const r = await timeOurs(name, o, (conv, threads) => o.kernels ?? defaultModes(conv, threads), emit, log);
     let tfRow: StepRow | undefined;
