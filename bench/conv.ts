@@ -76,8 +76,8 @@ export async function benchConv(args: { json: boolean; quick: boolean; argv: str
         if (impl === "sparse") {
           const mask = layer.weight.mask!.data;
           for (let i = 0; i < mask.length; i++) mask[i] = rng.float() < density ? 1 : 0;
-          k.maskApply(layer.weight.value, layer.weight.mask!);
-          layer.weight.csr = k.csrFromMask(mask, M, C * 9, layer.weight.value);
+          k.elementwise.maskApply(layer.weight.value, layer.weight.mask!);
+          layer.weight.csr = k.sparse.fromMask(mask, M, C * 9, layer.weight.value);
         }
         const scratch = new Scratch();
         const run = layer.bind(k, [C, H, H], N, scratch);

@@ -43,7 +43,7 @@ export async function benchKernels(args: { json: boolean; quick: boolean }): Pro
     fillRandom(a, rng);
     fillRandom(b, rng);
     const ta = tf.tensor2d(a.data, [M, K]), tb = tf.tensor2d(b.data, [K, N]);
-    const ours = medianMs(() => k.gemm(a, b, c), timing);
+    const ours = medianMs(() => k.dense.gemm(a, b, c), timing);
     const theirs = medianMs(() => { const r = tf.matMul(ta, tb); r.dataSync(); r.dispose(); }, timing);
     const shape = `${M}x${K}x${N}`;
     emit("gemm", shape, 1, ours, 2 * M * K * N);
@@ -61,20 +61,20 @@ export async function benchKernels(args: { json: boolean; quick: boolean }): Pro
     fillRandom(dy, rng);
     const shape = `${M}x${K}x${N}`;
     const dense = 2 * M * K * N;
-    emit("gemm", shape, 1, medianMs(() => k.gemm(w, x, y), timing), dense);
-    emit("gemm-tn", shape, 1, medianMs(() => k.gemm(w, dy, dx, { transA: true }), timing), dense);
-    emit("gemm-nt", shape, 1, medianMs(() => k.gemm(dy, x, dw, { transB: true }), timing), dense);
+    emit("gemm", shape, 1, medianMs(() => k.dense.gemm(w, x, y), timing), dense);
+    emit("gemm-tn", shape, 1, medianMs(() => k.dense.gemm(w, dy, dx, { transA: true }), timing), dense);
+    emit("gemm-nt", shape, 1, medianMs(() => k.dense.gemm(dy, x, dw, { transB: true }), timing), dense);
     for (const density of [1, 0.5, 0.2, 0.1, 0.036, 0.01]) {
       const inner = k.arena.mark();
       const mask = new Uint8Array(M * K);
       const mrng = new Rng(2, `${layer}/${density}`);
       for (let i = 0; i < mask.length; i++) mask[i] = mrng.float() < density ? 1 : 0;
-      const csr = k.csrFromMask(mask, M, K, w);
+      const csr = k.sparse.fromMask(mask, M, K, w);
       const dv = k.alloc([csr.nnz]);
       const useful = 2 * csr.nnz * N;
-      emit("spmm", shape, density, medianMs(() => k.spmm(csr, x, y), timing), useful);
-      emit("spmm-t", shape, density, medianMs(() => k.spmmT(csr, dy, dx), timing), useful);
-      emit("masked-grad", shape, density, medianMs(() => k.maskedGrad(csr, dy, x, dv), timing), useful);
+      emit("spmm", shape, density, medianMs(() => k.sparse.spmm(csr, x, y), timing), useful);
+      emit("spmm-t", shape, density, medianMs(() => k.sparse.spmmT(csr, dy, dx), timing), useful);
+      emit("masked-grad", shape, density, medianMs(() => k.sparse.maskedGrad(csr, dy, x, dv), timing), useful);
       k.arena.release(inner);
     }
     k.arena.release(mark);

@@ -193,7 +193,7 @@ export async function timeOurs(modelName: string, o: StepOptions, modes: (conv: 
   const steps = o.steps ?? (o.quick ? (small ? 60 : 5) : small ? 200 : 20);
   const warmup = o.warmup ?? (small ? (o.quick ? 20 : 50) : 3);
   const hp = resolveHparams(defaultsFor(model), { training: { iterations: warmup + steps } });
-  const k = await Kernels.create({ memoryLimitBytes: 1536 * 2 ** 20 });
+  const k = await Kernels.create({ memoryLimitBytes: 1536 * 2 ** 20, checks: "once" });
   const networkBase = k.arena.mark();
   const spec = model.resolve(hp.model);
   const network = model.build(k, hp.model);

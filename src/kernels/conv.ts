@@ -1,6 +1,9 @@
-// Validated wrappers of the convolution, pooling and batch-norm kernels (assembly/conv.ts,
-// pool.ts, norm.ts). Activations are CHWN: a tensor [C·H·W, N] whose per-example shape [C, H, W]
+// Bindings of the convolution, pooling and batch-norm kernels (assembly/conv.ts, winograd.ts,
+// pool.ts, norm.ts). Shapes are always checked (a few comparisons against a kernel that touches
+// whole feature maps); which memory the tensors live in is checked when the instance checks
+// (checks.ts). Activations are CHWN: a tensor [C·H·W, N] whose per-example shape [C, H, W]
 // is passed alongside. Kept separate from kernels.ts to keep each file about one family of ops.
+import { own, ownCsr } from "./checks.js";
 import { Csr } from "./csr.js";
 import type { Kernels } from "./kernels.js";
 import type { Tensor } from "./tensor.js";
@@ -55,12 +58,18 @@ export class ConvKernels {
   pad(x: Tensor<"f32">, xpad: Tensor<"f32">, C: number, H: number, W: number, p: number): void {
     const N = chwn("pad", "x", x, C, H, W);
     chwn("pad", "xpad", xpad, C, H + 2 * p, W + 2 * p, N);
+    if (this.k.checking) {
+      own(this.k, "pad", { x, xpad });
+    }
     this.k.exports.pad_chwn(x.ptr, xpad.ptr, C, H, W, N, p);
   }
 
   unpad(xpad: Tensor<"f32">, x: Tensor<"f32">, C: number, H: number, W: number, p: number, accumulate = false): void {
     const N = chwn("unpad", "x", x, C, H, W);
     chwn("unpad", "xpad", xpad, C, H + 2 * p, W + 2 * p, N);
+    if (this.k.checking) {
+      own(this.k, "unpad", { xpad, x });
+    }
     this.k.exports.unpad_chwn(xpad.ptr, x.ptr, C, H, W, N, p, accumulate);
   }
 
@@ -76,6 +85,7 @@ export class ConvKernels {
     const { Hp, Wp } = convOutput(s);
     const N = chwn("im2col", "xpad", xpad, s.C, Hp, Wp);
     const { OW } = this.rowRange("im2col", cols, s, N, oh0, rows);
+    if (this.k.checking) own(this.k, "im2col", { xpad, cols });
     this.k.exports.im2col(xpad.ptr, cols.ptr, s.C, Hp, Wp, s.K, s.stride, oh0, rows, OW, N);
   }
 
@@ -84,6 +94,7 @@ export class ConvKernels {
     const { Hp, Wp } = convOutput(s);
     const N = chwn("col2im", "dxpad", dxpad, s.C, Hp, Wp);
     const { OW } = this.rowRange("col2im", cols, s, N, oh0, rows);
+    if (this.k.checking) own(this.k, "col2im", { cols, dxpad });
     this.k.exports.col2im(cols.ptr, dxpad.ptr, s.C, Hp, Wp, s.K, s.stride, oh0, rows, OW, N);
   }
 
@@ -137,6 +148,10 @@ export class ConvKernels {
     this.sparseConv("sconvForward", w, plan, s, N);
     chwn("sconvForward", "y", y, w.rows, OH, OW, N);
     if (tile.size < sconvTileFloats(w.rows)) fail("sconvForward", `tile needs ${sconvTileFloats(w.rows)} floats, got ${tile.toString()}`);
+    if (this.k.checking) {
+      own(this.k, "sconvForward", { xpad, y, tile });
+      ownCsr(this.k, "sconvForward", w);
+    }
     this.k.exports.sconv_fwd(w.rowPtr.ptr, plan.groupPtr.ptr, plan.groups, plan.offsets.ptr, w.values.ptr, xpad.ptr, y.ptr, tile.ptr, w.rows, OH, OW, N, Wp, accumulate);
   }
 
@@ -183,6 +198,11 @@ export class ConvKernels {
   /** out.values = w.values in the order of a transposed index (perm from sconvTranspose). */
   gatherValues(w: Csr, perm: Tensor<"u32">, out: Csr): void {
     if (perm.size !== w.nnz || out.nnz !== w.nnz) fail("gatherValues", `perm ${perm.toString()} and ${out.toString()} must have nnz = ${w.nnz} entries`);
+    if (this.k.checking) {
+      own(this.k, "gatherValues", { perm });
+      ownCsr(this.k, "gatherValues", w);
+      ownCsr(this.k, "gatherValues", out);
+    }
     this.k.exports.gather_values(w.values.ptr, perm.ptr, out.values.ptr, w.nnz);
   }
 
@@ -193,6 +213,10 @@ export class ConvKernels {
     this.sparseConv("sconvWeightGrad", w, plan, s, N);
     chwn("sconvWeightGrad", "dy", dy, w.rows, OH, OW, N);
     if (dvalues.size !== w.nnz) fail("sconvWeightGrad", `dvalues must have nnz = ${w.nnz} entries, got ${dvalues.toString()}`);
+    if (this.k.checking) {
+      own(this.k, "sconvWeightGrad", { dy, xpad, dvalues });
+      ownCsr(this.k, "sconvWeightGrad", w);
+    }
     this.k.exports.sconv_dw(w.rowPtr.ptr, plan.offsets.ptr, dy.ptr, xpad.ptr, dvalues.ptr, w.rows, OH, OW, N, Wp, accumulate);
   }
 
@@ -203,12 +227,18 @@ export class ConvKernels {
   winogradWeights(w: Tensor<"f32">, u: Tensor<"f32">, M: number, C: number): void {
     if (w.size !== M * C * 9) fail("winogradWeights", `w must hold ${M}x${C}x3x3 weights, got ${w.toString()}`);
     if (u.size < 16 * M * C) fail("winogradWeights", `u needs 16·${M}·${C} floats, got ${u.toString()}`);
+    if (this.k.checking) {
+      own(this.k, "winogradWeights", { w, u });
+    }
     this.k.exports.wino_weights(w.ptr, u.ptr, M, C);
   }
 
   winogradWeightGrad(du: Tensor<"f32">, dw: Tensor<"f32">, M: number, C: number, accumulate = false): void {
     if (dw.size !== M * C * 9) fail("winogradWeightGrad", `dw must hold ${M}x${C}x3x3 weights, got ${dw.toString()}`);
     if (du.size < 16 * M * C) fail("winogradWeightGrad", `du needs 16·${M}·${C} floats, got ${du.toString()}`);
+    if (this.k.checking) {
+      own(this.k, "winogradWeightGrad", { du, dw });
+    }
     this.k.exports.wino_weight_grad(du.ptr, dw.ptr, M, C, accumulate);
   }
 
@@ -230,6 +260,9 @@ export class ConvKernels {
     chwn("winogradForward", "y", y, M, OH, OW, N);
     if (u.size < 16 * M * s.C) fail("winogradForward", `u needs 16·${M}·${s.C} floats, got ${u.toString()}`);
     if (bias && bias.size !== M) fail("winogradForward", `bias needs ${M} entries, got ${bias.toString()}`);
+    if (this.k.checking) {
+      own(this.k, "winogradForward", { xpad, u, v, mb, y, bias });
+    }
     this.k.exports.wino_forward(xpad.ptr, u.ptr, v.ptr, mb.ptr, y.ptr, bias ? bias.ptr : 0, s.C, M, OH, OW, N, tiles, relu, this.k.gemmWorkspace);
   }
 
@@ -242,6 +275,9 @@ export class ConvKernels {
     chwn("winogradBackward", "dy", dy, M, OH, OW, N);
     if (dxpad) chwn("winogradBackward", "dxpad", dxpad, s.C, Hp, Wp, N);
     for (const [name, t] of [["u", u], ["du", du]] as const) if (t.size < 16 * M * s.C) fail("winogradBackward", `${name} needs 16·${M}·${s.C} floats, got ${t.toString()}`);
+    if (this.k.checking) {
+      own(this.k, "winogradBackward", { xpad, dy, u, v, dm, dv, du, dxpad });
+    }
     this.k.exports.wino_backward(xpad.ptr, dy.ptr, u.ptr, v.ptr, dm.ptr, dv.ptr, du.ptr, dxpad ? dxpad.ptr : 0, s.C, M, OH, OW, N, tiles, this.k.gemmWorkspace);
   }
 
@@ -249,6 +285,9 @@ export class ConvKernels {
     if (H % 2 || W % 2) fail("maxpoolForward", `2x2 pooling needs an even height and width, got ${H}x${W}`);
     const N = chwn("maxpoolForward", "x", x, C, H, W);
     chwn("maxpoolForward", "y", y, C, H / 2, W / 2, N);
+    if (this.k.checking) {
+      own(this.k, "maxpoolForward", { x, y });
+    }
     this.k.exports.maxpool2_fwd(x.ptr, y.ptr, C, H, W, N);
   }
 
@@ -257,18 +296,27 @@ export class ConvKernels {
     chwn("maxpoolBackward", "dx", dx, C, H, W, N);
     chwn("maxpoolBackward", "y", y, C, H / 2, W / 2, N);
     chwn("maxpoolBackward", "dy", dy, C, H / 2, W / 2, N);
+    if (this.k.checking) {
+      own(this.k, "maxpoolBackward", { x, y, dy, dx });
+    }
     this.k.exports.maxpool2_bwd(x.ptr, y.ptr, dy.ptr, dx.ptr, C, H, W, N);
   }
 
   avgpoolForward(x: Tensor<"f32">, y: Tensor<"f32">, C: number, P: number): void {
     const N = chwn("avgpoolForward", "x", x, C, P, 1);
     chwn("avgpoolForward", "y", y, C, 1, 1, N);
+    if (this.k.checking) {
+      own(this.k, "avgpoolForward", { x, y });
+    }
     this.k.exports.avgpool_fwd(x.ptr, y.ptr, C, P, N);
   }
 
   avgpoolBackward(dy: Tensor<"f32">, dx: Tensor<"f32">, C: number, P: number): void {
     const N = chwn("avgpoolBackward", "dx", dx, C, P, 1);
     chwn("avgpoolBackward", "dy", dy, C, 1, 1, N);
+    if (this.k.checking) {
+      own(this.k, "avgpoolBackward", { dy, dx });
+    }
     this.k.exports.avgpool_bwd(dy.ptr, dx.ptr, C, P, N);
   }
 
@@ -282,12 +330,18 @@ export class ConvKernels {
   /** Per-channel, per-example sums over positions: out [C, N] from x [C·P, N]. */
   channelColumnSums(x: Tensor<"f32">, out: Tensor<"f32">, C: number): void {
     const [P, N] = this.columns("channelColumnSums", x, C, out);
+    if (this.k.checking) {
+      own(this.k, "channelColumnSums", { x, out });
+    }
     this.k.exports.channel_col_sums(x.ptr, out.ptr, C, P, N);
   }
 
   channelColumnSquaredDeviation(x: Tensor<"f32">, mean: Tensor<"f32">, out: Tensor<"f32">, C: number): void {
     const [P, N] = this.columns("channelColumnSquaredDeviation", x, C, out);
     if (mean.size !== C) fail("channelColumnSquaredDeviation", `mean needs ${C} entries, got ${mean.toString()}`);
+    if (this.k.checking) {
+      own(this.k, "channelColumnSquaredDeviation", { x, mean, out });
+    }
     this.k.exports.channel_col_sqdev(x.ptr, mean.ptr, out.ptr, C, P, N);
   }
 
@@ -295,6 +349,9 @@ export class ConvKernels {
     const [P, N] = this.columns("channelColumnGradSums", x, C, sum1);
     this.columns("channelColumnGradSums", x, C, sum2);
     if (dy.size !== x.size || mean.size !== C || invstd.size !== C) fail("channelColumnGradSums", `dy ${dy.toString()}, mean ${mean.toString()}, invstd ${invstd.toString()} do not match x ${x.toString()} with ${C} channels`);
+    if (this.k.checking) {
+      own(this.k, "channelColumnGradSums", { dy, x, mean, invstd, sum1, sum2 });
+    }
     this.k.exports.channel_col_grad_sums(dy.ptr, x.ptr, mean.ptr, invstd.ptr, sum1.ptr, sum2.ptr, C, P, N);
   }
 
@@ -308,12 +365,18 @@ export class ConvKernels {
   bnApply(x: Tensor<"f32">, y: Tensor<"f32">, mean: Tensor<"f32">, invstd: Tensor<"f32">, gamma: Tensor<"f32">, beta: Tensor<"f32">, C: number, relu: boolean): void {
     const M = this.channels("bnApply", x, C, mean, invstd, gamma, beta);
     if (y.size !== x.size) fail("bnApply", `y ${y.toString()} and x ${x.toString()} differ in size`);
+    if (this.k.checking) {
+      own(this.k, "bnApply", { x, y, mean, invstd, gamma, beta });
+    }
     this.k.exports.bn_apply(x.ptr, y.ptr, mean.ptr, invstd.ptr, gamma.ptr, beta.ptr, C, M, relu);
   }
 
   bnBackward(dy: Tensor<"f32">, x: Tensor<"f32">, dx: Tensor<"f32">, mean: Tensor<"f32">, invstd: Tensor<"f32">, gamma: Tensor<"f32">, sum1: Tensor<"f32">, sum2: Tensor<"f32">, C: number, count: number): void {
     const M = this.channels("bnBackward", x, C, mean, invstd, gamma, sum1, sum2);
     if (dy.size !== x.size || dx.size !== x.size) fail("bnBackward", `dy, x and dx differ in size`);
+    if (this.k.checking) {
+      own(this.k, "bnBackward", { dy, x, dx, mean, invstd, gamma, sum1, sum2 });
+    }
     this.k.exports.bn_backward(dy.ptr, x.ptr, dx.ptr, mean.ptr, invstd.ptr, gamma.ptr, sum1.ptr, sum2.ptr, C, M, count);
   }
 }

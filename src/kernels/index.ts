@@ -1,4 +1,9 @@
-export { Kernels, type KernelsOptions, type GemmOptions, type MatrixView, type SgdParams, type AdamParams } from "./kernels.js";
+export { Kernels, type KernelsOptions, type CheckMode, type JoinOptions } from "./kernels.js";
+export { DenseKernels, type GemmOptions, type MatrixView } from "./gemm.js";
+export { SparseKernels } from "./sparse.js";
+export { ElementwiseKernels } from "./elementwise.js";
+export { InputKernels } from "./input.js";
+export { LossKernels } from "./loss.js";
 export { Tensor, type DType, type ArrayOf, formatShape, shapeSize } from "./tensor.js";
 export { Arena } from "./arena.js";
 export { Csr, countNonzero } from "./csr.js";

@@ -72,7 +72,7 @@ export class BatchNorm2d implements Layer {
       },
 
       backward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads, ctx: StepContext): void {
-        if (relu) k.reluBackward(y, dy, dy);
+        if (relu) k.elementwise.reluBackward(y, dy, dy);
         cv.channelColumnGradSums(dy, x, mean, invstd, p1, p2, C);
         // Every replica takes part in the same collectives, whether or not it needs dx.
         (ctx.collective ?? singleReplica).sumColumns(partial, total);

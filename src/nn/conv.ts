@@ -167,17 +167,17 @@ export class Conv2d implements Layer {
           for (const [oh0, rows] of blocks()) {
             const cols = scratch.view("columns", CKK, rows * OW * N);
             cv.im2col(xpad, cols, s, oh0, rows);
-            k.gemmStrided(weightMatrix, { t: cols, offset: 0, rows: CKK, cols: rows * OW * N, ld: rows * OW * N }, { t: y, offset: oh0 * OW * N, rows: M, cols: rows * OW * N, ld: L });
+            k.dense.gemmStrided(weightMatrix, { t: cols, offset: 0, rows: CKK, cols: rows * OW * N, ld: rows * OW * N }, { t: y, offset: oh0 * OW * N, rows: M, cols: rows * OW * N, ld: L });
           }
         }
-        if (b) k.biasAct(y.reshape([M, L]), b.value, relu);
-        else if (relu) k.relu(y, y);
+        if (b) k.elementwise.biasAct(y.reshape([M, L]), b.value, relu);
+        else if (relu) k.elementwise.relu(y, y);
       },
 
       backward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads): void {
-        if (relu) k.reluBackward(y, dy, dy);
+        if (relu) k.elementwise.reluBackward(y, dy, dy);
         const dy2 = dy.reshape([M, L]);
-        if (b) k.biasGrad(dy2, grads.get(b)!);
+        if (b) k.elementwise.biasGrad(dy2, grads.get(b)!);
         const xpad = padInput(x);
         if (csr) {
           cv.sconvWeightGrad(csr, plan!, dy, xpad, grads.get(w)!, s);
@@ -191,7 +191,7 @@ export class Conv2d implements Layer {
           return;
         }
         const dxpad = dx ? (padded ? scratch.view("paddedGrad", s.C * Hp * Wp, N) : dx) : null;
-        if (dxpad) k.fill(dxpad, 0);
+        if (dxpad) k.elementwise.fill(dxpad, 0);
         if (algorithm === "winograd") {
           const { u, du, v, dv, m } = wino();
           cv.winogradWeights(w.value, u, M, s.C);
@@ -206,11 +206,11 @@ export class Conv2d implements Layer {
             const dyBlock: MatrixView = { t: dy, offset: oh0 * OW * N, rows: M, cols: n, ld: L };
             cv.im2col(xpad, cols, s, oh0, rows);
             // dW (+)= dY_block · colsᵀ
-            k.gemmStrided(dyBlock, { t: cols, offset: 0, rows: CKK, cols: n, ld: n }, { t: dw, offset: 0, rows: M, cols: CKK, ld: CKK }, { transB: true, accumulate: !first });
+            k.dense.gemmStrided(dyBlock, { t: cols, offset: 0, rows: CKK, cols: n, ld: n }, { t: dw, offset: 0, rows: M, cols: CKK, ld: CKK }, { transB: true, accumulate: !first });
             first = false;
             if (dxpad) {
               // dcols = Wᵀ · dY_block (into the same block buffer), scattered back into dX
-              k.gemmStrided(weightMatrix, dyBlock, { t: cols, offset: 0, rows: CKK, cols: n, ld: n }, { transA: true });
+              k.dense.gemmStrided(weightMatrix, dyBlock, { t: cols, offset: 0, rows: CKK, cols: n, ld: n }, { transA: true });
               cv.col2im(cols, dxpad, s, oh0, rows);
             }
           }

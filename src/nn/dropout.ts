@@ -23,12 +23,12 @@ export class Dropout implements Layer {
     const layerSalt = hash32(this.name);
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">, ctx: StepContext): void {
-        if (ctx.training && p > 0) k.dropout(x, y, mask, p, (ctx.seed ^ layerSalt) >>> 0, ctx.step, ctx.colOffset, ctx.totalCols);
+        if (ctx.training && p > 0) k.elementwise.dropout(x, y, mask, p, (ctx.seed ^ layerSalt) >>> 0, ctx.step, ctx.colOffset, ctx.totalCols);
         else y.data.set(x.data);
       },
       backward(_x: Tensor<"f32">, _y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, _grads, ctx: StepContext): void {
         if (!dx) return;
-        if (ctx.training && p > 0) k.mul(dy, mask, dx);
+        if (ctx.training && p > 0) k.elementwise.mul(dy, mask, dx);
         else dx.data.set(dy.data);
       },
     };

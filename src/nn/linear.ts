@@ -40,19 +40,19 @@ export class Linear implements Layer {
     const csr = w.csr; // fixed for the level this run belongs to
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">): void {
-        if (csr) k.spmm(csr, x, y);
-        else k.gemm(w.value, x, y);
-        k.biasAct(y, b.value, relu);
+        if (csr) k.sparse.spmm(csr, x, y);
+        else k.dense.gemm(w.value, x, y);
+        k.elementwise.biasAct(y, b.value, relu);
       },
       backward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads): void {
-        if (relu) k.reluBackward(y, dy, dy);
-        k.biasGrad(dy, grads.get(b)!);
+        if (relu) k.elementwise.reluBackward(y, dy, dy);
+        k.elementwise.biasGrad(dy, grads.get(b)!);
         if (csr) {
-          k.maskedGrad(csr, dy, x, grads.get(w)!);
-          if (dx) k.spmmT(csr, dy, dx);
+          k.sparse.maskedGrad(csr, dy, x, grads.get(w)!);
+          if (dx) k.sparse.spmmT(csr, dy, dx);
         } else {
-          k.gemm(dy, x, grads.get(w)!, { transB: true });
-          if (dx) k.gemm(w.value, dy, dx, { transA: true });
+          k.dense.gemm(dy, x, grads.get(w)!, { transB: true });
+          if (dx) k.dense.gemm(w.value, dy, dx, { transA: true });
         }
       },
     };

@@ -102,8 +102,8 @@ export class Network {
       const density = p.kept() / p.size;
       const kernel = !p.sparseCapable ? "dense" : mode === "auto" ? chooseKernel(rows, cols, density, p.denseKind) : mode;
       // Pruned weights are exactly zero from the first forward pass on, in either form.
-      this.k.maskApply(p.value, p.mask!);
-      if (kernel === "sparse") p.csr = this.k.csrFromMask(p.mask!.data, rows, cols, p.value, p.name);
+      this.k.elementwise.maskApply(p.value, p.mask!);
+      if (kernel === "sparse") p.csr = this.k.sparse.fromMask(p.mask!.data, rows, cols, p.value, p.name);
       out.push({ param: p.name, density, kernel });
     }
     return out;
@@ -145,7 +145,7 @@ export class Network {
   commit(): void {
     for (const p of this.prunable) {
       if (p.csr) {
-        this.k.csrScatter(p.csr, p.value);
+        this.k.sparse.scatter(p.csr, p.value);
         p.csr = null;
       }
     }
@@ -190,6 +190,9 @@ export class Replica {
   readonly runs: LayerRun[] = [];
   readonly grads: Grads = new Map();
   readonly dlogits: Tensor<"f32"> | null;
+  /** Whether a step / an evaluation has run with the kernels' argument checks (see below). */
+  private stepChecked = false;
+  private evalChecked = false;
 
   constructor(readonly net: Network, readonly N: number, readonly training: boolean) {
     const k = net.k;
@@ -233,9 +236,19 @@ export class Replica {
    */
   trainStep(ctx: StepContext): number {
     if (!this.training) throw new Error("replica: trainStep on an evaluation replica");
+    // The layers were bound with fixed shapes: the first step checks every kernel call's
+    // arguments, the later ones skip the checks (unless the instance checks always).
+    if (!this.stepChecked) {
+      this.stepChecked = true;
+      return this.net.k.checkedOnce(() => this.trainStepOnce(ctx));
+    }
+    return this.trainStepOnce(ctx);
+  }
+
+  private trainStepOnce(ctx: StepContext): number {
     const logits = this.forward(ctx);
     const k = this.net.k;
-    const loss = k.softmaxXent(logits, this.labels, this.dlogits, 1 / ctx.totalCols);
+    const loss = k.loss.softmaxXent(logits, this.labels, this.dlogits, 1 / ctx.totalCols);
     for (let i = this.runs.length - 1; i >= 0; i--) {
       const x = i === 0 ? this.input : this.acts[i - 1]!;
       this.runs[i]!.backward(x, this.acts[i]!, this.douts[i]!, i === 0 ? null : this.douts[i - 1]!, this.grads, ctx);
@@ -245,8 +258,17 @@ export class Replica {
 
   /** Loss sum and number correct over a batch (default: this replica's own input and labels). */
   evaluate(ctx: StepContext, input: Tensor<"f32"> = this.input, labels: Tensor<"i32"> = this.labels): { loss: number; correct: number } {
+    if (!this.evalChecked) {
+      this.evalChecked = true;
+      return this.net.k.checkedOnce(() => this.evaluateOnce(ctx, input, labels));
+    }
+    if (input.shape[1] !== this.N || labels.size !== this.N) throw new Error(`replica: evaluating ${input.toString()} with ${labels.toString()} on a replica of batch ${this.N}`);
+    return this.evaluateOnce(ctx, input, labels);
+  }
+
+  private evaluateOnce(ctx: StepContext, input: Tensor<"f32">, labels: Tensor<"i32">): { loss: number; correct: number } {
     const logits = this.forward(ctx, input);
     const k = this.net.k;
-    return { loss: k.softmaxXent(logits, labels, null), correct: k.countCorrect(logits, labels) };
+    return { loss: k.loss.softmaxXent(logits, labels, null), correct: k.loss.countCorrect(logits, labels) };
   }
 }

@@ -16,9 +16,9 @@ export class ReLU implements Layer {
 
   bind(k: Kernels): LayerRun {
     return {
-      forward: (x: Tensor<"f32">, y: Tensor<"f32">) => k.relu(x, y),
+      forward: (x: Tensor<"f32">, y: Tensor<"f32">) => k.elementwise.relu(x, y),
       backward: (_x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null) => {
-        if (dx) k.reluBackward(y, dy, dx);
+        if (dx) k.elementwise.reluBackward(y, dy, dx);
       },
     };
   }

@@ -74,11 +74,11 @@ export class ResidualBlock implements Layer {
         const a = forwardChain(main, x, ctx);
         const s = short.length ? forwardChain(short, x, ctx) : x;
         y.data.set(a.data);
-        k.addTo(y, s);
-        k.relu(y, y);
+        k.elementwise.addTo(y, s);
+        k.elementwise.relu(y, y);
       },
       backward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads, ctx: StepContext): void {
-        k.reluBackward(y, dy, dy);
+        k.elementwise.reluBackward(y, dy, dy);
         // The main branch's last layer may overwrite its output gradient: give it a copy.
         const g = main[main.length - 1]!.grad;
         g.data.set(dy.data);
@@ -87,9 +87,9 @@ export class ResidualBlock implements Layer {
           const sg = short[short.length - 1]!.grad;
           sg.data.set(dy.data);
           backwardChain(short, x, sg, dx ? dxShortcut : null, grads, ctx);
-          if (dx) k.addTo(dx, dxShortcut);
+          if (dx) k.elementwise.addTo(dx, dxShortcut);
         } else if (dx) {
-          k.addTo(dx, dy);
+          k.elementwise.addTo(dx, dy);
         }
       },
       internals: () => [...main, ...short].map((s) => s.out),

@@ -47,6 +47,7 @@ export class Optimizer {
   private readonly local: UpdatePlan;
 
   constructor(private readonly k: Kernels, readonly slots: readonly Slot[], readonly config: OptimizerConfig) {
+    checkConfig(config);
     const adam = config.optimizer === "adam";
     const first = adam ? "adam.m" : "sgd.momentum";
     this.m = slots.map((s) => (adam || config.momentum > 0 ? k.zeros([s.w.size], "f32", `${s.param.name} ${first}`) : null));
@@ -76,6 +77,8 @@ export class Optimizer {
 
   /** One update with learning rate lr; `step` is 1-based (Adam's bias correction). */
   update(step: number, lr: number): void {
+    if (!(Number.isFinite(lr) && lr >= 0)) throw new Error(`optimizer: learning rate ${lr} must be a finite number ≥ 0`);
+    if (!(Number.isInteger(step) && step >= 1)) throw new Error(`optimizer: step ${step} must be a positive integer (1-based, for Adam's bias correction)`);
     runUpdate(this.k, this.local, 0, 1, step, lr);
   }
 
@@ -99,5 +102,18 @@ export class Optimizer {
         buf.data.set(v);
       }
     });
+  }
+}
+
+/** Refuses settings the update kernels would turn into NaNs or silent nonsense, naming the field. */
+function checkConfig(c: OptimizerConfig): void {
+  const bad = (name: string, v: number, range: string) => new Error(`optimizer: ${name} = ${v} is outside ${range}`);
+  if (c.optimizer !== "adam" && c.optimizer !== "sgd") throw new Error(`optimizer: unknown optimizer ${String(c.optimizer)} (adam or sgd)`);
+  if (!(c.weightDecay >= 0 && Number.isFinite(c.weightDecay))) throw bad("weightDecay", c.weightDecay, "[0, ∞)");
+  if (c.optimizer === "sgd" && !(c.momentum >= 0 && c.momentum < 1)) throw bad("momentum", c.momentum, "[0, 1)");
+  if (c.optimizer === "adam") {
+    if (!(c.beta1 >= 0 && c.beta1 < 1)) throw bad("beta1", c.beta1, "[0, 1)");
+    if (!(c.beta2 >= 0 && c.beta2 < 1)) throw bad("beta2", c.beta2, "[0, 1)");
+    if (!(c.eps > 0 && Number.isFinite(c.eps))) throw bad("eps", c.eps, "(0, ∞)");
   }
 }

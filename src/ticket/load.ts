@@ -144,7 +144,7 @@ export async function loadTicket(bytes: Uint8Array, options: LoadTicketOptions =
   const source = options.source ?? "ticket file";
   const { manifest, payload } = await readContainer(bytes, source);
   const checked = checkedSpec(manifest, source); // a mismatched file is refused before even the kernels' memory exists
-  const k = options.kernels ?? (await Kernels.create({ wasmDir: options.wasmDir, simd: options.simd, shared: false }));
+  const k = options.kernels ?? (await Kernels.create({ wasmDir: options.wasmDir, simd: options.simd, shared: false, checks: "once" }));
   const mode = options.kernelMode ?? "sparse";
   const { network, execution } = buildNetwork(k, manifest, checked, payload, mode, source);
   return new Ticket(manifest, network, execution, mode, options.batchSize);

@@ -135,9 +135,9 @@ export class Ticket {
     const F = this.features;
     const r = this.runner(n);
     r.images.data.set(images.subarray(start * F, (start + n) * F));
-    this.k.gatherImages(r.images, r.indices, F / this.inputShape[0], this.scale, this.shift, r.replica.input);
+    this.k.input.gatherImages(r.images, r.indices, F / this.inputShape[0], this.scale, this.shift, r.replica.input);
     r.replica.forward({ training: false, step: 0, colOffset: 0, totalCols: n, seed: 0 });
-    this.k.argmax(r.replica.logits, r.classes);
+    this.k.loss.argmax(r.replica.logits, r.classes);
     return r;
   }
 

@@ -127,7 +127,7 @@ export class InputPipeline {
     if (!this.indexTensor || this.indexTensor.size < count) this.indexTensor = device.k.alloc([this.options.batchSize], "u32", "batch indices");
     const idx = this.indexTensor.size === count ? this.indexTensor : this.indexTensor.rows(0, count);
     idx.data.set(part);
-    device.k.gatherImages(device.images, idx, this.features / this.data.shape[0], device.scale, device.shift, x);
+    device.k.input.gatherImages(device.images, idx, this.features / this.data.shape[0], device.scale, device.shift, x);
   }
 
   /** The flips and shifts of every position of a batch, drawn once per iteration. */

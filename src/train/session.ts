@@ -63,7 +63,7 @@ export class Session {
     }));
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new Error(`invalid --threads ${threads}: must be an integer in [1, 256]`);
-    const k = options.kernels ?? (await Kernels.create());
+    const k = options.kernels ?? (await Kernels.create({ checks: "once" }));
     const networkBase = k.arena.mark();
     // The spec follows the dataset's shape and classes (or refuses it, naming both shapes).
     const spec = model.resolve(hp.model, data);

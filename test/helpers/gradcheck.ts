@@ -26,7 +26,7 @@ export interface GradResult {
 
 function meanLoss(r: Replica, ctx: StepContext): number {
   const logits = r.forward(ctx);
-  return r.net.k.softmaxXent(logits, r.labels, null) / ctx.totalCols;
+  return r.net.k.loss.softmaxXent(logits, r.labels, null) / ctx.totalCols;
 }
 
 /**

@@ -47,7 +47,7 @@ function runConv(k: Kernels, c: RefConv, wv: Float32Array, mask: Float32Array | 
     const w = layer.weight;
     w.value.data.set(wv);
     if (mask) w.mask!.data.set(mask);
-    if (sparse) w.csr = k.csrFromMask(w.mask!.data, c.M, c.C * c.K * c.K, w.value);
+    if (sparse) w.csr = k.sparse.fromMask(w.mask!.data, c.M, c.C * c.K * c.K, w.value);
     const [OH, OW] = outSize(c);
     const scratch = new Scratch();
     const run = layer.bind(k, [c.C, c.H, c.W], c.N, scratch);
@@ -61,7 +61,7 @@ function runConv(k: Kernels, c: RefConv, wv: Float32Array, mask: Float32Array | 
     let dwDense = Float32Array.from(dw.data);
     if (sparse) {
       const full = k.alloc([c.M, c.C * c.K * c.K]);
-      k.csrScatter(w.csr!, full, dw);
+      k.sparse.scatter(w.csr!, full, dw);
       dwDense = Float32Array.from(full.data);
     }
     return { y: Float32Array.from(y.data), dx: Float32Array.from(dx.data), dw: dwDense };

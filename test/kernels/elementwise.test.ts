@@ -14,27 +14,27 @@ for (const simd of BUILDS) {
       const yv = randomArray(rng, M * N), bv = randomArray(rng, M);
       for (const relu of [false, true]) {
         const y = k.fromArray(yv, [M, N]), b = k.fromArray(bv, [M]);
-        k.biasAct(y, b, relu);
+        k.elementwise.biasAct(y, b, relu);
         const want = yv.map((v, i) => { const s = Math.fround(v + bv[Math.floor(i / N)]!); return relu ? Math.max(s, 0) : s; });
         t.deepEqual(Array.from(y.data), Array.from(want), `biasAct relu=${relu} ${M}x${N}`);
       }
       const dy = k.fromArray(yv, [M, N]), db = k.fromArray(bv, [M]);
-      k.biasGrad(dy, db);
+      k.elementwise.biasGrad(dy, db);
       const sums = new Float64Array(M);
       yv.forEach((v, i) => (sums[Math.floor(i / N)]! += v));
       const mag = new Float64Array(M);
       yv.forEach((v, i) => (mag[Math.floor(i / N)]! += Math.abs(v)));
       t.is(mismatch(db.data, { value: sums, magnitude: mag }), null, `biasGrad ${M}x${N}`);
-      k.biasGrad(dy, db, { accumulate: true });
+      k.elementwise.biasGrad(dy, db, { accumulate: true });
       t.is(mismatch(db.data, { value: sums.map((s) => 2 * s), magnitude: mag.map((m) => 2 * m) }), null, `biasGrad acc ${M}x${N}`);
 
       const x = k.fromArray(yv, [M * N]), out = k.alloc([M * N]);
-      k.relu(x, out);
+      k.elementwise.relu(x, out);
       t.deepEqual(Array.from(out.data), Array.from(yv.map((v) => Math.max(v, 0))));
       const g = k.fromArray(bv.length >= M * N ? bv : randomArray(rng, M * N), [M * N]);
       const gv = Float32Array.from(g.data);
       const dx = k.alloc([M * N]);
-      k.reluBackward(out, g, dx);
+      k.elementwise.reluBackward(out, g, dx);
       t.deepEqual(Array.from(dx.data), Array.from(gv.map((v, i) => (out.data[i]! > 0 ? v : 0))));
       k.arena.release(mark);
     }
@@ -52,7 +52,7 @@ for (const simd of BUILDS) {
       const labels = k.alloc([N], "i32");
       labels.data.set(lv);
       const grad = k.alloc([C, N]);
-      const loss = k.softmaxXent(z, labels, grad, 1 / N);
+      const loss = k.loss.softmaxXent(z, labels, grad, 1 / N);
       let refLoss = 0;
       const refGrad = new Float64Array(C * N);
       let correct = 0;
@@ -68,11 +68,11 @@ for (const simd of BUILDS) {
       t.true(Number.isFinite(loss));
       t.true(Math.abs(loss - refLoss) <= 1e-5 * (Math.abs(refLoss) + N), `loss ${loss} vs ${refLoss}`);
       t.is(mismatch(grad.data, elementwise(refGrad), 1e-5, 1e-7), null);
-      t.is(k.countCorrect(z, labels), correct);
+      t.is(k.loss.countCorrect(z, labels), correct);
       const am = k.alloc([N], "i32");
-      k.argmax(z, am);
+      k.loss.argmax(z, am);
       t.is(Array.from(am.data).filter((v, i) => v === lv[i]).length, correct);
-      t.is(k.softmaxXent(z, labels, null), loss, "loss without gradient is the same");
+      t.is(k.loss.softmaxXent(z, labels, null), loss, "loss without gradient is the same");
       k.arena.release(mark);
     }
   });
@@ -84,15 +84,15 @@ for (const simd of BUILDS) {
       const mark = k.arena.mark();
       const av = randomArray(rng, n), bv = randomArray(rng, n);
       const a = k.fromArray(av, [n]), b = k.fromArray(bv, [n]);
-      k.addTo(a, b);
+      k.elementwise.addTo(a, b);
       t.deepEqual(Array.from(a.data), Array.from(av.map((v, i) => Math.fround(v + bv[i]!))));
-      k.scale(a, 0.5);
+      k.elementwise.scale(a, 0.5);
       t.deepEqual(Array.from(a.data), Array.from(av.map((v, i) => Math.fround(Math.fround(v + bv[i]!) * 0.5))));
-      k.fill(a, 3);
+      k.elementwise.fill(a, 3);
       t.true(a.data.every((v) => v === 3));
       const w = k.fromArray(av.map((v, i) => (i % 2 ? NaN : v)), [n]);
       const mask = k.fromArray(av.map((_, i) => (i % 2 ? 0 : 1)), [n]);
-      k.maskApply(w, mask);
+      k.elementwise.maskApply(w, mask);
       t.true(Array.from(w.data).every((v, i) => (i % 2 ? Object.is(v, 0) : v === av[i])), "pruned entries become exactly 0, even NaN");
       k.arena.release(mark);
     }

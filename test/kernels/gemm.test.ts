@@ -37,12 +37,12 @@ for (const simd of BUILDS) {
         const b = k.fromArray(bv, form.transB ? [N, K] : [K, N]);
         const c = k.fromArray(c0, [M, N]);
         const ref = refGemm(av, bv, M, K, N, form.transA, form.transB);
-        k.gemm(a, b, c, form);
+        k.dense.gemm(a, b, c, form);
         const bad = mismatch(c.data, ref);
         t.is(bad, null, `${M}x${K}x${N}: ${bad}`);
         // accumulate: c += op(a)·op(b)
         c.data.set(c0);
-        k.gemm(a, b, c, { ...form, accumulate: true });
+        k.dense.gemm(a, b, c, { ...form, accumulate: true });
         const acc = { value: ref.value.map((v, i) => v + c0[i]!), magnitude: ref.magnitude.map((m, i) => m + Math.abs(c0[i]!)) };
         const badAcc = mismatch(c.data, acc);
         t.is(badAcc, null, `${M}x${K}x${N} accumulate: ${badAcc}`);
@@ -58,7 +58,7 @@ for (const simd of BUILDS) {
       const mark = k.arena.mark();
       const v = randomArray(rng, R * C);
       const src = k.fromArray(v, [R, C]), dst = k.alloc([C, R]);
-      k.transpose(src, dst);
+      k.dense.transpose(src, dst);
       const d = dst.data;
       let ok = true;
       for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) if (d[j * R + i] !== v[i * C + j]) ok = false;
@@ -85,7 +85,7 @@ test("gemm agrees with tfjs-backend-wasm matMul", async (t) => {
       const mark = k.arena.mark();
       const av = randomArray(rng, M * K), bv = randomArray(rng, K * N);
       const a = k.fromArray(av, [M, K]), b = k.fromArray(bv, [K, N]), c = k.alloc([M, N]);
-      k.gemm(a, b, c);
+      k.dense.gemm(a, b, c);
       const ta = tf.tensor2d(av, [M, K]), tb = tf.tensor2d(bv, [K, N]);
       const tc = tf.matMul(ta, tb);
       const theirs = tc.dataSync();
@@ -106,16 +106,16 @@ test("an example's result does not depend on its column in the batch (full vecto
   const mark = k.arena.mark();
   const w = k.fromArray(randomArray(rng, M * K), [M, K]), x = k.fromArray(randomArray(rng, K * N), [K, N]), y = k.alloc([M, N]);
   const mask = Float32Array.from({ length: M * K }, () => (rng.float() < 0.3 ? 1 : 0));
-  const csr = k.csrFromMask(mask, M, K, w);
+  const csr = k.sparse.fromMask(mask, M, K, w);
   const ys = k.alloc([M, N]);
-  k.gemm(w, x, y);
-  k.spmm(csr, x, ys);
+  k.dense.gemm(w, x, y);
+  k.sparse.spmm(csr, x, ys);
   for (const j of [0, 5, 8, 12]) {
     // the same example alone (a batch of one: only the scalar tail runs)
     const xj = k.fromArray(Float32Array.from({ length: K }, (_, r) => x.data[r * N + j]!), [K, 1]);
     const yj = k.alloc([M, 1]), ysj = k.alloc([M, 1]);
-    k.gemm(w, xj, yj);
-    k.spmm(csr, xj, ysj);
+    k.dense.gemm(w, xj, yj);
+    k.sparse.spmm(csr, xj, ysj);
     t.deepEqual(Array.from(yj.data), Array.from({ length: M }, (_, r) => y.data[r * N + j]!), `dense column ${j}`);
     t.deepEqual(Array.from(ysj.data), Array.from({ length: M }, (_, r) => ys.data[r * N + j]!), `sparse column ${j}`);
   }

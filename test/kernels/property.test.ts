@@ -18,7 +18,7 @@ test("gemm in every form equals the reference for arbitrary shapes", async (t) =
       try {
         const av = randomArray(rng, M * K), bv = randomArray(rng, K * N), c0 = randomArray(rng, M * N);
         const a = k.fromArray(av, transA ? [K, M] : [M, K]), b = k.fromArray(bv, transB ? [N, K] : [K, N]), c = k.fromArray(c0, [M, N]);
-        k.gemm(a, b, c, { transA, transB, accumulate });
+        k.dense.gemm(a, b, c, { transA, transB, accumulate });
         const ref = refGemm(av, bv, M, K, N, transA, transB);
         if (accumulate) ref.value.forEach((v, i) => { ref.value[i] = v + c0[i]!; ref.magnitude[i]! += Math.abs(c0[i]!); });
         return mismatch(c.data, ref) === null;
@@ -40,14 +40,14 @@ test("sparse forward, input gradient and masked weight gradient equal the dense 
       try {
         const mask = randomMask(rng, M, K, density, true);
         const wv = maskedDense(randomArray(rng, M * K), mask);
-        const csr = k.csrFromMask(mask, M, K, k.fromArray(wv, [M, K]));
+        const csr = k.sparse.fromMask(mask, M, K, k.fromArray(wv, [M, K]));
         const xv = randomArray(rng, K * N), dyv = randomArray(rng, M * N);
         const x = k.fromArray(xv, [K, N]), dy = k.fromArray(dyv, [M, N]);
         const y = k.alloc([M, N]), dx = k.alloc([K, N]), dv = k.alloc([csr.nnz]), dw = k.alloc([M, K]);
-        k.spmm(csr, x, y);
-        k.spmmT(csr, dy, dx);
-        k.maskedGrad(csr, dy, x, dv);
-        k.csrScatter(csr, dw, dv);
+        k.sparse.spmm(csr, x, y);
+        k.sparse.spmmT(csr, dy, dx);
+        k.sparse.maskedGrad(csr, dy, x, dv);
+        k.sparse.scatter(csr, dw, dv);
         const full = refGemm(dyv, xv, M, N, K, false, true);
         const wantDw = { value: full.value.map((v, i) => (mask[i] ? v : 0)), magnitude: full.magnitude.map((m, i) => (mask[i] ? m : 0)) };
         return mismatch(y.data, refGemm(wv, xv, M, K, N)) === null

@@ -18,30 +18,30 @@ for (const simd of BUILDS) {
         const mask = randomMask(rng, M, K, density, M > 2);
         const wv = maskedDense(randomArray(rng, M * K), mask);
         const w = k.fromArray(wv, [M, K]);
-        const csr = k.csrFromMask(mask, M, K, w);
+        const csr = k.sparse.fromMask(mask, M, K, w);
         const xv = randomArray(rng, K * N), dyv = randomArray(rng, M * N);
         const x = k.fromArray(xv, [K, N]), dy = k.fromArray(dyv, [M, N]);
 
         // forward: y = W·x, and accumulate
         const y0 = randomArray(rng, M * N);
         const y = k.fromArray(y0, [M, N]);
-        k.spmm(csr, x, y);
+        k.sparse.spmm(csr, x, y);
         const fwd = refGemm(wv, xv, M, K, N);
         t.is(mismatch(y.data, fwd), null, `spmm ${M}x${K}x${N}`);
         y.data.set(y0);
-        k.spmm(csr, x, y, { accumulate: true });
+        k.sparse.spmm(csr, x, y, { accumulate: true });
         t.is(mismatch(y.data, { value: fwd.value.map((v, i) => v + y0[i]!), magnitude: fwd.magnitude.map((m, i) => m + Math.abs(y0[i]!)) }), null, `spmm acc ${M}x${K}x${N}`);
 
         // input gradient: dx = Wᵀ·dy
         const dx = k.fromArray(randomArray(rng, K * N), [K, N]);
-        k.spmmT(csr, dy, dx);
+        k.sparse.spmmT(csr, dy, dx);
         t.is(mismatch(dx.data, refGemm(wv, dyv, K, M, N, true)), null, `spmmT ${M}x${K}x${N}`);
 
         // weight gradient at kept positions only: compare with the dense dW = dy·xᵀ there
         const dv = k.alloc([csr.nnz]);
-        k.maskedGrad(csr, dy, x, dv);
+        k.sparse.maskedGrad(csr, dy, x, dv);
         const dense = k.alloc([M, K]);
-        k.csrScatter(csr, dense, dv);
+        k.sparse.scatter(csr, dense, dv);
         const full = refGemm(dyv, xv, M, N, K, false, true);
         const want = { value: full.value.map((v, i) => (mask[i] !== 0 ? v : 0)), magnitude: full.magnitude.map((m, i) => (mask[i] !== 0 ? m : 0)) };
         t.is(mismatch(dense.data, want), null, `maskedGrad ${M}x${K}x${N}`);
@@ -51,7 +51,7 @@ for (const simd of BUILDS) {
 
         // gather/scatter round trip restores W exactly
         const back = k.alloc([M, K]);
-        k.csrScatter(csr, back);
+        k.sparse.scatter(csr, back);
         t.deepEqual(Array.from(back.data), Array.from(wv));
         k.arena.release(mark);
       }
@@ -62,7 +62,7 @@ for (const simd of BUILDS) {
 test("csrFromMask builds rows in order with columns ascending", async (t) => {
   const k = await kernelsFor("plain");
   const mask = [0, 1, 1, 0, 0, 0, 1, 0, 1];
-  const csr = k.csrFromMask(mask, 3, 3);
+  const csr = k.sparse.fromMask(mask, 3, 3);
   t.deepEqual(Array.from(csr.rowPtr.data), [0, 2, 2, 4]);
   t.deepEqual(Array.from(csr.colIdx.data), [1, 2, 0, 2]);
   t.is(csr.nnz, 4);

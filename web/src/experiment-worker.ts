@@ -38,7 +38,7 @@ async function start(request: StartRequest): Promise<void> {
   const hp = hparamsFor(request.config);
   post({ type: "status", text: "compiling the wasm kernels and fetching MNIST" });
   const [k, data] = await Promise.all([
-    Kernels.create({ wasmDir: request.wasmDir, memoryLimitBytes: MEMORY_LIMIT_BYTES }),
+    Kernels.create({ wasmDir: request.wasmDir, memoryLimitBytes: MEMORY_LIMIT_BYTES, checks: "once" }),
     loadMnist(request.dataUrl, hp.dataset.valSize),
   ]);
   const loadSeconds = (performance.now() - started) / 1000;

@@ -146,7 +146,7 @@ export class TicketModel {
   private forwardFn(N: number, source: { images: Tensor<"u8">; indices: Tensor<"u32"> }): () => Tensor<"f32"> {
     const { k, network } = this;
     const replica: Replica = network.replica(N, false);
-    k.gatherImages(source.images, source.indices, this.features / network.inputShape[0]!, this.scale, this.shift, replica.input);
+    k.input.gatherImages(source.images, source.indices, this.features / network.inputShape[0]!, this.scale, this.shift, replica.input);
     const ctx: StepContext = { training: false, step: 0, colOffset: 0, totalCols: N, seed: 0 };
     return () => replica.forward(ctx);
   }

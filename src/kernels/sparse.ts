@@ -1,0 +1,102 @@
+// Bindings of the sparse kernels (assembly/sparse.ts): products with a pruned weight matrix held
+// in CSR (the forward product, the input gradient, the weight gradient at the kept positions
+// only), and the gather/scatter between a CSR matrix's values and its dense form.
+import { countNonzero, Csr } from "./csr.js";
+import { describe, dims2, disjoint, dtype, fail, own, ownCsr, positiveInt } from "./checks.js";
+import type { Kernels } from "./kernels.js";
+import type { Tensor } from "./tensor.js";
+
+export class SparseKernels {
+  constructor(private readonly k: Kernels) {}
+
+  /**
+   * Builds the CSR structure of the nonzeros of `mask` ([rows, cols], any array; nonzero = kept)
+   * and gathers the kept entries of `dense` (if given) into its values.
+   */
+  fromMask(mask: ArrayLike<number>, rows: number, cols: number, dense?: Tensor<"f32">, label = "csr"): Csr {
+    const op = "csrFromMask";
+    positiveInt(op, "rows", rows);
+    positiveInt(op, "cols", cols);
+    if (mask.length !== rows * cols) fail(op, `mask has ${mask.length} entries but the matrix is [${rows},${cols}]`);
+    // Read the mask completely before allocating: it may be a view of this memory (a Param's
+    // mask), and an allocation that grows an unshared memory detaches every view of it.
+    const nnz = countNonzero(mask);
+    const rp = new Uint32Array(rows + 1), ci = new Uint32Array(nnz);
+    let p = 0;
+    for (let r = 0; r < rows; r++) {
+      rp[r] = p;
+      const base = r * cols;
+      for (let c = 0; c < cols; c++) if (mask[base + c] !== 0) ci[p++] = c;
+    }
+    rp[rows] = p;
+    const k = this.k;
+    const rowPtr = k.alloc([rows + 1], "u32", `${label}.rowPtr`);
+    const colIdx = k.alloc([nnz], "u32", `${label}.colIdx`);
+    const values = k.alloc([nnz], "f32", `${label}.values`);
+    rowPtr.data.set(rp);
+    colIdx.data.set(ci);
+    const csr = new Csr(rows, cols, nnz, rowPtr, colIdx, values);
+    if (dense) this.gather(csr, dense);
+    return csr;
+  }
+
+  private shapes(op: string, w: Csr, inName: string, input: Tensor<"f32">, inRows: number, outName: string, out: Tensor<"f32">, outRows: number): void {
+    dtype(op, inName, input, "f32");
+    dtype(op, outName, out, "f32");
+    const [ir, N] = dims2(op, inName, input);
+    const [or, oc] = dims2(op, outName, out);
+    if (ir !== inRows) fail(op, `${inName} must have ${inRows} rows for w ${w.toString()}, got ${input.toString()}`);
+    if (or !== outRows || oc !== N) fail(op, `${outName} must be [${outRows},${N}] for w ${w.toString()} and ${inName} ${input.toString()}, got ${out.toString()}`);
+    ownCsr(this.k, op, w);
+    own(this.k, op, { [inName]: input, [outName]: out });
+    disjoint(op, [outName, out], { [inName]: input, values: w.values });
+  }
+
+  /** y [M,N] (+)= w [M,K] · x [K,N], w in CSR. */
+  spmm(w: Csr, x: Tensor<"f32">, y: Tensor<"f32">, options: { accumulate?: boolean } = {}): void {
+    if (this.k.checking) this.shapes("spmm", w, "x", x, w.cols, "y", y, w.rows);
+    this.k.exports.spmm(w.rowPtr.ptr, w.colIdx.ptr, w.values.ptr, x.ptr, y.ptr, w.rows, w.cols, x.shape[1]!, options.accumulate ?? false);
+  }
+
+  /** dx [K,N] (+)= wᵀ · dy [M,N], w in CSR [M,K]. */
+  spmmT(w: Csr, dy: Tensor<"f32">, dx: Tensor<"f32">, options: { accumulate?: boolean } = {}): void {
+    if (this.k.checking) this.shapes("spmmT", w, "dy", dy, w.rows, "dx", dx, w.cols);
+    this.k.exports.spmm_t(w.rowPtr.ptr, w.colIdx.ptr, w.values.ptr, dy.ptr, dx.ptr, w.rows, w.cols, dy.shape[1]!, options.accumulate ?? false);
+  }
+
+  /** dvalues[nz] (+)= Σ_n dy[r,n]·x[c,n] at the kept positions of w only. */
+  maskedGrad(w: Csr, dy: Tensor<"f32">, x: Tensor<"f32">, dvalues: Tensor<"f32">, options: { accumulate?: boolean } = {}): void {
+    if (this.k.checking) {
+      const op = "maskedGrad";
+      for (const [n, t] of [["dy", dy], ["x", x], ["dvalues", dvalues]] as const) dtype(op, n, t, "f32");
+      const [dr, N] = dims2(op, "dy", dy);
+      const [xr, xn] = dims2(op, "x", x);
+      if (dr !== w.rows || xr !== w.cols || xn !== N) fail(op, `for w ${w.toString()} need dy [${w.rows},N] and x [${w.cols},N], got ${describe({ dy, x })}`);
+      if (dvalues.size !== w.nnz) fail(op, `dvalues must have nnz = ${w.nnz} entries, got ${dvalues.toString()}`);
+      ownCsr(this.k, op, w);
+      own(this.k, op, { dy, x, dvalues: w.nnz > 0 ? dvalues : null });
+      if (w.nnz > 0) disjoint(op, ["dvalues", dvalues], { dy, x });
+    }
+    this.k.exports.masked_grad(w.rowPtr.ptr, w.colIdx.ptr, dy.ptr, x.ptr, dvalues.ptr, w.rows, w.cols, dy.shape[1]!, options.accumulate ?? false);
+  }
+
+  private denseForm(op: string, w: Csr, dense: Tensor<"f32">, values: Tensor<"f32">): void {
+    dtype(op, "dense", dense, "f32");
+    if (dense.size !== w.rows * w.cols) fail(op, `dense must have ${w.rows}x${w.cols} entries for w ${w.toString()}, got ${dense.toString()}`);
+    if (values.size !== w.nnz) fail(op, `values must have nnz = ${w.nnz} entries, got ${values.toString()}`);
+    ownCsr(this.k, op, w);
+    own(this.k, op, { dense });
+  }
+
+  /** values[nz] = dense[r,c] at the kept positions. */
+  gather(w: Csr, dense: Tensor<"f32">, values: Tensor<"f32"> = w.values): void {
+    if (this.k.checking) this.denseForm("csrGather", w, dense, values);
+    this.k.exports.csr_gather(w.rowPtr.ptr, w.colIdx.ptr, dense.ptr, values.ptr, w.rows, w.cols);
+  }
+
+  /** dense = 0 except dense[r,c] = values[nz] at the kept positions. */
+  scatter(w: Csr, dense: Tensor<"f32">, values: Tensor<"f32"> = w.values): void {
+    if (this.k.checking) this.denseForm("csrScatter", w, dense, values);
+    this.k.exports.csr_scatter(w.rowPtr.ptr, w.colIdx.ptr, values.ptr, dense.ptr, w.rows, w.cols);
+  }
+}
