@@ -21,7 +21,7 @@ import { existsSync, linkSync, readFileSync, readdirSync, rmSync, statSync, utim
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { hparamHash, nonDefaults } from "../hparams/resolve.js";
-import type { Hparams } from "../hparams/schema.js";
+import { BASE_DEFAULTS, type Hparams } from "../hparams/schema.js";
 import type { Masks } from "../prune/masks.js";
 import type { SimdLevel } from "../kernels/index.js";
 import type { KernelMode } from "../nn/network.js";
@@ -91,13 +91,16 @@ export interface LockOwner {
  */
 export const FOREIGN_LOCK_TIMEOUT_SECONDS = 600;
 
+/** The settings that name an experiment, with keys sorted (so field order in a file does not matter). */
 function configOf(h: Hparams): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(h)) as Record<string, Record<string, unknown>>;
   for (const field of EXTENT_FIELDS) {
     const [g, f] = field.split(".") as [string, string];
     delete copy[g]![f];
   }
-  return copy;
+  const sorted: Record<string, Record<string, unknown>> = {};
+  for (const g of Object.keys(copy).sort()) sorted[g] = Object.fromEntries(Object.keys(copy[g]!).sort().map((f) => [f, copy[g]![f]]));
+  return sorted;
 }
 
 export function oneShotTag(pm: number): string {
@@ -123,14 +126,14 @@ export class ExperimentStore implements RunStore {
   static open(root: string, hp: Hparams, defaults: Hparams, log?: (message: string) => void): ExperimentStore {
     const dir = join(root, ExperimentStore.experimentName(hp, defaults));
     // The directory is named from these very settings, so a damaged hparams.json can be rewritten.
-    return ExperimentStore.openDir(dir, hp, { rebuild: true, log });
+    return ExperimentStore.openDir(dir, hp, { rebuild: true, log, defaults });
   }
 
   /**
    * Opens `dir` for `hp`. With `rebuild` (the directory's name was derived from `hp`), a damaged
    * hparams.json is rewritten from `hp` with a message; otherwise it is an error.
    */
-  static openDir(dir: string, hp: Hparams, options: { rebuild?: boolean; log?: (message: string) => void } = {}): ExperimentStore {
+  static openDir(dir: string, hp: Hparams, options: { rebuild?: boolean; log?: (message: string) => void; defaults?: Hparams } = {}): ExperimentStore {
     const file = join(dir, "hparams.json");
     let stored: Hparams | null = null;
     if (existsSync(file)) {
@@ -142,6 +145,9 @@ export class ExperimentStore implements RunStore {
       }
     }
     if (stored) {
+      // A field the stored file lacks was added to the project after the experiment was written:
+      // it ran with that field's default, so compare as if the file said so.
+      stored = withMissingDefaults(stored, options.defaults ?? BASE_DEFAULTS);
       const mine = configOf(hp), theirs = configOf(stored);
       hp = widestExtent(hp, stored);
       if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
@@ -164,7 +170,7 @@ export class ExperimentStore implements RunStore {
   static read(dir: string): ExperimentStore {
     const file = join(dir, "hparams.json");
     if (!existsSync(file)) throw new Error(`${dir} is not an experiment directory (no hparams.json); give the directory \`lottery run\` printed`);
-    return new ExperimentStore(dir, readHparams(file, "rerun the `lottery run` command that made this experiment (it rewrites hparams.json from its settings), then this command"));
+    return new ExperimentStore(dir, withMissingDefaults(readHparams(file, "rerun the `lottery run` command that made this experiment (it rewrites hparams.json from its settings), then this command"), BASE_DEFAULTS));
   }
 
   trialDir(trial: number): string {
@@ -433,6 +439,20 @@ function readHparams(file: string, fix: string): Hparams {
   const groups = ["model", "dataset", "training", "pruning"];
   if (!groups.every((g) => o[g] && typeof o[g] === "object")) throw new CorruptFileError(file, `not the settings of an experiment (${groups.join(", ")} expected)`, fix);
   return o as unknown as Hparams;
+}
+
+/**
+ * `stored` with every field it lacks taken from `defaults`. Experiment names hash only
+ * non-default values, so an experiment written before a field existed is the same experiment as
+ * one that states the field's default; this keeps such experiments opening after an upgrade.
+ */
+export function withMissingDefaults(stored: Hparams, defaults: Hparams): Hparams {
+  const out = JSON.parse(JSON.stringify(stored)) as Record<string, Record<string, unknown>>;
+  for (const [group, fields] of Object.entries(defaults as unknown as Record<string, Record<string, unknown>>)) {
+    const target = (out[group] ??= {});
+    for (const [field, value] of Object.entries(fields)) if (!(field in target)) target[field] = JSON.parse(JSON.stringify(value));
+  }
+  return out as unknown as Hparams;
 }
 
 /** JSON turns NaN into null; the first evaluation's train loss is NaN by definition. */
