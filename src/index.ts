@@ -1,35 +1,48 @@
 // lottery-wasm: the library API.
 export * from "./kernels/index.js";
 export { Rng, hash32 } from "./util/rng.js";
-export { loadDataset, fetchDataset, type Dataset, type DatasetName, type Split } from "./data/index.js";
-export { Hparams, BASE_DEFAULTS, type ModelDefaults } from "./hparams/schema.js";
+export { loadDataset, fetchDataset, type Dataset, type DatasetName, type Split, type LoadOptions, type FetchOptions, type FetchResult } from "./data/index.js";
+export { Hparams, BASE_DEFAULTS, type ModelDefaults, type GroupName } from "./hparams/schema.js";
 export { defaultsFor, resolveHparams, nonDefaults, hparamHash, HparamError, type Overrides } from "./hparams/resolve.js";
-export { defineModel, getModel, modelNames, registerModel, type ModelDeclaration, type ModelEntry } from "./models/registry.js";
+export { defineModel, getModel, modelNames, registerModel, type ModelDeclaration, type ModelEntry, type DatasetShape } from "./models/registry.js";
 export { buildNetwork, layerNames, resolveSpec, type LayerSpec, type NetworkSpec, type ResolvedSpec } from "./models/spec.js";
 export { fileModel, parseNetworkSpec } from "./models/file.js";
-export { Network, Replica, ParamFactory, type KernelMode, type LayerExecution } from "./nn/network.js";
+export { Network, Replica, ParamFactory, type KernelMode, type LayerExecution, type BuildOptions } from "./nn/network.js";
 export { Param, type ParamKind, type WeightKind } from "./nn/param.js";
-export type { Layer, LayerRun, StepContext } from "./nn/layer.js";
-export { Linear } from "./nn/linear.js";
+export type { Layer, LayerRun, StepContext, Grads, Collective } from "./nn/layer.js";
+export type { Scratch, ScratchSlot } from "./nn/scratch.js";
+export type { InitName } from "./nn/init.js";
+export { Linear, type Activation } from "./nn/linear.js";
 export { Dropout } from "./nn/dropout.js";
 export { ReLU } from "./nn/relu.js";
-export { Conv2d } from "./nn/conv.js";
+export { Conv2d, type ConvOptions, type ConvAlgorithm } from "./nn/conv.js";
 export { BatchNorm2d } from "./nn/batchnorm.js";
 export { MaxPool2d, GlobalAvgPool } from "./nn/pool.js";
 export { ResidualBlock } from "./nn/residual.js";
-export { createOptimizer, learningRate, Optimizer, runUpdate, type UpdatePlan } from "./optim/index.js";
+export {
+  createOptimizer, learningRate, Optimizer, runUpdate, type UpdatePlan, type OptimizerConfig, type Slot, type ScheduleConfig, type AdamConfig,
+  type SgdConfig, type PlanSlot,
+} from "./optim/index.js";
 export { Session, type SessionOptions } from "./train/session.js";
-export { train, type EvalRecord, type TrainResult, type TrainHooks } from "./train/trainer.js";
+export { train, type EvalRecord, type TrainResult, type TrainHooks, type TrainSetup, type TrainState } from "./train/trainer.js";
+export type { EvalSet, EvalChunk, SplitMetrics } from "./train/evaluate.js";
+export type { InputPipeline, InputOptions, DeviceImages } from "./train/input.js";
+export type { Arithmetic, ArithmeticSpan } from "./train/arithmetic.js";
 export * from "./prune/index.js";
-export { runExperiment, pruneTarget, trialTraining, type ExperimentOptions, type ExperimentEvents } from "./lottery/experiment.js";
-export { parseStrategy, type Strategy } from "./lottery/strategies/index.js";
-export { getBranch, type ControlBranch } from "./lottery/branches/index.js";
-export { ExperimentStore, type RunId, type RunSummary } from "./store/experiment.js";
+export { runExperiment, pruneTarget, trialTraining, type ExperimentOptions, type ExperimentEvents, type ExperimentResult } from "./lottery/experiment.js";
+export type { Weights } from "./lottery/weights.js";
+export { parseStrategy, type Strategy, type StrategyContext } from "./lottery/strategies/index.js";
+export { getBranch, type ControlBranch, type BranchContext } from "./lottery/branches/index.js";
+export { ExperimentStore, type RunId, type RunSummary, type Branch, type LockOwner } from "./store/experiment.js";
 export { MemoryStore, type RunStore } from "./store/run-store.js";
 export { collectReport, writeExperimentReport } from "./report/collect.js";
-export { renderReport, writeReport } from "./report/render.js";
+export { renderReport, writeReport, type RenderedReport } from "./report/render.js";
+export type { ReportData, RunRecord, CurveRecord, SparsityRecord, MagnitudeRecord } from "./report/types.js";
 export * from "./ticket/index.js";
 export { exportTicket, selectRun, type ExportOptions, type ExportResult } from "./cli/export.js";
 export { exportOnnx, type OnnxExport, type OnnxExportOptions } from "./export/onnx.js";
 export { onnxGraph, INITIALIZER_MODES, ONNX_INPUT, ONNX_OUTPUT, type InitializerMode, type OnnxGraph, type OnnxGraphOptions } from "./export/onnx-graph.js";
-export { encodeModel, decodeModel, IR_VERSION, OPSET_VERSION, type ModelProto } from "./export/onnx-proto.js";
+export {
+  encodeModel, decodeModel, IR_VERSION, OPSET_VERSION, type ModelProto, type GraphProto, type NodeProto, type TensorProto, type SparseTensorProto,
+  type AttributeProto, type ValueInfoProto,
+} from "./export/onnx-proto.js";

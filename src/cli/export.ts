@@ -1,7 +1,5 @@
 // `lottery export DIR`: one trained network of an experiment as a ticket file (.ltk, see
-// src/ticket/format.ts), or with --format onnx as an ONNX model (src/export/onnx.ts). The accuracy written into the file is measured here, on the dataset's
-// full test split, by loading the file's own bytes with the inference code `lottery predict`
-// uses, so predict on the same split prints exactly that number.
+// src/ticket/format.ts; exportTicket), or with --format onnx as an ONNX model (src/export/onnx.ts).
 import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
@@ -20,28 +18,39 @@ import { loadTicket } from "../ticket/load.js";
 import { integerFlag, invalidValue, pct } from "./common.js";
 import { type ExportFormat, onnxSummary, parseFormat, parseInitializers, sourceKind } from "./export-onnx.js";
 
+/** Which run {@link exportTicket} exports, and how; all but `dir` are optional. */
 export interface ExportOptions {
   /** Experiment directory written by `lottery run`. */
   dir: string;
+  /** Trial (default 0). */
   trial?: number;
   /** Iterative level (default: the deepest finished one). */
   level?: number;
   /** Target Pm of a one-shot run (instead of an iterative level). */
   oneShot?: number;
+  /** The ticket (default) or one of its control branches. */
   branch?: Branch;
+  /** Type of the stored pruned weights' values (default f32). */
   valueType?: ValueType;
+  /** Directory holding the datasets (as `--data-dir`); the dataset is downloaded into the cache if found nowhere. */
   dataDir?: string;
   /** An already loaded dataset (tests); else loaded from dataDir / LOTTERY_DATA_DIR / the cache. */
   dataset?: Dataset;
   /** Measure and record the test accuracy (default true). */
   evaluate?: boolean;
+  /** Progress and notices of the dataset load (default: standard error). */
   log?: (message: string) => void;
 }
 
+/** An exported ticket, in memory (write `bytes` to a .ltk file). */
 export interface ExportResult {
+  /** The ticket file's bytes. */
   bytes: Uint8Array;
+  /** Its manifest, as read back from `bytes`. */
   manifest: TicketManifest;
+  /** The run it was exported from. */
   run: RunId;
+  /** That run's stored summary. */
   summary: RunSummary;
   /** Bytes of all parameters as dense f32 arrays. */
   denseBytes: number;
@@ -84,6 +93,14 @@ export function selectRun(store: ExperimentStore, o: Pick<ExportOptions, "trial"
   throw new Error(`no finished ${branch} run for ${o.level !== undefined || o.oneShot !== undefined ? describeRun(candidates[0]!) : `any level of trial ${trial}`}; run \`lottery run\` with --controls ${branch} or pick another --branch`);
 }
 
+/**
+ * One trained network of an experiment as a ticket file, in memory (`lottery export DIR`). Unless
+ * `evaluate` is false, the accuracy written into the file is measured on the dataset's full test split by
+ * loading the file's own bytes with the inference code `lottery predict` uses, so predict on the
+ * same split prints exactly that number.
+ *
+ * @throws Error naming the runs that are finished when the asked-for run is not, or the option to fix.
+ */
 export async function exportTicket(o: ExportOptions): Promise<ExportResult> {
   const store = ExperimentStore.read(o.dir);
   const hp = store.hp;

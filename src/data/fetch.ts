@@ -18,6 +18,7 @@ import { sha256, sha256File, writeFileAtomic } from "./store.js";
 import { readTar, TarFormatError } from "./tar.js";
 import type { DatasetName } from "./types.js";
 
+/** Settings of {@link fetchDataset}; every field is optional. */
 export interface FetchOptions {
   /** Base URL of the download mirror (default per dataset; env LOTTERY_MNIST_MIRROR / LOTTERY_CIFAR10_MIRROR). */
   mirror?: string;
@@ -29,6 +30,7 @@ export interface FetchOptions {
   force?: boolean;
   /** Environment to read (default process.env). */
   env?: Env;
+  /** Aborts the download; files already verified and stored stay in the cache. */
   signal?: AbortSignal;
   /** Most time to wait for a server's response headers (default 30 s). */
   connectTimeoutMs?: number;
@@ -36,6 +38,7 @@ export interface FetchOptions {
   idleTimeoutMs?: number;
 }
 
+/** What {@link fetchDataset} did: where the files are and which ones it downloaded. */
 export interface FetchResult {
   readonly name: DatasetName;
   /** The dataset's directory in the cache. */
@@ -72,6 +75,13 @@ export function resolveMirror(name: DatasetName, options: { mirror?: string; env
   return options.mirror || envValue(options.env ?? process.env, m.mirrorEnv) || m.defaultMirror;
 }
 
+/**
+ * Downloads the official files of a dataset into the user cache (`lottery data fetch <name>`). Each
+ * file is checked against its official sha256 and stored atomically, so the cache only ever holds
+ * complete official files; verified files already there are not downloaded again (unless `force`).
+ *
+ * @throws DataError when a download fails or a file's hash does not match (nothing is stored for it).
+ */
 export async function fetchDataset(name: DatasetName, options: FetchOptions = {}): Promise<FetchResult> {
   const manifest = manifestFor(name);
   const plan: FetchPlan = {

@@ -16,6 +16,13 @@ import type { Dataset, DatasetName, LoadOptions } from "./types.js";
 const loaded = new Map<string, Promise<Dataset>>();
 const fetching = new Map<string, Promise<unknown>>();
 
+/**
+ * Loads a dataset from `options.dataDir`, LOTTERY_DATA_DIR or the user cache, downloading into the
+ * cache only when `fetchIfMissing` is set. Repeated loads of the same (name, directory, valSize) in one
+ * process share one read.
+ *
+ * @throws DataError naming the missing or corrupt files and the command that fetches them.
+ */
 export async function loadDataset(name: DatasetName, options: LoadOptions = {}): Promise<Dataset> {
   const manifest = manifestFor(name);
   const valSize = options.valSize ?? DEFAULT_VAL_SIZE;

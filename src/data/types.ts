@@ -2,21 +2,30 @@
 // Conversion to f32 (scaling, normalization, augmentation, feature-major layout) happens when a
 // batch is copied into wasm memory (src/train/input.ts), so a dataset costs 1 byte per pixel.
 
+/** The datasets the library can load. */
 export type DatasetName = "mnist" | "cifar10";
 
+/** One part of a dataset (train, val or test): raw u8 pixels, example-major, as the files hold them. */
 export interface Split {
   /** count × features u8 pixels; within an example, channel-major (C, H, W) row-major planes. */
   readonly images: Uint8Array;
   /** count labels in [0, classes). */
   readonly labels: Uint8Array;
+  /** Number of examples. */
   readonly count: number;
 }
 
+/**
+ * A dataset in memory: raw u8 pixels, 1 byte per pixel. Scaling to f32, normalization, augmentation and
+ * the feature-major layout happen when a batch is copied into wasm memory, not here.
+ */
 export interface Dataset {
   readonly name: DatasetName;
   /** Per-example shape [channels, height, width]. */
   readonly shape: readonly [number, number, number];
+  /** Number of classes (10 for both datasets). */
   readonly classes: number;
+  /** Human names of the classes, indexed by label. */
   readonly classNames: readonly string[];
   /** Training examples (the official training set minus the validation hold-out). */
   readonly train: Split;
@@ -28,6 +37,7 @@ export interface Dataset {
   readonly stats: { readonly mean: readonly number[]; readonly std: readonly number[] };
 }
 
+/** Settings of {@link loadDataset}; every field is optional. */
 export interface LoadOptions {
   /** Directory holding `mnist/` and `cifar10/` (highest priority). */
   dataDir?: string;

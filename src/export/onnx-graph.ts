@@ -1,11 +1,4 @@
-// An ONNX graph from a network's layer spec (src/models/spec.ts) and its parameters. The graph
-// takes what `predict` takes, u8 pixels [N, C, H, W], and converts them as the ticket does
-// (Cast, Mul by scale, Add shift: src/ticket/input.ts) before the first layer; it ends in the
-// logits [N, classes]. Layers map one to one onto standard operators of opset 17: linear → Gemm
-// (transB, as our weights are [out, in]), conv → Conv (same padding), maxpool → MaxPool 2x2,
-// avgpool → GlobalAveragePool + Flatten, batch norm → BatchNormalization with the running
-// statistics (inference mode), residual blocks → their convolutions, batch norms, Add and Relu;
-// dropout is the identity at inference and emits nothing.
+// An ONNX graph from a network's layer spec and its parameters (onnxGraph).
 import { layerNames, type ResolvedSpec } from "../models/spec.js";
 import type { TicketParamSource } from "../ticket/encode.js";
 import type { Normalization } from "../ticket/format.js";
@@ -23,27 +16,38 @@ import {
  */
 export type InitializerMode = "auto" | "sparse" | "dense";
 
+/** Every {@link InitializerMode}, for validating a flag or option. */
 export const INITIALIZER_MODES: readonly InitializerMode[] = ["auto", "sparse", "dense"];
 
 /** Batch norm's epsilon in src/nn/batchnorm.ts (the ONNX default as well). */
 const BN_EPSILON = 1e-5;
 
+/** Name of the graph's input: u8 pixels [N, C, H, W]. */
 export const ONNX_INPUT = "image";
+/** Name of the graph's output: f32 logits [N, classes]. */
 export const ONNX_OUTPUT = "logits";
 
+/** What {@link onnxGraph} builds the model from. */
 export interface OnnxGraphOptions {
+  /** The network's layers, with input shape and classes fixed. */
   spec: ResolvedSpec;
   /** Every parameter of the network: dense values (zeros at pruned positions) and, for pruned weights, the mask. */
   params: readonly TicketParamSource[];
+  /** The input conversion, applied in the graph before the first layer. */
   normalization: Normalization;
+  /** How pruned weights are stored (default "auto"). */
   initializers?: InitializerMode;
   /** Written as the model's metadata_props. */
   metadata?: Record<string, string>;
+  /** The model's producer_version (default: none). */
   producerVersion?: string;
+  /** The model's doc_string. */
   docString?: string;
 }
 
+/** An ONNX model as a protobuf message object, and which parameters it stores sparse. */
 export interface OnnxGraph {
+  /** The ModelProto, ready for {@link encodeModel}. */
   model: ModelProto;
   /** Names of the parameters stored as sparse initializers. */
   sparse: string[];
@@ -241,7 +245,19 @@ function emitLayers(g: GraphBuilder, spec: ResolvedSpec, input: string): string 
   return x;
 }
 
-/** The ONNX model of a network: its spec, its parameters and the input conversion the ticket applies. */
+/**
+ * The ONNX model of a network: its spec, its parameters and the input conversion the ticket applies.
+ * The graph takes what `predict` takes, u8 pixels [N, C, H, W], and converts them as the ticket does
+ * (Cast, Mul by scale, Add shift) before the first layer; it ends in the logits [N, classes]. Layers
+ * map one to one onto standard operators of opset 17: linear → Gemm (transB, as our weights are
+ * [out, in]), conv → Conv (same padding), maxpool → MaxPool 2x2, avgpool → GlobalAveragePool +
+ * Flatten, batch norm → BatchNormalization with the running statistics (inference mode), residual
+ * blocks → their convolutions, batch norms, Add and Relu; dropout is the identity at inference and
+ * emits nothing.
+ *
+ * @throws Error when the ticket's parameters do not match the layers (missing, mis-shaped or unused), a layer
+ * does not fit its input, or `initializers` is not an {@link InitializerMode}.
+ */
 export function onnxGraph(o: OnnxGraphOptions): OnnxGraph {
   const spec = o.spec;
   const mode = o.initializers ?? "auto";

@@ -15,8 +15,10 @@ export const AttributeType = { FLOAT: 1, INT: 2, INTS: 7 } as const;
 
 /** ONNX IR version 8 (ONNX 1.12+), the first whose opset range covers opset 17. */
 export const IR_VERSION = 8;
+/** The ONNX operator set the graph uses (default domain): 17. */
 export const OPSET_VERSION = 17;
 
+/** The part of ONNX's TensorProto used here: a named tensor with raw little-endian data. */
 export interface TensorProto {
   name?: string;
   dims: number[];
@@ -25,6 +27,7 @@ export interface TensorProto {
   raw_data: Uint8Array;
 }
 
+/** ONNX's SparseTensorProto in COO form: kept values and their linear indices in a tensor of shape `dims`. */
 export interface SparseTensorProto {
   /** [NNZ] values; its name is the initializer's name. */
   values: TensorProto;
@@ -33,6 +36,7 @@ export interface SparseTensorProto {
   dims: number[];
 }
 
+/** The part of ONNX's AttributeProto used here: a float, an int or a list of ints. */
 export interface AttributeProto {
   name: string;
   type: number;
@@ -41,6 +45,7 @@ export interface AttributeProto {
   ints?: number[];
 }
 
+/** One operator of the graph (ONNX NodeProto): its type, input and output tensor names and attributes. */
 export interface NodeProto {
   name: string;
   op_type: string;
@@ -49,12 +54,14 @@ export interface NodeProto {
   attribute: AttributeProto[];
 }
 
+/** The name, element type and shape of a graph input or output (ONNX ValueInfoProto); `dim_param` names a free dimension. */
 export interface ValueInfoProto {
   name: string;
   type: { tensor_type: { elem_type: number; shape: { dim: ({ dim_value: number } | { dim_param: string })[] } } };
   doc_string?: string;
 }
 
+/** The network as an ONNX graph: operators in topological order, parameters as (sparse) initializers. */
 export interface GraphProto {
   name: string;
   doc_string?: string;
@@ -65,6 +72,7 @@ export interface GraphProto {
   output: ValueInfoProto[];
 }
 
+/** An ONNX model (ModelProto): the graph, its IR and opset versions, producer and metadata. */
 export interface ModelProto {
   ir_version: number;
   opset_import: { domain: string; version: number }[];

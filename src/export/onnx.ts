@@ -1,7 +1,5 @@
-// A ticket file (.ltk) as a standard ONNX model, for runtimes outside this project (ONNX Runtime
-// on the web, mobile and servers). The network comes from its declared layer spec (the model
-// registry, or a spec the caller gives), the parameters from the ticket, verified as loadTicket
-// verifies them; the graph is built by onnx-graph.ts and encoded by protobufjs (onnx-proto.ts).
+// A ticket file (.ltk) as a standard ONNX model (exportOnnx); the graph is built by onnx-graph.ts
+// and encoded by protobufjs (onnx-proto.ts).
 import { getModel } from "../models/registry.js";
 import { type NetworkSpec, resolveSpec } from "../models/spec.js";
 import { readContainer } from "../ticket/container.js";
@@ -11,6 +9,7 @@ import { TicketError, type TicketManifest } from "../ticket/format.js";
 import { type InitializerMode, ONNX_INPUT, ONNX_OUTPUT, onnxGraph } from "./onnx-graph.js";
 import { encodeModel } from "./onnx-proto.js";
 
+/** Settings of {@link exportOnnx}; every field is optional. */
 export interface OnnxExportOptions {
   /** How pruned weights are stored (default "auto": sparse initializers below density 1/3); see InitializerMode. */
   initializers?: InitializerMode;
@@ -22,12 +21,15 @@ export interface OnnxExportOptions {
   producerVersion?: string;
 }
 
+/** An ONNX model made from a ticket, in memory (write `bytes` to a .onnx file). */
 export interface OnnxExport {
   /** The .onnx file's bytes. */
   bytes: Uint8Array;
+  /** The ticket's manifest (what the model is, its Pm and recorded accuracy). */
   manifest: TicketManifest;
   /** Names of the graph's input (u8 [batch, C, H, W]) and output (f32 logits [batch, classes]). */
   input: string;
+  /** Name of the graph's output (see `input`). */
   output: string;
   /** Parameters stored as sparse initializers; every other one is dense. */
   sparse: string[];
@@ -61,8 +63,11 @@ function specOf(m: TicketManifest, source: string, given?: NetworkSpec): Network
 
 /**
  * Converts a ticket file into an ONNX model (IR 8, opset 17) whose input is the u8 images
- * `predict` takes and whose output is the logits. Rejects a damaged or unknown ticket with the
- * TicketError loadTicket would give.
+ * `predict` takes and whose output is the logits, for runtimes outside this project (ONNX Runtime
+ * on the web, mobile and servers). The network comes from its declared layer spec (the model
+ * registry, or `options.spec`), the parameters from the ticket, verified as loadTicket verifies them.
+ *
+ * @throws TicketError, as {@link loadTicket} would give, for a damaged or unknown ticket.
  */
 export async function exportOnnx(ticket: Uint8Array, options: OnnxExportOptions = {}): Promise<OnnxExport> {
   assertLittleEndian();

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { hash32 } from "../util/rng.js";
 import { BASE_DEFAULTS, GROUPS, type GroupName, Hparams, type ModelDefaults } from "./schema.js";
 
+/** User-given values per group, as "field" → value; unvalidated until {@link resolveHparams} checks them. */
 export type Overrides = { [G in GroupName]?: Record<string, unknown> };
 
 export function kebab(name: string): string {
@@ -77,6 +78,7 @@ export function resolveHparams(defaults: Hparams, overrides: Overrides): Hparams
   return parsed.data;
 }
 
+/** A hyperparameter was unknown or out of range; the message lists every problem, one per line. */
 export class HparamError extends Error {
   override name = "HparamError";
 }

@@ -50,6 +50,10 @@ export const PruningHparams = z.object({
   trials: z.int().min(1).max(100).describe("independent trials (different seeds)"),
 });
 
+/**
+ * The zod schema of a full set of hyperparameters, in four groups (dataset, model, training, pruning).
+ * Parsing with it validates ranges and fills nothing: use {@link resolveHparams} for defaults.
+ */
 export const Hparams = z.object({
   dataset: DatasetHparams,
   model: ModelHparams,
@@ -61,10 +65,12 @@ export type DatasetHparams = z.infer<typeof DatasetHparams>;
 export type ModelHparams = z.infer<typeof ModelHparams>;
 export type TrainingHparams = z.infer<typeof TrainingHparams>;
 export type PruningHparams = z.infer<typeof PruningHparams>;
+/** A full, validated set of hyperparameters (the type {@link Hparams} parses to). */
 export type Hparams = z.infer<typeof Hparams>;
 
 export const GROUPS = { dataset: DatasetHparams, model: ModelHparams, training: TrainingHparams, pruning: PruningHparams } as const;
-export type GroupName = keyof typeof GROUPS;
+/** The four hyperparameter groups: "dataset", "model", "training", "pruning". */
+export type GroupName = keyof Hparams;
 
 /** Defaults shared by every model; each model overrides what the paper sets for it. */
 export const BASE_DEFAULTS: Hparams = {
@@ -80,6 +86,7 @@ export const BASE_DEFAULTS: Hparams = {
   },
 };
 
+/** A model's own defaults: per group, the fields that differ from {@link BASE_DEFAULTS}. */
 export interface ModelDefaults {
   dataset?: Partial<DatasetHparams>;
   model?: Partial<ModelHparams>;

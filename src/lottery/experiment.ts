@@ -1,14 +1,4 @@
-// The lottery experiment (paper §2, "identifying winning tickets"): per trial, initialize θ0,
-// train the dense network (level 0), then repeatedly prune p% of the surviving weights by
-// magnitude, reset the survivors by the chosen strategy and train again. At each pruned level the
-// control branches train the same budget from a random reinitialization or a random mask. One-shot
-// runs prune the dense level's weights straight to each target Pm.
-//
-// Everything is resumable: finished runs (a summary.json in the store) are skipped and their mask
-// and weights reloaded; an unfinished run continues from its last checkpoint. All randomness is
-// derived from the seeds, the trial and the level, so a resumed experiment ends with exactly the
-// results of an uninterrupted one, as long as it resumes on the same threads, kernels and SIMD
-// level: on others it goes on, says so loudly and records it (src/train/arithmetic.ts).
+// The lottery experiment (runExperiment): its trials, levels, control branches and resuming.
 import type { Hparams, TrainingHparams } from "../hparams/schema.js";
 import type { KernelMode } from "../nn/network.js";
 import { pruneByMagnitude } from "../prune/magnitude.js";
@@ -28,16 +18,21 @@ import { parseStrategy, type Strategy } from "./strategies/index.js";
 import type { Weights } from "./weights.js";
 import { pruneTarget, trialTraining } from "./settings.js";
 
+/** Optional callbacks of {@link runExperiment}, for progress displays; all are called on the main thread. */
 export interface ExperimentEvents {
   /** Before a run trains (not called for runs already finished). */
   onRunStart?(id: RunId, pm: number, resumedAt: number | null): void;
   /** After a run trains, or when a finished run is found in the store (skipped = true). */
   onRunDone?(id: RunId, summary: RunSummary, skipped: boolean): void;
+  /** Often (at most every ~100 ms) while a run trains: iterations done of total, and the latest evaluation. */
   onProgress?(id: RunId, done: number, total: number, last: EvalRecord | null): void;
+  /** Once a run's dense/sparse kernel per pruned parameter (at its density) and its thread count are fixed. */
   onExecution?(id: RunId, execution: { param: string; density: number; kernel: string }[], threads: number): void;
 }
 
+/** Settings of {@link runExperiment}: the hyperparameters, where runs are stored, and how to train them. */
 export interface ExperimentOptions {
+  /** The experiment's full hyperparameters (from {@link resolveHparams}). */
   hp: Hparams;
   /** The model's defaults (the experiment is named by what differs from them). */
   defaults: Hparams;
@@ -45,16 +40,23 @@ export interface ExperimentOptions {
   root?: string;
   /** Where runs are kept instead of files under `root` (e.g. a MemoryStore in a browser). */
   store?: RunStore;
+  /** Directory holding the datasets (as `--data-dir`). */
   dataDir?: string;
+  /** Download the dataset into the cache if it is found nowhere (default false). */
   fetchIfMissing?: boolean;
+  /** An already loaded dataset (tests, the browser). */
   dataset?: Dataset;
+  /** Kernels to allocate in (default: a fresh instance). */
   kernels?: Kernels;
+  /** Dense or sparse kernels per pruned layer (default "auto": by density). */
   kernelMode?: KernelMode;
   /** Training threads (default 1). */
   threads?: number;
   /** Run only this trial (so trials can run in parallel processes on one experiment). */
   onlyTrial?: number;
+  /** Notices (resumes, waits for other processes, divergences, arithmetic changes); default: none. */
   log?: (message: string) => void;
+  /** Progress callbacks. */
   events?: ExperimentEvents;
   /** Seconds between mid-run checkpoints (default 60; 0 = at every evaluation). */
   checkpointSeconds?: number;
@@ -76,14 +78,37 @@ class RunBusy extends Error {
 
 
 
+/** What {@link runExperiment} returns: the store the runs are in and the summary of every run it finished or found. */
 export interface ExperimentResult<S extends RunStore = RunStore> {
+  /** The store holding the runs (an {@link ExperimentStore} under `root`, or the store given). */
   store: S;
+  /** One per run of the experiment (or of `onlyTrial`), in trial order. */
   summaries: RunSummary[];
 }
 
 export { pruneTarget, trialTraining } from "./settings.js";
 
+/**
+ * Runs a lottery experiment (paper §2, "identifying winning tickets"): per trial, initialize θ0,
+ * train the dense network (level 0), then repeatedly prune p% of the surviving weights by
+ * magnitude, reset the survivors by the chosen strategy and train again. At each pruned level the
+ * control branches train the same budget from a random reinitialization or a random mask. One-shot
+ * runs prune the dense level's weights straight to each target Pm.
+ *
+ * Everything is resumable: finished runs (a summary.json in the store) are skipped and their mask
+ * and weights reloaded; an unfinished run continues from its last checkpoint. All randomness is
+ * derived from the seeds, the trial and the level, so a resumed experiment ends with exactly the
+ * results of an uninterrupted one, as long as it resumes on the same threads, kernels and SIMD
+ * level: on others it goes on, says so loudly and records it (see {@link ArithmeticSpan}).
+ *
+ * With `root` (and no `store`), runs are files under the experiment's directory.
+ *
+ * @throws Error for an unknown strategy or control, DataError when the dataset cannot be loaded,
+ * DivergenceError when a run diverges and `onDivergence` is "stop".
+ */
 export async function runExperiment(options: ExperimentOptions & { store?: undefined; root: string }): Promise<ExperimentResult<ExperimentStore>>;
+/** Runs a lottery experiment with runs kept in the given store (e.g. a {@link MemoryStore}); as above otherwise. */
+export async function runExperiment<S extends RunStore>(options: ExperimentOptions & { store: S }): Promise<ExperimentResult<S>>;
 export async function runExperiment<S extends RunStore>(options: ExperimentOptions & { store: S }): Promise<ExperimentResult<S>>;
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
   const { hp } = options;

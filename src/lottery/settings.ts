@@ -3,6 +3,7 @@
 import type { Hparams, TrainingHparams } from "../hparams/schema.js";
 import type { PruneTarget } from "../prune/plan.js";
 
+/** The pruning target of an experiment: its scope, per-kind rates (conv, fc, output) and excluded layers. */
 export function pruneTarget(hp: Hparams): PruneTarget {
   const p = hp.pruning;
   return { scope: p.scope, rates: { conv: p.rateConv, fc: p.rateFc, output: p.rateOutput }, exclude: p.exclude };

@@ -39,9 +39,15 @@ const ResidualSpec = z.strictObject({
 });
 const FlattenSpec = z.strictObject({ type: z.literal("flatten"), name }).describe("[C,H,W] to [C·H·W] (linear layers flatten their input anyway)");
 
+/** The zod schema of one layer of a network file, told apart by its `type` field. */
 export const LayerSpec = z.discriminatedUnion("type", [LinearSpec, ConvSpec, PoolSpec, AvgPoolSpec, BatchNormSpec, ReluSpec, DropoutSpec, ResidualSpec, FlattenSpec]);
+/**
+ * One layer of a network spec: linear, conv, maxpool, avgpool, batchnorm, relu, dropout, residual or
+ * flatten, with its settings (units, channels, kernel size...) and optional name and pruning kind.
+ */
 export type LayerSpec = z.infer<typeof LayerSpec>;
 
+/** The zod schema of a network file (`--model-file net.json`); unknown keys are errors. */
 export const NetworkSpec = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only").describe("the network's name (in the experiment, report and ticket)"),
   description: z.string().optional(),
@@ -49,6 +55,10 @@ export const NetworkSpec = z.strictObject({
   classes: z.int().min(2).max(65535).optional().describe("class count; default: the dataset's"),
   layers: z.array(LayerSpec).min(1),
 });
+/**
+ * A network as a named layer list; `input` ([C, H, W]) and `classes` default to the dataset's.
+ * {@link resolveSpec} fixes them and {@link buildNetwork} turns the result into a Network.
+ */
 export type NetworkSpec = z.infer<typeof NetworkSpec>;
 
 /** Validates a JSON value as a network spec; errors name the layer index and field. */

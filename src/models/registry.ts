@@ -20,12 +20,15 @@ export interface ModelDeclaration {
   spec(h: ModelHparams): NetworkSpec;
 }
 
+/** A model the CLI and library can train: its declaration plus ways to resolve and build its network. */
 export interface ModelEntry extends ModelDeclaration {
   /** The spec with input shape and classes fixed (by default those of the model's own dataset). */
   resolve(h: ModelHparams, data?: DatasetShape): ResolvedSpec;
+  /** A new Network with its parameters allocated in `k`'s memory (initialize them with Network.init). */
   build(k: Kernels, h: ModelHparams, options?: BuildOptions, data?: DatasetShape): Network;
 }
 
+/** What a network needs to know of its dataset: per-example [C, H, W] and the class count. */
 export interface DatasetShape {
   name: string;
   shape: readonly [number, number, number];
@@ -38,6 +41,7 @@ const DATASET_SHAPES: Record<DatasetName, DatasetShape> = {
   cifar10: { name: "cifar10", shape: [3, 32, 32], classes: 10 },
 };
 
+/** Turns a declaration into a {@link ModelEntry} without registering it (see {@link registerModel}). */
 export function defineModel(d: ModelDeclaration): ModelEntry {
   const resolve = (h: ModelHparams, data?: DatasetShape) => resolveSpec(d.spec(h), data ?? DATASET_SHAPES[d.dataset]);
   return { ...d, resolve, build: (k, h, options, data) => buildNetwork(k, resolve(h, data), options) };
@@ -45,10 +49,16 @@ export function defineModel(d: ModelDeclaration): ModelEntry {
 
 const MODELS: ModelEntry[] = [lenet300100, ...convModels, vgg19, resnet20].map(defineModel);
 
+/** The names of the registered models, built-in ones first. */
 export function modelNames(): string[] {
   return MODELS.map((m) => m.name);
 }
 
+/**
+ * The registered model of that name.
+ *
+ * @throws Error naming the known models when there is none.
+ */
 export function getModel(name: string): ModelEntry {
   const m = MODELS.find((e) => e.name === name);
   if (!m) throw new Error(`unknown model "${name}": choose one of ${modelNames().join(", ")}`);

@@ -1,9 +1,3 @@
-// Batch normalization over the channels of CHWN activations (with an optional fused ReLU). In
-// training, the statistics are the whole batch's: per-example sums go through the step's Collective
-// (see layer.ts), as do the backward sums, so a batch split across threads normalizes with exactly
-// the statistics one thread computes. Running statistics (momentum 0.1, unbiased
-// variance, as PyTorch) are kept for evaluation; they are parameters of kind "buffer": saved and
-// reset with the weights, never touched by the optimizer.
 import type { Kernels, Tensor } from "../kernels/index.js";
 import { type Grads, type Layer, type LayerRun, singleReplica, type StepContext } from "./layer.js";
 import type { ParamFactory } from "./network.js";
@@ -12,6 +6,14 @@ import type { Param } from "./param.js";
 const EPS = 1e-5;
 const MOMENTUM = 0.1;
 
+/**
+ * Batch normalization over the channels of CHWN activations (with an optional fused ReLU). In
+ * training, the statistics are the whole batch's: per-example sums go through the step's {@link Collective},
+ * as do the backward sums, so a batch split across threads normalizes with exactly
+ * the statistics one thread computes. Running statistics (momentum 0.1, unbiased
+ * variance, as PyTorch) are kept for evaluation; they are parameters of kind "buffer": saved and
+ * reset with the weights, never touched by the optimizer.
+ */
 export class BatchNorm2d implements Layer {
   readonly gamma: Param;
   readonly beta: Param;

@@ -1,12 +1,3 @@
-// 2-D convolution on CHWN activations (3x3 "same" with stride 1 or 2, and 1x1 shortcuts), with
-// an optional bias and fused ReLU. Three ways to run it, fixed per layer when a replica is bound:
-// - Winograd F(2x2,3x3) (assembly/winograd.ts) for dense 3x3 stride-1 layers with an even output
-//   size: 2.25x fewer multiply-adds than im2col, bias and ReLU fused into its output transform;
-// - im2col + GEMM over blocks of output rows for every other dense layer (a full im2col of
-//   Conv-2's second layer at batch 60 would be 141 MB);
-// - direct sparse kernels for a pruned stride-1 weight running sparse this level: work
-//   proportional to the kept weights and no im2col at all; the input gradient is the same kernel
-//   on the transposed weights.
 import { convOutput, type ConvShape, type Kernels, type MatrixView, sconvTileFloats, type Tensor } from "../kernels/index.js";
 import { type Grads, type Layer, type LayerRun } from "./layer.js";
 import type { ParamFactory } from "./network.js";
@@ -27,10 +18,15 @@ const COLUMN_BLOCK_FLOATS = 2 ** 18;
  */
 export type ConvAlgorithm = "auto" | "winograd" | "im2col";
 
+/** Settings of a {@link Conv2d} beyond its shape. */
 export interface ConvOptions {
+  /** 1 (default) or 2; the padding is always (kernel - 1) / 2 ("same" at stride 1). */
   stride?: number;
+  /** Whether the layer has a bias (default true). */
   bias?: boolean;
+  /** Fused ReLU on the output (default false). */
   relu?: boolean;
+  /** Pruning kind of the weight: "conv" (default) or "shortcut" (ResNet's 1x1 projections). */
   kind?: "conv" | "shortcut";
   /** Dense algorithm (tests force one; models use "auto"). */
   algorithm?: ConvAlgorithm;
@@ -58,6 +54,17 @@ function denseAlgorithm(requested: ConvAlgorithm, s: ConvShape, M: number): "win
   return s.C >= 8 && M >= 8 ? "winograd" : "im2col";
 }
 
+/**
+ * 2-D convolution on CHWN activations (3x3 "same" with stride 1 or 2, and 1x1 shortcuts), with
+ * an optional bias and fused ReLU. Three ways to run it, fixed per layer when a replica is bound:
+ * - Winograd F(2x2,3x3) (assembly/winograd.ts) for dense 3x3 stride-1 layers with an even output
+ * size: 2.25x fewer multiply-adds than im2col, bias and ReLU fused into its output transform;
+ * - im2col + GEMM over blocks of output rows for every other dense layer (a full im2col of
+ * Conv-2's second layer at batch 60 would be 141 MB);
+ * - direct sparse kernels for a pruned stride-1 weight running sparse this level: work
+ * proportional to the kept weights and no im2col at all; the input gradient is the same kernel
+ * on the transposed weights.
+ */
 export class Conv2d implements Layer {
   readonly weight: Param;
   readonly bias: Param | null;

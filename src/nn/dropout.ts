@@ -1,11 +1,13 @@
-// Inverted dropout with counter-based randomness (see assembly/random.ts): the mask of an element
-// depends on (seed, layer, step, feature, example-in-batch) only, so runs are reproducible and a
-// batch split across threads drops exactly what one thread would. Identity at evaluation.
 import type { Kernels, Tensor } from "../kernels/index.js";
 import { hash32 } from "../util/rng.js";
 import { type Layer, type LayerRun, type StepContext, features } from "./layer.js";
 import type { Param } from "./param.js";
 
+/**
+ * Inverted dropout with counter-based randomness (see assembly/random.ts): the mask of an element
+ * depends on (seed, layer, step, feature, example-in-batch) only, so runs are reproducible and a
+ * batch split across threads drops exactly what one thread would. Identity at evaluation.
+ */
 export class Dropout implements Layer {
   readonly params: readonly Param[] = [];
 

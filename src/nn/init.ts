@@ -1,9 +1,11 @@
-// Weight initialization. The paper uses Gaussian Glorot (Xavier normal) for every network:
-// N(0, 2 / (fanIn + fanOut)). Kaiming (He) normal, N(0, 2 / fanIn), is offered for ReLU nets.
-// Biases start at 0; batch-norm scales and running variances at 1, shifts and running means at 0.
 import type { Rng } from "../util/rng.js";
 import type { Param } from "./param.js";
 
+/**
+ * Weight initialization. The paper uses Gaussian Glorot (Xavier normal) for every network:
+ * N(0, 2 / (fanIn + fanOut)). Kaiming (He) normal, N(0, 2 / fanIn), is offered for ReLU nets.
+ * Biases start at 0; batch-norm scales and running variances at 1, shifts and running means at 0.
+ */
 export type InitName = "glorot_normal" | "kaiming_normal";
 
 export function initStd(init: InitName, fanIn: number, fanOut: number): number {

@@ -1,6 +1,4 @@
-// The layer contract. A Layer declares its parameters and output shape; `bind` makes a LayerRun
-// for one replica and batch size, allocating that run's scratch memory. Activations are
-// feature-major 2-D tensors [features, N]; per-example shapes ([C,H,W] or [F]) travel beside them.
+// The layer contract (Layer, LayerRun) and what a run is handed (StepContext, Grads, Collective).
 import type { Kernels, Tensor } from "../kernels/index.js";
 import type { Param } from "./param.js";
 import type { Scratch } from "./scratch.js";
@@ -12,6 +10,7 @@ import type { Scratch } from "./scratch.js";
  * thread holding the whole batch) gets bit for bit the same result.
  */
 export interface Collective {
+  /** Writes into `out` [rows] the whole batch's per-row sums, given this replica's `local` [rows, N]; every replica must call it. */
   sumColumns(local: Tensor<"f32">, out: Tensor<"f32">): void;
 }
 
@@ -33,7 +32,9 @@ export const singleReplica: Collective = {
   },
 };
 
+/** What a layer's run needs to know of the current step besides its tensors. */
 export interface StepContext {
+  /** True while training (dropout drops, batch norm uses batch statistics); false at evaluation. */
   training: boolean;
   /** The global training step (for counter-based dropout). */
   step: number;
@@ -49,7 +50,9 @@ export interface StepContext {
 /** Gradient buffers of one replica, one per parameter, sized like the parameter's live tensor. */
 export type Grads = Map<Param, Tensor<"f32">>;
 
+/** A layer bound to one replica and batch size, with its buffers allocated: what a step calls. */
 export interface LayerRun {
+  /** Computes y from x, both feature-major [features, N]; may keep what backward needs. */
   forward(x: Tensor<"f32">, y: Tensor<"f32">, ctx: StepContext): void;
   /** dy is the gradient of y (may be overwritten); writes dx unless it is null, and this run's parameter gradients. */
   backward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads, ctx: StepContext): void;
@@ -57,9 +60,15 @@ export interface LayerRun {
   internals?(): Tensor<"f32">[];
 }
 
+/**
+ * The layer contract: a Layer declares its parameters and output shape; `bind` makes a {@link LayerRun}
+ * for one replica and batch size. Activations are feature-major 2-D tensors [features, N]; per-example
+ * shapes ([C, H, W] or [F]) travel beside them.
+ */
 export interface Layer {
   readonly name: string;
   readonly params: readonly Param[];
+  /** The per-example output shape for a per-example input shape ([C, H, W] or [F]). */
   outputShape(input: readonly number[]): number[];
   /** Makes this layer's run for a replica of N columns; per-run buffers come from the arena, transient ones from `scratch`. */
   bind(k: Kernels, input: readonly number[], N: number, scratch: Scratch): LayerRun;

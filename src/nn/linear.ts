@@ -7,8 +7,14 @@ import { type Grads, type Layer, type LayerRun, features } from "./layer.js";
 import type { Param, WeightKind } from "./param.js";
 import type { ParamFactory } from "./network.js";
 
+/** What follows a linear layer: a fused ReLU, or nothing. */
 export type Activation = "relu" | "none";
 
+/**
+ * Fully connected layer y = act(W·x + b), W [out, in], x [in, N] feature-major. When the current level
+ * runs the weight sparse, forward and both gradients walk only the kept weights; otherwise they are
+ * dense GEMMs and the masked optimizer update holds the pruned entries at zero.
+ */
 export class Linear implements Layer {
   readonly weight: Param;
   readonly bias: Param;

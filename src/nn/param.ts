@@ -1,7 +1,3 @@
-// A named parameter of a network. Its dense value lives in wasm memory for the network's lifetime.
-// Prunable parameters carry a mask (f32, 1 = kept). For a level, `prepare` decides whether the
-// parameter trains dense (value, masked updates) or sparse (CSR built once for the level; its
-// compact `values` are the live weights until `commit` writes them back into `value`).
 import { countNonzero, type Csr, type DenseKind, type Tensor } from "../kernels/index.js";
 
 /** What a weight is, for per-kind pruning rates (DESIGN.md §3): fc, output, conv, shortcut. */
@@ -9,6 +5,12 @@ export type WeightKind = "fc" | "output" | "conv" | "shortcut";
 /** bias and norm (batch-norm scale and shift) are trained; buffer (running statistics) is not. */
 export type ParamKind = WeightKind | "bias" | "norm" | "buffer";
 
+/**
+ * A named parameter of a network. Its dense value lives in wasm memory for the network's lifetime.
+ * Prunable parameters carry a mask (f32, 1 = kept). For a level, `prepare` decides whether the
+ * parameter trains dense (value, masked updates) or sparse (CSR built once for the level; its
+ * compact `values` are the live weights until `commit` writes them back into `value`).
+ */
 export class Param {
   /** The CSR form of this parameter while the current level runs it sparse, else null. */
   csr: Csr | null = null;
@@ -36,6 +38,7 @@ export class Param {
     return this.kind !== "buffer";
   }
 
+  /** Number of elements of the dense value. */
   get size(): number {
     return this.value.size;
   }

@@ -3,6 +3,7 @@ import type { Kernels, Tensor } from "../kernels/index.js";
 import type { Layer, LayerRun } from "./layer.js";
 import type { Param } from "./param.js";
 
+/** 2x2 max-pooling with stride 2 on CHWN activations: [C, H, W] → [C, H/2, W/2] (H and W must be even). */
 export class MaxPool2d implements Layer {
   readonly params: readonly Param[] = [];
 

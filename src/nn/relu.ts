@@ -1,10 +1,12 @@
-// A standalone ReLU layer, for networks that need one between layers that do not fuse it (the
-// built-in Linear, Conv2d and BatchNorm2d layers fuse ReLU into their own output, which saves a
-// pass over the activations).
 import type { Kernels, Tensor } from "../kernels/index.js";
 import type { Layer, LayerRun } from "./layer.js";
 import type { Param } from "./param.js";
 
+/**
+ * A standalone ReLU layer, for networks that need one between layers that do not fuse it (the
+ * built-in Linear, Conv2d and BatchNorm2d layers fuse ReLU into their own output, which saves a
+ * pass over the activations).
+ */
 export class ReLU implements Layer {
   readonly params: readonly Param[] = [];
 

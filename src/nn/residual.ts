@@ -1,7 +1,3 @@
-// The basic residual block of ResNet-20 (He et al.): y = relu(bn2(conv2(relu(bn1(conv1(x))))) + s(x)),
-// where the shortcut s is the identity, or a 1x1 strided convolution with batch norm when the block
-// changes the resolution or width. A composite layer: it owns its sub-layers' runs and the
-// activations between them.
 import type { Kernels, Tensor } from "../kernels/index.js";
 import { BatchNorm2d } from "./batchnorm.js";
 import { Conv2d } from "./conv.js";
@@ -10,6 +6,12 @@ import type { ParamFactory } from "./network.js";
 import type { Param } from "./param.js";
 import type { Scratch } from "./scratch.js";
 
+/**
+ * The basic residual block of ResNet-20 (He et al.): y = relu(bn2(conv2(relu(bn1(conv1(x))))) + s(x)),
+ * where the shortcut s is the identity, or a 1x1 strided convolution with batch norm when the block
+ * changes the resolution or width. A composite layer: it owns its sub-layers' runs and the
+ * activations between them.
+ */
 export class ResidualBlock implements Layer {
   readonly params: readonly Param[];
   private readonly main: Layer[];

@@ -1,9 +1,6 @@
-// Scratch memory shared by the layers of one replica. Layers run one after another, so the
-// buffers a layer needs only while it runs (a padded input, an im2col block, a padded input
-// gradient) can share one allocation per slot, sized for the largest request. Layers reserve at
-// bind time and take views when they run, after the replica has allocated the slots.
 import type { Kernels, Tensor } from "../kernels/index.js";
 
+/** The named scratch buffers; each is one allocation, shared by every layer that reserves it. */
 export type ScratchSlot = "padded" | "columns" | "paddedGrad" | "small"
   // Winograd convolutions: transformed weights and their gradient, and one block of transformed
   // inputs, outputs and input gradients (src/nn/conv.ts).
@@ -11,6 +8,12 @@ export type ScratchSlot = "padded" | "columns" | "paddedGrad" | "small"
   // Direct sparse convolutions: the output chunk staged between input-channel groups.
   | "sparseTile";
 
+/**
+ * Scratch memory shared by the layers of one replica. Layers run one after another, so the
+ * buffers a layer needs only while it runs (a padded input, an im2col block, a padded input
+ * gradient) can share one allocation per slot, sized for the largest request. Layers reserve at
+ * bind time and take views when they run, after the replica has allocated the slots.
+ */
 export class Scratch {
   private readonly sizes = new Map<ScratchSlot, number>();
   private readonly buffers = new Map<ScratchSlot, Tensor<"f32">>();
@@ -21,6 +24,7 @@ export class Scratch {
     this.sizes.set(slot, Math.max(this.sizes.get(slot) ?? 0, floats));
   }
 
+  /** Allocates every slot at its reserved size in `k`'s memory; done once per replica, after all binds. */
   allocate(k: Kernels): void {
     for (const [slot, floats] of this.sizes) this.buffers.set(slot, k.alloc([Math.max(1, floats)], "f32", `scratch ${slot}`));
   }

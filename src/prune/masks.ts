@@ -1,10 +1,14 @@
-// Masks: one per prunable parameter, 1 = kept, 0 = pruned, stored as bytes. The network holds the
-// current level's mask as f32 in wasm memory (Param.mask); these are the portable copies that
-// pruning computes and the store saves.
+// Masks (the portable form) and the helpers that apply them to a network and to weights.
 import type { Network } from "../nn/network.js";
 
+/**
+ * Masks by parameter name: one per prunable parameter, 1 = kept, 0 = pruned, one byte per weight.
+ * The network holds the current level's mask as f32 in wasm memory (Param.mask); these are the
+ * portable copies that pruning computes and the store saves.
+ */
 export type Masks = Map<string, Uint8Array>;
 
+/** Masks that keep every weight of every prunable parameter (the dense level 0). */
 export function fullMasks(network: Network): Masks {
   return new Map(network.prunable.map((p) => [p.name, new Uint8Array(p.size).fill(1)]));
 }
@@ -32,6 +36,7 @@ export function maskWeights(weights: Map<string, Float32Array>, masks: Masks): v
   }
 }
 
+/** A deep copy of named weights (new arrays, so the copy can be changed freely). */
 export function cloneWeights(weights: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
   return new Map([...weights].map(([k, v]) => [k, Float32Array.from(v)]));
 }

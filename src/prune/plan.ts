@@ -13,15 +13,22 @@ export interface Rates {
   output: number;
 }
 
+/**
+ * How weights compete for survival: "layerwise" prunes each layer at its own kind's rate (the paper's
+ * for most networks); "global" ranks the pooled layers' weights together (VGG-19, ResNet-20).
+ */
 export type Scope = "layerwise" | "global";
 
+/** What pruning aims at each level: the scope, the per-kind rates and the parameters left alone. */
 export interface PruneTarget {
   scope: Scope;
+  /** Fraction of the remaining weights pruned per level, by kind, each in (0, 1). */
   rates: Rates;
   /** Parameter names never pruned. */
   exclude: readonly string[];
 }
 
+/** The per-level rate of a weight kind: shortcuts follow conv. */
 export function rateOf(kind: WeightKind, rates: Rates): number {
   return kind === "fc" ? rates.fc : kind === "output" ? rates.output : rates.conv;
 }

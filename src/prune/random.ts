@@ -6,6 +6,10 @@ import { pruneByMagnitude } from "./magnitude.js";
 import { countKept, fullMasks, type Masks } from "./masks.js";
 import { levelForPm, type PruneTarget } from "./plan.js";
 
+/**
+ * Uniformly random masks with the same number of kept weights per parameter as `masks` (the
+ * random-mask control). Each parameter draws from its own stream of `rng`, derived by its name.
+ */
 export function randomMasksLike(masks: Masks, rng: Rng): Masks {
   const out: Masks = new Map();
   for (const [name, m] of masks) {

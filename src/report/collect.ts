@@ -55,6 +55,12 @@ function magnitudes(store: ExperimentStore, levels: RunSummary[]): MagnitudeReco
   }];
 }
 
+/**
+ * Reads an experiment directory (as `lottery run` printed it) into {@link ReportData}: every finished
+ * run, its training curve, the tickets' sparsity and a sample of weight magnitudes.
+ *
+ * @throws Error when `dir` is not an experiment directory, or a stored file is damaged.
+ */
 export function collectReport(dir: string): ReportData {
   const store = ExperimentStore.read(dir);
   const hp = store.hp;

@@ -8,12 +8,18 @@ import { renderHtml } from "./html.js";
 import { renderSvg } from "./svg.js";
 import type { ReportData } from "./types.js";
 
+/** A report in memory: the HTML page and one SVG per figure. */
 export interface RenderedReport {
+  /** The whole report page, one file: the figures are inlined as SVG. */
   html: string;
   /** `name` is the file stem: the figure is written as `<name>.svg`. */
   figures: { name: string; svg: string }[];
 }
 
+/**
+ * Draws the report's figures (accuracy and early-stop iteration against Pm, training curves, magnitudes)
+ * with Vega-Lite and renders the HTML page; writes nothing. Needs the optional vega and vega-lite packages.
+ */
 export async function renderReport(data: ReportData): Promise<RenderedReport> {
   const figures = await Promise.all(
     buildFigures(data).map(async (f) => ({ name: f.name, title: f.title, caption: f.caption, svg: await renderSvg(f.spec) })),

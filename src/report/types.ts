@@ -1,6 +1,6 @@
-// What a report is drawn from: plain records gathered from an experiment's store by
-// src/report/collect.ts, so the renderers know nothing about files.
+// The plain records a report is drawn from (ReportData).
 
+/** Which network a run trains: the ticket itself, or one of its control branches. */
 export type Branch = "ticket" | "reinit" | "random-mask";
 
 /** One trained network: a level (or one-shot target) of a trial, on one branch. */
@@ -44,6 +44,7 @@ export interface CurveRecord {
   points: { iteration: number; testAccuracy: number; valAccuracy: number; valLoss: number }[];
 }
 
+/** Kept and total weights per prunable layer at one level (or one-shot target) of a trial. */
 export interface SparsityRecord {
   trial: number;
   level: number;
@@ -67,16 +68,26 @@ export interface MagnitudeRecord {
   kept: Uint8Array;
 }
 
+/**
+ * What a report is drawn from: plain records gathered from an experiment's store by
+ * {@link collectReport}, so the renderers know nothing about files (the browser builds one too).
+ */
 export interface ReportData {
   title: string;
+  /** Model name, e.g. "lenet300100". */
   model: string;
+  /** Dataset name, e.g. "mnist". */
   dataset: string;
+  /** Every run that finished without diverging. */
   /** Hyperparameters as stored (hparams.json), shown in the report. */
   hparams: Record<string, unknown>;
   runs: RunRecord[];
   /** Runs that diverged (kept out of the figures and tables, listed on their own and in runs.csv). */
   diverged?: RunRecord[];
+  /** Accuracy over training, per run. */
   curves: CurveRecord[];
+  /** Per-layer sparsity of each ticket run (levels and one-shot targets). */
   sparsity: SparsityRecord[];
+  /** Weight magnitude samples before and after training (appendix F.5). */
   magnitudes: MagnitudeRecord[];
 }

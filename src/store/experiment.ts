@@ -1,22 +1,4 @@
-// The experiment store: one directory per experiment, named from the model and a hash of its
-// non-default hyperparameters (DESIGN.md §5):
-//
-//   <root>/<model>_<hash>/hparams.json
-//     trial_<t>/theta0.lt                      θ0 of the trial (and rewind_<K>.lt when rewinding)
-//     trial_<t>/level_<L>/                     iterative level L (level 0 = dense)
-//     trial_<t>/oneshot_<pm>/                  one-shot pruning straight to Pm
-//       mask.lt  final.lt  metrics.jsonl  summary.json  [checkpoint.lt while running]
-//       branch_<control>/ (same files, for the reinit and random-mask controls)
-//
-// `summary.json` is written last: a run with a summary is finished and is skipped on rerun. Every
-// file is written atomically. Extent settings (levels, trials, controls, one-shot targets) are not
-// part of the name, so rerunning with more of them extends the same experiment.
-//
-// Every stored file can tell that it was damaged: tensor files checksum their header and data,
-// hparams.json and summary.json carry a checksum of their own JSON, and summary.json records the
-// checksum of metrics.jsonl. What can be rebuilt is rebuilt with a message (hparams.json from the
-// command's settings, θ0 from the trial's seed, a checkpoint by restarting its run); anything else
-// is an error naming the file and the run directory to delete so that the run is retrained.
+// The experiment store (ExperimentStore): runs as files, one directory per experiment.
 import { existsSync, linkSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -36,9 +18,13 @@ import type { RunStore } from "./run-store.js";
 /** Settings that only say how much of an experiment to run. */
 export const EXTENT_FIELDS = ["pruning.levels", "pruning.trials", "pruning.controls", "pruning.oneShot"] as const;
 
-export type Branch = "ticket" | "reinit" | "random-mask";
+// Branch is declared with the report's records (which must not import the file store) and is the same type here.
+import type { Branch } from "../report/types.js";
+export type { Branch } from "../report/types.js";
 
+/** Names one run of an experiment: a trial's iterative level or one-shot target, on a branch. */
 export interface RunId {
+  /** Trial number, from 0. */
   trial: number;
   kind: "iterative" | "oneshot";
   /** Level for iterative runs; for one-shot runs, the target Pm. */
@@ -46,12 +32,19 @@ export interface RunId {
   branch: Branch;
 }
 
+/**
+ * A finished run's results, as summary.json holds them (snake_case, stable across versions): its
+ * sparsity, early-stop and final accuracies, timing, and the arithmetic it trained on. Accuracies
+ * are fractions in [0, 1].
+ */
 export interface RunSummary {
   trial: number;
   kind: "iterative" | "oneshot";
   level: number;
   branch: Branch;
+  /** Fraction of the prunable weights kept, in (0, 1]. */
   pm: number;
+  /** Kept and total weights per prunable parameter. */
   sparsity: { name: string; kind: string; kept: number; total: number }[];
   iterations: number;
   early_stop_iteration: number;
@@ -61,8 +54,11 @@ export interface RunSummary {
   final_val_loss: number;
   final_val_accuracy: number;
   final_test_accuracy: number;
+  /** Wall time of the run's training, in seconds. */
   seconds: number;
+  /** Median wall time of a training step, in ms. */
   step_ms: number;
+  /** The kernel each pruned parameter ran with, at its density. */
   kernels: { param: string; density: number; kernel: string }[];
   /** With kernel_mode (--kernels) and simd: what fixes the run's exact arithmetic (absent from older summaries). */
   threads: number;
@@ -107,6 +103,29 @@ export function oneShotTag(pm: number): string {
   return pm.toFixed(6).replace(/0+$/, "").replace(/\.$/, "");
 }
 
+/**
+ * The file store: one directory per experiment, named from the model and a hash of its
+ * non-default hyperparameters (DESIGN.md §5):
+ *
+ * ```text
+ * <root>/<model>_<hash>/hparams.json
+ *   trial_<t>/theta0.lt                      θ0 of the trial (and rewind_<K>.lt when rewinding)
+ *   trial_<t>/level_<L>/                     iterative level L (level 0 = dense)
+ *   trial_<t>/oneshot_<pm>/                  one-shot pruning straight to Pm
+ *     mask.lt  final.lt  metrics.jsonl  summary.json  [checkpoint.lt while running]
+ *     branch_<control>/ (same files, for the reinit and random-mask controls)
+ * ```
+ *
+ * `summary.json` is written last: a run with a summary is finished and is skipped on rerun. Every
+ * file is written atomically. Extent settings (levels, trials, controls, one-shot targets) are not
+ * part of the name, so rerunning with more of them extends the same experiment.
+ *
+ * Every stored file can tell that it was damaged: tensor files checksum their header and data,
+ * hparams.json and summary.json carry a checksum of their own JSON, and summary.json records the
+ * checksum of metrics.jsonl. What can be rebuilt is rebuilt with a message (hparams.json from the
+ * command's settings, θ0 from the trial's seed, a checkpoint by restarting its run); anything else
+ * is an error naming the file and the run directory to delete so that the run is retrained.
+ */
 export class ExperimentStore implements RunStore {
   private constructor(readonly dir: string, readonly hp: Hparams) {}
 
@@ -114,6 +133,7 @@ export class ExperimentStore implements RunStore {
     return this.dir;
   }
 
+  /** The experiment's directory name: `<model>_<hash>`, the hash over the non-default, non-extent settings. */
   static experimentName(hp: Hparams, defaults: Hparams): string {
     return `${hp.model.model}_${hparamHash(hp, defaults, EXTENT_FIELDS)}`;
   }
@@ -173,15 +193,18 @@ export class ExperimentStore implements RunStore {
     return new ExperimentStore(dir, withMissingDefaults(readHparams(file, "rerun the `lottery run` command that made this experiment (it rewrites hparams.json from its settings), then this command"), BASE_DEFAULTS));
   }
 
+  /** The directory of a trial: `<experiment>/trial_<t>`. */
   trialDir(trial: number): string {
     return join(this.dir, `trial_${trial}`);
   }
 
+  /** The directory of a run (see the layout above). */
   runDir(id: RunId): string {
     const base = join(this.trialDir(id.trial), id.kind === "iterative" ? `level_${id.level}` : `oneshot_${oneShotTag(id.level)}`);
     return id.branch === "ticket" ? base : join(base, `branch_${id.branch}`);
   }
 
+  /** The trials that have a directory, in ascending order. */
   trials(): number[] {
     if (!existsSync(this.dir)) return [];
     return readdirSync(this.dir).map((d) => /^trial_(\d+)$/.exec(d)).filter((m) => m).map((m) => Number(m![1])).sort((a, b) => a - b);
@@ -315,7 +338,12 @@ export class ExperimentStore implements RunStore {
    * whole content. A lock whose process is dead (same host), or untouched for
    * FOREIGN_LOCK_TIMEOUT_SECONDS (another host), is stale and taken over.
    */
-  tryLock(id: RunId): { release(): void; touch(): void } | { heldBy: LockOwner } {
+  tryLock(id: RunId): {
+    /** Removes the lock, if this process still holds it. */
+    release(): void;
+    /** Marks the lock alive (its file's time), so other hosts do not take it over. */
+    touch(): void;
+  } | { heldBy: LockOwner } {
     const dir = this.runDir(id), path = join(dir, "lock.json");
     const me: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
     const tmp = join(dir, `.lock.json.${process.pid}.candidate`);

@@ -7,6 +7,7 @@ import {
 import { sha256Hex } from "./sha256.js";
 import { validateManifest } from "./validate.js";
 
+/** A verified ticket file split into its manifest and payload. */
 export interface TicketContainer {
   manifest: TicketManifest;
   /** The payload (a view into the file's bytes); manifest sections are relative to it. */

@@ -1,6 +1,4 @@
-// Writes a ticket file from a network's parameters and masks (see format.ts): prunable weights in
-// CSR (values f32 or f16), every other parameter dense f32. Pure computation, no I/O: the CLI's
-// `lottery export` and in-memory tickets (bench, tests, the browser) use the same encoder.
+// The ticket encoder (encodeTicket) and its inputs.
 import type { ModelHparams } from "../hparams/schema.js";
 import type { Network } from "../nn/network.js";
 import type { ParamKind } from "../nn/param.js";
@@ -12,6 +10,7 @@ import {
   type TicketManifest, type TrainingRecord, type ValueType,
 } from "./format.js";
 
+/** One parameter to encode: its values (dense, f32) and, for a pruned weight, its mask. */
 export interface TicketParamSource {
   name: string;
   shape: readonly number[];
@@ -21,17 +20,26 @@ export interface TicketParamSource {
   mask: Uint8Array | null;
 }
 
+/** Everything {@link encodeTicket} writes into a ticket file (see {@link TicketManifest} for the fields). */
 export interface TicketSpec {
+  /** Registered model name; a loader rebuilds the network from it and `modelHparams`. */
   model: string;
   modelHparams: ModelHparams;
   dataset: string;
+  /** Per-example input [C, H, W]. */
   inputShape: readonly [number, number, number];
   classes: number;
+  /** One name per class. */
   classNames: readonly string[];
+  /** The input conversion training used; mean and std need one value per input channel. */
   normalization: Normalization;
+  /** Type of the stored pruned weights' values (f16 halves their bytes, rounded to nearest even). */
   valueType: ValueType;
+  /** Every parameter of the network, in network order (see {@link ticketParams}). */
   params: readonly TicketParamSource[];
+  /** Accuracy measured with the file's own bytes, if already known. */
   accuracy?: RecordedAccuracy | null;
+  /** The run the ticket came from, for information. */
   training?: TrainingRecord | null;
 }
 
@@ -81,6 +89,14 @@ function encodeValues(values: Float32Array, valueType: ValueType, name: string):
   return half;
 }
 
+/**
+ * Writes a ticket file from a network's parameters and masks (see {@link TICKET_FORMAT}): prunable
+ * weights in CSR (values f32 or f16), every other parameter dense f32. Pure computation, no I/O: the
+ * CLI's `lottery export` and in-memory tickets (bench, tests, the browser) use the same encoder.
+ *
+ * @throws Error when a parameter's values do not fit its shape, or the normalization or class names
+ * do not match the input channels or class count.
+ */
 export async function encodeTicket(spec: TicketSpec): Promise<Uint8Array> {
   assertLittleEndian();
   const [C] = spec.inputShape;

@@ -4,9 +4,9 @@
 export {
   TICKET_FORMAT, TICKET_VERSION, TicketError, type TicketErrorCode, type TicketManifest, type ParamEntry, type CsrEntry,
   type DenseEntry, type Normalization, type RecordedAccuracy, type TrainingRecord, type ValueType, type IndexType,
-  type KernelPreference,
+  type KernelPreference, type Section,
 } from "./format.js";
-export { readContainer, replaceManifest } from "./container.js";
+export { readContainer, replaceManifest, type TicketContainer } from "./container.js";
 export { encodeTicket, ticketParams, denseBytes, type TicketSpec, type TicketParamSource } from "./encode.js";
 export { loadTicket, type LoadTicketOptions } from "./load.js";
 export { defaultBatchSize, softmax, Ticket, type Classification, type Accuracy } from "./ticket.js";

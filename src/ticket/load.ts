@@ -15,6 +15,7 @@ import { assertLittleEndian, type CsrArrays, readCsr, sectionView } from "./csr.
 import { type DenseEntry, type KernelPreference, type ParamEntry, TicketError, type TicketManifest } from "./format.js";
 import { Ticket } from "./ticket.js";
 
+/** Settings of {@link loadTicket}; every field is optional. */
 export interface LoadTicketOptions {
   /** Name of the file, for error messages (default "ticket file"). */
   source?: string;

@@ -1,20 +1,24 @@
-// A loaded ticket (see load.ts): converts u8 images exactly as training did and runs forward
-// passes in batches, on the network whose pruned layers hold the file's CSR arrays.
 import type { Kernels, Tensor } from "../kernels/index.js";
 import { features } from "../nn/layer.js";
 import type { LayerExecution, Network, Replica } from "../nn/network.js";
 import type { KernelPreference, TicketManifest } from "./format.js";
 import { inputAffine } from "./input.js";
 
+/** What {@link Ticket.classify} returns for N images. */
 export interface Classification {
+  /** The predicted class of each image. */
   classes: Int32Array;
   /** [N, classes], example-major. */
   logits: Float32Array;
 }
 
+/** What {@link Ticket.evaluate} returns. */
 export interface Accuracy {
+  /** Images evaluated. */
   count: number;
+  /** Images whose predicted class is their label. */
   correct: number;
+  /** correct / count, in [0, 1]. */
   accuracy: number;
 }
 
@@ -47,6 +51,11 @@ interface Runner {
   classes: Tensor<"i32">;
 }
 
+/**
+ * A loaded ticket (from {@link loadTicket}): converts u8 images exactly as training did and runs
+ * forward passes in batches, on the network whose pruned layers hold the file's CSR arrays. Images
+ * are u8 pixels, N × C·H·W, example-major as the dataset files hold them.
+ */
 export class Ticket {
   readonly batchSize: number;
   private readonly scale: Tensor<"f32">;
@@ -77,6 +86,7 @@ export class Ticket {
     this.runnersBase = this.top = k.arena.mark();
   }
 
+  /** The kernels (and wasm memory) the ticket runs in. */
   get k(): Kernels {
     return this.network.k;
   }
@@ -86,10 +96,12 @@ export class Ticket {
     return features(this.manifest.input.shape);
   }
 
+  /** Per-image input shape [C, H, W]. */
   get inputShape(): readonly [number, number, number] {
     return this.manifest.input.shape;
   }
 
+  /** Human names of the classes, indexed by class. */
   get classNames(): readonly string[] {
     return this.manifest.class_names;
   }

@@ -1,11 +1,13 @@
-// What fixes a run's exact numbers besides its settings and seeds: the thread count (how a batch is
-// split and its partial sums added), the kernels choice (dense and sparse kernels add in different
-// orders) and the SIMD level (relaxed SIMD fuses multiply and add). A run repeated on the same three
-// is bitwise identical; a run resumed on others continues on different arithmetic. Checkpoints and
-// summaries record them, so such a mix is said when it happens and stays visible afterwards.
 import type { SimdLevel } from "../kernels/index.js";
 import type { KernelMode } from "../nn/network.js";
 
+/**
+ * What fixes a run's exact numbers besides its settings and seeds: the thread count (how a batch is
+ * split and its partial sums added), the kernels choice (dense and sparse kernels add in different
+ * orders) and the SIMD level (relaxed SIMD fuses multiply and add). A run repeated on the same three
+ * is bitwise identical; a run resumed on others continues on different arithmetic. Checkpoints and
+ * summaries record them, so such a mix is said when it happens and stays visible afterwards.
+ */
 export interface Arithmetic {
   threads: number;
   kernel_mode: KernelMode;

@@ -8,17 +8,25 @@ import { features } from "../nn/layer.js";
 import type { Network, Replica } from "../nn/network.js";
 import type { InputPipeline } from "./input.js";
 
+/** A block of evaluation examples in wasm memory: inputs x [features, n] and their n labels. */
 export interface EvalChunk {
   x: Tensor<"f32">;
   labels: Tensor<"i32">;
 }
 
+/**
+ * A whole split (validation or test) converted to f32 once and kept in wasm memory in column chunks,
+ * so each evaluation is only forward passes. Every example counts: the last chunk may be smaller.
+ */
 export interface EvalSet {
+  /** "val" or "test". */
   name: string;
+  /** Number of examples. */
   count: number;
   chunks: EvalChunk[];
 }
 
+/** Mean cross-entropy loss and accuracy (fraction correct, in [0, 1]) over a whole split; NaN for an empty one. */
 export interface SplitMetrics {
   loss: number;
   accuracy: number;

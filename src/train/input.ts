@@ -1,26 +1,16 @@
-// The input pipeline: which examples each iteration trains on, and their conversion from u8
-// pixels into feature-major f32 tensors in wasm memory.
-//
-// Order: iteration i takes positions [i·B, (i+1)·B) of an endless stream made of one seeded
-// permutation of the training set per epoch (epoch e shuffled by stream `epoch/e` of dataSeed).
-// Every example is used once per epoch, no partial batch is dropped, and the batch of any
-// iteration can be recomputed from (dataSeed, i) alone, which is what makes resuming exact.
-//
-// Conversion: pixel v of channel c becomes v·scale_c + shift_c in f32 arithmetic, i.e. v/255, or
-// (v/255 − mean_c)/std_c with normalization (the dataset's own training statistics). Batches are
-// converted by the wasm kernel `gather_images` from a copy of the training images in wasm memory;
-// the JS path (a lookup table holding exactly the kernel's f32 results) serves augmentation and
-// the one-time conversion of the evaluation sets. Augmentation (random horizontal flip and pad-4
-// random crop, padding with black pixels before normalization, as torchvision does) draws from
-// stream `augment/i` of dataSeed.
 import type { Kernels, Tensor } from "../kernels/index.js";
 import type { Dataset, Split } from "../data/types.js";
 import { Rng } from "../util/rng.js";
 
+/** How an {@link InputPipeline} orders and converts examples (from the dataset and training hyperparameters). */
 export interface InputOptions {
+  /** Normalize each channel with the dataset's training mean and std (else scale to [0, 1] only). */
   normalize: boolean;
+  /** Random horizontal flip and pad-4 random crop of training images. */
   augment: boolean;
+  /** Seed of the data order and augmentation. */
   dataSeed: number;
+  /** Examples per iteration. */
   batchSize: number;
 }
 
@@ -32,7 +22,7 @@ export interface DeviceImages {
   shift: Tensor<"f32">;
 }
 
-/** Per-channel f32 affine conversion constants (see the header comment). */
+/** Per-channel f32 affine conversion constants (see InputPipeline). */
 export function channelAffine(data: Dataset, normalize: boolean): { scale: Float32Array; shift: Float32Array } {
   const C = data.shape[0];
   const scale = new Float32Array(C), shift = new Float32Array(C);
@@ -53,6 +43,23 @@ export function deviceImages(k: Kernels, data: Dataset, normalize: boolean): Dev
   return { k, images, scale: k.fromArray(scale, [scale.length], "input scale"), shift: k.fromArray(shift, [shift.length], "input shift") };
 }
 
+/**
+ * The input pipeline: which examples each iteration trains on, and their conversion from u8
+ * pixels into feature-major f32 tensors in wasm memory.
+ *
+ * Order: iteration i takes positions [i·B, (i+1)·B) of an endless stream made of one seeded
+ * permutation of the training set per epoch (epoch e shuffled by stream `epoch/e` of dataSeed).
+ * Every example is used once per epoch, no partial batch is dropped, and the batch of any
+ * iteration can be recomputed from (dataSeed, i) alone, which is what makes resuming exact.
+ *
+ * Conversion: pixel v of channel c becomes v·scale_c + shift_c in f32 arithmetic, i.e. v/255, or
+ * (v/255 − mean_c)/std_c with normalization (the dataset's own training statistics). Batches are
+ * converted by the wasm kernel `gather_images` from a copy of the training images in wasm memory;
+ * the JS path (a lookup table holding exactly the kernel's f32 results) serves augmentation and
+ * the one-time conversion of the evaluation sets. Augmentation (random horizontal flip and pad-4
+ * random crop, padding with black pixels before normalization, as torchvision does) draws from
+ * stream `augment/i` of dataSeed.
+ */
 export class InputPipeline {
   readonly features: number;
   private readonly lut: Float32Array;

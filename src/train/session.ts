@@ -1,6 +1,3 @@
-// Everything an experiment sets up once: the kernels, the dataset, the network (parameters
-// allocated in wasm memory), the input pipeline and the prepared evaluation sets. Levels and
-// trials then reuse it: each `train` call allocates and frees only its own level's memory.
 import { Kernels } from "../kernels/index.js";
 import type { Dataset } from "../data/types.js";
 import type { Hparams } from "../hparams/schema.js";
@@ -13,14 +10,19 @@ import { type EvalSet, evalChunkSize, prepareEvalSet } from "./evaluate.js";
 import { type DeviceImages, deviceImages, InputPipeline } from "./input.js";
 import { train, type TrainHooks, type TrainResult } from "./trainer.js";
 
+/** Settings of {@link Session.open}; every field is optional. */
 export interface SessionOptions {
+  /** Directory holding the datasets (as `--data-dir`; default LOTTERY_DATA_DIR, else the user cache). */
   dataDir?: string;
   /** Download the dataset into the cache if it is found nowhere (the CLI's behaviour). */
   fetchIfMissing?: boolean;
+  /** Dense or sparse kernels per pruned layer: "auto" (default) picks by density. */
   kernelMode?: KernelMode;
+  /** Progress and notices of the dataset load (default: standard error). */
   log?: (message: string) => void;
   /** An already loaded dataset (tests, the browser). */
   dataset?: Dataset;
+  /** Kernels to allocate in (default: a new instance). */
   kernels?: Kernels;
   /** Training threads (data parallel over a shared memory); default 1. */
   threads?: number;
@@ -28,6 +30,12 @@ export interface SessionOptions {
   model?: ModelEntry;
 }
 
+/**
+ * Everything an experiment sets up once: the kernels, the dataset, the network (parameters
+ * allocated in wasm memory), the input pipeline and the prepared evaluation sets. Levels and
+ * trials then reuse it: each `train` call allocates and frees only its own level's memory.
+ * Call {@link Session.close} when done, to stop the worker threads.
+ */
 export class Session {
   private constructor(
     readonly hp: Hparams,
@@ -42,6 +50,7 @@ export class Session {
     private readonly team: ThreadTeam | null,
   ) {}
 
+  /** Training threads: 1, or the size of the worker team. */
   get threads(): number {
     return this.team?.threads ?? 1;
   }
@@ -51,6 +60,12 @@ export class Session {
     await this.team?.close();
   }
 
+  /**
+   * Loads the dataset, builds the model's network and prepares the evaluation sets and threads.
+   *
+   * @throws Error when `options.model` is not the model `hp` names, or `threads` is not in [1, 256];
+   * DataError when the dataset cannot be found or read.
+   */
   static async open(hp: Hparams, options: SessionOptions = {}): Promise<Session> {
     const model = options.model ?? getModel(hp.model.model);
     if (model.name !== hp.model.model) throw new Error(`the hyperparameters name model ${hp.model.model}, but the model given is ${model.name}`);

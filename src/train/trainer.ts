@@ -1,8 +1,4 @@
-// The training loop, counted in iterations. Every `evalEvery` iterations (and at 0 and at the end)
-// it measures loss and accuracy on the whole validation and test splits without touching training
-// state, and tracks the early-stop iteration: the evaluation with the lowest validation loss
-// (paper, App. C). Everything a level allocates (CSR forms, replicas, optimizer state) lives in
-// one arena region released at the end.
+// The training loop of one level (train) and what it takes and returns.
 import type { TrainingHparams } from "../hparams/schema.js";
 import type { LayerExecution, KernelMode, Network } from "../nn/network.js";
 import { type Arithmetic, type ArithmeticSpan, continueSpans } from "./arithmetic.js";
@@ -10,7 +6,9 @@ import { localStepper, type Stepper } from "./step.js";
 import type { EvalSet, SplitMetrics } from "./evaluate.js";
 import type { InputPipeline } from "./input.js";
 
+/** One evaluation: loss and accuracy on the whole validation and test splits at an iteration. */
 export interface EvalRecord {
+  /** Iterations completed when it was measured (0: before training). */
   iteration: number;
   /** Mean training loss over the iterations since the previous evaluation (NaN at iteration 0). */
   trainLoss: number;
@@ -18,6 +16,7 @@ export interface EvalRecord {
   test: SplitMetrics;
 }
 
+/** Where a level's training stands mid-way: what a checkpoint saves besides the weights. */
 export interface TrainState {
   /** Iterations completed. */
   iteration: number;
@@ -25,35 +24,52 @@ export interface TrainState {
   seconds: number;
   /** Optimizer state at that point (the weights are the network's). */
   optimizer: Map<string, Float32Array>;
+  /** The evaluations so far. */
   history: EvalRecord[];
   /** The threads, kernels and SIMD level each part of the run trained on (absent in checkpoints of older versions). */
   arithmetic?: ArithmeticSpan[];
 }
 
+/** What {@link train} trains: usually made by {@link Session.train}, which fills it from the session. */
 export interface TrainSetup {
+  /** The network, holding the level's starting weights and masks. */
   network: Network;
+  /** The training batches (order and conversion). */
   input: InputPipeline;
+  /** Validation set, prepared in wasm memory; early stopping follows its loss. */
   val: EvalSet;
+  /** Test set, prepared in wasm memory. */
   test: EvalSet;
+  /** Iterations, batch size, optimizer, learning rate schedule and evaluation interval. */
   training: TrainingHparams;
+  /** Dense or sparse kernels per pruned layer. */
   kernelMode: KernelMode;
-  /** Makes the level's stepper (default: single thread); the parallel pool plugs in here. */
+  /**
+   * Makes the level's stepper (default: single thread); the parallel pool plugs in here.
+   *
+   * @internal Session sets it for multi-threaded training; Stepper is not part of the library API.
+   */
   stepper?: (network: Network, input: InputPipeline, training: TrainingHparams, sets: readonly EvalSet[]) => Stepper | Promise<Stepper>;
 }
 
+/** Optional callbacks and resume state of one {@link train} call. */
 export interface TrainHooks {
+  /** Called after each evaluation (every `evalEvery` iterations, and at 0 and at the end). */
   onEval?(record: EvalRecord): void;
   /** Called often (at most every ~100 ms) with iterations done. */
   onProgress?(done: number, total: number, last: EvalRecord | null): void;
   /** Iterations (completed-step counts) at which to hand out a copy of the weights (rewind points). */
   snapshotAt?: ReadonlySet<number>;
+  /** Receives a copy of the weights (by parameter name) at each `snapshotAt` iteration; training waits for it. */
   onSnapshot?(iteration: number, weights: Map<string, Float32Array>): void | Promise<void>;
   /**
    * Mid-level checkpoints, for resuming: asked at every evaluation point (where the state is
    * simplest: the loss accumulators were just reset) whether one is due.
    */
   checkpoint?: {
+    /** Whether to save a checkpoint at this iteration. */
     due(iteration: number): boolean;
+    /** Stores the state and a copy of the weights (by parameter name), durably; training waits for it. */
     save(state: TrainState, weights: Map<string, Float32Array>): void | Promise<void>;
   };
   /** Continue from a checkpoint (the network must already hold the checkpoint's weights). */
@@ -68,15 +84,23 @@ export interface TrainHooks {
   onArithmeticChange?(change: { iteration: number; before: Arithmetic | null; now: Arithmetic }): void;
 }
 
+/** The outcome of one level's training. */
 export interface TrainResult {
+  /** Iterations trained (the level's whole count, including any done before a resume). */
   iterations: number;
+  /** Every evaluation, in iteration order. */
   history: EvalRecord[];
+  /** The evaluation with the lowest validation loss (the paper's early-stop criterion). */
   earlyStop: EvalRecord;
+  /** The evaluation at the last iteration. */
   final: EvalRecord;
+  /** Wall time of the level in seconds, across interruptions. */
   seconds: number;
   /** Median wall time of a training step (batch load, forward, backward, update), in ms. */
   stepMs: number;
+  /** The dense/sparse choice of each pruned layer this level. */
   execution: LayerExecution[];
+  /** Training threads used. */
   threads: number;
   /** The arithmetic of each part of the run: one span from iteration 0 unless it was resumed on other settings. */
   arithmetic: ArithmeticSpan[];
@@ -112,6 +136,15 @@ const yieldToEventLoop: () => Promise<void> =
         channel.port2.postMessage(null);
       });
 
+/**
+ * Trains a network for one level: `training.iterations` steps from its current weights and masks.
+ * Every `evalEvery` iterations (and at 0 and at the end) it measures loss and accuracy on the whole
+ * validation and test splits without touching training state, and tracks the early-stop iteration:
+ * the evaluation with the lowest validation loss (paper, App. C). Everything a level allocates (CSR
+ * forms, replicas, optimizer state) lives in one arena region released at the end.
+ *
+ * @throws DivergenceError on a non-finite loss or weight, or a loss far above the first evaluation's.
+ */
 export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<TrainResult> {
   const { network, input, training: t } = setup;
   const k = network.k;

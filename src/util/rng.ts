@@ -17,6 +17,11 @@ export function hash32(text: string, seed = 0): number {
   return h >>> 0;
 }
 
+/**
+ * A seedable sfc32 generator (128-bit state). Streams derived by name are independent, so each random
+ * choice of an experiment (init, data order, dropout, random masks) has its own and changing one never
+ * shifts another. Same seed and stream, same numbers, on every platform.
+ */
 export class Rng {
   private a: number;
   private b: number;
@@ -41,6 +46,7 @@ export class Rng {
     return new Rng(this.seed, this.stream === "" ? String(name) : `${this.stream}/${name}`);
   }
 
+  /** The next raw 32-bit value, an integer in [0, 2^32). */
   nextU32(): number {
     const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
     this.d = (this.d + 1) >>> 0;

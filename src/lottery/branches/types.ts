@@ -3,8 +3,11 @@ import type { Network } from "../../nn/network.js";
 import type { Masks } from "../../prune/masks.js";
 import type { Weights } from "../weights.js";
 
+/** What a {@link ControlBranch} builds its masks and start weights from, at one level of a trial. */
 export interface BranchContext {
+  /** The network (its parameter shapes and kinds). */
   network: Network;
+  /** The initialization reinit draws from (the model's). */
   init: InitName;
   /** The trial's seed; a branch derives its own named streams from it. */
   trialSeed: number;
@@ -18,5 +21,6 @@ export interface BranchContext {
 /** A control branch: what to train instead of the ticket, to show the ticket is special. */
 export interface ControlBranch {
   readonly name: "reinit" | "random-mask";
+  /** The masks and start weights the control trains at this level, drawn from the context's seeds. */
   prepare(ctx: BranchContext): { masks: Masks; start: Weights };
 }

@@ -6,6 +6,12 @@ import type { Strategy } from "./types.js";
 
 export type { Strategy, StrategyContext } from "./types.js";
 
+/**
+ * The reset strategy named by `--strategy`: "reset" (to θ0, the paper's), "continue" (keep the trained
+ * weights) or "rewind:K" (to the weights of level 0 at iteration K).
+ *
+ * @throws Error for another name, or a K above `iterations` when given.
+ */
 export function parseStrategy(text: string, iterations?: number): Strategy {
   if (text === "reset") return reset;
   if (text === "continue") return continueTraining;

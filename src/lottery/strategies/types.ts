@@ -1,5 +1,6 @@
 import type { Weights } from "../weights.js";
 
+/** The weights a {@link Strategy} may start a pruned level from. */
 export interface StrategyContext {
   /** The trial's initialization θ0. */
   theta0: Weights;
@@ -14,5 +15,6 @@ export interface Strategy {
   readonly name: string;
   /** The iteration of level 0 whose weights this strategy needs saved, or null. */
   readonly rewindIteration: number | null;
+  /** The start weights of the level (dense; the caller masks them). */
   start(ctx: StrategyContext): Weights;
 }
