@@ -18,6 +18,7 @@ function human(bytes: number): string {
   return `${bytes} B`;
 }
 
+/** A bump allocator over one Kernels instance's memory: allocations are 64-byte aligned and freed only by `release(mark)`; the memory grows on demand up to `limitBytes`. */
 export class Arena {
   private top: number;
 
@@ -34,6 +35,7 @@ export class Arena {
     return this.top - this.base;
   }
 
+  /** Allocates an uninitialized tensor. @throws Error naming the tensor (label) and the sizes when the arena limit would be exceeded. */
   alloc<D extends DType = "f32">(shape: readonly number[], dtype: D = "f32" as D, label = "tensor"): Tensor<D> {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) {
@@ -62,6 +64,7 @@ export class Arena {
     return t;
   }
 
+  /** The current top of the arena, to `release` or `seek` to later. */
   mark(): number {
     return this.top;
   }

@@ -18,8 +18,10 @@
 // (and so the bits of every result) depend on the machine's load at the moment, and one seed
 // must give the same numbers on one thread (README, "Determinism"). Layers this small run dense
 // anyway (call overhead dominates).
+/** The dense form a prunable layer runs when it is not sparse: GEMM (fully connected), im2col + GEMM, or Winograd F(2x2,3x3). */
 export type DenseKind = "gemm" | "im2col" | "winograd";
 
+/** Measured densities below which the sparse kernels beat each dense form (see the header comment); Winograd's depends on the channels (winogradBreakEven). */
 export const SPARSE_BREAK_EVEN: Readonly<Record<Exclude<DenseKind, "winograd">, number>> = { gemm: 0.3, im2col: 0.4 };
 
 /** Winograd F(2x2,3x3)'s measured speed over im2col at C input channels (interpolated in log2 C). */
@@ -46,6 +48,7 @@ export function winogradBreakEven(C: number): number {
 export const SPARSE_CROSSOVER_DENSITY = SPARSE_BREAK_EVEN.gemm;
 const MIN_SPARSE_WEIGHTS = 4096;
 
+/** Which kernels a pruned layer runs for a level. */
 export type KernelChoice = "dense" | "sparse";
 
 /** cols is the weight matrix's columns: inputs (fc) or input channels x 3 x 3 (Winograd). */

@@ -21,6 +21,7 @@ function chwn(op: string, name: string, t: Tensor<"f32">, C: number, H: number, 
   return n;
 }
 
+/** A convolution's geometry: input channels C, height H, width W; kernel size K, stride and padding (per side). */
 export interface ConvShape {
   /** Input channels, height, width; output channels; kernel size, stride, padding. */
   C: number;
@@ -31,6 +32,7 @@ export interface ConvShape {
   pad: number;
 }
 
+/** Output height and width of a convolution, and the padded input's height and width. */
 export function convOutput(s: ConvShape): { OH: number; OW: number; Hp: number; Wp: number } {
   const Hp = s.H + 2 * s.pad, Wp = s.W + 2 * s.pad;
   return { OH: Math.floor((Hp - s.K) / s.stride) + 1, OW: Math.floor((Wp - s.K) / s.stride) + 1, Hp, Wp };
@@ -52,9 +54,11 @@ export interface SparseConvPlan {
   N: number;
 }
 
+/** Convolution, pooling and batch-norm bindings (`k.conv`) over CHWN activations. */
 export class ConvKernels {
   constructor(private readonly k: Kernels) {}
 
+  /** xpad [C·(H+2p)·(W+2p), N] = x [C·H·W, N] with p zero rows and columns around each image. */
   pad(x: Tensor<"f32">, xpad: Tensor<"f32">, C: number, H: number, W: number, p: number): void {
     const N = chwn("pad", "x", x, C, H, W);
     chwn("pad", "xpad", xpad, C, H + 2 * p, W + 2 * p, N);
@@ -64,6 +68,7 @@ export class ConvKernels {
     this.k.exports.pad_chwn(x.ptr, xpad.ptr, C, H, W, N, p);
   }
 
+  /** x (+)= the interior of xpad (the inverse of pad; accumulates when asked). */
   unpad(xpad: Tensor<"f32">, x: Tensor<"f32">, C: number, H: number, W: number, p: number, accumulate = false): void {
     const N = chwn("unpad", "x", x, C, H, W);
     chwn("unpad", "xpad", xpad, C, H + 2 * p, W + 2 * p, N);
@@ -233,6 +238,7 @@ export class ConvKernels {
     this.k.exports.wino_weights(w.ptr, u.ptr, M, C);
   }
 
+  /** dw [M·C·3·3] (+)= the weight gradient from the transformed one du [16·M·C] (Gᵀ·dU·G per channel pair). */
   winogradWeightGrad(du: Tensor<"f32">, dw: Tensor<"f32">, M: number, C: number, accumulate = false): void {
     if (dw.size !== M * C * 9) fail("winogradWeightGrad", `dw must hold ${M}x${C}x3x3 weights, got ${dw.toString()}`);
     if (du.size < 16 * M * C) fail("winogradWeightGrad", `du needs 16·${M}·${C} floats, got ${du.toString()}`);
@@ -281,6 +287,7 @@ export class ConvKernels {
     this.k.exports.wino_backward(xpad.ptr, dy.ptr, u.ptr, v.ptr, dm.ptr, dv.ptr, du.ptr, dxpad ? dxpad.ptr : 0, s.C, M, OH, OW, N, tiles, this.k.gemmWorkspace);
   }
 
+  /** y = 2x2 max pooling, stride 2, of x [C·H·W, N] (H and W even). */
   maxpoolForward(x: Tensor<"f32">, y: Tensor<"f32">, C: number, H: number, W: number): void {
     if (H % 2 || W % 2) fail("maxpoolForward", `2x2 pooling needs an even height and width, got ${H}x${W}`);
     const N = chwn("maxpoolForward", "x", x, C, H, W);
@@ -291,6 +298,7 @@ export class ConvKernels {
     this.k.exports.maxpool2_fwd(x.ptr, y.ptr, C, H, W, N);
   }
 
+  /** dx = dy routed to each window's maximum (the first, on ties), zero elsewhere. */
   maxpoolBackward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32">, C: number, H: number, W: number): void {
     const N = chwn("maxpoolBackward", "x", x, C, H, W);
     chwn("maxpoolBackward", "dx", dx, C, H, W, N);
@@ -302,6 +310,7 @@ export class ConvKernels {
     this.k.exports.maxpool2_bwd(x.ptr, y.ptr, dy.ptr, dx.ptr, C, H, W, N);
   }
 
+  /** y [C, N] = the mean over the P positions of each channel of x [C·P, N] (global average pooling). */
   avgpoolForward(x: Tensor<"f32">, y: Tensor<"f32">, C: number, P: number): void {
     const N = chwn("avgpoolForward", "x", x, C, P, 1);
     chwn("avgpoolForward", "y", y, C, 1, 1, N);
@@ -311,6 +320,7 @@ export class ConvKernels {
     this.k.exports.avgpool_fwd(x.ptr, y.ptr, C, P, N);
   }
 
+  /** dx [C·P, N] = dy [C, N] / P at every position. */
   avgpoolBackward(dy: Tensor<"f32">, dx: Tensor<"f32">, C: number, P: number): void {
     const N = chwn("avgpoolBackward", "dx", dx, C, P, 1);
     chwn("avgpoolBackward", "dy", dy, C, 1, 1, N);
@@ -336,6 +346,7 @@ export class ConvKernels {
     this.k.exports.channel_col_sums(x.ptr, out.ptr, C, P, N);
   }
 
+  /** out [C, N] = per channel and example, the sum over positions of (x − mean_c)² (batch-norm variance, summed in a fixed order). */
   channelColumnSquaredDeviation(x: Tensor<"f32">, mean: Tensor<"f32">, out: Tensor<"f32">, C: number): void {
     const [P, N] = this.columns("channelColumnSquaredDeviation", x, C, out);
     if (mean.size !== C) fail("channelColumnSquaredDeviation", `mean needs ${C} entries, got ${mean.toString()}`);
@@ -345,6 +356,7 @@ export class ConvKernels {
     this.k.exports.channel_col_sqdev(x.ptr, mean.ptr, out.ptr, C, P, N);
   }
 
+  /** Per channel and example: sum1 = Σ dy, sum2 = Σ dy·(x − mean)·invstd over positions (the batch-norm backward reductions). */
   channelColumnGradSums(dy: Tensor<"f32">, x: Tensor<"f32">, mean: Tensor<"f32">, invstd: Tensor<"f32">, sum1: Tensor<"f32">, sum2: Tensor<"f32">, C: number): void {
     const [P, N] = this.columns("channelColumnGradSums", x, C, sum1);
     this.columns("channelColumnGradSums", x, C, sum2);
@@ -362,6 +374,7 @@ export class ConvKernels {
     return [x.shape[0]! / C, N];
   }
 
+  /** y = (x − mean)·invstd·gamma + beta per channel, then ReLU when asked. */
   bnApply(x: Tensor<"f32">, y: Tensor<"f32">, mean: Tensor<"f32">, invstd: Tensor<"f32">, gamma: Tensor<"f32">, beta: Tensor<"f32">, C: number, relu: boolean): void {
     const M = this.channels("bnApply", x, C, mean, invstd, gamma, beta);
     if (y.size !== x.size) fail("bnApply", `y ${y.toString()} and x ${x.toString()} differ in size`);
@@ -371,6 +384,7 @@ export class ConvKernels {
     this.k.exports.bn_apply(x.ptr, y.ptr, mean.ptr, invstd.ptr, gamma.ptr, beta.ptr, C, M, relu);
   }
 
+  /** dx of batch norm from dy and the reductions sum1, sum2 over `count` values per channel. */
   bnBackward(dy: Tensor<"f32">, x: Tensor<"f32">, dx: Tensor<"f32">, mean: Tensor<"f32">, invstd: Tensor<"f32">, gamma: Tensor<"f32">, sum1: Tensor<"f32">, sum2: Tensor<"f32">, C: number, count: number): void {
     const M = this.channels("bnBackward", x, C, mean, invstd, gamma, sum1, sum2);
     if (dy.size !== x.size || dx.size !== x.size) fail("bnBackward", `dy, x and dx differ in size`);

@@ -5,6 +5,7 @@
 // so the kernels can trust them.
 import type { Tensor } from "./tensor.js";
 
+/** A pruned weight matrix [rows, cols] in compressed sparse rows: `rowPtr` [rows+1], `colIdx` [nnz] ascending within each row, `values` [nnz], all in wasm memory. */
 export class Csr {
   constructor(
     readonly rows: number,
@@ -19,6 +20,7 @@ export class Csr {
     return this.rows * this.cols === 0 ? 0 : this.nnz / (this.rows * this.cols);
   }
 
+  /** "csr[rows,cols] nnz N", for messages. */
   toString(): string {
     return `csr[${this.rows},${this.cols}] nnz ${this.nnz}`;
   }

@@ -4,9 +4,11 @@ import { dims2, disjoint, dtype, fail, inRange, nonEmpty, own, sameSize } from "
 import type { Kernels } from "./kernels.js";
 import type { Tensor } from "./tensor.js";
 
+/** Elementwise bindings (`k.elementwise`). */
 export class ElementwiseKernels {
   constructor(private readonly k: Kernels) {}
 
+  /** t = value everywhere. */
   fill(t: Tensor<"f32">, value: number): void {
     if (this.k.checking) {
       dtype("fill", "t", t, "f32");
@@ -25,6 +27,7 @@ export class ElementwiseKernels {
     this.k.exports.add_to(dst.ptr, src.ptr, dst.size);
   }
 
+  /** t *= s. */
   scale(t: Tensor<"f32">, s: number): void {
     if (this.k.checking) {
       nonEmpty("scale", "t", t);
@@ -65,6 +68,7 @@ export class ElementwiseKernels {
     this.k.exports.bias_grad(dy.ptr, db.ptr, dy.shape[0]!, dy.shape[1]!, options.accumulate ?? false);
   }
 
+  /** y = max(x, 0); x and y may be the same tensor. */
   relu(x: Tensor<"f32">, y: Tensor<"f32">): void {
     if (this.k.checking) {
       sameSize("relu", { x, y });

@@ -1,4 +1,8 @@
-// The raw exports of the kernel module (see assembly/index.ts). Pointers are byte offsets.
+/**
+ * The raw exports of the kernel module (see assembly/index.ts; each function is documented there).
+ * Pointers are byte offsets. test/kernels/exports.test.ts checks this type against the module.
+ * @internal
+ */
 export interface KernelExports {
   heap_base(): number;
   gemm_nn(a: number, b: number, c: number, M: number, K: number, N: number, lda: number, ldb: number, ldc: number, accumulate: boolean, work: number): void;

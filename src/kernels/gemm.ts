@@ -14,12 +14,14 @@ export interface MatrixView {
   ld: number;
 }
 
+/** Operand transposes and whether c accumulates (c += …) instead of being overwritten. */
 export interface GemmOptions {
   transA?: boolean;
   transB?: boolean;
   accumulate?: boolean;
 }
 
+/** Dense GEMM and transpose bindings (`k.dense`). */
 export class DenseKernels {
   constructor(private readonly k: Kernels) {}
 

@@ -3,6 +3,7 @@ import { dims2, fail, own } from "./checks.js";
 import type { Kernels } from "./kernels.js";
 import type { Tensor } from "./tensor.js";
 
+/** Input conversion bindings (`k.input`). */
 export class InputKernels {
   constructor(private readonly k: Kernels) {}
 

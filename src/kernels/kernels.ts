@@ -27,6 +27,7 @@ const DEFAULT_LIMIT_BYTES = 2 * 2 ** 30;
  */
 export type CheckMode = "always" | "once";
 
+/** Options of `Kernels.create`. */
 export interface KernelsOptions extends ModuleOptions {
   /** Upper bound of the arena (default 2 GiB). */
   memoryLimitBytes?: number;
@@ -36,6 +37,7 @@ export interface KernelsOptions extends ModuleOptions {
   checks?: CheckMode;
 }
 
+/** What a worker thread needs to join a shared memory (`Kernels.join`). */
 export interface JoinOptions {
   /** Where this thread's arena starts (a point the main thread recorded with arena.mark()). */
   arenaBase: number;
@@ -52,6 +54,7 @@ function checkMode(requested: CheckMode | undefined, fallback: CheckMode): Check
   return requested ?? fallback;
 }
 
+/** One wasm instance of the kernels over one memory, with its arena and its bindings grouped by family (dense, sparse, elementwise, input, loss, conv). Create with `Kernels.create()`; worker threads `join` a shared memory. */
 export class Kernels implements MemoryOwner {
   readonly arena: Arena;
   /** Dense GEMM and transpose (src/kernels/gemm.ts). */
@@ -77,6 +80,7 @@ export class Kernels implements MemoryOwner {
   }
 
   private constructor(
+    /** The raw kernel functions (the typed bindings above are the API). @internal */
     readonly exports: KernelExports,
     readonly memory: WebAssembly.Memory,
     readonly simd: SimdLevel,
@@ -158,10 +162,12 @@ export class Kernels implements MemoryOwner {
 
   // ---- allocation ------------------------------------------------------------------------------
 
+  /** Allocates an uninitialized tensor in the arena (see Arena.alloc). */
   alloc<D extends DType = "f32">(shape: readonly number[], dtype: D = "f32" as D, label?: string): Tensor<D> {
     return this.arena.alloc(shape, dtype, label);
   }
 
+  /** Allocates a tensor filled with zeros. */
   zeros<D extends DType = "f32">(shape: readonly number[], dtype: D = "f32" as D, label?: string): Tensor<D> {
     return this.arena.zeros(shape, dtype, label);
   }

@@ -3,6 +3,7 @@ import { dims2, dtype, fail, own } from "./checks.js";
 import type { Kernels } from "./kernels.js";
 import type { Tensor } from "./tensor.js";
 
+/** Loss and accuracy bindings (`k.loss`). */
 export class LossKernels {
   constructor(private readonly k: Kernels) {}
 

@@ -6,6 +6,7 @@ import { describe, dims2, disjoint, dtype, fail, own, ownCsr, positiveInt } from
 import type { Kernels } from "./kernels.js";
 import type { Tensor } from "./tensor.js";
 
+/** Bindings of the CSR kernels (`k.sparse`). */
 export class SparseKernels {
   constructor(private readonly k: Kernels) {}
 

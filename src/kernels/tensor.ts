@@ -2,8 +2,10 @@
 // It never owns a copy. `data` returns a typed-array view over the memory, refreshed when the
 // memory grows (growing replaces the underlying buffer).
 
+/** Element types a tensor can hold (wasm memory views of these widths). */
 export type DType = "f32" | "i32" | "u32" | "u8";
 
+/** The typed array that views a tensor of dtype D. */
 export type ArrayOf<D extends DType> =
   D extends "f32" ? Float32Array : D extends "i32" ? Int32Array : D extends "u32" ? Uint32Array : Uint8Array;
 
@@ -16,16 +18,19 @@ export interface MemoryOwner {
   readonly memory: WebAssembly.Memory;
 }
 
+/** A shape as "[a,b,c]", for messages. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(",")}]`;
 }
 
+/** Number of elements of a shape (1 for []). */
 export function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
+/** A typed view of a region of wasm linear memory: an offset (`ptr`, bytes), a shape and a dtype. It owns no copy; `data` is refreshed when the memory grows. */
 export class Tensor<D extends DType = "f32"> {
   readonly size: number;
   private view: ArrayOf<D> | null = null;
@@ -72,6 +77,7 @@ export class Tensor<D extends DType = "f32"> {
     return new Tensor(this.owner, this.ptr + start * rowSize * BYTES[this.dtype], [end - start, ...this.shape.slice(1)], this.dtype);
   }
 
+  /** dtype and shape, e.g. "f32[300,784]", for messages. */
   toString(): string {
     return `${this.dtype}${formatShape(this.shape)}`;
   }

@@ -5,8 +5,10 @@
 // (that would change WebAssembly for everything else in an embedding process); the `lottery` CLI,
 // or an embedder who wants it, calls enableNodeRelaxedSimd() first (NODE_OPTIONS refuses the flag).
 
+/** Which kernel build runs: relaxed SIMD (fused multiply-add) or plain SIMD. */
 export type SimdLevel = "relaxed" | "plain";
 
+/** How to find and compile the kernel module. */
 export interface ModuleOptions {
   /** "auto" (default) takes relaxed SIMD where the runtime has it. Env LOTTERY_SIMD overrides. */
   simd?: "auto" | SimdLevel;
@@ -16,6 +18,7 @@ export interface ModuleOptions {
   wasmDir?: string | URL;
 }
 
+/** A compiled kernel module and the build it is (one per process and build). */
 export interface CompiledKernels {
   module: WebAssembly.Module;
   simd: SimdLevel;
@@ -100,6 +103,7 @@ const RELAXED_MISSING =
 
 const cache = new Map<string, Promise<CompiledKernels>>();
 
+/** Finds, reads and compiles the kernel module for `options` (cached per build). @throws Error naming the file when the .wasm is missing (run `npm run build:wasm`). */
 export function compileKernels(options: ModuleOptions = {}): Promise<CompiledKernels> {
   const want = envSimd() ?? options.simd ?? "auto";
   const shared = options.shared ?? (isNode || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);

@@ -10,6 +10,7 @@ import { type Grads, type Layer, type LayerRun, type StepContext, features } fro
 import { Param, type ParamKind } from "./param.js";
 import { Scratch } from "./scratch.js";
 
+/** Options of buildNetwork / ParamFactory. */
 export interface BuildOptions {
   /**
    * false when a worker thread rebuilds a network whose parameters the main thread already holds
@@ -27,6 +28,7 @@ export class ParamFactory {
     this.fill = options.fill ?? true;
   }
 
+  /** Allocates a parameter (value zeroed; a mask of ones when prunable). @throws Error on a duplicate name. */
   param(name: string, shape: readonly number[], kind: ParamKind, prunable: boolean, fanIn: number, fanOut: number, uses = 1): Param {
     if (this.params.some((p) => p.name === name)) throw new Error(`network: duplicate parameter name ${name}`);
     const value = this.k.alloc(shape, "f32", name);
@@ -42,8 +44,10 @@ export class ParamFactory {
   }
 }
 
+/** How pruned layers run: auto (sparse below the measured break-even density), dense or sparse. */
 export type KernelMode = "auto" | KernelChoice;
 
+/** Where a sparse parameter's CSR arrays lie in shared memory (byte offsets), so worker threads can view them. */
 export interface CsrLayout {
   param: string;
   rows: number;
@@ -54,12 +58,14 @@ export interface CsrLayout {
   values: number;
 }
 
+/** What a level runs for one prunable parameter: its density and the kernels chosen. */
 export interface LayerExecution {
   param: string;
   density: number;
   kernel: KernelChoice;
 }
 
+/** A network: its layers and named parameters (allocated once in wasm memory). `prepare` fixes each pruned layer's dense or sparse form for a level; `replica` allocates what depends on the batch size. */
 export class Network {
   constructor(
     readonly k: Kernels,
@@ -79,6 +85,7 @@ export class Network {
     return this.params.filter((p) => p.prunable);
   }
 
+  /** The parameter named `name`. @throws Error listing the names when there is none. */
   param(name: string): Param {
     const p = this.params.find((q) => q.name === name);
     if (!p) throw new Error(`${this.name} has no parameter "${name}"; it has ${this.params.map((q) => q.name).join(", ")}`);
@@ -151,6 +158,7 @@ export class Network {
     }
   }
 
+  /** A replica for batch size N (training: with gradients), allocated in the caller's arena region. */
   replica(N: number, training: boolean): Replica {
     return new Replica(this, N, training);
   }
@@ -182,6 +190,7 @@ export class Network {
   }
 }
 
+/** Everything of a network that depends on the batch size: input, activations and their gradients, parameter gradients, the layers bound to them. One per thread in training. */
 export class Replica {
   readonly input: Tensor<"f32">;
   readonly labels: Tensor<"i32">;

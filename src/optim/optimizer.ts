@@ -6,6 +6,7 @@ import type { Grads } from "../nn/layer.js";
 import type { Param } from "../nn/param.js";
 import { type AdamConfig, type PlanSlot, runUpdate, type SgdConfig, type UpdatePlan } from "./update.js";
 
+/** One trainable parameter as the optimizer sees it. */
 export interface Slot {
   param: Param;
   /** The tensor updated in place. */
@@ -27,6 +28,7 @@ export function slotsOf(params: readonly Param[], grads: Grads): Slot[] {
   });
 }
 
+/** The optimizer's settings (validated by the constructor). */
 export interface OptimizerConfig {
   optimizer: "adam" | "sgd";
   momentum: number;
@@ -92,6 +94,7 @@ export class Optimizer {
     return out;
   }
 
+  /** Restores state saved by `state()` (a checkpoint). @throws Error naming a missing or wrongly sized buffer. */
   loadState(state: ReadonlyMap<string, Float32Array>): void {
     this.slots.forEach((s, i) => {
       for (const [buf, name] of [[this.m[i], this.config.optimizer === "adam" ? "adam.m" : "sgd.momentum"], [this.v[i], "adam.v"]] as const) {

@@ -2,6 +2,7 @@
 // lr over the first W iterations, as open_lth's `warmup_steps`), then a multistep decay (× gamma at
 // each milestone iteration). Constant = no warmup, no milestones.
 
+/** A learning-rate schedule: base lr, linear warmup iterations, multistep milestones and their factor gamma. */
 export interface ScheduleConfig {
   lr: number;
   warmupIterations: number;
@@ -9,6 +10,7 @@ export interface ScheduleConfig {
   gamma: number;
 }
 
+/** The learning rate of 0-based iteration `iteration` (see the header comment). */
 export function learningRate(config: ScheduleConfig, iteration: number): number {
   let lr = config.lr;
   for (const m of config.milestones) if (iteration >= m) lr *= config.gamma;

@@ -6,6 +6,7 @@
 // update. Shares are cut at multiples of 16 elements, keeping SIMD accesses aligned.
 import type { Kernels } from "../kernels/index.js";
 
+/** Adam's settings besides the learning rate. */
 export interface AdamConfig {
   beta1: number;
   beta2: number;
@@ -13,12 +14,14 @@ export interface AdamConfig {
   weightDecay: number;
 }
 
+/** SGD's settings besides the learning rate. */
 export interface SgdConfig {
   momentum: number;
   weightDecay: number;
   nesterov: boolean;
 }
 
+/** One parameter of an update plan, as byte offsets into the shared memory. */
 export interface PlanSlot {
   w: number;
   /** 0 when the slot has no pruned entries to hold at zero. */
@@ -31,6 +34,7 @@ export interface PlanSlot {
   n: number;
 }
 
+/** An optimizer update over byte offsets: what every thread runs its share of (runUpdate). */
 export interface UpdatePlan {
   optimizer: "adam" | "sgd";
   adam: AdamConfig;
@@ -46,6 +50,7 @@ export function shareOf(total: number, part: number, parts: number): [number, nu
   return [cut(part), cut(part + 1)];
 }
 
+/** Runs share `part` of `parts` of the update: sums the replicas' gradients into replica 0's (in replica order), then applies Adam or SGD with learning rate `lr` at 1-based step `step`. */
 export function runUpdate(k: Kernels, plan: UpdatePlan, part: number, parts: number, step: number, lr: number): void {
   const e = k.exports;
   const [start, end] = shareOf(plan.total, part, parts);
