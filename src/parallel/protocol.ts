@@ -6,6 +6,7 @@ import type { ResolvedSpec } from "../models/spec.js";
 import type { CsrLayout } from "../nn/network.js";
 import type { SimdLevel } from "../kernels/index.js";
 import type { UpdatePlan } from "../optim/update.js";
+import type { PipelineLayout } from "../train/input.js";
 
 /**
  * Int32 slots of the sync block; then, as f64, the step's learning rate at LR_OFFSET and one
@@ -97,6 +98,11 @@ export interface LevelTask {
    * correct count per chunk, sets one after another). Thread r evaluates the chunks c ≡ r (mod T).
    */
   evalSets: { chunks: { x: number; labels: number; n: number }[] }[];
+  /**
+   * The input pipeline, so each worker fills its own share of every batch (null: the main thread
+   * fills every share), and each replica's batch-index buffer (batchSize u32; none for replica 0).
+   */
+  input: { layout: PipelineLayout; indices: number[] } | null;
   evalReplicas: { base: number; N: number }[][];
   inputFeatures: number;
   results: number;

@@ -1,6 +1,8 @@
 // Data-parallel training on several threads over one shared WebAssembly.Memory. Each step, the
 // batch is split by columns into one replica per thread (the main thread runs replica 0, each
-// worker one task per step); the replicas meet at a barrier once their gradients are ready; then
+// worker one task per level, stepped through the sync block); every thread fills its own share of
+// the batch and runs forward and backward on it (replica-work.ts, the same code on every thread);
+// the replicas meet at a barrier once their gradients are ready; then
 // every thread sums the replicas' gradients and applies the optimizer to its own share of the
 // parameters; the main thread waits for all before the next step. Dropout masks and augmentation
 // depend on an example's position in the whole batch, so T threads train on exactly the same
@@ -13,6 +15,7 @@ import { learningRate, Optimizer, runUpdate, slotsOf } from "../optim/index.js";
 import type { InputPipeline } from "../train/input.js";
 import { localStepper, type Stepper } from "../train/step.js";
 import { createThreadPool, type ThreadPool } from "./pool.js";
+import { evaluateShare, type TrainShare, trainShare } from "./replica-work.js";
 import { SharedCollective } from "./collective.js";
 import { EVAL_MODE, exchangeBytes, type JoinTask, type LevelTask, STEP_MODE, STOP, SYNC, syncBytes, type Task } from "./protocol.js";
 import { combineChunks, type EvalSet, Evaluator, type SplitMetrics } from "../train/evaluate.js";
@@ -136,11 +139,17 @@ export class ThreadTeam {
     const chunkCount = sets.reduce((n, s) => n + s.chunks.length, 0);
     const resultsTensor = k.alloc([Math.max(1, 2 * chunkCount) * 2], "f32", "evaluation results");
     const results = new Float64Array(k.memory.buffer, resultsTensor.ptr, Math.max(1, 2 * chunkCount));
+    // Each worker fills its own share of the batch from the images in shared memory; it needs a
+    // buffer for the batch indices, allocated here (a worker's arena only replays these offsets).
+    const layout = input.layout();
+    const inputTask: LevelTask["input"] = layout
+      ? { layout, indices: sizes.map((_, r) => (r === 0 ? 0 : k.alloc([t.batchSize], "u32", `replica ${r} batch indices`).ptr)) }
+      : null;
     const level: LevelTask = {
       kind: "level", workers: this.pool.size, levelId: nextLevelId++, sync: this.sync.ptr, csr: network.csrLayout(), replicas: specs,
       batchSize: t.batchSize, seed: t.seed, plan, exchange: exchange.ptr,
       evalSets: sets.map((s) => ({ chunks: s.chunks.map((c) => ({ x: c.x.ptr, labels: c.labels.ptr, n: c.labels.size })) })),
-      evalReplicas, inputFeatures: network.inputShape.reduce((a, b) => a * b, 1), results: resultsTensor.ptr,
+      evalReplicas, inputFeatures: network.inputShape.reduce((a, b) => a * b, 1), results: resultsTensor.ptr, input: inputTask,
     };
     const collective = new SharedCollective(k.memory, exchange.ptr, ints, T, t.batchSize, 0);
     const tasks = Array.from({ length: this.pool.size }, () => this.pool.run(level));
@@ -151,6 +160,7 @@ export class ThreadTeam {
     const schedule = { lr: t.lr, warmupIterations: t.warmupIterations, milestones: t.milestones, gamma: t.gamma };
     const indices = new Uint32Array(t.batchSize);
     const ctx: StepContext = { training: true, step: 0, colOffset: 0, totalCols: t.batchSize, seed: t.seed, collective };
+    const mine: TrainShare = { replica: replicas[0]!, input: layout ? input : null, indices, offset: 0, size: sizes[0]!, ctx };
     /** The failing worker's own message, rather than "another thread failed". */
     const workerError = async (err: unknown): Promise<never> => {
       abort(ints, 0);
@@ -182,16 +192,18 @@ export class ThreadTeam {
         Atomics.store(ints, SYNC.DONE, 0);
         Atomics.store(ints, SYNC.COLL, 0);
         collective.reset();
-        input.batchIndices(iteration, indices);
-        replicas.forEach((rep, r) => input.fillPart(iteration, indices, offsets[r]!, sizes[r]!, rep.input, rep.labels));
+        if (!layout) {
+          // The images are not in shared memory: the main thread fills every share.
+          input.batchIndices(iteration, indices);
+          replicas.forEach((rep, r) => input.fillPart(iteration, indices, offsets[r]!, sizes[r]!, rep.input, rep.labels));
+        }
         const lr = learningRate(schedule, iteration);
         lrSlot[0] = lr;
         Atomics.store(ints, SYNC.MODE, STEP_MODE);
         Atomics.store(ints, SYNC.ITER, iteration);
         Atomics.add(ints, SYNC.GEN, 1);
         Atomics.notify(ints, SYNC.GEN);
-        ctx.step = iteration;
-        let loss = replicas[0]!.trainStep(ctx);
+        let loss = trainShare(mine, iteration);
         arrive(ints, SYNC.ARRIVED);
         const finish = () => {
           for (let r = 1; r < T; r++) loss += losses[r]!;
@@ -222,11 +234,7 @@ export class ThreadTeam {
         Atomics.store(ints, SYNC.EVAL_SET, index);
         Atomics.add(ints, SYNC.GEN, 1);
         Atomics.notify(ints, SYNC.GEN);
-        for (let c = 0; c < set.chunks.length; c += T) {
-          const r = evaluator.evaluateChunk(set, c);
-          results[2 * (first + c)] = r.loss;
-          results[2 * (first + c) + 1] = r.correct;
-        }
+        evaluateShare(set.chunks.length, 0, T, (c) => evaluator.evaluateChunk(set, c), results, first);
         const finish = () => {
           midStep = false;
           return combineChunks(set, set.chunks.map((_, c) => ({ loss: results[2 * (first + c)]!, correct: results[2 * (first + c) + 1]! })));

@@ -1,8 +1,8 @@
 // The worker thread (a Piscina worker in Node; see web-worker.ts for browsers). It joins the main
 // thread's shared memory and rebuilds views of the network there. A level task then runs this
-// worker's replica for every step the main thread starts: forward and backward on its share of
-// the batch, a barrier with the other threads, then the gradient sum and optimizer update of its
-// share of the parameters.
+// worker's replica for every step the main thread starts: it fills its share of the batch and
+// runs forward and backward on it (replica-work.ts, as the main thread does for replica 0), meets
+// the other threads at a barrier, then sums the gradients and updates its share of the parameters.
 import { Kernels } from "../kernels/index.js";
 import { buildNetwork } from "../models/spec.js";
 import type { StepContext } from "../nn/layer.js";
@@ -11,6 +11,8 @@ import { runUpdate } from "../optim/update.js";
 import { EVAL_MODE, type JoinTask, type LevelTask, STOP, SYNC, type Task } from "./protocol.js";
 import { abort, AbortedError, arrive, waitAtLeast } from "./sync.js";
 import { SharedCollective } from "./collective.js";
+import { pipelineFromLayout } from "../train/input.js";
+import { evaluateShare, type TrainShare, trainShare } from "./replica-work.js";
 
 let k: Kernels | null = null;
 let network: Network | null = null;
@@ -78,15 +80,15 @@ function runLevel(task: LevelTask): void {
     injectFault("eval", r);
     const first = evalSets.slice(0, index).reduce((n, s) => n + s.length, 0);
     const chunks = evalSets[index]!;
-    for (let c = r; c < chunks.length; c += T) {
+    evaluateShare(chunks.length, r, T, (c) => {
       const { x, labels } = chunks[c]!;
-      const res = evalReplicas.get(labels.size)!.evaluate({ training: false, step: 0, colOffset: 0, totalCols: labels.size, seed: 0 }, x, labels);
-      results[2 * (first + c)] = res.loss;
-      results[2 * (first + c) + 1] = res.correct;
-    }
+      return evalReplicas.get(labels.size)!.evaluate({ training: false, step: 0, colOffset: 0, totalCols: labels.size, seed: 0 }, x, labels);
+    }, results, first);
     arrive(sync, SYNC.DONE);
   };
   const ctx: StepContext = { training: true, step: 0, colOffset: spec.colOffset, totalCols: task.batchSize, seed: task.seed, collective };
+  const input = task.input ? pipelineFromLayout(k, task.input.layout, task.input.indices[r]!) : null;
+  const mine: TrainShare = { replica, input, indices: new Uint32Array(task.batchSize), offset: spec.colOffset, size: spec.N, ctx };
   let seen = 0;
   for (;;) {
     seen = nextStep(sync, seen);
@@ -97,9 +99,8 @@ function runLevel(task: LevelTask): void {
     }
     const iteration = Atomics.load(sync, SYNC.ITER);
     injectFault(iteration, r);
-    ctx.step = iteration;
     collective.reset();
-    losses[r] = replica.trainStep(ctx);
+    losses[r] = trainShare(mine, iteration);
     arrive(sync, SYNC.ARRIVED);
     waitAtLeast(sync, SYNC.ARRIVED, T, `step ${iteration}`);
     runUpdate(k, task.plan, r, T, iteration + 1, lr[0]!);

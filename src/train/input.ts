@@ -14,16 +14,36 @@ export interface InputOptions {
   batchSize: number;
 }
 
-/** The training images and conversion constants in wasm memory, shared by a session's pipelines. */
+/** The training images, their labels and the conversion constants in wasm memory, shared by a session's pipelines (and its threads). */
 export interface DeviceImages {
   k: Kernels;
   images: Tensor<"u8">;
+  labels: Tensor<"u8">;
   scale: Tensor<"f32">;
   shift: Tensor<"f32">;
 }
 
+/** What a pipeline needs of a dataset: the training split, the image shape and its statistics. */
+export type TrainingData = Pick<Dataset, "shape" | "stats" | "train">;
+
+/**
+ * A pipeline as plain numbers (offsets into the shared memory), so a worker thread can rebuild
+ * an identical one over the same memory and fill its own share of every batch.
+ */
+export interface PipelineLayout {
+  options: InputOptions;
+  shape: readonly [number, number, number];
+  mean: number[];
+  std: number[];
+  count: number;
+  images: number;
+  labels: number;
+  scale: number;
+  shift: number;
+}
+
 /** Per-channel f32 affine conversion constants (see InputPipeline). */
-export function channelAffine(data: Dataset, normalize: boolean): { scale: Float32Array; shift: Float32Array } {
+export function channelAffine(data: Pick<Dataset, "shape" | "stats">, normalize: boolean): { scale: Float32Array; shift: Float32Array } {
   const C = data.shape[0];
   const scale = new Float32Array(C), shift = new Float32Array(C);
   for (let c = 0; c < C; c++) {
@@ -39,8 +59,21 @@ export function deviceImages(k: Kernels, data: Dataset, normalize: boolean): Dev
   const F = data.shape[0] * data.shape[1] * data.shape[2];
   const images = k.alloc([data.train.count, F], "u8", "training images");
   images.data.set(data.train.images.subarray(0, data.train.count * F));
+  const labels = k.alloc([data.train.count], "u8", "training labels");
+  labels.data.set(data.train.labels.subarray(0, data.train.count));
   const { scale, shift } = channelAffine(data, normalize);
-  return { k, images, scale: k.fromArray(scale, [scale.length], "input scale"), shift: k.fromArray(shift, [shift.length], "input shift") };
+  return { k, images, labels, scale: k.fromArray(scale, [scale.length], "input scale"), shift: k.fromArray(shift, [shift.length], "input shift") };
+}
+
+/** The pipeline a worker thread rebuilds from a PipelineLayout over its view of the shared memory. */
+export function pipelineFromLayout(k: Kernels, l: PipelineLayout, indices: number): InputPipeline {
+  const F = l.shape[0] * l.shape[1] * l.shape[2];
+  const images = k.view(l.images, [l.count, F], "u8"), labels = k.view(l.labels, [l.count], "u8");
+  // Getters: a view's typed array is replaced when the memory grows.
+  const train = { get images() { return images.data; }, get labels() { return labels.data; }, count: l.count };
+  const data: TrainingData = { shape: l.shape, stats: { mean: l.mean, std: l.std }, train };
+  const C = l.shape[0];
+  return new InputPipeline(data, l.options, { k, images, labels, scale: k.view(l.scale, [C]), shift: k.view(l.shift, [C]) }, k.view(indices, [l.options.batchSize], "u32"));
 }
 
 /**
@@ -67,10 +100,15 @@ export class InputPipeline {
   private readonly offsets: Int32Array;
   private readonly flips: Uint8Array;
   /** Batch indices in wasm memory; allocated at the first batch, inside the training level's arena region. */
-  private indexTensor: Tensor<"u32"> | null = null;
+  private indexTensor: Tensor<"u32"> | null;
   private augmentedIteration = -1;
 
-  constructor(readonly data: Dataset, readonly options: InputOptions, private readonly device: DeviceImages | null = null) {
+  /**
+   * `indexTensor`: where batch indices go in wasm memory; a worker thread passes one the main
+   * thread allocated (a worker must not allocate: its arena replays the main thread's offsets).
+   */
+  constructor(readonly data: TrainingData, readonly options: InputOptions, private readonly device: DeviceImages | null = null, indexTensor: Tensor<"u32"> | null = null) {
+    this.indexTensor = indexTensor;
     const [C, H, W] = data.shape;
     this.features = C * H * W;
     const { scale, shift } = channelAffine(data, options.normalize);
@@ -80,6 +118,16 @@ export class InputPipeline {
     }
     this.offsets = new Int32Array(options.batchSize * 2);
     this.flips = new Uint8Array(options.batchSize);
+  }
+
+  /** This pipeline as offsets, for worker threads (null when its images are not in wasm memory). */
+  layout(): PipelineLayout | null {
+    const d = this.device;
+    if (!d) return null;
+    return {
+      options: { ...this.options }, shape: this.data.shape, mean: [...this.data.stats.mean], std: [...this.data.stats.std],
+      count: this.data.train.count, images: d.images.ptr, labels: d.labels.ptr, scale: d.scale.ptr, shift: d.shift.ptr,
+    };
   }
 
   private permutation(epoch: number): Uint32Array {

@@ -63,3 +63,41 @@ test("the wasm batch conversion equals the JS path bit for bit, with and without
     k.arena.release(mark);
   }
 });
+
+test("a batch split across threads is the one-thread batch: each thread's pipeline (rebuilt from the shared layout) fills its share, with and without augmentation", async (t) => {
+  const { kernelsFor } = await import("../helpers/kernels.js");
+  const { deviceImages, pipelineFromLayout } = await import("../../src/train/input.js");
+  const k = await kernelsFor("relaxed");
+  const count = 53;
+  const images = new Uint8Array(count * 3 * 8 * 8);
+  for (let i = 0; i < images.length; i++) images[i] = (i * 131 + 7) % 256;
+  const split = { images, labels: new Uint8Array(count).map((_, i) => (i * 3) % 10), count };
+  const data: Dataset = { name: "cifar10", shape: [3, 8, 8], classes: 10, classNames: [], train: split, val: split, test: split, stats: { mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] } };
+  const F = 3 * 8 * 8, B = 21, shares = [[0, 8], [8, 8], [16, 5]] as const;
+  for (const augment of [false, true]) {
+    const mark = k.arena.mark();
+    const device = deviceImages(k, data, true);
+    const main = new InputPipeline(data, { normalize: true, augment, dataSeed: 9, batchSize: B }, device);
+    const layout = main.layout()!;
+    for (const iteration of [0, 2, 5]) { // iteration 2 crosses into the second epoch (53 examples, 21 per batch)
+      const whole = k.alloc([F, B]), wholeLabels = k.alloc([B], "i32");
+      main.fillBatch(iteration, new Uint32Array(B), whole, wholeLabels);
+      for (const [offset, size] of shares) {
+        // a fresh pipeline per share, as each worker thread builds from the level task
+        const thread = pipelineFromLayout(k, layout, k.alloc([B], "u32").ptr);
+        const x = k.alloc([F, size]), labels = k.alloc([size], "i32");
+        const indices = thread.batchIndices(iteration, new Uint32Array(B));
+        thread.fillPart(iteration, indices, offset, size, x, labels);
+        for (let f = 0; f < F; f++) {
+          const row = Array.from(x.data.subarray(f * size, (f + 1) * size)), expected = Array.from(whole.data.subarray(f * B + offset, f * B + offset + size));
+          if (JSON.stringify(row) !== JSON.stringify(expected)) {
+            t.fail(`augment ${augment} iteration ${iteration} share [${offset}, ${offset + size}) feature ${f} differs`);
+            return;
+          }
+        }
+        t.deepEqual(Array.from(labels.data), Array.from(wholeLabels.data.subarray(offset, offset + size)));
+      }
+    }
+    k.arena.release(mark);
+  }
+});
