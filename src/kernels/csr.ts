@@ -26,6 +26,26 @@ export class Csr {
   }
 }
 
+/**
+ * The CSR index of the nonzeros of a [rows, cols] mask (any array; nonzero = kept), columns
+ * ascending within each row: the one construction shared by training (SparseKernels.fromMask,
+ * into wasm memory) and export (packCsr, into a ticket file). Column indices are u16 when
+ * `u16` is asked and cols fit, else u32.
+ */
+export function csrIndex(mask: ArrayLike<number>, rows: number, cols: number, u16 = false): { rowPtr: Uint32Array; colIdx: Uint16Array | Uint32Array } {
+  const nnz = countNonzero(mask);
+  const rowPtr = new Uint32Array(rows + 1);
+  const colIdx = u16 && cols <= 65536 ? new Uint16Array(nnz) : new Uint32Array(nnz);
+  let p = 0;
+  for (let r = 0; r < rows; r++) {
+    rowPtr[r] = p;
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) if (mask[base + c] !== 0) colIdx[p++] = c;
+  }
+  rowPtr[rows] = p;
+  return { rowPtr, colIdx };
+}
+
 /** Counts the nonzero entries (kept weights, for a mask). */
 export function countNonzero(mask: ArrayLike<number>): number {
   let n = 0;

@@ -1,7 +1,7 @@
 // Bindings of the sparse kernels (assembly/sparse.ts): products with a pruned weight matrix held
 // in CSR (the forward product, the input gradient, the weight gradient at the kept positions
 // only), and the gather/scatter between a CSR matrix's values and its dense form.
-import { countNonzero, Csr } from "./csr.js";
+import { Csr, csrIndex } from "./csr.js";
 import { describe, dims2, disjoint, dtype, fail, own, ownCsr, positiveInt } from "./checks.js";
 import type { Kernels } from "./kernels.js";
 import type { Tensor } from "./tensor.js";
@@ -21,15 +21,8 @@ export class SparseKernels {
     if (mask.length !== rows * cols) fail(op, `mask has ${mask.length} entries but the matrix is [${rows},${cols}]`);
     // Read the mask completely before allocating: it may be a view of this memory (a Param's
     // mask), and an allocation that grows an unshared memory detaches every view of it.
-    const nnz = countNonzero(mask);
-    const rp = new Uint32Array(rows + 1), ci = new Uint32Array(nnz);
-    let p = 0;
-    for (let r = 0; r < rows; r++) {
-      rp[r] = p;
-      const base = r * cols;
-      for (let c = 0; c < cols; c++) if (mask[base + c] !== 0) ci[p++] = c;
-    }
-    rp[rows] = p;
+    const { rowPtr: rp, colIdx: ci } = csrIndex(mask, rows, cols);
+    const nnz = ci.length;
     const k = this.k;
     const rowPtr = k.alloc([rows + 1], "u32", `${label}.rowPtr`);
     const colIdx = k.alloc([nnz], "u32", `${label}.colIdx`);

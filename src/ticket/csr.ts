@@ -1,5 +1,6 @@
 // CSR arrays of a ticket's pruned weights: packed from a weight and its mask at export, read back
 // (and checked: the kernels trust rowPtr and column indices, see src/kernels/csr.ts) at load.
+import { csrIndex } from "../kernels/csr.js";
 import { halfToFloat } from "./f16.js";
 import { type CsrEntry, type Section, TicketError, U16_MAX_COLS } from "./format.js";
 
@@ -18,23 +19,12 @@ export function packCsr(weight: Float32Array, mask: Uint8Array, rows: number, co
   if (weight.length !== rows * cols || mask.length !== rows * cols) {
     throw new Error(`packCsr: a [${rows}, ${cols}] weight needs ${rows * cols} values and mask entries, got ${weight.length} and ${mask.length}`);
   }
-  let nnz = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) nnz++;
-  const rowPtr = new Uint32Array(rows + 1);
-  const colIdx = cols <= U16_MAX_COLS ? new Uint16Array(nnz) : new Uint32Array(nnz);
-  const values = new Float32Array(nnz);
-  let p = 0;
+  const { rowPtr, colIdx } = csrIndex(mask, rows, cols, cols <= U16_MAX_COLS);
+  const values = new Float32Array(colIdx.length);
   for (let r = 0; r < rows; r++) {
-    rowPtr[r] = p;
     const base = r * cols;
-    for (let c = 0; c < cols; c++) {
-      if (mask[base + c] !== 0) {
-        colIdx[p] = c;
-        values[p++] = weight[base + c]!;
-      }
-    }
+    for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) values[p] = weight[base + colIdx[p]!]!;
   }
-  rowPtr[rows] = p;
   return { rows, cols, rowPtr, colIdx, values };
 }
 
