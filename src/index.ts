@@ -23,10 +23,10 @@ export {
   createOptimizer, learningRate, Optimizer, runUpdate, type UpdatePlan, type OptimizerConfig, type Slot, type ScheduleConfig, type AdamConfig,
   type SgdConfig, type PlanSlot,
 } from "./optim/index.js";
-export { Session, type SessionOptions } from "./train/session.js";
+export { Session, type SessionOptions } from "./session.js";
 export { train, type EvalRecord, type TrainResult, type TrainHooks, type TrainSetup, type TrainState } from "./train/trainer.js";
 export type { EvalSet, EvalChunk, SplitMetrics } from "./train/evaluate.js";
-export type { InputPipeline, InputOptions, DeviceImages } from "./train/input.js";
+export type { InputPipeline, InputOptions, DeviceImages, TrainingData, PipelineLayout } from "./train/input.js";
 export type { Arithmetic, ArithmeticSpan } from "./train/arithmetic.js";
 export * from "./prune/index.js";
 export { runExperiment, pruneTarget, trialTraining, type ExperimentOptions, type ExperimentEvents, type ExperimentResult } from "./lottery/experiment.js";

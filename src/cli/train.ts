@@ -6,7 +6,7 @@ import { writeJsonAtomic, writeJsonLinesAtomic } from "../store/atomic.js";
 import { defaultsFor, nonDefaults, resolveHparams } from "../hparams/resolve.js";
 import { getModel } from "../models/registry.js";
 import type { Hparams } from "../hparams/schema.js";
-import { Session } from "../train/session.js";
+import { Session } from "../session.js";
 import type { EvalRecord } from "../train/trainer.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";

@@ -5,7 +5,7 @@
 // is passed alongside. Kept separate from kernels.ts to keep each file about one family of ops.
 import { own, ownCsr } from "./checks.js";
 import { Csr } from "./csr.js";
-import type { Kernels } from "./kernels.js";
+import type { KernelCore } from "./core.js";
 import type { Tensor } from "./tensor.js";
 
 function fail(op: string, message: string): never {
@@ -56,7 +56,7 @@ export interface SparseConvPlan {
 
 /** Convolution, pooling and batch-norm bindings (`k.conv`) over CHWN activations. */
 export class ConvKernels {
-  constructor(private readonly k: Kernels) {}
+  constructor(private readonly k: KernelCore) {}
 
   /** xpad [C·(H+2p)·(W+2p), N] = x [C·H·W, N] with p zero rows and columns around each image. */
   pad(x: Tensor<"f32">, xpad: Tensor<"f32">, C: number, H: number, W: number, p: number): void {

@@ -1,12 +1,12 @@
 // Bindings of the elementwise kernels (assembly/elementwise.ts, and dropout from
 // assembly/random.ts): fills, sums, bias + activation and their gradients, masks and dropout.
 import { dims2, disjoint, dtype, fail, inRange, nonEmpty, own, sameSize } from "./checks.js";
-import type { Kernels } from "./kernels.js";
+import type { KernelCore } from "./core.js";
 import type { Tensor } from "./tensor.js";
 
 /** Elementwise bindings (`k.elementwise`). */
 export class ElementwiseKernels {
-  constructor(private readonly k: Kernels) {}
+  constructor(private readonly k: KernelCore) {}
 
   /** t = value everywhere. */
   fill(t: Tensor<"f32">, value: number): void {

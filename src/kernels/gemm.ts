@@ -2,7 +2,7 @@
 // strided blocks of them, and a transpose. Activations are feature-major, [features, batch] with
 // the batch contiguous.
 import { dims2, disjoint, dtype, fail, own } from "./checks.js";
-import type { Kernels } from "./kernels.js";
+import type { KernelCore } from "./core.js";
 import type { Tensor } from "./tensor.js";
 
 /** A matrix inside a tensor: `rows` x `cols` floats from `offset`, rows `ld` floats apart. */
@@ -23,7 +23,7 @@ export interface GemmOptions {
 
 /** Dense GEMM and transpose bindings (`k.dense`). */
 export class DenseKernels {
-  constructor(private readonly k: Kernels) {}
+  constructor(private readonly k: KernelCore) {}
 
   /** c (+)= op(a)·op(b) with op = identity or transpose. Shapes: op(a) [M,K], op(b) [K,N], c [M,N]. */
   gemm(a: Tensor<"f32">, b: Tensor<"f32">, c: Tensor<"f32">, options: GemmOptions = {}): void {

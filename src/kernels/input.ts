@@ -1,11 +1,11 @@
 // Bindings of the input kernel (assembly/input.ts): u8 images to normalized f32 columns.
 import { dims2, fail, own } from "./checks.js";
-import type { Kernels } from "./kernels.js";
+import type { KernelCore } from "./core.js";
 import type { Tensor } from "./tensor.js";
 
 /** Input conversion bindings (`k.input`). */
 export class InputKernels {
-  constructor(private readonly k: Kernels) {}
+  constructor(private readonly k: KernelCore) {}
 
   /**
    * Converts images[indices[n]] (u8, [count, F] example-major) into columns 0..k−1 of dst [F, N]

@@ -6,6 +6,7 @@
 import { Arena, ARENA_BASE } from "./arena.js";
 import { ConvKernels } from "./conv.js";
 import { own } from "./checks.js";
+import type { KernelCore } from "./core.js";
 import { ElementwiseKernels } from "./elementwise.js";
 import type { KernelExports } from "./exports.js";
 import { DenseKernels } from "./gemm.js";
@@ -13,7 +14,7 @@ import { InputKernels } from "./input.js";
 import { LossKernels } from "./loss.js";
 import { SparseKernels } from "./sparse.js";
 import { compileKernels, type ModuleOptions, type SimdLevel } from "./wasm-module.js";
-import { type DType, Tensor, type MemoryOwner } from "./tensor.js";
+import { type DType, Tensor } from "./tensor.js";
 
 const PAGE = 65536;
 /** wasm32 addresses 4 GiB; one page is kept back so an end offset always fits in 32 bits. */
@@ -55,7 +56,7 @@ function checkMode(requested: CheckMode | undefined, fallback: CheckMode): Check
 }
 
 /** One wasm instance of the kernels over one memory, with its arena and its bindings grouped by family (dense, sparse, elementwise, input, loss, conv). Create with `Kernels.create()`; worker threads `join` a shared memory. */
-export class Kernels implements MemoryOwner {
+export class Kernels implements KernelCore {
   readonly arena: Arena;
   /** Dense GEMM and transpose (src/kernels/gemm.ts). */
   readonly dense: DenseKernels = new DenseKernels(this);

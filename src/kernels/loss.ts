@@ -1,11 +1,11 @@
 // Bindings of the loss and accuracy kernels (assembly/loss.ts) over logits [classes, batch].
 import { dims2, dtype, fail, own } from "./checks.js";
-import type { Kernels } from "./kernels.js";
+import type { KernelCore } from "./core.js";
 import type { Tensor } from "./tensor.js";
 
 /** Loss and accuracy bindings (`k.loss`). */
 export class LossKernels {
-  constructor(private readonly k: Kernels) {}
+  constructor(private readonly k: KernelCore) {}
 
   private checkLogits(op: string, logits: Tensor<"f32">, labels: Tensor<"i32"> | null): void {
     dtype(op, "logits", logits, "f32");

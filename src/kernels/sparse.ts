@@ -3,12 +3,12 @@
 // only), and the gather/scatter between a CSR matrix's values and its dense form.
 import { Csr, csrIndex } from "./csr.js";
 import { describe, dims2, disjoint, dtype, fail, own, ownCsr, positiveInt } from "./checks.js";
-import type { Kernels } from "./kernels.js";
+import type { KernelCore } from "./core.js";
 import type { Tensor } from "./tensor.js";
 
 /** Bindings of the CSR kernels (`k.sparse`). */
 export class SparseKernels {
-  constructor(private readonly k: Kernels) {}
+  constructor(private readonly k: KernelCore) {}
 
   /**
    * Builds the CSR structure of the nonzeros of `mask` ([rows, cols], any array; nonzero = kept)

@@ -9,7 +9,7 @@ import type { ExperimentStore, RunId, RunSummary } from "../store/experiment.js"
 import type { RunStore } from "../store/run-store.js";
 import { CorruptFileError } from "../store/errors.js";
 import { type Arithmetic, describeArithmetic, sameArithmetic, settingsFor, uniform } from "../train/arithmetic.js";
-import { Session } from "../train/session.js";
+import { Session } from "../session.js";
 import { DivergenceError, type EvalRecord } from "../train/trainer.js";
 import type { Dataset } from "../data/types.js";
 import type { Kernels } from "../kernels/index.js";

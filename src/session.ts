@@ -1,14 +1,18 @@
-import { Kernels } from "../kernels/index.js";
-import type { Dataset } from "../data/types.js";
-import type { Hparams } from "../hparams/schema.js";
-import { getModel, type ModelEntry } from "../models/registry.js";
-import { buildNetwork } from "../models/spec.js";
-import type { KernelMode, Network } from "../nn/network.js";
-import { Rng } from "../util/rng.js";
-import { ThreadTeam } from "../parallel/team.js";
-import { type EvalSet, evalChunkSize, prepareEvalSet } from "./evaluate.js";
-import { type DeviceImages, deviceImages, InputPipeline } from "./input.js";
-import { train, type TrainHooks, type TrainResult } from "./trainer.js";
+// A training session: the composition root of one network's training. It loads the data, builds
+// the network, converts the evaluation sets once, copies the training images into wasm memory and
+// starts the worker threads; then trains levels on them. It sits above train/ (the single-thread
+// loop) and parallel/ (the threads), which never import it, so imports run one way.
+import { Kernels } from "./kernels/index.js";
+import type { Dataset } from "./data/types.js";
+import type { Hparams } from "./hparams/schema.js";
+import { getModel, type ModelEntry } from "./models/registry.js";
+import { buildNetwork } from "./models/spec.js";
+import type { KernelMode, Network } from "./nn/network.js";
+import { Rng } from "./util/rng.js";
+import { ThreadTeam } from "./parallel/team.js";
+import { type EvalSet, evalChunkSize, prepareEvalSet } from "./train/evaluate.js";
+import { type DeviceImages, deviceImages, InputPipeline } from "./train/input.js";
+import { train, type TrainHooks, type TrainResult } from "./train/trainer.js";
 
 /** Settings of {@link Session.open}; every field is optional. */
 export interface SessionOptions {
@@ -70,7 +74,7 @@ export class Session {
     const model = options.model ?? getModel(hp.model.model);
     if (model.name !== hp.model.model) throw new Error(`the hyperparameters name model ${hp.model.model}, but the model given is ${model.name}`);
     // The file loader is Node-only: import it only when no dataset is given (browsers pass one).
-    const data = options.dataset ?? (await (await import("../data/index.js")).loadDataset(model.dataset, {
+    const data = options.dataset ?? (await (await import("./data/index.js")).loadDataset(model.dataset, {
       dataDir: options.dataDir,
       valSize: hp.dataset.valSize,
       fetchIfMissing: options.fetchIfMissing ?? false,
