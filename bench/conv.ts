@@ -7,6 +7,7 @@ import { Conv2d, type ConvAlgorithm } from "../src/nn/conv.js";
 import { ParamFactory } from "../src/nn/network.js";
 import { Scratch } from "../src/nn/scratch.js";
 import { Kernels, type Tensor } from "../src/kernels/index.js";
+import { ExecutionPlan } from "../src/nn/plan.js";
 import { Rng } from "../src/util/rng.js";
 import { medianMs, printTable, type TimingOptions } from "./timing.js";
 
@@ -77,14 +78,14 @@ export async function benchConv(args: { json: boolean; quick: boolean; argv: str
           const mask = layer.weight.mask!.data;
           for (let i = 0; i < mask.length; i++) mask[i] = rng.float() < density ? 1 : 0;
           k.elementwise.maskApply(layer.weight.value, layer.weight.mask!);
-          layer.weight.csr = k.sparse.fromMask(mask, M, C * 9, layer.weight.value);
         }
+        const csr = impl === "sparse" ? k.sparse.fromMask(layer.weight.mask!.data, M, C * 9, layer.weight.value) : null;
         const scratch = new Scratch();
-        const run = layer.bind(k, [C, H, H], N, scratch);
+        const run = layer.bind(k, [C, H, H], N, scratch, ExecutionPlan.of(k, [[layer.weight, csr]]));
         scratch.allocate(k);
         const x = k.alloc([C * H * H, N]), y = k.alloc([M * H * H, N]), dy = k.alloc([M * H * H, N]), dx = k.alloc([C * H * H, N]);
         fillRandom(x, rng);
-        const grads = new Map([[layer.weight, k.alloc(impl === "sparse" ? [layer.weight.csr!.nnz] : [M, C * 9])], [layer.bias!, k.alloc([M])]]);
+        const grads = new Map([[layer.weight, k.alloc(csr ? [csr.nnz] : [M, C * 9])], [layer.bias!, k.alloc([M])]]);
         const ctx = { training: true, step: 0, colOffset: 0, totalCols: N, seed: 0 };
         const fwd = medianMs(() => run.forward(x, y, ctx), timing);
         fillRandom(dy, rng);

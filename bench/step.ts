@@ -234,11 +234,11 @@ export async function timeOurs(modelName: string, o: StepOptions, modes: (conv: 
         for (const mode of modes(conv, threads)) {
           if (pm >= 1 && mode === "sparse") continue; // nothing to skip
           const mark = k.arena.mark();
-          const execution = network.prepare(mode);
-          if (mode === "auto" && layers.every((l) => !l.auto)) execution.forEach((e, i) => (layers[i]!.auto = e.kernel));
+          const plan = network.prepare(mode);
+          if (mode === "auto" && layers.every((l) => !l.auto)) plan.execution.forEach((e, i) => (layers[i]!.auto = e.kernel));
           const input = new InputPipeline(data, { normalize: hp.dataset.normalize, augment: false, dataSeed: 1, batchSize: hp.training.batchSize }, device);
           const team = teams.get(threads);
-          const stepper = team ? await team.stepper(network, input, hp.training, []) : localStepper(network, input, hp.training);
+          const stepper = team ? await team.stepper(network, plan, input, hp.training, []) : localStepper(network, plan, input, hp.training);
           point.used.set(`${mode}/${threads}`, stepper.threads);
           try {
             const ms = await timeSteps((i) => stepper.step(i), warmup, steps);
@@ -248,7 +248,7 @@ export async function timeOurs(modelName: string, o: StepOptions, modes: (conv: 
             log(`${model.name} ${c.level !== undefined ? `level ${c.level} ` : ""}Pm ${pm}, ${threads} thread${threads > 1 ? "s" : ""}${stepper.threads < threads ? ` (stepped on ${stepper.threads})` : ""}, ${mode}: ${ms.toFixed(2)} ms`);
           } finally {
             await stepper.close();
-            network.commit();
+            plan.commit();
             k.arena.release(mark);
           }
         }

@@ -7,6 +7,7 @@ export { defaultsFor, resolveHparams, nonDefaults, hparamHash, HparamError, type
 export { defineModel, getModel, modelNames, registerModel, type ModelDeclaration, type ModelEntry, type DatasetShape } from "./models/registry.js";
 export { buildNetwork, layerNames, resolveSpec, type LayerSpec, type NetworkSpec, type ResolvedSpec } from "./models/spec.js";
 export { fileModel, parseNetworkSpec } from "./models/file.js";
+export { ExecutionPlan, type PlanEntry } from "./nn/plan.js";
 export { Network, Replica, ParamFactory, type KernelMode, type LayerExecution, type CsrLayout, type BuildOptions } from "./nn/network.js";
 export { Param, type ParamKind, type WeightKind } from "./nn/param.js";
 export type { Layer, LayerRun, StepContext, Grads, Collective } from "./nn/layer.js";

@@ -114,7 +114,7 @@ export class Session {
     const team = this.team;
     return train({
       network: this.network, input: this.input(training), val: this.val, test: this.test, training, kernelMode: this.kernelMode,
-      stepper: team ? (network, input, t, sets) => team.stepper(network, input, t, sets) : undefined,
+      stepper: team ? (network, plan, input, t, sets) => team.stepper(network, plan, input, t, sets) : undefined,
     }, hooks);
   }
 }

@@ -3,6 +3,7 @@ import { type Grads, type Layer, type LayerRun } from "./layer.js";
 import type { ParamFactory } from "./network.js";
 import type { Param } from "./param.js";
 import type { Scratch } from "./scratch.js";
+import type { ExecutionPlan } from "./plan.js";
 
 /**
  * im2col blocks are cut to about this many floats (1 MB, at least one output row), so a block is
@@ -104,7 +105,7 @@ export class Conv2d implements Layer {
     return [this.outChannels, OH, OW];
   }
 
-  bind(k: Kernels, _input: readonly number[], N: number, scratch: Scratch): LayerRun {
+  bind(k: Kernels, _input: readonly number[], N: number, scratch: Scratch, level: ExecutionPlan): LayerRun {
     const s = this.shape();
     const { OH, OW, Hp, Wp } = convOutput(s);
     const { weight: w, bias: b, relu } = this;
@@ -116,10 +117,11 @@ export class Conv2d implements Layer {
       scratch.reserve("padded", paddedFloats);
       scratch.reserve("paddedGrad", paddedFloats);
     }
-    const csr = w.csr && s.stride === 1 ? w.csr : null;
+    const levelCsr = level.csrOf(w);
+    const csr = levelCsr && s.stride === 1 ? levelCsr : null;
     // A pruned weight that stays dense (stride 2) keeps its compact values out of reach: the
     // network only makes stride-1 convolutions sparse (see Network.prepare).
-    if (w.csr && !csr) throw new Error(`${w.name}: sparse execution needs stride 1`);
+    if (levelCsr && !csr) throw new Error(`${w.name}: sparse execution needs stride 1`);
     const plan = csr ? cv.sconvPlan(csr, s, N, w.name) : null;
     // The input gradient runs as the forward kernel on the transposed, rotated weights over the
     // padded output gradient (each input row's sums held in registers, no scattered updates).

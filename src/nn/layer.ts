@@ -2,6 +2,7 @@
 import type { Kernels, Tensor } from "../kernels/index.js";
 import type { Param } from "./param.js";
 import type { Scratch } from "./scratch.js";
+import type { ExecutionPlan } from "./plan.js";
 
 /**
  * Batch-wide sums for layers that normalize over the batch (batch norm). `local` holds this
@@ -70,8 +71,11 @@ export interface Layer {
   readonly params: readonly Param[];
   /** The per-example output shape for a per-example input shape ([C, H, W] or [F]). */
   outputShape(input: readonly number[]): number[];
-  /** Makes this layer's run for a replica of N columns; per-run buffers come from the arena, transient ones from `scratch`. */
-  bind(k: Kernels, input: readonly number[], N: number, scratch: Scratch): LayerRun;
+  /**
+   * Makes this layer's run for a replica of N columns; per-run buffers come from the arena,
+   * transient ones from `scratch`; pruned weights run as the level's `plan` says.
+   */
+  bind(k: Kernels, input: readonly number[], N: number, scratch: Scratch, plan: ExecutionPlan): LayerRun;
 }
 
 export function features(shape: readonly number[]): number {

@@ -1,11 +1,13 @@
 // Fully connected layer y = act(W·x + b), W [out, in], x [in, N] feature-major. When the current
-// level runs the weight sparse (param.csr set), the forward product, the input gradient and the
+// level runs the weight sparse (a CSR form in its execution plan), the forward product, the input gradient and the
 // weight gradient all walk only the kept weights; otherwise they are dense GEMMs and the pruned
 // entries are held at zero by the masked optimizer update.
 import type { Kernels, Tensor } from "../kernels/index.js";
 import { type Grads, type Layer, type LayerRun, features } from "./layer.js";
 import type { Param, WeightKind } from "./param.js";
 import type { ParamFactory } from "./network.js";
+import type { ExecutionPlan } from "./plan.js";
+import type { Scratch } from "./scratch.js";
 
 /** What follows a linear layer: a fused ReLU, or nothing. */
 export type Activation = "relu" | "none";
@@ -40,10 +42,10 @@ export class Linear implements Layer {
     return [this.outFeatures];
   }
 
-  bind(k: Kernels): LayerRun {
+  bind(k: Kernels, _input: readonly number[], _N: number, _scratch: Scratch, plan: ExecutionPlan): LayerRun {
     const { weight: w, bias: b } = this;
     const relu = this.activation === "relu";
-    const csr = w.csr; // fixed for the level this run belongs to
+    const csr = plan.csrOf(w); // fixed for the level this run belongs to
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">): void {
         if (csr) k.sparse.spmm(csr, x, y);

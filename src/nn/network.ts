@@ -3,12 +3,13 @@
 // parameter gradients and each layer's scratch. Training uses one replica per thread; evaluation
 // uses a larger one. Replicas are created after `prepare` (which fixes each pruned layer's dense
 // or sparse form for a level) and are dropped with the level's arena region.
-import { chooseKernel, Csr, type Kernels, type KernelChoice, type Tensor } from "../kernels/index.js";
+import { chooseKernel, type Kernels, type KernelChoice, type Tensor } from "../kernels/index.js";
 import type { Rng } from "../util/rng.js";
 import { type InitName, initParam } from "./init.js";
 import { type Grads, type Layer, type LayerRun, type StepContext, features } from "./layer.js";
 import { Param, type ParamKind } from "./param.js";
 import { Scratch } from "./scratch.js";
+import { type CsrLayout, ExecutionPlan, type PlanEntry } from "./plan.js";
 
 /** Options of buildNetwork / ParamFactory. */
 export interface BuildOptions {
@@ -47,23 +48,7 @@ export class ParamFactory {
 /** How pruned layers run: auto (sparse below the measured break-even density), dense or sparse. */
 export type KernelMode = "auto" | KernelChoice;
 
-/** Where a sparse parameter's CSR arrays lie in shared memory (byte offsets), so worker threads can view them. */
-export interface CsrLayout {
-  param: string;
-  rows: number;
-  cols: number;
-  nnz: number;
-  rowPtr: number;
-  colIdx: number;
-  values: number;
-}
-
-/** What a level runs for one prunable parameter: its density and the kernels chosen. */
-export interface LayerExecution {
-  param: string;
-  density: number;
-  kernel: KernelChoice;
-}
+export type { CsrLayout, LayerExecution } from "./plan.js";
 
 /** A network: its layers and named parameters (allocated once in wasm memory). `prepare` fixes each pruned layer's dense or sparse form for a level; `replica` allocates what depends on the batch size. */
 export class Network {
@@ -98,85 +83,43 @@ export class Network {
   }
 
   /**
-   * Fixes, for a level, how each pruned weight runs: sparse (CSR, built now in the caller's arena
+   * The plan of a level: how each pruned weight runs, sparse (CSR, built now in the caller's arena
    * region) or dense. "auto" chooses by the measured break-even density of the weight's dense kind.
+   * Pruned weights are set to exactly zero now, so both forms start from the same values.
    */
-  prepare(mode: KernelMode): LayerExecution[] {
-    const out: LayerExecution[] = [];
-    for (const p of this.prunable) {
-      if (p.csr) throw new Error(`${p.name}: prepare() called twice without commit()`);
+  prepare(mode: KernelMode): ExecutionPlan {
+    const entries: PlanEntry[] = this.prunable.map((p) => {
       const [rows, cols] = p.matrix;
       const density = p.kept() / p.size;
       const kernel = !p.sparseCapable ? "dense" : mode === "auto" ? chooseKernel(rows, cols, density, p.denseKind) : mode;
-      // Pruned weights are exactly zero from the first forward pass on, in either form.
       this.k.elementwise.maskApply(p.value, p.mask!);
-      if (kernel === "sparse") p.csr = this.k.sparse.fromMask(p.mask!.data, rows, cols, p.value, p.name);
-      out.push({ param: p.name, density, kernel });
-    }
-    return out;
-  }
-
-  /** Where each sparse weight's CSR arrays are, for threads that share this network's memory. */
-  csrLayout(): CsrLayout[] {
-    return this.prunable.filter((p) => p.csr).map((p) => {
-      const c = p.csr!;
-      return { param: p.name, rows: c.rows, cols: c.cols, nnz: c.nnz, rowPtr: c.rowPtr.ptr, colIdx: c.colIdx.ptr, values: c.values.ptr };
+      const csr = kernel === "sparse" ? this.k.sparse.fromMask(p.mask!.data, rows, cols, p.value, p.name) : null;
+      return { param: p, density, kernel, csr };
     });
+    return new ExecutionPlan(this.k, entries);
   }
 
-  /** Takes another thread's CSR forms for this level (views of shared memory, nothing copied). */
-  adoptCsr(layout: readonly CsrLayout[]): void {
-    for (const p of this.prunable) p.csr = null;
-    for (const l of layout) {
-      const p = this.param(l.param);
-      p.csr = new Csr(l.rows, l.cols, l.nnz, this.k.view(l.rowPtr, [l.rows + 1], "u32"), this.k.view(l.colIdx, [l.nnz], "u32"), this.k.view(l.values, [l.nnz], "f32"));
-    }
+  /** Every prunable weight dense as it is (no masking): for networks used outside a level. */
+  densePlan(): ExecutionPlan {
+    return ExecutionPlan.dense(this.k, this.prunable);
+  }
+
+  /** Another thread's plan (or a loaded ticket's), as views of the shared memory. */
+  adoptPlan(layout: readonly CsrLayout[]): ExecutionPlan {
+    return ExecutionPlan.adopt(this.k, this.prunable, layout);
   }
 
   /**
-   * Estimated single-thread compute of one training step on N examples, in µs, from the measured
-   * kernel rates (dense GEMM ≈ 55 GF/s, Winograd 2.25x fewer multiply-adds, CSR ≈ 22 GF/s; forward, input and weight gradients). Used
-   * to decide whether a level's step is large enough to split across threads.
+   * A replica for batch size N (training: with gradients) whose layers run as `plan` says
+   * (default: every weight dense), allocated in the caller's arena region.
    */
-  stepCostMicros(N: number): number {
-    let us = 0;
-    for (const p of this.params) {
-      if (!p.prunable) continue;
-      const flops = 6 * (p.csr ? p.csr.nnz : p.size) * p.uses * N;
-      us += flops / (p.csr ? 22e3 : p.denseKind === "winograd" ? 2.25 * 55e3 : 55e3);
-    }
-    return us;
+  replica(N: number, training: boolean, plan: ExecutionPlan = this.densePlan()): Replica {
+    return new Replica(this, N, training, plan);
   }
 
-  /** Writes sparse weights back into their dense values and forgets the CSR form. */
-  commit(): void {
-    for (const p of this.prunable) {
-      if (p.csr) {
-        this.k.sparse.scatter(p.csr, p.value);
-        p.csr = null;
-      }
-    }
-  }
-
-  /** A replica for batch size N (training: with gradients), allocated in the caller's arena region. */
-  replica(N: number, training: boolean): Replica {
-    return new Replica(this, N, training);
-  }
-
-  /** Copies of every parameter's dense value (call commit() first if a level is running sparse). */
+  /** Copies of every parameter's dense value (a level running sparse: plan.snapshot, or commit first). */
   snapshot(): Map<string, Float32Array> {
     return new Map(this.params.map((p) => [p.name, Float32Array.from(p.value.data)]));
-  }
-
-  /** Copies of every parameter as it is now, also while a level runs sparse (CSR values scattered). */
-  liveSnapshot(): Map<string, Float32Array> {
-    return new Map(this.params.map((p) => {
-      if (!p.csr) return [p.name, Float32Array.from(p.value.data)];
-      const out = new Float32Array(p.size);
-      const rp = p.csr.rowPtr.data, ci = p.csr.colIdx.data, v = p.csr.values.data, cols = p.csr.cols;
-      for (let r = 0; r < p.csr.rows; r++) for (let q = rp[r]!; q < rp[r + 1]!; q++) out[r * cols + ci[q]!] = v[q]!;
-      return [p.name, out];
-    }));
   }
 
   /** Loads values by name; every parameter must be present with its exact size. */
@@ -203,7 +146,7 @@ export class Replica {
   private stepChecked = false;
   private evalChecked = false;
 
-  constructor(readonly net: Network, readonly N: number, readonly training: boolean) {
+  constructor(readonly net: Network, readonly N: number, readonly training: boolean, readonly plan: ExecutionPlan) {
     const k = net.k;
     if (!Number.isInteger(N) || N <= 0) throw new Error(`replica: batch size must be a positive integer, got ${N}`);
     this.input = k.alloc([features(net.inputShape), N], "f32", "input");
@@ -212,7 +155,7 @@ export class Replica {
     const scratch = new Scratch();
     net.layers.forEach((layer, i) => {
       const out = layer.outputShape(shape);
-      this.runs.push(layer.bind(k, shape, N, scratch));
+      this.runs.push(layer.bind(k, shape, N, scratch, plan));
       this.acts.push(k.alloc([features(out), N], "f32", `${layer.name} output`));
       if (training && i < net.layers.length - 1) this.douts.push(k.alloc([features(out), N], "f32", `${layer.name} output grad`));
       shape = out;
@@ -221,7 +164,7 @@ export class Replica {
     if (training) this.douts.push(this.dlogits!);
     scratch.allocate(k);
     // Dense gradients are shaped as the weight's matrix (out, in·kh·kw); sparse ones as its nnz values.
-    if (training) for (const p of net.params) if (p.trainable) this.grads.set(p, k.alloc(p.csr ? [p.csr.nnz] : p.matrix, "f32", `${p.name} grad`));
+    if (training) for (const p of net.params) if (p.trainable) this.grads.set(p, k.alloc(plan.csrOf(p) ? [plan.csrOf(p)!.nnz] : p.matrix, "f32", `${p.name} grad`));
   }
 
   get logits(): Tensor<"f32"> {

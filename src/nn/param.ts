@@ -1,4 +1,4 @@
-import { countNonzero, type Csr, type DenseKind, type Tensor } from "../kernels/index.js";
+import { countNonzero, type DenseKind, type Tensor } from "../kernels/index.js";
 
 /** What a weight is, for per-kind pruning rates (DESIGN.md §3): fc, output, conv, shortcut. */
 export type WeightKind = "fc" | "output" | "conv" | "shortcut";
@@ -7,13 +7,11 @@ export type ParamKind = WeightKind | "bias" | "norm" | "buffer";
 
 /**
  * A named parameter of a network. Its dense value lives in wasm memory for the network's lifetime.
- * Prunable parameters carry a mask (f32, 1 = kept). For a level, `prepare` decides whether the
- * parameter trains dense (value, masked updates) or sparse (CSR built once for the level; its
- * compact `values` are the live weights until `commit` writes them back into `value`).
+ * Prunable parameters carry a mask (f32, 1 = kept). How a level runs it (dense, with masked
+ * updates, or sparse, from a CSR form whose compact values are the live weights until the plan's
+ * `commit` writes them back into `value`) is the level's ExecutionPlan (plan.ts), not the param's.
  */
 export class Param {
-  /** The CSR form of this parameter while the current level runs it sparse, else null. */
-  csr: Csr | null = null;
   /** Whether its layer has sparse kernels (strided convolutions do not); else it always runs dense. */
   sparseCapable = true;
   /** How the layer runs this weight when it stays dense: the sparse kernels' break-even density depends on it. */
@@ -47,11 +45,6 @@ export class Param {
   get matrix(): [number, number] {
     const rows = this.shape[0]!;
     return [rows, this.size / rows];
-  }
-
-  /** The tensor the optimizer updates this level: the CSR values when sparse, else the dense value. */
-  get live(): Tensor<"f32"> {
-    return this.csr ? this.csr.values : this.value;
   }
 
   /** Number of kept weights under the mask. */

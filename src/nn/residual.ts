@@ -5,6 +5,7 @@ import { type Grads, type Layer, type LayerRun, type StepContext, features } fro
 import type { ParamFactory } from "./network.js";
 import type { Param } from "./param.js";
 import type { Scratch } from "./scratch.js";
+import type { ExecutionPlan } from "./plan.js";
 
 /**
  * The basic residual block of ResNet-20 (He et al.): y = relu(bn2(conv2(relu(bn1(conv1(x))))) + s(x)),
@@ -37,11 +38,11 @@ export class ResidualBlock implements Layer {
     return [...shape];
   }
 
-  bind(k: Kernels, input: readonly number[], N: number, scratch: Scratch): LayerRun {
+  bind(k: Kernels, input: readonly number[], N: number, scratch: Scratch, plan: ExecutionPlan): LayerRun {
     const chain = (layers: Layer[]) => {
       let shape: readonly number[] = input;
       return layers.map((layer) => {
-        const run = layer.bind(k, shape, N, scratch);
+        const run = layer.bind(k, shape, N, scratch, plan);
         shape = layer.outputShape(shape);
         const out = k.alloc([features(shape), N], "f32", `${layer.name} output`);
         const grad = k.alloc([features(shape), N], "f32", `${layer.name} output grad`);

@@ -4,6 +4,7 @@
 import type { Kernels, Tensor } from "../kernels/index.js";
 import type { Grads } from "../nn/layer.js";
 import type { Param } from "../nn/param.js";
+import type { ExecutionPlan } from "../nn/plan.js";
 import { type AdamConfig, type PlanSlot, runUpdate, type SgdConfig, type UpdatePlan } from "./update.js";
 
 /** One trainable parameter as the optimizer sees it. */
@@ -18,13 +19,13 @@ export interface Slot {
 }
 
 /** The optimizer's slots: every trainable parameter with its live tensor and gradient. */
-export function slotsOf(params: readonly Param[], grads: Grads): Slot[] {
+export function slotsOf(params: readonly Param[], grads: Grads, plan: ExecutionPlan): Slot[] {
   return params.filter((p) => p.trainable).map((param) => {
     const g = grads.get(param);
     if (!g) throw new Error(`optimizer: no gradient buffer for ${param.name}`);
-    const dense = param.csr === null;
+    const dense = plan.csrOf(param) === null;
     const mask = dense && param.mask && param.kept() < param.size ? param.mask : null;
-    return { param, w: param.live, g, mask };
+    return { param, w: plan.live(param), g, mask };
   });
 }
 

@@ -11,6 +11,7 @@ import type { Kernels, Tensor } from "../kernels/index.js";
 import type { TrainingHparams } from "../hparams/schema.js";
 import type { StepContext } from "../nn/layer.js";
 import type { Network, Replica } from "../nn/network.js";
+import type { ExecutionPlan } from "../nn/plan.js";
 import { learningRate, Optimizer, runUpdate, slotsOf } from "../optim/index.js";
 import type { InputPipeline } from "../train/input.js";
 import { localStepper, type Stepper } from "../train/step.js";
@@ -107,32 +108,32 @@ export class ThreadTeam {
    * Each worker gets one task for the whole level and is driven step by step through the sync
    * block; close() ends the level and waits for the tasks.
    */
-  async stepper(network: Network, input: InputPipeline, t: TrainingHparams, sets: readonly EvalSet[]): Promise<Stepper> {
+  async stepper(network: Network, plan: ExecutionPlan, input: InputPipeline, t: TrainingHparams, sets: readonly EvalSet[]): Promise<Stepper> {
     const k = this.k;
     const sizes = splitBatch(t.batchSize, this.threads);
     const T = sizes.length;
-    if (T === 1 || network.stepCostMicros(t.batchSize) < PARALLEL_MIN_STEP_MICROS) return localStepper(network, input, t, sets);
+    if (T === 1 || plan.stepCostMicros(t.batchSize) < PARALLEL_MIN_STEP_MICROS) return localStepper(network, plan, input, t, sets);
     const offsets = sizes.map((_, r) => sizes.slice(0, r).reduce((a, b) => a + b, 0));
     const specs: LevelTask["replicas"] = [];
     const replicas: Replica[] = sizes.map((N, r) => {
       specs.push({ base: k.arena.mark(), N, colOffset: offsets[r]! });
-      return network.replica(N, true);
+      return network.replica(N, true, plan);
     });
-    const optimizer = new Optimizer(k, slotsOf(network.params, replicas[0]!.grads), t);
-    const plan = optimizer.plan(replicas.slice(1).map((rep) => optimizer.slots.map((s) => rep.grads.get(s.param)!)));
+    const optimizer = new Optimizer(k, slotsOf(network.params, replicas[0]!.grads, plan), t);
+    const updatePlan = optimizer.plan(replicas.slice(1).map((rep) => optimizer.slots.map((s) => rep.grads.get(s.param)!)));
     const ints = this.ints, losses = this.losses, lrSlot = this.lr;
     Atomics.store(ints, SYNC.GEN, 0);
     Atomics.store(ints, SYNC.BROADCAST, 0);
     Atomics.store(ints, SYNC.ABORT, 0);
     const exchange = k.alloc([exchangeBytes(t.batchSize) / 4], "f32", "collective exchange");
     // Evaluation replicas: the main thread's in its Evaluator, each worker's replayed at a base.
-    const evaluator = new Evaluator(network, sets);
+    const evaluator = new Evaluator(network, plan, sets);
     const chunkSizes = [...new Set(sets.flatMap((s) => s.chunks.map((c) => c.labels.size)))];
     const evalReplicas: LevelTask["evalReplicas"] = [[]];
     for (let r = 1; r < T; r++) {
       evalReplicas.push(chunkSizes.map((N) => {
         const base = k.arena.mark();
-        network.replica(N, false);
+        network.replica(N, false, plan);
         return { base, N };
       }));
     }
@@ -146,8 +147,8 @@ export class ThreadTeam {
       ? { layout, indices: sizes.map((_, r) => (r === 0 ? 0 : k.alloc([t.batchSize], "u32", `replica ${r} batch indices`).ptr)) }
       : null;
     const level: LevelTask = {
-      kind: "level", workers: this.pool.size, levelId: nextLevelId++, sync: this.sync.ptr, csr: network.csrLayout(), replicas: specs,
-      batchSize: t.batchSize, seed: t.seed, plan, exchange: exchange.ptr,
+      kind: "level", workers: this.pool.size, levelId: nextLevelId++, sync: this.sync.ptr, csr: plan.layout(), replicas: specs,
+      batchSize: t.batchSize, seed: t.seed, plan: updatePlan, exchange: exchange.ptr,
       evalSets: sets.map((s) => ({ chunks: s.chunks.map((c) => ({ x: c.x.ptr, labels: c.labels.ptr, n: c.labels.size })) })),
       evalReplicas, inputFeatures: network.inputShape.reduce((a, b) => a * b, 1), results: resultsTensor.ptr, input: inputTask,
     };
@@ -211,7 +212,7 @@ export class ThreadTeam {
           return loss / t.batchSize;
         };
         const update = () => {
-          runUpdate(k, plan, 0, T, iteration + 1, lr);
+          runUpdate(k, updatePlan, 0, T, iteration + 1, lr);
           const done = wait(SYNC.DONE, T - 1, `step ${iteration}`);
           return done ? done.then(finish) : finish();
         };

@@ -58,10 +58,10 @@ function runLevel(task: LevelTask): void {
   const r = index + 1;
   const T = task.replicas.length;
   if (r >= T) return; // a small batch needs fewer replicas than there are threads
-  network.adoptCsr(task.csr);
+  const plan = network.adoptPlan(task.csr);
   const spec = task.replicas[r]!;
   k.arena.seek(spec.base);
-  const replica = network.replica(spec.N, true);
+  const replica = network.replica(spec.N, true, plan);
   // The replay must land exactly where the main thread allocated this replica: check the gradients.
   const trainable = network.params.filter((p) => p.trainable);
   trainable.forEach((p, i) => {
@@ -72,7 +72,7 @@ function runLevel(task: LevelTask): void {
   // This worker's evaluation replicas (one per chunk size) and the chunks as views.
   const evalReplicas = new Map(task.evalReplicas[r]!.map(({ base, N }) => {
     k!.arena.seek(base);
-    return [N, network!.replica(N, false)] as const;
+    return [N, network!.replica(N, false, plan)] as const;
   }));
   const evalSets = task.evalSets.map((s) => s.chunks.map((c) => ({ x: k!.view(c.x, [task.inputFeatures, c.n]), labels: k!.view(c.labels, [c.n], "i32") })));
   const results = new Float64Array(k.memory.buffer, task.results, 2 * evalSets.reduce((n, s) => n + s.length, 0));

@@ -2,8 +2,9 @@
 // browser tab. loadTicket verifies the file, checks its parameter list against the shapes the model
 // declares (before allocating anything: a small file must not make it build a large model only to
 // be refused), rebuilds the network from the model registry, puts every pruned weight's CSR arrays
-// from the file into wasm memory and hands them to the network (Network.adoptCsr), so those layers
+// from the file into wasm memory and makes them the network's execution plan (Network.adoptPlan), so those layers
 // run the sparse kernels.
+import type { ExecutionPlan } from "../nn/plan.js";
 import { chooseKernel, Kernels, type SimdLevel } from "../kernels/index.js";
 import { declaredParams, type DeclaredParam } from "../models/params.js";
 import { getModel } from "../models/registry.js";
@@ -110,7 +111,7 @@ function checkedSpec(m: TicketManifest, source: string): { spec: ResolvedSpec; e
 }
 
 /** Builds the network of a checked manifest and loads its parameters; returns how each pruned one runs. */
-function buildNetwork(k: Kernels, m: TicketManifest, checked: ReturnType<typeof checkedSpec>, payload: Uint8Array, mode: KernelPreference, source: string): { network: Network; execution: LayerExecution[] } {
+function buildNetwork(k: Kernels, m: TicketManifest, checked: ReturnType<typeof checkedSpec>, payload: Uint8Array, mode: KernelPreference, source: string): { network: Network; plan: ExecutionPlan; execution: LayerExecution[] } {
   const { spec, entries } = checked;
   const network = buildFromSpec(k, spec);
   const layouts: CsrLayout[] = [];
@@ -131,8 +132,7 @@ function buildNetwork(k: Kernels, m: TicketManifest, checked: ReturnType<typeof 
     if (sparse) layouts.push(toWasm(k, p, csr));
     execution.push({ param: p.name, density, kernel: sparse ? "sparse" : "dense" });
   }
-  network.adoptCsr(layouts);
-  return { network, execution };
+  return { network, plan: network.adoptPlan(layouts), execution };
 }
 
 /**
@@ -147,6 +147,6 @@ export async function loadTicket(bytes: Uint8Array, options: LoadTicketOptions =
   const checked = checkedSpec(manifest, source); // a mismatched file is refused before even the kernels' memory exists
   const k = options.kernels ?? (await Kernels.create({ wasmDir: options.wasmDir, simd: options.simd, shared: false, checks: "once" }));
   const mode = options.kernelMode ?? "sparse";
-  const { network, execution } = buildNetwork(k, manifest, checked, payload, mode, source);
-  return new Ticket(manifest, network, execution, mode, options.batchSize);
+  const { network, plan, execution } = buildNetwork(k, manifest, checked, payload, mode, source);
+  return new Ticket(manifest, network, plan, execution, mode, options.batchSize);
 }

@@ -1,3 +1,4 @@
+import type { ExecutionPlan } from "../nn/plan.js";
 import type { Kernels, Tensor } from "../kernels/index.js";
 import { features } from "../nn/layer.js";
 import type { LayerExecution, Network, Replica } from "../nn/network.js";
@@ -71,13 +72,15 @@ export class Ticket {
   constructor(
     readonly manifest: TicketManifest,
     readonly network: Network,
+    /** How the pruned layers run: the CSR forms loaded from the file (views of this memory). */
+    readonly plan: ExecutionPlan,
     /** For each prunable parameter, whether it runs sparse or dense and its density. */
     readonly execution: readonly LayerExecution[],
     readonly kernelMode: KernelPreference,
     batchSize: number | undefined,
   ) {
     const k = network.k;
-    const sparseConv = network.prunable.some((p) => p.csr && (p.kind === "conv" || p.kind === "shortcut"));
+    const sparseConv = plan.anySparse(["conv", "shortcut"]);
     this.batchSize = batchSize ?? defaultBatchSize(network, sparseConv ? SPARSE_CONV_BUDGET_BYTES : BATCH_BUDGET_BYTES);
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Error(`ticket: batchSize must be a positive integer, got ${batchSize}`);
     const { scale, shift } = inputAffine(manifest.input.normalization, manifest.input.shape[0]);
@@ -121,7 +124,7 @@ export class Ticket {
       k.arena.release(this.runnersBase);
       this.runners.clear();
     }
-    const replica = this.network.replica(N, false);
+    const replica = this.network.replica(N, false, this.plan);
     const images = k.alloc([N, this.features], "u8", "ticket images");
     const indices = k.alloc([N], "u32", "ticket image indices");
     const idx = indices.data;

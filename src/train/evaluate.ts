@@ -6,6 +6,7 @@ import type { Kernels, Tensor } from "../kernels/index.js";
 import type { Split } from "../data/types.js";
 import { features } from "../nn/layer.js";
 import type { Network, Replica } from "../nn/network.js";
+import type { ExecutionPlan } from "../nn/plan.js";
 import type { InputPipeline } from "./input.js";
 
 /** A block of evaluation examples in wasm memory: inputs x [features, n] and their n labels. */
@@ -64,11 +65,11 @@ export function prepareEvalSet(k: Kernels, input: InputPipeline, split: Split, n
 export class Evaluator {
   private readonly replicas = new Map<number, Replica>();
 
-  constructor(network: Network, sets: readonly EvalSet[]) {
+  constructor(network: Network, plan: ExecutionPlan, sets: readonly EvalSet[]) {
     for (const set of sets) {
       for (const chunk of set.chunks) {
         const n = chunk.labels.size;
-        if (!this.replicas.has(n)) this.replicas.set(n, network.replica(n, false));
+        if (!this.replicas.has(n)) this.replicas.set(n, network.replica(n, false, plan));
       }
     }
   }

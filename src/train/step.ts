@@ -4,6 +4,7 @@
 // a promise.
 import type { StepContext } from "../nn/layer.js";
 import type { Network } from "../nn/network.js";
+import type { ExecutionPlan } from "../nn/plan.js";
 import type { TrainingHparams } from "../hparams/schema.js";
 import { createOptimizer, learningRate, type Optimizer, slotsOf } from "../optim/index.js";
 import type { InputPipeline } from "./input.js";
@@ -21,10 +22,10 @@ export interface Stepper {
 }
 
 /** A single-thread stepper; allocates in the caller's current arena region. */
-export function localStepper(network: Network, input: InputPipeline, t: TrainingHparams, sets: readonly EvalSet[] = []): Stepper {
-  const replica = network.replica(t.batchSize, true);
-  const evaluator = new Evaluator(network, sets);
-  const optimizer = createOptimizer(network.k, slotsOf(network.params, replica.grads), t);
+export function localStepper(network: Network, plan: ExecutionPlan, input: InputPipeline, t: TrainingHparams, sets: readonly EvalSet[] = []): Stepper {
+  const replica = network.replica(t.batchSize, true, plan);
+  const evaluator = new Evaluator(network, plan, sets);
+  const optimizer = createOptimizer(network.k, slotsOf(network.params, replica.grads, plan), t);
   const schedule = { lr: t.lr, warmupIterations: t.warmupIterations, milestones: t.milestones, gamma: t.gamma };
   const indices = new Uint32Array(t.batchSize);
   const ctx: StepContext = { training: true, step: 0, colOffset: 0, totalCols: t.batchSize, seed: t.seed };

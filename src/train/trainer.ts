@@ -1,6 +1,7 @@
 // The training loop of one level (train) and what it takes and returns.
 import type { TrainingHparams } from "../hparams/schema.js";
 import type { LayerExecution, KernelMode, Network } from "../nn/network.js";
+import type { ExecutionPlan } from "../nn/plan.js";
 import { type Arithmetic, type ArithmeticSpan, continueSpans } from "./arithmetic.js";
 import { localStepper, type Stepper } from "./step.js";
 import type { EvalSet, SplitMetrics } from "./evaluate.js";
@@ -49,7 +50,7 @@ export interface TrainSetup {
    *
    * @internal Session sets it for multi-threaded training; Stepper is not part of the library API.
    */
-  stepper?: (network: Network, input: InputPipeline, training: TrainingHparams, sets: readonly EvalSet[]) => Stepper | Promise<Stepper>;
+  stepper?: (network: Network, plan: ExecutionPlan, input: InputPipeline, training: TrainingHparams, sets: readonly EvalSet[]) => Stepper | Promise<Stepper>;
 }
 
 /** Optional callbacks and resume state of one {@link train} call. */
@@ -152,8 +153,9 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
   const mark = k.arena.mark();
   let stepper: Stepper | null = null;
   try {
-    const execution = network.prepare(setup.kernelMode);
-    stepper = await (setup.stepper ?? localStepper)(network, input, t, [setup.val, setup.test]);
+    const plan = network.prepare(setup.kernelMode);
+    const execution = plan.execution;
+    stepper = await (setup.stepper ?? localStepper)(network, plan, input, t, [setup.val, setup.test]);
     hooks.onExecution?.(execution, stepper.threads);
     const optimizer = stepper.optimizer;
     const history: EvalRecord[] = hooks.resume ? [...hooks.resume.history] : [];
@@ -186,7 +188,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
           throw diverged(record.iteration, `${what} ${v.toPrecision(4)} is above ${DIVERGENCE_FACTOR}x the first evaluation's ${firstLoss.toPrecision(4)}`);
         }
       }
-      for (const [name, w] of network.liveSnapshot()) {
+      for (const [name, w] of plan.snapshot(network.params)) {
         for (let i = 0; i < w.length; i++) if (!Number.isFinite(w[i]!)) throw diverged(record.iteration, `weight ${name}[${i}] is ${w[i]} (a non-finite gradient)`);
       }
     };
@@ -203,14 +205,14 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       lossCount++;
       stepTimes.push(performance.now() - s0);
       const done = it + 1;
-      if (hooks.snapshotAt?.has(done)) await hooks.onSnapshot?.(done, network.liveSnapshot());
+      if (hooks.snapshotAt?.has(done)) await hooks.onSnapshot?.(done, plan.snapshot(network.params));
       if (done % t.evalEvery === 0 || done === t.iterations) {
         checkEvaluation(await evaluateAt(done, lossSum / lossCount));
         lossSum = 0;
         lossCount = 0;
         if (hooks.checkpoint && done < t.iterations && hooks.checkpoint.due(done)) {
           const seconds = (hooks.resume?.seconds ?? 0) + (performance.now() - started) / 1000;
-          await hooks.checkpoint.save({ iteration: done, seconds, optimizer: optimizer.state(), history: [...history], arithmetic }, network.liveSnapshot());
+          await hooks.checkpoint.save({ iteration: done, seconds, optimizer: optimizer.state(), history: [...history], arithmetic }, plan.snapshot(network.params));
         }
       }
       const now = performance.now();
@@ -221,7 +223,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       }
     }
     hooks.onProgress?.(t.iterations, t.iterations, history[history.length - 1] ?? null);
-    network.commit();
+    plan.commit();
     stepTimes.sort((a, b) => a - b);
     return {
       iterations: t.iterations,
@@ -236,8 +238,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     };
   } finally {
     await stepper?.close();
-    // On success commit() already ran; on error, drop the CSR forms with the region.
-    for (const p of network.prunable) p.csr = null;
+    // On success the plan was committed; on error its CSR forms go with the region.
     k.arena.release(mark);
   }
 }

@@ -90,9 +90,9 @@ class KinkError extends Error {}
 
 function checkAt(k: Kernels, net: Network, mode: KernelMode, N: number, rng: Rng, training: boolean, lossChange: number): GradResult[] {
   const mark = k.arena.mark();
+  const plan = net.prepare(mode);
   try {
-    net.prepare(mode);
-    const r = net.replica(N, true);
+    const r = net.replica(N, true, plan);
     const x = r.input.data;
     for (let i = 0; i < x.length; i++) x[i] = rng.float() * 2 - 1;
     for (let n = 0; n < N; n++) r.labels.data[n] = rng.int(net.classes);
@@ -103,7 +103,7 @@ function checkAt(k: Kernels, net: Network, mode: KernelMode, N: number, rng: Rng
     const base = pattern(r);
     const out: GradResult[] = [];
     for (const p of net.params.filter((q) => q.trainable)) {
-      const w = p.live.data;
+      const w = plan.live(p).data;
       const g = grads.get(p)!;
       const saved = Float32Array.from(w);
       const d = new Float32Array(w.length);
@@ -111,7 +111,7 @@ function checkAt(k: Kernels, net: Network, mode: KernelMode, N: number, rng: Rng
       for (let attempt = 0; ; attempt++) {
         for (let i = 0; i < d.length; i++) d[i] = rng.normal();
         // Pruned entries of a dense masked layer are not trained: leave them out of the direction.
-        if (!p.csr && p.mask) for (let i = 0; i < d.length; i++) if (p.mask.data[i] === 0) d[i] = 0;
+        if (!plan.csrOf(p) && p.mask) for (let i = 0; i < d.length; i++) if (p.mask.data[i] === 0) d[i] = 0;
         let analytic = 0;
         for (let i = 0; i < d.length; i++) analytic += g[i]! * d[i]!;
         // Capped so each entry moves by at most ~3e-2: beyond that the softmax curvature shows.
@@ -142,7 +142,7 @@ function checkAt(k: Kernels, net: Network, mode: KernelMode, N: number, rng: Rng
     }
     return out;
   } finally {
-    net.commit();
+    plan.commit();
     k.arena.release(mark);
   }
 }

@@ -1,6 +1,7 @@
 // Convolution layers (dense im2col + GEMM, Winograd F(2x2,3x3), and direct sparse) against naive references and
 // tfjs-backend-wasm's conv2d, forward and backward, on odd sizes; pooling and batch norm.
 import test from "ava";
+import { ExecutionPlan } from "../../src/nn/plan.js";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 import { type ConvAlgorithm, Conv2d } from "../../src/nn/conv.js";
@@ -47,21 +48,21 @@ function runConv(k: Kernels, c: RefConv, wv: Float32Array, mask: Float32Array | 
     const w = layer.weight;
     w.value.data.set(wv);
     if (mask) w.mask!.data.set(mask);
-    if (sparse) w.csr = k.sparse.fromMask(w.mask!.data, c.M, c.C * c.K * c.K, w.value);
+    const csr = sparse ? k.sparse.fromMask(w.mask!.data, c.M, c.C * c.K * c.K, w.value) : null;
     const [OH, OW] = outSize(c);
     const scratch = new Scratch();
-    const run = layer.bind(k, [c.C, c.H, c.W], c.N, scratch);
+    const run = layer.bind(k, [c.C, c.H, c.W], c.N, scratch, ExecutionPlan.of(k, [[w, csr]]));
     scratch.allocate(k);
     const x = k.fromArray(xv, [c.C * c.H * c.W, c.N]), y = k.alloc([c.M * OH * OW, c.N]);
     const dy = k.fromArray(dyv, [c.M * OH * OW, c.N]), dx = k.alloc([c.C * c.H * c.W, c.N]);
-    const dw = k.alloc(sparse ? [w.csr!.nnz] : [c.M, c.C * c.K * c.K]);
+    const dw = k.alloc(csr ? [csr.nnz] : [c.M, c.C * c.K * c.K]);
     const ctx = { training: true, step: 0, colOffset: 0, totalCols: c.N, seed: 0 };
     run.forward(x, y, ctx);
     run.backward(x, y, dy, dx, new Map([[w, dw]]), ctx);
     let dwDense = Float32Array.from(dw.data);
     if (sparse) {
       const full = k.alloc([c.M, c.C * c.K * c.K]);
-      k.sparse.scatter(w.csr!, full, dw);
+      k.sparse.scatter(csr!, full, dw);
       dwDense = Float32Array.from(full.data);
     }
     return { y: Float32Array.from(y.data), dx: Float32Array.from(dx.data), dw: dwDense };

@@ -66,7 +66,7 @@ test("reset: each level starts from θ0 on the kept weights, pruned weights stay
 test("reset restores θ0 bit for bit, rewind:K restores the weights of iteration K, continue keeps the trained weights", (t) =>
   withDir(async (root) => {
     const data = await realDataset("mnist", 1000);
-    const { Session } = await import("../../src/train/session.js");
+    const { Session } = await import("../../src/session.js");
     const { applyMasks, maskWeights } = await import("../../src/prune/masks.js");
     for (const strategy of ["reset", "rewind:50", "continue"]) {
       const h = hp({ pruning: { strategy, levels: 1 } });

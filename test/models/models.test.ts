@@ -11,7 +11,7 @@ import type { Network } from "../../src/nn/network.js";
 import { Optimizer, slotsOf } from "../../src/optim/index.js";
 import { applyMasks, fullMasks, levelForPm, pruneByMagnitude } from "../../src/prune/index.js";
 import { pruneTarget } from "../../src/lottery/experiment.js";
-import { Session } from "../../src/train/session.js";
+import { Session } from "../../src/session.js";
 import { Kernels } from "../../src/kernels/index.js";
 import { realDataset } from "../helpers/data.js";
 
@@ -86,9 +86,9 @@ for (const name of ["vgg19", "resnet20", "conv6_dropout"]) {
       session.initialize();
       const k = session.k, net = session.network;
       const mark = k.arena.mark();
-      net.prepare("dense");
-      const replica = net.replica(16, true);
-      const optimizer = new Optimizer(k, slotsOf(net.params, replica.grads), hp.training);
+      const plan = net.prepare("dense");
+      const replica = net.replica(16, true, plan);
+      const optimizer = new Optimizer(k, slotsOf(net.params, replica.grads, plan), hp.training);
       session.input().fillBatch(0, new Uint32Array(16), replica.input, replica.labels);
       const ctx = { training: true, step: 0, colOffset: 0, totalCols: 16, seed: 1 };
       const losses: number[] = [];
@@ -99,7 +99,7 @@ for (const name of ["vgg19", "resnet20", "conv6_dropout"]) {
       losses.push(replica.trainStep(ctx) / 16);
       t.true(losses.every(Number.isFinite), losses.join(", "));
       t.true(losses[losses.length - 1]! < losses[0]!, `loss ${losses[0]} → ${losses[losses.length - 1]}`);
-      net.commit();
+      plan.commit();
       k.arena.release(mark);
     } finally {
       await session.close();

@@ -6,7 +6,7 @@ import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
 import { registerModel } from "../../src/models/registry.js";
 import { fileModel, parseNetworkSpec } from "../../src/models/file.js";
 import { lenetSpec } from "../../src/models/lenet.js";
-import { Session } from "../../src/train/session.js";
+import { Session } from "../../src/session.js";
 import { realDataset } from "../helpers/data.js";
 
 const myLenet = registerModel({

@@ -7,7 +7,7 @@ import { getModel } from "../../src/models/registry.js";
 import type { KernelMode } from "../../src/nn/network.js";
 import { applyMasks, fullMasks, levelForPm, pruneByMagnitude } from "../../src/prune/index.js";
 import { pruneTarget } from "../../src/lottery/experiment.js";
-import { Session } from "../../src/train/session.js";
+import { Session } from "../../src/session.js";
 import { splitBatch } from "../../src/parallel/team.js";
 import { runCli } from "../helpers/cli.js";
 import { dataDir, realDataset } from "../helpers/data.js";

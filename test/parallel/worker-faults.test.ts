@@ -9,7 +9,7 @@ import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
 import { getModel } from "../../src/models/registry.js";
 import { makeSplit } from "../../src/data/split.js";
 import type { Dataset } from "../../src/data/types.js";
-import { Session } from "../../src/train/session.js";
+import { Session } from "../../src/session.js";
 import { realDataset } from "../helpers/data.js";
 
 const defaults = defaultsFor(getModel("lenet_300_100"));

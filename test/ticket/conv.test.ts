@@ -39,13 +39,13 @@ function networkLogits(mode: "sparse" | "dense"): Float32Array {
   // keeps prepare from growing it. (A bug outside this suite, reported with the fix.)
   k.alloc([16 * 2 ** 20], "f32", "headroom");
   k.arena.release(mark);
-  net.prepare(mode);
-  const replica = net.replica(N, false);
+  const plan = net.prepare(mode);
+  const replica = net.replica(N, false, plan);
   const split = { images: batch.images, labels: batch.labels, count: batch.count };
   const data = { name: "cifar10", shape: [3, 32, 32], classes: 10, classNames: [], train: split, val: split, test: split, stats } as unknown as Dataset;
   new InputPipeline(data, { normalize: true, augment: false, dataSeed: 0, batchSize: N }).fill(split, Array.from({ length: N }, (_, i) => i), replica.input, replica.labels);
   const logits = Float32Array.from(replica.forward({ training: false, step: 0, colOffset: 0, totalCols: N, seed: 0 }).data);
-  net.commit();
+  plan.commit();
   k.arena.release(mark);
   return logits;
 }

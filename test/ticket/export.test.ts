@@ -13,7 +13,7 @@ import { enableNodeRelaxedSimd } from "../../src/kernels/index.js";
 import { applyMasks } from "../../src/prune/masks.js";
 import { ExperimentStore } from "../../src/store/experiment.js";
 import { InputPipeline } from "../../src/train/input.js";
-import { Session } from "../../src/train/session.js";
+import { Session } from "../../src/session.js";
 import { readContainer } from "../../src/ticket/container.js";
 import { loadTicket } from "../../src/ticket/load.js";
 import { lastJson, runCli } from "../helpers/cli.js";
@@ -98,11 +98,11 @@ test("the ticket classifies as the training network does", async (t) => {
     const mark = session.k.arena.mark();
     session.k.alloc([4 * 2 ** 20], "f32", "headroom");
     session.k.arena.release(mark);
-    net.prepare(mode);
-    const replica = net.replica(N, false);
+    const plan = net.prepare(mode);
+    const replica = net.replica(N, false, plan);
     input.fill(data.test, indices, replica.input, replica.labels);
     const l = Float32Array.from(replica.forward(ctx).data);
-    net.commit();
+    plan.commit();
     return l;
   };
   // Same kernels, same batch: the same logits bit for bit.

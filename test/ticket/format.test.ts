@@ -89,7 +89,7 @@ test("round trip: the loaded network holds the weights at kept positions and zer
   const ticket = await loadTicket(lenet.bytes, { kernels: k });
   for (const [name, w] of lenet.weights) t.deepEqual(Buffer.from(ticket.network.snapshot().get(name)!.buffer), Buffer.from(w.buffer), name);
   t.deepEqual(ticket.execution.map((e) => e.kernel), ["sparse", "sparse", "sparse"]);
-  t.true(ticket.network.prunable.every((p) => p.csr !== null));
+  t.true(ticket.network.prunable.every((p) => ticket.plan.csrOf(p) !== null));
 });
 
 test("f16 values: loaded weights are the f16 roundings of the originals", async (t) => {

@@ -3,7 +3,7 @@ import test from "ava";
 import { BASE_DEFAULTS } from "../../src/hparams/schema.js";
 import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
 import { getModel } from "../../src/models/registry.js";
-import { Session } from "../../src/train/session.js";
+import { Session } from "../../src/session.js";
 import { realDataset } from "../helpers/data.js";
 
 function hparams(overrides: { training?: Record<string, unknown>; model?: Record<string, unknown> } = {}) {

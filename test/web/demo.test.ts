@@ -13,7 +13,7 @@ import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
 import { enableNodeRelaxedSimd } from "../../src/kernels/index.js";
 import { getModel } from "../../src/models/registry.js";
 import { formatAccuracy } from "../../src/report/format.js";
-import { Session } from "../../src/train/session.js";
+import { Session } from "../../src/session.js";
 import { CHROMIUM_HINT, findChromium } from "../../scripts/chromium.js";
 import { buildWeb } from "../../web/build.js";
 import { startWebServer, type WebServer } from "../../web/server.js";

@@ -2,15 +2,16 @@
 // instance, holding a level's trained weights and mask. Pixels go through the wasm kernel that
 // converts training batches (gather_images), so a drawn digit is scaled exactly as MNIST was.
 //
-// Execution forms follow the trainer's rules (Network.prepare): "auto" picks dense or sparse per
-// layer by density, "dense" runs every layer as a GEMM over the zero-filled weights, "sparse" runs
-// every pruned layer through its CSR kernel. Each call prepares its form in an arena region and
-// releases it, so the network's memory stays the parameters plus the loaded images.
+// Execution forms follow the trainer's rules (Network.prepare, an ExecutionPlan): "auto" picks dense
+// or sparse per layer by density, "dense" runs every layer as a GEMM over the zero-filled weights,
+// "sparse" runs every pruned layer through its CSR kernel. Each call prepares its plan in an arena
+// region and releases it, so the network's memory stays the parameters plus the loaded images.
 import type { ModelHparams } from "../../src/hparams/schema.js";
 import { Kernels, type Tensor } from "../../src/kernels/index.js";
 import { getModel } from "../../src/models/registry.js";
 import type { StepContext } from "../../src/nn/layer.js";
 import type { KernelMode, Network, Replica } from "../../src/nn/network.js";
+import type { ExecutionPlan } from "../../src/nn/plan.js";
 import { applyMasks } from "../../src/prune/masks.js";
 import type { ImageBatch, InputAffine, SpeedResult, Throughput, TicketWeights } from "./protocol.js";
 
@@ -114,14 +115,8 @@ export class TicketModel {
     const batch = this.samples.indices.size;
     const mark = k.arena.mark();
     try {
-      const forms = (["dense", "sparse"] as const).map((mode) => {
-        network.prepare(mode);
-        const forward = this.forwardFn(batch, this.samples);
-        // Detaches the CSR form from the parameters so the next prepare() may run; the replica
-        // keeps using it, and its arrays live until the region is released.
-        network.commit();
-        return { mode, forward, rounds: [] as number[] };
-      });
+      // Two plans side by side (a plan is a value; inference changes no weight, so neither needs committing).
+      const forms = (["dense", "sparse"] as const).map((mode) => ({ mode, forward: this.forwardFn(batch, this.samples, network.prepare(mode)), rounds: [] as number[] }));
       for (const f of forms) for (let i = 0; i < options.warmup; i++) f.forward();
       for (let r = 0; r < options.rounds; r++) {
         for (const f of forms) {
@@ -137,15 +132,14 @@ export class TicketModel {
       };
       return { ...this.ticket, batch, forwards: options.forwards * options.rounds, dense: throughput(forms[0]!.rounds), sparse: throughput(forms[1]!.rounds) };
     } finally {
-      network.commit();
       k.arena.release(mark);
     }
   }
 
   /** A replica of batch N for the network's current form, its input converted from `source`'s images. */
-  private forwardFn(N: number, source: { images: Tensor<"u8">; indices: Tensor<"u32"> }): () => Tensor<"f32"> {
+  private forwardFn(N: number, source: { images: Tensor<"u8">; indices: Tensor<"u32"> }, plan: ExecutionPlan): () => Tensor<"f32"> {
     const { k, network } = this;
-    const replica: Replica = network.replica(N, false);
+    const replica: Replica = network.replica(N, false, plan);
     k.input.gatherImages(source.images, source.indices, this.features / network.inputShape[0]!, this.scale, this.shift, replica.input);
     const ctx: StepContext = { training: false, step: 0, colOffset: 0, totalCols: N, seed: 0 };
     return () => replica.forward(ctx);
@@ -156,10 +150,8 @@ export class TicketModel {
     const { k, network } = this;
     const mark = k.arena.mark();
     try {
-      network.prepare(mode);
-      return use(this.forwardFn(N, source));
+      return use(this.forwardFn(N, source, network.prepare(mode)));
     } finally {
-      network.commit();
       k.arena.release(mark);
     }
   }

@@ -1,0 +1,88 @@
+// The source's import graph runs one way: kernels at the bottom, then nn, models, train (the
+// single-thread loop), parallel (threads), the session that composes them, the lottery
+// experiments and the CLI on top. A module that imports one above it (or a new cycle) makes every
+// later change cost more, so this test reads every static import, type-only ones included.
+import test from "ava";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, normalize, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const SRC = join(dirname(fileURLToPath(import.meta.url)), "../../src");
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sources(path) : path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+/** Module (path relative to src/) → the src modules it imports statically. */
+function importGraph(): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const file of sources(SRC)) {
+    const text = readFileSync(file, "utf8");
+    const deps = new Set<string>();
+    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"/g)) {
+      deps.add(relative(SRC, normalize(join(dirname(file), m[1]!.replace(/\.js$/, ".ts")))));
+    }
+    graph.set(relative(SRC, file), deps);
+  }
+  return graph;
+}
+
+/** Strongly connected components of more than one module (Tarjan). */
+function cycles(graph: Map<string, Set<string>>): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], onStack = new Set<string>(), out: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      for (;;) {
+        const w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+        if (w === v) break;
+      }
+      if (component.length > 1) out.push(component.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return out;
+}
+
+/** Cycles that exist today and are still to be taken apart (a registry and its entries; a store and its interface). */
+const KNOWN_CYCLES = [
+  ["models/conv.ts", "models/file.ts", "models/lenet.ts", "models/registry.ts", "models/resnet.ts", "models/spec.ts", "models/vgg.ts"],
+  ["store/experiment.ts", "store/run-store.ts"],
+].map((c) => c.join(" "));
+
+test("no import cycles in src/ besides the known ones (and those may only shrink)", (t) => {
+  const found = cycles(importGraph()).map((c) => c.join(" "));
+  const fresh = found.filter((c) => !KNOWN_CYCLES.some((k) => k.includes(c) || c === k));
+  t.deepEqual(fresh, [], `new import cycles:\n${fresh.join("\n")}`);
+});
+
+test("layers import downward only: kernels import nothing above them, train/ never imports parallel/ or the session", (t) => {
+  const graph = importGraph();
+  const bad: string[] = [];
+  for (const [from, deps] of graph) {
+    for (const to of deps) {
+      if (from.startsWith("kernels/") && !to.startsWith("kernels/")) bad.push(`${from} → ${to}`);
+      if (from.startsWith("train/") && (to.startsWith("parallel/") || to === "session.ts" || to.startsWith("lottery/") || to.startsWith("cli/"))) bad.push(`${from} → ${to}`);
+      if (from.startsWith("parallel/") && (to === "session.ts" || to.startsWith("lottery/") || to.startsWith("cli/"))) bad.push(`${from} → ${to}`);
+      if (!from.startsWith("cli/") && to.startsWith("cli/")) bad.push(`${from} → ${to}`);
+    }
+  }
+  t.deepEqual(bad, []);
+});
