@@ -3,13 +3,13 @@
 // parameter gradients and each layer's scratch. Training uses one replica per thread; evaluation
 // uses a larger one. Replicas are created after `prepare` (which fixes each pruned layer's dense
 // or sparse form for a level) and are dropped with the level's arena region.
-import { chooseKernel, type Kernels, type KernelChoice, type Tensor } from "../kernels/index.js";
+import type { Kernels, Tensor } from "../kernels/index.js";
 import type { Rng } from "../util/rng.js";
 import { type InitName, initParam } from "./init.js";
 import { type Grads, type Layer, type LayerRun, type StepContext, features } from "./layer.js";
 import { Param, type ParamKind } from "./param.js";
 import { Scratch } from "./scratch.js";
-import { type CsrLayout, ExecutionPlan, type PlanEntry } from "./plan.js";
+import { type CsrLayout, ExecutionPlan, kernelFor, type KernelMode, type PlanEntry } from "./plan.js";
 
 /** Options of buildNetwork / ParamFactory. */
 export interface BuildOptions {
@@ -46,7 +46,7 @@ export class ParamFactory {
 }
 
 /** How pruned layers run: auto (sparse below the measured break-even density), dense or sparse. */
-export type KernelMode = "auto" | KernelChoice;
+export type { KernelMode } from "./plan.js";
 
 export type { CsrLayout, LayerExecution } from "./plan.js";
 
@@ -91,7 +91,7 @@ export class Network {
     const entries: PlanEntry[] = this.prunable.map((p) => {
       const [rows, cols] = p.matrix;
       const density = p.kept() / p.size;
-      const kernel = !p.sparseCapable ? "dense" : mode === "auto" ? chooseKernel(rows, cols, density, p.denseKind) : mode;
+      const kernel = kernelFor(p, density, mode);
       this.k.elementwise.maskApply(p.value, p.mask!);
       const csr = kernel === "sparse" ? this.k.sparse.fromMask(p.mask!.data, rows, cols, p.value, p.name) : null;
       return { param: p, density, kernel, csr };

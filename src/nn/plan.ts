@@ -4,8 +4,23 @@
 // the optimizer updates its live tensors, worker threads and the ticket loader adopt its layout
 // (views of memory they share, nothing copied), and `commit` writes the sparse values back into
 // the dense weights at the level's end. Nothing about a level is stored on the parameters.
-import { Csr, type KernelChoice, type Kernels, type Tensor } from "../kernels/index.js";
+import { chooseKernel, Csr, type KernelChoice, type Kernels, type Tensor } from "../kernels/index.js";
 import type { Param } from "./param.js";
+
+/** How pruned layers run: auto (sparse below the measured break-even density), dense or sparse. */
+export type KernelMode = "auto" | KernelChoice;
+
+/**
+ * The kernels a prunable weight at `density` runs in `mode`: the one rule that training
+ * (Network.prepare) and inference (the ticket loader) share. Layers without sparse kernels
+ * (strided convolutions) always run dense.
+ */
+export function kernelFor(p: Param, density: number, mode: KernelMode): KernelChoice {
+  if (!p.sparseCapable) return "dense";
+  if (mode !== "auto") return mode;
+  const [rows, cols] = p.matrix;
+  return chooseKernel(rows, cols, density, p.denseKind);
+}
 
 /** How one prunable weight runs this level. */
 export interface PlanEntry {

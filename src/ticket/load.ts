@@ -4,8 +4,8 @@
 // be refused), rebuilds the network from the model registry, puts every pruned weight's CSR arrays
 // from the file into wasm memory and makes them the network's execution plan (Network.adoptPlan), so those layers
 // run the sparse kernels.
-import type { ExecutionPlan } from "../nn/plan.js";
-import { chooseKernel, Kernels, type SimdLevel } from "../kernels/index.js";
+import { type ExecutionPlan, kernelFor } from "../nn/plan.js";
+import { Kernels, type SimdLevel } from "../kernels/index.js";
 import { declaredParams, type DeclaredParam } from "../models/params.js";
 import { getModel } from "../models/registry.js";
 import { buildNetwork as buildFromSpec, type ResolvedSpec } from "../models/spec.js";
@@ -128,7 +128,7 @@ function buildNetwork(k: Kernels, m: TicketManifest, checked: ReturnType<typeof 
     const csr = readCsr(e, payload, source);
     scatter(p, csr);
     const density = e.nnz / p.size;
-    const sparse = p.sparseCapable && (mode === "sparse" || (mode === "auto" && chooseKernel(e.rows, e.cols, density, p.denseKind) === "sparse"));
+    const sparse = kernelFor(p, density, mode) === "sparse";
     if (sparse) layouts.push(toWasm(k, p, csr));
     execution.push({ param: p.name, density, kernel: sparse ? "sparse" : "dense" });
   }
