@@ -8,6 +8,7 @@ import { runExperiment } from "../lottery/experiment.js";
 import { getModel } from "../models/registry.js";
 import type { RunId, RunSummary } from "../store/experiment.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
+import { hparamsFor } from "./dataset-defaults.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
 import { writeExperimentReport } from "../report/collect.js";
@@ -84,8 +85,7 @@ export function runCommand(): Command {
       overrides = merge(preset.overrides, overrides);
     }
     const model = getModel(String(overrides.model?.model ?? "lenet_300_100"));
-    const defaults = defaultsFor(model);
-    const hp = resolveHparams(defaults, overrides);
+    const { hp, defaults } = await hparamsFor(model, overrides);
     const checkpointSeconds = checkpointSecondsFromEnv(process.env.LOTTERY_CHECKPOINT_SECONDS);
     // Every line goes through the progress display, so none is written into the bar's line.
     const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });

@@ -9,6 +9,7 @@ import type { Hparams } from "../hparams/schema.js";
 import { Session } from "../train/session.js";
 import type { EvalRecord } from "../train/trainer.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
+import { hparamsFor } from "./dataset-defaults.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { addRuntimeOptions, type RuntimeOptions, pct } from "./common.js";
 import { join } from "node:path";
@@ -26,8 +27,7 @@ export function trainCommand(): Command {
   cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out?: string; json?: boolean }) => {
     const overrides = collectOverrides(opts, GROUPS);
     const model = getModel(String(overrides.model?.model ?? "lenet_300_100"));
-    const defaults = defaultsFor(model);
-    const hp = resolveHparams(defaults, overrides);
+    const { hp, defaults } = await hparamsFor(model, overrides);
     // Every line goes through the progress display, so none is written into the bar's line.
     const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
     const log = (m: string) => progress.log(m);

@@ -104,6 +104,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     if (!options.store && options.root === undefined) throw new Error("runExperiment: give `root` (a directory) or a `store`");
     // The file store is Node-only: imported only when no store is given (browsers pass one).
     const store = options.store ?? (await import("../store/experiment.js")).ExperimentStore.open(options.root!, hp, options.defaults, options.log);
+    // The file store records the dataset's shape and class names beside hparams.json (for the report).
+    if (!options.store) (store as import("../store/experiment.js").ExperimentStore).writeDatasetInfo(session.data);
     const runner = new Runner(session, store, strategy, target, options);
     const summaries: RunSummary[] = [];
     const only = options.onlyTrial;
@@ -446,3 +448,4 @@ export function describeRun(id: RunId): string {
   const where = id.kind === "iterative" ? `level ${id.level}` : `one-shot Pm ${id.level}`;
   return `trial ${id.trial} ${where}${id.branch === "ticket" ? "" : ` (${id.branch} control)`}`;
 }
+

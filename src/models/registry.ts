@@ -2,6 +2,7 @@
 // form as `--model-file`) and carries the paper's hyperparameters as its defaults (DESIGN.md §3).
 import type { Kernels } from "../kernels/index.js";
 import type { DatasetName } from "../data/types.js";
+import { manifestFor } from "../data/manifest.js";
 import type { ModelDefaults, ModelHparams } from "../hparams/schema.js";
 import type { BuildOptions, Network } from "../nn/network.js";
 import { convModels } from "./conv.js";
@@ -32,14 +33,14 @@ export interface DatasetShape {
   classes: number;
 }
 
-/** The shapes of the datasets the built-in models declare as theirs. */
-const DATASET_SHAPES: Record<DatasetName, DatasetShape> = {
-  mnist: { name: "mnist", shape: [1, 28, 28], classes: 10 },
-  cifar10: { name: "cifar10", shape: [3, 32, 32], classes: 10 },
-};
+/** The shape of a model's own dataset, from the dataset registry. */
+function ownShape(name: DatasetName): DatasetShape {
+  const m = manifestFor(name);
+  return { name, shape: m.shape, classes: m.classes };
+}
 
 export function defineModel(d: ModelDeclaration): ModelEntry {
-  const resolve = (h: ModelHparams, data?: DatasetShape) => resolveSpec(d.spec(h), data ?? DATASET_SHAPES[d.dataset]);
+  const resolve = (h: ModelHparams, data?: DatasetShape) => resolveSpec(d.spec(h), data ?? ownShape(d.dataset));
   return { ...d, resolve, build: (k, h, options, data) => buildNetwork(k, resolve(h, data), options) };
 }
 

@@ -71,6 +71,9 @@ export interface ReportData {
   title: string;
   model: string;
   dataset: string;
+  /** The dataset's class names in label order and its image shape [C, H, W] (absent for experiments older than dataset.json). */
+  classNames?: string[];
+  datasetShape?: number[];
   /** Hyperparameters as stored (hparams.json), shown in the report. */
   hparams: Record<string, unknown>;
   runs: RunRecord[];

@@ -142,6 +142,9 @@ export class ExperimentStore implements RunStore {
       }
     }
     if (stored) {
+      // hparams.json written before datasets were a setting has no dataset field: the directory's
+      // name (a hash of the non-default settings) then says it is the model's own, as in `hp`.
+      if (stored.dataset && stored.dataset.dataset === undefined && hp.dataset.dataset !== undefined) stored = { ...stored, dataset: { ...stored.dataset, dataset: hp.dataset.dataset } };
       const mine = configOf(hp), theirs = configOf(stored);
       hp = widestExtent(hp, stored);
       if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
@@ -165,6 +168,19 @@ export class ExperimentStore implements RunStore {
     const file = join(dir, "hparams.json");
     if (!existsSync(file)) throw new Error(`${dir} is not an experiment directory (no hparams.json); give the directory \`lottery run\` printed`);
     return new ExperimentStore(dir, readHparams(file, "rerun the `lottery run` command that made this experiment (it rewrites hparams.json from its settings), then this command"));
+  }
+
+  /** dataset.json: the dataset's name, shape, class names and split sizes, for the report and for people. */
+  writeDatasetInfo(data: { name: string; shape: readonly number[]; classes: number; classNames: readonly string[]; train: { count: number }; val: { count: number }; test: { count: number } }): void {
+    writeJsonAtomic(join(this.dir, "dataset.json"), {
+      name: data.name,
+      shape: [...data.shape],
+      classes: data.classes,
+      class_names: [...data.classNames],
+      train: data.train.count,
+      val: data.val.count,
+      test: data.test.count,
+    });
   }
 
   trialDir(trial: number): string {
