@@ -144,7 +144,7 @@ export class ExperimentStore implements RunStore {
     if (stored) {
       // hparams.json written before datasets were a setting has no dataset field: the directory's
       // name (a hash of the non-default settings) then says it is the model's own, as in `hp`.
-      if (stored.dataset && stored.dataset.dataset === undefined && hp.dataset.dataset !== undefined) stored = { ...stored, dataset: { ...stored.dataset, dataset: hp.dataset.dataset } };
+      if (stored.dataset && stored.dataset.dataset === undefined && hp.dataset.dataset !== undefined) stored = { ...stored, dataset: { dataset: hp.dataset.dataset, ...stored.dataset } }; // first, as the schema orders it
       const mine = configOf(hp), theirs = configOf(stored);
       hp = widestExtent(hp, stored);
       if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
