@@ -2,7 +2,6 @@
 // form as `--model-file`) and carries the paper's hyperparameters as its defaults (DESIGN.md §3).
 import type { Kernels } from "../kernels/index.js";
 import type { DatasetName } from "../data/types.js";
-import { manifestFor } from "../data/manifest.js";
 import type { ModelDefaults, ModelHparams } from "../hparams/schema.js";
 import type { BuildOptions, Network } from "../nn/network.js";
 import { convModels } from "./conv.js";
@@ -33,10 +32,19 @@ export interface DatasetShape {
   classes: number;
 }
 
-/** The shape of a model's own dataset, from the dataset registry. */
+/**
+ * The shapes of the datasets the built-in models declare as theirs (kept here rather than read from
+ * the dataset registry, so the ticket inference API imports no data code).
+ */
+const OWN_SHAPES: Record<string, DatasetShape> = {
+  mnist: { name: "mnist", shape: [1, 28, 28], classes: 10 },
+  cifar10: { name: "cifar10", shape: [3, 32, 32], classes: 10 },
+};
+
 function ownShape(name: DatasetName): DatasetShape {
-  const m = manifestFor(name);
-  return { name, shape: m.shape, classes: m.classes };
+  const s = OWN_SHAPES[name];
+  if (!s) throw new Error(`a model declared for ${name} must be given that dataset's shape (resolve(h, data) or build(k, h, options, data))`);
+  return s;
 }
 
 export function defineModel(d: ModelDeclaration): ModelEntry {
