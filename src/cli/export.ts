@@ -87,6 +87,9 @@ export function selectRun(store: ExperimentStore, o: Pick<ExportOptions, "trial"
 export async function exportTicket(o: ExportOptions): Promise<ExportResult> {
   const store = ExperimentStore.read(o.dir);
   const hp = store.hp;
+  if (hp.model.network !== undefined) {
+    throw new Error(`${store.dir} trained a --model-file network (${hp.model.model}): tickets name a registered model, so they cannot be exported from it yet; register the network in your program (registerModel) to export it`);
+  }
   const model = getModel(hp.model.model);
   const { id, summary } = selectRun(store, o);
   const masks = store.loadMask(id), final = store.loadFinal(id);

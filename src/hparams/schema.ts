@@ -16,6 +16,7 @@ export const ModelHparams = z.object({
   model: z.string().min(1).describe("network: lenet_300_100, conv2, conv4, conv6 (+ _dropout), vgg19, resnet20"),
   init: z.enum(["glorot_normal", "kaiming_normal"]).describe("weight initialization (the paper: Gaussian Glorot)"),
   dropout: z.number().min(0).lt(1).describe("dropout probability after each hidden fully connected layer (0 = none)"),
+  network: z.string().regex(/^[0-9a-f]{16}$/).optional().describe("a --model-file network: hash of its layer list (so two files with one name make two experiments)"),
 });
 
 export const TrainingHparams = z.object({

@@ -48,6 +48,8 @@ export interface ExperimentOptions {
   dataDir?: string;
   fetchIfMissing?: boolean;
   dataset?: Dataset;
+  /** The model to train (e.g. one from `fileModel`) instead of looking up hp.model.model in the registry. */
+  model?: import("../models/registry.js").ModelEntry;
   kernels?: Kernels;
   kernelMode?: KernelMode;
   /** Training threads (default 1). */
@@ -93,6 +95,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     dataDir: options.dataDir,
     fetchIfMissing: options.fetchIfMissing,
     dataset: options.dataset,
+    model: options.model,
     kernels: options.kernels,
     kernelMode: options.kernelMode,
     threads: options.threads,

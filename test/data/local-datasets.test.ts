@@ -232,3 +232,28 @@ test("bad local datasets: each error names the file and the fix", async (t) => {
   t.is(r.code, 1);
   t.regex(r.stderr, /^lottery: .*owl holds no PNG or JPEG images/);
 });
+
+test("--model-file: a JSON network trains and prunes end to end on an idx: dataset, is kept as network.json, and a bad layer is named by index and field", async (t) => {
+  const dir = makeIdx(join(root, "idx-net"));
+  const net = join(root, "net.json");
+  writeFileSync(net, JSON.stringify({ name: "tiny_cnn", layers: [{ type: "conv", channels: 4, relu: true }, { type: "maxpool" }, { type: "linear", units: 16, relu: true }, { type: "linear", units: "classes" }] }));
+  const out = join(root, "out-net");
+  const r = await runCli(["run", "--model-file", net, "--dataset", `idx:${dir}`, "--out", out, ...TINY]);
+  t.is(r.code, 0, r.stderr);
+  const rows = jsonLines(r.stdout);
+  t.is(rows.length, 2);
+  t.true((rows[1]!.pm as number) < 0.9);
+  const exp = experimentOf(out, "tiny_cnn");
+  const hp = JSON.parse(readFileSync(join(exp, "hparams.json"), "utf8"));
+  t.regex(hp.model.network, /^[0-9a-f]{16}$/);
+  t.is(JSON.parse(readFileSync(join(exp, "network.json"), "utf8")).name, "tiny_cnn");
+
+  const listed = await runCli(["models", "--model-file", net, "--dataset", `idx:${dir}`]);
+  t.is(listed.code, 0, listed.stderr);
+  t.regex(listed.stdout, /^tiny_cnn on idx:.* \(1x10x10 images, 3 classes\): 1,684 prunable weights, 1,707 parameters\n {2}conv1.weight +\[4, 1, 3, 3\]  conv/);
+
+  writeFileSync(net, JSON.stringify({ name: "bad", layers: [{ type: "linear", units: 0 }] }));
+  const bad = await runCli(["train", "--model-file", net, "--dataset", `idx:${dir}`, "--iterations", "1"]);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /is not a valid network:\n {2}layer 0 field units: /);
+});
