@@ -123,7 +123,7 @@ function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-test("idx:DIR: a short lottery through the CLI; the dataset and its class names are in the experiment's name, hparams.json and dataset.json", async (t) => {
+test("idx:DIR: a short lottery through the CLI; the dataset and its class names are in hparams.json, dataset.json and the report", async (t) => {
   const dir = makeIdx(join(root, "idx"));
   const out = join(root, "out-idx");
   const r = await runCli(["run", "--model", "lenet_300_100", "--dataset", `idx:${dir}`, "--out", out, ...TINY]);
@@ -141,8 +141,9 @@ test("idx:DIR: a short lottery through the CLI; the dataset and its class names 
   t.deepEqual(info.class_names, ["circle", "square", "triangle"]);
   t.deepEqual(info.shape, [1, 10, 10]);
   t.deepEqual([info.train, info.val, info.test], [216, 24, 60]);
-  // The default dataset keeps the paper's experiment names: this one differs from MNIST's.
-  t.not(exp.endsWith("lenet_300_100_" + "0".repeat(16)), true);
+  const rep = await runCli(["report", exp]);
+  t.is(rep.code, 0, rep.stderr);
+  t.regex(readFileSync(join(exp, "report.html"), "utf8"), /dataset <strong>idx:.*<\/strong> \(1x10x10 images, 3 classes: circle, square, triangle\)/);
 });
 
 test("cifar:DIR (CIFAR-100 layout, gzipped test file) trains a short lottery; conv2 adapts to a 10x10 IDX dataset; vgg19 is refused naming both shapes", async (t) => {
