@@ -1,7 +1,7 @@
 // lottery-wasm: the library API.
 export * from "./kernels/index.js";
 export { Rng, hash32 } from "./util/rng.js";
-export { loadDataset, fetchDataset, type Dataset, type DatasetName, type Split, type LoadOptions, type FetchOptions, type FetchResult } from "./data/index.js";
+export { loadDataset, fetchDataset, describeDataset, registerDataset, datasetNames, manifestFor, type DatasetInfo, type DatasetManifest, type Dataset, type DatasetName, type Split, type LoadOptions, type FetchOptions, type FetchResult } from "./data/index.js";
 export { Hparams, BASE_DEFAULTS, type ModelDefaults, type GroupName } from "./hparams/schema.js";
 export { defaultsFor, resolveHparams, nonDefaults, hparamHash, HparamError, type Overrides } from "./hparams/resolve.js";
 export { defineModel, getModel, modelNames, registerModel, type ModelDeclaration, type ModelEntry, type DatasetShape } from "./models/registry.js";

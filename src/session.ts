@@ -74,9 +74,11 @@ export class Session {
     const model = options.model ?? getModel(hp.model.model);
     if (model.name !== hp.model.model) throw new Error(`the hyperparameters name model ${hp.model.model}, but the model given is ${model.name}`);
     // The file loader is Node-only: import it only when no dataset is given (browsers pass one).
-    const data = options.dataset ?? (await (await import("./data/index.js")).loadDataset(model.dataset, {
+    const datasetName = hp.dataset.dataset ?? model.dataset;
+    const data = options.dataset ?? (await (await import("./data/index.js")).loadDataset(datasetName, {
       dataDir: options.dataDir,
       valSize: hp.dataset.valSize,
+      imageSize: hp.dataset.imageSize,
       fetchIfMissing: options.fetchIfMissing ?? false,
       log: options.log,
     }));

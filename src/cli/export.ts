@@ -104,15 +104,19 @@ export function selectRun(store: ExperimentStore, o: Pick<ExportOptions, "trial"
 export async function exportTicket(o: ExportOptions): Promise<ExportResult> {
   const store = ExperimentStore.read(o.dir);
   const hp = store.hp;
+  if (hp.model.network !== undefined) {
+    throw new Error(`${store.dir} trained a --model-file network (${hp.model.model}): tickets name a registered model, so they cannot be exported from it yet; register the network in your program (registerModel) to export it`);
+  }
   const model = getModel(hp.model.model);
   const { id, summary } = selectRun(store, o);
   const masks = store.loadMask(id), final = store.loadFinal(id);
-  const data = o.dataset ?? (await loadDataset(model.dataset, { dataDir: o.dataDir, valSize: hp.dataset.valSize, fetchIfMissing: true, log: o.log }));
-  if (data.name !== model.dataset) throw new Error(`${model.name} classifies ${model.dataset} images, but the dataset given is ${data.name}`);
+  const datasetName = hp.dataset.dataset ?? model.dataset;
+  const data = o.dataset ?? (await loadDataset(datasetName, { dataDir: o.dataDir, valSize: hp.dataset.valSize, imageSize: hp.dataset.imageSize, fetchIfMissing: true, log: o.log }));
+  if (data.name !== datasetName) throw new Error(`${store.dir} was trained on ${datasetName} images, but the dataset given is ${data.name}`);
   // Unshared memory, as loadTicket uses: the same compiled module serves both.
   const k = await Kernels.create({ shared: false });
   const mark = k.arena.mark();
-  const network = model.build(k, hp.model);
+  const network = model.build(k, hp.model, undefined, data);
   let bytes = await encodeTicket({
     model: model.name,
     modelHparams: hp.model,

@@ -26,9 +26,12 @@ function fieldsOf(groups: readonly GroupName[]): FieldInfo[] {
 }
 
 /** Adds one flag per hyperparameter of `groups` (minus `skip`) to `cmd`. */
+/** Fields set by other flags, not by a flag of their own (network: --model-file). */
+const NOT_FLAGS = ["network"];
+
 export function addHparamOptions(cmd: Command, groups: readonly GroupName[], skip: readonly string[] = []): void {
   for (const f of fieldsOf(groups)) {
-    if (skip.includes(f.field)) continue;
+    if (skip.includes(f.field) || NOT_FLAGS.includes(f.field)) continue;
     const description = (GROUPS[f.group].shape as Record<string, z.ZodType>)[f.field]!.description ?? "";
     const allowed = allowedText(f.group, f.field);
     const placeholder = f.type === "boolean" ? "[bool]" : f.type === "array" ? "<list>" : f.type.startsWith("string") ? "<name>" : "<n>";
@@ -56,6 +59,7 @@ function convert(f: FieldInfo, raw: unknown): unknown {
 export function collectOverrides(opts: Record<string, unknown>, groups: readonly GroupName[]): Overrides {
   const out: Overrides = {};
   for (const f of fieldsOf(groups)) {
+    if (NOT_FLAGS.includes(f.field)) continue;
     const key = f.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     if (opts[key] === undefined) continue;
     (out[f.group] ??= {})[f.field] = convert(f, opts[key]);

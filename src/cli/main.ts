@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { enableNodeRelaxedSimd, Kernels, SPARSE_BREAK_EVEN, winogradBreakEven } from "../kernels/index.js";
 import { dataCommand } from "./data.js";
+import { modelsCommand } from "./models.js";
 import { exportCommand } from "./export.js";
 import { predictCommand } from "./predict.js";
 import { reportCommand } from "./report.js";
@@ -31,6 +32,7 @@ program.addCommand(runCommand());
 program.addCommand(trainCommand());
 program.addCommand(reportCommand());
 program.addCommand(dataCommand());
+program.addCommand(modelsCommand());
 program.addCommand(exportCommand());
 program.addCommand(predictCommand());
 

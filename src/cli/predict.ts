@@ -1,15 +1,21 @@
 // `lottery predict MODEL.ltk INPUT`: classifies images with a ticket file. INPUT is an IDX image
-// file (MNIST; labels are read from the matching labels file beside it when there is one), a
-// CIFAR-10 batch file (labelled), or a directory holding the dataset (its test split). Files are
+// file (MNIST and the other IDX datasets; labels are read from the matching labels file beside it
+// when there is one), a CIFAR-10 or CIFAR-100 binary file (labelled), or a directory holding the
+// dataset the ticket was trained on (its test split; for idx:, cifar:, folder: datasets a directory
+// in the same format). Files are
 // recognized by their contents, gzipped or not, with the dataset readers of src/data.
 import { Command } from "commander";
 import { readFileSync, statSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { findDatasetFiles, manifestFor, parseCifar10Batch, parseIdxImages, parseIdxLabels } from "../data/index.js";
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from "../data/idx.js";
 import { readDataFile } from "../data/read-file.js";
 import { CIFAR10_RECORD_BYTES } from "../data/cifar10.js";
-import type { DatasetName } from "../data/types.js";
+
+const CIFAR100_RECORD_BYTES = 2 + 3072;
+import type { Dataset } from "../data/types.js";
+import { loadDataset, parseLocalName } from "../data/load.js";
+import { isDirectory } from "../data/source.js";
 import type { TicketManifest } from "../ticket/format.js";
 import { loadTicket } from "../ticket/load.js";
 import { integerFlag, pct } from "./common.js";
@@ -22,15 +28,10 @@ export interface PredictInput {
   description: string;
 }
 
-const TEST_ROLES: Record<DatasetName, { images: string; labels: string | null }> = {
+const TEST_ROLES: Record<string, { images: string; labels: string | null }> = {
   mnist: { images: "test-images", labels: "test-labels" },
   cifar10: { images: "test_batch", labels: null },
 };
-
-function datasetOf(m: TicketManifest): DatasetName {
-  if (m.dataset !== "mnist" && m.dataset !== "cifar10") throw new Error(`the ticket classifies ${m.dataset} images, which lottery predict cannot read; use the library's ticket.predict on u8 images`);
-  return m.dataset;
-}
 
 function shapeText(m: TicketManifest): string {
   return m.input.shape.join("x");
@@ -38,7 +39,7 @@ function shapeText(m: TicketManifest): string {
 
 /** Reads a file's images (and labels), by content: IDX images or a CIFAR-10 batch. */
 async function readImageFile(path: string, m: TicketManifest): Promise<PredictInput> {
-  const dataset = datasetOf(m);
+  const dataset = m.dataset;
   const bytes = await readDataFile(path, dataset);
   const [C, H, W] = m.input.shape;
   const magic = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0) : -1;
@@ -50,12 +51,25 @@ async function readImageFile(path: string, m: TicketManifest): Promise<PredictIn
     const labels = labelsPath ? parseIdxLabels(await readDataFile(labelsPath, dataset), { path: labelsPath, dataset }, { classes: m.classes, count: idx.count }) : null;
     return { images: idx.pixels, labels, count: idx.count, description: `${path} (${idx.count} images${labelsPath ? `, labels from ${basename(labelsPath)}` : ", no labels file beside it"})` };
   }
-  if (bytes.length > 0 && bytes.length % CIFAR10_RECORD_BYTES === 0) {
+  if (bytes.length > 0 && bytes.length % CIFAR10_RECORD_BYTES === 0 && m.classes <= 10) {
     if (C !== 3 || H !== 32 || W !== 32) throw new Error(`${path} is a CIFAR-10 batch (3x32x32 images) but the ticket takes ${shapeText(m)} images`);
     const batch = parseCifar10Batch(bytes, path);
     return { images: batch.images, labels: batch.labels, count: batch.count, description: `${path} (${batch.count} labelled images)` };
   }
-  throw new Error(`${path} is neither an IDX image file (MNIST) nor a CIFAR-10 batch file (.bin, ${CIFAR10_RECORD_BYTES}-byte records), gzipped or not`);
+  if (bytes.length > 0 && bytes.length % CIFAR100_RECORD_BYTES === 0) {
+    // CIFAR-100 layout: a coarse and a fine label byte per record; the ticket says which it learned.
+    if (C !== 3 || H !== 32 || W !== 32) throw new Error(`${path} is a CIFAR-100 file (3x32x32 images) but the ticket takes ${shapeText(m)} images`);
+    const labelIndex = m.dataset === "cifar100-coarse" ? 0 : 1;
+    const count = bytes.length / CIFAR100_RECORD_BYTES;
+    const images = new Uint8Array(count * 3072), labels = new Uint8Array(count);
+    for (let r = 0; r < count; r++) {
+      labels[r] = bytes[r * CIFAR100_RECORD_BYTES + labelIndex]!;
+      if (labels[r]! >= m.classes) throw new Error(`${path}: record ${r} has label ${labels[r]}, but the ticket has ${m.classes} classes`);
+      images.set(bytes.subarray(r * CIFAR100_RECORD_BYTES + 2, (r + 1) * CIFAR100_RECORD_BYTES), r * 3072);
+    }
+    return { images, labels, count, description: `${path} (${count} labelled images, ${labelIndex === 0 ? "coarse" : "fine"} labels)` };
+  }
+  throw new Error(`${path} is neither an IDX image file nor a CIFAR binary file (.bin, ${CIFAR10_RECORD_BYTES}- or ${CIFAR100_RECORD_BYTES}-byte records), gzipped or not`);
 }
 
 /** t10k-images-idx3-ubyte(.gz) → t10k-labels-idx1-ubyte(.gz) beside it, if it exists. */
@@ -76,9 +90,10 @@ async function findIdxLabels(imagesPath: string): Promise<string | null> {
 
 /** The test split of a directory holding the dataset (DIR/<dataset>/ or DIR itself). */
 async function readTestSplit(dir: string, m: TicketManifest): Promise<PredictInput> {
-  const dataset = datasetOf(m);
-  const dm = manifestFor(dataset);
+  const dataset = m.dataset;
   const roles = TEST_ROLES[dataset];
+  if (!roles) return readOtherTestSplit(dir, m);
+  const dm = manifestFor(dataset);
   for (const candidate of [join(dir, dm.subdir), dir]) {
     const found = await findDatasetFiles(candidate, dm);
     const images = found.paths[roles.images];
@@ -89,6 +104,27 @@ async function readTestSplit(dir: string, m: TicketManifest): Promise<PredictInp
   }
   const want = dm.files.filter((f) => f.role === roles.images || f.role === roles.labels).map((f) => f.name).join(" and ");
   throw new Error(`${dir} holds no ${dm.title} test split: expected ${want} in ${join(dir, dm.subdir)} or in ${dir} itself`);
+}
+
+/**
+ * The test split of any other dataset, read with the dataset loaders: a registered one from DIR/<its
+ * subdirectory> or DIR itself, a local one (idx:, cifar:, folder:) from DIR in the same format.
+ */
+async function readOtherTestSplit(dir: string, m: TicketManifest): Promise<PredictInput> {
+  const local = parseLocalName(m.dataset);
+  let data: Dataset;
+  if (local) {
+    data = await loadDataset(`${local.kind}:${dir}`, { valSize: 1, imageSize: local.kind === "folder" ? m.input.shape[1] : undefined });
+  } else {
+    const dm = manifestFor(m.dataset);
+    const root = (await isDirectory(join(dir, dm.subdir))) ? dir : basename(resolve(dir)) === dm.subdir ? dirname(resolve(dir)) : null;
+    if (root === null) throw new Error(`${dir} holds no ${dm.title} files: expected them in ${join(dir, dm.subdir)} or in a directory named ${dm.subdir}`);
+    data = await loadDataset(m.dataset, { dataDir: root, valSize: 1 });
+  }
+  if (data.shape.join(",") !== m.input.shape.join(",")) throw new Error(`${dir} holds ${data.shape.join("x")} images, but the ticket takes ${shapeText(m)} images`);
+  if (data.classes > m.classes) throw new Error(`${dir} has ${data.classes} classes, but the ticket has ${m.classes}`);
+  const t = data.test;
+  return { images: t.images, labels: t.labels, count: t.count, description: `${dir}, test split (${t.count} labelled images)` };
 }
 
 export async function readPredictInput(path: string, m: TicketManifest): Promise<PredictInput> {

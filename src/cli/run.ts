@@ -5,9 +5,13 @@ import { Command } from "commander";
 import { defaultsFor, type Overrides, resolveHparams } from "../hparams/resolve.js";
 import { GROUPS } from "../hparams/schema.js";
 import { runExperiment } from "../lottery/experiment.js";
-import { getModel } from "../models/registry.js";
+import { chooseModel } from "./model-file.js";
+import { ExperimentStore } from "../store/experiment.js";
+import { writeJsonAtomic } from "../store/atomic.js";
+import { join } from "node:path";
 import type { RunId, RunSummary } from "../store/experiment.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
+import { hparamsFor } from "./dataset-defaults.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
 import { writeExperimentReport } from "../report/collect.js";
@@ -65,6 +69,7 @@ export function runCommand(): Command {
   const cmd = new Command("run")
     .description("run a lottery-ticket experiment: train dense, prune by magnitude, reset, retrain, level after level (with controls and trials); rerunning the same command resumes")
     .option("--out <dir>", "root directory of experiments; this one goes to <dir>/<model>_<hash of its settings>", "experiments")
+    .option("--model-file <file>", "train the network declared in this JSON file (a layer list, see README \"Your own data and model\") instead of --model")
     .option("--preset <name>", `start from a preset: ${Object.entries(PRESETS).map(([k, v]) => `${k} = ${v.description}`).join("; ")}`)
     .option("--rate <list>", "pruning rates per layer kind, e.g. fc=0.2,output=0.1 or conv=0.1 (shorthand for --rate-conv/--rate-fc/--rate-output)")
     .option("--trial <t>", "run only trial t of the --trials (so trials can run in parallel processes on one experiment)", integerFlag(0, Number.MAX_SAFE_INTEGER, "a trial index below --trials"))
@@ -74,7 +79,7 @@ export function runCommand(): Command {
     .option("--json", "stdout gets only one JSON line per finished run (trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds, ...); the table and the experiment and report paths go to stderr");
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, ALL_GROUPS);
-  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out: string; preset?: string; rate?: string; report: boolean; json?: boolean; trial?: number; onDivergence: string }) => {
+  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out: string; modelFile?: string; preset?: string; rate?: string; report: boolean; json?: boolean; trial?: number; onDivergence: string }) => {
     if (opts.onDivergence !== "continue" && opts.onDivergence !== "stop") throw new Error(`invalid --on-divergence "${opts.onDivergence}": use continue or stop`);
     let overrides = collectOverrides(opts, ALL_GROUPS);
     if (opts.rate) overrides = merge(overrides, { pruning: rateOverrides(opts.rate) });
@@ -83,9 +88,11 @@ export function runCommand(): Command {
       if (!preset) throw new Error(`unknown preset "${opts.preset}": choose one of ${Object.keys(PRESETS).join(", ")}`);
       overrides = merge(preset.overrides, overrides);
     }
-    const model = getModel(String(overrides.model?.model ?? "lenet_300_100"));
-    const defaults = defaultsFor(model);
-    const hp = resolveHparams(defaults, overrides);
+    const choice = chooseModel(overrides, opts.modelFile);
+    const model = choice.model;
+    const { hp, defaults } = await hparamsFor(model, choice.overrides);
+    // A --model-file network is kept with the experiment (report and export rebuild it from there).
+    if (choice.spec) writeJsonAtomic(join(opts.out, ExperimentStore.experimentName(hp, defaults), "network.json"), choice.spec);
     const checkpointSeconds = checkpointSecondsFromEnv(process.env.LOTTERY_CHECKPOINT_SECONDS);
     // Every line goes through the progress display, so none is written into the bar's line.
     const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
@@ -114,6 +121,7 @@ export function runCommand(): Command {
     };
     const { store } = await runExperiment({
       hp,
+      model,
       defaults,
       root: opts.out,
       dataDir: opts.dataDir,

@@ -4,11 +4,12 @@
 import { Command } from "commander";
 import { writeJsonAtomic, writeJsonLinesAtomic } from "../store/atomic.js";
 import { defaultsFor, nonDefaults, resolveHparams } from "../hparams/resolve.js";
-import { getModel } from "../models/registry.js";
+import { chooseModel } from "./model-file.js";
 import type { Hparams } from "../hparams/schema.js";
 import { Session } from "../session.js";
 import type { EvalRecord } from "../train/trainer.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
+import { hparamsFor } from "./dataset-defaults.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { addRuntimeOptions, type RuntimeOptions, pct } from "./common.js";
 import { join } from "node:path";
@@ -18,20 +19,20 @@ const GROUPS = ["dataset", "model", "training"] as const;
 export function trainCommand(): Command {
   const cmd = new Command("train")
     .description("train a network on its dataset (LeNet-300-100 on MNIST, ...) with the paper's settings, evaluating validation and test every --eval-every iterations")
+    .option("--model-file <file>", "train the network declared in this JSON file (a layer list, see README \"Your own data and model\") instead of --model")
     .option("--out <dir>", "write hparams.json, metrics.jsonl (one line per evaluation and split) and summary.json here")
     .option("--json", "stdout gets only one JSON object (test_accuracy, val_accuracy, early_stop_iteration, early_stop_test_accuracy, iterations, seconds, ...); the summary text goes to stderr")
     .addHelpText("after", `\nEnvironment:\n${PROGRESS_ENV_HELP}`);
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, GROUPS);
-  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out?: string; json?: boolean }) => {
+  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out?: string; json?: boolean; modelFile?: string }) => {
     const overrides = collectOverrides(opts, GROUPS);
-    const model = getModel(String(overrides.model?.model ?? "lenet_300_100"));
-    const defaults = defaultsFor(model);
-    const hp = resolveHparams(defaults, overrides);
+    const choice = chooseModel(overrides, opts.modelFile);
+    const { hp, defaults } = await hparamsFor(choice.model, choice.overrides);
     // Every line goes through the progress display, so none is written into the bar's line.
     const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
     const log = (m: string) => progress.log(m);
-    const session = await Session.open(hp, { dataDir: opts.dataDir, fetchIfMissing: true, kernelMode: opts.kernels, threads: opts.threads, log });
+    const session = await Session.open(hp, { model: choice.model, dataDir: opts.dataDir, fetchIfMissing: true, kernelMode: opts.kernels, threads: opts.threads, log });
     try {
       await trainAndReport(session, hp, defaults, opts, progress);
     } finally {

@@ -30,6 +30,24 @@ export class DataError extends Error {
   }
 }
 
+/** A dataset named by its directory (idx:DIR, cifar:DIR, folder:DIR) rather than a registry entry. */
+export function isLocalDataset(name: DatasetName): boolean {
+  return /^(idx|cifar|folder):/.test(name);
+}
+
+/** What a local dataset's directory must hold, for the fix in messages. */
+export function localLayoutHint(name: DatasetName): string {
+  const kind = name.slice(0, name.indexOf(":"));
+  switch (kind) {
+    case "idx":
+      return "idx:DIR needs train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each gzipped or not, and optionally classes.txt with one class name per line";
+    case "cifar":
+      return "cifar:DIR needs data_batch_*.bin and test_batch.bin (CIFAR-10 layout: 1 label byte per record) or train.bin and test.bin (CIFAR-100 layout: coarse and fine label bytes), each gzipped or not, and optionally classes.txt";
+    default:
+      return "folder:DIR needs one subdirectory of PNG or JPEG images per class, either directly or inside train/ and test/";
+  }
+}
+
 /** The command that (re)creates a dataset's files in the cache. */
 export function fetchCommand(name: DatasetName): string {
   return `lottery data fetch ${name}`;
@@ -40,6 +58,9 @@ export function fetchCommand(name: DatasetName): string {
  * damage after the fact (a truncated copy, a disk error) or a file that is not the official one.
  */
 export function corruptFile(path: string, dataset: DatasetName, problem: string): DataError {
+  if (isLocalDataset(dataset)) {
+    return new DataError("DATA_CORRUPT", `${path}: ${problem}. Fix: correct or replace the file (${localLayoutHint(dataset)}).`, path);
+  }
   return new DataError(
     "DATA_CORRUPT",
     `${path}: ${problem}. The file is truncated, corrupt or not the official ${dataset} file: ` +

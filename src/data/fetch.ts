@@ -1,20 +1,25 @@
 // Downloads the official dataset files into the user cache (`lottery data fetch <name>`).
 //
-// Every file is verified against its official sha256 (manifest.ts) before it is stored, and stored
-// atomically (store.ts), so a file in the cache is always complete and official. A mismatch stores
-// nothing for that file. Files already in the cache with the right hash are not downloaded again.
-//   MNIST: the four .gz files, fetched one by one from a mirror of the original LeCun files.
-//   CIFAR-10: the binary archive, streamed through gunzip and a tar reader; each data .bin member is
-//   verified and stored raw (a raw .bin loads faster than a gzipped one and is only 8% larger).
+// Every file is verified against its official checksum (manifest.ts: sha256, or md5 where the
+// publisher gives only md5) before it is stored, and stored atomically (store.ts), so a file in the
+// cache is always complete and official. A mismatch stores nothing for that file. Files already in
+// the cache with the right hash are not downloaded again.
+//   IDX datasets (MNIST, Fashion-MNIST, KMNIST): the four .gz files, fetched one by one.
+//   CIFAR-10/100: the binary archive, streamed through gunzip and a tar reader; each data .bin member
+//   is verified and stored raw (a raw .bin loads faster than a gzipped one and is only 8% larger).
+//   When only the archive has a checksum (CIFAR-100), its members are held until the whole archive
+//   has been verified, and stored only then.
 
 import { Readable, pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { join } from "node:path";
 import { DataError, describeCause } from "./errors.js";
 import { downloadBuffer, openDownload } from "./download.js";
-import { CIFAR10_ARCHIVE, CIFAR10_ARCHIVE_DIR, manifestFor, type DataFile, type DatasetManifest } from "./manifest.js";
+import { manifestFor, type DataFile, type DatasetManifest } from "./manifest.js";
 import { envValue, resolveCacheDir, type Env } from "./source.js";
-import { sha256, sha256File, writeFileAtomic } from "./store.js";
+import { digest, type HashAlgorithm, sha256File, writeFileAtomic } from "./store.js";
+import { stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { readTar, TarFormatError } from "./tar.js";
 import type { DatasetName } from "./types.js";
 
@@ -95,7 +100,7 @@ export async function fetchDataset(name: DatasetName, options: FetchOptions = {}
     connectTimeoutMs: options.connectTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs,
   };
-  return name === "mnist" ? fetchFiles(plan) : fetchArchive(plan, CIFAR10_ARCHIVE, CIFAR10_ARCHIVE_DIR);
+  return manifest.archive ? fetchArchive(plan, manifest.archive.name, manifest.archive.dir) : fetchFiles(plan);
 }
 
 /** Each file downloaded on its own from mirror/<name> (MNIST). */
@@ -123,7 +128,18 @@ export async function fetchArchive(plan: FetchPlan, archive: string, memberDir: 
   const url = fileUrl(plan, archive);
   const download = await openDownload(url, { ...downloadSettings(plan), label: `${plan.manifest.name}: ${archive}` });
   const wanted = new Map(needed.map((f) => [`${memberDir}/${f.name}`, f]));
-  const gunzip = pipeline(Readable.from(download.chunks), createGunzip(), () => {
+  // With a checksum of the whole archive, every compressed byte is hashed and the members wait in
+  // memory until the end of the archive has been read and the hash compared.
+  const archiveMd5 = plan.manifest.archive?.name === archive ? plan.manifest.archive.md5 : undefined;
+  const hash = archiveMd5 ? createHash("md5") : null;
+  const held: { file: DataFile; data: Uint8Array }[] = [];
+  async function* hashed(chunks: AsyncIterable<Uint8Array>) {
+    for await (const chunk of chunks) {
+      hash?.update(chunk);
+      yield chunk;
+    }
+  }
+  const gunzip = pipeline(Readable.from(hashed(download.chunks)), createGunzip(), () => {
     // Errors surface through the iteration below.
   });
   try {
@@ -132,10 +148,28 @@ export async function fetchArchive(plan: FetchPlan, archive: string, memberDir: 
       if (file === undefined || entry.type !== "file") continue;
       const data = await entry.read();
       verify(plan, file, data, `${url} (member ${entry.name})`);
+      wanted.delete(entry.name);
+      if (hash) {
+        held.push({ file, data });
+        continue; // the rest of the archive must be read to check its hash
+      }
       await store(plan, file, data);
       result.downloaded.push(file.name);
-      wanted.delete(entry.name);
       if (wanted.size === 0) break; // nothing else needed: stop the download here
+    }
+    if (hash && archiveMd5) {
+      const actual = hash.digest("hex");
+      if (actual !== archiveMd5) {
+        throw new DataError(
+          "CHECKSUM_MISMATCH",
+          `${archive}: md5 mismatch for the archive downloaded from ${url}: expected ${archiveMd5} (the official ${plan.manifest.title} archive), got ${actual}. ` +
+            `Nothing was stored. ${retryHint(plan)}`,
+        );
+      }
+      for (const { file, data } of held) {
+        await store(plan, file, data);
+        result.downloaded.push(file.name);
+      }
     }
   } catch (err) {
     if (err instanceof DataError) throw err;
@@ -163,19 +197,43 @@ async function checkCache(plan: FetchPlan): Promise<{ present: string[]; needed:
   const present: string[] = [];
   const needed: DataFile[] = [];
   for (const file of plan.files) {
-    if (!plan.force && (await sha256File(join(plan.dir, file.name))) === file.sha256) present.push(file.name);
+    if (!plan.force && (await isVerifiedCopy(join(plan.dir, file.name), file))) present.push(file.name);
     else needed.push(file);
   }
   if (present.length > 0) plan.log(`${plan.manifest.name}: ${present.length} file(s) already in ${plan.dir} and verified`);
   return { present, needed };
 }
 
+/** The checksum a file is verified with: sha256 when the registry has it, else md5. */
+function checksumOf(file: DataFile): { algorithm: HashAlgorithm; hex: string } | null {
+  if (file.sha256) return { algorithm: "sha256", hex: file.sha256 };
+  if (file.md5) return { algorithm: "md5", hex: file.md5 };
+  return null;
+}
+
+async function isVerifiedCopy(path: string, file: DataFile): Promise<boolean> {
+  const sum = checksumOf(file);
+  if (sum) return (await sha256File(path, sum.algorithm)) === sum.hex;
+  if (file.bytes === undefined) return false;
+  try {
+    return (await stat(path)).size === file.bytes;
+  } catch {
+    return false;
+  }
+}
+
 function verify(plan: FetchPlan, file: DataFile, data: Uint8Array, source: string): void {
-  const actual = sha256(data);
-  if (actual === file.sha256) return;
+  const sum = checksumOf(file);
+  if (!sum) {
+    // Only the archive as a whole has a checksum: at least the member's size must be right.
+    if (file.bytes === undefined || data.length === file.bytes) return;
+    throw new DataError("DOWNLOAD_FAILED", `${file.name} from ${source} is ${data.length} bytes, expected ${file.bytes}: not the official file. ${retryHint(plan)}`);
+  }
+  const actual = digest(data, sum.algorithm);
+  if (actual === sum.hex) return;
   throw new DataError(
     "CHECKSUM_MISMATCH",
-    `${file.name}: sha256 mismatch for the file downloaded from ${source}: expected ${file.sha256} (the official ` +
+    `${file.name}: ${sum.algorithm} mismatch for the file downloaded from ${source}: expected ${sum.hex} (the official ` +
       `${plan.manifest.title} file), got ${actual}. The mirror served a different or damaged file, so it was not stored. ` +
       retryHint(plan),
     join(plan.dir, file.name),

@@ -27,8 +27,9 @@ export interface IdxImages {
 }
 
 export interface IdxImageExpectations {
-  rows: number;
-  cols: number;
+  /** Required image size; any size if omitted (idx:DIR datasets read it from the header). */
+  rows?: number;
+  cols?: number;
   /** Required number of images (e.g. 60000 for the official training file); any count if omitted. */
   count?: number;
 }
@@ -46,7 +47,8 @@ export function parseIdxImages(bytes: Uint8Array, ctx: IdxContext, expect: IdxIm
   const count = view.getUint32(4);
   const rows = view.getUint32(8);
   const cols = view.getUint32(12);
-  if (rows !== expect.rows || cols !== expect.cols) {
+  if (rows === 0 || cols === 0) throw corruptFile(ctx.path, ctx.dataset, `header says the images are ${rows}x${cols}`);
+  if ((expect.rows !== undefined && rows !== expect.rows) || (expect.cols !== undefined && cols !== expect.cols)) {
     throw corruptFile(ctx.path, ctx.dataset, `images are ${rows}x${cols}, expected ${expect.rows}x${expect.cols}`);
   }
   checkCount(count, expect.count, ctx, "images");

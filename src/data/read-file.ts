@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
-import { corruptFile, DataError, fetchCommand } from "./errors.js";
+import { corruptFile, DataError, fetchCommand, isLocalDataset, localLayoutHint } from "./errors.js";
 import type { DatasetName } from "./types.js";
 
 const gunzipAsync = promisify(gunzip);
@@ -24,7 +24,7 @@ export async function readDataFile(path: string, dataset: DatasetName): Promise<
     throw new DataError(
       code === "ENOENT" ? "DATA_NOT_FOUND" : "DATA_CORRUPT",
       `${path}: cannot read the file (${(err as Error).message}). ` +
-        `Check that it exists and is readable, or run \`${fetchCommand(dataset)}\`.`,
+        (isLocalDataset(dataset) ? `Check that it exists and is readable (${localLayoutHint(dataset)}).` : `Check that it exists and is readable, or run \`${fetchCommand(dataset)}\`.`),
       path,
       { cause: err },
     );

@@ -29,9 +29,15 @@ export function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+export type HashAlgorithm = "sha256" | "md5";
+
+export function digest(data: Uint8Array, algorithm: HashAlgorithm): string {
+  return createHash(algorithm).update(data).digest("hex");
+}
+
 /** sha256 of a file's contents, or undefined if it cannot be read. */
-export async function sha256File(path: string): Promise<string | undefined> {
-  const hash = createHash("sha256");
+export async function sha256File(path: string, algorithm: HashAlgorithm = "sha256"): Promise<string | undefined> {
+  const hash = createHash(algorithm);
   try {
     for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   } catch {

@@ -2,8 +2,12 @@
 // Conversion to f32 (scaling, normalization, augmentation, feature-major layout) happens when a
 // batch is copied into wasm memory (src/train/input.ts), so a dataset costs 1 byte per pixel.
 
-/** The datasets the library can load. */
-export type DatasetName = "mnist" | "cifar10";
+/**
+ * A dataset's name: a registered one (mnist, cifar10, fashion-mnist, kmnist, cifar100,
+ * cifar100-coarse, or one added with registerDataset) or a local directory as idx:DIR, cifar:DIR or
+ * folder:DIR.
+ */
+export type DatasetName = string;
 
 /** One part of a dataset (train, val or test): raw u8 pixels, example-major, as the files hold them. */
 export interface Split {
@@ -41,6 +45,8 @@ export interface Dataset {
 export interface LoadOptions {
   /** Directory holding `mnist/` and `cifar10/` (highest priority). */
   dataDir?: string;
+  /** folder:DIR datasets: resize every image to this square size (default: the images' own, which must then agree). */
+  imageSize?: number;
   /** Number of training examples held out for validation (default 5000). */
   valSize?: number;
   /** If the files are not found anywhere, download them into the cache (default false). */

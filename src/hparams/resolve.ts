@@ -46,11 +46,30 @@ function describeJson(f: JsonField | undefined): string {
   return f.type ?? "";
 }
 
-/** The full defaults of a model: the base defaults, its paper settings, and its own name. */
-export function defaultsFor(entry: { name: string; defaults: ModelDefaults }): Hparams {
+/** What the defaults take from the dataset a model trains on (src/data describeDataset gives it). */
+export interface DatasetDefaults {
+  name: string;
+  valSize: number;
+  normalize: boolean;
+}
+
+/**
+ * The full defaults of a model: the base defaults, its paper settings, and its own name and
+ * dataset. On another dataset (`data`), the validation size and normalization are that dataset's,
+ * but the default dataset stays the model's own, so an experiment on another dataset has the
+ * dataset's name among its non-default settings (and so in its name), and the paper's experiments
+ * keep their names.
+ */
+export function defaultsFor(entry: { name: string; dataset?: string; defaults: ModelDefaults }, data?: DatasetDefaults): Hparams {
   const model = entry.defaults;
+  const other = data !== undefined && data.name !== entry.dataset;
   return {
-    dataset: { ...BASE_DEFAULTS.dataset, ...model.dataset },
+    dataset: {
+      ...BASE_DEFAULTS.dataset,
+      ...model.dataset,
+      ...(other ? { valSize: data.valSize, normalize: data.normalize } : {}),
+      ...(entry.dataset !== undefined ? { dataset: entry.dataset } : {}),
+    },
     model: { ...BASE_DEFAULTS.model, ...model.model, model: entry.name },
     training: { ...BASE_DEFAULTS.training, ...model.training },
     pruning: { ...BASE_DEFAULTS.pruning, ...model.pruning },

@@ -5,7 +5,9 @@
 import { z } from "zod";
 
 export const DatasetHparams = z.object({
-  valSize: z.int().min(1).max(10000).describe("training examples held out for validation (early stopping needs at least 1); the last ones of the official training set"),
+  dataset: z.string().min(1).optional().describe("dataset: mnist, cifar10, fashion-mnist, kmnist, cifar100, cifar100-coarse, or a directory as idx:DIR, cifar:DIR or folder:DIR; default: the model's own"),
+  imageSize: z.int().min(4).max(1024).optional().describe("folder:DIR datasets: resize every image to NxN (default: the images' own size, which must then be the same for all)"),
+  valSize: z.int().min(1).max(10000).describe("training examples held out for validation (early stopping needs at least 1); the last ones of the official training set (default 5000, a tenth of a smaller local dataset)"),
   normalize: z.boolean().describe("normalize pixels with the dataset's own per-channel mean and std (after scaling to [0,1])"),
   augment: z.boolean().describe("random horizontal flip and pad-4 random crop of training images (CIFAR-10)"),
 });
@@ -14,6 +16,7 @@ export const ModelHparams = z.object({
   model: z.string().min(1).describe("network: lenet_300_100, conv2, conv4, conv6 (+ _dropout), vgg19, resnet20"),
   init: z.enum(["glorot_normal", "kaiming_normal"]).describe("weight initialization (the paper: Gaussian Glorot)"),
   dropout: z.number().min(0).lt(1).describe("dropout probability after each hidden fully connected layer (0 = none)"),
+  network: z.string().regex(/^[0-9a-f]{16}$/).optional().describe("a --model-file network: hash of its layer list (so two files with one name make two experiments)"),
 });
 
 export const TrainingHparams = z.object({

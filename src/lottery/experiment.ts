@@ -46,6 +46,8 @@ export interface ExperimentOptions {
   fetchIfMissing?: boolean;
   /** An already loaded dataset (tests, the browser). */
   dataset?: Dataset;
+  /** The model to train (e.g. one from `fileModel`) instead of looking up hp.model.model in the registry. */
+  model?: import("../models/registry.js").ModelEntry;
   /** Kernels to allocate in (default: a fresh instance). */
   kernels?: Kernels;
   /** Dense or sparse kernels per pruned layer (default "auto": by density). */
@@ -118,6 +120,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     dataDir: options.dataDir,
     fetchIfMissing: options.fetchIfMissing,
     dataset: options.dataset,
+    model: options.model,
     kernels: options.kernels,
     kernelMode: options.kernelMode,
     threads: options.threads,
@@ -129,6 +132,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     if (!options.store && options.root === undefined) throw new Error("runExperiment: give `root` (a directory) or a `store`");
     // The file store is Node-only: imported only when no store is given (browsers pass one).
     const store = options.store ?? (await import("../store/experiment.js")).ExperimentStore.open(options.root!, hp, options.defaults, options.log);
+    // The file store records the dataset's shape and class names beside hparams.json (for the report).
+    if (!options.store) (store as import("../store/experiment.js").ExperimentStore).writeDatasetInfo(session.data);
     const runner = new Runner(session, store, strategy, target, options);
     const summaries: RunSummary[] = [];
     const only = options.onlyTrial;
@@ -471,3 +476,4 @@ export function describeRun(id: RunId): string {
   const where = id.kind === "iterative" ? `level ${id.level}` : `one-shot Pm ${id.level}`;
   return `trial ${id.trial} ${where}${id.branch === "ticket" ? "" : ` (${id.branch} control)`}`;
 }
+

@@ -35,15 +35,24 @@ export interface DatasetShape {
   classes: number;
 }
 
-/** The shapes of the datasets the built-in models declare as theirs. */
-const DATASET_SHAPES: Record<DatasetName, DatasetShape> = {
+/**
+ * The shapes of the datasets the built-in models declare as theirs (kept here rather than read from
+ * the dataset registry, so the ticket inference API imports no data code).
+ */
+const OWN_SHAPES: Record<string, DatasetShape> = {
   mnist: { name: "mnist", shape: [1, 28, 28], classes: 10 },
   cifar10: { name: "cifar10", shape: [3, 32, 32], classes: 10 },
 };
 
+function ownShape(name: DatasetName): DatasetShape {
+  const s = OWN_SHAPES[name];
+  if (!s) throw new Error(`a model declared for ${name} must be given that dataset's shape (resolve(h, data) or build(k, h, options, data))`);
+  return s;
+}
+
 /** Turns a declaration into a {@link ModelEntry} without registering it (see {@link registerModel}). */
 export function defineModel(d: ModelDeclaration): ModelEntry {
-  const resolve = (h: ModelHparams, data?: DatasetShape) => resolveSpec(d.spec(h), data ?? DATASET_SHAPES[d.dataset]);
+  const resolve = (h: ModelHparams, data?: DatasetShape) => resolveSpec(d.spec(h), data ?? ownShape(d.dataset));
   return { ...d, resolve, build: (k, h, options, data) => buildNetwork(k, resolve(h, data), options) };
 }
 

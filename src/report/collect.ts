@@ -6,6 +6,7 @@ import type { CurveRecord, MagnitudeRecord, ReportData, SparsityRecord } from ".
 import { runRecord } from "./records.js";
 import { writeReport } from "./render.js";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../store/atomic.js";
 
 const BRANCHES: Branch[] = ["ticket", "reinit", "random-mask"];
@@ -84,16 +85,20 @@ export function collectReport(dir: string): ReportData {
       }
     }
   }
-  let dataset = "";
-  try {
-    dataset = getModel(hp.model.model).dataset;
-  } catch {
-    dataset = "?";
+  let dataset = hp.dataset.dataset ?? "";
+  if (!dataset) {
+    try {
+      dataset = getModel(hp.model.model).dataset;
+    } catch {
+      dataset = "?";
+    }
   }
+  const info = readDatasetInfo(store.dir);
   return {
     title: `Lottery tickets: ${hp.model.model}`,
     model: hp.model.model,
     dataset,
+    ...(info ? { classNames: info.class_names, datasetShape: info.shape } : {}),
     hparams: hp as unknown as Record<string, unknown>,
     runs: summaries.map(runRecord),
     diverged: diverged.map(runRecord),
@@ -124,4 +129,15 @@ export async function writeExperimentReport(dir: string): Promise<{ html: string
   const csv = join(dir, "runs.csv");
   writeFileAtomic(csv, runsCsv(data));
   return { ...written, csv };
+}
+
+/** dataset.json (written when the experiment's runs start): the dataset's shape and class names, or null for older experiments. */
+function readDatasetInfo(dir: string): { shape: number[]; class_names: string[] } | null {
+  try {
+    const o = JSON.parse(readFileSync(join(dir, "dataset.json"), "utf8")) as { shape?: unknown; class_names?: unknown };
+    if (Array.isArray(o.shape) && Array.isArray(o.class_names)) return { shape: o.shape as number[], class_names: o.class_names as string[] };
+  } catch {
+    // absent or unreadable: the report goes on without the class names
+  }
+  return null;
 }

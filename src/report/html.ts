@@ -61,7 +61,9 @@ export function renderHtml(data: ReportData, figures: readonly PageFigure[]): st
   const levels = levelsOf(data.runs, "iterative").length;
   const title = escapeHtml(data.title);
   const meta =
-    `Model <strong>${escapeHtml(data.model)}</strong> · dataset <strong>${escapeHtml(data.dataset)}</strong> · ` +
+    `Model <strong>${escapeHtml(data.model)}</strong> · dataset <strong>${escapeHtml(data.dataset)}</strong>` +
+    (data.classNames ? ` (${data.datasetShape ? `${data.datasetShape.join("x")} images, ` : ""}${data.classNames.length} classes: ${escapeHtml(classList(data.classNames))})` : "") +
+    " · " +
     `${trials} trial${trials === 1 ? "" : "s"} · ${levels} iterative level${levels === 1 ? "" : "s"} · ${data.runs.length} runs`;
   const results = resultsTables(data) || `<p class="note">No runs recorded.</p>`;
   const figureHtml =
@@ -107,4 +109,9 @@ function figureBlock(figure: PageFigure, number: number): string {
     `<figure id="fig-${escapeHtml(figure.name)}">\n${figure.svg}\n` +
     `<figcaption><strong>Figure ${number}. ${escapeHtml(figure.title)}.</strong> ${escapeHtml(figure.caption)}</figcaption>\n</figure>`
   );
+}
+
+/** Class names for the report's header line: all of them up to 20, else the first 20 and a count. */
+function classList(names: readonly string[]): string {
+  return names.length <= 20 ? names.join(", ") : `${names.slice(0, 20).join(", ")}, ... (${names.length - 20} more)`;
 }

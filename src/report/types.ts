@@ -78,6 +78,9 @@ export interface ReportData {
   model: string;
   /** Dataset name, e.g. "mnist". */
   dataset: string;
+  /** The dataset's class names in label order and its image shape [C, H, W] (absent for experiments older than dataset.json). */
+  classNames?: string[];
+  datasetShape?: number[];
   /** Every run that finished without diverging. */
   /** Hyperparameters as stored (hparams.json), shown in the report. */
   hparams: Record<string, unknown>;

@@ -168,6 +168,9 @@ export class ExperimentStore implements RunStore {
       // A field the stored file lacks was added to the project after the experiment was written:
       // it ran with that field's default, so compare as if the file said so.
       stored = withMissingDefaults(stored, options.defaults ?? BASE_DEFAULTS);
+      // hparams.json written before datasets were a setting has no dataset field: the directory's
+      // name (a hash of the non-default settings) then says it is the model's own, as in `hp`.
+      if (stored.dataset && stored.dataset.dataset === undefined && hp.dataset.dataset !== undefined) stored = { ...stored, dataset: { dataset: hp.dataset.dataset, ...stored.dataset } }; // first, as the schema orders it
       const mine = configOf(hp), theirs = configOf(stored);
       hp = widestExtent(hp, stored);
       if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
@@ -191,6 +194,19 @@ export class ExperimentStore implements RunStore {
     const file = join(dir, "hparams.json");
     if (!existsSync(file)) throw new Error(`${dir} is not an experiment directory (no hparams.json); give the directory \`lottery run\` printed`);
     return new ExperimentStore(dir, withMissingDefaults(readHparams(file, "rerun the `lottery run` command that made this experiment (it rewrites hparams.json from its settings), then this command"), BASE_DEFAULTS));
+  }
+
+  /** dataset.json: the dataset's name, shape, class names and split sizes, for the report and for people. */
+  writeDatasetInfo(data: { name: string; shape: readonly number[]; classes: number; classNames: readonly string[]; train: { count: number }; val: { count: number }; test: { count: number } }): void {
+    writeJsonAtomic(join(this.dir, "dataset.json"), {
+      name: data.name,
+      shape: [...data.shape],
+      classes: data.classes,
+      class_names: [...data.classNames],
+      train: data.train.count,
+      val: data.val.count,
+      test: data.test.count,
+    });
   }
 
   /** The directory of a trial: `<experiment>/trial_<t>`. */

@@ -100,7 +100,9 @@ function checkedSpec(m: TicketManifest, source: string): { spec: ResolvedSpec; e
   if (m.model.hparams.model !== m.model.name) throw incompatible(source, `model.hparams.model is ${m.model.hparams.model} but model.name is ${m.model.name}`);
   let spec: ResolvedSpec;
   try {
-    spec = model.resolve(m.model.hparams);
+    // The input size and output layer of the fully connected and Conv-x families follow the
+    // dataset the ticket was trained on; models with a fixed shape (VGG-19, ResNet-20) refuse another.
+    spec = model.resolve(m.model.hparams, { name: m.dataset, shape: m.input.shape, classes: m.classes });
   } catch (err) {
     throw incompatible(source, (err as Error).message);
   }

@@ -55,7 +55,7 @@ test.serial("fetchDataset unpacks the archive into six verified .bin files that 
   t.deepEqual(listFiles(cache), CIFAR_BATCHES.map((b) => `cifar10/${b}.bin`).sort());
   for (const f of manifestFor("cifar10").files) {
     const stored = await readFile(join(cache, "cifar10", f.name));
-    t.is(createHash("sha256").update(stored).digest("hex"), f.sha256, f.name);
+    t.is(createHash("sha256").update(stored).digest("hex"), f.sha256!, f.name);
   }
   t.true(lines.some((l) => l.startsWith(`cifar10: cifar-10-binary.tar.gz: downloading ${url}cifar-10-binary.tar.gz`)), lines.join("\n"));
 
