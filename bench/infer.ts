@@ -12,7 +12,7 @@
 // its normalization statistics: --data-dir or LOTTERY_DATA_DIR).
 import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-web";
-import { exportTicket } from "../src/cli/export.js";
+import { exportTicket } from "../src/export/ticket.js";
 import { exportOnnx } from "../src/export/onnx.js";
 import { defaultsFor, resolveHparams } from "../src/hparams/resolve.js";
 import { Kernels } from "../src/kernels/index.js";

@@ -1,9 +1,9 @@
 // lottery-wasm: the library API.
 export * from "./kernels/index.js";
 export { Rng, hash32 } from "./util/rng.js";
-export { loadDataset, fetchDataset, describeDataset, registerDataset, datasetNames, manifestFor, type DatasetInfo, type DatasetManifest, type Dataset, type DatasetName, type Split, type LoadOptions, type FetchOptions, type FetchResult } from "./data/index.js";
+export { loadDataset, fetchDataset, describeDataset, registerDataset, datasetNames, manifestFor, type DatasetInfo, type DatasetManifest, type DataFile, type CifarLayout, type Dataset, type DatasetName, type Split, type LoadOptions, type FetchOptions, type FetchResult } from "./data/index.js";
 export { Hparams, BASE_DEFAULTS, type ModelDefaults, type GroupName } from "./hparams/schema.js";
-export { defaultsFor, resolveHparams, nonDefaults, hparamHash, HparamError, type Overrides } from "./hparams/resolve.js";
+export { defaultsFor, resolveHparams, nonDefaults, hparamHash, HparamError, type Overrides, type DatasetDefaults } from "./hparams/resolve.js";
 export { defineModel, getModel, modelNames, registerModel, type ModelDeclaration, type ModelEntry, type DatasetShape } from "./models/registry.js";
 export { buildNetwork, layerNames, resolveSpec, type LayerSpec, type NetworkSpec, type ResolvedSpec } from "./models/spec.js";
 export { fileModel, parseNetworkSpec } from "./models/file.js";
@@ -40,7 +40,7 @@ export { collectReport, writeExperimentReport } from "./report/collect.js";
 export { renderReport, writeReport, type RenderedReport } from "./report/render.js";
 export type { ReportData, RunRecord, CurveRecord, SparsityRecord, MagnitudeRecord } from "./report/types.js";
 export * from "./ticket/index.js";
-export { exportTicket, selectRun, type ExportOptions, type ExportResult } from "./cli/export.js";
+export { exportTicket, selectRun, type ExportOptions, type ExportResult } from "./export/ticket.js";
 export { exportOnnx, type OnnxExport, type OnnxExportOptions } from "./export/onnx.js";
 export { onnxGraph, INITIALIZER_MODES, ONNX_INPUT, ONNX_OUTPUT, type InitializerMode, type OnnxGraph, type OnnxGraphOptions } from "./export/onnx-graph.js";
 export {

@@ -7,6 +7,7 @@
 
 import type { DatasetName } from "./types.js";
 
+/** One file of a registered dataset: its name, where it is downloaded from and its checksum. */
 export interface DataFile {
   /** What the loader uses it for, e.g. "train-images" or "data_batch_3". */
   readonly role: string;
@@ -36,6 +37,7 @@ export interface CifarLayout {
   readonly test: readonly string[];
 }
 
+/** A registered dataset: files, format, shape, classes and class names, split rule, normalization, download. */
 export interface DatasetManifest {
   readonly name: DatasetName;
   /** Human name for messages. */
@@ -221,6 +223,7 @@ const REGISTRY = new Map<string, DatasetManifest>(
 /** The built-in datasets by name (a snapshot; registerDataset adds to the registry). */
 export const MANIFESTS: Readonly<Record<string, DatasetManifest>> = Object.fromEntries(REGISTRY);
 
+/** Names of the registered datasets (built in and added with registerDataset). */
 export function datasetNames(): string[] {
   return [...REGISTRY.keys()];
 }
@@ -229,6 +232,7 @@ export function isRegisteredDataset(name: string): boolean {
   return REGISTRY.has(name);
 }
 
+/** The registered dataset `name`. @throws Error listing the registered names (and the idx:/cifar:/folder: forms) when there is none. */
 export function manifestFor(name: DatasetName): DatasetManifest {
   const m = REGISTRY.get(name);
   if (!m) {

@@ -5,7 +5,7 @@ import test from "ava";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exportTicket } from "../../src/cli/export.js";
+import { exportTicket } from "../../src/export/ticket.js";
 import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
 import { runExperiment } from "../../src/lottery/experiment.js";
 import { getModel } from "../../src/models/registry.js";
