@@ -1,6 +1,6 @@
 #!/bin/sh
 # The runs behind docs/results/criteria (LeNet-300-100 on MNIST, pruning criteria side by side), on
-# one shared protocol: 2,000 iterations per level, evaluation every 100, 2 trials, one thread.
+# one shared protocol: 1,000 iterations per level (the paper: 50,000), evaluation every 100, 2 trials, one thread.
 # Each group is resumable: rerun the same command to continue where it stopped.
 #   scripts/criteria-evidence.sh OUT imp-reset|imp-rewind|init [TRIAL]
 # With TRIAL (0 or 1) only that trial is run, so the two trials can run in two processes.
@@ -10,7 +10,7 @@
 set -eu
 out=${1:?usage: scripts/criteria-evidence.sh OUT imp-reset|imp-rewind|init}
 group=${2:?usage: scripts/criteria-evidence.sh OUT imp-reset|imp-rewind|init}
-common="--model lenet_300_100 --iterations 2000 --eval-every 100 --trials 2 --threads 1 --out $out${3:+ --trial $3}"
+common="--model lenet_300_100 --iterations 1000 --eval-every 100 --trials 2 --threads 1 --out $out${3:+ --trial $3}"
 pms=0.108279,0.035826,0.018509
 lottery() { node --import=tsx src/cli/main.ts "$@"; }
 case $group in

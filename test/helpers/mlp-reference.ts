@@ -37,8 +37,8 @@ export function refLossGradient(layers: readonly RefLayer[], xs: readonly Float6
       const dx = new Float64Array(l.cols);
       for (let i = 0; i < l.rows; i++) {
         for (let j = 0; j < l.cols; j++) {
-          grads[li]![i * l.cols + j] += dy[i]! * x[j]!;
-          dx[j] += l.w[i * l.cols + j]! * dy[i]!;
+          grads[li]![i * l.cols + j] = grads[li]![i * l.cols + j]! + dy[i]! * x[j]!;
+          dx[j] = dx[j]! + l.w[i * l.cols + j]! * dy[i]!;
         }
       }
       dy = dx;
@@ -65,7 +65,7 @@ export function refSynflowScores(layers: readonly RefLayer[], masks: readonly Ui
   const forward: Float64Array[] = [new Float64Array(layers[0]!.cols).fill(1)];
   layers.forEach((l, li) => {
     const x = forward[li]!, y = new Float64Array(l.rows);
-    for (let i = 0; i < l.rows; i++) for (let j = 0; j < l.cols; j++) y[i] += abs[li]![i * l.cols + j]! * x[j]!;
+    for (let i = 0; i < l.rows; i++) for (let j = 0; j < l.cols; j++) y[i] = y[i]! + abs[li]![i * l.cols + j]! * x[j]!;
     forward.push(y);
   });
   const backward: Float64Array[] = [];
@@ -73,7 +73,7 @@ export function refSynflowScores(layers: readonly RefLayer[], masks: readonly Ui
   for (let li = layers.length - 1; li >= 0; li--) {
     backward[li] = d;
     const l = layers[li]!, dx = new Float64Array(l.cols);
-    for (let i = 0; i < l.rows; i++) for (let j = 0; j < l.cols; j++) dx[j] += abs[li]![i * l.cols + j]! * d[i]!;
+    for (let i = 0; i < l.rows; i++) for (let j = 0; j < l.cols; j++) dx[j] = dx[j]! + abs[li]![i * l.cols + j]! * d[i]!;
     d = dx;
   }
   return layers.map((l, li) => abs[li]!.map((a, idx) => a * backward[li]![Math.floor(idx / l.cols)]! * forward[li]![idx % l.cols]!));
