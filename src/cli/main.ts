@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { enableNodeRelaxedSimd, Kernels, SPARSE_BREAK_EVEN, winogradBreakEven } from "../kernels/index.js";
+import { compareCommand } from "./compare.js";
 import { dataCommand } from "./data.js";
 import { exportCommand } from "./export.js";
 import { predictCommand } from "./predict.js";
@@ -30,6 +31,7 @@ function packageVersion(): string {
 program.addCommand(runCommand());
 program.addCommand(trainCommand());
 program.addCommand(reportCommand());
+program.addCommand(compareCommand());
 program.addCommand(dataCommand());
 program.addCommand(exportCommand());
 program.addCommand(predictCommand());

@@ -62,6 +62,7 @@ export function renderHtml(data: ReportData, figures: readonly PageFigure[]): st
   const title = escapeHtml(data.title);
   const meta =
     `Model <strong>${escapeHtml(data.model)}</strong> · dataset <strong>${escapeHtml(data.dataset)}</strong> · ` +
+    `pruning criterion <strong>${escapeHtml(criterionOf(data.hparams))}</strong> · ` +
     `${trials} trial${trials === 1 ? "" : "s"} · ${levels} iterative level${levels === 1 ? "" : "s"} · ${data.runs.length} runs`;
   const results = resultsTables(data) || `<p class="note">No runs recorded.</p>`;
   const figureHtml =
@@ -100,6 +101,12 @@ ${hparamsList(data.hparams)}
 </body>
 </html>
 `;
+}
+
+/** The experiment's pruning criterion (magnitude for experiments stored before criteria existed). */
+export function criterionOf(hparams: Record<string, unknown>): string {
+  const pruning = hparams.pruning as { criterion?: string; strategy?: string; scope?: string } | undefined;
+  return `${pruning?.criterion ?? "magnitude"} (${pruning?.scope ?? "layerwise"}, ${pruning?.strategy ?? "reset"})`;
 }
 
 function figureBlock(figure: PageFigure, number: number): string {

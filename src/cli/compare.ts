@@ -1,0 +1,18 @@
+// `lottery compare DIR1 DIR2 ...`: experiments of one model and dataset side by side (criteria,
+// strategies, scopes): a table of test accuracy and wall time at the Pm values they share, and a figure.
+import { Command } from "commander";
+import { mkdirSync } from "node:fs";
+import { writeComparison } from "../report/compare.js";
+
+export function compareCommand(): Command {
+  return new Command("compare")
+    .argument("<dirs...>", "two or more experiment directories (printed by `lottery run`) of the same model and dataset")
+    .option("--out <dir>", "where to write compare.md, compare.csv, compare.html and compare-accuracy-vs-pm.svg", "comparison")
+    .description("compare experiments of one model and dataset side by side (e.g. pruning criteria): test accuracy at early stop and wall time at the Pm values they share (table), and accuracy vs Pm (figure)")
+    .action(async (dirs: string[], opts: { out: string }) => {
+      mkdirSync(opts.out, { recursive: true });
+      const { files, comparison } = await writeComparison(dirs, opts.out);
+      process.stdout.write((await import("../report/compare.js")).comparisonMarkdown(comparison));
+      for (const f of files) console.log(`wrote ${f}`);
+    });
+}
