@@ -5,6 +5,7 @@ import { enableNodeRelaxedSimd, Kernels, SPARSE_BREAK_EVEN, winogradBreakEven } 
 import { compareCommand } from "./compare.js";
 import { dataCommand } from "./data.js";
 import { exportCommand } from "./export.js";
+import { instabilityCommand } from "./instability.js";
 import { predictCommand } from "./predict.js";
 import { reportCommand } from "./report.js";
 import { runCommand } from "./run.js";
@@ -32,6 +33,7 @@ program.addCommand(runCommand());
 program.addCommand(trainCommand());
 program.addCommand(reportCommand());
 program.addCommand(compareCommand());
+program.addCommand(instabilityCommand());
 program.addCommand(dataCommand());
 program.addCommand(exportCommand());
 program.addCommand(predictCommand());
