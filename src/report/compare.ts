@@ -8,7 +8,8 @@ import type { TopLevelSpec } from "vega-lite";
 import { nonDefaults } from "../hparams/resolve.js";
 import type { Hparams } from "../hparams/schema.js";
 import { getCriterion } from "../prune/criteria/index.js";
-import { EXTENT_FIELDS } from "../store/experiment.js";
+import { EXTENT_FIELDS, ExperimentStore } from "../store/experiment.js";
+import { jaccard, randomJaccard } from "./masks.js";
 import { writeFileAtomic } from "../store/atomic.js";
 import { groupRuns, summarize, type Summary } from "./aggregate.js";
 import { collectReport } from "./collect.js";
@@ -48,6 +49,8 @@ export interface Comparison {
   series: ComparedSeries[];
   /** Pm values (clusters within 0.5%) present in at least two series, descending. */
   sharedPms: number[];
+  /** Jaccard overlap of trial 0's ticket masks between every two series at each shared Pm (filled by compareExperiments). */
+  overlaps?: { pm: number; a: string; b: string; jaccard: number; random: number }[];
 }
 
 const LABEL_KEYS = ["pruning.criterion", "pruning.strategy", "pruning.scope"];
@@ -76,7 +79,18 @@ function clusterPms(pms: readonly number[]): number[] {
 
 export function compareExperiments(dirs: readonly string[]): Comparison {
   if (dirs.length < 2) throw new Error("lottery compare needs at least two experiment directories");
-  return compareReports(dirs.map((d) => collectReport(d)), dirs);
+  const c = compareReports(dirs.map((d) => collectReport(d)), dirs);
+  const stores = new Map(dirs.map((d) => [d, ExperimentStore.read(d)]));
+  const overlaps: NonNullable<Comparison["overlaps"]> = [];
+  const tickets = c.series.filter((s) => s.branch === "ticket");
+  for (const pm of c.sharedPms) {
+    const at = tickets.map((s) => ({ s, p: pointAt(s, pm) })).filter((x) => x.p && x.p.level !== 0);
+    const masks = at.map(({ s, p }) => stores.get(s.dir)!.loadMask({ trial: 0, kind: s.kind, level: p!.level, branch: "ticket" }));
+    for (let i = 0; i < at.length; i++) {
+      for (let j = i + 1; j < at.length; j++) overlaps.push({ pm, a: at[i]!.s.label, b: at[j]!.s.label, jaccard: jaccard(masks[i]!, masks[j]!), random: randomJaccard(masks[i]!, masks[j]!) });
+    }
+  }
+  return { ...c, overlaps };
 }
 
 /** The comparison of experiments already collected (`dirs` names them in errors and the CSV). */
@@ -162,6 +176,16 @@ export function comparisonMarkdown(c: Comparison): string {
     "",
     `Test accuracy at the early-stop iteration, mean over trials (min–max); time: wall seconds of the run itself / of everything it took to get that network (iterative: all levels up to it; one-shot: the run, plus the dense level when the criterion scores trained weights). ${c.model} on ${c.dataset}.`,
     "",
+    ...(c.overlaps?.length
+      ? [
+          "| Pm | series A | series B | Jaccard overlap of the masks | random masks, same densities |",
+          "|---|---|---|---|---|",
+          ...c.overlaps.map((o) => `| ${formatPm(o.pm)} | ${o.a} | ${o.b} | ${(o.jaccard * 100).toFixed(1)}% | ${(o.random * 100).toFixed(1)}% |`),
+          "",
+          "Mask overlap between criteria (trial 0's tickets): |A ∩ B| / |A ∪ B| of the kept weights.",
+          "",
+        ]
+      : []),
   ].join("\n");
 }
 
@@ -225,12 +249,14 @@ ${markdownTableHtml(md)}
 
 /** The markdown table above as an HTML table (its first lines), and its note as a paragraph. */
 function markdownTableHtml(md: string): string {
-  const lines = md.trim().split("\n");
-  const table = lines.filter((l) => l.startsWith("|"));
-  const note = lines.filter((l) => l && !l.startsWith("|")).join(" ");
   const cells = (l: string) => l.slice(2, -2).split(" | ").map(escapeHtml);
-  const [head, , ...body] = table;
-  return `<table><thead><tr>${cells(head!).map((c) => `<th>${c}</th>`).join("")}</tr></thead><tbody>
+  // Blocks separated by blank lines: a table (lines starting with |) or a note.
+  return md.trim().split("\n\n").map((block) => {
+    const lines = block.split("\n");
+    if (!lines[0]!.startsWith("|")) return `<p>${escapeHtml(block)}</p>`;
+    const [head, , ...body] = lines;
+    return `<table><thead><tr>${cells(head!).map((c) => `<th>${c}</th>`).join("")}</tr></thead><tbody>
 ${body.map((r) => `<tr>${cells(r).map((c) => `<td>${c}</td>`).join("")}</tr>`).join("\n")}
-</tbody></table><p>${escapeHtml(note)}</p>`;
+</tbody></table>`;
+  }).join("\n");
 }

@@ -1,7 +1,8 @@
 // The report page: one self-contained HTML file (inline CSS, figures inlined as SVG, no scripts,
 // no external resources) so it can be archived, mailed or opened offline as is.
 import { levelsOf, trialCount } from "./aggregate.js";
-import { escapeHtml } from "./format.js";
+import { escapeHtml, formatPm } from "./format.js";
+import { overlapRowsHtml } from "./masks.js";
 import { hparamsList, resultsTables, sparsityTable } from "./tables.js";
 import type { ReportData } from "./types.js";
 
@@ -92,6 +93,14 @@ ${figureHtml}
 <section id="sparsity">
 <h2>Per-layer sparsity</h2>
 ${sparsityTable(data)}
+</section>
+<section id="masks">
+<h2>Mask overlap</h2>
+<p class="note">Jaccard overlap |A ∩ B| / |A ∪ B| of the kept weights (all pruned layers pooled), next to what two independent random masks of the same per-layer densities would share. Iterative masks are nested, so consecutive levels share about the ratio of their Pm; between trials, overlap above the random column means the criterion finds the same weights from different seeds.</p>
+<h3>Between levels</h3>
+${overlapRowsHtml(data.maskOverlap?.levels ?? [], escapeHtml, formatPm)}
+<h3>Between trials</h3>
+${overlapRowsHtml(data.maskOverlap?.trials ?? [], escapeHtml, formatPm)}
 </section>
 <section id="hparams">
 <h2>Hyperparameters</h2>
