@@ -77,9 +77,17 @@ function clusterPms(pms: readonly number[]): number[] {
   return out;
 }
 
-export function compareExperiments(dirs: readonly string[]): Comparison {
+/** Keeps, of the shared Pm values, the one nearest (on a log scale) to each of `wanted`. */
+export function selectPms(c: Comparison, wanted: readonly number[]): Comparison {
+  if (!wanted.length) return c;
+  if (!c.sharedPms.length) throw new Error("--pm: the experiments share no Pm value to choose from");
+  const chosen = wanted.map((w) => c.sharedPms.reduce((best, p) => (Math.abs(Math.log(p / w)) < Math.abs(Math.log(best / w)) ? p : best)));
+  return { ...c, sharedPms: [...new Set(chosen)].sort((a, b) => b - a) };
+}
+
+export function compareExperiments(dirs: readonly string[], pms: readonly number[] = []): Comparison {
   if (dirs.length < 2) throw new Error("lottery compare needs at least two experiment directories");
-  const c = compareReports(dirs.map((d) => collectReport(d)), dirs);
+  const c = selectPms(compareReports(dirs.map((d) => collectReport(d)), dirs), pms);
   const stores = new Map(dirs.map((d) => [d, ExperimentStore.read(d)]));
   const overlaps: NonNullable<Comparison["overlaps"]> = [];
   const tickets = c.series.filter((s) => s.branch === "ticket");
@@ -227,8 +235,8 @@ export function comparisonFigure(c: Comparison): TopLevelSpec {
 }
 
 /** Writes compare.md, compare.csv, compare-accuracy-vs-pm.svg and compare.html into `out`. */
-export async function writeComparison(dirs: readonly string[], out: string): Promise<{ files: string[]; comparison: Comparison }> {
-  const c = compareExperiments(dirs);
+export async function writeComparison(dirs: readonly string[], out: string, pms: readonly number[] = []): Promise<{ files: string[]; comparison: Comparison }> {
+  const c = compareExperiments(dirs, pms);
   const md = comparisonMarkdown(c), csv = comparisonCsv(c), svg = await renderSvg(comparisonFigure(c));
   const files = [join(out, "compare.md"), join(out, "compare.csv"), join(out, "compare-accuracy-vs-pm.svg"), join(out, "compare.html")];
   writeFileAtomic(files[0]!, md);

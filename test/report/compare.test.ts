@@ -3,7 +3,7 @@
 import test from "ava";
 import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
 import { getModel } from "../../src/models/registry.js";
-import { comparisonCsv, comparisonFigure, comparisonMarkdown, compareReports } from "../../src/report/compare.js";
+import { comparisonCsv, comparisonFigure, comparisonMarkdown, compareReports, selectPms } from "../../src/report/compare.js";
 import { renderSvg } from "../../src/report/svg.js";
 import type { ReportData } from "../../src/report/types.js";
 import { makeReportData } from "./fixtures.js";
@@ -35,6 +35,9 @@ test("series are labelled by criterion, scope and strategy, matched at shared Pm
   const oneShot = c.series[1]!.points[0]!;
   t.is(oneShot.secondsToTicket.mean, oneShot.seconds.mean);
   t.is(comparisonCsv(c).split("\n")[0], "series,dir,kind,branch,level,pm,trials,early_stop_test_mean,early_stop_test_min,early_stop_test_max,final_test_mean,early_stop_iteration_mean,seconds_mean,seconds_to_ticket_mean");
+  const one = selectPms(c, [c.sharedPms[0]! * 0.97]);
+  t.deepEqual(one.sharedPms, [c.sharedPms[0]], "--pm picks the nearest shared Pm");
+  t.is(comparisonMarkdown(one).split("\n")[0]!.split("|").length, 4 + 2, "series, trials, one Pm and its time (4 cells between 5 bars)");
   const svg = await renderSvg(comparisonFigure(c));
   t.true(svg.includes("snip, global, reset, one-shot") && svg.includes("magnitude, layerwise, reset, iterative"));
 });
