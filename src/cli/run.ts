@@ -63,7 +63,7 @@ function row(cells: string[]): string {
 
 export function runCommand(): Command {
   const cmd = new Command("run")
-    .description("run a lottery-ticket experiment: train dense, prune by magnitude, reset, retrain, level after level (with controls and trials); rerunning the same command resumes")
+    .description("run a lottery-ticket experiment: train dense, prune (by magnitude, or by --criterion), reset, retrain, level after level (with controls and trials); rerunning the same command resumes")
     .option("--out <dir>", "root directory of experiments; this one goes to <dir>/<model>_<hash of its settings>", "experiments")
     .option("--preset <name>", `start from a preset: ${Object.entries(PRESETS).map(([k, v]) => `${k} = ${v.description}`).join("; ")}`)
     .option("--rate <list>", "pruning rates per layer kind, e.g. fc=0.2,output=0.1 or conv=0.1 (shorthand for --rate-conv/--rate-fc/--rate-output)")
