@@ -33,3 +33,7 @@ export { exportTicket, selectRun, type ExportOptions, type ExportResult } from "
 export { exportOnnx, type OnnxExport, type OnnxExportOptions } from "./export/onnx.js";
 export { onnxGraph, INITIALIZER_MODES, ONNX_INPUT, ONNX_OUTPUT, type InitializerMode, type OnnxGraph, type OnnxGraphOptions } from "./export/onnx-graph.js";
 export { encodeModel, decodeModel, IR_VERSION, OPSET_VERSION, type ModelProto } from "./export/onnx-proto.js";
+export { compareExperiments, compareReports, comparisonMarkdown, comparisonCsv, comparisonFigure, selectPms, writeComparison, type Comparison, type ComparedSeries } from "./report/compare.js";
+export { runInstability, storedInstability, instabilityDir, type InstabilityOptions, type InstabilityResult } from "./lottery/instability.js";
+export { writeInstabilityReport, instabilityFigures } from "./report/instability.js";
+export { jaccard, randomJaccard, firstLayerMap } from "./report/masks.js";
