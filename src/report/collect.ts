@@ -99,7 +99,7 @@ function maskAnalysis(store: ExperimentStore, summaries: RunSummary[], dataset: 
       const layer = s.sparsity[0];
       if (!layer || layer.total % 784 !== 0) continue;
       const m = mask(s).get(layer.name)!;
-      firstLayer.push(firstLayerMap(m, layer.total / 784, [1, 28, 28], s.level, s.pm, 0));
+      firstLayer.push(firstLayerMap(m, layer.total / 784, [1, 28, 28], s.level, s.pm, 0, s.kind));
     }
   }
   return { maskOverlap: { levels, trials }, firstLayer };

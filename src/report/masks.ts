@@ -43,13 +43,13 @@ export function randomJaccard(a: Masks, b: Masks): number {
 }
 
 /** Per input pixel, the kept weights of a [units, C·H·W] first layer that read it (summed over channels). */
-export function firstLayerMap(mask: Uint8Array, units: number, shape: readonly [number, number, number], level: number, pm: number, trial: number): FirstLayerMap {
+export function firstLayerMap(mask: Uint8Array, units: number, shape: readonly [number, number, number], level: number, pm: number, trial: number, kind: "iterative" | "oneshot" = "iterative"): FirstLayerMap {
   const [C, H, W] = shape;
   const inputs = C * H * W;
   if (mask.length !== units * inputs) throw new Error(`first-layer map: mask of ${mask.length} entries is not ${units} x ${inputs}`);
   const counts = new Array<number>(H * W).fill(0);
   for (let u = 0; u < units; u++) for (let f = 0; f < inputs; f++) if (mask[u * inputs + f]) counts[f % (H * W)]! += 1;
-  return { trial, level, pm, height: H, width: W, units, counts };
+  return { trial, kind, level, pm, height: H, width: W, units, counts };
 }
 
 export function overlapRowsHtml(rows: readonly MaskOverlap[], escape: (s: string) => string, pct: (x: number) => string): string {
@@ -60,22 +60,28 @@ export function overlapRowsHtml(rows: readonly MaskOverlap[], escape: (s: string
 }
 
 /** Heatmaps of the first layer's kept weights per pixel, one panel per chosen level. */
+function panelName(m: FirstLayerMap): string {
+  return `${m.kind === "oneshot" ? "one-shot" : `level ${m.level}`}, Pm ${(m.pm * 100).toFixed(1)}%`;
+}
+
 export function firstLayerSpec(maps: readonly FirstLayerMap[]): TopLevelSpec {
-  const values = maps.flatMap((m) => m.counts.map((c, i) => ({ panel: `level ${m.level}, Pm ${(m.pm * 100).toFixed(1)}%`, x: i % m.width, y: Math.floor(i / m.width), kept: c, share: c / m.units })));
+  const values = maps.flatMap((m) => m.counts.map((c, i) => ({ panel: panelName(m), x: i % m.width, y: Math.floor(i / m.width), kept: c, share: c / m.units })));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: "Which input pixels the first layer still reads", subtitle: `Per pixel, the share of the ${maps[0]?.units ?? 0} first-layer units whose weight from it is kept (trial ${maps[0]?.trial ?? 0})`, anchor: "start" },
     data: { values },
-    facet: { field: "panel", type: "nominal", title: null, sort: maps.map((m) => `level ${m.level}, Pm ${(m.pm * 100).toFixed(1)}%`) },
+    facet: { field: "panel", type: "nominal", title: null, sort: maps.map(panelName) },
     columns: 3,
+    config: { view: { stroke: null } },
     spec: {
       width: 180,
       height: 180,
-      mark: "rect",
+      mark: { type: "rect", strokeWidth: 0 },
       encoding: {
-        x: { field: "x", type: "ordinal", axis: null },
-        y: { field: "y", type: "ordinal", axis: null },
-        color: { field: "share", type: "quantitative", title: "kept share", scale: { scheme: "viridis", domain: [0, 1] } },
+        x: { field: "x", type: "ordinal", axis: null, scale: { paddingInner: 0, paddingOuter: 0 } },
+        y: { field: "y", type: "ordinal", axis: null, scale: { paddingInner: 0, paddingOuter: 0 } },
+        // One color scale for all panels, from 0 to the largest share shown, so sparse levels stay visible.
+        color: { field: "share", type: "quantitative", title: "kept share", scale: { scheme: "viridis", domainMin: 0 } },
       },
     },
   } as TopLevelSpec;

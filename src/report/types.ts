@@ -80,6 +80,7 @@ export interface MaskOverlap {
 /** Per input pixel (row-major H x W), how many first-layer units keep their weight from it. */
 export interface FirstLayerMap {
   trial: number;
+  kind: "iterative" | "oneshot";
   level: number;
   pm: number;
   height: number;
