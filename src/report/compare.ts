@@ -225,7 +225,7 @@ export function comparisonFigure(c: Comparison): TopLevelSpec {
         scale: { type: "log", reverse: true, domain: [Math.min(...pms) / 1.15, Math.max(...pms) * 1.15], nice: false },
         axis: { values: [100, ...ticks.filter((t) => t < 90)], format: ".1~f", grid: true },
       },
-      color: { field: "series", type: "nominal", title: "Series", legend: { orient: "bottom", columns: 1, symbolType: "stroke", symbolOpacity: 1 } },
+      color: { field: "series", type: "nominal", title: "Series", legend: { orient: "bottom", columns: 1, symbolType: "stroke", symbolOpacity: 1, labelLimit: 500 } },
     },
     layer: [
       { mark: { type: "area", opacity: 0.12 }, encoding: { y: { field: "min", type: "quantitative", scale: { zero: false } }, y2: { field: "max" } } },

@@ -52,7 +52,7 @@ export function instabilityFigures(results: readonly InstabilityResult[]): { nam
   const inst = rows(results, (r) => [r.instability * 100]);
   if (inst.length === 0) return [];
   return [
-    { name: "instability-vs-rewind", spec: spec("Instability vs. rewind iteration K", "Instability (test error %, max on the path − endpoints' mean)", inst) },
+    { name: "instability-vs-rewind", spec: spec("Instability vs. rewind iteration K", "Instability (pp of test error)", inst) },
     { name: "ticket-accuracy-vs-rewind", spec: spec("Ticket test accuracy vs. rewind iteration K", "Test accuracy of the trained copies (%)", rows(results, (r) => r.endpoint_test_accuracy.map((a) => a * 100))) },
   ];
 }

@@ -74,9 +74,10 @@ export function firstLayerSpec(maps: readonly FirstLayerMap[]): TopLevelSpec {
     columns: 3,
     config: { view: { stroke: null } },
     spec: {
-      width: 180,
-      height: 180,
-      mark: { type: "rect", strokeWidth: 0 },
+      // Whole pixels per cell and no per-cell aria labels keep the SVG small (28x28 cells per panel).
+      width: 7 * (maps[0]?.width ?? 28),
+      height: 7 * (maps[0]?.height ?? 28),
+      mark: { type: "rect", aria: false },
       encoding: {
         x: { field: "x", type: "ordinal", axis: null, scale: { paddingInner: 0, paddingOuter: 0 } },
         y: { field: "y", type: "ordinal", axis: null, scale: { paddingInner: 0, paddingOuter: 0 } },
