@@ -201,3 +201,54 @@ test("magnitude is the default criterion and prunes exactly as pruneByMagnitude;
   }
   t.throws(() => getCriterion("obd"), { message: /unknown criterion "obd": use magnitude, random, snip, grasp, synflow/ });
 });
+
+test("synflow on a network with batch norm (evaluation mode) and residual blocks: each score is R's drop when its weight is removed", async (t) => {
+  const { Conv2d } = await import("../../src/nn/conv.js");
+  const { BatchNorm2d } = await import("../../src/nn/batchnorm.js");
+  const { ResidualBlock } = await import("../../src/nn/residual.js");
+  const { GlobalAvgPool } = await import("../../src/nn/pool.js");
+  const k = await kernelsFor("plain");
+  const f = new ParamFactory(k);
+  const layers = [
+    new Conv2d(f, "conv", [3, 6, 6], 4, 3, { bias: false }),
+    new BatchNorm2d(f, "bn", 4, true),
+    new ResidualBlock(f, "block1", [4, 6, 6], 5, 2),
+    new GlobalAvgPool("avgpool"),
+    new Linear(f, "fc", 5, 3, "none", "output"),
+  ];
+  const net = new Network(k, "tiny-resnet", [3, 6, 6], 3, layers, f.params);
+  net.init("kaiming_normal", new Rng(5, "init"));
+  const w = net.snapshot();
+  // Batch-norm statistics and scales away from their initial 0 / 1, so evaluation mode is exercised.
+  for (const [name, v] of w) if (name.endsWith(".running_var") || (name.endsWith(".weight") && v.length <= 6)) v.forEach((_, i) => (v[i] = 0.5 + 0.1 * i));
+  const masks = fullMasks(net);
+  const scores = synflowScores(net, w, masks, false);
+  // R of the linearized network (|θ|, biases, shifts and running means zero), with one weight optionally removed.
+  const R = (drop?: { name: string; i: number }): number => {
+    const lin = new Map([...w].map(([name, v]) => {
+      const p = net.param(name);
+      const zero = p.kind === "bias" || (p.kind === "norm" && name.endsWith(".bias")) || name.endsWith(".running_mean");
+      const a = Float32Array.from(v, (x) => (zero ? 0 : Math.abs(x)));
+      if (drop?.name === name) a[drop.i] = 0;
+      return [name, a];
+    }));
+    net.load(lin);
+    const mark = k.arena.mark();
+    net.prepare("dense");
+    try {
+      const r = net.replica(1, false);
+      r.input.data.fill(1);
+      return r.forward({ training: false, step: 0, colOffset: 0, totalCols: 1, seed: 0 }).data.reduce((a, b) => a + b, 0);
+    } finally {
+      net.commit();
+      k.arena.release(mark);
+    }
+  };
+  const full = R();
+  for (const p of net.prunable) {
+    const s = scores.get(p.name)!;
+    const i = s.indexOf(Math.max(...s));
+    const drop = full - R({ name: p.name, i });
+    t.true(Math.abs(drop - s[i]!) <= 1e-3 * Math.abs(drop), `${p.name}[${i}]: score ${s[i]} vs R's drop ${drop}`);
+  }
+});
