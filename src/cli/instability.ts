@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { runInstability } from "../lottery/instability.js";
 import { writeInstabilityReport } from "../report/instability.js";
+import { checkpointSecondsFromEnv } from "./run.js";
 import { addRuntimeOptions, integerFlag, invalidValue, pct, type RuntimeOptions } from "./common.js";
 
 function rewindList(v: string): number[] {
@@ -20,14 +21,15 @@ export function instabilityCommand(): Command {
     .option("--trial <t>", "the trial whose mask and weights are used", integerFlag(0, 99, "a trial index"), 0)
     .option("--points <n>", "points on the path, both endpoints included (at least 30)", integerFlag(30, 10000, "at least 30"), 31)
     .option("--same-order", "train both copies on the trial's own data order (a check: the instability must come out exactly 0)")
-    .option("--json", "stdout gets one JSON object per analysis (the whole result, with the path)");
+    .option("--json", "stdout gets one JSON object per analysis (the whole result, with the path)")
+    .addHelpText("after", "\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-copy checkpoints (default 60; 0 = at every evaluation); a killed analysis resumes from them");
   addRuntimeOptions(cmd);
   cmd.action(async (dir: string, opts: RuntimeOptions & { level: number; rewind: number[]; trial: number; points: number; sameOrder?: boolean; json?: boolean }) => {
     const text = opts.json ? process.stderr : process.stdout;
     for (const k of opts.rewind) {
       const { result, stored } = await runInstability({
         dir, level: opts.level, rewind: k, trial: opts.trial, points: opts.points, sameOrder: opts.sameOrder, dataDir: opts.dataDir, fetchIfMissing: true,
-        threads: opts.threads, kernelMode: opts.kernels, log: (m) => process.stderr.write(`${m}\n`),
+        threads: opts.threads, kernelMode: opts.kernels, checkpointSeconds: checkpointSecondsFromEnv(process.env.LOTTERY_CHECKPOINT_SECONDS), log: (m) => process.stderr.write(`${m}\n`),
       });
       text.write(`level ${result.level} (Pm ${pct(result.pm)}), rewind ${result.rewind}, trial ${result.trial}${result.same_order ? ", same data order" : ""}: ` +
         `instability ${pct(result.instability)} (endpoints ${pct(result.endpoint_test_accuracy[0])} and ${pct(result.endpoint_test_accuracy[1])} test accuracy, ` +

@@ -14,10 +14,11 @@
 // (both copies take the trial's own order with `sameOrder`, which must give exactly 0).
 //
 // Stored under DIR/instability/level_<L>/rewind_<K>/trial_<T>[_same-order]/: copy_0.lt and
-// copy_1.lt (trained weights, written atomically as each copy finishes) and result.json (written
-// last). A rerun skips what is there: a finished analysis is read back, a finished copy is not
-// retrained.
-import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+// copy_1.lt (trained weights, written atomically as each copy finishes), copy_<c>.checkpoint.lt
+// while a copy trains (taken as a run's are: at an evaluation, every checkpointSeconds) and
+// result.json (written last). A rerun skips what is there: a finished analysis is read back, a
+// finished copy is not retrained, a killed copy resumes from its checkpoint.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { TrainingHparams } from "../hparams/schema.js";
 import type { KernelMode } from "../nn/network.js";
@@ -28,6 +29,7 @@ import { sealJson, unsealJson } from "../store/sealed-json.js";
 import { floatArrays, readTensors, writeTensors } from "../store/tensors.js";
 import { Evaluator } from "../train/evaluate.js";
 import { Session } from "../train/session.js";
+import type { EvalRecord, TrainState } from "../train/trainer.js";
 import { hash32 } from "../util/rng.js";
 import { trialTraining } from "./settings.js";
 import type { Weights } from "./weights.js";
@@ -47,6 +49,8 @@ export interface InstabilityOptions {
   fetchIfMissing?: boolean;
   threads?: number;
   kernelMode?: KernelMode;
+  /** Seconds between mid-copy checkpoints (default 60; 0 = at every evaluation). */
+  checkpointSeconds?: number;
   log?: (message: string) => void;
 }
 
@@ -98,7 +102,8 @@ export async function runInstability(o: InstabilityOptions): Promise<{ result: I
   try {
     const start = await rewindPoint(session, store, o.dir, trial, o.rewind, training, o.log);
     const seeds: [number, number] = sameOrder ? [training.dataSeed, training.dataSeed] : [copyDataSeed(training.dataSeed, 0), copyDataSeed(training.dataSeed, 1)];
-    const copyTraining = (c: number): TrainingHparams => ({ ...training, iterations: training.iterations - o.rewind, evalEvery: training.iterations - o.rewind, dataSeed: seeds[c]! });
+    // Evaluations (the trainer's checkpoint points) as often as the experiment's runs have them.
+    const copyTraining = (c: number): TrainingHparams => ({ ...training, iterations: training.iterations - o.rewind, dataSeed: seeds[c]! });
     const copies: Weights[] = [];
     const copySeconds: number[] = [];
     for (const c of [0, 1]) {
@@ -109,15 +114,34 @@ export async function runInstability(o: InstabilityOptions): Promise<{ result: I
         copySeconds.push(Number((f.meta as { seconds?: number }).seconds ?? NaN));
         continue;
       }
-      o.log?.(`trial ${trial} level ${o.level} (Pm ${(summary.pm * 100).toFixed(2)}%), rewound to iteration ${o.rewind}: training copy ${c} (${copyTraining(c).iterations} iterations, data seed ${seeds[c]})`);
-      load(session, start, mask);
-      const t0 = performance.now();
-      await session.train({}, copyTraining(c));
-      const seconds = (performance.now() - t0) / 1000;
+      // Mid-copy checkpoints, as `lottery run` takes them: a killed copy resumes where it was.
+      const checkpointFile = join(out, `copy_${c}.checkpoint.lt`);
+      const checkpoint = loadCopyCheckpoint(checkpointFile, o.log);
+      o.log?.(`trial ${trial} level ${o.level} (Pm ${(summary.pm * 100).toFixed(2)}%), rewound to iteration ${o.rewind}: training copy ${c} (${copyTraining(c).iterations} iterations, data seed ${seeds[c]})` +
+        (checkpoint ? `, resuming at iteration ${checkpoint.state.iteration}` : ""));
+      if (checkpoint) {
+        applyMasks(session.network, mask);
+        session.network.load(checkpoint.weights);
+      } else {
+        load(session, start, mask);
+      }
+      const every = (o.checkpointSeconds ?? 60) * 1000;
+      let lastCheckpoint = performance.now();
+      const trained = await session.train({
+        resume: checkpoint?.state,
+        checkpoint: {
+          due: () => performance.now() - lastCheckpoint >= every,
+          save: (state, weights) => {
+            saveCopyCheckpoint(checkpointFile, state, weights);
+            lastCheckpoint = performance.now();
+          },
+        },
+      }, copyTraining(c));
       const final = session.network.snapshot();
-      writeTensors(file, final, { copy: c, data_seed: seeds[c], iterations: copyTraining(c).iterations, seconds });
+      writeTensors(file, final, { copy: c, data_seed: seeds[c], iterations: copyTraining(c).iterations, seconds: trained.seconds });
+      rmSync(checkpointFile, { force: true });
       copies.push(final);
-      copySeconds.push(seconds);
+      copySeconds.push(trained.seconds);
     }
     const path = linearPath(session, copies[0]!, copies[1]!, mask, points);
     const e0 = path[0]!.test_error, e1 = path[path.length - 1]!.test_error;
@@ -132,6 +156,35 @@ export async function runInstability(o: InstabilityOptions): Promise<{ result: I
     return { result, stored: false };
   } finally {
     await session.close();
+  }
+}
+
+/** A copy's checkpoint: weights, optimizer state and the trainer's state, in the format of the runs' checkpoints. */
+function saveCopyCheckpoint(path: string, state: TrainState, weights: ReadonlyMap<string, Float32Array>): void {
+  const arrays = new Map<string, Float32Array>();
+  for (const [k, v] of weights) arrays.set(`weights/${k}`, v);
+  for (const [k, v] of state.optimizer) arrays.set(`optimizer/${k}`, v);
+  writeTensors(path, arrays, { iteration: state.iteration, seconds: state.seconds, history: state.history, arithmetic: state.arithmetic });
+}
+
+/** The copy's checkpoint, or null; a damaged one is removed and the copy restarts (same result, more time). */
+function loadCopyCheckpoint(path: string, log?: (m: string) => void): { state: TrainState; weights: Map<string, Float32Array> } | null {
+  if (!existsSync(path)) return null;
+  try {
+    const file = readTensors(path);
+    if (!Number.isSafeInteger(file.meta.iteration) || !Array.isArray(file.meta.history)) throw new Error(`corrupt file ${path}: no iteration or history`);
+    const weights = new Map<string, Float32Array>(), optimizer = new Map<string, Float32Array>();
+    for (const [k, v] of floatArrays(file, path)) {
+      if (k.startsWith("weights/")) weights.set(k.slice(8), v);
+      else if (k.startsWith("optimizer/")) optimizer.set(k.slice(10), v);
+    }
+    // JSON turned the first evaluation's NaN training loss into null.
+    const history = (file.meta.history as EvalRecord[]).map((r) => ({ ...r, trainLoss: r.trainLoss === null ? NaN : r.trainLoss }));
+    return { state: { iteration: file.meta.iteration as number, seconds: (file.meta.seconds as number | undefined) ?? 0, optimizer, history, arithmetic: file.meta.arithmetic as TrainState["arithmetic"] }, weights };
+  } catch (err) {
+    rmSync(path, { force: true });
+    log?.(`${(err as Error).message.split(";")[0]}: removed it; the copy restarts from its first iteration (same result, more time)`);
+    return null;
   }
 }
 
