@@ -38,7 +38,8 @@ export { ExperimentStore, type RunId, type RunSummary, type Branch, type LockOwn
 export { MemoryStore, type RunStore } from "./store/run-store.js";
 export { collectReport, writeExperimentReport } from "./report/collect.js";
 export { renderReport, writeReport, type RenderedReport } from "./report/render.js";
-export type { ReportData, RunRecord, CurveRecord, SparsityRecord, MagnitudeRecord } from "./report/types.js";
+export type { ReportData, RunRecord, CurveRecord, SparsityRecord, MagnitudeRecord, MaskOverlap, FirstLayerMap } from "./report/types.js";
+export type { Summary } from "./report/aggregate.js";
 export * from "./ticket/index.js";
 export { exportTicket, selectRun, type ExportOptions, type ExportResult } from "./export/ticket.js";
 export { exportOnnx, type OnnxExport, type OnnxExportOptions } from "./export/onnx.js";
@@ -47,3 +48,7 @@ export {
   encodeModel, decodeModel, IR_VERSION, OPSET_VERSION, type ModelProto, type GraphProto, type NodeProto, type TensorProto, type SparseTensorProto,
   type AttributeProto, type ValueInfoProto,
 } from "./export/onnx-proto.js";
+export { compareExperiments, compareReports, comparisonMarkdown, comparisonCsv, comparisonFigure, selectPms, writeComparison, type Comparison, type ComparedSeries, type ComparedPoint } from "./report/compare.js";
+export { runInstability, storedInstability, instabilityDir, type InstabilityOptions, type InstabilityResult } from "./lottery/instability.js";
+export { writeInstabilityReport, instabilityFigures } from "./report/instability.js";
+export { jaccard, randomJaccard, firstLayerMap } from "./report/masks.js";

@@ -2,9 +2,11 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { enableNodeRelaxedSimd, Kernels, SPARSE_BREAK_EVEN, winogradBreakEven } from "../kernels/index.js";
+import { compareCommand } from "./compare.js";
 import { dataCommand } from "./data.js";
 import { modelsCommand } from "./models.js";
 import { exportCommand } from "./export.js";
+import { instabilityCommand } from "./instability.js";
 import { predictCommand } from "./predict.js";
 import { reportCommand } from "./report.js";
 import { runCommand } from "./run.js";
@@ -31,6 +33,8 @@ function packageVersion(): string {
 program.addCommand(runCommand());
 program.addCommand(trainCommand());
 program.addCommand(reportCommand());
+program.addCommand(compareCommand());
+program.addCommand(instabilityCommand());
 program.addCommand(dataCommand());
 program.addCommand(modelsCommand());
 program.addCommand(exportCommand());

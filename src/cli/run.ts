@@ -67,7 +67,7 @@ function row(cells: string[]): string {
 
 export function runCommand(): Command {
   const cmd = new Command("run")
-    .description("run a lottery-ticket experiment: train dense, prune by magnitude, reset, retrain, level after level (with controls and trials); rerunning the same command resumes")
+    .description("run a lottery-ticket experiment: train dense, prune (by magnitude, or by --criterion), reset, retrain, level after level (with controls and trials); rerunning the same command resumes")
     .option("--out <dir>", "root directory of experiments; this one goes to <dir>/<model>_<hash of its settings>", "experiments")
     .option("--model-file <file>", "train the network declared in this JSON file (a layer list, see README \"Your own data and model\") instead of --model")
     .option("--preset <name>", `start from a preset: ${Object.entries(PRESETS).map(([k, v]) => `${k} = ${v.description}`).join("; ")}`)

@@ -43,6 +43,7 @@ export const STRATEGY_PATTERN = /^(reset|continue|rewind:\d+)$/;
 export const PruningHparams = z.object({
   levels: z.int().min(0).max(100).describe("pruning levels after the dense level 0 (level L keeps (1−rate)^L of each layer)"),
   strategy: z.string().regex(STRATEGY_PATTERN, "must be reset, continue or rewind:K (K an iteration)").describe("what the kept weights start each level from: reset (to θ0), continue (trained values) or rewind:K (values at iteration K of level 0)"),
+  criterion: z.enum(["magnitude", "random", "snip", "grasp", "synflow"]).describe("what decides which weights are pruned: magnitude (largest |w| after training, the paper's), random, snip (|g·w| at θ0), grasp (θ·Hg at θ0), synflow (data-free synaptic flow at θ0, 100 rounds); see src/prune/criteria/"),
   scope: z.enum(["layerwise", "global"]).describe("layerwise: each layer loses its own rate; global: one magnitude threshold over all pruned layers"),
   rateConv: z.number().gt(0).lt(1).describe("fraction of the remaining conv weights pruned per level"),
   rateFc: z.number().gt(0).lt(1).describe("fraction of the remaining hidden fc weights pruned per level"),
@@ -84,7 +85,7 @@ export const BASE_DEFAULTS: Hparams = {
     batchSize: 60, iterations: 50_000, evalEvery: 100, warmupIterations: 0, milestones: [], gamma: 0.1, seed: 0, dataSeed: 0,
   },
   pruning: {
-    levels: 0, strategy: "reset", scope: "layerwise", rateConv: 0.1, rateFc: 0.2, rateOutput: 0.1, exclude: [], oneShot: [],
+    levels: 0, strategy: "reset", criterion: "magnitude", scope: "layerwise", rateConv: 0.1, rateFc: 0.2, rateOutput: 0.1, exclude: [], oneShot: [],
     controls: [], trials: 1,
   },
 };

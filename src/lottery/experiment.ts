@@ -1,7 +1,7 @@
 // The lottery experiment (runExperiment): its trials, levels, control branches and resuming.
 import type { Hparams, TrainingHparams } from "../hparams/schema.js";
 import type { KernelMode } from "../nn/network.js";
-import { pruneByMagnitude } from "../prune/magnitude.js";
+import { getCriterion, type Criterion, type CriterionData } from "../prune/criteria/index.js";
 import { applyMasks, cloneWeights, fullMasks, maskWeights, type Masks } from "../prune/masks.js";
 import { levelForPm, type PruneTarget } from "../prune/plan.js";
 import { sparsity } from "../prune/report.js";
@@ -171,13 +171,17 @@ class Runner {
   /** Per trial, a finished run found trained on other arithmetic than this process's (warned about once). */
   private readonly foreign = new Map<number, { id: RunId; arithmetic: Arithmetic } | "warned">();
 
+  private readonly criterion: Criterion;
+
   constructor(
     private readonly session: Session,
     private readonly store: RunStore,
     private readonly strategy: Strategy,
     private readonly target: PruneTarget,
     private readonly options: ExperimentOptions,
-  ) {}
+  ) {
+    this.criterion = getCriterion(session.hp.pruning.criterion ?? "magnitude");
+  }
 
   private get hp(): Hparams {
     return this.session.hp;
@@ -239,9 +243,9 @@ class Runner {
     // Iterative pruning.
     let previous: Weights = dense.final;
     for (let level = 1; level <= this.hp.pruning.levels; level++) {
-      masks = pruneByMagnitude(network, this.target, previous, masks, level);
       const start = this.strategy.start({ theta0, previousFinal: previous, rewind: rewindWeights });
       const id: RunId = { trial, kind: "iterative", level, branch: "ticket" };
+      masks = this.prune(id, masks, previous, start, training, `level-${level}`);
       const ticket = await this.run(id, masks, start, training);
       masks = ticket.masks; // for a finished level, what the store holds
       out.push(ticket.summary);
@@ -255,14 +259,42 @@ class Runner {
     const denseFinal = dense.final;
     for (const pm of this.hp.pruning.oneShot) {
       await this.independent(out, busy, async () => {
-        const oneShotMasks = pruneByMagnitude(network, this.target, denseFinal, fullMasks(network), levelForPm(network, this.target, pm));
         const start = this.strategy.start({ theta0: theta0!, previousFinal: denseFinal, rewind: rewindWeights });
         const id: RunId = { trial, kind: "oneshot", level: pm, branch: "ticket" };
+        const oneShotMasks = this.prune(id, fullMasks(network), denseFinal, start, training, `oneshot-${pm}`);
         const done: RunSummary[] = [(await this.run(id, oneShotMasks, start, training)).summary];
         await this.independent(done, busy, () => this.controls(id, oneShotMasks, start, training, `oneshot-${pm}`));
         return done;
       });
     }
+  }
+
+  /**
+   * The masks of run `id` (a ticket): the stored ones when it is finished (criteria are not rerun,
+   * some cost many passes), else the criterion's choice from `masks`, scoring the previous level's
+   * trained weights or the weights the run starts from, as the criterion says.
+   */
+  private prune(id: RunId, masks: Masks, trained: Weights, start: Weights, training: TrainingHparams, tag: string): Masks {
+    if (this.store.summary(id)) return this.store.loadMask(id);
+    const { network } = this.session;
+    const level = id.kind === "iterative" ? id.level : levelForPm(network, this.target, id.level);
+    return this.criterion.prune({
+      network, target: this.target, masks, level, trained, start, trialSeed: training.seed, tag,
+      data: this.criterion.name === "snip" || this.criterion.name === "grasp" ? this.criterionData(training) : null,
+    });
+  }
+
+  /** The trial's training examples in its data order, for data-dependent criteria. */
+  private criterionData(training: TrainingHparams): CriterionData {
+    const data = this.session.data;
+    const input = this.session.input(training);
+    const one = new Uint32Array(1);
+    return {
+      split: data.train,
+      classes: data.classes,
+      indexAt: (position) => input.batchIndices(position, one)[0]!,
+      fill: (indices, x, labels) => input.fill(data.train, indices, x, labels),
+    };
   }
 
   /** The stored θ0; null when absent or damaged: it depends only on the seed, so it is simply rebuilt. */

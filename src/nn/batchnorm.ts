@@ -42,6 +42,23 @@ export class BatchNorm2d implements Layer {
     // Per-example partial sums [2C, N] (two blocks of C rows) and the batch totals [2C].
     const partial = k.alloc([2 * C, N], "f32", `${this.name} partial sums`), total = k.alloc([2 * C], "f32", `${this.name} batch sums`);
     const p1 = partial.rows(0, C), p2 = partial.rows(C, 2 * C), t1 = total.rows(0, C), t2 = total.rows(C, 2 * C);
+    // The gradient of evaluation mode (fixed running statistics: a per-channel affine map), for
+    // criteria that differentiate the network in evaluation mode (SynFlow). Training never uses it.
+    const evalBackward = (x: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads): void => {
+      const N = x.shape[1]!, xd = x.data, gd = dy.data, md = mean.data, id = invstd.data, g = gamma.value.data;
+      const gb = grads.get(beta)!.data, gg = grads.get(gamma)!.data;
+      for (let c = 0; c < C; c++) {
+        let sb = 0, sg = 0;
+        const scale = g[c]! * id[c]!;
+        for (let i = c * positions * N; i < (c + 1) * positions * N; i++) {
+          sb += gd[i]!;
+          sg += gd[i]! * (xd[i]! - md[c]!) * id[c]!;
+          if (dx) dx.data[i] = gd[i]! * scale;
+        }
+        gb[c] = sb;
+        gg[c] = sg;
+      }
+    };
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">, ctx: StepContext): void {
         const md = mean.data, id = invstd.data;
@@ -75,6 +92,10 @@ export class BatchNorm2d implements Layer {
 
       backward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads, ctx: StepContext): void {
         if (relu) k.elementwise.reluBackward(y, dy, dy);
+        if (!ctx.training) {
+          evalBackward(x, dy, dx, grads);
+          return;
+        }
         cv.channelColumnGradSums(dy, x, mean, invstd, p1, p2, C);
         // Every replica takes part in the same collectives, whether or not it needs dx.
         (ctx.collective ?? singleReplica).sumColumns(partial, total);

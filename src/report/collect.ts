@@ -2,7 +2,9 @@
 import { ExperimentStore, type Branch, type RunId, type RunSummary } from "../store/experiment.js";
 import { getModel } from "../models/registry.js";
 import { Rng } from "../util/rng.js";
-import type { CurveRecord, MagnitudeRecord, ReportData, SparsityRecord } from "./types.js";
+import type { CurveRecord, FirstLayerMap, MagnitudeRecord, MaskOverlap, ReportData, SparsityRecord } from "./types.js";
+import { firstLayerMap, jaccard, randomJaccard } from "./masks.js";
+import type { Masks } from "../prune/masks.js";
 import { runRecord } from "./records.js";
 import { writeReport } from "./render.js";
 import { join } from "node:path";
@@ -56,6 +58,54 @@ function magnitudes(store: ExperimentStore, levels: RunSummary[]): MagnitudeReco
   }];
 }
 
+const pctText = (pm: number) => `${(pm * 100).toFixed(1)}%`;
+
+/**
+ * Mask overlaps: within trial 0, each pruned level (or one-shot target) against the next one; and
+ * for every level or target that several trials reached, each trial against trial 0. Plus, for
+ * MNIST, first-layer maps of up to three of trial 0's tickets (highest, middle and lowest Pm).
+ */
+function maskAnalysis(store: ExperimentStore, summaries: RunSummary[], dataset: string): { maskOverlap: { levels: MaskOverlap[]; trials: MaskOverlap[] }; firstLayer: FirstLayerMap[] } {
+  const tickets = summaries.filter((s) => s.branch === "ticket" && !(s.kind === "iterative" && s.level === 0));
+  const cache = new Map<string, Masks>();
+  const mask = (s: RunSummary): Masks => {
+    const key = `${s.trial}/${s.kind}/${s.level}`;
+    let m = cache.get(key);
+    if (!m) {
+      m = store.loadMask({ trial: s.trial, kind: s.kind, level: s.level, branch: "ticket" });
+      cache.set(key, m);
+    }
+    return m;
+  };
+  const name = (s: RunSummary) => (s.kind === "iterative" ? `level ${s.level}` : `one-shot ${pctText(s.pm)}`);
+  const levels: MaskOverlap[] = [];
+  for (const kind of ["iterative", "oneshot"] as const) {
+    const t0 = tickets.filter((s) => s.trial === 0 && s.kind === kind).sort((a, b) => b.pm - a.pm);
+    for (let i = 0; i + 1 < t0.length; i++) {
+      const a = t0[i]!, b = t0[i + 1]!;
+      levels.push({ what: `trial 0: ${name(a)} vs ${name(b)}`, pm: `${pctText(a.pm)} vs ${pctText(b.pm)}`, jaccard: jaccard(mask(a), mask(b)), random: randomJaccard(mask(a), mask(b)) });
+    }
+  }
+  const trials: MaskOverlap[] = [];
+  for (const s of tickets.filter((x) => x.trial > 0)) {
+    const first = tickets.find((x) => x.trial === 0 && x.kind === s.kind && x.level === s.level);
+    if (!first) continue;
+    trials.push({ what: `${name(s)}: trial 0 vs trial ${s.trial}`, pm: pctText(s.pm), jaccard: jaccard(mask(first), mask(s)), random: randomJaccard(mask(first), mask(s)) });
+  }
+  const firstLayer: FirstLayerMap[] = [];
+  if (dataset === "mnist") {
+    const t0 = tickets.filter((s) => s.trial === 0).sort((a, b) => b.pm - a.pm);
+    const chosen = [...new Set([t0[0], t0[Math.floor((t0.length - 1) / 2)], t0[t0.length - 1]])].filter((x): x is RunSummary => x !== undefined);
+    for (const s of chosen) {
+      const layer = s.sparsity[0];
+      if (!layer || layer.total % 784 !== 0) continue;
+      const m = mask(s).get(layer.name)!;
+      firstLayer.push(firstLayerMap(m, layer.total / 784, [1, 28, 28], s.level, s.pm, 0, s.kind));
+    }
+  }
+  return { maskOverlap: { levels, trials }, firstLayer };
+}
+
 /**
  * Reads an experiment directory (as `lottery run` printed it) into {@link ReportData}: every finished
  * run, its training curve, the tickets' sparsity and a sample of weight magnitudes.
@@ -105,6 +155,7 @@ export function collectReport(dir: string): ReportData {
     curves,
     sparsity,
     magnitudes: magnitudes(store, summaries),
+    ...maskAnalysis(store, summaries, dataset),
   };
 }
 

@@ -18,6 +18,7 @@ import {
   trialCount,
 } from "./aggregate.js";
 import { formatMagnitude, formatPm } from "./format.js";
+import { firstLayerSpec, layerDensitySpec } from "./masks.js";
 import type { Branch, ReportData } from "./types.js";
 
 export interface Figure {
@@ -57,8 +58,34 @@ export function buildFigures(data: ReportData): Figure[] {
     accuracyOverTraining(data),
     magnitudes(data),
     finalAccuracyVsPm(data),
+    layerDensity(data),
+    firstLayerKept(data),
   ];
   return figures.filter((f): f is Figure => f !== undefined);
+}
+
+/** Per-layer density per level (trial 0, iterative), from the sparsity records. */
+export function layerDensity(data: ReportData): Figure | undefined {
+  const rows = data.sparsity.filter((r) => r.trial === 0 && r.kind === "iterative").flatMap((r) => r.layers.map((l) => ({ layer: l.name, level: r.level, density: l.total ? l.kept / l.total : NaN })));
+  if (new Set(rows.map((r) => r.level)).size < 2) return undefined;
+  return {
+    name: "layer-density",
+    title: "Per-layer density per level",
+    caption: "Look at how each layer's share of kept weights falls with the level: layerwise pruning follows each layer's rate, global pruning lets the criterion decide which layers thin out fastest.",
+    spec: layerDensitySpec(rows),
+  };
+}
+
+/** MNIST: per input pixel, the share of first-layer units that keep their weight from it. */
+export function firstLayerKept(data: ReportData): Figure | undefined {
+  const maps = data.firstLayer ?? [];
+  if (maps.length === 0) return undefined;
+  return {
+    name: "first-layer-kept",
+    title: "Which weights survive: the first layer per input pixel",
+    caption: "Look for the kept weights gathering on the center of the image, where MNIST's strokes are, while the always-black border loses its connections: the pixels the ticket still looks at.",
+    spec: firstLayerSpec(maps),
+  };
 }
 
 export function accuracyVsPm(data: ReportData): Figure | undefined {

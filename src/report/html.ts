@@ -1,7 +1,8 @@
 // The report page: one self-contained HTML file (inline CSS, figures inlined as SVG, no scripts,
 // no external resources) so it can be archived, mailed or opened offline as is.
 import { levelsOf, trialCount } from "./aggregate.js";
-import { escapeHtml } from "./format.js";
+import { escapeHtml, formatPm } from "./format.js";
+import { overlapRowsHtml } from "./masks.js";
 import { hparamsList, resultsTables, sparsityTable } from "./tables.js";
 import type { ReportData } from "./types.js";
 
@@ -64,6 +65,7 @@ export function renderHtml(data: ReportData, figures: readonly PageFigure[]): st
     `Model <strong>${escapeHtml(data.model)}</strong> · dataset <strong>${escapeHtml(data.dataset)}</strong>` +
     (data.classNames ? ` (${data.datasetShape ? `${data.datasetShape.join("x")} images, ` : ""}${data.classNames.length} classes: ${escapeHtml(classList(data.classNames))})` : "") +
     " · " +
+    `pruning criterion <strong>${escapeHtml(criterionOf(data.hparams))}</strong> · ` +
     `${trials} trial${trials === 1 ? "" : "s"} · ${levels} iterative level${levels === 1 ? "" : "s"} · ${data.runs.length} runs`;
   const results = resultsTables(data) || `<p class="note">No runs recorded.</p>`;
   const figureHtml =
@@ -94,6 +96,14 @@ ${figureHtml}
 <h2>Per-layer sparsity</h2>
 ${sparsityTable(data)}
 </section>
+<section id="masks">
+<h2>Mask overlap</h2>
+<p class="note">Jaccard overlap |A ∩ B| / |A ∪ B| of the kept weights (all pruned layers pooled), next to what two independent random masks of the same per-layer densities would share. Iterative masks are nested, so consecutive levels share about the ratio of their Pm; between trials, overlap above the random column means the criterion finds the same weights from different seeds.</p>
+<h3>Between levels</h3>
+${overlapRowsHtml(data.maskOverlap?.levels ?? [], escapeHtml, formatPm)}
+<h3>Between trials</h3>
+${overlapRowsHtml(data.maskOverlap?.trials ?? [], escapeHtml, formatPm)}
+</section>
 <section id="hparams">
 <h2>Hyperparameters</h2>
 ${hparamsList(data.hparams)}
@@ -102,6 +112,12 @@ ${hparamsList(data.hparams)}
 </body>
 </html>
 `;
+}
+
+/** The experiment's pruning criterion (magnitude for experiments stored before criteria existed). */
+export function criterionOf(hparams: Record<string, unknown>): string {
+  const pruning = hparams.pruning as { criterion?: string; strategy?: string; scope?: string } | undefined;
+  return `${pruning?.criterion ?? "magnitude"} (${pruning?.scope ?? "layerwise"}, ${pruning?.strategy ?? "reset"})`;
 }
 
 function figureBlock(figure: PageFigure, number: number): string {

@@ -68,6 +68,28 @@ export interface MagnitudeRecord {
   kept: Uint8Array;
 }
 
+/** Jaccard overlap of two masks' kept weights, and what independent random masks of the same per-layer densities would share. */
+export interface MaskOverlap {
+  /** e.g. "trial 0: level 5 vs level 10", "level 5: trial 0 vs trial 1". */
+  what: string;
+  /** Pm of the two masks, in words ("21.1% vs 10.8%"). */
+  pm: string;
+  jaccard: number;
+  random: number;
+}
+
+/** Per input pixel (row-major H x W), how many first-layer units keep their weight from it. */
+export interface FirstLayerMap {
+  trial: number;
+  kind: "iterative" | "oneshot";
+  level: number;
+  pm: number;
+  height: number;
+  width: number;
+  units: number;
+  counts: number[];
+}
+
 /**
  * What a report is drawn from: plain records gathered from an experiment's store by
  * {@link collectReport}, so the renderers know nothing about files (the browser builds one too).
@@ -93,4 +115,8 @@ export interface ReportData {
   sparsity: SparsityRecord[];
   /** Weight magnitude samples before and after training (appendix F.5). */
   magnitudes: MagnitudeRecord[];
+  /** Mask overlaps between levels and between trials (absent in reports of older callers). */
+  maskOverlap?: { levels: MaskOverlap[]; trials: MaskOverlap[] };
+  /** First-layer maps of MNIST tickets, for a few levels of trial 0. */
+  firstLayer?: FirstLayerMap[];
 }

@@ -87,7 +87,21 @@ export interface LockOwner {
  */
 export const FOREIGN_LOCK_TIMEOUT_SECONDS = 600;
 
-/** The settings that name an experiment, with keys sorted (so field order in a file does not matter). */
+/**
+ * Fields added after experiments were stored, with the value older versions used implicitly: a
+ * stored hparams.json without them is read as having that value, so its experiment still opens.
+ */
+const ADDED_FIELDS: Record<string, unknown> = { "pruning.criterion": "magnitude" };
+
+function withAddedFields(h: Record<string, unknown>): void {
+  for (const [field, value] of Object.entries(ADDED_FIELDS)) {
+    const [g, f] = field.split(".") as [string, string];
+    const group = h[g] as Record<string, unknown> | undefined;
+    if (group && !(f in group)) group[f] = value;
+  }
+}
+
+/** The settings that name an experiment, with sorted keys (so a field added to an old file compares equal). */
 function configOf(h: Hparams): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(h)) as Record<string, Record<string, unknown>>;
   for (const field of EXTENT_FIELDS) {
@@ -133,9 +147,10 @@ export class ExperimentStore implements RunStore {
     return this.dir;
   }
 
-  /** The experiment's directory name: `<model>_<hash>`, the hash over the non-default, non-extent settings. */
+  /** <model>_<hash>, with a criterion other than the default magnitude also in words: <model>_<criterion>_<hash>. */
   static experimentName(hp: Hparams, defaults: Hparams): string {
-    return `${hp.model.model}_${hparamHash(hp, defaults, EXTENT_FIELDS)}`;
+    const criterion = hp.pruning.criterion === defaults.pruning.criterion ? "" : `${hp.pruning.criterion}_`;
+    return `${hp.model.model}_${criterion}${hparamHash(hp, defaults, EXTENT_FIELDS)}`;
   }
 
   /**
@@ -482,6 +497,7 @@ function readHparams(file: string, fix: string): Hparams {
   }
   const groups = ["model", "dataset", "training", "pruning"];
   if (!groups.every((g) => o[g] && typeof o[g] === "object")) throw new CorruptFileError(file, `not the settings of an experiment (${groups.join(", ")} expected)`, fix);
+  withAddedFields(o);
   return o as unknown as Hparams;
 }
 

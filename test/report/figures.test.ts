@@ -19,13 +19,14 @@ const EXPECTED: Record<string, string[]> = {
     "Share of kept / of pruned weights (%)",
   ],
   "final-accuracy-vs-pm": ["Test accuracy at end of training vs. weights remaining", PM_AXIS, "Test accuracy at end of training (%)"],
+  "layer-density": ["Per-layer density per level", "Level", "Weights kept (%, log scale)"],
 };
 
 test("every figure renders to well-formed SVG with its title, axis titles and legend", async (t) => {
   const figures = buildFigures(makeReportData());
   t.deepEqual(
     figures.map((f) => f.name),
-    ["accuracy-vs-pm", "early-stop-vs-pm", "accuracy-over-training", "magnitudes", "final-accuracy-vs-pm"],
+    ["accuracy-vs-pm", "early-stop-vs-pm", "accuracy-over-training", "magnitudes", "final-accuracy-vs-pm", "layer-density"],
   );
   for (const figure of figures) {
     const svg = await renderSvg(figure.spec);

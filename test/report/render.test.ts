@@ -8,7 +8,7 @@ import type { ReportData } from "../../src/report/types.js";
 import { LAYERS, makeMagnitudes, makeReportData } from "./fixtures.js";
 import { assertBalancedXml } from "./svg-helpers.js";
 
-const FIGURES = ["accuracy-vs-pm", "early-stop-vs-pm", "accuracy-over-training", "magnitudes", "final-accuracy-vs-pm"];
+const FIGURES = ["accuracy-vs-pm", "early-stop-vs-pm", "accuracy-over-training", "magnitudes", "final-accuracy-vs-pm", "layer-density"];
 
 /** The HTML outside the inlined SVGs, so assertions about the page are not satisfied by a figure. */
 function pageText(html: string): string {
@@ -107,7 +107,7 @@ test("writeReport creates a missing output directory", async (t) => {
   t.teardown(() => rm(root, { recursive: true, force: true }));
   const dir = join(root, "nested", "report");
   await writeReport(makeReportData({ levels: 2, trials: 1, magnitudes: false }), dir);
-  t.deepEqual((await readdir(dir)).sort(), ["accuracy-over-training.svg", "accuracy-vs-pm.svg", "early-stop-vs-pm.svg", "final-accuracy-vs-pm.svg", "report.html"]);
+  t.deepEqual((await readdir(dir)).sort(), ["accuracy-over-training.svg", "accuracy-vs-pm.svg", "early-stop-vs-pm.svg", "final-accuracy-vs-pm.svg", "layer-density.svg", "report.html"]);
 });
 
 test("a dense-only experiment (one level, one trial, no controls, no magnitudes) still renders", async (t) => {
@@ -166,7 +166,7 @@ test("a magnitude record with empty arrays drops only that figure", async (t) =>
   data.magnitudes = [{ trial: 0, level: 1, layer: "fc1", pm: 0.8, initial: new Float32Array(0), final: new Float32Array(0), kept: new Uint8Array(0) }];
   const report = await renderReport(data);
   t.false(report.figures.some((f) => f.name === "magnitudes"));
-  t.is(report.figures.length, 4);
+  t.is(report.figures.length, 5, "the other four and the per-layer density");
 });
 
 test("runs still improving at their last evaluation are called out under the results table", async (t) => {

@@ -1,0 +1,49 @@
+// `lottery compare`: experiments side by side, labelled by what tells them apart, matched at the
+// Pm values they share, with wall times; one model and dataset only.
+import test from "ava";
+import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
+import { getModel } from "../../src/models/registry.js";
+import { comparisonCsv, comparisonFigure, comparisonMarkdown, compareReports, selectPms } from "../../src/report/compare.js";
+import { renderSvg } from "../../src/report/svg.js";
+import type { ReportData } from "../../src/report/types.js";
+import { makeReportData } from "./fixtures.js";
+
+const defaults = defaultsFor(getModel("lenet_300_100"));
+
+function experiment(pruning: Record<string, unknown>, oneShotOnly: boolean): ReportData {
+  const data = makeReportData({ levels: oneShotOnly ? 0 : 4, trials: 2, branches: ["ticket"], oneShot: oneShotOnly, model: "lenet_300_100" });
+  const runs = oneShotOnly ? data.runs.filter((r) => r.kind === "oneshot" || r.level === 0) : data.runs.filter((r) => r.kind === "iterative");
+  return { ...data, runs, hparams: resolveHparams(defaults, { pruning }) as unknown as Record<string, unknown> };
+}
+
+test("series are labelled by criterion, scope and strategy, matched at shared Pm, and timed", async (t) => {
+  const imp = experiment({}, false);
+  const raw = experiment({ criterion: "snip", scope: "global" }, true);
+  // One-shot targets set from the iterative levels' Pm (as the evidence runs do), up to 0.1% apart.
+  const levelPm = (l: number) => imp.runs.find((r) => r.level === l)!.pm;
+  const snip = { ...raw, runs: raw.runs.map((r) => (r.kind === "oneshot" ? { ...r, pm: levelPm(r.level) * 1.001 } : r)) };
+  const c = compareReports([imp, snip], ["exp/imp", "exp/snip"]);
+  t.deepEqual(c.series.map((s) => s.label), ["magnitude, layerwise, reset, iterative", "snip, global, reset, one-shot"]);
+  t.true(c.sharedPms.length >= 1, "the one-shot targets match iterative levels");
+  const md = comparisonMarkdown(c);
+  t.regex(md, /^\| series \| trials \| Pm /);
+  t.regex(md, /\| snip, global, reset, one-shot \| 2 \|/);
+  // Time to the ticket: iterative sums the levels before it; one-shot at θ0 is the run alone.
+  const level1 = c.series[0]!.points.find((p) => p.level === 1)!;
+  const dense = c.series[0]!.points.find((p) => p.level === 0)!;
+  t.true(Math.abs(level1.secondsToTicket.mean - (level1.seconds.mean + dense.seconds.mean)) < 1e-6);
+  const oneShot = c.series[1]!.points[0]!;
+  t.is(oneShot.secondsToTicket.mean, oneShot.seconds.mean);
+  t.is(comparisonCsv(c).split("\n")[0], "series,dir,kind,branch,level,pm,trials,early_stop_test_mean,early_stop_test_min,early_stop_test_max,final_test_mean,early_stop_iteration_mean,seconds_mean,seconds_to_ticket_mean");
+  const one = selectPms(c, [c.sharedPms[0]! * 0.97]);
+  t.deepEqual(one.sharedPms, [c.sharedPms[0]], "--pm picks the nearest shared Pm");
+  t.is(comparisonMarkdown(one).split("\n")[0]!.split("|").length, 4 + 2, "series, trials, one Pm and its time (4 cells between 5 bars)");
+  const svg = await renderSvg(comparisonFigure(c));
+  t.true(svg.includes("snip, global, reset, one-shot") && svg.includes("magnitude, layerwise, reset, iterative"));
+});
+
+test("other differing settings join the label; another model is refused", (t) => {
+  const a = experiment({}, false), b = { ...experiment({}, false), hparams: resolveHparams(defaults, { training: { lr: 0.01 } }) as unknown as Record<string, unknown> };
+  t.deepEqual(compareReports([a, b], ["a", "b"]).series.map((s) => s.label), ["magnitude, layerwise, reset, lr=0.0012, iterative", "magnitude, layerwise, reset, lr=0.01, iterative"]);
+  t.throws(() => compareReports([a, { ...b, model: "conv2", dataset: "cifar10" }], ["a", "b"]), { message: /b is conv2 on cifar10, but a is lenet_300_100 on mnist: compare experiments of one model and dataset/ });
+});
