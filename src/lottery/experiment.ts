@@ -16,7 +16,7 @@ import { applyMasks, cloneWeights, fullMasks, maskWeights, type Masks } from "..
 import { levelForPm, type PruneTarget } from "../prune/plan.js";
 import { sparsity } from "../prune/report.js";
 import type { ExperimentStore, RunId, RunSummary } from "../store/experiment.js";
-import type { RunStore } from "../store/run-store.js";
+import { runKey, type RunStore } from "../store/run-store.js";
 import { CorruptFileError } from "../store/errors.js";
 import { type Arithmetic, describeArithmetic, sameArithmetic, settingsFor, uniform } from "../train/arithmetic.js";
 import { Session } from "../train/session.js";
@@ -27,6 +27,7 @@ import { getBranch } from "./branches/index.js";
 import { parseStrategy, type Strategy } from "./strategies/index.js";
 import type { Weights } from "./weights.js";
 import { pruneTarget, trialTraining } from "./settings.js";
+import { findRun, runGraph, type RunNode } from "./run-graph.js";
 
 export interface ExperimentEvents {
   /** Before a run trains (not called for runs already finished). */
@@ -68,7 +69,7 @@ export interface ExperimentOptions {
 }
 
 /** A run that another process is training now: this process does something else meanwhile. */
-class RunBusy extends Error {
+export class RunBusy extends Error {
   constructor(readonly what: string) {
     super(what);
   }
@@ -87,24 +88,8 @@ export async function runExperiment(options: ExperimentOptions & { store?: undef
 export async function runExperiment<S extends RunStore>(options: ExperimentOptions & { store: S }): Promise<ExperimentResult<S>>;
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
   const { hp } = options;
-  const strategy = parseStrategy(hp.pruning.strategy, hp.training.iterations);
-  for (const c of hp.pruning.controls) getBranch(c);
-  const session = await Session.open(hp, {
-    dataDir: options.dataDir,
-    fetchIfMissing: options.fetchIfMissing,
-    dataset: options.dataset,
-    kernels: options.kernels,
-    kernelMode: options.kernelMode,
-    threads: options.threads,
-    log: options.log,
-  });
+  const { session, store, runner } = await openParts(options);
   try {
-    const target = pruneTarget(hp);
-    for (const name of target.exclude) session.network.param(name);
-    if (!options.store && options.root === undefined) throw new Error("runExperiment: give `root` (a directory) or a `store`");
-    // The file store is Node-only: imported only when no store is given (browsers pass one).
-    const store = options.store ?? (await import("../store/experiment.js")).ExperimentStore.open(options.root!, hp, options.defaults, options.log);
-    const runner = new Runner(session, store, strategy, target, options);
     const summaries: RunSummary[] = [];
     const only = options.onlyTrial;
     if (only !== undefined && !(Number.isInteger(only) && only >= 0 && only < hp.pruning.trials)) {
@@ -135,6 +120,59 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   } finally {
     await session.close();
   }
+}
+
+/** The session (data, kernels, threads), the store and the runner of one experiment. */
+async function openParts(options: ExperimentOptions): Promise<{ session: Session; store: RunStore; runner: Runner }> {
+  const { hp } = options;
+  const strategy = parseStrategy(hp.pruning.strategy, hp.training.iterations);
+  for (const c of hp.pruning.controls) getBranch(c);
+  if (!options.store && options.root === undefined) throw new Error("runExperiment: give `root` (a directory) or a `store`");
+  const session = await Session.open(hp, {
+    dataDir: options.dataDir,
+    fetchIfMissing: options.fetchIfMissing,
+    dataset: options.dataset,
+    kernels: options.kernels,
+    kernelMode: options.kernelMode,
+    threads: options.threads,
+    log: options.log,
+  });
+  try {
+    const target = pruneTarget(hp);
+    for (const name of target.exclude) session.network.param(name);
+    // The file store is Node-only: imported only when no store is given (browsers pass one).
+    const store = options.store ?? (await import("../store/experiment.js")).ExperimentStore.open(options.root!, hp, options.defaults, options.log);
+    return { session, store, runner: new Runner(session, store, strategy, target, options) };
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+}
+
+/** One experiment opened to train single runs of it on request (a queue worker's job), each through the local driver's code. */
+export interface RunTrainer<S extends RunStore = RunStore> {
+  readonly store: S;
+  /**
+   * Trains the run (or reads it back when it is finished). Its dependency in the run graph must be
+   * finished and not diverged; a RunBusy error means another process is training it now.
+   */
+  train(id: RunId): Promise<RunSummary>;
+  close(): Promise<void>;
+}
+
+export async function openRunTrainer(options: ExperimentOptions & { store?: undefined; root: string }): Promise<RunTrainer<ExperimentStore>>;
+export async function openRunTrainer(options: ExperimentOptions): Promise<RunTrainer> {
+  const { session, store, runner } = await openParts(options);
+  const graph = runGraph(options.hp.pruning);
+  return {
+    store,
+    async train(id) {
+      const node = findRun(graph, id);
+      if (!node) throw new Error(`${describeRun(id)} is not a run of the experiment in ${store.location} (its levels, trials, controls and one-shot targets do not include it)`);
+      return runner.runNode(node);
+    },
+    close: () => session.close(),
+  };
 }
 
 class Runner {
@@ -174,65 +212,88 @@ class Runner {
     return { summaries: out, busy: busy[0] ?? null };
   }
 
-  /** Runs whose failure or absence blocks nothing else (controls, one-shot) are tried independently. */
-  private async independent(out: RunSummary[], busy: string[], body: () => Promise<RunSummary[]>): Promise<void> {
-    try {
-      out.push(...(await body()));
-    } catch (err) {
-      if (err instanceof RunBusy) busy.push(err.what);
-      else throw err;
+  private async trialRuns(trial: number, out: RunSummary[], busy: string[]): Promise<void> {
+    this.theta0For(trial); // first, as before any run: it depends only on the seed
+    const usable = new Set<string>(); // runs finished with final weights, this pass
+    for (const node of runGraph(this.hp.pruning, [trial])) {
+      if (node.after && !usable.has(runKey(node.after))) continue;
+      try {
+        const summary = await this.runNode(node);
+        out.push(summary);
+        if (!summary.diverged) usable.add(runKey(node.id));
+      } catch (err) {
+        if (err instanceof RunBusy) busy.push(err.what);
+        else throw err;
+      }
     }
   }
 
-  private async trialRuns(trial: number, out: RunSummary[], busy: string[]): Promise<void> {
+  /**
+   * Trains one run of the graph, or reads it back when it is finished. Its dependency must be
+   * finished and not diverged: its mask and start weights are derived from the stored results.
+   */
+  async runNode(node: RunNode): Promise<RunSummary> {
+    const { id } = node;
+    const done = this.finished(id);
+    if (done) return done;
+    const { masks, start, tag } = this.inputs(node);
+    const training = trialTraining(this.hp, id.trial);
+    if (id.branch === "ticket") {
+      const rewindName = id.kind === "iterative" && id.level === 0 ? this.rewindName : null;
+      return (await this.run(id, masks, start, training, rewindName)).summary;
+    }
+    const branch = getBranch(id.branch);
+    const prepared = branch.prepare({ network: this.session.network, init: this.hp.model.init, trialSeed: training.seed, tag, masks, start });
+    return (await this.run(id, prepared.masks, prepared.start, training)).summary;
+  }
+
+  private get rewindName(): string | null {
+    return this.strategy.rewindIteration === null ? null : `rewind_${this.strategy.rewindIteration}`;
+  }
+
+  /** The ticket's mask and start weights for a run (a control prepares its own from them), from its dependency's stored results. */
+  private inputs(node: RunNode): { masks: Masks; start: Weights; tag: string } {
     const { network } = this.session;
-    const training = trialTraining(this.hp, trial);
+    const { id } = node;
+    const theta0 = this.theta0For(id.trial);
+    if (!node.after) return { masks: fullMasks(network), start: theta0, tag: "level-0" };
+    const key = runKey({ ...id, branch: "ticket" });
+    if (this.lastInputs?.key === key) return this.lastInputs.value;
+    const dep = this.store.summary(node.after);
+    if (!dep || dep.diverged) throw new Error(`${describeRun(id)} cannot start: ${describeRun(node.after)} is ${dep ? "diverged" : "not finished"}`);
+    const previous = this.store.loadFinal(node.after);
+    const rewindName = this.rewindName;
+    const rewind = rewindName ? this.store.loadTrialWeights(id.trial, rewindName) : null;
+    if (rewindName && !rewind) {
+      throw new Error(`the weights of ${rewindName} of trial ${id.trial} are missing from ${this.store.location} although level 0 is finished; delete that level (trial_${id.trial}/level_0) and rerun to retrain it`);
+    }
+    let masks: Masks;
+    if (id.kind === "iterative") {
+      const previousMasks = node.after.level === 0 ? fullMasks(network) : this.store.loadMask(node.after);
+      masks = pruneByMagnitude(network, this.target, previous, previousMasks, id.level);
+    } else {
+      masks = pruneByMagnitude(network, this.target, previous, fullMasks(network), levelForPm(network, this.target, id.level));
+    }
+    const start = this.strategy.start({ theta0, previousFinal: previous, rewind });
+    const value = { masks, start, tag: id.kind === "iterative" ? `level-${id.level}` : `oneshot-${id.level}` };
+    // A level's ticket and its controls start from the same inputs: computed once.
+    this.lastInputs = { key, value };
+    return value;
+  }
 
-    let theta0 = this.theta0(trial);
+  private lastInputs: { key: string; value: { masks: Masks; start: Weights; tag: string } } | null = null;
+  private readonly theta0s = new Map<number, Weights>();
+
+  /** The trial's θ0, from the store or made from its seed (and stored). */
+  private theta0For(trial: number): Weights {
+    let theta0 = this.theta0s.get(trial) ?? this.theta0(trial);
     if (!theta0) {
-      theta0 = this.session.initialize(training.seed);
-      this.store.saveTrialWeights(trial, "theta0", theta0, { seed: training.seed });
+      const { seed } = trialTraining(this.hp, trial);
+      theta0 = this.session.initialize(seed);
+      this.store.saveTrialWeights(trial, "theta0", theta0, { seed });
     }
-    const rewindName = this.strategy.rewindIteration === null ? null : `rewind_${this.strategy.rewindIteration}`;
-
-    // Level 0: the dense network from θ0 (saving the rewind point on the way).
-    let masks = fullMasks(network);
-    const level0: RunId = { trial, kind: "iterative", level: 0, branch: "ticket" };
-    const dense = await this.run(level0, masks, theta0, training, rewindName);
-    out.push(dense.summary);
-    const rewindWeights = rewindName ? this.store.loadTrialWeights(trial, rewindName) : null;
-    if (rewindName && !rewindWeights) {
-      throw new Error(`the weights of ${rewindName} of trial ${trial} are missing from ${this.store.location} although level 0 is finished; delete that level (trial_${trial}/level_0) and rerun to retrain it`);
-    }
-
-    if (dense.final === null) return; // diverged: everything else starts from the dense weights
-    // Iterative pruning.
-    let previous: Weights = dense.final;
-    for (let level = 1; level <= this.hp.pruning.levels; level++) {
-      masks = pruneByMagnitude(network, this.target, previous, masks, level);
-      const start = this.strategy.start({ theta0, previousFinal: previous, rewind: rewindWeights });
-      const id: RunId = { trial, kind: "iterative", level, branch: "ticket" };
-      const ticket = await this.run(id, masks, start, training);
-      masks = ticket.masks; // for a finished level, what the store holds
-      out.push(ticket.summary);
-      const levelMasks = masks;
-      await this.independent(out, busy, () => this.controls(id, levelMasks, start, training, `level-${level}`));
-      if (ticket.final === null) break; // diverged: the deeper levels start from its weights
-      previous = ticket.final;
-    }
-
-    // One-shot pruning of the dense level's weights to each target.
-    const denseFinal = dense.final;
-    for (const pm of this.hp.pruning.oneShot) {
-      await this.independent(out, busy, async () => {
-        const oneShotMasks = pruneByMagnitude(network, this.target, denseFinal, fullMasks(network), levelForPm(network, this.target, pm));
-        const start = this.strategy.start({ theta0: theta0!, previousFinal: denseFinal, rewind: rewindWeights });
-        const id: RunId = { trial, kind: "oneshot", level: pm, branch: "ticket" };
-        const done: RunSummary[] = [(await this.run(id, oneShotMasks, start, training)).summary];
-        await this.independent(done, busy, () => this.controls(id, oneShotMasks, start, training, `oneshot-${pm}`));
-        return done;
-      });
-    }
+    this.theta0s.set(trial, theta0);
+    return theta0;
   }
 
   /** The stored θ0; null when absent or damaged: it depends only on the seed, so it is simply rebuilt. */
@@ -244,24 +305,6 @@ class Runner {
       this.options.log?.(`${err.path} was damaged (${err.problem}): rebuilding θ0 from trial ${trial}'s seed (the same weights)`);
       return null;
     }
-  }
-
-  private async controls(ticket: RunId, masks: Masks, start: Weights, training: TrainingHparams, tag: string): Promise<RunSummary[]> {
-    const out: RunSummary[] = [];
-    const busy: string[] = [];
-    for (const name of this.hp.pruning.controls) {
-      const branch = getBranch(name);
-      const id: RunId = { ...ticket, branch: branch.name };
-      const done = this.finished(id);
-      if (done) {
-        out.push(done);
-        continue;
-      }
-      const prepared = branch.prepare({ network: this.session.network, init: this.hp.model.init, trialSeed: training.seed, tag, masks, start });
-      await this.independent(out, busy, async () => [(await this.run(id, prepared.masks, prepared.start, training)).summary]);
-    }
-    if (busy.length) throw new RunBusy(busy[0]!);
-    return out;
   }
 
   private finished(id: RunId): RunSummary | null {

@@ -104,6 +104,12 @@ export function oneShotTag(pm: number): string {
   return pm.toFixed(6).replace(/0+$/, "").replace(/\.$/, "");
 }
 
+/** Where a run lives inside its experiment, e.g. trial_0/level_1/branch_reinit: also its name in the job queue. */
+export function runPath(id: RunId): string {
+  const base = `trial_${id.trial}/${id.kind === "iterative" ? `level_${id.level}` : `oneshot_${oneShotTag(id.level)}`}`;
+  return id.branch === "ticket" ? base : `${base}/branch_${id.branch}`;
+}
+
 export class ExperimentStore implements RunStore {
   private constructor(readonly dir: string, readonly hp: Hparams) {}
 
@@ -172,8 +178,7 @@ export class ExperimentStore implements RunStore {
   }
 
   runDir(id: RunId): string {
-    const base = join(this.trialDir(id.trial), id.kind === "iterative" ? `level_${id.level}` : `oneshot_${oneShotTag(id.level)}`);
-    return id.branch === "ticket" ? base : join(base, `branch_${id.branch}`);
+    return join(this.dir, ...runPath(id).split("/"));
   }
 
   trials(): number[] {
