@@ -10,6 +10,7 @@
 import { hostname } from "node:os";
 import { DelayedError, type Job, Worker } from "bullmq";
 import type { KernelMode } from "../nn/network.js";
+import { removeStaleTempFiles } from "../store/atomic.js";
 import { openRunTrainer, RunBusy, describeRun, type RunTrainer, type ExperimentEvents } from "../lottery/experiment.js";
 import { dependentsOf, runGraph } from "../lottery/run-graph.js";
 import type { ExperimentStore, RunId } from "../store/experiment.js";
@@ -84,6 +85,9 @@ export async function runWorker(o: WorkerOptions): Promise<{ jobs: number }> {
     if (!record) throw new Error(`the queue has no record of experiment ${experiment}: enqueue it again with lottery run ... --queue`);
     const t = await trainerFor(record);
     o.log(`job ${job.id}: ${describeRun(run)} (attempt ${job.attemptsMade + 1})`);
+    // A worker killed mid-write left a temp file here (the store is opened, and so swept, once per
+    // worker, not per job): removed when its writer is dead, as opening the experiment does.
+    removeStaleTempFiles(t.store.trialDir(run.trial));
     current = job;
     lastReport = 0;
     currentPm = NaN;
