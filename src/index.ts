@@ -21,7 +21,8 @@ export { createOptimizer, learningRate, Optimizer, runUpdate, type UpdatePlan } 
 export { Session, type SessionOptions } from "./train/session.js";
 export { train, type EvalRecord, type TrainResult, type TrainHooks } from "./train/trainer.js";
 export * from "./prune/index.js";
-export { runExperiment, pruneTarget, trialTraining, type ExperimentOptions, type ExperimentEvents } from "./lottery/experiment.js";
+export { runExperiment, openRunTrainer, pruneTarget, trialTraining, type ExperimentOptions, type ExperimentEvents, type RunTrainer } from "./lottery/experiment.js";
+export { runGraph, dependentsOf, type RunNode } from "./lottery/run-graph.js";
 export { parseStrategy, type Strategy } from "./lottery/strategies/index.js";
 export { getBranch, type ControlBranch } from "./lottery/branches/index.js";
 export { ExperimentStore, type RunId, type RunSummary } from "./store/experiment.js";

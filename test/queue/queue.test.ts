@@ -44,8 +44,15 @@ async function cli(args: string[]): Promise<string> {
   return p.out();
 }
 
-const within = <T>(p: Promise<T>, ms: number, what: string) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms / 1000} s`)), ms))]);
+/** `p`, or an error after `ms` (the timer is cleared either way: a pending one would keep the test process alive). */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms / 1000} s`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint elsewhere, a failing run is failed after 3 attempts, the rest equals a local run", async (t) => {
   assertBuilt();
@@ -68,7 +75,7 @@ test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint el
     mkdirSync(join(dir, FAILING, "mask.lt"), { recursive: true }); // saving its mask fails, at every attempt
 
     const t1 = Date.now();
-    const worker = () => start(["worker", "--queue", redis!.url, ...data, "--threads", "1", "--stall-seconds", "3", "--exit-when-idle"]);
+    const worker = () => start(["worker", "--queue", redis!.url, ...data, "--threads", "1", "--stall-seconds", "5", "--exit-when-idle"]);
     workers.push(worker(), worker());
     // Kill the worker training level 1 once that run has a checkpoint (its lock names the worker).
     const killed = await within((async () => {
