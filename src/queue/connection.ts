@@ -33,12 +33,14 @@ export function parseQueueUrl(text: string): RedisOptions & BullRedisOptions {
 /** Connects once (5 s at most) so that a wrong address or a stopped server is one clear error. */
 export async function checkReachable(text: string, options: RedisOptions): Promise<void> {
   const client = new Redis({ ...options, lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on("error", () => {}); // reported below
+  // The connection's own error (ECONNREFUSED, ENOTFOUND, ...) says more than connect()'s "Connection is closed".
+  let cause: Error | null = null;
+  client.on("error", (err: Error) => (cause ??= err));
   try {
     await client.connect();
     await client.ping();
   } catch (err) {
-    throw new Error(`cannot reach the queue's Redis at ${text} (${(err as Error).message}): start redis-server there, or fix --queue`);
+    throw new Error(`cannot reach the queue's Redis at ${text} (${(cause ?? (err as Error)).message}): start redis-server there, or fix --queue`);
   } finally {
     client.disconnect();
   }

@@ -78,8 +78,9 @@ test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint el
     const worker = () => start(["worker", "--queue", redis!.url, ...data, "--threads", "1", "--stall-seconds", "5", "--exit-when-idle"]);
     workers.push(worker(), worker());
     // Kill the worker training level 1 once that run has a checkpoint (its lock names the worker).
+    const deadline = Date.now() + 60_000;
     const killed = await within((async () => {
-      for (;;) {
+      while (Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
         const lock = join(dir, KILLED, "lock.json");
         if (!existsSync(join(dir, KILLED, "checkpoint.lt")) || !existsSync(lock)) continue;
@@ -94,7 +95,8 @@ test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint el
         w.child.kill("SIGKILL");
         return w;
       }
-    })(), 60_000, "a checkpoint of level 1");
+      throw new Error(`no checkpoint of level 1 within 60 s; workers said:\n${workers.map((w) => w.out()).join("\n---\n")}`);
+    })(), 61_000, "a checkpoint of level 1");
     const survivor = workers.find((w) => w !== killed)!;
     t.is((await killed.done).signal, "SIGKILL");
     const end = await within(survivor.done, 90_000, "the surviving worker emptying the queue");
