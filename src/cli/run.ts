@@ -73,7 +73,7 @@ export function runCommand(): Command {
     .option("--no-report", "do not write report.html and the figures at the end")
     .option("--on-divergence <what>", "when a run diverges (non-finite loss or weights, or a loss above 100x its first evaluation): continue = record it and go on with the runs that do not depend on it; stop = end the experiment with the error", "continue")
     .addHelpText("after", `\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation)\n${PROGRESS_ENV_HELP}`)
-    .option("--queue <url>", "do not train here: put the experiment's runs on the job queue in this Redis (redis://HOST:PORT) and return; `lottery worker --queue URL` trains them on any number of machines sharing --out, `lottery status --queue URL` shows progress")
+    .option("--queue <url>", "do not train here: put the experiment's runs on the job queue in this Redis (redis://HOST:PORT) and return; `lottery worker --queue URL` trains them on any number of machines sharing --out, `lottery status --queue URL` shows progress (the workers choose their own --threads and --kernels)")
     .option("--json", "stdout gets only one JSON line per finished run (trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds, ...); the table and the experiment and report paths go to stderr");
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, ALL_GROUPS);

@@ -16,7 +16,7 @@ export function workerCommand(): Command {
     .addHelpText("after", `\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation): what a killed worker's run loses at most\n${PROGRESS_ENV_HELP}`);
   addRuntimeOptions(cmd, {
     default: 1,
-    help: "training threads per run (default 1: run one worker per core for throughput; every worker of a study should use the same count, since results are bitwise reproducible for a given count)",
+    help: "training threads per run (run one worker per core for throughput; every worker of a study should use the same count, since results are bitwise reproducible for a given count)",
   });
   cmd.action(async (opts: RuntimeOptions & { queue: string; out?: string; stallSeconds: number; exitWhenIdle?: boolean }) => {
     const checkpointSeconds = checkpointSecondsFromEnv(process.env.LOTTERY_CHECKPOINT_SECONDS);
@@ -25,7 +25,7 @@ export function workerCommand(): Command {
     // The bar starts at a run's first progress report, which carries its iteration count.
     let label: string | null = null;
     const { runWorker } = await import("../queue/worker.js");
-    const { jobs } = await runWorker({
+    const { jobs, interrupted } = await runWorker({
       queue: opts.queue,
       threads: opts.threads,
       kernelMode: opts.kernels,
@@ -56,6 +56,8 @@ export function workerCommand(): Command {
       },
     }).finally(() => progress.end());
     log(`worker stopped after ${jobs} job${jobs === 1 ? "" : "s"}`);
+    // The interrupted run's training is still scheduled in this process: end it here (its job is back on the queue).
+    if (interrupted) process.exit(0);
   });
   return cmd;
 }

@@ -37,11 +37,12 @@ export interface WorkerOptions {
 /** How long a job whose run another process is training waits before it looks again. */
 const BUSY_DELAY_MS = 5000;
 
-export async function runWorker(o: WorkerOptions): Promise<{ jobs: number }> {
+/** `interrupted`: stopped by a signal while training a run, which still runs in this process: exit it. */
+export async function runWorker(o: WorkerOptions): Promise<{ jobs: number; interrupted: boolean }> {
   const conn = await connectQueue(o.queue);
   const me = `${hostname()}:${process.pid}`;
   let trainer: { key: string; trainer: RunTrainer<ExperimentStore> } | null = null;
-  let current: Job<RunJobData> | null = null;
+  let current: Job<RunJobData> | null = null, currentToken: string | undefined;
   let lastReport = 0, currentPm = NaN;
   let jobs = 0;
 
@@ -89,6 +90,7 @@ export async function runWorker(o: WorkerOptions): Promise<{ jobs: number }> {
     // worker, not per job): removed when its writer is dead, as opening the experiment does.
     removeStaleTempFiles(t.store.trialDir(run.trial));
     current = job;
+    currentToken = token;
     lastReport = 0;
     currentPm = NaN;
     let summary;
@@ -122,15 +124,20 @@ export async function runWorker(o: WorkerOptions): Promise<{ jobs: number }> {
   });
   worker.on("error", (err) => o.log(`queue: ${err.message}`));
 
-  let stopping: Promise<void> | null = null;
+  let stopping: Promise<void> | null = null, interrupted = false;
   const stop = () => (stopping ??= (async () => {
-    // Forced: a run being trained is not waited for; its job stalls and another worker resumes it from its checkpoint.
+    // A run being trained is not waited for (conv runs take hours): its job goes back to the queue
+    // now, and whoever takes it resumes the run from its last checkpoint.
+    if (current && currentToken) {
+      interrupted = true;
+      await current.moveToWait(currentToken).catch((err: Error) => o.log(`could not put job ${current?.id} back (${err.message}): it goes back when its lock expires`));
+    }
     await worker.close(true);
     await trainer?.trainer.close();
     await conn.close();
   })());
   const onSignal = () => {
-    o.log("stopping: the run in progress (if any) goes back to the queue and resumes from its last checkpoint elsewhere");
+    o.log("stopping: the run in progress (if any) goes back to the queue and resumes from its last checkpoint");
     void stop();
   };
   process.once("SIGINT", onSignal);
@@ -154,7 +161,7 @@ export async function runWorker(o: WorkerOptions): Promise<{ jobs: number }> {
   }
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  return { jobs };
+  return { jobs, interrupted };
 }
 
 /** A killed worker's job is given back this many times before BullMQ fails it as stalled. */
