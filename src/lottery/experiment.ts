@@ -4,6 +4,10 @@
 // control branches train the same budget from a random reinitialization or a random mask. One-shot
 // runs prune the dense level's weights straight to each target Pm.
 //
+// Which run starts from which is the run graph (./run-graph.ts): this driver walks it in order in
+// one process; a queue worker (src/queue/worker.ts) trains single runs of it through openRunTrainer,
+// with the same code. Each run's inputs are derived from its dependency's stored results.
+//
 // Everything is resumable: finished runs (a summary.json in the store) are skipped and their mask
 // and weights reloaded; an unfinished run continues from its last checkpoint. All randomness is
 // derived from the seeds, the trial and the level, so a resumed experiment ends with exactly the
