@@ -13,6 +13,7 @@ import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./comm
 import { writeExperimentReport } from "../report/collect.js";
 import type { Hparams } from "../hparams/schema.js";
 import { resolve } from "node:path";
+import { loadQueueModules } from "./queue-modules.js";
 
 const ALL_GROUPS = Object.keys(GROUPS) as (keyof typeof GROUPS)[];
 
@@ -157,9 +158,7 @@ async function enqueueCommand(url: string, hp: Hparams, defaults: Hparams, opts:
   if (opts.trial !== undefined && !(opts.trial < hp.pruning.trials)) {
     throw new Error(`invalid --trial ${opts.trial}: must be an integer in [0, ${hp.pruning.trials - 1}] (--trials is ${hp.pruning.trials})`);
   }
-  // Loaded only here: a local run does not pay for the Redis client.
-  const { connectQueue } = await import("../queue/connection.js");
-  const { enqueueExperiment } = await import("../queue/enqueue.js");
+  const { connectQueue, enqueueExperiment } = await loadQueueModules();
   const conn = await connectQueue(url);
   try {
     const r = await enqueueExperiment(conn, { hp, defaults, root: opts.out, trials: opts.trial === undefined ? undefined : [opts.trial], log: (m) => process.stderr.write(`${m}\n`) });

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { describeRun } from "../lottery/experiment.js";
 import { pct } from "./common.js";
+import { loadQueueModules } from "./queue-modules.js";
 
 export function statusCommand(): Command {
   return new Command("status")
@@ -9,8 +10,7 @@ export function statusCommand(): Command {
     .requiredOption("--queue <url>", "the Redis of the queue: redis://HOST:PORT")
     .option("--json", "print one JSON object per experiment (counts and every run's state) instead of the text")
     .action(async (opts: { queue: string; json?: boolean }) => {
-      const { connectQueue } = await import("../queue/connection.js");
-      const { queueStatus, progressBar } = await import("../queue/status.js");
+      const { connectQueue, queueStatus, progressBar } = await loadQueueModules();
       const conn = await connectQueue(opts.queue);
       try {
         const all = await queueStatus(conn);

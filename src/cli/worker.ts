@@ -5,6 +5,7 @@ import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./comm
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { checkpointSecondsFromEnv } from "./run.js";
 import { describeRun } from "../lottery/experiment.js";
+import { loadQueueModules } from "./queue-modules.js";
 
 export function workerCommand(): Command {
   const cmd = new Command("worker")
@@ -24,7 +25,7 @@ export function workerCommand(): Command {
     const log = (m: string) => progress.log(m);
     // The bar starts at a run's first progress report, which carries its iteration count.
     let label: string | null = null;
-    const { runWorker } = await import("../queue/worker.js");
+    const { runWorker } = await loadQueueModules();
     const { jobs, interrupted } = await runWorker({
       queue: opts.queue,
       threads: opts.threads,

@@ -286,17 +286,18 @@ class Runner {
   }
 
   private lastInputs: { key: string; value: { masks: Masks; start: Weights; tag: string } } | null = null;
-  private readonly theta0s = new Map<number, Weights>();
+  /** The last trial's θ0 only: a long-lived queue worker meets many trials, and VGG-19's θ0 is 80 MB. */
+  private lastTheta0: { trial: number; weights: Weights } | null = null;
 
   /** The trial's θ0, from the store or made from its seed (and stored). */
   private theta0For(trial: number): Weights {
-    let theta0 = this.theta0s.get(trial) ?? this.theta0(trial);
+    let theta0 = this.lastTheta0?.trial === trial ? this.lastTheta0.weights : this.theta0(trial);
     if (!theta0) {
       const { seed } = trialTraining(this.hp, trial);
       theta0 = this.session.initialize(seed);
       this.store.saveTrialWeights(trial, "theta0", theta0, { seed });
     }
-    this.theta0s.set(trial, theta0);
+    this.lastTheta0 = { trial, weights: theta0 };
     return theta0;
   }
 
