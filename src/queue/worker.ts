@@ -131,6 +131,8 @@ export async function runWorker(o: WorkerOptions): Promise<{ jobs: number; inter
     if (current && currentToken) {
       interrupted = true;
       await current.moveToWait(currentToken).catch((err: Error) => o.log(`could not put job ${current?.id} back (${err.message}): it goes back when its lock expires`));
+      // The process ends before the run's own release: free the run for whoever takes the job (another host would wait 600 s).
+      trainer?.trainer.store.releaseLockIfMine(current.data.run);
     }
     await worker.close(true);
     await trainer?.trainer.close();

@@ -354,6 +354,12 @@ export class ExperimentStore implements RunStore {
     }
   }
 
+  /** Removes the run's lock if this process holds it (a worker stopped mid-run, whose training will not reach its own release). */
+  releaseLockIfMine(id: RunId): void {
+    const path = join(this.runDir(id), "lock.json");
+    if (this.lockOwner(path)?.pid === process.pid) rmSync(path, { force: true });
+  }
+
   /**
    * Removes what processes killed at the wrong moment leave in finished runs, where nothing would
    * ever take it over: locks and lock candidates of dead processes of this host, and checkpoints
