@@ -11,6 +11,8 @@ import { predictCommand } from "./predict.js";
 import { reportCommand } from "./report.js";
 import { runCommand } from "./run.js";
 import { trainCommand } from "./train.js";
+import { workerCommand } from "./worker.js";
+import { statusCommand } from "./status.js";
 
 // The command owns its process, so it may switch on V8's relaxed SIMD (FMA kernels) on Node 20;
 // the library leaves that process-wide flag to whoever embeds it.
@@ -39,6 +41,8 @@ program.addCommand(dataCommand());
 program.addCommand(modelsCommand());
 program.addCommand(exportCommand());
 program.addCommand(predictCommand());
+program.addCommand(workerCommand());
+program.addCommand(statusCommand());
 
 program
   .command("info")

@@ -15,6 +15,9 @@ import { hparamsFor } from "./dataset-defaults.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
 import { writeExperimentReport } from "../report/collect.js";
+import type { Hparams } from "../hparams/schema.js";
+import { resolve } from "node:path";
+import { loadQueueModules } from "./queue-modules.js";
 
 const ALL_GROUPS = Object.keys(GROUPS) as (keyof typeof GROUPS)[];
 
@@ -76,10 +79,11 @@ export function runCommand(): Command {
     .option("--no-report", "do not write report.html and the figures at the end")
     .option("--on-divergence <what>", "when a run diverges (non-finite loss or weights, or a loss above 100x its first evaluation): continue = record it and go on with the runs that do not depend on it; stop = end the experiment with the error", "continue")
     .addHelpText("after", `\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation)\n${PROGRESS_ENV_HELP}`)
+    .option("--queue <url>", "do not train here: put the experiment's runs on the job queue in this Redis (redis://HOST:PORT) and return; `lottery worker --queue URL` trains them on any number of machines sharing --out, `lottery status --queue URL` shows progress (the workers choose their own --threads and --kernels)")
     .option("--json", "stdout gets only one JSON line per finished run (trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds, ...); the table and the experiment and report paths go to stderr");
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, ALL_GROUPS);
-  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out: string; modelFile?: string; preset?: string; rate?: string; report: boolean; json?: boolean; trial?: number; onDivergence: string }) => {
+  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out: string; modelFile?: string; preset?: string; rate?: string; report: boolean; json?: boolean; trial?: number; onDivergence: string; queue?: string }) => {
     if (opts.onDivergence !== "continue" && opts.onDivergence !== "stop") throw new Error(`invalid --on-divergence "${opts.onDivergence}": use continue or stop`);
     let overrides = collectOverrides(opts, ALL_GROUPS);
     if (opts.rate) overrides = merge(overrides, { pruning: rateOverrides(opts.rate) });
@@ -93,6 +97,7 @@ export function runCommand(): Command {
     const { hp, defaults } = await hparamsFor(model, choice.overrides);
     // A --model-file network is kept with the experiment (report and export rebuild it from there).
     if (choice.spec) writeJsonAtomic(join(opts.out, ExperimentStore.experimentName(hp, defaults), "network.json"), choice.spec);
+    if (opts.queue !== undefined) return enqueueCommand(opts.queue, hp, defaults, opts);
     const checkpointSeconds = checkpointSecondsFromEnv(process.env.LOTTERY_CHECKPOINT_SECONDS);
     // Every line goes through the progress display, so none is written into the bar's line.
     const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
@@ -154,4 +159,25 @@ export function runCommand(): Command {
     }
   });
   return cmd;
+}
+
+/** `lottery run --queue URL`: enqueues the runs that can start now and says what it did. */
+async function enqueueCommand(url: string, hp: Hparams, defaults: Hparams, opts: { out: string; trial?: number; json?: boolean }): Promise<void> {
+  if (opts.trial !== undefined && !(opts.trial < hp.pruning.trials)) {
+    throw new Error(`invalid --trial ${opts.trial}: must be an integer in [0, ${hp.pruning.trials - 1}] (--trials is ${hp.pruning.trials})`);
+  }
+  const { connectQueue, enqueueExperiment } = await loadQueueModules();
+  const conn = await connectQueue(url);
+  try {
+    const r = await enqueueExperiment(conn, { hp, defaults, root: opts.out, trials: opts.trial === undefined ? undefined : [opts.trial], log: (m) => process.stderr.write(`${m}\n`) });
+    const text = opts.json ? process.stderr : process.stdout;
+    text.write(`experiment: ${r.dir}\n`);
+    text.write(`${r.runs} runs: ${r.finished} finished, ${r.added} added to the queue, ${r.retried} retried, ${r.alreadyQueued} already queued, ` +
+      `${r.waiting} waiting for the run they start from (its job adds them when it finishes)\n`);
+    text.write(`train them with \`lottery worker --queue ${url}\` on machines that see ${resolve(opts.out)} (or --out where they mount it); follow with \`lottery status --queue ${url}\`; ` +
+      `then \`lottery report ${r.dir}\`\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+  } finally {
+    await conn.close();
+  }
 }

@@ -1,4 +1,18 @@
-// The lottery experiment (runExperiment): its trials, levels, control branches and resuming.
+// The lottery experiment (paper §2, "identifying winning tickets"): per trial, initialize θ0,
+// train the dense network (level 0), then repeatedly prune p% of the surviving weights by
+// magnitude, reset the survivors by the chosen strategy and train again. At each pruned level the
+// control branches train the same budget from a random reinitialization or a random mask. One-shot
+// runs prune the dense level's weights straight to each target Pm.
+//
+// Which run starts from which is the run graph (./run-graph.ts): this driver walks it in order in
+// one process; a queue worker (src/queue/worker.ts) trains single runs of it through openRunTrainer,
+// with the same code. Each run's inputs are derived from its dependency's stored results.
+//
+// Everything is resumable: finished runs (a summary.json in the store) are skipped and their mask
+// and weights reloaded; an unfinished run continues from its last checkpoint. All randomness is
+// derived from the seeds, the trial and the level, so a resumed experiment ends with exactly the
+// results of an uninterrupted one, as long as it resumes on the same threads, kernels and SIMD
+// level: on others it goes on, says so loudly and records it (src/train/arithmetic.ts).
 import type { Hparams, TrainingHparams } from "../hparams/schema.js";
 import type { KernelMode } from "../nn/network.js";
 import { getCriterion, type Criterion, type CriterionData } from "../prune/criteria/index.js";
@@ -6,7 +20,7 @@ import { applyMasks, cloneWeights, fullMasks, maskWeights, type Masks } from "..
 import { levelForPm, type PruneTarget } from "../prune/plan.js";
 import { sparsity } from "../prune/report.js";
 import type { ExperimentStore, RunId, RunSummary } from "../store/experiment.js";
-import type { RunStore } from "../store/run-store.js";
+import { runKey, type RunStore } from "../store/run-store.js";
 import { CorruptFileError } from "../store/errors.js";
 import { type Arithmetic, describeArithmetic, sameArithmetic, settingsFor, uniform } from "../train/arithmetic.js";
 import { Session } from "../session.js";
@@ -17,6 +31,7 @@ import { getBranch } from "./branches/index.js";
 import { parseStrategy, type Strategy } from "./strategies/index.js";
 import type { Weights } from "./weights.js";
 import { pruneTarget, trialTraining } from "./settings.js";
+import { findRun, runGraph, type RunNode } from "./run-graph.js";
 
 /** Optional callbacks of {@link runExperiment}, for progress displays; all are called on the main thread. */
 export interface ExperimentEvents {
@@ -72,7 +87,7 @@ export interface ExperimentOptions {
 }
 
 /** A run that another process is training now: this process does something else meanwhile. */
-class RunBusy extends Error {
+export class RunBusy extends Error {
   constructor(readonly what: string) {
     super(what);
   }
@@ -109,32 +124,11 @@ export { pruneTarget, trialTraining } from "./settings.js";
  * DivergenceError when a run diverges and `onDivergence` is "stop".
  */
 export async function runExperiment(options: ExperimentOptions & { store?: undefined; root: string }): Promise<ExperimentResult<ExperimentStore>>;
-/** Runs a lottery experiment with runs kept in the given store (e.g. a {@link MemoryStore}); as above otherwise. */
-export async function runExperiment<S extends RunStore>(options: ExperimentOptions & { store: S }): Promise<ExperimentResult<S>>;
 export async function runExperiment<S extends RunStore>(options: ExperimentOptions & { store: S }): Promise<ExperimentResult<S>>;
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
   const { hp } = options;
-  const strategy = parseStrategy(hp.pruning.strategy, hp.training.iterations);
-  for (const c of hp.pruning.controls) getBranch(c);
-  const session = await Session.open(hp, {
-    dataDir: options.dataDir,
-    fetchIfMissing: options.fetchIfMissing,
-    dataset: options.dataset,
-    model: options.model,
-    kernels: options.kernels,
-    kernelMode: options.kernelMode,
-    threads: options.threads,
-    log: options.log,
-  });
+  const { session, store, runner } = await openParts(options);
   try {
-    const target = pruneTarget(hp);
-    for (const name of target.exclude) session.network.param(name);
-    if (!options.store && options.root === undefined) throw new Error("runExperiment: give `root` (a directory) or a `store`");
-    // The file store is Node-only: imported only when no store is given (browsers pass one).
-    const store = options.store ?? (await import("../store/experiment.js")).ExperimentStore.open(options.root!, hp, options.defaults, options.log);
-    // The file store records the dataset's shape and class names beside hparams.json (for the report).
-    if (!options.store) (store as import("../store/experiment.js").ExperimentStore).writeDatasetInfo(session.data);
-    const runner = new Runner(session, store, strategy, target, options);
     const summaries: RunSummary[] = [];
     const only = options.onlyTrial;
     if (only !== undefined && !(Number.isInteger(only) && only >= 0 && only < hp.pruning.trials)) {
@@ -167,10 +161,70 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   }
 }
 
+/** The session (data, kernels, threads), the store and the runner of one experiment. */
+async function openParts(options: ExperimentOptions): Promise<{ session: Session; store: RunStore; runner: Runner }> {
+  const { hp } = options;
+  const strategy = parseStrategy(hp.pruning.strategy, hp.training.iterations);
+  for (const c of hp.pruning.controls) getBranch(c);
+  if (!options.store && options.root === undefined) throw new Error("runExperiment: give `root` (a directory) or a `store`");
+  const session = await Session.open(hp, {
+    dataDir: options.dataDir,
+    fetchIfMissing: options.fetchIfMissing,
+    dataset: options.dataset,
+    model: options.model,
+    kernels: options.kernels,
+    kernelMode: options.kernelMode,
+    threads: options.threads,
+    log: options.log,
+  });
+  try {
+    const target = pruneTarget(hp);
+    for (const name of target.exclude) session.network.param(name);
+    // The file store is Node-only: imported only when no store is given (browsers pass one).
+    const store = options.store ?? (await import("../store/experiment.js")).ExperimentStore.open(options.root!, hp, options.defaults, options.log);
+    // The file store records the dataset's shape and class names beside hparams.json (for the report).
+    if (!options.store) (store as import("../store/experiment.js").ExperimentStore).writeDatasetInfo(session.data);
+    return { session, store, runner: new Runner(session, store, strategy, target, options) };
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+}
+
+/** One experiment opened to train single runs of it on request (a queue worker's job), each through the local driver's code. */
+export interface RunTrainer<S extends RunStore = RunStore> {
+  readonly store: S;
+  /**
+   * Trains the run (or reads it back when it is finished). Its dependency in the run graph must be
+   * finished and not diverged; a RunBusy error means another process is training it now.
+   */
+  train(id: RunId): Promise<RunSummary>;
+  /** Ends the session (its worker threads). */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens an experiment to train single runs of its run graph on request (what `lottery worker`
+ * does per job), through the same code as runExperiment.
+ */
+export async function openRunTrainer(options: ExperimentOptions & { store?: undefined; root: string }): Promise<RunTrainer<ExperimentStore>>;
+export async function openRunTrainer(options: ExperimentOptions): Promise<RunTrainer> {
+  const { session, store, runner } = await openParts(options);
+  const graph = runGraph(options.hp.pruning);
+  return {
+    store,
+    async train(id) {
+      const node = findRun(graph, id);
+      if (!node) throw new Error(`${describeRun(id)} is not a run of the experiment in ${store.location} (its levels, trials, controls and one-shot targets do not include it)`);
+      return runner.runNode(node);
+    },
+    close: () => session.close(),
+  };
+}
+
 class Runner {
   /** Per trial, a finished run found trained on other arithmetic than this process's (warned about once). */
   private readonly foreign = new Map<number, { id: RunId; arithmetic: Arithmetic } | "warned">();
-
   private readonly criterion: Criterion;
 
   constructor(
@@ -208,65 +262,69 @@ class Runner {
     return { summaries: out, busy: busy[0] ?? null };
   }
 
-  /** Runs whose failure or absence blocks nothing else (controls, one-shot) are tried independently. */
-  private async independent(out: RunSummary[], busy: string[], body: () => Promise<RunSummary[]>): Promise<void> {
-    try {
-      out.push(...(await body()));
-    } catch (err) {
-      if (err instanceof RunBusy) busy.push(err.what);
-      else throw err;
+  private async trialRuns(trial: number, out: RunSummary[], busy: string[]): Promise<void> {
+    this.theta0For(trial); // first, as before any run: it depends only on the seed
+    const usable = new Set<string>(); // runs finished with final weights, this pass
+    for (const node of runGraph(this.hp.pruning, [trial])) {
+      if (node.after && !usable.has(runKey(node.after))) continue;
+      try {
+        const summary = await this.runNode(node);
+        out.push(summary);
+        if (!summary.diverged) usable.add(runKey(node.id));
+      } catch (err) {
+        if (err instanceof RunBusy) busy.push(err.what);
+        else throw err;
+      }
     }
   }
 
-  private async trialRuns(trial: number, out: RunSummary[], busy: string[]): Promise<void> {
+  /**
+   * Trains one run of the graph, or reads it back when it is finished. Its dependency must be
+   * finished and not diverged: its mask and start weights are derived from the stored results.
+   */
+  async runNode(node: RunNode): Promise<RunSummary> {
+    const { id } = node;
+    const done = this.finished(id);
+    if (done) return done;
+    const { masks, start, tag } = this.inputs(node);
+    const training = trialTraining(this.hp, id.trial);
+    if (id.branch === "ticket") {
+      const rewindName = id.kind === "iterative" && id.level === 0 ? this.rewindName : null;
+      return (await this.run(id, masks, start, training, rewindName)).summary;
+    }
+    const branch = getBranch(id.branch);
+    const prepared = branch.prepare({ network: this.session.network, init: this.hp.model.init, trialSeed: training.seed, tag, masks, start });
+    return (await this.run(id, prepared.masks, prepared.start, training)).summary;
+  }
+
+  private get rewindName(): string | null {
+    return this.strategy.rewindIteration === null ? null : `rewind_${this.strategy.rewindIteration}`;
+  }
+
+  /** The ticket's mask and start weights for a run (a control prepares its own from them), from its dependency's stored results. */
+  private inputs(node: RunNode): { masks: Masks; start: Weights; tag: string } {
     const { network } = this.session;
-    const training = trialTraining(this.hp, trial);
-
-    let theta0 = this.theta0(trial);
-    if (!theta0) {
-      theta0 = this.session.initialize(training.seed);
-      this.store.saveTrialWeights(trial, "theta0", theta0, { seed: training.seed });
+    const { id } = node;
+    const theta0 = this.theta0For(id.trial);
+    if (!node.after) return { masks: fullMasks(network), start: theta0, tag: "level-0" };
+    const key = runKey({ ...id, branch: "ticket" });
+    if (this.lastInputs?.key === key) return this.lastInputs.value;
+    const dep = this.store.summary(node.after);
+    if (!dep || dep.diverged) throw new Error(`${describeRun(id)} cannot start: ${describeRun(node.after)} is ${dep ? "diverged" : "not finished"}`);
+    const previous = this.store.loadFinal(node.after);
+    const rewindName = this.rewindName;
+    const rewind = rewindName ? this.store.loadTrialWeights(id.trial, rewindName) : null;
+    if (rewindName && !rewind) {
+      throw new Error(`the weights of ${rewindName} of trial ${id.trial} are missing from ${this.store.location} although level 0 is finished; delete that level (trial_${id.trial}/level_0) and rerun to retrain it`);
     }
-    const rewindName = this.strategy.rewindIteration === null ? null : `rewind_${this.strategy.rewindIteration}`;
-
-    // Level 0: the dense network from θ0 (saving the rewind point on the way).
-    let masks = fullMasks(network);
-    const level0: RunId = { trial, kind: "iterative", level: 0, branch: "ticket" };
-    const dense = await this.run(level0, masks, theta0, training, rewindName);
-    out.push(dense.summary);
-    const rewindWeights = rewindName ? this.store.loadTrialWeights(trial, rewindName) : null;
-    if (rewindName && !rewindWeights) {
-      throw new Error(`the weights of ${rewindName} of trial ${trial} are missing from ${this.store.location} although level 0 is finished; delete that level (trial_${trial}/level_0) and rerun to retrain it`);
-    }
-
-    if (dense.final === null) return; // diverged: everything else starts from the dense weights
-    // Iterative pruning.
-    let previous: Weights = dense.final;
-    for (let level = 1; level <= this.hp.pruning.levels; level++) {
-      const start = this.strategy.start({ theta0, previousFinal: previous, rewind: rewindWeights });
-      const id: RunId = { trial, kind: "iterative", level, branch: "ticket" };
-      masks = this.prune(id, masks, previous, start, training, `level-${level}`);
-      const ticket = await this.run(id, masks, start, training);
-      masks = ticket.masks; // for a finished level, what the store holds
-      out.push(ticket.summary);
-      const levelMasks = masks;
-      await this.independent(out, busy, () => this.controls(id, levelMasks, start, training, `level-${level}`));
-      if (ticket.final === null) break; // diverged: the deeper levels start from its weights
-      previous = ticket.final;
-    }
-
-    // One-shot pruning of the dense level's weights to each target.
-    const denseFinal = dense.final;
-    for (const pm of this.hp.pruning.oneShot) {
-      await this.independent(out, busy, async () => {
-        const start = this.strategy.start({ theta0: theta0!, previousFinal: denseFinal, rewind: rewindWeights });
-        const id: RunId = { trial, kind: "oneshot", level: pm, branch: "ticket" };
-        const oneShotMasks = this.prune(id, fullMasks(network), denseFinal, start, training, `oneshot-${pm}`);
-        const done: RunSummary[] = [(await this.run(id, oneShotMasks, start, training)).summary];
-        await this.independent(done, busy, () => this.controls(id, oneShotMasks, start, training, `oneshot-${pm}`));
-        return done;
-      });
-    }
+    const start = this.strategy.start({ theta0, previousFinal: previous, rewind });
+    const tag = id.kind === "iterative" ? `level-${id.level}` : `oneshot-${id.level}`;
+    const previousMasks = id.kind === "iterative" && node.after.level !== 0 ? this.store.loadMask(node.after) : fullMasks(network);
+    const masks = this.prune({ ...id, branch: "ticket" }, previousMasks, previous, start, trialTraining(this.hp, id.trial), tag);
+    const value = { masks, start, tag };
+    // A level's ticket and its controls start from the same inputs: computed once.
+    this.lastInputs = { key, value };
+    return value;
   }
 
   /**
@@ -297,6 +355,22 @@ class Runner {
     };
   }
 
+  private lastInputs: { key: string; value: { masks: Masks; start: Weights; tag: string } } | null = null;
+  /** The last trial's θ0 only: a long-lived queue worker meets many trials, and VGG-19's θ0 is 80 MB. */
+  private lastTheta0: { trial: number; weights: Weights } | null = null;
+
+  /** The trial's θ0, from the store or made from its seed (and stored). */
+  private theta0For(trial: number): Weights {
+    let theta0 = this.lastTheta0?.trial === trial ? this.lastTheta0.weights : this.theta0(trial);
+    if (!theta0) {
+      const { seed } = trialTraining(this.hp, trial);
+      theta0 = this.session.initialize(seed);
+      this.store.saveTrialWeights(trial, "theta0", theta0, { seed });
+    }
+    this.lastTheta0 = { trial, weights: theta0 };
+    return theta0;
+  }
+
   /** The stored θ0; null when absent or damaged: it depends only on the seed, so it is simply rebuilt. */
   private theta0(trial: number): Weights | null {
     try {
@@ -306,24 +380,6 @@ class Runner {
       this.options.log?.(`${err.path} was damaged (${err.problem}): rebuilding θ0 from trial ${trial}'s seed (the same weights)`);
       return null;
     }
-  }
-
-  private async controls(ticket: RunId, masks: Masks, start: Weights, training: TrainingHparams, tag: string): Promise<RunSummary[]> {
-    const out: RunSummary[] = [];
-    const busy: string[] = [];
-    for (const name of this.hp.pruning.controls) {
-      const branch = getBranch(name);
-      const id: RunId = { ...ticket, branch: branch.name };
-      const done = this.finished(id);
-      if (done) {
-        out.push(done);
-        continue;
-      }
-      const prepared = branch.prepare({ network: this.session.network, init: this.hp.model.init, trialSeed: training.seed, tag, masks, start });
-      await this.independent(out, busy, async () => [(await this.run(id, prepared.masks, prepared.start, training)).summary]);
-    }
-    if (busy.length) throw new RunBusy(busy[0]!);
-    return out;
   }
 
   private finished(id: RunId): RunSummary | null {
@@ -508,4 +564,3 @@ export function describeRun(id: RunId): string {
   const where = id.kind === "iterative" ? `level ${id.level}` : `one-shot Pm ${id.level}`;
   return `trial ${id.trial} ${where}${id.branch === "ticket" ? "" : ` (${id.branch} control)`}`;
 }
-

@@ -117,6 +117,12 @@ export function oneShotTag(pm: number): string {
   return pm.toFixed(6).replace(/0+$/, "").replace(/\.$/, "");
 }
 
+/** Where a run lives inside its experiment, e.g. trial_0/level_1/branch_reinit: also its name in the job queue. */
+export function runPath(id: RunId): string {
+  const base = `trial_${id.trial}/${id.kind === "iterative" ? `level_${id.level}` : `oneshot_${oneShotTag(id.level)}`}`;
+  return id.branch === "ticket" ? base : `${base}/branch_${id.branch}`;
+}
+
 /**
  * The file store: one directory per experiment, named from the model and a hash of its
  * non-default hyperparameters (DESIGN.md §5):
@@ -231,8 +237,7 @@ export class ExperimentStore implements RunStore {
 
   /** The directory of a run (see the layout above). */
   runDir(id: RunId): string {
-    const base = join(this.trialDir(id.trial), id.kind === "iterative" ? `level_${id.level}` : `oneshot_${oneShotTag(id.level)}`);
-    return id.branch === "ticket" ? base : join(base, `branch_${id.branch}`);
+    return join(this.dir, ...runPath(id).split("/"));
   }
 
   /** The trials that have a directory, in ascending order. */
@@ -412,6 +417,12 @@ export class ExperimentStore implements RunStore {
     } finally {
       rmSync(tmp, { force: true });
     }
+  }
+
+  /** Removes the run's lock if this process holds it (a worker stopped mid-run, whose training will not reach its own release). */
+  releaseLockIfMine(id: RunId): void {
+    const path = join(this.runDir(id), "lock.json");
+    if (this.lockOwner(path)?.pid === process.pid) rmSync(path, { force: true });
   }
 
   /**

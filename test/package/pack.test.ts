@@ -67,7 +67,7 @@ test("inference-only consumer (--omit=optional): lottery --help, ESM imports, a 
   t.is(inferenceInstall.code, 0, inferenceInstall.stderr);
   const size = installed(consumers.inference);
   t.log(`inference-only install: ${mib(size.bytes)} in ${size.packages.length} packages: ${size.packages.join(", ")}`);
-  for (const heavy of ["vega", "vega-lite", "assemblyscript", "binaryen", "typescript"]) t.false(size.packages.includes(heavy), heavy);
+  for (const heavy of ["vega", "vega-lite", "bullmq", "ioredis", "assemblyscript", "binaryen", "typescript"]) t.false(size.packages.includes(heavy), heavy);
   t.true(size.bytes < 20 * 2 ** 20, mib(size.bytes));
 
   writeFileSync(join(consumers.inference, "t.ltk"), ticket.bytes);
@@ -94,13 +94,16 @@ console.log(JSON.stringify({ predictions: Array.from(ticket.predict(images)), ex
     },
     files: ["consumer.ts"],
   }));
-  const [help, use, tsc] = await Promise.all([
+  const [help, queue, use, tsc] = await Promise.all([
     run("npx", ["lottery", "--help"], consumers.inference),
+    run("npx", ["lottery", "status", "--queue", "redis://127.0.0.1:9"], consumers.inference),
     run("node", ["use.mjs"], consumers.inference),
     run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], consumers.inference),
   ]);
   t.is(help.code, 0, help.stderr);
   t.regex(help.stdout, /Usage: lottery \[options\] \[command\][\s\S]*export \[options\] <source>/);
+  t.is(queue.code, 1, queue.stdout + queue.stderr);
+  t.regex(queue.stderr, /the job queue \(--queue, lottery worker, lottery status\) needs the optional packages bullmq and ioredis, which are not installed: run `npm install bullmq ioredis`/);
   t.is(use.code, 0, use.stderr);
   const out = JSON.parse(use.stdout) as { predictions: number[]; exportOnnx: string; report: string };
   t.deepEqual(out.predictions, expected);

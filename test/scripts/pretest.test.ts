@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CHROMIUM_HINT, ensureChromium, findChromium } from "../../scripts/chromium.js";
+import { ensureRedisServer, findRedisServer, REDIS_HINT } from "../../scripts/redis.js";
 import { ensureTestData } from "../../scripts/test-data.js";
 import { dataDir } from "../helpers/data.js";
 
@@ -48,4 +49,21 @@ test("chromium: LOTTERY_CHROMIUM, else chromium on the PATH; otherwise one line 
     t.deepEqual(lines, [CHROMIUM_HINT]);
   }
   t.regex(CHROMIUM_HINT, /apt-get install -y chromium/);
+});
+
+test("redis-server: LOTTERY_REDIS_SERVER, else redis-server on the PATH; otherwise one line saying what to install", (t) => {
+  const bin = join(tmp, "redis-bin");
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, "redis-server"), "#!/bin/sh\n");
+  chmodSync(join(bin, "redis-server"), 0o755);
+  t.is(findRedisServer({ PATH: `/nonexistent:${bin}` }), join(bin, "redis-server"));
+  t.is(findRedisServer({ PATH: bin, LOTTERY_REDIS_SERVER: "/nonexistent/redis-server" }), null);
+  const nowhere = join(tmp, "nowhere");
+  mkdirSync(nowhere, { recursive: true });
+  for (const root of [false, true]) {
+    const lines: string[] = [];
+    t.is(ensureRedisServer({ env: { PATH: nowhere }, root, log: (l) => lines.push(l) }), null);
+    t.deepEqual(lines, [REDIS_HINT]);
+  }
+  t.regex(REDIS_HINT, /apt-get install -y redis-server/);
 });
