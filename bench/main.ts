@@ -95,7 +95,7 @@ for (let i = 0; i < argv.length; i++) {
   const a = argv[i]!;
   if (i === nameAt) continue;
   const f = FLAGS.find((x) => x.name === a);
-  if (!f || !f.benches.includes(name)) {
+  if (!f?.benches.includes(name)) {
     console.error(`${name}: unknown option "${a}"${f ? ` (it is for ${f.benches.join(", ")})` : ""}; see npm run bench -- --help`);
     process.exit(2);
   }

@@ -21,7 +21,7 @@ export function parseInitializers(v: string): InitializerMode {
 
 /** What the source path is; a missing path or something else is an error naming what to give. */
 export function sourceKind(source: string): "directory" | "file" {
-  let st;
+  let st: ReturnType<typeof statSync>;
   try {
     st = statSync(source);
   } catch (err) {

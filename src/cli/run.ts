@@ -2,7 +2,7 @@
 // trials) that resumes where it stopped. Prints one table row per finished run; with --json stdout
 // carries only one JSON line per run (the table goes to stderr); the report is written at the end.
 import { Command } from "commander";
-import { defaultsFor, type Overrides, resolveHparams } from "../hparams/resolve.js";
+import type { Overrides, } from "../hparams/resolve.js";
 import { GROUPS } from "../hparams/schema.js";
 import { runExperiment } from "../lottery/experiment.js";
 import { chooseModel } from "./model-file.js";

@@ -3,7 +3,7 @@
 // summary text goes to stderr).
 import { Command } from "commander";
 import { writeJsonAtomic, writeJsonLinesAtomic } from "../store/atomic.js";
-import { defaultsFor, nonDefaults, resolveHparams } from "../hparams/resolve.js";
+import { nonDefaults, } from "../hparams/resolve.js";
 import { chooseModel } from "./model-file.js";
 import type { Hparams } from "../hparams/schema.js";
 import { Session } from "../session.js";

@@ -100,7 +100,7 @@ export async function openDownload(url: string, options: DownloadOptions): Promi
           }
           // Only the wait for the network counts as idle, not a pause for a slow consumer (above).
           const idleTimer = arm(idleMs, () => `no data for ${seconds(idleMs)} after ${formatBytes(received)}${total !== undefined ? ` of ${formatBytes(total)}` : ""} (idle timeout)`);
-          let step;
+          let step: Awaited<ReturnType<typeof reader.read>>;
           try {
             step = await reader.read();
           } finally {

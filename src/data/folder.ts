@@ -113,7 +113,7 @@ function shuffle<T>(items: T[], stream: string): void {
 
 /** Decodes every image into [C, H, W] u8; all images must share a size unless imageSize resizes them. */
 async function decodeAll(
-  name: string,
+  _name: string,
   items: readonly Item[],
   imageSize: number | undefined,
   shapeOf?: readonly [number, number, number],

@@ -4,7 +4,7 @@
 // from the headers and whose classes come from classes.txt or from the labels themselves.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type DatasetParts } from "./assemble.js";
+import type { DatasetParts } from "./assemble.js";
 import { DataError, localLayoutHint } from "./errors.js";
 import { parseIdxImages, parseIdxLabels, type IdxImages } from "./idx.js";
 import type { DatasetManifest } from "./manifest.js";
@@ -84,7 +84,7 @@ export async function readIdxDirectory(name: string, dir: string): Promise<Datas
  */
 export async function classesOf(
   dir: string,
-  name: string,
+  _name: string,
   labelFiles: readonly (readonly [string, Uint8Array])[],
   fallback?: { classes: number; classNames?: readonly string[] },
   namesFile = "classes.txt",

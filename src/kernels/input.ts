@@ -16,7 +16,7 @@ export class InputKernels {
     const count = indices.size;
     if (this.k.checking) {
       const op = "gatherImages";
-      const [rows] = dims2(op, "images", images);
+      const [_rows] = dims2(op, "images", images);
       const [dF, N] = dims2(op, "dst", dst);
       if (dF !== F) fail(op, `dst must have ${F} rows for images ${images.toString()}, got ${dst.toString()}`);
       if (count > N) fail(op, `${count} indices do not fit in dst ${dst.toString()}`);

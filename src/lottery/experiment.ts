@@ -464,7 +464,7 @@ class Runner {
     const every = (this.options.checkpointSeconds ?? 60) * 1000;
     let lastCheckpoint = performance.now();
     const rewindIteration = this.strategy.rewindIteration;
-    let result;
+    let result: Awaited<ReturnType<Session["train"]>>;
     try {
       result = await this.session.train(
       {

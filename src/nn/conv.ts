@@ -1,5 +1,5 @@
 import { convOutput, type ConvShape, type Kernels, type MatrixView, sconvTileFloats, type Tensor } from "../kernels/index.js";
-import { type Grads, type Layer, type LayerRun } from "./layer.js";
+import type { Grads, Layer, LayerRun } from "./layer.js";
 import type { ParamFactory } from "./network.js";
 import type { Param } from "./param.js";
 import type { Scratch } from "./scratch.js";

@@ -93,7 +93,7 @@ export async function runWorker(o: WorkerOptions): Promise<{ jobs: number; inter
     currentToken = token;
     lastReport = 0;
     currentPm = NaN;
-    let summary;
+    let summary: Awaited<ReturnType<typeof t.train>>;
     try {
       summary = await t.train(run);
     } catch (err) {

@@ -170,7 +170,7 @@ export function runsCsv(data: ReportData): string {
     .map((r) => [r.trial, r.kind, r.level, r.branch, r.pm.toFixed(6), r.iterations, r.earlyStopIteration, r.earlyStopValLoss.toFixed(6), r.earlyStopValAccuracy,
       r.earlyStopTestAccuracy, r.finalValAccuracy, r.finalTestAccuracy, r.seconds, Number.isFinite(r.stepMs) ? r.stepMs.toFixed(4) : "",
       Number.isFinite(r.threads) ? r.threads : "", r.kernelMode, r.simd, quoted(r.mixedArithmetic), r.sparseLayers.join(";"), quoted(r.diverged)].join(","));
-  return [header.join(","), ...rows].join("\n") + "\n";
+  return `${[header.join(","), ...rows].join("\n")}\n`;
 }
 
 /** Writes DIR/report.html, one SVG per figure and DIR/runs.csv. */

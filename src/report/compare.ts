@@ -207,7 +207,7 @@ export function comparisonCsv(c: Comparison): string {
   const q = (t: string) => `"${t.replaceAll('"', '""')}"`;
   const rows = c.series.flatMap((s) => s.points.map((p) => [q(s.label), q(basename(s.dir)), s.kind, s.branch, p.level, p.pm.toFixed(6), p.trials, p.earlyStopTest.mean, p.earlyStopTest.min, p.earlyStopTest.max,
     p.finalTest.mean, p.earlyStopIteration.mean, p.seconds.mean.toFixed(1), p.secondsToTicket.mean.toFixed(1)].join(",")));
-  return [header, ...rows].join("\n") + "\n";
+  return `${[header, ...rows].join("\n")}\n`;
 }
 
 /** Test accuracy at early stop vs Pm (reversed log axis), one line per series, bands spanning the trials. */

@@ -60,8 +60,8 @@ export function instabilityFigures(results: readonly InstabilityResult[]): { nam
 
 export function instabilityCsv(results: readonly InstabilityResult[]): string {
   const header = "level,pm,rewind,trial,same_order,iterations_per_copy,instability,endpoint_0_test_accuracy,endpoint_1_test_accuracy,max_path_test_error,copy_0_seconds,copy_1_seconds,seconds";
-  return [header, ...results.map((r) => [r.level, r.pm.toFixed(6), r.rewind, r.trial, r.same_order, r.iterations_per_copy, r.instability, ...r.endpoint_test_accuracy,
-    Math.max(...r.path.map((p) => p.test_error)), r.copy_seconds[0].toFixed(1), r.copy_seconds[1].toFixed(1), r.seconds].join(","))].join("\n") + "\n";
+  return `${[header, ...results.map((r) => [r.level, r.pm.toFixed(6), r.rewind, r.trial, r.same_order, r.iterations_per_copy, r.instability, ...r.endpoint_test_accuracy,
+    Math.max(...r.path.map((p) => p.test_error)), r.copy_seconds[0].toFixed(1), r.copy_seconds[1].toFixed(1), r.seconds].join(","))].join("\n")}\n`;
 }
 
 /** Writes DIR/instability/instability.csv and the two figures (SVG); returns the paths. */

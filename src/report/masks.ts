@@ -52,10 +52,10 @@ export function firstLayerMap(mask: Uint8Array, units: number, shape: readonly [
   return { trial, kind, level, pm, height: H, width: W, units, counts };
 }
 
-export function overlapRowsHtml(rows: readonly MaskOverlap[], escape: (s: string) => string, pct: (x: number) => string): string {
+export function overlapRowsHtml(rows: readonly MaskOverlap[], esc: (s: string) => string, pct: (x: number) => string): string {
   if (rows.length === 0) return `<p class="note">Fewer than two masks to compare.</p>`;
   return `<div class="scroll"><table><thead><tr><th>Masks compared</th><th>Pm</th><th>Jaccard overlap</th><th>random masks of the same densities</th></tr></thead><tbody>\n` +
-    rows.map((r) => `<tr><td class="text">${escape(r.what)}</td><td>${escape(r.pm)}</td><td>${pct(r.jaccard)}</td><td>${pct(r.random)}</td></tr>`).join("\n") +
+    rows.map((r) => `<tr><td class="text">${esc(r.what)}</td><td>${esc(r.pm)}</td><td>${pct(r.jaccard)}</td><td>${pct(r.random)}</td></tr>`).join("\n") +
     `\n</tbody></table></div>`;
 }
 

@@ -476,7 +476,7 @@ export class ExperimentStore implements RunStore {
   loadCheckpoint(id: RunId, log?: (message: string) => void): { state: TrainState; weights: Map<string, Float32Array> } | null {
     const path = join(this.runDir(id), "checkpoint.lt");
     if (!existsSync(path)) return null;
-    let file;
+    let file: ReturnType<typeof readTensors>;
     try {
       file = readTensors(path);
       if (!Number.isSafeInteger(file.meta.iteration) || !Array.isArray(file.meta.history)) throw new Error(`corrupt file ${path}: no iteration or history`);

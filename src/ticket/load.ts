@@ -91,7 +91,7 @@ function loadDense(p: Param, e: DenseEntry, payload: Uint8Array): void {
  * are known to match it: everything is checked before a byte of the network is allocated.
  */
 function checkedSpec(m: TicketManifest, source: string): { spec: ResolvedSpec; entries: Map<string, ParamEntry> } {
-  let model;
+  let model: ReturnType<typeof getModel>;
   try {
     model = getModel(m.model.name);
   } catch (err) {

@@ -19,6 +19,7 @@ class FakeTerminal {
     for (let i = 0; i < text.length; i++) {
       const ch = text[i]!;
       if (ch === "\x1b") {
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: the test parses terminal escape sequences
         const m = /^\x1b(?:\[(\??)(\d*)([A-Za-z])|[78])/.exec(text.slice(i));
         if (!m) throw new Error(`unknown escape ${JSON.stringify(text.slice(i, i + 8))}`);
         i += m[0].length - 1;

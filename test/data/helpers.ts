@@ -141,7 +141,7 @@ export function tarHeader(name: string, size: number, type = "0"): Uint8Array {
   h.write("0000644\0", 100, "ascii"); // mode
   h.write("0001750\0", 108, "ascii"); // uid
   h.write("0001750\0", 116, "ascii"); // gid
-  h.write(size.toString(8).padStart(11, "0") + "\0", 124, "ascii");
+  h.write(`${size.toString(8).padStart(11, "0")}\0`, 124, "ascii");
   h.write("14712345670\0", 136, "ascii"); // mtime
   h.write("        ", 148, "ascii"); // checksum placeholder: spaces while summing
   h.write(type, 156, "ascii");
@@ -149,7 +149,7 @@ export function tarHeader(name: string, size: number, type = "0"): Uint8Array {
   h.write(prefix, 345, 155, "utf8");
   let sum = 0;
   for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, "ascii");
+  h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
   return h;
 }
 

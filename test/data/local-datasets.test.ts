@@ -251,7 +251,7 @@ test("--model-file: a JSON network trains and prunes end to end on an idx: datas
 
   const listed = await runCli(["models", "--model-file", net, "--dataset", `idx:${dir}`]);
   t.is(listed.code, 0, listed.stderr);
-  t.regex(listed.stdout, /^tiny_cnn on idx:.* \(1x10x10 images, 3 classes\): 1,684 prunable weights, 1,707 parameters\n {2}conv1.weight +\[4, 1, 3, 3\]  conv/);
+  t.regex(listed.stdout, /^tiny_cnn on idx:.* \(1x10x10 images, 3 classes\): 1,684 prunable weights, 1,707 parameters\n {2}conv1.weight +\[4, 1, 3, 3\] {2}conv/);
 
   writeFileSync(net, JSON.stringify({ name: "bad", layers: [{ type: "linear", units: 0 }] }));
   const bad = await runCli(["train", "--model-file", net, "--dataset", `idx:${dir}`, "--iterations", "1"]);

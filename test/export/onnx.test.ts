@@ -113,7 +113,10 @@ for (const [model, pm] of [["conv2", 0.1], ["resnet20", 0.33]] as const) {
 
 test("exportOnnx rejects damaged or foreign tickets and a spec that does not fit, naming the problem", async (t) => {
   await t.throwsAsync(exportOnnx(lenet.bytes.subarray(0, 100), { source: "cut.ltk" }), { message: /^cut\.ltk: truncated/ });
-  const foreign = await replaceManifest(lenet.bytes, (m) => void ((m.model.name = "lenet_9"), (m.model.hparams.model = "lenet_9")));
+  const foreign = await replaceManifest(lenet.bytes, (m) => {
+    m.model.name = "lenet_9";
+    m.model.hparams.model = "lenet_9";
+  });
   await t.throwsAsync(exportOnnx(foreign, { source: "x.ltk" }), { message: /x\.ltk: unknown model "lenet_9".*pass its layers as the spec option/ });
   const wider = { name: "lenet_300_100", layers: [{ type: "linear" as const, units: 400, relu: true }, { type: "linear" as const, units: 100, relu: true }, { type: "linear" as const, units: "classes" as const }] };
   await t.throwsAsync(exportOnnx(lenet.bytes, { spec: wider }), { message: /parameter fc1\.weight is \[300,784\] in the ticket but the network declares \[400,784\]/ });

@@ -60,7 +60,7 @@ function poolWinners(x: Float32Array, y: Float32Array, shape: readonly number[],
   for (let c = 0; c < C; c++) for (let oh = 0; oh < H / 2; oh++) for (let ow = 0; ow < W / 2; ow++) for (let n = 0; n < N; n++) {
     const o = ((c * (H / 2) + oh) * (W / 2) + ow) * N + n;
     const cands = [at(c, 2 * oh, 2 * ow, n), at(c, 2 * oh, 2 * ow + 1, n), at(c, 2 * oh + 1, 2 * ow, n), at(c, 2 * oh + 1, 2 * ow + 1, n)];
-    out[o] = cands.findIndex((v) => v === y[o]);
+    out[o] = cands.indexOf(y[o]!);
   }
   return out;
 }

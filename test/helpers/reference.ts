@@ -1,5 +1,5 @@
 // Naive reference implementations (f64 accumulation) and tolerance helpers for kernel tests.
-import { Rng } from "../../src/util/rng.js";
+import type { Rng } from "../../src/util/rng.js";
 
 export function randomArray(rng: Rng, n: number, scale = 1): Float32Array {
   const a = new Float32Array(n);

@@ -38,7 +38,7 @@ function update(k: Kernels, plan: UpdatePlan, step: number, lr: number, parts = 
 function refSgd(w: Float32Array, g: Float32Array, buf: Float32Array, mask: Float32Array | null, lr: number, mom: number, wd: number, nesterov: boolean): void {
   const [lr32, m32, wd32] = [f(lr), f(mom), f(wd)];
   for (let i = 0; i < w.length; i++) {
-    const keep = !mask || mask[i] !== 0;
+    const keep = mask?.[i] !== 0;
     let gv = keep ? f(g[i]! + f(wd32 * w[i]!)) : 0;
     if (mom !== 0) {
       const b = f(f(m32 * buf[i]!) + gv);
@@ -55,7 +55,7 @@ function refAdam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Ar
   const [b132, b232, eps32, wd32] = [f(b1), f(b2), f(eps), f(wd)];
   const [c1, c2] = [f(1 - b132), f(1 - b232)];
   for (let i = 0; i < w.length; i++) {
-    const keep = !mask || mask[i] !== 0;
+    const keep = mask?.[i] !== 0;
     const gv = keep ? f(g[i]! + f(wd32 * w[i]!)) : 0;
     const mv = f(f(b132 * m[i]!) + f(c1 * gv));
     const vv = f(f(b232 * v[i]!) + f(c2 * f(gv * gv)));

@@ -5,7 +5,7 @@
 // does here, reports either render or name what to install, and a consumer file type-checks
 // against the shipped declarations (skipLibCheck off, without vega's types).
 import test from "ava";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadTicket } from "../../src/ticket/load.js";

@@ -27,7 +27,7 @@ function randomWeights(net: Network, seed: number): Map<string, Float32Array> {
   return new Map(net.params.map((p) => [p.name, Float32Array.from({ length: p.size }, () => (p.kind === "bias" ? 0.1 : 0.5) * rng.normal())]));
 }
 
-function refLayers(net: Network, w: ReadonlyMap<string, Float32Array>, masks: Masks, linear = false, noBias = false): RefLayer[] {
+function refLayers(_net: Network, w: ReadonlyMap<string, Float32Array>, masks: Masks, linear = false, noBias = false): RefLayer[] {
   return SHAPES.map(([name, rows, cols], i) => {
     const m = masks.get(`${name}.weight`)!;
     return {
@@ -64,7 +64,7 @@ const layerwise: PruneTarget = { scope: "layerwise", rates: { conv: 0.1, fc: 0.5
 const global: PruneTarget = { scope: "global", rates: { conv: 0.1, fc: 0.5, output: 0.4 }, exclude: [] };
 
 /** The naive reference's masks from f64 scores: per layer (layerwise) or pooled (global) at `level`. */
-function refMasks(net: Network, target: PruneTarget, scores: readonly ArrayLike<number>[], masks: Masks, level: number): Map<string, Uint8Array> {
+function refMasks(_net: Network, target: PruneTarget, scores: readonly ArrayLike<number>[], masks: Masks, level: number): Map<string, Uint8Array> {
   const pool = SHAPES.map(([name], i) => ({ name: `${name}.weight`, scores: scores[i]!, mask: masks.get(`${name}.weight`)! }));
   if (target.scope === "global") return refKeepTop(pool, keptAt(93, target.rates.fc, level));
   const out = new Map<string, Uint8Array>();

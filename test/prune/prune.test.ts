@@ -1,6 +1,6 @@
 // Magnitude pruning, layerwise and global, on hand-made tensors; rounding, ties, exclusions.
 import test from "ava";
-import { Kernels } from "../../src/kernels/index.js";
+import type { Kernels } from "../../src/kernels/index.js";
 import { Linear } from "../../src/nn/linear.js";
 import { Network, ParamFactory } from "../../src/nn/network.js";
 import { countKept, fullMasks, keptAt, levelForPm, pmAt, pruneByMagnitude, randomMasksLike, sparsity, type PruneTarget } from "../../src/prune/index.js";

@@ -5,7 +5,6 @@ import test from "ava";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
 import { defaultsFor, resolveHparams, type Overrides } from "../../src/hparams/resolve.js";
 import { runExperiment } from "../../src/lottery/experiment.js";
 import { getModel } from "../../src/models/registry.js";

@@ -41,8 +41,8 @@ test("f16: rounding to nearest even, subnormals, overflow, and every half round-
   t.is(toHalfBits(NaN) & 0x7e00, 0x7e00);
   let mismatches = 0;
   for (let h = 0; h < 65536; h++) {
-    const isNaN = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
-    if (!isNaN && (toHalfBits(halfOf(h)) !== h || !Object.is(roundToHalf(halfOf(h)), halfOf(h)))) mismatches++;
+    const nan = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
+    if (!nan && (toHalfBits(halfOf(h)) !== h || !Object.is(roundToHalf(halfOf(h)), halfOf(h)))) mismatches++;
   }
   t.is(mismatches, 0);
 });
@@ -67,7 +67,7 @@ test("sha256: the plain implementation and Web Crypto agree with node:crypto", a
 });
 
 test("input conversion: the manifest's normalization gives training's scale and shift bit for bit", (t) => {
-  for (const [shape, stats] of [[[1, 28, 28], { mean: [0.13066047627384287], std: [0.30810780717887876] }], [[3, 32, 32], { mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616] }]] as const) {
+  for (const [shape, stats] of [[[1, 28, 28], { mean: [0.1306604762738429], std: [0.30810780717887876] }], [[3, 32, 32], { mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616] }]] as const) {
     const data = { shape, stats } as unknown as Dataset;
     for (const normalize of [false, true]) {
       const want = channelAffine(data, normalize);
@@ -207,7 +207,10 @@ test("rejects malformed manifests and payloads even with valid checksums", async
   const bad = Uint8Array.from(payload);
   new DataView(bad.buffer).setUint16(fc1.col_idx.offset, 60000, true);
   await rejects(t, await writeContainer(manifest, bad), "malformed", /parameter fc1\.weight: row 0 has column index 60000 after -1 \(indices must ascend and be < 784\)/);
-  await rejects(t, await replaceManifest(b, (m) => void ((m.model.name = "lenet_9"), (m.model.hparams.model = "lenet_9"))), "incompatible", /unknown model "lenet_9".*a model this lottery-wasm does not have/);
+  await rejects(t, await replaceManifest(b, (m) => {
+    m.model.name = "lenet_9";
+    m.model.hparams.model = "lenet_9";
+  }), "incompatible", /unknown model "lenet_9".*a model this lottery-wasm does not have/);
   await rejects(t, await replaceManifest(b, (m) => void m.params.splice(5, 1)), "incompatible", /lacks parameter fc3\.bias/);
 });
 
