@@ -83,14 +83,24 @@ export async function benchConv(args: { json: boolean; quick: boolean; argv: str
         const scratch = new Scratch();
         const run = layer.bind(k, [C, H, H], N, scratch, ExecutionPlan.of(k, [[layer.weight, csr]]));
         scratch.allocate(k);
-        const x = k.alloc([C * H * H, N]), y = k.alloc([M * H * H, N]), dy = k.alloc([M * H * H, N]), dx = k.alloc([C * H * H, N]);
+        const x = k.alloc([C * H * H, N]),
+          y = k.alloc([M * H * H, N]),
+          dy = k.alloc([M * H * H, N]),
+          dx = k.alloc([C * H * H, N]);
         fillRandom(x, rng);
-        const grads = new Map([[layer.weight, k.alloc(csr ? [csr.nnz] : [M, C * 9])], [layer.bias!, k.alloc([M])]]);
+        const grads = new Map([
+          [layer.weight, k.alloc(csr ? [csr.nnz] : [M, C * 9])],
+          [layer.bias!, k.alloc([M])],
+        ]);
         const ctx = { training: true, step: 0, colOffset: 0, totalCols: N, seed: 0 };
         const fwd = medianMs(() => run.forward(x, y, ctx), timing);
         fillRandom(dy, rng);
         const bwd = medianMs(() => run.backward(x, y, dy, dx, grads, ctx), timing);
-        for (const [pass, ms, f] of [["forward", fwd, flops], ["backward", bwd, 2 * flops], ["step", fwd + bwd, 3 * flops]] as const) {
+        for (const [pass, ms, f] of [
+          ["forward", fwd, flops],
+          ["backward", bwd, 2 * flops],
+          ["step", fwd + bwd, 3 * flops],
+        ] as const) {
           const row: ConvRow = { bench: "conv", layer: shape.name, impl, density, pass, ms: +ms.toFixed(4), gflops: +(f / ms / 1e6).toFixed(1) };
           rows.push(row);
           if (args.json) console.log(JSON.stringify(row));
@@ -100,17 +110,34 @@ export async function benchConv(args: { json: boolean; quick: boolean; argv: str
     }
   }
   if (!args.json) {
-    console.log(`conv: one 3x3 stride-1 layer (+bias), forward and backward (dX and dW), 1 thread, simd ${k.simd}; medians of warmed-up repetitions; GF/s of the dense layer's work\n`);
-    printTable(["layer", "C->M, HxW, N", "impl", "density", "fwd ms", "bwd ms", "fwd+bwd ms", "GF/s", "vs im2col", "vs winograd"], rows.filter((r) => r.pass === "step").map((r) => {
-      const s = shapes.find((q) => q.name === r.layer)!;
-      const base = (impl: string) => rows.find((q) => q.layer === r.layer && q.impl === impl && q.pass === "step");
-      const f = rows.find((q) => q.layer === r.layer && q.impl === r.impl && q.density === r.density && q.pass === "forward")!;
-      const b = rows.find((q) => q.layer === r.layer && q.impl === r.impl && q.density === r.density && q.pass === "backward")!;
-      const im = base("im2col"), wi = base("winograd");
-      return [r.layer, `${s.C}->${s.M}, ${s.H}x${s.H}, ${s.N}`, r.impl, String(r.density), f.ms.toFixed(3), b.ms.toFixed(3), r.ms.toFixed(3), r.gflops.toFixed(1),
-        im ? `${(im.ms / r.ms).toFixed(2)}x` : "-", wi ? `${(wi.ms / r.ms).toFixed(2)}x` : "-"];
-    }));
+    console.log(
+      `conv: one 3x3 stride-1 layer (+bias), forward and backward (dX and dW), 1 thread, simd ${k.simd}; medians of warmed-up repetitions; GF/s of the dense layer's work\n`,
+    );
+    printTable(
+      ["layer", "C->M, HxW, N", "impl", "density", "fwd ms", "bwd ms", "fwd+bwd ms", "GF/s", "vs im2col", "vs winograd"],
+      rows
+        .filter((r) => r.pass === "step")
+        .map((r) => {
+          const s = shapes.find((q) => q.name === r.layer)!;
+          const base = (impl: string) => rows.find((q) => q.layer === r.layer && q.impl === impl && q.pass === "step");
+          const f = rows.find((q) => q.layer === r.layer && q.impl === r.impl && q.density === r.density && q.pass === "forward")!;
+          const b = rows.find((q) => q.layer === r.layer && q.impl === r.impl && q.density === r.density && q.pass === "backward")!;
+          const im = base("im2col"),
+            wi = base("winograd");
+          return [
+            r.layer,
+            `${s.C}->${s.M}, ${s.H}x${s.H}, ${s.N}`,
+            r.impl,
+            String(r.density),
+            f.ms.toFixed(3),
+            b.ms.toFixed(3),
+            r.ms.toFixed(3),
+            r.gflops.toFixed(1),
+            im ? `${(im.ms / r.ms).toFixed(2)}x` : "-",
+            wi ? `${(wi.ms / r.ms).toFixed(2)}x` : "-",
+          ];
+        }),
+    );
   }
   return rows;
 }
-

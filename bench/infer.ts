@@ -48,7 +48,11 @@ interface Case {
   bytes: Uint8Array;
 }
 
-const IMPLS: [Impl, KernelPreference][] = [["ticket-sparse", "sparse"], ["ticket-auto", "auto"], ["dense", "dense"]];
+const IMPLS: [Impl, KernelPreference][] = [
+  ["ticket-sparse", "sparse"],
+  ["ticket-auto", "auto"],
+  ["dense", "dense"],
+];
 const BATCHES = [1, 256];
 
 function flag(argv: string[], name: string): string | undefined {
@@ -69,9 +73,15 @@ async function inMemoryTicket(k: Kernels, modelName: string, pm: number): Promis
   maskWeights(weights, masks);
   const C = network.inputShape[0]!;
   const bytes = await encodeTicket({
-    model: model.name, modelHparams: hp.model, dataset: model.dataset, inputShape: network.inputShape as [number, number, number],
-    classes: network.classes, classNames: Array.from({ length: network.classes }, (_, i) => String(i)),
-    normalization: { normalize: false, mean: Array(C).fill(0), std: Array(C).fill(1) }, valueType: "f32", params: ticketParams(network, weights, masks),
+    model: model.name,
+    modelHparams: hp.model,
+    dataset: model.dataset,
+    inputShape: network.inputShape as [number, number, number],
+    classes: network.classes,
+    classNames: Array.from({ length: network.classes }, (_, i) => String(i)),
+    normalization: { normalize: false, mean: Array(C).fill(0), std: Array(C).fill(1) },
+    valueType: "f32",
+    params: ticketParams(network, weights, masks),
   });
   k.arena.release(mark);
   return { model: model.name, pm, bytes };
@@ -93,7 +103,8 @@ async function sampleAsync(fn: () => Promise<unknown>, slow: boolean): Promise<n
   const reps: number[] = [];
   for (let r = 0; r < (slow ? 1 : 5); r++) {
     const t0 = performance.now();
-    let n = 0, t1: number;
+    let n = 0,
+      t1: number;
     do {
       await fn();
       n++;
@@ -153,7 +164,16 @@ async function benchCase(k: Kernels, c: Case, quick: boolean, emit: (row: InferR
     for (let round = 0; round < (quick ? 5 : 11); round++) for (let i = 0; i < runs.length; i++) times[i]!.push(await runs[i]!.sample());
     runs.forEach((r, i) => {
       const ms = median(times[i]!);
-      emit({ bench: "infer", model: c.model, impl: r.impl, pm: +r.pm.toFixed(4), batch, images_per_s: Math.round((1000 * batch) / ms), pass_size: r.passSize, ticket_bytes: c.bytes.length });
+      emit({
+        bench: "infer",
+        model: c.model,
+        impl: r.impl,
+        pm: +r.pm.toFixed(4),
+        batch,
+        images_per_s: Math.round((1000 * batch) / ms),
+        pass_size: r.passSize,
+        ticket_bytes: c.bytes.length,
+      });
     });
   }
   k.arena.release(mark);
@@ -161,7 +181,10 @@ async function benchCase(k: Kernels, c: Case, quick: boolean, emit: (row: InferR
 
 async function experimentCases(dir: string, dataDir: string | undefined): Promise<Case[]> {
   const store = ExperimentStore.read(dir);
-  const levels = store.finishedRuns(0).filter((r) => r.kind === "iterative").map((r) => r.level);
+  const levels = store
+    .finishedRuns(0)
+    .filter((r) => r.kind === "iterative")
+    .map((r) => r.level);
   if (levels.length === 0) throw new Error(`${dir} has no finished level in trial 0`);
   const out: Case[] = [];
   for (const level of levels) {
@@ -173,7 +196,8 @@ async function experimentCases(dir: string, dataDir: string | undefined): Promis
 
 export async function benchInfer(args: { json: boolean; quick: boolean; argv: string[] }): Promise<InferRow[]> {
   const k = await Kernels.create({ shared: false });
-  const file = flag(args.argv, "--model-file"), experiment = flag(args.argv, "--experiment");
+  const file = flag(args.argv, "--model-file"),
+    experiment = flag(args.argv, "--experiment");
   let cases: Case[];
   if (file) {
     const bytes = new Uint8Array(readFileSync(file));
@@ -182,8 +206,12 @@ export async function benchInfer(args: { json: boolean; quick: boolean; argv: st
   } else if (experiment) {
     cases = await experimentCases(experiment, flag(args.argv, "--data-dir"));
   } else {
-    const only = flag(args.argv, "--model"), pmList = flag(args.argv, "--pm")?.split(",").map(Number);
-    const defaultPlan: [string, number[]][] = [["lenet_300_100", [1, 0.21, 0.036]], ["conv2", [1, 0.1]]];
+    const only = flag(args.argv, "--model"),
+      pmList = flag(args.argv, "--pm")?.split(",").map(Number);
+    const defaultPlan: [string, number[]][] = [
+      ["lenet_300_100", [1, 0.21, 0.036]],
+      ["conv2", [1, 0.1]],
+    ];
     const plan = only ? [[only, defaultPlan.find(([m]) => m === only)?.[1] ?? [1, 0.1]] as [string, number[]]] : defaultPlan;
     cases = [];
     for (const [model, pms] of plan) for (const pm of pmList ?? pms) cases.push(await inMemoryTicket(k, model, pm));
@@ -200,18 +228,33 @@ export async function benchInfer(args: { json: boolean; quick: boolean; argv: st
     rows.push(...mine);
     for (const batch of BATCHES) {
       const get = (impl: Impl) => mine.find((r) => r.impl === impl && r.batch === batch)!;
-      const sparse = get("ticket-sparse"), auto = get("ticket-auto"), dense = get("dense"), onnx = get("onnxruntime-web");
+      const sparse = get("ticket-sparse"),
+        auto = get("ticket-auto"),
+        dense = get("dense"),
+        onnx = get("onnxruntime-web");
       const passes = [sparse, auto, dense].map((r) => r.pass_size).join("/");
       const best = Math.max(sparse.images_per_s, auto.images_per_s);
       table.push([
-        c.model, sparse.pm, `${(c.bytes.length / 1024).toFixed(0)} KiB`, batch, passes, sparse.images_per_s, auto.images_per_s, dense.images_per_s,
-        onnx.images_per_s, `${(sparse.images_per_s / dense.images_per_s).toFixed(2)}x`, `${(best / onnx.images_per_s).toFixed(2)}x`,
+        c.model,
+        sparse.pm,
+        `${(c.bytes.length / 1024).toFixed(0)} KiB`,
+        batch,
+        passes,
+        sparse.images_per_s,
+        auto.images_per_s,
+        dense.images_per_s,
+        onnx.images_per_s,
+        `${(sparse.images_per_s / dense.images_per_s).toFixed(2)}x`,
+        `${(best / onnx.images_per_s).toFixed(2)}x`,
       ]);
     }
   }
   if (!args.json) {
     console.log(`\ninference, images/s (${k.simd} SIMD, 1 thread; medians of warmed-up runs)`);
-    printTable(["model", "Pm", "ticket", "batch", "passes of", "ticket-sparse", "ticket-auto", "dense", "onnxruntime-web", "sparse vs dense", "best ticket vs ort"], table);
+    printTable(
+      ["model", "Pm", "ticket", "batch", "passes of", "ticket-sparse", "ticket-auto", "dense", "onnxruntime-web", "sparse vs dense", "best ticket vs ort"],
+      table,
+    );
   }
   return rows;
 }

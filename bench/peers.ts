@@ -13,7 +13,20 @@ import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { KernelMode } from "../src/nn/network.js";
 import { printTable } from "./timing.js";
-import { type BenchArgs, convDensityCell, rowSink, describeMasks, describeTraining, flag, fmtMs, type OursResult, pointLabel, type StepRow, stepOptions, timeOurs } from "./step.js";
+import {
+  type BenchArgs,
+  convDensityCell,
+  rowSink,
+  describeMasks,
+  describeTraining,
+  flag,
+  fmtMs,
+  type OursResult,
+  pointLabel,
+  type StepRow,
+  stepOptions,
+  timeOurs,
+} from "./step.js";
 
 const SCRIPT = fileURLToPath(new URL("./pytorch_step.py", import.meta.url));
 const INSTALL = "apt-get install -y python3-torch libopenblas0-openmp";
@@ -138,15 +151,35 @@ export async function benchPeers(args: BenchArgs): Promise<StepRow[]> {
     const r = await timeOurs(name, o, () => modes, emit, log);
     const t = r.hp.training;
     const request = {
-      spec: r.spec, batch: t.batchSize, count: r.count, scale: r.scale, shift: r.shift, threads: o.threads, warmup: r.warmup, steps: r.steps,
-      optimizer: { optimizer: t.optimizer, lr: t.lr, beta1: t.beta1, beta2: t.beta2, eps: t.eps, momentum: t.momentum, nesterov: t.nesterov, weightDecay: t.weightDecay },
+      spec: r.spec,
+      batch: t.batchSize,
+      count: r.count,
+      scale: r.scale,
+      shift: r.shift,
+      threads: o.threads,
+      warmup: r.warmup,
+      steps: r.steps,
+      optimizer: {
+        optimizer: t.optimizer,
+        lr: t.lr,
+        beta1: t.beta1,
+        beta2: t.beta2,
+        eps: t.eps,
+        momentum: t.momentum,
+        nesterov: t.nesterov,
+        weightDecay: t.weightDecay,
+      },
     };
-    const torch = await runTorch(found.python, request, (s) => log(`${r.model} PyTorch ${found.version}, ${s.threads} thread${s.threads > 1 ? "s" : ""}, dense: ${s.ms.toFixed(2)} ms`));
+    const torch = await runTorch(found.python, request, (s) =>
+      log(`${r.model} PyTorch ${found.version}, ${s.threads} thread${s.threads > 1 ? "s" : ""}, dense: ${s.ms.toFixed(2)} ms`),
+    );
     const check = compareParams(r, torch.model);
     if (check.differences.length) {
       throw new Error(`peers: PyTorch's ${r.model} differs from ours, so the times are not comparable:\n  ${check.differences.join("\n  ")}`);
     }
-    const torchRows = torch.steps.map((s): StepRow => ({ bench: "step", model: r.model, impl: "pytorch", kernels: "dense", pm: 1, threads: s.threads, ms: +s.ms.toFixed(4) }));
+    const torchRows = torch.steps.map(
+      (s): StepRow => ({ bench: "step", model: r.model, impl: "pytorch", kernels: "dense", pm: 1, threads: s.threads, ms: +s.ms.toFixed(4) }),
+    );
     for (const row of torchRows) emit(row);
     if (!args.json) printPeers(r, torchRows, torch.model, found.python, check.line);
   }
@@ -155,26 +188,40 @@ export async function benchPeers(args: BenchArgs): Promise<StepRow[]> {
 
 function printPeers(r: OursResult, torchRows: StepRow[], model: TorchModel, python: string, paramsLine: string): void {
   const modes = [...new Set(r.rows.map((x) => x.kernels))];
-  const headers = [...(r.byLevel ? ["level", "Pm"] : ["Pm"]), ...(r.conv ? ["conv density"] : []), "threads", ...modes.map((m) => `ours ${m} ms`), "PyTorch dense ms", ...modes.map((m) => `${modes.length > 1 ? `${m} ` : ""}vs PyTorch`)];
+  const headers = [
+    ...(r.byLevel ? ["level", "Pm"] : ["Pm"]),
+    ...(r.conv ? ["conv density"] : []),
+    "threads",
+    ...modes.map((m) => `ours ${m} ms`),
+    "PyTorch dense ms",
+    ...modes.map((m) => `${modes.length > 1 ? `${m} ` : ""}vs PyTorch`),
+  ];
   const rows: string[][] = [];
   for (const p of r.points) {
     for (const threads of r.threads) {
       const theirs = torchRows.find((x) => x.threads === threads);
       const ours = modes.map((m) => r.rows.find((x) => x.pm === p.pm && x.level === p.level && x.kernels === m && x.threads === threads));
       rows.push([
-        ...pointLabel(p), ...(r.conv ? [convDensityCell(p)] : []), String(threads),
+        ...pointLabel(p),
+        ...(r.conv ? [convDensityCell(p)] : []),
+        String(threads),
         ...ours.map((x) => (x ? `${fmtMs(x.ms)}${(p.used.get(`${x.kernels}/${threads}`) ?? threads) < threads ? "*" : ""}` : "-")),
         theirs ? fmtMs(theirs.ms) : "-",
         ...ours.map((x) => (x && theirs ? `${(theirs.ms / x.ms).toFixed(2)}x` : "-")),
       ]);
     }
   }
-  console.log(`\npeers: ${r.model}, ${describeTraining(r.hp)}, synthetic ${r.spec.input.join("x")} u8 images normalized per batch, ${r.spec.classes} classes; median of ${r.steps} steps after ${r.warmup} warm-up steps each`);
+  console.log(
+    `\npeers: ${r.model}, ${describeTraining(r.hp)}, synthetic ${r.spec.input.join("x")} u8 images normalized per batch, ${r.spec.classes} classes; median of ${r.steps} steps after ${r.warmup} warm-up steps each`,
+  );
   console.log(`ours: lottery-wasm (simd ${r.simd}); masks: ${describeMasks(r)}`);
-  console.log(`PyTorch ${model.torch} (${python}${model.mkldnn ? ", oneDNN" : ""}, torch.set_num_threads per row, run after ours): its dense step at every level. PyTorch masks pruned`);
+  console.log(
+    `PyTorch ${model.torch} (${python}${model.mkldnn ? ", oneDNN" : ""}, torch.set_num_threads per row, run after ours): its dense step at every level. PyTorch masks pruned`,
+  );
   console.log("weights but has no sparse convolution, so its masked step costs what its dense step does.");
   console.log(`${paramsLine}`);
   console.log("vs PyTorch: PyTorch ms / ours ms (above 1x: ours is faster)\n");
   printTable(headers, rows);
-  if (r.points.some((p) => [...p.used].some(([k, used]) => used < Number(k.split("/")[1])))) console.log("* stepped on fewer threads: the step is too small to pay for splitting it");
+  if (r.points.some((p) => [...p.used].some(([k, used]) => used < Number(k.split("/")[1]))))
+    console.log("* stepped on fewer threads: the step is too small to pay for splitting it");
 }

@@ -104,7 +104,17 @@ export function stepOptions(args: BenchArgs, defaultModels: readonly string[]): 
   for (const m of kernels ?? []) if (!KERNEL_MODES.includes(m)) throw new UsageError(`--kernels "${kernelsRaw}": each entry must be auto, dense or sparse`);
   const masks = flag(argv, "--masks") ?? "magnitude";
   if (masks !== "magnitude" && masks !== "random") throw new UsageError(`--masks "${masks}": magnitude or random`);
-  return { models, levels, pms, threads, steps: positiveInt(argv, "--steps"), warmup: numberList(argv, "--warmup", (x) => Number.isInteger(x) && x >= 0, "an integer >= 0")?.[0], kernels, masks, quick: args.quick };
+  return {
+    models,
+    levels,
+    pms,
+    threads,
+    steps: positiveInt(argv, "--steps"),
+    warmup: numberList(argv, "--warmup", (x) => Number.isInteger(x) && x >= 0, "an integer >= 0")?.[0],
+    kernels,
+    masks,
+    quick: args.quick,
+  };
 }
 
 function syntheticDataset(shape: [number, number, number], classes: number, count: number): Dataset {
@@ -114,7 +124,16 @@ function syntheticDataset(shape: [number, number, number], classes: number, coun
   for (let i = 0; i < images.length; i++) images[i] = rng.int(256);
   const labels = Uint8Array.from({ length: count }, () => rng.int(classes));
   const split = { images, labels, count };
-  return { name: shape[0] === 1 ? "mnist" : "cifar10", shape, classes, classNames: [], train: split, val: split, test: split, stats: { mean: Array(shape[0]).fill(0.5), std: Array(shape[0]).fill(0.25) } };
+  return {
+    name: shape[0] === 1 ? "mnist" : "cifar10",
+    shape,
+    classes,
+    classNames: [],
+    train: split,
+    val: split,
+    test: split,
+    stats: { mean: Array(shape[0]).fill(0.5), std: Array(shape[0]).fill(0.25) },
+  };
 }
 
 /** Median ms of `steps` steps after `warmup` steps, timing each step. */
@@ -186,7 +205,13 @@ function masksAtLevel(network: Network, target: PruneTarget, level: number, kind
  * Times our training step for one model at each mask point, thread count and kernel mode, one
  * configuration after another (`emit` gets each row as it is measured).
  */
-export async function timeOurs(modelName: string, o: StepOptions, modes: (conv: boolean, threads: number) => KernelMode[], emit: (row: StepRow) => void, log: (line: string) => void): Promise<OursResult> {
+export async function timeOurs(
+  modelName: string,
+  o: StepOptions,
+  modes: (conv: boolean, threads: number) => KernelMode[],
+  emit: (row: StepRow) => void,
+  log: (line: string) => void,
+): Promise<OursResult> {
   const model = getModel(modelName);
   // LeNet steps take ~1 ms: time 200; conv nets take 0.1-4 s a step: fewer (override with --steps).
   const small = model.name === "lenet_300_100";
@@ -209,8 +234,11 @@ export async function timeOurs(modelName: string, o: StepOptions, modes: (conv: 
 
   const chosen: { level?: number; pm?: number }[] = o.levels
     ? o.levels.map((level) => ({ level }))
-    : o.pms ? o.pms.map((pm) => ({ pm }))
-    : conv ? CONV_LEVELS.map((level) => ({ level })) : LENET_PMS.map((pm) => ({ pm }));
+    : o.pms
+      ? o.pms.map((pm) => ({ pm }))
+      : conv
+        ? CONV_LEVELS.map((level) => ({ level }))
+        : LENET_PMS.map((pm) => ({ pm }));
 
   const teams = new Map<number, ThreadTeam>();
   for (const threads of o.threads) {
@@ -226,7 +254,13 @@ export async function timeOurs(modelName: string, o: StepOptions, modes: (conv: 
       network.init(hp.model.init, initRng);
       const masks = masksAtLevel(network, target, level, o.masks, rng);
       applyMasks(network, masks);
-      const layers: MaskPoint["layers"] = network.prunable.map((p) => ({ param: p.name, kind: p.kind, size: p.size, kept: countKept(masks.get(p.name)!), excluded: target.exclude.includes(p.name) }));
+      const layers: MaskPoint["layers"] = network.prunable.map((p) => ({
+        param: p.name,
+        kind: p.kind,
+        size: p.size,
+        kept: countKept(masks.get(p.name)!),
+        excluded: target.exclude.includes(p.name),
+      }));
       const pm = c.pm ?? +(layers.reduce((n, l) => n + l.kept, 0) / total).toPrecision(4);
       const point: MaskPoint = { level: c.level, pm, layers, used: new Map() };
       points.push(point);
@@ -242,10 +276,21 @@ export async function timeOurs(modelName: string, o: StepOptions, modes: (conv: 
           point.used.set(`${mode}/${threads}`, stepper.threads);
           try {
             const ms = await timeSteps((i) => stepper.step(i), warmup, steps);
-            const row: StepRow = { bench: "step", model: model.name, impl: "lottery-wasm", kernels: mode, pm, ...(c.level !== undefined ? { level: c.level } : {}), threads, ms: +ms.toFixed(4) };
+            const row: StepRow = {
+              bench: "step",
+              model: model.name,
+              impl: "lottery-wasm",
+              kernels: mode,
+              pm,
+              ...(c.level !== undefined ? { level: c.level } : {}),
+              threads,
+              ms: +ms.toFixed(4),
+            };
             rows.push(row);
             emit(row);
-            log(`${model.name} ${c.level !== undefined ? `level ${c.level} ` : ""}Pm ${pm}, ${threads} thread${threads > 1 ? "s" : ""}${stepper.threads < threads ? ` (stepped on ${stepper.threads})` : ""}, ${mode}: ${ms.toFixed(2)} ms`);
+            log(
+              `${model.name} ${c.level !== undefined ? `level ${c.level} ` : ""}Pm ${pm}, ${threads} thread${threads > 1 ? "s" : ""}${stepper.threads < threads ? ` (stepped on ${stepper.threads})` : ""}, ${mode}: ${ms.toFixed(2)} ms`,
+            );
           } finally {
             await stepper.close();
             plan.commit();
@@ -258,7 +303,25 @@ export async function timeOurs(modelName: string, o: StepOptions, modes: (conv: 
     for (const team of teams.values()) await team.close();
   }
   const params = network.params.map((p) => ({ name: p.name, shape: [...p.shape], kind: p.kind, prunable: p.prunable }));
-  return { model: model.name, hp, spec, target, params, scale: [...scale], shift: [...shift], count, simd: String(k.simd), conv, masks: o.masks, byLevel: chosen.some((c) => c.level !== undefined), steps, warmup, threads: o.threads, points, rows };
+  return {
+    model: model.name,
+    hp,
+    spec,
+    target,
+    params,
+    scale: [...scale],
+    shift: [...shift],
+    count,
+    simd: String(k.simd),
+    conv,
+    masks: o.masks,
+    byLevel: chosen.some((c) => c.level !== undefined),
+    steps,
+    warmup,
+    threads: o.threads,
+    points,
+    rows,
+  };
 }
 
 /** "conv 10%, fc 20%, output 10% per level" or "global 20% of the conv weights per level". */
@@ -275,7 +338,9 @@ export function describeTarget(r: OursResult): string {
 /** How the optimizer reads in a table title. */
 export function describeTraining(hp: Hparams): string {
   const t = hp.training;
-  return t.optimizer === "adam" ? `batch ${t.batchSize}, Adam` : `batch ${t.batchSize}, SGD momentum ${t.momentum}${t.weightDecay ? `, weight decay ${t.weightDecay}` : ""}`;
+  return t.optimizer === "adam"
+    ? `batch ${t.batchSize}, Adam`
+    : `batch ${t.batchSize}, SGD momentum ${t.momentum}${t.weightDecay ? `, weight decay ${t.weightDecay}` : ""}`;
 }
 
 /** Where the masks came from, for a table's title. */
@@ -310,7 +375,8 @@ export function pointLabel(p: MaskPoint): string[] {
 
 function printStepTables(r: OursResult, out: (line: string) => void): void {
   const byLevel = r.byLevel;
-  const find = (p: MaskPoint, mode: string, threads: number) => r.rows.find((row) => row.pm === p.pm && row.level === p.level && row.kernels === mode && row.threads === threads);
+  const find = (p: MaskPoint, mode: string, threads: number) =>
+    r.rows.find((row) => row.pm === p.pm && row.level === p.level && row.kernels === mode && row.threads === threads);
   const first = r.points[0]!;
   const modesAt = (t: number) => KERNEL_MODES.filter((m) => r.points.some((p) => find(p, m, t)));
   const lowest = Math.min(...r.threads);
@@ -333,7 +399,10 @@ function printStepTables(r: OursResult, out: (line: string) => void): void {
         if (used !== undefined && used < t) fewer = true;
         cells.push(row ? `${fmtMs(row.ms)}${used !== undefined && used < t ? "*" : ""}` : "-");
       }
-      const a = find(p, "auto", t), d = find(p, "dense", t), a0 = find(first, "auto", t), a1 = find(p, "auto", lowest);
+      const a = find(p, "auto", t),
+        d = find(p, "dense", t),
+        a0 = find(first, "auto", t),
+        a1 = find(p, "auto", lowest);
       if (ms.includes("auto") && ms.includes("dense")) cells.push(a && d ? `${(d.ms / a.ms).toFixed(2)}x` : "-");
       if (ms.includes("auto")) cells.push(a && a0 ? `${(a0.ms / a.ms).toFixed(1)}x` : "-");
       if (t !== lowest && ms.includes("auto") && modesAt(lowest).includes("auto")) cells.push(a && a1 ? `${(a1.ms / a.ms).toFixed(2)}x` : "-");
@@ -342,29 +411,60 @@ function printStepTables(r: OursResult, out: (line: string) => void): void {
   });
   out(`\nstep: ${r.model}, ${describeTraining(r.hp)}, median of ${r.steps} steps after ${r.warmup} warm-up steps (simd ${r.simd})`);
   out(`masks: ${describeMasks(r)}`);
-  const legend = [`Nt: N threads`, `speedup: auto at ${byLevel ? `level ${first.level}` : `Pm ${first.pm}`} / auto, on as many threads`, "auto vs dense: dense ms / auto ms"];
+  const legend = [
+    `Nt: N threads`,
+    `speedup: auto at ${byLevel ? `level ${first.level}` : `Pm ${first.pm}`} / auto, on as many threads`,
+    "auto vs dense: dense ms / auto ms",
+  ];
   if (r.threads.length > 1) legend.push(`Nt vs ${lowest}t: auto on ${lowest} thread${lowest > 1 ? "s" : ""} / auto on N`);
   out(`${legend.join("; ")}\n`);
   printTable(headers, table, out);
   if (fewer) out("* stepped on fewer threads: the step is too small to pay for splitting it");
   if (r.conv || r.points.length > 1) {
     out(`\nper-layer density (auto's kernel: d dense, s sparse)\n`);
-    printTable(["weight", ...r.points.map((p) => (p.level !== undefined ? `level ${p.level}` : `Pm ${p.pm}`))], first.layers.map((l, i) => [
-      l.param, ...r.points.map((p) => { const q = p.layers[i]!; return `${density(q)}${q.auto ? ` ${q.auto[0]}` : ""}`; }),
-    ]), out);
+    printTable(
+      ["weight", ...r.points.map((p) => (p.level !== undefined ? `level ${p.level}` : `Pm ${p.pm}`))],
+      first.layers.map((l, i) => [
+        l.param,
+        ...r.points.map((p) => {
+          const q = p.layers[i]!;
+          return `${density(q)}${q.auto ? ` ${q.auto[0]}` : ""}`;
+        }),
+      ]),
+      out,
+    );
   }
 }
 
 /** tfjs-backend-wasm dense LeNet-style MLP step: forward, hand-written backward, Adam. */
 function tfjsMlpStep(layers: number[], batch: number): () => number {
   const rng = new Rng(3, "tfjs");
-  const W = layers.slice(1).map((out, i) => tf.variable(tf.tensor2d(Float32Array.from({ length: layers[i]! * out }, () => rng.normal() * 0.05), [layers[i]!, out])));
+  const W = layers.slice(1).map((out, i) =>
+    tf.variable(
+      tf.tensor2d(
+        Float32Array.from({ length: layers[i]! * out }, () => rng.normal() * 0.05),
+        [layers[i]!, out],
+      ),
+    ),
+  );
   const B = layers.slice(1).map((out) => tf.variable(tf.zeros([out])));
   const params = [...W, ...B];
   const m = params.map((p) => tf.variable(tf.zerosLike(p)));
   const v = params.map((p) => tf.variable(tf.zerosLike(p)));
-  const x = tf.tensor2d(Float32Array.from({ length: batch * layers[0]! }, () => rng.float()), [batch, layers[0]!]);
-  const labels = tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(10)), "int32"), 10), "float32");
+  const x = tf.tensor2d(
+    Float32Array.from({ length: batch * layers[0]! }, () => rng.float()),
+    [batch, layers[0]!],
+  );
+  const labels = tf.cast(
+    tf.oneHot(
+      tf.tensor1d(
+        Int32Array.from({ length: batch }, () => rng.int(10)),
+        "int32",
+      ),
+      10,
+    ),
+    "float32",
+  );
   let t = 0;
   return () => {
     t++;
@@ -388,8 +488,12 @@ function tfjsMlpStep(layers: number[], batch: number): () => number {
           dz = tf.mul(tf.matMul(dz, wT), tf.step(acts[i]!)) as tf.Tensor2D;
         }
       }
-      const b1 = 0.9, b2 = 0.999, lr = 1.2e-3, eps = 1e-8;
-      const step = lr / (1 - b1 ** t), bc2 = 1 / Math.sqrt(1 - b2 ** t);
+      const b1 = 0.9,
+        b2 = 0.999,
+        lr = 1.2e-3,
+        eps = 1e-8;
+      const step = lr / (1 - b1 ** t),
+        bc2 = 1 / Math.sqrt(1 - b2 ** t);
       params.forEach((p, i) => {
         const g = grads[i]!;
         const mi = tf.add(tf.mul(m[i]!, b1), tf.mul(g, 1 - b1));
@@ -438,7 +542,10 @@ export async function benchStep(args: BenchArgs): Promise<StepRow[]> {
     if (!args.json) {
       printStepTables(r, console.log);
       const ours1 = r.rows.find((x) => x.pm === 1 && x.kernels === "dense" && x.threads === 1);
-      if (tfRow) console.log(`\ntfjs-backend-wasm dense step: ${tfRow.ms.toFixed(4)} ms${ours1 ? ` (our dense step ${ours1.ms.toFixed(4)} ms: ${(tfRow.ms / ours1.ms).toFixed(2)}x faster)` : ""}`);
+      if (tfRow)
+        console.log(
+          `\ntfjs-backend-wasm dense step: ${tfRow.ms.toFixed(4)} ms${ours1 ? ` (our dense step ${ours1.ms.toFixed(4)} ms: ${(tfRow.ms / ours1.ms).toFixed(2)}x faster)` : ""}`,
+        );
     }
   }
   return all;

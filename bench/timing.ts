@@ -12,9 +12,13 @@ export interface TimingOptions {
  * CPU time (user + system), which a machine shared with other jobs inflates far less than wall
  * time (it still counts the cache misses other jobs cause). Only for single-threaded timings.
  */
-export const now: () => number = process.env.LOTTERY_BENCH_CLOCK === "cpu"
-  ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }
-  : () => performance.now();
+export const now: () => number =
+  process.env.LOTTERY_BENCH_CLOCK === "cpu"
+    ? () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1000;
+      }
+    : () => performance.now();
 
 export function medianMs(fn: () => void, options: TimingOptions = {}): number {
   const { warmupMs = 150, reps = 21, repMs = 8 } = options;

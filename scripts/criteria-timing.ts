@@ -25,14 +25,27 @@ for (const criterion of CRITERIA) {
   try {
     const training = trialTraining(hp, 0);
     const theta0 = session.initialize(training.seed);
-    const input = session.input(training), one = new Uint32Array(1), data = session.data;
+    const input = session.input(training),
+      one = new Uint32Array(1),
+      data = session.data;
     const target = pruneTarget(hp);
     for (const pm of pms) {
       const t0 = performance.now();
       criterion.prune({
-        network: session.network, target, masks: fullMasks(session.network), level: levelForPm(session.network, target, pm), trained: theta0, start: theta0,
-        data: { split: data.train, classes: data.classes, indexAt: (p) => input.batchIndices(p, one)[0]!, fill: (idx, x, l) => input.fill(data.train, idx, x, l) },
-        trialSeed: training.seed, tag: `oneshot-${pm}`,
+        network: session.network,
+        target,
+        masks: fullMasks(session.network),
+        level: levelForPm(session.network, target, pm),
+        trained: theta0,
+        start: theta0,
+        data: {
+          split: data.train,
+          classes: data.classes,
+          indexAt: (p) => input.batchIndices(p, one)[0]!,
+          fill: (idx, x, l) => input.fill(data.train, idx, x, l),
+        },
+        trialSeed: training.seed,
+        tag: `oneshot-${pm}`,
       });
       console.log(`${criterion.name} (${scope}) to Pm ${pm}: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
     }

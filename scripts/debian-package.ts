@@ -46,14 +46,19 @@ export function findProgram(spec: ProgramSpec, env: NodeJS.ProcessEnv = process.
 
 /** Finds the program, installing its Debian package when allowed; returns its path, or null after one line saying what to install. */
 export function ensureProgram(spec: ProgramSpec, o: EnsureOptions = {}): string | null {
-  const env = o.env ?? process.env, log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const env = o.env ?? process.env,
+    log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const found = findProgram(spec, env);
   if (found) return found;
   if (env[spec.envVar]) {
     log(`${spec.envVar}=${env[spec.envVar]} is not an executable: ${spec.hint}`);
     return null;
   }
-  const apt = (env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, "apt-get")).find(executable);
+  const apt = (env.PATH ?? "")
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, "apt-get"))
+    .find(executable);
   if (!(o.root ?? process.getuid?.() === 0) || !apt) {
     log(spec.hint);
     return null;

@@ -7,7 +7,13 @@ export const REDIS_HINT =
   "the job-queue test needs redis-server: install Debian's package (as root: apt-get update && apt-get install -y redis-server), " +
   "or set LOTTERY_REDIS_SERVER to a redis-server executable";
 
-const REDIS: ProgramSpec = { command: "redis-server", envVar: "LOTTERY_REDIS_SERVER", debianPackage: "redis-server", purpose: "the job-queue test", hint: REDIS_HINT };
+const REDIS: ProgramSpec = {
+  command: "redis-server",
+  envVar: "LOTTERY_REDIS_SERVER",
+  debianPackage: "redis-server",
+  purpose: "the job-queue test",
+  hint: REDIS_HINT,
+};
 
 /** LOTTERY_REDIS_SERVER if set, else `redis-server` on the PATH; null when there is none. */
 export function findRedisServer(env: NodeJS.ProcessEnv = process.env): string | null {

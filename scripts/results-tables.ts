@@ -34,10 +34,18 @@ function readRows(csv: string): Row[] {
   return lines.map((l) => {
     const v = l.split(",");
     return {
-      trial: +v[col("trial")]!, kind: v[col("kind")]!, level: +v[col("level")]!, branch: v[col("branch")]!, pm: +v[col("pm")]!,
-      esIter: +v[col("early_stop_iteration")]!, esTest: +v[col("early_stop_test_accuracy")]!, finalTest: +v[col("final_test_accuracy")]!, seconds: +v[col("seconds")]!,
+      trial: +v[col("trial")]!,
+      kind: v[col("kind")]!,
+      level: +v[col("level")]!,
+      branch: v[col("branch")]!,
+      pm: +v[col("pm")]!,
+      esIter: +v[col("early_stop_iteration")]!,
+      esTest: +v[col("early_stop_test_accuracy")]!,
+      finalTest: +v[col("final_test_accuracy")]!,
+      seconds: +v[col("seconds")]!,
       // Older reports lack the step columns.
-      stepMs: cols.includes("step_ms") ? +v[col("step_ms")]! : NaN, sparseLayers: cols.includes("sparse_layers") ? v[col("sparse_layers")]! : "",
+      stepMs: cols.includes("step_ms") ? +v[col("step_ms")]! : NaN,
+      sparseLayers: cols.includes("sparse_layers") ? v[col("sparse_layers")]! : "",
     };
   });
 }
@@ -64,13 +72,33 @@ function table(kind: string): void {
   if (!levels.length) return;
   const trials = new Set(rows.filter((r) => r.kind === kind).map((r) => r.trial)).size;
   console.log(`\n### ${kind === "iterative" ? "Iterative pruning" : "One-shot pruning"} (${trials > 1 ? `${trials} trials: mean [min, max]` : "1 trial"})\n`);
-  console.log("| level | Pm | ticket: early-stop iteration | ticket: test acc. at early stop | ticket: final test acc. | reinit: early-stop iteration | reinit: test acc. at early stop | ticket: median step ms (sparse layers) | wall s (all runs) |");
+  console.log(
+    "| level | Pm | ticket: early-stop iteration | ticket: test acc. at early stop | ticket: final test acc. | reinit: early-stop iteration | reinit: test acc. at early stop | ticket: median step ms (sparse layers) | wall s (all runs) |",
+  );
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const level of levels) {
     const at = rows.filter((r) => r.kind === kind && r.level === level);
-    const t = at.filter((r) => r.branch === "ticket"), re = at.filter((r) => r.branch === "reinit");
+    const t = at.filter((r) => r.branch === "ticket"),
+      re = at.filter((r) => r.branch === "reinit");
     const seconds = at.reduce((s, r) => s + r.seconds, 0);
-    console.log(`| ${kind === "iterative" ? level : "–"} | ${(100 * t[0]!.pm).toFixed(1)}% | ${fmt(t.map((r) => r.esIter), (x) => x.toFixed(0))} | ${fmt(t.map((r) => r.esTest), pct)} | ${fmt(t.map((r) => r.finalTest), pct)} | ${fmt(re.map((r) => r.esIter), (x) => x.toFixed(0))} | ${fmt(re.map((r) => r.esTest), pct)} | ${stepCell(t)} | ${seconds.toFixed(0)} |`);
+    console.log(
+      `| ${kind === "iterative" ? level : "–"} | ${(100 * t[0]!.pm).toFixed(1)}% | ${fmt(
+        t.map((r) => r.esIter),
+        (x) => x.toFixed(0),
+      )} | ${fmt(
+        t.map((r) => r.esTest),
+        pct,
+      )} | ${fmt(
+        t.map((r) => r.finalTest),
+        pct,
+      )} | ${fmt(
+        re.map((r) => r.esIter),
+        (x) => x.toFixed(0),
+      )} | ${fmt(
+        re.map((r) => r.esTest),
+        pct,
+      )} | ${stepCell(t)} | ${seconds.toFixed(0)} |`,
+    );
   }
 }
 
@@ -91,12 +119,16 @@ console.log(`- dense (level 0): test accuracy at early stop ${pct(dense)}%, earl
 let lastAtOrAbove = 0;
 for (const l of levels) if (mean("iterative", "ticket", l, (r) => r.esTest) >= dense) lastAtOrAbove = l;
 const below = levels.filter((l) => l > 0 && mean("iterative", "ticket", l, (r) => r.esTest) < dense);
-console.log(`- lowest Pm with tickets at or above dense (mean): ${(100 * pmOf(lastAtOrAbove)).toFixed(1)}% (level ${lastAtOrAbove}); levels below dense: ${below.length ? below.map((l) => `${l} (${(100 * pmOf(l)).toFixed(1)}%)`).join(", ") : "none"}`);
+console.log(
+  `- lowest Pm with tickets at or above dense (mean): ${(100 * pmOf(lastAtOrAbove)).toFixed(1)}% (level ${lastAtOrAbove}); levels below dense: ${below.length ? below.map((l) => `${l} (${(100 * pmOf(l)).toFixed(1)}%)`).join(", ") : "none"}`,
+);
 for (const l of levels) {
   const pm = pmOf(l);
   if (Math.abs(pm - 0.211) < 0.01 || Math.abs(pm - 0.088) < 0.006 || Math.abs(pm - 0.046) < 0.004) {
     const it = mean("iterative", "ticket", l, (r) => r.esIter);
-    console.log(`- Pm ${(100 * pm).toFixed(1)}%: ticket early-stop iteration ${it.toFixed(0)} vs dense ${denseIter.toFixed(0)} (${(100 * (1 - it / denseIter)).toFixed(0)}% earlier, ${(denseIter / it).toFixed(2)}x); ticket ${pct(mean("iterative", "ticket", l, (r) => r.esTest))}% vs dense ${pct(dense)}% (${(100 * (mean("iterative", "ticket", l, (r) => r.esTest) - dense)).toFixed(2)} pp)`);
+    console.log(
+      `- Pm ${(100 * pm).toFixed(1)}%: ticket early-stop iteration ${it.toFixed(0)} vs dense ${denseIter.toFixed(0)} (${(100 * (1 - it / denseIter)).toFixed(0)}% earlier, ${(denseIter / it).toFixed(2)}x); ticket ${pct(mean("iterative", "ticket", l, (r) => r.esTest))}% vs dense ${pct(dense)}% (${(100 * (mean("iterative", "ticket", l, (r) => r.esTest) - dense)).toFixed(2)} pp)`,
+    );
   }
 }
 const reinitBelow = levels.find((l) => l > 0 && mean("iterative", "reinit", l, (r) => r.esTest) < dense);
@@ -105,9 +137,17 @@ const oneShot = [...new Set(rows.filter((r) => r.kind === "oneshot").map((r) => 
 if (oneShot.length) {
   // One-shot runs prune their own trial's dense network, so they are compared with that dense run.
   const oneShotTrials = new Set(rows.filter((r) => r.kind === "oneshot").map((r) => r.trial));
-  const ownDense = stats(rows.filter((r) => r.kind === "iterative" && r.level === 0 && r.branch === "ticket" && oneShotTrials.has(r.trial)).map((r) => r.esTest)).mean;
-  const above = (reference: number) => oneShot.filter((pm) => mean("oneshot", "ticket", pm, (r) => r.esTest) >= reference).map((pm) => `${(100 * pm).toFixed(1)}%`).join(", ") || "none";
-  console.log(`- one-shot tickets at or above their own dense run (${pct(ownDense)}%, trial${oneShotTrials.size > 1 ? "s" : ""} ${[...oneShotTrials].join(", ")}) at Pm: ${above(ownDense)}`);
+  const ownDense = stats(
+    rows.filter((r) => r.kind === "iterative" && r.level === 0 && r.branch === "ticket" && oneShotTrials.has(r.trial)).map((r) => r.esTest),
+  ).mean;
+  const above = (reference: number) =>
+    oneShot
+      .filter((pm) => mean("oneshot", "ticket", pm, (r) => r.esTest) >= reference)
+      .map((pm) => `${(100 * pm).toFixed(1)}%`)
+      .join(", ") || "none";
+  console.log(
+    `- one-shot tickets at or above their own dense run (${pct(ownDense)}%, trial${oneShotTrials.size > 1 ? "s" : ""} ${[...oneShotTrials].join(", ")}) at Pm: ${above(ownDense)}`,
+  );
   console.log(`- one-shot tickets at or above the mean dense run (${pct(dense)}%) at Pm: ${above(dense)}`);
 }
 const minutes = rows.reduce((s, r) => s + r.seconds, 0) / 60;
@@ -120,10 +160,33 @@ if (other) {
   const ticket = (rs: Row[], level: number) => rs.filter((r) => r.kind === "iterative" && r.branch === "ticket" && r.level === level && shared.has(r.trial));
   const levels = [...new Set(rows.filter((r) => r.kind === "iterative").map((r) => r.level))].filter((l) => ticket(others, l).length).sort((a, b) => a - b);
   console.log(`\n### Tickets of A = ${file} and B = ${other} (trial${shared.size > 1 ? "s" : ""} ${[...shared].join(", ")})\n`);
-  console.log("| level | Pm | A: early-stop iteration | B: early-stop iteration | A: test acc. at early stop | B: test acc. at early stop | A: final test acc. | B: final test acc. |");
+  console.log(
+    "| level | Pm | A: early-stop iteration | B: early-stop iteration | A: test acc. at early stop | B: test acc. at early stop | A: final test acc. | B: final test acc. |",
+  );
   console.log("|---|---|---|---|---|---|---|---|");
   for (const l of levels) {
-    const a = ticket(rows, l), b = ticket(others, l);
-    console.log(`| ${l} | ${(100 * a[0]!.pm).toFixed(1)}% | ${fmt(a.map((r) => r.esIter), (x) => x.toFixed(0))} | ${fmt(b.map((r) => r.esIter), (x) => x.toFixed(0))} | ${fmt(a.map((r) => r.esTest), pct)} | ${fmt(b.map((r) => r.esTest), pct)} | ${fmt(a.map((r) => r.finalTest), pct)} | ${fmt(b.map((r) => r.finalTest), pct)} |`);
+    const a = ticket(rows, l),
+      b = ticket(others, l);
+    console.log(
+      `| ${l} | ${(100 * a[0]!.pm).toFixed(1)}% | ${fmt(
+        a.map((r) => r.esIter),
+        (x) => x.toFixed(0),
+      )} | ${fmt(
+        b.map((r) => r.esIter),
+        (x) => x.toFixed(0),
+      )} | ${fmt(
+        a.map((r) => r.esTest),
+        pct,
+      )} | ${fmt(
+        b.map((r) => r.esTest),
+        pct,
+      )} | ${fmt(
+        a.map((r) => r.finalTest),
+        pct,
+      )} | ${fmt(
+        b.map((r) => r.finalTest),
+        pct,
+      )} |`,
+    );
   }
 }

@@ -17,8 +17,14 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
   },
 });
-const target = Number(values.kills), perRound = Number(values["per-round"]), seed = Number(values.seed);
-for (const [name, v] of [["--kills", target], ["--per-round", perRound], ["--seed", seed]] as const) {
+const target = Number(values.kills),
+  perRound = Number(values["per-round"]),
+  seed = Number(values.seed);
+for (const [name, v] of [
+  ["--kills", target],
+  ["--per-round", perRound],
+  ["--seed", seed],
+] as const) {
   if (!Number.isInteger(v) || v < (name === "--seed" ? 0 : 1)) throw new Error(`invalid ${name} ${v}: must be a positive integer`);
 }
 const dataDir = process.env.LOTTERY_DATA_DIR;
@@ -49,10 +55,16 @@ function plan(_round: number, index: number, rng: Rng): Kill | null {
   }
 }
 
-const killsIn = (rounds: readonly { kills: readonly { landed: string }[] }[]) => rounds.reduce((n, r) => n + r.kills.filter((k) => k.landed !== "finished").length, 0);
+const killsIn = (rounds: readonly { kills: readonly { landed: string }[] }[]) =>
+  rounds.reduce((n, r) => n + r.kills.filter((k) => k.landed !== "finished").length, 0);
 const started = performance.now();
 const { rounds, referenceSeconds } = await killAndResume({
-  args: ARGS, dataDir, seed, rounds: 1000, plan, log: (m) => console.error(m),
+  args: ARGS,
+  dataDir,
+  seed,
+  rounds: 1000,
+  plan,
+  log: (m) => console.error(m),
   enough: (done) => killsIn(done) >= target,
 });
 const identical = rounds.filter((r) => r.differences.length === 0).length;

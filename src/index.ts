@@ -1,7 +1,24 @@
 // lottery-wasm: the library API.
 export * from "./kernels/index.js";
 export { Rng, hash32 } from "./util/rng.js";
-export { loadDataset, fetchDataset, describeDataset, registerDataset, datasetNames, manifestFor, type DatasetInfo, type DatasetManifest, type DataFile, type CifarLayout, type Dataset, type DatasetName, type Split, type LoadOptions, type FetchOptions, type FetchResult } from "./data/index.js";
+export {
+  loadDataset,
+  fetchDataset,
+  describeDataset,
+  registerDataset,
+  datasetNames,
+  manifestFor,
+  type DatasetInfo,
+  type DatasetManifest,
+  type DataFile,
+  type CifarLayout,
+  type Dataset,
+  type DatasetName,
+  type Split,
+  type LoadOptions,
+  type FetchOptions,
+  type FetchResult,
+} from "./data/index.js";
 export { Hparams, BASE_DEFAULTS, type ModelDefaults, type GroupName } from "./hparams/schema.js";
 export { defaultsFor, resolveHparams, nonDefaults, hparamHash, HparamError, type Overrides, type DatasetDefaults } from "./hparams/resolve.js";
 export { defineModel, getModel, modelNames, registerModel, type ModelDeclaration, type ModelEntry, type DatasetShape } from "./models/registry.js";
@@ -21,8 +38,17 @@ export { BatchNorm2d } from "./nn/batchnorm.js";
 export { MaxPool2d, GlobalAvgPool } from "./nn/pool.js";
 export { ResidualBlock } from "./nn/residual.js";
 export {
-  createOptimizer, learningRate, Optimizer, runUpdate, type UpdatePlan, type OptimizerConfig, type Slot, type ScheduleConfig, type AdamConfig,
-  type SgdConfig, type PlanSlot,
+  createOptimizer,
+  learningRate,
+  Optimizer,
+  runUpdate,
+  type UpdatePlan,
+  type OptimizerConfig,
+  type Slot,
+  type ScheduleConfig,
+  type AdamConfig,
+  type SgdConfig,
+  type PlanSlot,
 } from "./optim/index.js";
 export { Session, type SessionOptions } from "./session.js";
 export { train, type EvalRecord, type TrainResult, type TrainHooks, type TrainSetup, type TrainState } from "./train/trainer.js";
@@ -30,7 +56,16 @@ export type { EvalSet, EvalChunk, SplitMetrics } from "./train/evaluate.js";
 export type { InputPipeline, InputOptions, DeviceImages, TrainingData, PipelineLayout } from "./train/input.js";
 export type { Arithmetic, ArithmeticSpan } from "./train/arithmetic.js";
 export * from "./prune/index.js";
-export { runExperiment, openRunTrainer, pruneTarget, trialTraining, type ExperimentOptions, type ExperimentEvents, type ExperimentResult, type RunTrainer } from "./lottery/experiment.js";
+export {
+  runExperiment,
+  openRunTrainer,
+  pruneTarget,
+  trialTraining,
+  type ExperimentOptions,
+  type ExperimentEvents,
+  type ExperimentResult,
+  type RunTrainer,
+} from "./lottery/experiment.js";
 export { runGraph, dependentsOf, type RunNode, type Extent } from "./lottery/run-graph.js";
 export type { Weights } from "./lottery/weights.js";
 export { parseStrategy, type Strategy, type StrategyContext } from "./lottery/strategies/index.js";
@@ -46,10 +81,30 @@ export { exportTicket, selectRun, type ExportOptions, type ExportResult } from "
 export { exportOnnx, type OnnxExport, type OnnxExportOptions } from "./export/onnx.js";
 export { onnxGraph, INITIALIZER_MODES, ONNX_INPUT, ONNX_OUTPUT, type InitializerMode, type OnnxGraph, type OnnxGraphOptions } from "./export/onnx-graph.js";
 export {
-  encodeModel, decodeModel, IR_VERSION, OPSET_VERSION, type ModelProto, type GraphProto, type NodeProto, type TensorProto, type SparseTensorProto,
-  type AttributeProto, type ValueInfoProto,
+  encodeModel,
+  decodeModel,
+  IR_VERSION,
+  OPSET_VERSION,
+  type ModelProto,
+  type GraphProto,
+  type NodeProto,
+  type TensorProto,
+  type SparseTensorProto,
+  type AttributeProto,
+  type ValueInfoProto,
 } from "./export/onnx-proto.js";
-export { compareExperiments, compareReports, comparisonMarkdown, comparisonCsv, comparisonFigure, selectPms, writeComparison, type Comparison, type ComparedSeries, type ComparedPoint } from "./report/compare.js";
+export {
+  compareExperiments,
+  compareReports,
+  comparisonMarkdown,
+  comparisonCsv,
+  comparisonFigure,
+  selectPms,
+  writeComparison,
+  type Comparison,
+  type ComparedSeries,
+  type ComparedPoint,
+} from "./report/compare.js";
 export { runInstability, storedInstability, instabilityDir, type InstabilityOptions, type InstabilityResult } from "./lottery/instability.js";
 export { writeInstabilityReport, instabilityFigures } from "./report/instability.js";
 export { jaccard, randomJaccard, firstLayerMap } from "./report/masks.js";

@@ -75,13 +75,17 @@ export class Session {
     if (model.name !== hp.model.model) throw new Error(`the hyperparameters name model ${hp.model.model}, but the model given is ${model.name}`);
     // The file loader is Node-only: import it only when no dataset is given (browsers pass one).
     const datasetName = hp.dataset.dataset ?? model.dataset;
-    const data = options.dataset ?? (await (await import("./data/index.js")).loadDataset(datasetName, {
-      dataDir: options.dataDir,
-      valSize: hp.dataset.valSize,
-      imageSize: hp.dataset.imageSize,
-      fetchIfMissing: options.fetchIfMissing ?? false,
-      log: options.log,
-    }));
+    const data =
+      options.dataset ??
+      (await (
+        await import("./data/index.js")
+      ).loadDataset(datasetName, {
+        dataDir: options.dataDir,
+        valSize: hp.dataset.valSize,
+        imageSize: hp.dataset.imageSize,
+        fetchIfMissing: options.fetchIfMissing ?? false,
+        log: options.log,
+      }));
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new Error(`invalid --threads ${threads}: must be an integer in [1, 256]`);
     const k = options.kernels ?? (await Kernels.create({ checks: "once" }));
@@ -108,15 +112,27 @@ export class Session {
   /** The training input pipeline for a data-order seed (each trial has its own). */
   input(training = this.hp.training): InputPipeline {
     const d = this.hp.dataset;
-    return new InputPipeline(this.data, { normalize: d.normalize, augment: d.augment, dataSeed: training.dataSeed, batchSize: training.batchSize }, this.device);
+    return new InputPipeline(
+      this.data,
+      { normalize: d.normalize, augment: d.augment, dataSeed: training.dataSeed, batchSize: training.batchSize },
+      this.device,
+    );
   }
 
   /** Trains the network as it is now (weights and masks) for one level. */
   train(hooks: TrainHooks = {}, training = this.hp.training): Promise<TrainResult> {
     const team = this.team;
-    return train({
-      network: this.network, input: this.input(training), val: this.val, test: this.test, training, kernelMode: this.kernelMode,
-      stepper: team ? (network, plan, input, t, sets) => team.stepper(network, plan, input, t, sets) : undefined,
-    }, hooks);
+    return train(
+      {
+        network: this.network,
+        input: this.input(training),
+        val: this.val,
+        test: this.test,
+        training,
+        kernelMode: this.kernelMode,
+        stepper: team ? (network, plan, input, t, sets) => team.stepper(network, plan, input, t, sets) : undefined,
+      },
+      hooks,
+    );
   }
 }

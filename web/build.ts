@@ -65,10 +65,13 @@ const nodeOnlyGuard: Plugin = {
     b.onResolve({ filter: NODE_ONLY }, (args) => {
       if (args.kind === "dynamic-import") return { path: args.path, external: true };
       return {
-        errors: [{
-          text: `${relative(ROOT, args.importer)} imports ${args.path} statically: Node-only code cannot go into the browser bundle ` +
-            "(import the module that needs it dynamically behind an is-Node check, or give it a browser twin in web/build.ts)",
-        }],
+        errors: [
+          {
+            text:
+              `${relative(ROOT, args.importer)} imports ${args.path} statically: Node-only code cannot go into the browser bundle ` +
+              "(import the module that needs it dynamically behind an is-Node check, or give it a browser twin in web/build.ts)",
+          },
+        ],
       };
     });
   },

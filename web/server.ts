@@ -54,7 +54,10 @@ export interface WebServer {
 
 /** Checks that what the page needs exists before listening, with the command that makes it. */
 async function requireFile(path: string, fix: string): Promise<void> {
-  const ok = await stat(path).then((s) => s.isFile(), () => false);
+  const ok = await stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
   if (!ok) throw new Error(`${path} is missing: ${fix}`);
 }
 
@@ -99,11 +102,12 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   return {
     url: `http://${host}:${port}/`,
     dataDir: location.dir,
-    close: () => new Promise<void>((ok) => {
-      server.close(() => ok());
-      // Browsers keep connections alive; drop them so close() does not wait for their timeout.
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        // Browsers keep connections alive; drop them so close() does not wait for their timeout.
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -11,9 +11,17 @@ export interface RuntimeOptions {
 /** Options that change where data comes from or how fast it runs, never the results' meaning. */
 export function addRuntimeOptions(cmd: Command, threads: { default: number; help?: string } = { default: availableParallelism() }): void {
   cmd
-    .option("--data-dir <dir>", "directory holding one subdirectory per registered dataset (mnist/, cifar10/, fashion-mnist/, ...; default: $LOTTERY_DATA_DIR, else the user cache, downloading on first use)")
+    .option(
+      "--data-dir <dir>",
+      "directory holding one subdirectory per registered dataset (mnist/, cifar10/, fashion-mnist/, ...; default: $LOTTERY_DATA_DIR, else the user cache, downloading on first use)",
+    )
     .option("--kernels <mode>", "pruned layers run on: auto (sparse below the measured crossover density), dense or sparse", parseKernelMode, "auto")
-    .option("--threads <n>", threads.help ?? "training threads (data parallel over shared memory; 1 = bitwise reproducible across thread counts' reruns too)", parseThreads, threads.default);
+    .option(
+      "--threads <n>",
+      threads.help ?? "training threads (data parallel over shared memory; 1 = bitwise reproducible across thread counts' reruns too)",
+      parseThreads,
+      threads.default,
+    );
 }
 
 /**

@@ -9,11 +9,20 @@ export function dataCommand(): Command {
     .command("fetch")
     .argument("<dataset>", datasetNames().join(", "))
     .description("download a dataset's official files into the user cache, verifying each file's checksum (sha256, or the publisher's md5) before storing it")
-    .option("--mirror <url>", `base URL to download from (default: the official location; env ${datasetNames().map((n) => manifestFor(n).mirrorEnv).filter((v, i, a) => a.indexOf(v) === i).join(" / ")})`)
+    .option(
+      "--mirror <url>",
+      `base URL to download from (default: the official location; env ${datasetNames()
+        .map((n) => manifestFor(n).mirrorEnv)
+        .filter((v, i, a) => a.indexOf(v) === i)
+        .join(" / ")})`,
+    )
     .option("--cache-dir <dir>", "cache directory (default: $LOTTERY_CACHE_DIR, else $XDG_CACHE_HOME/lottery-wasm, else ~/.cache/lottery-wasm)")
     .option("--force", "download again even if verified copies are cached")
     .action(async (name: string, opts: { mirror?: string; cacheDir?: string; force?: boolean }) => {
-      if (!datasetNames().includes(name)) throw new Error(`unknown dataset "${name}": use one of ${datasetNames().join(", ")} (local directories, idx:DIR, cifar:DIR, folder:DIR, need no fetch)`);
+      if (!datasetNames().includes(name))
+        throw new Error(
+          `unknown dataset "${name}": use one of ${datasetNames().join(", ")} (local directories, idx:DIR, cifar:DIR, folder:DIR, need no fetch)`,
+        );
       const result = await fetchDataset(name, { mirror: opts.mirror, cacheDir: opts.cacheDir, force: opts.force });
       console.log(`${name}: ${result.downloaded.length} downloaded, ${result.present.length} already cached, in ${result.dir}`);
     });
@@ -24,9 +33,11 @@ export function dataCommand(): Command {
       for (const name of datasetNames()) {
         const m = manifestFor(name);
         console.log(`${name.padEnd(16)} ${m.shape.join("x").padEnd(8)} ${String(m.classes).padStart(3)} classes  ${m.description}`);
-        console.log(`${"".padEnd(16)} files in <data dir>/${m.subdir}/: ${m.files.map((f) => f.name).join(", ")}; download ${m.defaultMirror}${m.archive ? m.archive.name : ""} (${m.mirrorEnv})`);
+        console.log(
+          `${"".padEnd(16)} files in <data dir>/${m.subdir}/: ${m.files.map((f) => f.name).join(", ")}; download ${m.defaultMirror}${m.archive ? m.archive.name : ""} (${m.mirrorEnv})`,
+        );
       }
-      console.log("Local directories: --dataset idx:DIR, cifar:DIR or folder:DIR (see README \"Your own data and model\").");
+      console.log('Local directories: --dataset idx:DIR, cifar:DIR or folder:DIR (see README "Your own data and model").');
     });
   return data;
 }

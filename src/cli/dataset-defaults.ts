@@ -11,7 +11,9 @@ export async function hparamsFor(model: ModelEntry, overrides: Overrides): Promi
   const checked = resolveHparams(defaultsFor(model), overrides);
   const name = checked.dataset.dataset ?? model.dataset;
   if (checked.dataset.imageSize !== undefined && !name.startsWith("folder:")) {
-    throw new Error(`--image-size ${checked.dataset.imageSize} resizes the images of a folder:DIR dataset, and ${name} is not one: drop --image-size (IDX and CIFAR files keep their own size)`);
+    throw new Error(
+      `--image-size ${checked.dataset.imageSize} resizes the images of a folder:DIR dataset, and ${name} is not one: drop --image-size (IDX and CIFAR files keep their own size)`,
+    );
   }
   const info = await describeDataset(name, { imageSize: checked.dataset.imageSize });
   const defaults = defaultsFor(model, info);

@@ -10,12 +10,14 @@ export const FORMATS = ["ltk", "onnx"] as const;
 export type ExportFormat = (typeof FORMATS)[number];
 
 export function parseFormat(v: string): ExportFormat {
-  if (!(FORMATS as readonly string[]).includes(v)) throw new Error(`unknown --format ${JSON.stringify(v)}: use ltk (the ticket file) or onnx (a standard ONNX model)`);
+  if (!(FORMATS as readonly string[]).includes(v))
+    throw new Error(`unknown --format ${JSON.stringify(v)}: use ltk (the ticket file) or onnx (a standard ONNX model)`);
   return v as ExportFormat;
 }
 
 export function parseInitializers(v: string): InitializerMode {
-  if (!(INITIALIZER_MODES as readonly string[]).includes(v)) throw new Error(`unknown --initializers ${JSON.stringify(v)}: use ${INITIALIZER_MODES.join(", ")}`);
+  if (!(INITIALIZER_MODES as readonly string[]).includes(v))
+    throw new Error(`unknown --initializers ${JSON.stringify(v)}: use ${INITIALIZER_MODES.join(", ")}`);
   return v as InitializerMode;
 }
 
@@ -26,7 +28,9 @@ export function sourceKind(source: string): "directory" | "file" {
     st = statSync(source);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${source} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code})`}: give an experiment directory written by \`lottery run\`, or with --format onnx a ticket file written by \`lottery export\``);
+    throw new Error(
+      `${source} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code})`}: give an experiment directory written by \`lottery run\`, or with --format onnx a ticket file written by \`lottery export\``,
+    );
   }
   if (st.isDirectory()) return "directory";
   if (st.isFile()) return "file";
@@ -35,7 +39,8 @@ export function sourceKind(source: string): "directory" | "file" {
 
 /** What `lottery export --format onnx` prints: the file, the storage of each pruned weight, the input and output. */
 export function onnxSummary(file: string, r: OnnxExport, sizeLine: string, runText: string | null): string[] {
-  const m = r.manifest, [C, H, W] = m.input.shape;
+  const m = r.manifest,
+    [C, H, W] = m.input.shape;
   const prunedNames = m.params.filter((p) => p.encoding === "csr").map((p) => p.name);
   const dense = prunedNames.filter((n) => !r.sparse.includes(n));
   return [

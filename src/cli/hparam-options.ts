@@ -47,7 +47,13 @@ function convert(f: FieldInfo, raw: unknown): unknown {
   }
   const text = String(raw).trim();
   if (f.type.endsWith("|null") && (text === "none" || text === "null" || text === "")) return null;
-  if (f.type === "array") return text === "" ? [] : text.split(",").map((s) => s.trim()).map((s) => (/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(s) ? Number(s) : s));
+  if (f.type === "array")
+    return text === ""
+      ? []
+      : text
+          .split(",")
+          .map((s) => s.trim())
+          .map((s) => (/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(s) ? Number(s) : s));
   if (f.type.startsWith("number") || f.type.startsWith("integer")) {
     const n = Number(text);
     return text === "" || Number.isNaN(n) ? text : n;

@@ -51,8 +51,11 @@ program
     const k = await Kernels.create();
     console.log(`simd: ${k.simd}${k.simd === "relaxed" ? " (fused multiply-add)" : ""}`);
     console.log(`shared memory: ${k.shared}`);
-    console.log(`sparse kernels below density: ${Object.entries(SPARSE_BREAK_EVEN).map(([kind, d]) => `${d} (against dense ${kind})`).join(", ")}, ` +
-      `against Winograd ${[16, 32, 64, 128].map((c) => `${winogradBreakEven(c).toFixed(2)} (${c} input channels)`).join(", ")}`);
+    console.log(
+      `sparse kernels below density: ${Object.entries(SPARSE_BREAK_EVEN)
+        .map(([kind, d]) => `${d} (against dense ${kind})`)
+        .join(", ")}, ` + `against Winograd ${[16, 32, 64, 128].map((c) => `${winogradBreakEven(c).toFixed(2)} (${c} input channels)`).join(", ")}`,
+    );
   });
 
 for (const sub of program.commands) sub.exitOverride();
@@ -64,9 +67,9 @@ try {
     // Commander has already printed its message (or the help / version).
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else {
-  // Errors are for people: the message names the problem and the fix; the stack only on request.
-  const e = err as Error;
-  process.stderr.write(`lottery: ${process.env.LOTTERY_DEBUG ? e.stack : e.message}\n`);
-  process.exitCode = 1;
+    // Errors are for people: the message names the problem and the fix; the stack only on request.
+    const e = err as Error;
+    process.stderr.write(`lottery: ${process.env.LOTTERY_DEBUG ? e.stack : e.message}\n`);
+    process.exitCode = 1;
   }
 }

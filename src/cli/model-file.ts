@@ -22,7 +22,9 @@ export function chooseModel(overrides: Overrides, modelFile: string | undefined)
   try {
     json = JSON.parse(readFileSync(modelFile, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read the network ${modelFile} (${(err as Error).message}): give a JSON file such as {"name": "mlp", "layers": [{"type": "linear", "units": 100, "relu": true}, {"type": "linear", "units": "classes"}]}`);
+    throw new Error(
+      `cannot read the network ${modelFile} (${(err as Error).message}): give a JSON file such as {"name": "mlp", "layers": [{"type": "linear", "units": 100, "relu": true}, {"type": "linear", "units": "classes"}]}`,
+    );
   }
   const spec = parseNetworkSpec(json, modelFile);
   if (overrides.model?.model !== undefined && overrides.model.model !== spec.name) {

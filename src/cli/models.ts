@@ -25,7 +25,9 @@ export function modelsCommand(): Command {
         const { model } = chooseModel({}, opts.modelFile);
         const data = await describeDataset(opts.dataset, { imageSize: opts.imageSize });
         const w = weights(model, data);
-        console.log(`${model.name} on ${data.name} (${data.shape.join("x")} images, ${data.classes} classes): ${w.prunable.toLocaleString("en-US")} prunable weights, ${w.total.toLocaleString("en-US")} parameters`);
+        console.log(
+          `${model.name} on ${data.name} (${data.shape.join("x")} images, ${data.classes} classes): ${w.prunable.toLocaleString("en-US")} prunable weights, ${w.total.toLocaleString("en-US")} parameters`,
+        );
         for (const p of w.params) console.log(`  ${p.name.padEnd(32)} [${p.shape.join(", ")}]  ${p.kind}${p.prunable ? "" : " (not pruned)"}`);
         return;
       }
@@ -33,6 +35,8 @@ export function modelsCommand(): Command {
         const m = getModel(name);
         console.log(`${name.padEnd(15)} ${m.dataset.padEnd(8)} ${weights(m).prunable.toLocaleString("en-US").padStart(11)} weights  ${m.description}`);
       }
-      console.log("Any of them trains on another dataset with --dataset (the fully connected and Conv-x ones adapt); a network of your own with --model-file net.json.");
+      console.log(
+        "Any of them trains on another dataset with --dataset (the fully connected and Conv-x ones adapt); a network of your own with --model-file net.json.",
+      );
     });
 }

@@ -45,11 +45,19 @@ async function readImageFile(path: string, m: TicketManifest): Promise<PredictIn
   const magic = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0) : -1;
   if (magic === IDX_LABELS_MAGIC) throw new Error(`${path} is an IDX label file: give the images file (its labels are read from the labels file beside it)`);
   if (magic === IDX_IMAGES_MAGIC) {
-    if (C !== 1) throw new Error(`${path} holds IDX (single-channel) images but the ticket takes ${shapeText(m)} images: give a CIFAR-10 batch file or directory`);
+    if (C !== 1)
+      throw new Error(`${path} holds IDX (single-channel) images but the ticket takes ${shapeText(m)} images: give a CIFAR-10 batch file or directory`);
     const idx = parseIdxImages(bytes, { path, dataset }, { rows: H, cols: W });
     const labelsPath = await findIdxLabels(path);
-    const labels = labelsPath ? parseIdxLabels(await readDataFile(labelsPath, dataset), { path: labelsPath, dataset }, { classes: m.classes, count: idx.count }) : null;
-    return { images: idx.pixels, labels, count: idx.count, description: `${path} (${idx.count} images${labelsPath ? `, labels from ${basename(labelsPath)}` : ", no labels file beside it"})` };
+    const labels = labelsPath
+      ? parseIdxLabels(await readDataFile(labelsPath, dataset), { path: labelsPath, dataset }, { classes: m.classes, count: idx.count })
+      : null;
+    return {
+      images: idx.pixels,
+      labels,
+      count: idx.count,
+      description: `${path} (${idx.count} images${labelsPath ? `, labels from ${basename(labelsPath)}` : ", no labels file beside it"})`,
+    };
   }
   if (bytes.length > 0 && bytes.length % CIFAR10_RECORD_BYTES === 0 && m.classes <= 10) {
     if (C !== 3 || H !== 32 || W !== 32) throw new Error(`${path} is a CIFAR-10 batch (3x32x32 images) but the ticket takes ${shapeText(m)} images`);
@@ -61,7 +69,8 @@ async function readImageFile(path: string, m: TicketManifest): Promise<PredictIn
     if (C !== 3 || H !== 32 || W !== 32) throw new Error(`${path} is a CIFAR-100 file (3x32x32 images) but the ticket takes ${shapeText(m)} images`);
     const labelIndex = m.dataset === "cifar100-coarse" ? 0 : 1;
     const count = bytes.length / CIFAR100_RECORD_BYTES;
-    const images = new Uint8Array(count * 3072), labels = new Uint8Array(count);
+    const images = new Uint8Array(count * 3072),
+      labels = new Uint8Array(count);
     for (let r = 0; r < count; r++) {
       labels[r] = bytes[r * CIFAR100_RECORD_BYTES + labelIndex]!;
       if (labels[r]! >= m.classes) throw new Error(`${path}: record ${r} has label ${labels[r]}, but the ticket has ${m.classes} classes`);
@@ -69,7 +78,9 @@ async function readImageFile(path: string, m: TicketManifest): Promise<PredictIn
     }
     return { images, labels, count, description: `${path} (${count} labelled images, ${labelIndex === 0 ? "coarse" : "fine"} labels)` };
   }
-  throw new Error(`${path} is neither an IDX image file nor a CIFAR binary file (.bin, ${CIFAR10_RECORD_BYTES}- or ${CIFAR100_RECORD_BYTES}-byte records), gzipped or not`);
+  throw new Error(
+    `${path} is neither an IDX image file nor a CIFAR binary file (.bin, ${CIFAR10_RECORD_BYTES}- or ${CIFAR100_RECORD_BYTES}-byte records), gzipped or not`,
+  );
 }
 
 /** t10k-images-idx3-ubyte(.gz) → t10k-labels-idx1-ubyte(.gz) beside it, if it exists. */
@@ -102,7 +113,10 @@ async function readTestSplit(dir: string, m: TicketManifest): Promise<PredictInp
     if (roles.labels && !found.paths[roles.labels]) throw new Error(`${candidate} has ${basename(images)} but not its labels file`);
     return { ...input, description: `${candidate}, test split: ${input.description}` };
   }
-  const want = dm.files.filter((f) => f.role === roles.images || f.role === roles.labels).map((f) => f.name).join(" and ");
+  const want = dm.files
+    .filter((f) => f.role === roles.images || f.role === roles.labels)
+    .map((f) => f.name)
+    .join(" and ");
   throw new Error(`${dir} holds no ${dm.title} test split: expected ${want} in ${join(dir, dm.subdir)} or in ${dir} itself`);
 }
 
@@ -121,7 +135,8 @@ async function readOtherTestSplit(dir: string, m: TicketManifest): Promise<Predi
     if (root === null) throw new Error(`${dir} holds no ${dm.title} files: expected them in ${join(dir, dm.subdir)} or in a directory named ${dm.subdir}`);
     data = await loadDataset(m.dataset, { dataDir: root, valSize: 1 });
   }
-  if (data.shape.join(",") !== m.input.shape.join(",")) throw new Error(`${dir} holds ${data.shape.join("x")} images, but the ticket takes ${shapeText(m)} images`);
+  if (data.shape.join(",") !== m.input.shape.join(","))
+    throw new Error(`${dir} holds ${data.shape.join("x")} images, but the ticket takes ${shapeText(m)} images`);
   if (data.classes > m.classes) throw new Error(`${dir} has ${data.classes} classes, but the ticket has ${m.classes}`);
   const t = data.test;
   return { images: t.images, labels: t.labels, count: t.count, description: `${dir}, test split (${t.count} labelled images)` };
@@ -143,7 +158,9 @@ export function predictCommand(): Command {
   return new Command("predict")
     .argument("<model>", "a ticket file written by `lottery export`")
     .argument("<input>", "an IDX image file (MNIST), a CIFAR-10 batch file (.bin, gzipped or not) or a directory holding the dataset (its test split)")
-    .description("classify images with a ticket file; prints the first predictions (all with --json) and, for labelled input, the accuracy beside the one recorded at export")
+    .description(
+      "classify images with a ticket file; prints the first predictions (all with --json) and, for labelled input, the accuracy beside the one recorded at export",
+    )
     .option("--json", "end stdout with one JSON object: predictions (all), count, accuracy, recorded_accuracy, images_per_s, ...")
     .option("--limit <n>", "classify only the first n images", integerFlag(1))
     .action(async (modelPath: string, inputPath: string, opts: { json?: boolean; limit?: number }) => {
@@ -166,7 +183,9 @@ export function predictCommand(): Command {
       if (labels) for (let i = 0; i < count; i++) if (predictions[i] === labels[i]) correct++;
       const rec = m.accuracy;
       const sparse = ticket.execution.filter((e) => e.kernel === "sparse").length;
-      console.log(`${modelPath}: ${m.model.name}, Pm ${pct(m.pm)}, ${m.value_type} values, ${m.classes} classes; ${sparse} of ${ticket.execution.length} pruned layers on sparse kernels (${ticket.k.simd} SIMD)`);
+      console.log(
+        `${modelPath}: ${m.model.name}, Pm ${pct(m.pm)}, ${m.value_type} values, ${m.classes} classes; ${sparse} of ${ticket.execution.length} pruned layers on sparse kernels (${ticket.k.simd} SIMD)`,
+      );
       console.log(`input: ${input.description}${count < input.count ? `, first ${count}` : ""}`);
       const shown = Array.from(predictions.subarray(0, SHOWN), (c) => m.class_names[c] ?? String(c));
       console.log(`predicted (first ${Math.min(SHOWN, count)} of ${count}): ${shown.join(" ")}`);
@@ -175,16 +194,31 @@ export function predictCommand(): Command {
         console.log(`accuracy: ${pct(correct / count)} (${correct}/${count})${recorded}`);
       }
       if (rec && rec.simd !== ticket.k.simd) {
-        console.log(`note: the recorded accuracy was measured with ${rec.simd} SIMD and this runtime has ${ticket.k.simd}: rounding differs in the last bits, which can change a few predictions`);
+        console.log(
+          `note: the recorded accuracy was measured with ${rec.simd} SIMD and this runtime has ${ticket.k.simd}: rounding differs in the last bits, which can change a few predictions`,
+        );
       }
-      console.log(`${count} images in ${seconds.toFixed(3)} s (${Math.round(count / seconds).toLocaleString("en-US")} images/s, batches of ${ticket.batchSize})`);
+      console.log(
+        `${count} images in ${seconds.toFixed(3)} s (${Math.round(count / seconds).toLocaleString("en-US")} images/s, batches of ${ticket.batchSize})`,
+      );
       if (opts.json) {
-        console.log(JSON.stringify({
-          model: modelPath, input: inputPath, count, predictions: Array.from(predictions), class_names: m.class_names,
-          labelled: labels !== null, correct: labels ? correct : null, accuracy: labels ? correct / count : null,
-          recorded_accuracy: rec?.accuracy ?? null, recorded_correct: rec?.correct ?? null, recorded_count: rec?.count ?? null,
-          seconds: +seconds.toFixed(4), images_per_s: Math.round(count / seconds),
-        }));
+        console.log(
+          JSON.stringify({
+            model: modelPath,
+            input: inputPath,
+            count,
+            predictions: Array.from(predictions),
+            class_names: m.class_names,
+            labelled: labels !== null,
+            correct: labels ? correct : null,
+            accuracy: labels ? correct / count : null,
+            recorded_accuracy: rec?.accuracy ?? null,
+            recorded_correct: rec?.correct ?? null,
+            recorded_count: rec?.count ?? null,
+            seconds: +seconds.toFixed(4),
+            images_per_s: Math.round(count / seconds),
+          }),
+        );
       }
     });
 }

@@ -35,7 +35,9 @@ export function progressSecondsFromEnv(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_PROGRESS_SECONDS;
   const n = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(n) || n < 0) {
-    throw new Error(`invalid LOTTERY_PROGRESS_SECONDS ${JSON.stringify(raw)}: must be a number of seconds >= 0 (0 = no progress lines when stderr is not a terminal); unset it for the default ${DEFAULT_PROGRESS_SECONDS}`);
+    throw new Error(
+      `invalid LOTTERY_PROGRESS_SECONDS ${JSON.stringify(raw)}: must be a number of seconds >= 0 (0 = no progress lines when stderr is not a terminal); unset it for the default ${DEFAULT_PROGRESS_SECONDS}`,
+    );
   }
   return n;
 }
@@ -114,7 +116,9 @@ export class Progress {
     this.lastPlain = this.now();
     const eta = speed > 0 ? formatDuration((c.total - done) / speed) : "-";
     const acc = fields.valAcc && fields.valAcc !== "-" ? `, val acc ${fields.valAcc}` : "";
-    this.stream.write(`${c.label}: iteration ${done}/${c.total} (${Math.floor((100 * done) / c.total)}%), ${Number.isFinite(speed) ? speed.toFixed(0) : "-"} it/s${acc}, ETA ${eta}\n`);
+    this.stream.write(
+      `${c.label}: iteration ${done}/${c.total} (${Math.floor((100 * done) / c.total)}%), ${Number.isFinite(speed) ? speed.toFixed(0) : "-"} it/s${acc}, ETA ${eta}\n`,
+    );
   }
 
   /** Ends the current bar; it is cleared (the line printed next says how the work ended). */

@@ -5,7 +5,9 @@ import { writeExperimentReport } from "../report/collect.js";
 export function reportCommand(): Command {
   return new Command("report")
     .argument("<dir>", "an experiment directory (printed by `lottery run`)")
-    .description("write DIR/report.html, DIR/runs.csv (one row per trained network) and one SVG per figure: accuracy and early-stop iteration vs Pm (ticket vs controls, mean and range over trials), accuracy over training, per-layer sparsity, initial vs final magnitudes")
+    .description(
+      "write DIR/report.html, DIR/runs.csv (one row per trained network) and one SVG per figure: accuracy and early-stop iteration vs Pm (ticket vs controls, mean and range over trials), accuracy over training, per-layer sparsity, initial vs final magnitudes",
+    )
     .action(async (dir: string) => {
       const written = await writeExperimentReport(dir);
       console.log(`wrote ${written.html}`);

@@ -2,7 +2,7 @@
 // trials) that resumes where it stopped. Prints one table row per finished run; with --json stdout
 // carries only one JSON line per run (the table goes to stderr); the report is written at the end.
 import { Command } from "commander";
-import type { Overrides, } from "../hparams/resolve.js";
+import type { Overrides } from "../hparams/resolve.js";
 import { GROUPS } from "../hparams/schema.js";
 import { runExperiment } from "../lottery/experiment.js";
 import { chooseModel } from "./model-file.js";
@@ -41,7 +41,8 @@ function rateOverrides(text: string | undefined): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of text.split(",")) {
     const m = /^\s*(conv|fc|output)\s*=\s*([0-9.eE+-]+)\s*$/.exec(part);
-    if (!m || !Number.isFinite(Number(m[2]))) throw new Error(`invalid --rate ${JSON.stringify(part.trim())}: use kind=fraction with kind conv, fc or output, e.g. --rate fc=0.2,output=0.1`);
+    if (!m || !Number.isFinite(Number(m[2])))
+      throw new Error(`invalid --rate ${JSON.stringify(part.trim())}: use kind=fraction with kind conv, fc or output, e.g. --rate fc=0.2,output=0.1`);
     out[`rate${m[1]![0]!.toUpperCase()}${m[1]!.slice(1)}`] = Number(m[2]);
   }
   return out;
@@ -52,7 +53,9 @@ export function checkpointSecondsFromEnv(raw: string | undefined): number | unde
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(n) || n < 0) {
-    throw new Error(`invalid LOTTERY_CHECKPOINT_SECONDS ${JSON.stringify(raw)}: must be a number of seconds >= 0 (0 = checkpoint at every evaluation); unset it for the default 60`);
+    throw new Error(
+      `invalid LOTTERY_CHECKPOINT_SECONDS ${JSON.stringify(raw)}: must be a number of seconds >= 0 (0 = checkpoint at every evaluation); unset it for the default 60`,
+    );
   }
   return n;
 }
@@ -70,94 +73,157 @@ function row(cells: string[]): string {
 
 export function runCommand(): Command {
   const cmd = new Command("run")
-    .description("run a lottery-ticket experiment: train dense, prune (by magnitude, or by --criterion), reset, retrain, level after level (with controls and trials); rerunning the same command resumes")
+    .description(
+      "run a lottery-ticket experiment: train dense, prune (by magnitude, or by --criterion), reset, retrain, level after level (with controls and trials); rerunning the same command resumes",
+    )
     .option("--out <dir>", "root directory of experiments; this one goes to <dir>/<model>_<hash of its settings>", "experiments")
-    .option("--model-file <file>", "train the network declared in this JSON file (a layer list, see README \"Your own data and model\") instead of --model")
-    .option("--preset <name>", `start from a preset: ${Object.entries(PRESETS).map(([k, v]) => `${k} = ${v.description}`).join("; ")}`)
+    .option("--model-file <file>", 'train the network declared in this JSON file (a layer list, see README "Your own data and model") instead of --model')
+    .option(
+      "--preset <name>",
+      `start from a preset: ${Object.entries(PRESETS)
+        .map(([k, v]) => `${k} = ${v.description}`)
+        .join("; ")}`,
+    )
     .option("--rate <list>", "pruning rates per layer kind, e.g. fc=0.2,output=0.1 or conv=0.1 (shorthand for --rate-conv/--rate-fc/--rate-output)")
-    .option("--trial <t>", "run only trial t of the --trials (so trials can run in parallel processes on one experiment)", integerFlag(0, Number.MAX_SAFE_INTEGER, "a trial index below --trials"))
+    .option(
+      "--trial <t>",
+      "run only trial t of the --trials (so trials can run in parallel processes on one experiment)",
+      integerFlag(0, Number.MAX_SAFE_INTEGER, "a trial index below --trials"),
+    )
     .option("--no-report", "do not write report.html and the figures at the end")
-    .option("--on-divergence <what>", "when a run diverges (non-finite loss or weights, or a loss above 100x its first evaluation): continue = record it and go on with the runs that do not depend on it; stop = end the experiment with the error", "continue")
-    .addHelpText("after", `\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation)\n${PROGRESS_ENV_HELP}`)
-    .option("--queue <url>", "do not train here: put the experiment's runs on the job queue in this Redis (redis://HOST:PORT) and return; `lottery worker --queue URL` trains them on any number of machines sharing --out, `lottery status --queue URL` shows progress (the workers choose their own --threads and --kernels)")
-    .option("--json", "stdout gets only one JSON line per finished run (trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds, ...); the table and the experiment and report paths go to stderr");
+    .option(
+      "--on-divergence <what>",
+      "when a run diverges (non-finite loss or weights, or a loss above 100x its first evaluation): continue = record it and go on with the runs that do not depend on it; stop = end the experiment with the error",
+      "continue",
+    )
+    .addHelpText(
+      "after",
+      `\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation)\n${PROGRESS_ENV_HELP}`,
+    )
+    .option(
+      "--queue <url>",
+      "do not train here: put the experiment's runs on the job queue in this Redis (redis://HOST:PORT) and return; `lottery worker --queue URL` trains them on any number of machines sharing --out, `lottery status --queue URL` shows progress (the workers choose their own --threads and --kernels)",
+    )
+    .option(
+      "--json",
+      "stdout gets only one JSON line per finished run (trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds, ...); the table and the experiment and report paths go to stderr",
+    );
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, ALL_GROUPS);
-  cmd.action(async (opts: Record<string, unknown> & RuntimeOptions & { out: string; modelFile?: string; preset?: string; rate?: string; report: boolean; json?: boolean; trial?: number; onDivergence: string; queue?: string }) => {
-    if (opts.onDivergence !== "continue" && opts.onDivergence !== "stop") throw new Error(`invalid --on-divergence "${opts.onDivergence}": use continue or stop`);
-    let overrides = collectOverrides(opts, ALL_GROUPS);
-    if (opts.rate) overrides = merge(overrides, { pruning: rateOverrides(opts.rate) });
-    if (opts.preset) {
-      const preset = PRESETS[opts.preset];
-      if (!preset) throw new Error(`unknown preset "${opts.preset}": choose one of ${Object.keys(PRESETS).join(", ")}`);
-      overrides = merge(preset.overrides, overrides);
-    }
-    const choice = chooseModel(overrides, opts.modelFile);
-    const model = choice.model;
-    const { hp, defaults } = await hparamsFor(model, choice.overrides);
-    // A --model-file network is kept with the experiment (report and export rebuild it from there).
-    if (choice.spec) writeJsonAtomic(join(opts.out, ExperimentStore.experimentName(hp, defaults), "network.json"), choice.spec);
-    if (opts.queue !== undefined) return enqueueCommand(opts.queue, hp, defaults, opts);
-    const checkpointSeconds = checkpointSecondsFromEnv(process.env.LOTTERY_CHECKPOINT_SECONDS);
-    // Every line goes through the progress display, so none is written into the bar's line.
-    const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
-    const log = (m: string) => progress.log(m);
-    let printedHeader = false;
-    // With --json, stdout is for JSON lines only (`| jq` must parse every line): text goes to stderr.
-    const text = opts.json ? process.stderr : process.stdout;
-    const print = (line: string) => progress.print(line, text);
-    const done = (id: RunId, s: RunSummary, skipped: boolean) => {
-      progress.end(); // the run's row says how it ended
-      if (!printedHeader) {
-        print(row(HEADER));
-        printedHeader = true;
+  cmd.action(
+    async (
+      opts: Record<string, unknown> &
+        RuntimeOptions & {
+          out: string;
+          modelFile?: string;
+          preset?: string;
+          rate?: string;
+          report: boolean;
+          json?: boolean;
+          trial?: number;
+          onDivergence: string;
+          queue?: string;
+        },
+    ) => {
+      if (opts.onDivergence !== "continue" && opts.onDivergence !== "stop")
+        throw new Error(`invalid --on-divergence "${opts.onDivergence}": use continue or stop`);
+      let overrides = collectOverrides(opts, ALL_GROUPS);
+      if (opts.rate) overrides = merge(overrides, { pruning: rateOverrides(opts.rate) });
+      if (opts.preset) {
+        const preset = PRESETS[opts.preset];
+        if (!preset) throw new Error(`unknown preset "${opts.preset}": choose one of ${Object.keys(PRESETS).join(", ")}`);
+        overrides = merge(preset.overrides, overrides);
       }
-      print(row([String(id.trial), runLabel(id), pct(s.pm), id.branch, String(s.early_stop_iteration), pct(s.early_stop_val_accuracy), pct(s.early_stop_test_accuracy),
-        pct(s.final_val_accuracy), pct(s.final_test_accuracy), s.diverged ? `DIVERGED at ${s.diverged.iteration}` : skipped ? "stored" : `${s.seconds.toFixed(1)}s`]));
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify({
-          trial: s.trial, level: s.level, kind: s.kind, branch: s.branch, pm: +s.pm.toFixed(6), early_stop_iteration: s.early_stop_iteration,
-          early_stop_val_accuracy: s.early_stop_val_accuracy, early_stop_test_accuracy: s.early_stop_test_accuracy,
-          final_val_accuracy: s.final_val_accuracy, final_test_accuracy: s.final_test_accuracy, seconds: s.seconds, resumed: skipped,
-          ...(s.diverged ? { diverged: s.diverged } : {}),
-          ...(s.mixed_arithmetic ? { mixed_arithmetic: s.mixed_arithmetic } : {}),
-        })}\n`);
+      const choice = chooseModel(overrides, opts.modelFile);
+      const model = choice.model;
+      const { hp, defaults } = await hparamsFor(model, choice.overrides);
+      // A --model-file network is kept with the experiment (report and export rebuild it from there).
+      if (choice.spec) writeJsonAtomic(join(opts.out, ExperimentStore.experimentName(hp, defaults), "network.json"), choice.spec);
+      if (opts.queue !== undefined) return enqueueCommand(opts.queue, hp, defaults, opts);
+      const checkpointSeconds = checkpointSecondsFromEnv(process.env.LOTTERY_CHECKPOINT_SECONDS);
+      // Every line goes through the progress display, so none is written into the bar's line.
+      const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
+      const log = (m: string) => progress.log(m);
+      let printedHeader = false;
+      // With --json, stdout is for JSON lines only (`| jq` must parse every line): text goes to stderr.
+      const text = opts.json ? process.stderr : process.stdout;
+      const print = (line: string) => progress.print(line, text);
+      const done = (id: RunId, s: RunSummary, skipped: boolean) => {
+        progress.end(); // the run's row says how it ended
+        if (!printedHeader) {
+          print(row(HEADER));
+          printedHeader = true;
+        }
+        print(
+          row([
+            String(id.trial),
+            runLabel(id),
+            pct(s.pm),
+            id.branch,
+            String(s.early_stop_iteration),
+            pct(s.early_stop_val_accuracy),
+            pct(s.early_stop_test_accuracy),
+            pct(s.final_val_accuracy),
+            pct(s.final_test_accuracy),
+            s.diverged ? `DIVERGED at ${s.diverged.iteration}` : skipped ? "stored" : `${s.seconds.toFixed(1)}s`,
+          ]),
+        );
+        if (opts.json) {
+          process.stdout.write(
+            `${JSON.stringify({
+              trial: s.trial,
+              level: s.level,
+              kind: s.kind,
+              branch: s.branch,
+              pm: +s.pm.toFixed(6),
+              early_stop_iteration: s.early_stop_iteration,
+              early_stop_val_accuracy: s.early_stop_val_accuracy,
+              early_stop_test_accuracy: s.early_stop_test_accuracy,
+              final_val_accuracy: s.final_val_accuracy,
+              final_test_accuracy: s.final_test_accuracy,
+              seconds: s.seconds,
+              resumed: skipped,
+              ...(s.diverged ? { diverged: s.diverged } : {}),
+              ...(s.mixed_arithmetic ? { mixed_arithmetic: s.mixed_arithmetic } : {}),
+            })}\n`,
+          );
+        }
+      };
+      const { store } = await runExperiment({
+        hp,
+        model,
+        defaults,
+        root: opts.out,
+        dataDir: opts.dataDir,
+        fetchIfMissing: true,
+        kernelMode: opts.kernels,
+        threads: opts.threads,
+        onlyTrial: opts.trial,
+        onDivergence: opts.onDivergence,
+        log,
+        checkpointSeconds,
+        events: {
+          onRunStart(id, pm, resumedAt) {
+            if (resumedAt !== null) log(`trial ${id.trial} ${runLabel(id)} ${id.branch}: resuming at iteration ${resumedAt}`);
+            progress.start(hp.training.iterations, `t${id.trial} ${runLabel(id)} ${id.branch} Pm ${pct(pm)}`);
+          },
+          onProgress(_id, doneIts, _total, last) {
+            progress.update(doneIts, { valAcc: last ? pct(last.val.accuracy) : "-" });
+          },
+          onExecution(_id, execution, threads) {
+            const sparse = execution.filter((e) => e.kernel === "sparse").map((e) => e.param);
+            log(`  kernels: ${sparse.length ? `sparse ${sparse.join(", ")}` : "all dense"}; ${threads} thread${threads > 1 ? "s" : ""}`);
+          },
+          onRunDone: done,
+        },
+      }).finally(() => progress.end()); // an error's message must not land in the bar's line
+      print(`experiment: ${store.dir}`);
+      if (opts.report) {
+        const written = await writeExperimentReport(store.dir);
+        print(`report: ${written.html}`);
       }
-    };
-    const { store } = await runExperiment({
-      hp,
-      model,
-      defaults,
-      root: opts.out,
-      dataDir: opts.dataDir,
-      fetchIfMissing: true,
-      kernelMode: opts.kernels,
-      threads: opts.threads,
-      onlyTrial: opts.trial,
-      onDivergence: opts.onDivergence,
-      log,
-      checkpointSeconds,
-      events: {
-        onRunStart(id, pm, resumedAt) {
-          if (resumedAt !== null) log(`trial ${id.trial} ${runLabel(id)} ${id.branch}: resuming at iteration ${resumedAt}`);
-          progress.start(hp.training.iterations, `t${id.trial} ${runLabel(id)} ${id.branch} Pm ${pct(pm)}`);
-        },
-        onProgress(_id, doneIts, _total, last) {
-          progress.update(doneIts, { valAcc: last ? pct(last.val.accuracy) : "-" });
-        },
-        onExecution(_id, execution, threads) {
-          const sparse = execution.filter((e) => e.kernel === "sparse").map((e) => e.param);
-          log(`  kernels: ${sparse.length ? `sparse ${sparse.join(", ")}` : "all dense"}; ${threads} thread${threads > 1 ? "s" : ""}`);
-        },
-        onRunDone: done,
-      },
-    }).finally(() => progress.end()); // an error's message must not land in the bar's line
-    print(`experiment: ${store.dir}`);
-    if (opts.report) {
-      const written = await writeExperimentReport(store.dir);
-      print(`report: ${written.html}`);
-    }
-  });
+    },
+  );
   return cmd;
 }
 
@@ -169,13 +235,23 @@ async function enqueueCommand(url: string, hp: Hparams, defaults: Hparams, opts:
   const { connectQueue, enqueueExperiment } = await loadQueueModules();
   const conn = await connectQueue(url);
   try {
-    const r = await enqueueExperiment(conn, { hp, defaults, root: opts.out, trials: opts.trial === undefined ? undefined : [opts.trial], log: (m) => process.stderr.write(`${m}\n`) });
+    const r = await enqueueExperiment(conn, {
+      hp,
+      defaults,
+      root: opts.out,
+      trials: opts.trial === undefined ? undefined : [opts.trial],
+      log: (m) => process.stderr.write(`${m}\n`),
+    });
     const text = opts.json ? process.stderr : process.stdout;
     text.write(`experiment: ${r.dir}\n`);
-    text.write(`${r.runs} runs: ${r.finished} finished, ${r.added} added to the queue, ${r.retried} retried, ${r.alreadyQueued} already queued, ` +
-      `${r.waiting} waiting for the run they start from (its job adds them when it finishes)\n`);
-    text.write(`train them with \`lottery worker --queue ${url}\` on machines that see ${resolve(opts.out)} (or --out where they mount it); follow with \`lottery status --queue ${url}\`; ` +
-      `then \`lottery report ${r.dir}\`\n`);
+    text.write(
+      `${r.runs} runs: ${r.finished} finished, ${r.added} added to the queue, ${r.retried} retried, ${r.alreadyQueued} already queued, ` +
+        `${r.waiting} waiting for the run they start from (its job adds them when it finishes)\n`,
+    );
+    text.write(
+      `train them with \`lottery worker --queue ${url}\` on machines that see ${resolve(opts.out)} (or --out where they mount it); follow with \`lottery status --queue ${url}\`; ` +
+        `then \`lottery report ${r.dir}\`\n`,
+    );
     if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
   } finally {
     await conn.close();

@@ -6,7 +6,9 @@ import { loadQueueModules } from "./queue-modules.js";
 
 export function statusCommand(): Command {
   return new Command("status")
-    .description("show each queued experiment's runs: done, running (with a progress bar each), queued, waiting for the run they start from, blocked (that run failed or diverged) and failed (with the error)")
+    .description(
+      "show each queued experiment's runs: done, running (with a progress bar each), queued, waiting for the run they start from, blocked (that run failed or diverged) and failed (with the error)",
+    )
     .requiredOption("--queue <url>", "the Redis of the queue: redis://HOST:PORT")
     .option("--json", "print one JSON object per experiment (counts and every run's state) instead of the text")
     .action(async (opts: { queue: string; json?: boolean }) => {
@@ -21,11 +23,16 @@ export function statusCommand(): Command {
         if (!all.length) console.log(`no experiment on the queue at ${opts.queue} (enqueue one with lottery run ... --queue ${opts.queue})`);
         for (const e of all) {
           const c = e.counts;
-          console.log(`${e.experiment} (${e.root}): ${e.runs.length} runs: ${c.done} done, ${c.running} running, ${c.queued} queued, ${c.waiting} waiting for the run they start from, ${c.blocked} blocked, ${c.failed} failed`);
+          console.log(
+            `${e.experiment} (${e.root}): ${e.runs.length} runs: ${c.done} done, ${c.running} running, ${c.queued} queued, ${c.waiting} waiting for the run they start from, ${c.blocked} blocked, ${c.failed} failed`,
+          );
           for (const r of e.runs) {
             if (r.state === "running") {
               const p = r.progress;
-              const detail = p && p.total > 0 ? `${progressBar(p.done, p.total)} iteration ${p.done}/${p.total}${p.valAccuracy !== null ? `, val acc ${pct(p.valAccuracy)}` : ""}` : progressBar(0, 1);
+              const detail =
+                p && p.total > 0
+                  ? `${progressBar(p.done, p.total)} iteration ${p.done}/${p.total}${p.valAccuracy !== null ? `, val acc ${pct(p.valAccuracy)}` : ""}`
+                  : progressBar(0, 1);
               console.log(`  running  ${describeRun(r.run).padEnd(36)} ${detail}${p ? `  (Pm ${pct(p.pm)}, worker ${p.worker})` : ""}`);
             } else if (r.state === "failed") {
               console.log(`  failed   ${describeRun(r.run)} after ${r.attempts} attempts: ${r.error}`);

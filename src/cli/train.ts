@@ -3,7 +3,7 @@
 // summary text goes to stderr).
 import { Command } from "commander";
 import { writeJsonAtomic, writeJsonLinesAtomic } from "../store/atomic.js";
-import { nonDefaults, } from "../hparams/resolve.js";
+import { nonDefaults } from "../hparams/resolve.js";
 import { chooseModel } from "./model-file.js";
 import type { Hparams } from "../hparams/schema.js";
 import { Session } from "../session.js";
@@ -18,10 +18,15 @@ const GROUPS = ["dataset", "model", "training"] as const;
 
 export function trainCommand(): Command {
   const cmd = new Command("train")
-    .description("train a network on its dataset (LeNet-300-100 on MNIST, ...) with the paper's settings, evaluating validation and test every --eval-every iterations")
-    .option("--model-file <file>", "train the network declared in this JSON file (a layer list, see README \"Your own data and model\") instead of --model")
+    .description(
+      "train a network on its dataset (LeNet-300-100 on MNIST, ...) with the paper's settings, evaluating validation and test every --eval-every iterations",
+    )
+    .option("--model-file <file>", 'train the network declared in this JSON file (a layer list, see README "Your own data and model") instead of --model')
     .option("--out <dir>", "write hparams.json, metrics.jsonl (one line per evaluation and split) and summary.json here")
-    .option("--json", "stdout gets only one JSON object (test_accuracy, val_accuracy, early_stop_iteration, early_stop_test_accuracy, iterations, seconds, ...); the summary text goes to stderr")
+    .option(
+      "--json",
+      "stdout gets only one JSON object (test_accuracy, val_accuracy, early_stop_iteration, early_stop_test_accuracy, iterations, seconds, ...); the summary text goes to stderr",
+    )
     .addHelpText("after", `\nEnvironment:\n${PROGRESS_ENV_HELP}`);
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, GROUPS);
@@ -32,7 +37,14 @@ export function trainCommand(): Command {
     // Every line goes through the progress display, so none is written into the bar's line.
     const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
     const log = (m: string) => progress.log(m);
-    const session = await Session.open(hp, { model: choice.model, dataDir: opts.dataDir, fetchIfMissing: true, kernelMode: opts.kernels, threads: opts.threads, log });
+    const session = await Session.open(hp, {
+      model: choice.model,
+      dataDir: opts.dataDir,
+      fetchIfMissing: true,
+      kernelMode: opts.kernels,
+      threads: opts.threads,
+      log,
+    });
     try {
       await trainAndReport(session, hp, defaults, opts, progress);
     } finally {
@@ -92,7 +104,9 @@ async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, 
   const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
   say(`${model.name}: ${result.iterations} iterations in ${result.seconds.toFixed(1)} s (median step ${result.stepMs.toFixed(3)} ms)`);
   say(`  final:      val acc ${pct(result.final.val.accuracy)}  test acc ${pct(result.final.test.accuracy)}  val loss ${result.final.val.loss.toFixed(4)}`);
-  say(`  early stop: iteration ${result.earlyStop.iteration}  val acc ${pct(result.earlyStop.val.accuracy)}  test acc ${pct(result.earlyStop.test.accuracy)}  val loss ${result.earlyStop.val.loss.toFixed(4)}`);
+  say(
+    `  early stop: iteration ${result.earlyStop.iteration}  val acc ${pct(result.earlyStop.val.accuracy)}  test acc ${pct(result.earlyStop.test.accuracy)}  val loss ${result.earlyStop.val.loss.toFixed(4)}`,
+  );
   if (opts.out) say(`  wrote ${opts.out}/{hparams.json,metrics.jsonl,summary.json}`);
   if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 }

@@ -9,12 +9,25 @@ import { loadQueueModules } from "./queue-modules.js";
 
 export function workerCommand(): Command {
   const cmd = new Command("worker")
-    .description("train runs from a job queue (put there by `lottery run ... --queue URL`), one at a time, into the shared experiment store; start one on every machine (or core) that should help")
+    .description(
+      "train runs from a job queue (put there by `lottery run ... --queue URL`), one at a time, into the shared experiment store; start one on every machine (or core) that should help",
+    )
     .requiredOption("--queue <url>", "the Redis of the queue: redis://HOST:PORT (redis://:password@HOST:PORT/DB with a password or another database)")
-    .option("--out <dir>", "the experiments' root directory on this machine, when the shared directory is mounted elsewhere than where `lottery run --queue` saw it (default: that path)")
-    .option("--stall-seconds <s>", "a job whose worker stops renewing its lock (killed, machine lost) for this long goes back to the queue, and another worker resumes its run from the last checkpoint (BullMQ's lock duration; every worker of a queue should use the same)", integerFlag(1, 3600, "seconds"), 30)
+    .option(
+      "--out <dir>",
+      "the experiments' root directory on this machine, when the shared directory is mounted elsewhere than where `lottery run --queue` saw it (default: that path)",
+    )
+    .option(
+      "--stall-seconds <s>",
+      "a job whose worker stops renewing its lock (killed, machine lost) for this long goes back to the queue, and another worker resumes its run from the last checkpoint (BullMQ's lock duration; every worker of a queue should use the same)",
+      integerFlag(1, 3600, "seconds"),
+      30,
+    )
     .option("--exit-when-idle", "stop when the queue has no waiting, delayed or running job left (for batch systems and scripts)")
-    .addHelpText("after", `\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation): what a killed worker's run loses at most\n${PROGRESS_ENV_HELP}`);
+    .addHelpText(
+      "after",
+      `\nEnvironment:\n  LOTTERY_CHECKPOINT_SECONDS  seconds between mid-run checkpoints (default 60; 0 = at every evaluation): what a killed worker's run loses at most\n${PROGRESS_ENV_HELP}`,
+    );
   addRuntimeOptions(cmd, {
     default: 1,
     help: "training threads per run (run one worker per core for throughput; every worker of a study should use the same count, since results are bitwise reproducible for a given count)",
@@ -52,7 +65,9 @@ export function workerCommand(): Command {
         },
         onRunDone(id, s, skipped) {
           progress.end();
-          log(`${describeRun(id)}: ${skipped ? "already finished in the store" : s.diverged ? `DIVERGED at ${s.diverged.iteration}` : `done in ${s.seconds.toFixed(1)} s, test accuracy ${pct(s.early_stop_test_accuracy)} at early stop`}`);
+          log(
+            `${describeRun(id)}: ${skipped ? "already finished in the store" : s.diverged ? `DIVERGED at ${s.diverged.iteration}` : `done in ${s.seconds.toFixed(1)} s, test accuracy ${pct(s.early_stop_test_accuracy)} at early stop`}`,
+          );
         },
       },
     }).finally(() => progress.end());

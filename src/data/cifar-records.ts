@@ -25,7 +25,11 @@ async function readRecords(name: string, paths: readonly string[], layout: Pick<
   let count = 0;
   files.forEach((bytes, i) => {
     if (bytes.length === 0 || bytes.length % record !== 0) {
-      throw corruptFile(paths[i]!, name, `${bytes.length} bytes is not a whole number of ${record}-byte records (${layout.labelBytes} label byte${layout.labelBytes > 1 ? "s" : ""} and 3x32x32 pixels)`);
+      throw corruptFile(
+        paths[i]!,
+        name,
+        `${bytes.length} bytes is not a whole number of ${record}-byte records (${layout.labelBytes} label byte${layout.labelBytes > 1 ? "s" : ""} and 3x32x32 pixels)`,
+      );
     }
     count += bytes.length / record;
   });
@@ -52,10 +56,22 @@ async function readRecords(name: string, paths: readonly string[], layout: Pick<
 export async function readRegisteredCifar(m: DatasetManifest, paths: Readonly<Record<string, string>>): Promise<DatasetParts> {
   const layout = m.cifar!;
   const pick = (roles: readonly string[]) => roles.map((r) => paths[r] ?? failRole(r));
-  const [train, test] = await Promise.all([readRecords(m.name, pick(layout.train), layout, m.classes), readRecords(m.name, pick(layout.test), layout, m.classes)]);
-  if (train.labels.length !== m.trainCount) throw corruptFile(paths[layout.train[0]!]!, m.name, `holds ${train.labels.length} records, expected ${m.trainCount}`);
+  const [train, test] = await Promise.all([
+    readRecords(m.name, pick(layout.train), layout, m.classes),
+    readRecords(m.name, pick(layout.test), layout, m.classes),
+  ]);
+  if (train.labels.length !== m.trainCount)
+    throw corruptFile(paths[layout.train[0]!]!, m.name, `holds ${train.labels.length} records, expected ${m.trainCount}`);
   if (test.labels.length !== m.testCount) throw corruptFile(paths[layout.test[0]!]!, m.name, `holds ${test.labels.length} records, expected ${m.testCount}`);
-  return { shape: m.shape, classes: m.classes, classNames: m.classNames, trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels };
+  return {
+    shape: m.shape,
+    classes: m.classes,
+    classNames: m.classNames,
+    trainImages: train.images,
+    trainLabels: train.labels,
+    testImages: test.images,
+    testLabels: test.labels,
+  };
 }
 
 function failRole(role: string): never {
@@ -80,15 +96,18 @@ export async function readCifarDirectory(name: string, dir: string): Promise<Dat
   let train: string[], test: string[], namesFile: string, fallback: number;
   if (batches.length > 0) {
     const t = bin("test_batch");
-    if (!t) throw new DataError("DATA_NOT_FOUND", `${dir} has ${batches.join(", ")} but no test_batch.bin. Fix: add the test batch (${localLayoutHint(name)}).`, dir);
+    if (!t)
+      throw new DataError("DATA_NOT_FOUND", `${dir} has ${batches.join(", ")} but no test_batch.bin. Fix: add the test batch (${localLayoutHint(name)}).`, dir);
     layout = { labelBytes: 1, labelIndex: 0 };
     train = batches;
     test = [t];
     namesFile = "batches.meta.txt";
     fallback = 10;
   } else if (bin("train") || bin("test")) {
-    const tr = bin("train"), te = bin("test");
-    if (!tr || !te) throw new DataError("DATA_NOT_FOUND", `${dir} has ${tr ?? te} but not ${tr ? "test.bin" : "train.bin"}. Fix: add it (${localLayoutHint(name)}).`, dir);
+    const tr = bin("train"),
+      te = bin("test");
+    if (!tr || !te)
+      throw new DataError("DATA_NOT_FOUND", `${dir} has ${tr ?? te} but not ${tr ? "test.bin" : "train.bin"}. Fix: add it (${localLayoutHint(name)}).`, dir);
     layout = { labelBytes: 2, labelIndex: 1 };
     train = [tr];
     test = [te];
@@ -101,8 +120,18 @@ export async function readCifarDirectory(name: string, dir: string): Promise<Dat
   const own = (await readdir(dir)).includes("classes.txt") ? "classes.txt" : namesFile;
   const probe = 256;
   const [trainRecords, testRecords] = await Promise.all([
-    readRecords(name, train.map((f) => join(dir, f)), layout, probe),
-    readRecords(name, test.map((f) => join(dir, f)), layout, probe),
+    readRecords(
+      name,
+      train.map((f) => join(dir, f)),
+      layout,
+      probe,
+    ),
+    readRecords(
+      name,
+      test.map((f) => join(dir, f)),
+      layout,
+      probe,
+    ),
   ]);
   const { classes, classNames } = await classesOf(
     dir,
@@ -114,5 +143,13 @@ export async function readCifarDirectory(name: string, dir: string): Promise<Dat
     { classes: fallback },
     own,
   );
-  return { shape: [3, SIDE, SIDE], classes, classNames, trainImages: trainRecords.images, trainLabels: trainRecords.labels, testImages: testRecords.images, testLabels: testRecords.labels };
+  return {
+    shape: [3, SIDE, SIDE],
+    classes,
+    classNames,
+    trainImages: trainRecords.images,
+    trainLabels: trainRecords.labels,
+    testImages: testRecords.images,
+    testLabels: testRecords.labels,
+  };
 }

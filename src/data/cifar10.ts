@@ -6,9 +6,7 @@
 import { corruptFile } from "./errors.js";
 import { readDataFile } from "./read-file.js";
 
-export const CIFAR10_CLASS_NAMES: readonly string[] = Object.freeze([
-  "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
-]);
+export const CIFAR10_CLASS_NAMES: readonly string[] = Object.freeze(["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]);
 export const CIFAR10_SIDE = 32;
 export const CIFAR10_IMAGE_BYTES = 3 * CIFAR10_SIDE * CIFAR10_SIDE; // 3072
 export const CIFAR10_RECORD_BYTES = 1 + CIFAR10_IMAGE_BYTES; // 3073

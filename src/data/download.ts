@@ -39,17 +39,20 @@ export interface Download {
 
 export async function openDownload(url: string, options: DownloadOptions): Promise<Download> {
   const { log, label, signal, progressIntervalMs = 2000, maxBufferedBytes = 256 * 2 ** 20 } = options;
-  const connectMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const connectMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   // One controller aborts the request on a timeout or when the caller's signal aborts.
   const controller = new AbortController();
   if (signal?.aborted) controller.abort(signal.reason);
   signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
   let timedOut: string | null = null;
-  const timeoutError = (err: unknown) => new DataError("DOWNLOAD_FAILED", `GET ${url} failed: ${timedOut}${options.hint ? `. ${options.hint}` : ""}`, undefined, { cause: err });
-  const arm = (ms: number, what: () => string) => setTimeout(() => {
-    timedOut = what();
-    controller.abort(new Error(timedOut));
-  }, ms);
+  const timeoutError = (err: unknown) =>
+    new DataError("DOWNLOAD_FAILED", `GET ${url} failed: ${timedOut}${options.hint ? `. ${options.hint}` : ""}`, undefined, { cause: err });
+  const arm = (ms: number, what: () => string) =>
+    setTimeout(() => {
+      timedOut = what();
+      controller.abort(new Error(timedOut));
+    }, ms);
 
   let res: Response;
   const connectTimer = arm(connectMs, () => `no response within ${seconds(connectMs)} (connect timeout)`);
@@ -99,7 +102,10 @@ export async function openDownload(url: string, options: DownloadOptions): Promi
             continue;
           }
           // Only the wait for the network counts as idle, not a pause for a slow consumer (above).
-          const idleTimer = arm(idleMs, () => `no data for ${seconds(idleMs)} after ${formatBytes(received)}${total !== undefined ? ` of ${formatBytes(total)}` : ""} (idle timeout)`);
+          const idleTimer = arm(
+            idleMs,
+            () => `no data for ${seconds(idleMs)} after ${formatBytes(received)}${total !== undefined ? ` of ${formatBytes(total)}` : ""} (idle timeout)`,
+          );
           let step: Awaited<ReturnType<typeof reader.read>>;
           try {
             step = await reader.read();
@@ -120,7 +126,9 @@ export async function openDownload(url: string, options: DownloadOptions): Promi
           failure = new DataError("DOWNLOAD_FAILED", `GET ${url} failed: the connection closed after ${received} of ${total} bytes`);
         }
       } catch (err) {
-        failure = timedOut ? timeoutError(err) : new DataError("DOWNLOAD_FAILED", `GET ${url} failed after ${formatBytes(received)}: ${describeCause(err)}`, undefined, { cause: err });
+        failure = timedOut
+          ? timeoutError(err)
+          : new DataError("DOWNLOAD_FAILED", `GET ${url} failed after ${formatBytes(received)}: ${describeCause(err)}`, undefined, { cause: err });
       } finally {
         finished = true;
         wake();

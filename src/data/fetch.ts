@@ -176,9 +176,11 @@ export async function fetchArchive(plan: FetchPlan, archive: string, memberDir: 
     // zlib's errors carry codes such as Z_DATA_ERROR (damaged data) or Z_BUF_ERROR (cut short).
     const zlib = String((err as NodeJS.ErrnoException).code ?? "").startsWith("Z_");
     const problem =
-      err instanceof TarFormatError ? err.message
-      : zlib ? `${archive} from ${url} is not a valid gzip stream: ${describeCause(err)}`
-      : `unpacking ${archive} from ${url} failed: ${describeCause(err)}`;
+      err instanceof TarFormatError
+        ? err.message
+        : zlib
+          ? `${archive} from ${url} is not a valid gzip stream: ${describeCause(err)}`
+          : `unpacking ${archive} from ${url} failed: ${describeCause(err)}`;
     throw new DataError("DOWNLOAD_FAILED", `${problem}. ${retryHint(plan)}`, undefined, { cause: err });
   } finally {
     gunzip.destroy();
@@ -227,7 +229,10 @@ function verify(plan: FetchPlan, file: DataFile, data: Uint8Array, source: strin
   if (!sum) {
     // Only the archive as a whole has a checksum: at least the member's size must be right.
     if (file.bytes === undefined || data.length === file.bytes) return;
-    throw new DataError("DOWNLOAD_FAILED", `${file.name} from ${source} is ${data.length} bytes, expected ${file.bytes}: not the official file. ${retryHint(plan)}`);
+    throw new DataError(
+      "DOWNLOAD_FAILED",
+      `${file.name} from ${source} is ${data.length} bytes, expected ${file.bytes}: not the official file. ${retryHint(plan)}`,
+    );
   }
   const actual = digest(data, sum.algorithm);
   if (actual === sum.hex) return;

@@ -47,7 +47,11 @@ export async function readFolderDirectory(name: string, dir: string, imageSize?:
     const testClasses = await classFolders(name, join(dir, "test"));
     const extra = testClasses.filter((c) => !classNames.includes(c));
     if (extra.length > 0) {
-      throw new DataError("DATA_CORRUPT", `${join(dir, "test")} has class folder(s) ${extra.join(", ")} that ${join(dir, "train")} lacks. Fix: give train/ a folder for every class in test/.`, join(dir, "test"));
+      throw new DataError(
+        "DATA_CORRUPT",
+        `${join(dir, "test")} has class folder(s) ${extra.join(", ")} that ${join(dir, "train")} lacks. Fix: give train/ a folder for every class in test/.`,
+        join(dir, "test"),
+      );
     }
     trainItems = await itemsOf(name, join(dir, "train"), classNames);
     testItems = await itemsOf(name, join(dir, "test"), classNames, testClasses);
@@ -56,12 +60,24 @@ export async function readFolderDirectory(name: string, dir: string, imageSize?:
     ({ train: trainItems, test: testItems } = seededSplit(await itemsOf(name, dir, classNames), classNames.length));
   }
   if (classNames.length < 2) {
-    throw new DataError("DATA_CORRUPT", `${hasSplits ? join(dir, "train") : dir} has ${classNames.length} class folder(s). Fix: give at least two class folders (${localLayoutHint(name)}).`, dir);
+    throw new DataError(
+      "DATA_CORRUPT",
+      `${hasSplits ? join(dir, "train") : dir} has ${classNames.length} class folder(s). Fix: give at least two class folders (${localLayoutHint(name)}).`,
+      dir,
+    );
   }
   shuffle(trainItems, "folder train order");
   const train = await decodeAll(name, trainItems, imageSize);
   const test = await decodeAll(name, testItems, imageSize, train.shape);
-  return { shape: train.shape, classes: classNames.length, classNames, trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels };
+  return {
+    shape: train.shape,
+    classes: classNames.length,
+    classNames,
+    trainImages: train.images,
+    trainLabels: train.labels,
+    testImages: test.images,
+    testLabels: test.labels,
+  };
 }
 
 /** The class folders of `dir`, sorted (their order is the label order). */
@@ -80,7 +96,11 @@ async function itemsOf(name: string, dir: string, classNames: readonly string[],
     const folder = join(dir, cls);
     const files = (await listDir(folder, name)).filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())).sort();
     if (files.length === 0) {
-      throw new DataError("DATA_NOT_FOUND", `${folder} holds no PNG or JPEG images (.png, .jpg, .jpeg). Fix: add the class's images or remove the empty folder.`, folder);
+      throw new DataError(
+        "DATA_NOT_FOUND",
+        `${folder} holds no PNG or JPEG images (.png, .jpg, .jpeg). Fix: add the class's images or remove the empty folder.`,
+        folder,
+      );
     }
     for (const f of files) items.push({ path: join(folder, f), label });
   }
@@ -89,11 +109,16 @@ async function itemsOf(name: string, dir: string, classNames: readonly string[],
 
 /** A fixed fifth of each class (at least one image) is the test split, chosen by a seeded shuffle. */
 function seededSplit(items: Item[], classes: number): { train: Item[]; test: Item[] } {
-  const train: Item[] = [], test: Item[] = [];
+  const train: Item[] = [],
+    test: Item[] = [];
   for (let c = 0; c < classes; c++) {
     const mine = items.filter((i) => i.label === c);
     if (mine.length < 2) {
-      throw new DataError("DATA_CORRUPT", `${mine[0]!.path}: the only image of its class; a seeded train/test split needs at least 2 per class. Fix: add images, or give train/ and test/ subdirectories.`, mine[0]!.path);
+      throw new DataError(
+        "DATA_CORRUPT",
+        `${mine[0]!.path}: the only image of its class; a seeded train/test split needs at least 2 per class. Fix: add images, or give train/ and test/ subdirectories.`,
+        mine[0]!.path,
+      );
     }
     shuffle(mine, `folder split ${c}`);
     const n = Math.max(1, Math.round(mine.length * FOLDER_TEST_FRACTION));
@@ -139,7 +164,8 @@ async function decodeAll(
   }
   // The test split follows the training split's channels, so train and test share one shape.
   const channels = shapeOf ? shapeOf[0] : gray ? 1 : 3;
-  const height = imageSize ?? first!.height, width = imageSize ?? first!.width;
+  const height = imageSize ?? first!.height,
+    width = imageSize ?? first!.width;
   const plane = height * width;
   const images = new Uint8Array(items.length * channels * plane);
   const labels = new Uint8Array(items.length);
@@ -167,7 +193,12 @@ export async function decodeImage(path: string): Promise<Decoded> {
       img = { width: j.width, height: j.height, rgba: j.data };
     }
   } catch (err) {
-    throw new DataError("DATA_CORRUPT", `${path}: not a readable ${ext === ".png" ? "PNG" : "JPEG"} image (${(err as Error).message}). Fix: replace or remove the file.`, path, { cause: err });
+    throw new DataError(
+      "DATA_CORRUPT",
+      `${path}: not a readable ${ext === ".png" ? "PNG" : "JPEG"} image (${(err as Error).message}). Fix: replace or remove the file.`,
+      path,
+      { cause: err },
+    );
   }
   if (img.width < 1 || img.height < 1 || img.width > MAX_SIDE || img.height > MAX_SIDE) {
     throw new DataError("DATA_CORRUPT", `${path}: image is ${img.width}x${img.height}; sides must be 1..${MAX_SIDE}. Fix: resize or remove the file.`, path);
@@ -184,11 +215,14 @@ function isGray(rgba: Uint8Array): boolean {
 export function resize(img: Decoded, size: number): Decoded {
   if (img.width === size && img.height === size) return img;
   const out = new Uint8Array(size * size * 4);
-  const sx = img.width / size, sy = img.height / size;
+  const sx = img.width / size,
+    sy = img.height / size;
   for (let oy = 0; oy < size; oy++) {
-    const y0 = oy * sy, y1 = y0 + sy;
+    const y0 = oy * sy,
+      y1 = y0 + sy;
     for (let ox = 0; ox < size; ox++) {
-      const x0 = ox * sx, x1 = x0 + sx;
+      const x0 = ox * sx,
+        x1 = x0 + sx;
       const acc = [0, 0, 0, 0];
       let total = 0;
       for (let iy = Math.floor(y0); iy < Math.min(img.height, Math.ceil(y1)); iy++) {

@@ -22,7 +22,15 @@ export async function readRegisteredIdx(m: DatasetManifest, paths: IdxPaths): Pr
     readIdxImagesFile(paths["test-images"], m.name, { rows, cols, count: m.testCount }),
     readIdxLabelsFile(paths["test-labels"], m.name, { classes: m.classes, count: m.testCount }),
   ]);
-  return { shape: m.shape, classes: m.classes, classNames: m.classNames, trainImages: trainImages.pixels, trainLabels, testImages: testImages.pixels, testLabels };
+  return {
+    shape: m.shape,
+    classes: m.classes,
+    classNames: m.classNames,
+    trainImages: trainImages.pixels,
+    trainLabels,
+    testImages: testImages.pixels,
+    testLabels,
+  };
 }
 
 /** Which file of an idx:DIR plays which role: the MNIST names, or any name with the same parts. */
@@ -41,7 +49,12 @@ export async function readIdxDirectory(name: string, dir: string): Promise<Datas
   for (const role of IDX_ROLES) {
     const matches = entries.filter((e) => ROLE_PATTERNS[role].test(e)).sort();
     if (matches.length === 0) missing.push(role);
-    else if (matches.length > 1) throw new DataError("DATA_NOT_FOUND", `${dir}: more than one ${role} file (${matches.join(", ")}). Fix: keep one of them (${localLayoutHint(name)}).`, dir);
+    else if (matches.length > 1)
+      throw new DataError(
+        "DATA_NOT_FOUND",
+        `${dir}: more than one ${role} file (${matches.join(", ")}). Fix: keep one of them (${localLayoutHint(name)}).`,
+        dir,
+      );
     else paths[role] = join(dir, matches[0]!);
   }
   if (missing.length > 0) {
@@ -122,7 +135,11 @@ export async function classesOf(
   }
   const classes = max + 1;
   if (classes < 2) {
-    throw new DataError("DATA_CORRUPT", `${labelFiles[0]![0]}: every label is ${max}, so there is only one class. Fix: give labels of at least two classes.`, labelFiles[0]![0]);
+    throw new DataError(
+      "DATA_CORRUPT",
+      `${labelFiles[0]![0]}: every label is ${max}, so there is only one class. Fix: give labels of at least two classes.`,
+      labelFiles[0]![0],
+    );
   }
   return { classes, classNames: Array.from({ length: classes }, (_, c) => String(c)) };
 }
@@ -134,10 +151,16 @@ export async function readClassNames(path: string): Promise<string[] | null> {
     text = await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new DataError("DATA_CORRUPT", `${path}: cannot read the class names (${(err as Error).message}). Fix: make it readable or remove it.`, path, { cause: err });
+    throw new DataError("DATA_CORRUPT", `${path}: cannot read the class names (${(err as Error).message}). Fix: make it readable or remove it.`, path, {
+      cause: err,
+    });
   }
-  const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
-  if (names.length < 2) throw new DataError("DATA_CORRUPT", `${path}: names ${names.length} class(es). Fix: list at least two class names, one per line, in label order.`, path);
+  const names = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  if (names.length < 2)
+    throw new DataError("DATA_CORRUPT", `${path}: names ${names.length} class(es). Fix: list at least two class names, one per line, in label order.`, path);
   return names;
 }
 
@@ -147,7 +170,12 @@ export async function listDir(dir: string, name: string): Promise<string[]> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const problem = code === "ENOENT" ? "does not exist" : code === "ENOTDIR" ? "is not a directory" : `cannot be read (${(err as Error).message})`;
-    throw new DataError("DATA_NOT_FOUND", `${dir} ${problem}. Fix: give --dataset ${name.slice(0, name.indexOf(":"))}:DIR with an existing directory (${localLayoutHint(name)}).`, dir, { cause: err });
+    throw new DataError(
+      "DATA_NOT_FOUND",
+      `${dir} ${problem}. Fix: give --dataset ${name.slice(0, name.indexOf(":"))}:DIR with an existing directory (${localLayoutHint(name)}).`,
+      dir,
+      { cause: err },
+    );
   }
 }
 

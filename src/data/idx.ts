@@ -77,12 +77,7 @@ export async function readIdxLabels(path: string, dataset: DatasetName, expect: 
 }
 
 /** Every label must name a class; `where(i)` says where label i sits, for the message. */
-function checkLabels(
-  labels: Uint8Array,
-  classes: number,
-  ctx: IdxContext,
-  where: (index: number) => string,
-): void {
+function checkLabels(labels: Uint8Array, classes: number, ctx: IdxContext, where: (index: number) => string): void {
   for (let i = 0; i < labels.length; i++) {
     const v = labels[i]!;
     if (v >= classes) throw corruptFile(ctx.path, ctx.dataset, `${where(i)} is ${v}, but labels must be 0..${classes - 1}`);
@@ -100,7 +95,11 @@ function checkMagic(magic: number, expected: number, ctx: IdxContext, kind: stri
   if (magic === expected) return;
   const other = expected === IDX_IMAGES_MAGIC ? IDX_LABELS_MAGIC : IDX_IMAGES_MAGIC;
   const hint = magic === other ? ` (that is the magic of an IDX ${kind === "image" ? "label" : "image"} file: are the files swapped?)` : "";
-  throw corruptFile(ctx.path, ctx.dataset, `bad magic number ${magic} (0x${hex8(magic)}), expected ${expected} (0x${hex8(expected)}) for an IDX ${kind} file${hint}`);
+  throw corruptFile(
+    ctx.path,
+    ctx.dataset,
+    `bad magic number ${magic} (0x${hex8(magic)}), expected ${expected} (0x${hex8(expected)}) for an IDX ${kind} file${hint}`,
+  );
 }
 
 function checkCount(count: number, expected: number | undefined, ctx: IdxContext, what: string): void {
@@ -113,11 +112,7 @@ function checkLength(length: number, header: number, payloadBytes: number, ctx: 
   const expected = header + payloadBytes;
   if (length === expected) return;
   const problem = length < expected ? "truncated" : "has trailing bytes";
-  throw corruptFile(
-    ctx.path,
-    ctx.dataset,
-    `${problem}: ${length} bytes, but a ${header}-byte header plus ${what} is ${expected} bytes`,
-  );
+  throw corruptFile(ctx.path, ctx.dataset, `${problem}: ${length} bytes, but a ${header}-byte header plus ${what} is ${expected} bytes`);
 }
 
 function payload(bytes: Uint8Array, header: number): Uint8Array {

@@ -17,7 +17,16 @@ export {
   type SourceOptions,
 } from "./source.js";
 export { DataError, isLocalDataset, type DataErrorCode } from "./errors.js";
-export { MANIFESTS, manifestFor, datasetNames, isRegisteredDataset, registerDataset, type CifarLayout, type DataFile, type DatasetManifest } from "./manifest.js";
+export {
+  MANIFESTS,
+  manifestFor,
+  datasetNames,
+  isRegisteredDataset,
+  registerDataset,
+  type CifarLayout,
+  type DataFile,
+  type DatasetManifest,
+} from "./manifest.js";
 export { CIFAR10_CLASS_NAMES, readCifar10Batch, parseCifar10Batch, type Cifar10Batch } from "./cifar10.js";
 export { MNIST_CLASS_NAMES } from "./mnist.js";
 export { readIdxImages, readIdxLabels, parseIdxImages, parseIdxLabels, type IdxImages } from "./idx.js";

@@ -42,9 +42,11 @@ function readLocal(name: DatasetName, local: LocalDatasetName, imageSize: number
   let parts = localParts.get(key);
   if (parts === undefined) {
     parts =
-      local.kind === "idx" ? readIdxDirectory(name, local.dir)
-      : local.kind === "cifar" ? readCifarDirectory(name, local.dir)
-      : readFolderDirectory(name, local.dir, imageSize);
+      local.kind === "idx"
+        ? readIdxDirectory(name, local.dir)
+        : local.kind === "cifar"
+          ? readCifarDirectory(name, local.dir)
+          : readFolderDirectory(name, local.dir, imageSize);
     localParts.set(key, parts);
     parts.catch(() => localParts.delete(key));
   }
@@ -74,7 +76,15 @@ export async function describeDataset(name: DatasetName, options: { imageSize?: 
   const parts = await readLocal(name, local, options.imageSize);
   const trainCount = parts.trainLabels.length;
   // Colour images train better normalized (as CIFAR's models do); gray ones keep [0, 1] (as MNIST's).
-  return { name, shape: parts.shape, classes: parts.classes, classNames: parts.classNames, trainCount, valSize: defaultValSize(trainCount), normalize: parts.shape[0] === 3 };
+  return {
+    name,
+    shape: parts.shape,
+    classes: parts.classes,
+    classNames: parts.classNames,
+    trainCount,
+    valSize: defaultValSize(trainCount),
+    normalize: parts.shape[0] === 3,
+  };
 }
 
 /**
@@ -121,9 +131,11 @@ export async function loadDataset(name: DatasetName, options: LoadOptions = {}):
   let dataset = loaded.get(key);
   if (dataset === undefined) {
     dataset =
-      name === "mnist" ? buildMnist(pick(found.paths, MNIST_ROLES), valSize)
-      : name === "cifar10" ? buildCifar10(pick(found.paths, CIFAR10_ROLES), valSize)
-      : readRegistered(manifest, found.paths).then((parts) => assembleDataset(name, parts, valSize));
+      name === "mnist"
+        ? buildMnist(pick(found.paths, MNIST_ROLES), valSize)
+        : name === "cifar10"
+          ? buildCifar10(pick(found.paths, CIFAR10_ROLES), valSize)
+          : readRegistered(manifest, found.paths).then((parts) => assembleDataset(name, parts, valSize));
     loaded.set(key, dataset);
     dataset.catch(() => loaded.delete(key));
   }

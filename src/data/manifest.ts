@@ -203,7 +203,10 @@ export const CIFAR100: DatasetManifest = {
   subdir: "cifar100",
   defaultMirror: "https://www.cs.toronto.edu/~kriz/",
   mirrorEnv: "LOTTERY_CIFAR100_MIRROR",
-  files: [{ ...cifarFile("train"), bytes: 50000 * 3074 }, { ...cifarFile("test"), bytes: 10000 * 3074 }],
+  files: [
+    { ...cifarFile("train"), bytes: 50000 * 3074 },
+    { ...cifarFile("test"), bytes: 10000 * 3074 },
+  ],
 };
 
 export const CIFAR100_COARSE: DatasetManifest = {
@@ -216,9 +219,7 @@ export const CIFAR100_COARSE: DatasetManifest = {
   cifar: { ...CIFAR100.cifar!, labelIndex: 0 },
 };
 
-const REGISTRY = new Map<string, DatasetManifest>(
-  [MNIST, CIFAR10, FASHION_MNIST, KMNIST, CIFAR100, CIFAR100_COARSE].map((m) => [m.name, m]),
-);
+const REGISTRY = new Map<string, DatasetManifest>([MNIST, CIFAR10, FASHION_MNIST, KMNIST, CIFAR100, CIFAR100_COARSE].map((m) => [m.name, m]));
 
 /** The built-in datasets by name (a snapshot; registerDataset adds to the registry). */
 export const MANIFESTS: Readonly<Record<string, DatasetManifest>> = Object.fromEntries(REGISTRY);

@@ -24,7 +24,9 @@ export async function readDataFile(path: string, dataset: DatasetName): Promise<
     throw new DataError(
       code === "ENOENT" ? "DATA_NOT_FOUND" : "DATA_CORRUPT",
       `${path}: cannot read the file (${(err as Error).message}). ` +
-        (isLocalDataset(dataset) ? `Check that it exists and is readable (${localLayoutHint(dataset)}).` : `Check that it exists and is readable, or run \`${fetchCommand(dataset)}\`.`),
+        (isLocalDataset(dataset)
+          ? `Check that it exists and is readable (${localLayoutHint(dataset)}).`
+          : `Check that it exists and is readable, or run \`${fetchCommand(dataset)}\`.`),
       path,
       { cause: err },
     );

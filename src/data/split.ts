@@ -31,12 +31,7 @@ export function checkValSize(valSize: number, trainCount: number, dataset: strin
  * training split. Taking a fixed tail, rather than a random sample, keeps the split identical across
  * runs, seeds and machines, and makes it easy to check against the official files.
  */
-export function holdOutTail(
-  images: Uint8Array,
-  labels: Uint8Array,
-  features: number,
-  valSize: number,
-): { train: Split; val: Split } {
+export function holdOutTail(images: Uint8Array, labels: Uint8Array, features: number, valSize: number): { train: Split; val: Split } {
   const trainCount = labels.length - valSize;
   return {
     train: makeSplit(images.subarray(0, trainCount * features), labels.subarray(0, trainCount), features),

@@ -29,7 +29,9 @@ export function channelStats(images: Uint8Array, count: number, channels: number
   const mean: number[] = [];
   const std: number[] = [];
   for (const h of hists) {
-    let n = 0, sum = 0, sumSq = 0;
+    let n = 0,
+      sum = 0,
+      sumSq = 0;
     for (let v = 0; v < 256; v++) {
       const k = h[v]!;
       n += k;

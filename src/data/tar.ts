@@ -137,7 +137,8 @@ function parsePax(data: Uint8Array, fail: (problem: string) => Error): { path?: 
     if (!(length > 0) || pos + length > text.length) throw fail("malformed pax extended header");
     const record = text.toString("utf8", space + 1, pos + length - 1); // without the trailing newline
     const eq = record.indexOf("=");
-    const key = record.slice(0, eq), value = record.slice(eq + 1);
+    const key = record.slice(0, eq),
+      value = record.slice(eq + 1);
     if (key === "path") out.path = value;
     else if (key === "size" && /^\d+$/.test(value)) out.size = Number(value);
     pos += length;

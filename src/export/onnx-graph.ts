@@ -4,8 +4,16 @@ import type { TicketParamSource } from "../ticket/encode.js";
 import type { Normalization } from "../ticket/format.js";
 import { inputAffine } from "../ticket/input.js";
 import {
-  AttributeType, type AttributeProto, DataType, IR_VERSION, type ModelProto, type NodeProto, OPSET_VERSION, type SparseTensorProto,
-  type TensorProto, type ValueInfoProto,
+  AttributeType,
+  type AttributeProto,
+  DataType,
+  IR_VERSION,
+  type ModelProto,
+  type NodeProto,
+  OPSET_VERSION,
+  type SparseTensorProto,
+  type TensorProto,
+  type ValueInfoProto,
 } from "./onnx-proto.js";
 
 /**
@@ -59,7 +67,10 @@ const int = (name: string, value: number): AttributeProto => ({ name, type: Attr
 const float = (name: string, value: number): AttributeProto => ({ name, type: AttributeType.FLOAT, f: value });
 
 function tensorInfo(name: string, elemType: number, dims: (number | string)[]): ValueInfoProto {
-  return { name, type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } } };
+  return {
+    name,
+    type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } },
+  };
 }
 
 function denseTensor(name: string, values: Float32Array, dims: readonly number[]): TensorProto {
@@ -93,14 +104,21 @@ class GraphBuilder {
   private readonly names = new Set<string>();
   private readonly params: Map<string, TicketParamSource>;
 
-  constructor(params: readonly TicketParamSource[], private readonly mode: InitializerMode, private readonly network: string) {
+  constructor(
+    params: readonly TicketParamSource[],
+    private readonly mode: InitializerMode,
+    private readonly network: string,
+  ) {
     this.params = new Map(params.map((p) => [p.name, p]));
     for (const p of params) this.claim(p.name);
   }
 
   /** Value and initializer names share one namespace in ONNX; a clash would silently rewire the graph. */
   claim(name: string): string {
-    if (this.names.has(name)) throw new Error(`onnx export: ${this.network} uses the name ${name} twice (a layer name clashes with another layer's value or parameter); rename the layer`);
+    if (this.names.has(name))
+      throw new Error(
+        `onnx export: ${this.network} uses the name ${name} twice (a layer name clashes with another layer's value or parameter); rename the layer`,
+      );
     this.names.add(name);
     return name;
   }
@@ -118,8 +136,12 @@ class GraphBuilder {
   /** The parameter as an initializer (sparse or dense, see InitializerMode), after checking its shape. */
   param(name: string, shape: readonly number[]): string {
     const p = this.params.get(name);
-    if (!p) throw new Error(`onnx export: ${this.network} needs parameter ${name}, which the ticket lacks: the ticket was exported from another version of the network`);
-    if (p.shape.join(",") !== shape.join(",")) throw new Error(`onnx export: parameter ${name} is [${p.shape.join(",")}] in the ticket but the network declares [${shape.join(",")}]`);
+    if (!p)
+      throw new Error(
+        `onnx export: ${this.network} needs parameter ${name}, which the ticket lacks: the ticket was exported from another version of the network`,
+      );
+    if (p.shape.join(",") !== shape.join(","))
+      throw new Error(`onnx export: parameter ${name} is [${p.shape.join(",")}] in the ticket but the network declares [${shape.join(",")}]`);
     this.params.delete(name);
     const size = shape.reduce((a, b) => a * b, 1);
     if (p.values.length !== size) throw new Error(`onnx export: parameter ${name} has ${p.values.length} values for shape [${shape.join(",")}]`);
@@ -153,7 +175,13 @@ class GraphBuilder {
 type Chw = [number, number, number];
 
 /** Conv (same padding, optional bias and ReLU); returns the output value and its shape. */
-function conv(g: GraphBuilder, x: string, [C, H, W]: Chw, name: string, o: { channels: number; kernel: number; stride: number; bias: boolean; relu: boolean }): [string, Chw] {
+function conv(
+  g: GraphBuilder,
+  x: string,
+  [C, H, W]: Chw,
+  name: string,
+  o: { channels: number; kernel: number; stride: number; bias: boolean; relu: boolean },
+): [string, Chw] {
   const pad = (o.kernel - 1) >> 1;
   const inputs = [x, g.param(`${name}.weight`, [o.channels, C, o.kernel, o.kernel])];
   if (o.bias) inputs.push(g.param(`${name}.bias`, [o.channels]));
@@ -190,7 +218,8 @@ function emitLayers(g: GraphBuilder, spec: ResolvedSpec, input: string): string 
   let x = input;
   let shape: number[] = [...spec.input];
   const chw = (i: number): Chw => {
-    if (shape.length !== 3) throw new Error(`onnx export: ${spec.name} layer ${i} (${spec.layers[i]!.type}) needs an image input [C,H,W], but gets [${shape.join(",")}]`);
+    if (shape.length !== 3)
+      throw new Error(`onnx export: ${spec.name} layer ${i} (${spec.layers[i]!.type}) needs an image input [C,H,W], but gets [${shape.join(",")}]`);
     return shape as Chw;
   };
   const flatten = (name: string) => {
@@ -210,7 +239,13 @@ function emitLayers(g: GraphBuilder, spec: ResolvedSpec, input: string): string 
         break;
       }
       case "conv":
-        [x, shape] = conv(g, x, chw(i), name, { channels: l.channels, kernel: l.kernel ?? 3, stride: l.stride ?? 1, bias: l.bias ?? true, relu: l.relu ?? false });
+        [x, shape] = conv(g, x, chw(i), name, {
+          channels: l.channels,
+          kernel: l.kernel ?? 3,
+          stride: l.stride ?? 1,
+          bias: l.bias ?? true,
+          relu: l.relu ?? false,
+        });
         break;
       case "maxpool": {
         const [C, H, W] = chw(i);
@@ -241,7 +276,8 @@ function emitLayers(g: GraphBuilder, spec: ResolvedSpec, input: string): string 
         break;
     }
   });
-  if (shape.length !== 1 || shape[0] !== spec.classes) throw new Error(`onnx export: ${spec.name} ends in [${shape.join(",")}], not its ${spec.classes} classes`);
+  if (shape.length !== 1 || shape[0] !== spec.classes)
+    throw new Error(`onnx export: ${spec.name} ends in [${shape.join(",")}], not its ${spec.classes} classes`);
   return x;
 }
 
@@ -271,7 +307,10 @@ export function onnxGraph(o: OnnxGraphOptions): OnnxGraph {
   const input = g.node("Add", [scaled, g.constant("input.shift", shift, [1, C, 1, 1])], "input.normalized");
   const logits = emitLayers(g, spec, input);
   const unused = g.leftover();
-  if (unused.length) throw new Error(`onnx export: the ticket has parameters ${unused.join(", ")} that ${spec.name}'s layers do not use: the ticket was exported from another version of the network`);
+  if (unused.length)
+    throw new Error(
+      `onnx export: the ticket has parameters ${unused.join(", ")} that ${spec.name}'s layers do not use: the ticket was exported from another version of the network`,
+    );
   g.rename(logits, ONNX_OUTPUT);
   const model: ModelProto = {
     ir_version: IR_VERSION,
@@ -284,7 +323,12 @@ export function onnxGraph(o: OnnxGraphOptions): OnnxGraph {
       node: g.nodes,
       initializer: g.initializers,
       sparse_initializer: g.sparse,
-      input: [{ ...tensorInfo(ONNX_INPUT, DataType.UINT8, ["batch", C, H, W]), doc_string: "u8 pixels, example-major, channel-major within an example (as the dataset files hold them)" }],
+      input: [
+        {
+          ...tensorInfo(ONNX_INPUT, DataType.UINT8, ["batch", C, H, W]),
+          doc_string: "u8 pixels, example-major, channel-major within an example (as the dataset files hold them)",
+        },
+      ],
       output: [{ ...tensorInfo(ONNX_OUTPUT, DataType.FLOAT, ["batch", spec.classes]), doc_string: "logits (apply softmax for probabilities)" }],
     },
     metadata_props: Object.entries(o.metadata ?? {}).map(([key, value]) => ({ key, value })),

@@ -40,7 +40,8 @@ function denseParams(m: TicketManifest, payload: Uint8Array, source: string): Ti
   return m.params.map((e) => {
     if (e.encoding === "dense") return { name: e.name, shape: e.shape, kind: e.kind, values: sectionView(payload, e.values, Float32Array), mask: null };
     const csr = readCsr(e, payload, source);
-    const values = new Float32Array(e.rows * e.cols), mask = new Uint8Array(e.rows * e.cols);
+    const values = new Float32Array(e.rows * e.cols),
+      mask = new Uint8Array(e.rows * e.cols);
     for (let r = 0; r < csr.rows; r++) {
       for (let q = csr.rowPtr[r]!; q < csr.rowPtr[r + 1]!; q++) {
         const at = r * csr.cols + csr.colIdx[q]!;
@@ -57,7 +58,10 @@ function specOf(m: TicketManifest, source: string, given?: NetworkSpec): Network
   try {
     return getModel(m.model.name).spec(m.model.hparams);
   } catch (err) {
-    throw new TicketError("incompatible", `${source}: ${(err as Error).message} (the ticket was exported from a model this lottery-wasm does not have; pass its layers as the spec option)`);
+    throw new TicketError(
+      "incompatible",
+      `${source}: ${(err as Error).message} (the ticket was exported from a model this lottery-wasm does not have; pass its layers as the spec option)`,
+    );
   }
 }
 

@@ -60,11 +60,15 @@ export function describeRun(id: RunId): string {
 
 /** The run to export: the one asked for, or trial T's deepest finished iterative level of the branch. */
 export function selectRun(store: ExperimentStore, o: Pick<ExportOptions, "trial" | "level" | "oneShot" | "branch">): { id: RunId; summary: RunSummary } {
-  const trial = o.trial ?? 0, branch = o.branch ?? "ticket";
+  const trial = o.trial ?? 0,
+    branch = o.branch ?? "ticket";
   if (!BRANCHES.includes(branch)) throw new Error(`unknown --branch ${branch}: use ${BRANCHES.join(", ")}`);
   if (o.level !== undefined && o.oneShot !== undefined) throw new Error("give --level or --one-shot, not both");
   const trials = store.trials();
-  if (!trials.includes(trial)) throw new Error(`${store.dir} has no trial ${trial} (it has ${trials.length ? trials.join(", ") : "none"}); run \`lottery run\` first or pick another --trial`);
+  if (!trials.includes(trial))
+    throw new Error(
+      `${store.dir} has no trial ${trial} (it has ${trials.length ? trials.join(", ") : "none"}); run \`lottery run\` first or pick another --trial`,
+    );
   const finished = store.finishedRuns(trial);
   const levels = finished.filter((r) => r.kind === "iterative").map((r) => r.level);
   const oneShots = finished.filter((r) => r.kind === "oneshot").map((r) => r.level);
@@ -85,7 +89,9 @@ export function selectRun(store: ExperimentStore, o: Pick<ExportOptions, "trial"
     const summary = store.summary(id);
     if (summary) return { id, summary };
   }
-  throw new Error(`no finished ${branch} run for ${o.level !== undefined || o.oneShot !== undefined ? describeRun(candidates[0]!) : `any level of trial ${trial}`}; run \`lottery run\` with --controls ${branch} or pick another --branch`);
+  throw new Error(
+    `no finished ${branch} run for ${o.level !== undefined || o.oneShot !== undefined ? describeRun(candidates[0]!) : `any level of trial ${trial}`}; run \`lottery run\` with --controls ${branch} or pick another --branch`,
+  );
 }
 
 /**
@@ -100,13 +106,18 @@ export async function exportTicket(o: ExportOptions): Promise<ExportResult> {
   const store = ExperimentStore.read(o.dir);
   const hp = store.hp;
   if (hp.model.network !== undefined) {
-    throw new Error(`${store.dir} trained a --model-file network (${hp.model.model}): tickets name a registered model, so they cannot be exported from it yet; register the network in your program (registerModel) to export it`);
+    throw new Error(
+      `${store.dir} trained a --model-file network (${hp.model.model}): tickets name a registered model, so they cannot be exported from it yet; register the network in your program (registerModel) to export it`,
+    );
   }
   const model = getModel(hp.model.model);
   const { id, summary } = selectRun(store, o);
-  const masks = store.loadMask(id), final = store.loadFinal(id);
+  const masks = store.loadMask(id),
+    final = store.loadFinal(id);
   const datasetName = hp.dataset.dataset ?? model.dataset;
-  const data = o.dataset ?? (await loadDataset(datasetName, { dataDir: o.dataDir, valSize: hp.dataset.valSize, imageSize: hp.dataset.imageSize, fetchIfMissing: true, log: o.log }));
+  const data =
+    o.dataset ??
+    (await loadDataset(datasetName, { dataDir: o.dataDir, valSize: hp.dataset.valSize, imageSize: hp.dataset.imageSize, fetchIfMissing: true, log: o.log }));
   if (data.name !== datasetName) throw new Error(`${store.dir} was trained on ${datasetName} images, but the dataset given is ${data.name}`);
   // Unshared memory, as loadTicket uses: the same compiled module serves both.
   const k = await Kernels.create({ shared: false });
@@ -140,10 +151,17 @@ export async function exportTicket(o: ExportOptions): Promise<ExportResult> {
     const ticket = await loadTicket(bytes, { kernels: k });
     const acc = ticket.evaluate(data.test.images, data.test.labels);
     bytes = await replaceManifest(bytes, (m) => {
-      m.accuracy = { split: "test", count: acc.count, correct: acc.correct, accuracy: acc.accuracy, batch_size: ticket.batchSize, kernels: ticket.kernelMode, simd: k.simd };
+      m.accuracy = {
+        split: "test",
+        count: acc.count,
+        correct: acc.correct,
+        accuracy: acc.accuracy,
+        batch_size: ticket.batchSize,
+        kernels: ticket.kernelMode,
+        simd: k.simd,
+      };
     });
   }
   const { manifest } = await readContainer(bytes);
   return { bytes, manifest, run: id, summary, denseBytes: denseBytes(manifest) };
 }
-

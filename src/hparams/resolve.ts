@@ -106,7 +106,8 @@ export class HparamError extends Error {
 export function nonDefaults(h: Hparams, defaults: Hparams): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const group of Object.keys(GROUPS) as GroupName[]) {
-    const a = h[group] as Record<string, unknown>, b = defaults[group] as Record<string, unknown>;
+    const a = h[group] as Record<string, unknown>,
+      b = defaults[group] as Record<string, unknown>;
     for (const key of Object.keys(a).sort()) if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) out[`${group}.${key}`] = a[key];
   }
   return out;
@@ -116,7 +117,11 @@ export function nonDefaults(h: Hparams, defaults: Hparams): Record<string, unkno
 export function hparamHash(h: Hparams, defaults: Hparams, ignore: readonly string[] = []): string {
   const diff = nonDefaults(h, defaults);
   for (const key of ignore) delete diff[key];
-  const text = JSON.stringify(Object.keys(diff).sort().map((k) => [k, diff[k]]));
+  const text = JSON.stringify(
+    Object.keys(diff)
+      .sort()
+      .map((k) => [k, diff[k]]),
+  );
   // Two independent 32-bit hashes (portable to browsers, unlike node:crypto).
   return hash32(text, 1).toString(16).padStart(8, "0") + hash32(text, 2).toString(16).padStart(8, "0");
 }

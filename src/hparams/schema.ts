@@ -5,9 +5,26 @@
 import { z } from "zod";
 
 export const DatasetHparams = z.object({
-  dataset: z.string().min(1).optional().describe("dataset: mnist, cifar10, fashion-mnist, kmnist, cifar100, cifar100-coarse, or a directory as idx:DIR, cifar:DIR or folder:DIR; default: the model's own"),
-  imageSize: z.int().min(4).max(1024).optional().describe("folder:DIR datasets: resize every image to NxN (default: the images' own size, which must then be the same for all)"),
-  valSize: z.int().min(1).max(10000).describe("training examples held out for validation (early stopping needs at least 1); the last ones of the official training set (default 5000, a tenth of a smaller local dataset)"),
+  dataset: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "dataset: mnist, cifar10, fashion-mnist, kmnist, cifar100, cifar100-coarse, or a directory as idx:DIR, cifar:DIR or folder:DIR; default: the model's own",
+    ),
+  imageSize: z
+    .int()
+    .min(4)
+    .max(1024)
+    .optional()
+    .describe("folder:DIR datasets: resize every image to NxN (default: the images' own size, which must then be the same for all)"),
+  valSize: z
+    .int()
+    .min(1)
+    .max(10000)
+    .describe(
+      "training examples held out for validation (early stopping needs at least 1); the last ones of the official training set (default 5000, a tenth of a smaller local dataset)",
+    ),
   normalize: z.boolean().describe("normalize pixels with the dataset's own per-channel mean and std (after scaling to [0,1])"),
   augment: z.boolean().describe("random horizontal flip and pad-4 random crop of training images (CIFAR-10)"),
 });
@@ -16,7 +33,11 @@ export const ModelHparams = z.object({
   model: z.string().min(1).describe("network: lenet_300_100, conv2, conv4, conv6 (+ _dropout), vgg19, resnet20"),
   init: z.enum(["glorot_normal", "kaiming_normal"]).describe("weight initialization (the paper: Gaussian Glorot)"),
   dropout: z.number().min(0).lt(1).describe("dropout probability after each hidden fully connected layer (0 = none)"),
-  network: z.string().regex(/^[0-9a-f]{16}$/).optional().describe("a --model-file network: hash of its layer list (so two files with one name make two experiments)"),
+  network: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional()
+    .describe("a --model-file network: hash of its layer list (so two files with one name make two experiments)"),
 });
 
 export const TrainingHparams = z.object({
@@ -34,23 +55,42 @@ export const TrainingHparams = z.object({
   warmupIterations: z.int().min(0).max(100_000_000).describe("linear learning-rate warmup iterations (0 = none)"),
   milestones: z.array(z.int().min(1)).describe("iterations at which the learning rate is multiplied by gamma (comma-separated)"),
   gamma: z.number().gt(0).max(1).describe("learning-rate decay factor at each milestone"),
-  seed: z.int().min(0).max(2 ** 31 - 1).describe("seed of the initialization θ0 (and of everything not data order)"),
-  dataSeed: z.int().min(0).max(2 ** 31 - 1).describe("seed of the training data order (shuffled each epoch) and augmentation"),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .describe("seed of the initialization θ0 (and of everything not data order)"),
+  dataSeed: z
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .describe("seed of the training data order (shuffled each epoch) and augmentation"),
 });
 
 export const STRATEGY_PATTERN = /^(reset|continue|rewind:\d+)$/;
 
 export const PruningHparams = z.object({
   levels: z.int().min(0).max(100).describe("pruning levels after the dense level 0 (level L keeps (1−rate)^L of each layer)"),
-  strategy: z.string().regex(STRATEGY_PATTERN, "must be reset, continue or rewind:K (K an iteration)").describe("what the kept weights start each level from: reset (to θ0), continue (trained values) or rewind:K (values at iteration K of level 0)"),
-  criterion: z.enum(["magnitude", "random", "snip", "grasp", "synflow"]).describe("what decides which weights are pruned: magnitude (largest |w| after training, the paper's), random, snip (|g·w| at θ0), grasp (θ·Hg at θ0), synflow (data-free synaptic flow at θ0, 100 rounds); see src/prune/criteria/"),
+  strategy: z
+    .string()
+    .regex(STRATEGY_PATTERN, "must be reset, continue or rewind:K (K an iteration)")
+    .describe("what the kept weights start each level from: reset (to θ0), continue (trained values) or rewind:K (values at iteration K of level 0)"),
+  criterion: z
+    .enum(["magnitude", "random", "snip", "grasp", "synflow"])
+    .describe(
+      "what decides which weights are pruned: magnitude (largest |w| after training, the paper's), random, snip (|g·w| at θ0), grasp (θ·Hg at θ0), synflow (data-free synaptic flow at θ0, 100 rounds); see src/prune/criteria/",
+    ),
   scope: z.enum(["layerwise", "global"]).describe("layerwise: each layer loses its own rate; global: one magnitude threshold over all pruned layers"),
   rateConv: z.number().gt(0).lt(1).describe("fraction of the remaining conv weights pruned per level"),
   rateFc: z.number().gt(0).lt(1).describe("fraction of the remaining hidden fc weights pruned per level"),
   rateOutput: z.number().gt(0).lt(1).describe("fraction of the remaining output-layer weights pruned per level"),
   exclude: z.array(z.string().min(1)).describe("parameters never pruned, by name (comma-separated, e.g. fc.weight)"),
-  oneShot: z.array(z.number().gt(0).lt(1)).describe("one-shot pruning: after the dense level, prune once straight to each of these fractions of weights remaining (Pm), e.g. 0.5,0.2"),
-  controls: z.array(z.enum(["reinit", "random-mask"])).describe("control branches per level: reinit (same mask, fresh init), random-mask (random mask, same counts)"),
+  oneShot: z
+    .array(z.number().gt(0).lt(1))
+    .describe("one-shot pruning: after the dense level, prune once straight to each of these fractions of weights remaining (Pm), e.g. 0.5,0.2"),
+  controls: z
+    .array(z.enum(["reinit", "random-mask"]))
+    .describe("control branches per level: reinit (same mask, fresh init), random-mask (random mask, same counts)"),
   trials: z.int().min(1).max(100).describe("independent trials (different seeds)"),
 });
 
@@ -81,12 +121,35 @@ export const BASE_DEFAULTS: Hparams = {
   dataset: { valSize: 5000, normalize: false, augment: false },
   model: { model: "lenet_300_100", init: "glorot_normal", dropout: 0 },
   training: {
-    optimizer: "adam", lr: 1.2e-3, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8,
-    batchSize: 60, iterations: 50_000, evalEvery: 100, warmupIterations: 0, milestones: [], gamma: 0.1, seed: 0, dataSeed: 0,
+    optimizer: "adam",
+    lr: 1.2e-3,
+    momentum: 0,
+    nesterov: false,
+    weightDecay: 0,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    batchSize: 60,
+    iterations: 50_000,
+    evalEvery: 100,
+    warmupIterations: 0,
+    milestones: [],
+    gamma: 0.1,
+    seed: 0,
+    dataSeed: 0,
   },
   pruning: {
-    levels: 0, strategy: "reset", criterion: "magnitude", scope: "layerwise", rateConv: 0.1, rateFc: 0.2, rateOutput: 0.1, exclude: [], oneShot: [],
-    controls: [], trials: 1,
+    levels: 0,
+    strategy: "reset",
+    criterion: "magnitude",
+    scope: "layerwise",
+    rateConv: 0.1,
+    rateFc: 0.2,
+    rateOutput: 0.1,
+    exclude: [],
+    oneShot: [],
+    controls: [],
+    trials: 1,
   },
 };
 

@@ -25,7 +25,12 @@ export type DenseKind = "gemm" | "im2col" | "winograd";
 export const SPARSE_BREAK_EVEN: Readonly<Record<Exclude<DenseKind, "winograd">, number>> = { gemm: 0.3, im2col: 0.4 };
 
 /** Winograd F(2x2,3x3)'s measured speed over im2col at C input channels (interpolated in log2 C). */
-const WINOGRAD_LEAD: readonly [number, number][] = [[16, 1.1], [32, 1.41], [64, 1.8], [128, 1.95]];
+const WINOGRAD_LEAD: readonly [number, number][] = [
+  [16, 1.1],
+  [32, 1.41],
+  [64, 1.8],
+  [128, 1.95],
+];
 
 /** The density below which the sparse kernels beat a Winograd layer with C input channels. */
 export function winogradBreakEven(C: number): number {
@@ -34,7 +39,8 @@ export function winogradBreakEven(C: number): number {
   if (C <= pts[0]![0]) lead = pts[0]![1];
   else {
     for (let i = 1; i < pts.length; i++) {
-      const [c0, l0] = pts[i - 1]!, [c1, l1] = pts[i]!;
+      const [c0, l0] = pts[i - 1]!,
+        [c1, l1] = pts[i]!;
       if (C <= c1) {
         lead = l0 + ((l1 - l0) * Math.log2(C / c0)) / Math.log2(c1 / c0);
         break;

@@ -34,7 +34,8 @@ export interface ConvShape {
 
 /** Output height and width of a convolution, and the padded input's height and width. */
 export function convOutput(s: ConvShape): { OH: number; OW: number; Hp: number; Wp: number } {
-  const Hp = s.H + 2 * s.pad, Wp = s.W + 2 * s.pad;
+  const Hp = s.H + 2 * s.pad,
+    Wp = s.W + 2 * s.pad;
   return { OH: Math.floor((Hp - s.K) / s.stride) + 1, OW: Math.floor((Wp - s.K) / s.stride) + 1, Hp, Wp };
 }
 
@@ -80,8 +81,10 @@ export class ConvKernels {
 
   private rowRange(op: string, cols: Tensor<"f32">, s: ConvShape, N: number, oh0: number, rows: number): { OW: number; Hp: number; Wp: number } {
     const { OH, OW, Hp, Wp } = convOutput(s);
-    if (!(Number.isInteger(oh0) && Number.isInteger(rows) && oh0 >= 0 && rows > 0 && oh0 + rows <= OH)) fail(op, `output rows [${oh0}, ${oh0 + rows}) are outside 0..${OH}`);
-    if (cols.shape[0] !== s.C * s.K * s.K || cols.shape[1] !== rows * OW * N) fail(op, `cols must be [${s.C * s.K * s.K}, ${rows * OW * N}], got ${cols.toString()}`);
+    if (!(Number.isInteger(oh0) && Number.isInteger(rows) && oh0 >= 0 && rows > 0 && oh0 + rows <= OH))
+      fail(op, `output rows [${oh0}, ${oh0 + rows}) are outside 0..${OH}`);
+    if (cols.shape[0] !== s.C * s.K * s.K || cols.shape[1] !== rows * OW * N)
+      fail(op, `cols must be [${s.C * s.K * s.K}, ${rows * OW * N}], got ${cols.toString()}`);
     return { OW, Hp, Wp };
   }
 
@@ -107,7 +110,10 @@ export class ConvKernels {
     if (s.stride !== 1) fail(op, `direct sparse convolution needs stride 1, got ${s.stride}`);
     if (w.cols !== s.C * s.K * s.K) fail(op, `weights ${w.toString()} do not match ${s.C} input channels of ${s.K}x${s.K}`);
     if (plan.offsets.size !== w.nnz || plan.N !== N || plan.groupPtr.size !== w.rows * (plan.groups + 1)) {
-      fail(op, `the sparse plan (offsets ${plan.offsets.toString()}, batch ${plan.N}, ${plan.groups} channel groups) was not made for ${w.toString()} at batch ${N}`);
+      fail(
+        op,
+        `the sparse plan (offsets ${plan.offsets.toString()}, batch ${plan.N}, ${plan.groups} channel groups) was not made for ${w.toString()} at batch ${N}`,
+      );
     }
     return convOutput(s);
   }
@@ -126,13 +132,19 @@ export class ConvKernels {
     const perChannel = s.K * (Math.ceil((128 + (s.K - 1) * N * 4) / 64) + 1) * 64;
     const width = Math.max(1, Math.min(s.C, Math.floor(L1_HALF_BYTES / perChannel)));
     const groups = Math.ceil(s.C / width);
-    const ci = w.colIdx.data, rp = w.rowPtr.data;
-    const off = new Uint32Array(w.nnz), gp = new Uint32Array(w.rows * (groups + 1));
+    const ci = w.colIdx.data,
+      rp = w.rowPtr.data;
+    const off = new Uint32Array(w.nnz),
+      gp = new Uint32Array(w.rows * (groups + 1));
     for (let r = 0; r < w.rows; r++) {
       let g = 0;
       gp[r * (groups + 1)] = rp[r]!;
       for (let p = rp[r]!; p < rp[r + 1]!; p++) {
-        const col = ci[p]!, c = Math.floor(col / KK), q = col - c * KK, kh = Math.floor(q / s.K), kw = q - kh * s.K;
+        const col = ci[p]!,
+          c = Math.floor(col / KK),
+          q = col - c * KK,
+          kh = Math.floor(q / s.K),
+          kw = q - kh * s.K;
         if (p > rp[r]! && col < ci[p - 1]!) fail("sconvPlan", `${w.toString()}: column indices of row ${r} are not ascending`);
         off[p] = ((c * Hp + kh) * Wp + kw) * N;
         while (g < groups - 1 && c >= (g + 1) * width) gp[r * (groups + 1) + ++g] = p;
@@ -157,7 +169,22 @@ export class ConvKernels {
       own(this.k, "sconvForward", { xpad, y, tile });
       ownCsr(this.k, "sconvForward", w);
     }
-    this.k.exports.sconv_fwd(w.rowPtr.ptr, plan.groupPtr.ptr, plan.groups, plan.offsets.ptr, w.values.ptr, xpad.ptr, y.ptr, tile.ptr, w.rows, OH, OW, N, Wp, accumulate);
+    this.k.exports.sconv_fwd(
+      w.rowPtr.ptr,
+      plan.groupPtr.ptr,
+      plan.groups,
+      plan.offsets.ptr,
+      w.values.ptr,
+      xpad.ptr,
+      y.ptr,
+      tile.ptr,
+      w.rows,
+      OH,
+      OW,
+      N,
+      Wp,
+      accumulate,
+    );
   }
 
   /**
@@ -170,19 +197,26 @@ export class ConvKernels {
   sconvTranspose(w: Csr, s: ConvShape, label: string): { csr: Csr; perm: Tensor<"u32">; shape: ConvShape } {
     const op = "sconvTranspose";
     if (s.stride !== 1) fail(op, `direct sparse convolution needs stride 1, got ${s.stride}`);
-    const KK = s.K * s.K, M = w.rows, C = s.C;
+    const KK = s.K * s.K,
+      M = w.rows,
+      C = s.C;
     if (w.cols !== C * KK) fail(op, `weights ${w.toString()} do not match ${C} input channels of ${s.K}x${s.K}`);
-    const rp = w.rowPtr.data, ci = w.colIdx.data;
+    const rp = w.rowPtr.data,
+      ci = w.colIdx.data;
     const counts = new Uint32Array(C + 1);
     for (let p = 0; p < w.nnz; p++) counts[Math.floor(ci[p]! / KK) + 1]!++;
     for (let c = 0; c < C; c++) counts[c + 1]! += counts[c]!;
-    const tRowPtr = Uint32Array.from(counts), fillAt = Uint32Array.from(counts.subarray(0, C));
-    const tCol = new Uint32Array(w.nnz), tPerm = new Uint32Array(w.nnz);
+    const tRowPtr = Uint32Array.from(counts),
+      fillAt = Uint32Array.from(counts.subarray(0, C));
+    const tCol = new Uint32Array(w.nnz),
+      tPerm = new Uint32Array(w.nnz);
     // Rows of w ascending and each row's entries descending: every input channel's list comes out
     // with (co, K−1−kh, K−1−kw) ascending.
     for (let co = 0; co < M; co++) {
       for (let p = rp[co + 1]! - 1; p >= rp[co]!; p--) {
-        const col = ci[p]!, c = Math.floor(col / KK), r = col - c * KK;
+        const col = ci[p]!,
+          c = Math.floor(col / KK),
+          r = col - c * KK;
         const q = fillAt[c]!++;
         tCol[q] = co * KK + (KK - 1 - r);
         tPerm[q] = p;
@@ -248,18 +282,40 @@ export class ConvKernels {
     this.k.exports.wino_weight_grad(du.ptr, dw.ptr, M, C, accumulate);
   }
 
-  private winogradShape(op: string, s: ConvShape, M: number, N: number, tiles: number, blocks: Record<string, [Tensor<"f32">, number]>): { OH: number; OW: number } {
+  private winogradShape(
+    op: string,
+    s: ConvShape,
+    M: number,
+    N: number,
+    tiles: number,
+    blocks: Record<string, [Tensor<"f32">, number]>,
+  ): { OH: number; OW: number } {
     const { OH, OW } = convOutput(s);
-    if (s.K !== 3 || s.stride !== 1 || s.pad !== 1 || OH % 2 || OW % 2) fail(op, `Winograd F(2x2,3x3) needs a 3x3 stride-1 pad-1 convolution with an even output size, got ${s.K}x${s.K} stride ${s.stride} pad ${s.pad}, output ${OH}x${OW}`);
+    if (s.K !== 3 || s.stride !== 1 || s.pad !== 1 || OH % 2 || OW % 2)
+      fail(
+        op,
+        `Winograd F(2x2,3x3) needs a 3x3 stride-1 pad-1 convolution with an even output size, got ${s.K}x${s.K} stride ${s.stride} pad ${s.pad}, output ${OH}x${OW}`,
+      );
     if (!Number.isInteger(tiles) || tiles < 1 || tiles > OW / 2) fail(op, `block of ${tiles} tiles is outside 1..${OW / 2}`);
-    for (const [name, [t, rows]] of Object.entries(blocks)) if (t.size < 16 * rows * tiles * N) fail(op, `${name} needs 16·${rows}·${tiles}·${N} floats, got ${t.toString()}`);
+    for (const [name, [t, rows]] of Object.entries(blocks))
+      if (t.size < 16 * rows * tiles * N) fail(op, `${name} needs 16·${rows}·${tiles}·${N} floats, got ${t.toString()}`);
     void M;
     return { OH, OW };
   }
 
   /** y [M·OH·OW, N] = conv(xpad, U) + bias, then ReLU when asked; U from winogradWeights. */
-  winogradForward(xpad: Tensor<"f32">, u: Tensor<"f32">, v: Tensor<"f32">, mb: Tensor<"f32">, y: Tensor<"f32">, bias: Tensor<"f32"> | null,
-                  s: ConvShape, M: number, tiles: number, relu: boolean): void {
+  winogradForward(
+    xpad: Tensor<"f32">,
+    u: Tensor<"f32">,
+    v: Tensor<"f32">,
+    mb: Tensor<"f32">,
+    y: Tensor<"f32">,
+    bias: Tensor<"f32"> | null,
+    s: ConvShape,
+    M: number,
+    tiles: number,
+    relu: boolean,
+  ): void {
     const { Hp, Wp } = convOutput(s);
     const N = chwn("winogradForward", "xpad", xpad, s.C, Hp, Wp);
     const { OH, OW } = this.winogradShape("winogradForward", s, M, N, tiles, { v: [v, s.C], mb: [mb, M] });
@@ -273,14 +329,29 @@ export class ConvKernels {
   }
 
   /** du [16·M·C] = transformed weight gradient; dxpad += input gradient when given (zeroed by the caller). */
-  winogradBackward(xpad: Tensor<"f32">, dy: Tensor<"f32">, u: Tensor<"f32">, v: Tensor<"f32">, dm: Tensor<"f32">, dv: Tensor<"f32">, du: Tensor<"f32">,
-                   dxpad: Tensor<"f32"> | null, s: ConvShape, M: number, tiles: number): void {
+  winogradBackward(
+    xpad: Tensor<"f32">,
+    dy: Tensor<"f32">,
+    u: Tensor<"f32">,
+    v: Tensor<"f32">,
+    dm: Tensor<"f32">,
+    dv: Tensor<"f32">,
+    du: Tensor<"f32">,
+    dxpad: Tensor<"f32"> | null,
+    s: ConvShape,
+    M: number,
+    tiles: number,
+  ): void {
     const { Hp, Wp } = convOutput(s);
     const N = chwn("winogradBackward", "xpad", xpad, s.C, Hp, Wp);
     const { OH, OW } = this.winogradShape("winogradBackward", s, M, N, tiles, { v: [v, s.C], dm: [dm, M], dv: [dv, s.C] });
     chwn("winogradBackward", "dy", dy, M, OH, OW, N);
     if (dxpad) chwn("winogradBackward", "dxpad", dxpad, s.C, Hp, Wp, N);
-    for (const [name, t] of [["u", u], ["du", du]] as const) if (t.size < 16 * M * s.C) fail("winogradBackward", `${name} needs 16·${M}·${s.C} floats, got ${t.toString()}`);
+    for (const [name, t] of [
+      ["u", u],
+      ["du", du],
+    ] as const)
+      if (t.size < 16 * M * s.C) fail("winogradBackward", `${name} needs 16·${M}·${s.C} floats, got ${t.toString()}`);
     if (this.k.checking) {
       own(this.k, "winogradBackward", { xpad, dy, u, v, dm, dv, du, dxpad });
     }
@@ -357,10 +428,22 @@ export class ConvKernels {
   }
 
   /** Per channel and example: sum1 = Σ dy, sum2 = Σ dy·(x − mean)·invstd over positions (the batch-norm backward reductions). */
-  channelColumnGradSums(dy: Tensor<"f32">, x: Tensor<"f32">, mean: Tensor<"f32">, invstd: Tensor<"f32">, sum1: Tensor<"f32">, sum2: Tensor<"f32">, C: number): void {
+  channelColumnGradSums(
+    dy: Tensor<"f32">,
+    x: Tensor<"f32">,
+    mean: Tensor<"f32">,
+    invstd: Tensor<"f32">,
+    sum1: Tensor<"f32">,
+    sum2: Tensor<"f32">,
+    C: number,
+  ): void {
     const [P, N] = this.columns("channelColumnGradSums", x, C, sum1);
     this.columns("channelColumnGradSums", x, C, sum2);
-    if (dy.size !== x.size || mean.size !== C || invstd.size !== C) fail("channelColumnGradSums", `dy ${dy.toString()}, mean ${mean.toString()}, invstd ${invstd.toString()} do not match x ${x.toString()} with ${C} channels`);
+    if (dy.size !== x.size || mean.size !== C || invstd.size !== C)
+      fail(
+        "channelColumnGradSums",
+        `dy ${dy.toString()}, mean ${mean.toString()}, invstd ${invstd.toString()} do not match x ${x.toString()} with ${C} channels`,
+      );
     if (this.k.checking) {
       own(this.k, "channelColumnGradSums", { dy, x, mean, invstd, sum1, sum2 });
     }
@@ -375,7 +458,16 @@ export class ConvKernels {
   }
 
   /** y = (x − mean)·invstd·gamma + beta per channel, then ReLU when asked. */
-  bnApply(x: Tensor<"f32">, y: Tensor<"f32">, mean: Tensor<"f32">, invstd: Tensor<"f32">, gamma: Tensor<"f32">, beta: Tensor<"f32">, C: number, relu: boolean): void {
+  bnApply(
+    x: Tensor<"f32">,
+    y: Tensor<"f32">,
+    mean: Tensor<"f32">,
+    invstd: Tensor<"f32">,
+    gamma: Tensor<"f32">,
+    beta: Tensor<"f32">,
+    C: number,
+    relu: boolean,
+  ): void {
     const M = this.channels("bnApply", x, C, mean, invstd, gamma, beta);
     if (y.size !== x.size) fail("bnApply", `y ${y.toString()} and x ${x.toString()} differ in size`);
     if (this.k.checking) {
@@ -385,7 +477,18 @@ export class ConvKernels {
   }
 
   /** dx of batch norm from dy and the reductions sum1, sum2 over `count` values per channel. */
-  bnBackward(dy: Tensor<"f32">, x: Tensor<"f32">, dx: Tensor<"f32">, mean: Tensor<"f32">, invstd: Tensor<"f32">, gamma: Tensor<"f32">, sum1: Tensor<"f32">, sum2: Tensor<"f32">, C: number, count: number): void {
+  bnBackward(
+    dy: Tensor<"f32">,
+    x: Tensor<"f32">,
+    dx: Tensor<"f32">,
+    mean: Tensor<"f32">,
+    invstd: Tensor<"f32">,
+    gamma: Tensor<"f32">,
+    sum1: Tensor<"f32">,
+    sum2: Tensor<"f32">,
+    C: number,
+    count: number,
+  ): void {
     const M = this.channels("bnBackward", x, C, mean, invstd, gamma, sum1, sum2);
     if (dy.size !== x.size || dx.size !== x.size) fail("bnBackward", `dy, x and dx differ in size`);
     if (this.k.checking) {

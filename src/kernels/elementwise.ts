@@ -101,14 +101,16 @@ export class ElementwiseKernels {
    * batch of `totalCols` columns split across threads draws the same mask as one thread.
    */
   dropout(x: Tensor<"f32">, y: Tensor<"f32">, mask: Tensor<"f32">, p: number, seed: number, step: number, colOffset = 0, totalCols?: number): void {
-    const F = x.shape[0]!, N = x.shape[1]!;
+    const F = x.shape[0]!,
+      N = x.shape[1]!;
     const total = totalCols ?? N;
     if (this.k.checking) {
       const op = "dropout";
       dims2(op, "x", x);
       sameSize(op, { x, y, mask });
       inRange(op, "p", p, 0, 1, false, true);
-      if (!Number.isInteger(colOffset) || colOffset < 0 || colOffset + N > total) fail(op, `columns [${colOffset}, ${colOffset + N}) are outside a batch of ${total}`);
+      if (!Number.isInteger(colOffset) || colOffset < 0 || colOffset + N > total)
+        fail(op, `columns [${colOffset}, ${colOffset + N}) are outside a batch of ${total}`);
       if (!Number.isInteger(seed) || !Number.isInteger(step) || step < 0) fail(op, `seed and step must be integers, got ${seed}, ${step}`);
       own(this.k, op, { x, y, mask });
     }

@@ -27,21 +27,90 @@ export interface KernelExports {
   argmax(logits: number, out: number, C: number, N: number): void;
   count_correct(logits: number, labels: number, C: number, N: number): number;
   sgd(w: number, g: number, buf: number, mask: number, n: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
-  dropout_forward(x: number, y: number, mask: number, F: number, N: number, threshold: number, keepScale: number,
-                  seed: number, step: number, colOffset: number, totalCols: number): void;
+  dropout_forward(
+    x: number,
+    y: number,
+    mask: number,
+    F: number,
+    N: number,
+    threshold: number,
+    keepScale: number,
+    seed: number,
+    step: number,
+    colOffset: number,
+    totalCols: number,
+  ): void;
   mul(a: number, b: number, out: number, n: number): void;
   gather_images(images: number, indices: number, count: number, F: number, plane: number, scale: number, shift: number, dst: number, N: number): void;
   pad_chwn(x: number, xpad: number, C: number, H: number, W: number, N: number, p: number): void;
   unpad_chwn(xpad: number, x: number, C: number, H: number, W: number, N: number, p: number, accumulate: boolean): void;
   im2col(xpad: number, cols: number, C: number, Hp: number, Wp: number, K: number, s: number, oh0: number, R: number, OW: number, N: number): void;
   col2im(cols: number, dxpad: number, C: number, Hp: number, Wp: number, K: number, s: number, oh0: number, R: number, OW: number, N: number): void;
-  sconv_fwd(rowPtr: number, groupPtr: number, G: number, offsets: number, values: number, xpad: number, y: number, tile: number, M: number, OH: number, OW: number, N: number, Wp: number, accumulate: boolean): void;
+  sconv_fwd(
+    rowPtr: number,
+    groupPtr: number,
+    G: number,
+    offsets: number,
+    values: number,
+    xpad: number,
+    y: number,
+    tile: number,
+    M: number,
+    OH: number,
+    OW: number,
+    N: number,
+    Wp: number,
+    accumulate: boolean,
+  ): void;
   gather_values(values: number, perm: number, out: number, n: number): void;
-  sconv_dw(rowPtr: number, offsets: number, dy: number, xpad: number, dvalues: number, M: number, OH: number, OW: number, N: number, Wp: number, accumulate: boolean): void;
+  sconv_dw(
+    rowPtr: number,
+    offsets: number,
+    dy: number,
+    xpad: number,
+    dvalues: number,
+    M: number,
+    OH: number,
+    OW: number,
+    N: number,
+    Wp: number,
+    accumulate: boolean,
+  ): void;
   wino_weights(w: number, u: number, M: number, C: number): void;
   wino_weight_grad(du: number, dw: number, M: number, C: number, accumulate: boolean): void;
-  wino_forward(xpad: number, u: number, v: number, mb: number, y: number, bias: number, C: number, M: number, OH: number, OW: number, N: number, Tb: number, relu: boolean, work: number): void;
-  wino_backward(xpad: number, dy: number, u: number, v: number, dm: number, dv: number, du: number, dxpad: number, C: number, M: number, OH: number, OW: number, N: number, Tb: number, work: number): void;
+  wino_forward(
+    xpad: number,
+    u: number,
+    v: number,
+    mb: number,
+    y: number,
+    bias: number,
+    C: number,
+    M: number,
+    OH: number,
+    OW: number,
+    N: number,
+    Tb: number,
+    relu: boolean,
+    work: number,
+  ): void;
+  wino_backward(
+    xpad: number,
+    dy: number,
+    u: number,
+    v: number,
+    dm: number,
+    dv: number,
+    du: number,
+    dxpad: number,
+    C: number,
+    M: number,
+    OH: number,
+    OW: number,
+    N: number,
+    Tb: number,
+    work: number,
+  ): void;
   maxpool2_fwd(x: number, y: number, C: number, H: number, W: number, N: number): void;
   maxpool2_bwd(x: number, y: number, dy: number, dx: number, C: number, H: number, W: number, N: number): void;
   avgpool_fwd(x: number, y: number, C: number, P: number, N: number): void;
@@ -50,7 +119,31 @@ export interface KernelExports {
   channel_col_sqdev(x: number, mean: number, out: number, C: number, P: number, N: number): void;
   channel_col_grad_sums(dy: number, x: number, mean: number, invstd: number, out1: number, out2: number, C: number, P: number, N: number): void;
   bn_apply(x: number, y: number, mean: number, invstd: number, gamma: number, beta: number, C: number, M: number, relu: boolean): void;
-  bn_backward(dy: number, x: number, dx: number, mean: number, invstd: number, gamma: number, sum1: number, sum2: number, C: number, M: number, count: number): void;
-  adam(w: number, g: number, m: number, v: number, mask: number, n: number, stepSize: number, beta1: number, beta2: number,
-       invSqrtBc2: number, eps: number, weightDecay: number): void;
+  bn_backward(
+    dy: number,
+    x: number,
+    dx: number,
+    mean: number,
+    invstd: number,
+    gamma: number,
+    sum1: number,
+    sum2: number,
+    C: number,
+    M: number,
+    count: number,
+  ): void;
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    mask: number,
+    n: number,
+    stepSize: number,
+    beta1: number,
+    beta2: number,
+    invSqrtBc2: number,
+    eps: number,
+    weightDecay: number,
+  ): void;
 }

@@ -29,7 +29,12 @@ export class DenseKernels {
   gemm(a: Tensor<"f32">, b: Tensor<"f32">, c: Tensor<"f32">, options: GemmOptions = {}): void {
     if (this.k.checking) {
       const op = gemmName(options);
-      for (const [n, t] of [["a", a], ["b", b], ["c", c]] as const) dtype(op, n, t, "f32");
+      for (const [n, t] of [
+        ["a", a],
+        ["b", b],
+        ["c", c],
+      ] as const)
+        dtype(op, n, t, "f32");
       dims2(op, "a", a);
       dims2(op, "b", b);
       dims2(op, "c", c);
@@ -52,7 +57,9 @@ export class DenseKernels {
     const N = transB ? b.rows : b.cols;
     if (this.k.checking) this.checkGemm(a, b, c, options, M, K, N);
     const e = this.k.exports;
-    const pa = a.t.ptr + 4 * a.offset, pb = b.t.ptr + 4 * b.offset, pc = c.t.ptr + 4 * c.offset;
+    const pa = a.t.ptr + 4 * a.offset,
+      pb = b.t.ptr + 4 * b.offset,
+      pc = c.t.ptr + 4 * c.offset;
     if (transB) e.gemm_nt(pa, pb, pc, M, K, N, a.ld, b.ld, c.ld, accumulate);
     else if (transA) e.gemm_tn(pa, pb, pc, M, K, N, a.ld, b.ld, c.ld, accumulate, this.k.gemmWorkspace);
     else e.gemm_nn(pa, pb, pc, M, K, N, a.ld, b.ld, c.ld, accumulate, this.k.gemmWorkspace);
@@ -60,7 +67,12 @@ export class DenseKernels {
 
   private checkGemm(a: MatrixView, b: MatrixView, c: MatrixView, options: GemmOptions, M: number, K: number, N: number): void {
     const op = gemmName(options);
-    for (const [n, v] of [["a", a], ["b", b], ["c", c]] as const) this.checkView(op, n, v);
+    for (const [n, v] of [
+      ["a", a],
+      ["b", b],
+      ["c", c],
+    ] as const)
+      this.checkView(op, n, v);
     const K2 = options.transB ? b.cols : b.rows;
     const shape = (v: MatrixView) => `${v.t.toString()}${v.offset || v.ld !== v.cols ? `[${v.rows}x${v.cols} view]` : ""}`;
     if (K !== K2) fail(op, `inner dimensions differ: a ${shape(a)}, b ${shape(b)} gives K = ${K} vs ${K2}`);
@@ -74,14 +86,18 @@ export class DenseKernels {
     own(this.k, op, { [name]: v.t });
     const { offset, rows, cols, ld } = v;
     if (![offset, rows, cols, ld].every(Number.isInteger) || rows <= 0 || cols <= 0 || offset < 0 || ld < cols) {
-      fail(op, `${name} view of ${v.t.toString()} (offset ${offset}, ${rows}x${cols}, row stride ${ld}) is invalid: sizes must be positive and the stride at least the columns`);
+      fail(
+        op,
+        `${name} view of ${v.t.toString()} (offset ${offset}, ${rows}x${cols}, row stride ${ld}) is invalid: sizes must be positive and the stride at least the columns`,
+      );
     }
     if (offset + (rows - 1) * ld + cols > v.t.size) fail(op, `${name} view (offset ${offset}, ${rows}x${cols}, row stride ${ld}) runs past ${v.t.toString()}`);
   }
 
   /** dst [C,R] = src [R,C]ᵀ. */
   transpose(src: Tensor<"f32">, dst: Tensor<"f32">): void {
-    const R = src.shape[0]!, C = src.shape[1]!;
+    const R = src.shape[0]!,
+      C = src.shape[1]!;
     if (this.k.checking) {
       const op = "transpose";
       dtype(op, "src", src, "f32");

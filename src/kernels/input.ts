@@ -26,7 +26,8 @@ export class InputKernels {
       own(this.k, op, { images, indices, scale, shift, dst });
     }
     // Indices are always checked: an out-of-range one would read another tensor's bytes as pixels.
-    const rows = images.shape[0]!, idx = indices.data;
+    const rows = images.shape[0]!,
+      idx = indices.data;
     for (let i = 0; i < count; i++) if (idx[i]! >= rows) fail("gatherImages", `index ${idx[i]} at position ${i} is outside the ${rows} images`);
     this.k.exports.gather_images(images.ptr, indices.ptr, count, F, plane, scale.ptr, shift.ptr, dst.ptr, dst.shape[1]!);
   }

@@ -112,7 +112,15 @@ export class Kernels implements KernelCore {
     const initial = Math.min(maximum, Math.max(1, Math.ceil((options.initialBytes ?? 16 * 2 ** 20) / PAGE)));
     const memory = new WebAssembly.Memory({ initial, maximum, shared: compiled.shared } as WebAssembly.MemoryDescriptor);
     const instance = await WebAssembly.instantiate(compiled.module, { env: { memory } });
-    return new Kernels(instance.exports as unknown as KernelExports, memory, compiled.simd, compiled.shared, compiled.module, limit, checkMode(options.checks, "always"));
+    return new Kernels(
+      instance.exports as unknown as KernelExports,
+      memory,
+      compiled.simd,
+      compiled.shared,
+      compiled.module,
+      limit,
+      checkMode(options.checks, "always"),
+    );
   }
 
   /**

@@ -25,7 +25,8 @@ export class LossKernels {
    * if `grad` is given, writes (softmax − onehot)·gradScale into it.
    */
   softmaxXent(logits: Tensor<"f32">, labels: Tensor<"i32">, grad: Tensor<"f32"> | null, gradScale = 1): number {
-    const C = logits.shape[0]!, N = logits.shape[1]!;
+    const C = logits.shape[0]!,
+      N = logits.shape[1]!;
     if (this.k.checking) {
       const op = "softmaxXent";
       this.checkLogits(op, logits, labels);
@@ -40,7 +41,8 @@ export class LossKernels {
 
   /** out[n] = the class with the largest logit of column n. */
   argmax(logits: Tensor<"f32">, out: Tensor<"i32">): void {
-    const C = logits.shape[0]!, N = logits.shape[1]!;
+    const C = logits.shape[0]!,
+      N = logits.shape[1]!;
     if (this.k.checking) {
       const op = "argmax";
       this.checkLogits(op, logits, null);

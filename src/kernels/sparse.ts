@@ -40,7 +40,8 @@ export class SparseKernels {
     const [ir, N] = dims2(op, inName, input);
     const [or, oc] = dims2(op, outName, out);
     if (ir !== inRows) fail(op, `${inName} must have ${inRows} rows for w ${w.toString()}, got ${input.toString()}`);
-    if (or !== outRows || oc !== N) fail(op, `${outName} must be [${outRows},${N}] for w ${w.toString()} and ${inName} ${input.toString()}, got ${out.toString()}`);
+    if (or !== outRows || oc !== N)
+      fail(op, `${outName} must be [${outRows},${N}] for w ${w.toString()} and ${inName} ${input.toString()}, got ${out.toString()}`);
     ownCsr(this.k, op, w);
     own(this.k, op, { [inName]: input, [outName]: out });
     disjoint(op, [outName, out], { [inName]: input, values: w.values });
@@ -62,7 +63,12 @@ export class SparseKernels {
   maskedGrad(w: Csr, dy: Tensor<"f32">, x: Tensor<"f32">, dvalues: Tensor<"f32">, options: { accumulate?: boolean } = {}): void {
     if (this.k.checking) {
       const op = "maskedGrad";
-      for (const [n, t] of [["dy", dy], ["x", x], ["dvalues", dvalues]] as const) dtype(op, n, t, "f32");
+      for (const [n, t] of [
+        ["dy", dy],
+        ["x", x],
+        ["dvalues", dvalues],
+      ] as const)
+        dtype(op, n, t, "f32");
       const [dr, N] = dims2(op, "dy", dy);
       const [xr, xn] = dims2(op, "x", x);
       if (dr !== w.rows || xr !== w.cols || xn !== N) fail(op, `for w ${w.toString()} need dy [${w.rows},N] and x [${w.cols},N], got ${describe({ dy, x })}`);

@@ -6,8 +6,7 @@
 export type DType = "f32" | "i32" | "u32" | "u8";
 
 /** The typed array that views a tensor of dtype D. */
-export type ArrayOf<D extends DType> =
-  D extends "f32" ? Float32Array : D extends "i32" ? Int32Array : D extends "u32" ? Uint32Array : Uint8Array;
+export type ArrayOf<D extends DType> = D extends "f32" ? Float32Array : D extends "i32" ? Int32Array : D extends "u32" ? Uint32Array : Uint8Array;
 
 export const BYTES: Record<DType, number> = { f32: 4, i32: 4, u32: 4, u8: 1 };
 

@@ -98,7 +98,7 @@ function envSimd(): "auto" | SimdLevel | undefined {
 }
 
 const RELAXED_MISSING =
-  'kernels: relaxed SIMD was requested but this runtime cannot compile it; on Node 20 call enableNodeRelaxedSimd() first ' +
+  "kernels: relaxed SIMD was requested but this runtime cannot compile it; on Node 20 call enableNodeRelaxedSimd() first " +
   '(it switches on V8\'s --experimental-wasm-relaxed-simd for the whole process) or start node with that flag; otherwise use simd: "plain"';
 
 const cache = new Map<string, Promise<CompiledKernels>>();

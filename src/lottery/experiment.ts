@@ -93,8 +93,6 @@ export class RunBusy extends Error {
   }
 }
 
-
-
 /** What {@link runExperiment} returns: the store the runs are in and the summary of every run it finished or found. */
 export interface ExperimentResult<S extends RunStore = RunStore> {
   /** The store holding the runs (an {@link ExperimentStore} under `root`, or the store given). */
@@ -215,7 +213,10 @@ export async function openRunTrainer(options: ExperimentOptions): Promise<RunTra
     store,
     async train(id) {
       const node = findRun(graph, id);
-      if (!node) throw new Error(`${describeRun(id)} is not a run of the experiment in ${store.location} (its levels, trials, controls and one-shot targets do not include it)`);
+      if (!node)
+        throw new Error(
+          `${describeRun(id)} is not a run of the experiment in ${store.location} (its levels, trials, controls and one-shot targets do not include it)`,
+        );
       return runner.runNode(node);
     },
     close: () => session.close(),
@@ -315,7 +316,9 @@ class Runner {
     const rewindName = this.rewindName;
     const rewind = rewindName ? this.store.loadTrialWeights(id.trial, rewindName) : null;
     if (rewindName && !rewind) {
-      throw new Error(`the weights of ${rewindName} of trial ${id.trial} are missing from ${this.store.location} although level 0 is finished; delete that level (trial_${id.trial}/level_0) and rerun to retrain it`);
+      throw new Error(
+        `the weights of ${rewindName} of trial ${id.trial} are missing from ${this.store.location} although level 0 is finished; delete that level (trial_${id.trial}/level_0) and rerun to retrain it`,
+      );
     }
     const start = this.strategy.start({ theta0, previousFinal: previous, rewind });
     const tag = id.kind === "iterative" ? `level-${id.level}` : `oneshot-${id.level}`;
@@ -337,7 +340,14 @@ class Runner {
     const { network } = this.session;
     const level = id.kind === "iterative" ? id.level : levelForPm(network, this.target, id.level);
     return this.criterion.prune({
-      network, target: this.target, masks, level, trained, start, trialSeed: training.seed, tag,
+      network,
+      target: this.target,
+      masks,
+      level,
+      trained,
+      start,
+      trialSeed: training.seed,
+      tag,
       data: this.criterion.name === "snip" || this.criterion.name === "grasp" ? this.criterionData(training) : null,
     });
   }
@@ -415,20 +425,28 @@ class Runner {
   /** Says that a resumed run continues on other arithmetic than its checkpoint's. */
   private warnResumed(id: RunId, change: { iteration: number; before: Arithmetic | null; now: Arithmetic }): void {
     const now = describeArithmetic(change.now);
-    this.options.log?.(change.before
-      ? `warning: ${describeRun(id)} was checkpointed at iteration ${change.iteration} on ${describeArithmetic(change.before)} and continues on ${now}: ` +
-        "from here it runs on different arithmetic, so its results will differ from an uninterrupted run's (recorded as mixed_arithmetic in its summary). " +
-        `To keep it reproducible, stop it before its next checkpoint and rerun with ${settingsFor(change.before, change.now)}.`
-      : `warning: the checkpoint of ${describeRun(id)} (iteration ${change.iteration}) does not record the threads, kernels and SIMD it was written on ` +
-        `(an older lottery-wasm wrote it); the run continues on ${now}, and its results differ from an uninterrupted run's if it started on others ` +
-        "(recorded as mixed_arithmetic in its summary).");
+    this.options.log?.(
+      change.before
+        ? `warning: ${describeRun(id)} was checkpointed at iteration ${change.iteration} on ${describeArithmetic(change.before)} and continues on ${now}: ` +
+            "from here it runs on different arithmetic, so its results will differ from an uninterrupted run's (recorded as mixed_arithmetic in its summary). " +
+            `To keep it reproducible, stop it before its next checkpoint and rerun with ${settingsFor(change.before, change.now)}.`
+        : `warning: the checkpoint of ${describeRun(id)} (iteration ${change.iteration}) does not record the threads, kernels and SIMD it was written on ` +
+            `(an older lottery-wasm wrote it); the run continues on ${now}, and its results differ from an uninterrupted run's if it started on others ` +
+            "(recorded as mixed_arithmetic in its summary).",
+    );
   }
 
   /**
    * Trains one run, or finds it finished in the store and reads back its mask and final weights
    * (checksummed: a corrupt file stops the experiment with an error naming it).
    */
-  private async run(id: RunId, masks: Masks, start: Weights, training: TrainingHparams, rewindName: string | null = null): Promise<{ summary: RunSummary; final: Weights | null; masks: Masks }> {
+  private async run(
+    id: RunId,
+    masks: Masks,
+    start: Weights,
+    training: TrainingHparams,
+    rewindName: string | null = null,
+  ): Promise<{ summary: RunSummary; final: Weights | null; masks: Masks }> {
     const done = this.finished(id);
     if (done) return { summary: done, final: done.diverged ? null : this.store.loadFinal(id), masks: this.store.loadMask(id) };
     const lock = this.store.tryLock?.(id);
@@ -445,8 +463,14 @@ class Runner {
     }
   }
 
-  private async train(id: RunId, masks: Masks, start: Weights, training: TrainingHparams, rewindName: string | null, touch: () => void): Promise<{ summary: RunSummary; final: Weights | null; masks: Masks }> {
-
+  private async train(
+    id: RunId,
+    masks: Masks,
+    start: Weights,
+    training: TrainingHparams,
+    rewindName: string | null,
+    touch: () => void,
+  ): Promise<{ summary: RunSummary; final: Weights | null; masks: Masks }> {
     const { network } = this.session;
     this.warnForeign(id.trial);
     applyMasks(network, masks);
@@ -467,26 +491,26 @@ class Runner {
     let result: Awaited<ReturnType<Session["train"]>>;
     try {
       result = await this.session.train(
-      {
-        resume: checkpoint?.state,
-        snapshotAt: rewindName && rewindIteration !== null && rewindIteration > 0 ? new Set([rewindIteration]) : undefined,
-        onSnapshot: (iteration, weights) => this.store.saveTrialWeights(id.trial, rewindName!, weights, { iteration }),
-        checkpoint: {
-          due: () => performance.now() - lastCheckpoint >= every,
-          save: (state, weights) => {
-            this.store.saveCheckpoint(id, state, weights);
-            lastCheckpoint = performance.now();
+        {
+          resume: checkpoint?.state,
+          snapshotAt: rewindName && rewindIteration !== null && rewindIteration > 0 ? new Set([rewindIteration]) : undefined,
+          onSnapshot: (iteration, weights) => this.store.saveTrialWeights(id.trial, rewindName!, weights, { iteration }),
+          checkpoint: {
+            due: () => performance.now() - lastCheckpoint >= every,
+            save: (state, weights) => {
+              this.store.saveCheckpoint(id, state, weights);
+              lastCheckpoint = performance.now();
+            },
           },
+          onProgress: (doneIts, total, last) => {
+            touch();
+            this.options.events?.onProgress?.(id, doneIts, total, last);
+          },
+          onExecution: (execution, threads) => this.options.events?.onExecution?.(id, execution, threads),
+          onArithmeticChange: (change) => this.warnResumed(id, change),
         },
-        onProgress: (doneIts, total, last) => {
-          touch();
-          this.options.events?.onProgress?.(id, doneIts, total, last);
-        },
-        onExecution: (execution, threads) => this.options.events?.onExecution?.(id, execution, threads),
-        onArithmeticChange: (change) => this.warnResumed(id, change),
-      },
-      training,
-    );
+        training,
+      );
     } catch (err) {
       if (!(err instanceof DivergenceError)) throw err;
       return { summary: this.diverged(id, masks, report, err), final: null, masks };

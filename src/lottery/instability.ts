@@ -86,17 +86,25 @@ export function copyDataSeed(trialDataSeed: number, copy: number): number {
 
 /** Linear mode connectivity (Frankle et al. 2020): trains two copies of the level's subnetwork from its weights at iteration K on different data orders and measures the test error along the line between them. Stored atomically; resumes; `stored` is true when the result was already there. */
 export async function runInstability(o: InstabilityOptions): Promise<{ result: InstabilityResult; stored: boolean }> {
-  const trial = o.trial ?? 0, points = o.points ?? 31, sameOrder = o.sameOrder ?? false;
-  if (!Number.isInteger(points) || points < MIN_PATH_POINTS) throw new Error(`invalid --points ${points}: use an integer of at least ${MIN_PATH_POINTS} (the path's resolution)`);
+  const trial = o.trial ?? 0,
+    points = o.points ?? 31,
+    sameOrder = o.sameOrder ?? false;
+  if (!Number.isInteger(points) || points < MIN_PATH_POINTS)
+    throw new Error(`invalid --points ${points}: use an integer of at least ${MIN_PATH_POINTS} (the path's resolution)`);
   const store = ExperimentStore.read(o.dir);
   const hp = store.hp;
   const training = trialTraining(hp, trial);
   if (!Number.isInteger(o.rewind) || o.rewind < 0 || o.rewind >= training.iterations) {
-    throw new Error(`invalid --rewind ${o.rewind}: use an iteration in [0, ${training.iterations - 1}] (the experiment trains ${training.iterations} iterations per level)`);
+    throw new Error(
+      `invalid --rewind ${o.rewind}: use an iteration in [0, ${training.iterations - 1}] (the experiment trains ${training.iterations} iterations per level)`,
+    );
   }
   const id = { trial, kind: "iterative" as const, level: o.level, branch: "ticket" as const };
   const summary = store.summary(id);
-  if (!summary) throw new Error(`${o.dir} has no finished trial ${trial} level ${o.level}: rerun its \`lottery run\` command until that level is trained, or pick a finished level`);
+  if (!summary)
+    throw new Error(
+      `${o.dir} has no finished trial ${trial} level ${o.level}: rerun its \`lottery run\` command until that level is trained, or pick a finished level`,
+    );
   const out = instabilityDir(o.dir, o.level, o.rewind, trial, sameOrder);
   const resultFile = join(out, "result.json");
   if (existsSync(resultFile)) return { result: unsealJson(readFileSync(resultFile, "utf8")) as unknown as InstabilityResult, stored: true };
@@ -106,7 +114,9 @@ export async function runInstability(o: InstabilityOptions): Promise<{ result: I
   const session = await Session.open(hp, { dataDir: o.dataDir, fetchIfMissing: o.fetchIfMissing, threads: o.threads, kernelMode: o.kernelMode, log: o.log });
   try {
     const start = await rewindPoint(session, store, o.dir, trial, o.rewind, training, o.log);
-    const seeds: [number, number] = sameOrder ? [training.dataSeed, training.dataSeed] : [copyDataSeed(training.dataSeed, 0), copyDataSeed(training.dataSeed, 1)];
+    const seeds: [number, number] = sameOrder
+      ? [training.dataSeed, training.dataSeed]
+      : [copyDataSeed(training.dataSeed, 0), copyDataSeed(training.dataSeed, 1)];
     // Evaluations (the trainer's checkpoint points) as often as the experiment's runs have them.
     const copyTraining = (c: number): TrainingHparams => ({ ...training, iterations: training.iterations - o.rewind, dataSeed: seeds[c]! });
     const copies: Weights[] = [];
@@ -122,8 +132,10 @@ export async function runInstability(o: InstabilityOptions): Promise<{ result: I
       // Mid-copy checkpoints, as `lottery run` takes them: a killed copy resumes where it was.
       const checkpointFile = join(out, `copy_${c}.checkpoint.lt`);
       const checkpoint = loadCopyCheckpoint(checkpointFile, o.log);
-      o.log?.(`trial ${trial} level ${o.level} (Pm ${(summary.pm * 100).toFixed(2)}%), rewound to iteration ${o.rewind}: training copy ${c} (${copyTraining(c).iterations} iterations, data seed ${seeds[c]})` +
-        (checkpoint ? `, resuming at iteration ${checkpoint.state.iteration}` : ""));
+      o.log?.(
+        `trial ${trial} level ${o.level} (Pm ${(summary.pm * 100).toFixed(2)}%), rewound to iteration ${o.rewind}: training copy ${c} (${copyTraining(c).iterations} iterations, data seed ${seeds[c]})` +
+          (checkpoint ? `, resuming at iteration ${checkpoint.state.iteration}` : ""),
+      );
       if (checkpoint) {
         applyMasks(session.network, mask);
         session.network.load(checkpoint.weights);
@@ -132,16 +144,19 @@ export async function runInstability(o: InstabilityOptions): Promise<{ result: I
       }
       const every = (o.checkpointSeconds ?? 60) * 1000;
       let lastCheckpoint = performance.now();
-      const trained = await session.train({
-        resume: checkpoint?.state,
-        checkpoint: {
-          due: () => performance.now() - lastCheckpoint >= every,
-          save: (state, weights) => {
-            saveCopyCheckpoint(checkpointFile, state, weights);
-            lastCheckpoint = performance.now();
+      const trained = await session.train(
+        {
+          resume: checkpoint?.state,
+          checkpoint: {
+            due: () => performance.now() - lastCheckpoint >= every,
+            save: (state, weights) => {
+              saveCopyCheckpoint(checkpointFile, state, weights);
+              lastCheckpoint = performance.now();
+            },
           },
         },
-      }, copyTraining(c));
+        copyTraining(c),
+      );
       const final = session.network.snapshot();
       writeTensors(file, final, { copy: c, data_seed: seeds[c], iterations: copyTraining(c).iterations, seconds: trained.seconds });
       rmSync(checkpointFile, { force: true });
@@ -149,10 +164,18 @@ export async function runInstability(o: InstabilityOptions): Promise<{ result: I
       copySeconds.push(trained.seconds);
     }
     const path = linearPath(session, copies[0]!, copies[1]!, mask, points);
-    const e0 = path[0]!.test_error, e1 = path[path.length - 1]!.test_error;
+    const e0 = path[0]!.test_error,
+      e1 = path[path.length - 1]!.test_error;
     const result: InstabilityResult = {
-      level: o.level, rewind: o.rewind, trial, same_order: sameOrder, pm: summary.pm, iterations_per_copy: training.iterations - o.rewind, data_seeds: seeds,
-      path, endpoint_test_accuracy: [1 - e0, 1 - e1],
+      level: o.level,
+      rewind: o.rewind,
+      trial,
+      same_order: sameOrder,
+      pm: summary.pm,
+      iterations_per_copy: training.iterations - o.rewind,
+      data_seeds: seeds,
+      path,
+      endpoint_test_accuracy: [1 - e0, 1 - e1],
       instability: Math.max(...path.map((p) => p.test_error)) - (e0 + e1) / 2,
       copy_seconds: [copySeconds[0]!, copySeconds[1]!],
       seconds: +((performance.now() - started) / 1000).toFixed(3),
@@ -178,14 +201,24 @@ function loadCopyCheckpoint(path: string, log?: (m: string) => void): { state: T
   try {
     const file = readTensors(path);
     if (!Number.isSafeInteger(file.meta.iteration) || !Array.isArray(file.meta.history)) throw new Error(`corrupt file ${path}: no iteration or history`);
-    const weights = new Map<string, Float32Array>(), optimizer = new Map<string, Float32Array>();
+    const weights = new Map<string, Float32Array>(),
+      optimizer = new Map<string, Float32Array>();
     for (const [k, v] of floatArrays(file, path)) {
       if (k.startsWith("weights/")) weights.set(k.slice(8), v);
       else if (k.startsWith("optimizer/")) optimizer.set(k.slice(10), v);
     }
     // JSON turned the first evaluation's NaN training loss into null.
     const history = (file.meta.history as EvalRecord[]).map((r) => ({ ...r, trainLoss: r.trainLoss === null ? NaN : r.trainLoss }));
-    return { state: { iteration: file.meta.iteration as number, seconds: (file.meta.seconds as number | undefined) ?? 0, optimizer, history, arithmetic: file.meta.arithmetic as TrainState["arithmetic"] }, weights };
+    return {
+      state: {
+        iteration: file.meta.iteration as number,
+        seconds: (file.meta.seconds as number | undefined) ?? 0,
+        optimizer,
+        history,
+        arithmetic: file.meta.arithmetic as TrainState["arithmetic"],
+      },
+      weights,
+    };
   } catch (err) {
     rmSync(path, { force: true });
     log?.(`${(err as Error).message.split(";")[0]}: removed it; the copy restarts from its first iteration (same result, more time)`);
@@ -202,7 +235,15 @@ function load(session: Session, weights: Weights, mask: Masks): void {
 }
 
 /** θ_K: the experiment's rewind point, θ0 for K = 0, else trained here from θ0 (and saved for reruns). */
-async function rewindPoint(session: Session, store: ExperimentStore, dir: string, trial: number, k: number, training: TrainingHparams, log?: (m: string) => void): Promise<Weights> {
+async function rewindPoint(
+  session: Session,
+  store: ExperimentStore,
+  dir: string,
+  trial: number,
+  k: number,
+  training: TrainingHparams,
+  log?: (m: string) => void,
+): Promise<Weights> {
   const theta0 = store.loadTrialWeights(trial, "theta0");
   if (!theta0) throw new Error(`${dir} has no θ0 for trial ${trial}: rerun its \`lottery run\` command`);
   if (k === 0) return theta0;
@@ -226,12 +267,14 @@ function linearPath(session: Session, w0: Weights, w1: Weights, mask: Masks, poi
     const alpha = i / (points - 1);
     const w = new Map<string, Float32Array>();
     for (const [name, a] of w0) {
-      const b = w1.get(name)!, v = new Float32Array(a.length);
+      const b = w1.get(name)!,
+        v = new Float32Array(a.length);
       for (let j = 0; j < v.length; j++) v[j] = a[j]! + alpha * (b[j]! - a[j]!);
       w.set(name, v);
     }
     load(session, w, mask);
-    const k = network.k, mark = k.arena.mark();
+    const k = network.k,
+      mark = k.arena.mark();
     const plan = network.prepare(session.kernelMode);
     try {
       const m = new Evaluator(network, plan, [session.test]).evaluate(session.test);

@@ -26,16 +26,37 @@ const CIFAR_DATA = { normalize: true, augment: false };
 const rates = (conv: number) => ({ scope: "layerwise" as const, rateConv: conv, rateFc: 0.2, rateOutput: 0.1 });
 
 export const convModels: ModelDeclaration[] = [
-  convEntry("conv2", [64], "Conv-2 on CIFAR-10: 2x conv 64, pool, fc 256, 256, 10 (4,300,992 weights)",
-    { dataset: CIFAR_DATA, training: { optimizer: "adam", lr: 2e-4, batchSize: 60, iterations: 20_000 }, pruning: rates(0.1) }),
-  convEntry("conv4", [64, 128], "Conv-4 on CIFAR-10: conv 64, 64, pool, 128, 128, pool, fc 256, 256, 10 (2,425,024 weights)",
-    { dataset: CIFAR_DATA, training: { optimizer: "adam", lr: 3e-4, batchSize: 60, iterations: 25_000 }, pruning: rates(0.1) }),
-  convEntry("conv6", [64, 128, 256], "Conv-6 on CIFAR-10: conv 64, 64, pool, 128, 128, pool, 256, 256, pool, fc 256, 256, 10 (2,261,184 weights)",
-    { dataset: CIFAR_DATA, training: { optimizer: "adam", lr: 3e-4, batchSize: 60, iterations: 30_000 }, pruning: rates(0.15) }),
-  convEntry("conv2_dropout", [64], "Conv-2 with dropout 0.5 after the hidden fc layers",
-    { dataset: CIFAR_DATA, model: { dropout: 0.5 }, training: { optimizer: "adam", lr: 3e-4, batchSize: 60, iterations: 60_000 }, pruning: rates(0.1) }),
-  convEntry("conv4_dropout", [64, 128], "Conv-4 with dropout 0.5 after the hidden fc layers",
-    { dataset: CIFAR_DATA, model: { dropout: 0.5 }, training: { optimizer: "adam", lr: 2e-4, batchSize: 60, iterations: 75_000 }, pruning: rates(0.1) }),
-  convEntry("conv6_dropout", [64, 128, 256], "Conv-6 with dropout 0.5 after the hidden fc layers",
-    { dataset: CIFAR_DATA, model: { dropout: 0.5 }, training: { optimizer: "adam", lr: 2e-4, batchSize: 60, iterations: 90_000 }, pruning: rates(0.15) }),
+  convEntry("conv2", [64], "Conv-2 on CIFAR-10: 2x conv 64, pool, fc 256, 256, 10 (4,300,992 weights)", {
+    dataset: CIFAR_DATA,
+    training: { optimizer: "adam", lr: 2e-4, batchSize: 60, iterations: 20_000 },
+    pruning: rates(0.1),
+  }),
+  convEntry("conv4", [64, 128], "Conv-4 on CIFAR-10: conv 64, 64, pool, 128, 128, pool, fc 256, 256, 10 (2,425,024 weights)", {
+    dataset: CIFAR_DATA,
+    training: { optimizer: "adam", lr: 3e-4, batchSize: 60, iterations: 25_000 },
+    pruning: rates(0.1),
+  }),
+  convEntry("conv6", [64, 128, 256], "Conv-6 on CIFAR-10: conv 64, 64, pool, 128, 128, pool, 256, 256, pool, fc 256, 256, 10 (2,261,184 weights)", {
+    dataset: CIFAR_DATA,
+    training: { optimizer: "adam", lr: 3e-4, batchSize: 60, iterations: 30_000 },
+    pruning: rates(0.15),
+  }),
+  convEntry("conv2_dropout", [64], "Conv-2 with dropout 0.5 after the hidden fc layers", {
+    dataset: CIFAR_DATA,
+    model: { dropout: 0.5 },
+    training: { optimizer: "adam", lr: 3e-4, batchSize: 60, iterations: 60_000 },
+    pruning: rates(0.1),
+  }),
+  convEntry("conv4_dropout", [64, 128], "Conv-4 with dropout 0.5 after the hidden fc layers", {
+    dataset: CIFAR_DATA,
+    model: { dropout: 0.5 },
+    training: { optimizer: "adam", lr: 2e-4, batchSize: 60, iterations: 75_000 },
+    pruning: rates(0.1),
+  }),
+  convEntry("conv6_dropout", [64, 128, 256], "Conv-6 with dropout 0.5 after the hidden fc layers", {
+    dataset: CIFAR_DATA,
+    model: { dropout: 0.5 },
+    training: { optimizer: "adam", lr: 2e-4, batchSize: 60, iterations: 90_000 },
+    pruning: rates(0.15),
+  }),
 ];

@@ -6,21 +6,36 @@ import type { ModelDefaults } from "../hparams/schema.js";
 import type { DatasetName } from "../data/types.js";
 import { defineModel, type ModelEntry } from "./registry.js";
 
-const name = z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only").optional()
+const name = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only")
+  .optional()
   .describe("layer name (parameters are named <name>.weight, <name>.bias); default: type and position, e.g. fc1, conv2");
 
 const LinearSpec = z.strictObject({
   type: z.literal("linear"),
   name,
-  units: z.union([z.int().min(1).max(1 << 20), z.literal("classes")]).describe("output features, or \"classes\" (the dataset's class count)"),
+  units: z
+    .union([
+      z
+        .int()
+        .min(1)
+        .max(1 << 20),
+      z.literal("classes"),
+    ])
+    .describe('output features, or "classes" (the dataset\'s class count)'),
   relu: z.boolean().optional().describe("ReLU after the layer (default false)"),
-  prune: z.enum(["fc", "output"]).optional().describe("pruning kind: fc (hidden, --rate-fc) or output (--rate-output); default fc, output for units \"classes\""),
+  prune: z.enum(["fc", "output"]).optional().describe('pruning kind: fc (hidden, --rate-fc) or output (--rate-output); default fc, output for units "classes"'),
 });
 const ConvSpec = z.strictObject({
   type: z.literal("conv"),
   name,
   channels: z.int().min(1).max(4096).describe("output channels"),
-  kernel: z.union([z.literal(3), z.literal(1)]).optional().describe("3 (default) or 1; same padding"),
+  kernel: z
+    .union([z.literal(3), z.literal(1)])
+    .optional()
+    .describe("3 (default) or 1; same padding"),
   stride: z.int().min(1).max(4).optional().describe("stride (default 1)"),
   bias: z.boolean().optional().describe("bias (default true)"),
   relu: z.boolean().optional().describe("ReLU after the layer (default false)"),
@@ -40,7 +55,17 @@ const ResidualSpec = z.strictObject({
 const FlattenSpec = z.strictObject({ type: z.literal("flatten"), name }).describe("[C,H,W] to [C·H·W] (linear layers flatten their input anyway)");
 
 /** The zod schema of one layer of a network file, told apart by its `type` field. */
-export const LayerSpec = z.discriminatedUnion("type", [LinearSpec, ConvSpec, PoolSpec, AvgPoolSpec, BatchNormSpec, ReluSpec, DropoutSpec, ResidualSpec, FlattenSpec]);
+export const LayerSpec = z.discriminatedUnion("type", [
+  LinearSpec,
+  ConvSpec,
+  PoolSpec,
+  AvgPoolSpec,
+  BatchNormSpec,
+  ReluSpec,
+  DropoutSpec,
+  ResidualSpec,
+  FlattenSpec,
+]);
 /**
  * One layer of a network spec: linear, conv, maxpool, avgpool, batchnorm, relu, dropout, residual or
  * flatten, with its settings (units, channels, kernel size...) and optional name and pruning kind.
@@ -49,9 +74,16 @@ export type LayerSpec = z.infer<typeof LayerSpec>;
 
 /** The zod schema of a network file (`--model-file net.json`); unknown keys are errors. */
 export const NetworkSpec = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only").describe("the network's name (in the experiment, report and ticket)"),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only")
+    .describe("the network's name (in the experiment, report and ticket)"),
   description: z.string().optional(),
-  input: z.tuple([z.int().min(1), z.int().min(1), z.int().min(1)]).optional().describe("per-example input [C, H, W]; default: the dataset's"),
+  input: z
+    .tuple([z.int().min(1), z.int().min(1), z.int().min(1)])
+    .optional()
+    .describe("per-example input [C, H, W]; default: the dataset's"),
   classes: z.int().min(2).max(65535).optional().describe("class count; default: the dataset's"),
   layers: z.array(LayerSpec).min(1),
 });
@@ -66,12 +98,17 @@ export function parseNetworkSpec(value: unknown, source = "model"): NetworkSpec 
   const r = NetworkSpec.safeParse(value);
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => {
-    const path = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
+    const path = i.path
+      .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+      .join("")
+      .replace(/^\./, "");
     const where = /^layers\[(\d+)\]/.exec(path);
     const layer = where ? `layer ${where[1]}${path.slice(where[0].length) ? ` field ${path.slice(where[0].length + 1)}` : ""}` : path || "(top level)";
     return `  ${layer}: ${i.message}`;
   });
-  throw new Error(`${source} is not a valid network:\n${lines.join("\n")}\nA network is {"name": ..., "layers": [{"type": "linear", "units": 100, "relu": true}, ...]}; see README "Your own data and model"`);
+  throw new Error(
+    `${source} is not a valid network:\n${lines.join("\n")}\nA network is {"name": ..., "layers": [{"type": "linear", "units": 100, "relu": true}, ...]}; see README "Your own data and model"`,
+  );
 }
 
 /** A model read from a JSON network (`--model-file`): its input and output layer follow the dataset it is given. */

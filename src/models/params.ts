@@ -26,7 +26,12 @@ function convParams(out: DeclaredParam[], name: string, [C, H, W]: Chw, channels
 }
 
 function batchNormParams(out: DeclaredParam[], name: string, channels: number): void {
-  for (const [suffix, kind] of [["weight", "norm"], ["bias", "norm"], ["running_mean", "buffer"], ["running_var", "buffer"]] as const) {
+  for (const [suffix, kind] of [
+    ["weight", "norm"],
+    ["bias", "norm"],
+    ["running_mean", "buffer"],
+    ["running_var", "buffer"],
+  ] as const) {
     out.push({ name: `${name}.${suffix}`, shape: [channels], kind, prunable: false });
   }
 }
@@ -40,7 +45,17 @@ export function declaredParams(spec: ResolvedSpec): DeclaredParam[] {
   const counts = new Map<string, number>();
   let shape: number[] = [...spec.input];
   for (const l of spec.layers) {
-    const prefix = { linear: "fc", conv: "conv", maxpool: "pool", avgpool: "avgpool", batchnorm: "bn", relu: "relu", dropout: "dropout", residual: "block", flatten: "flatten" }[l.type];
+    const prefix = {
+      linear: "fc",
+      conv: "conv",
+      maxpool: "pool",
+      avgpool: "avgpool",
+      batchnorm: "bn",
+      relu: "relu",
+      dropout: "dropout",
+      residual: "block",
+      flatten: "flatten",
+    }[l.type];
     const n = (counts.get(prefix) ?? 0) + 1;
     counts.set(prefix, n);
     const name = l.name ?? `${prefix}${n}`;
@@ -68,7 +83,8 @@ export function declaredParams(spec: ResolvedSpec): DeclaredParam[] {
       case "dropout":
         break;
       case "residual": {
-        const input = shape as Chw, stride = l.stride ?? 1;
+        const input = shape as Chw,
+          stride = l.stride ?? 1;
         const mid = convParams(out, `${name}.conv1`, input, l.channels, 3, stride, false, "conv");
         batchNormParams(out, `${name}.bn1`, l.channels);
         shape = convParams(out, `${name}.conv2`, mid, l.channels, 3, 1, false, "conv");

@@ -9,9 +9,13 @@ import type { LayerSpec, NetworkSpec } from "./spec.js";
 
 /** ResNet-20 is declared for CIFAR-10's shape and classes only, as in the paper. */
 export function resnet20Spec(): NetworkSpec {
-  const layers: LayerSpec[] = [{ type: "conv", name: "conv", channels: 16, bias: false }, { type: "batchnorm", name: "bn", relu: true }];
+  const layers: LayerSpec[] = [
+    { type: "conv", name: "conv", channels: 16, bias: false },
+    { type: "batchnorm", name: "bn", relu: true },
+  ];
   [16, 32, 64].forEach((width, stage) => {
-    for (let b = 0; b < 3; b++) layers.push({ type: "residual", name: `stage${stage + 1}.block${b + 1}`, channels: width, stride: stage > 0 && b === 0 ? 2 : 1 });
+    for (let b = 0; b < 3; b++)
+      layers.push({ type: "residual", name: `stage${stage + 1}.block${b + 1}`, channels: width, stride: stage > 0 && b === 0 ? 2 : 1 });
   });
   layers.push({ type: "avgpool", name: "avgpool" }, { type: "linear", name: "fc", units: "classes" });
   return { name: "resnet20", input: [3, 32, 32], classes: 10, layers };
@@ -27,8 +31,15 @@ export const resnet20: ModelDeclaration = {
   defaults: {
     dataset: { normalize: true, augment: true },
     training: {
-      optimizer: "sgd", lr: 0.03, momentum: 0.9, weightDecay: 1e-4, batchSize: 128, iterations: 30_000,
-      warmupIterations: 20_000, milestones: [20_000, 25_000], gamma: 0.1,
+      optimizer: "sgd",
+      lr: 0.03,
+      momentum: 0.9,
+      weightDecay: 1e-4,
+      batchSize: 128,
+      iterations: 30_000,
+      warmupIterations: 20_000,
+      milestones: [20_000, 25_000],
+      gamma: 0.1,
     },
     pruning: { scope: "global", rateConv: 0.2, exclude: EXCLUDED },
   },

@@ -26,16 +26,28 @@ export interface ResolvedSpec extends NetworkSpec {
 /** Fixes a spec's input shape and class count from the dataset (a spec's own values must agree). */
 export function resolveSpec(spec: NetworkSpec, data: { shape: readonly [number, number, number]; classes: number; name: string }): ResolvedSpec {
   if (spec.input && spec.input.join(",") !== data.shape.join(",")) {
-    throw new Error(`${spec.name} takes input [${spec.input.join(",")}], but ${data.name} has images [${data.shape.join(",")}]: choose a dataset with that shape, or remove "input" from the network to follow the dataset`);
+    throw new Error(
+      `${spec.name} takes input [${spec.input.join(",")}], but ${data.name} has images [${data.shape.join(",")}]: choose a dataset with that shape, or remove "input" from the network to follow the dataset`,
+    );
   }
   if (spec.classes !== undefined && spec.classes !== data.classes) {
-    throw new Error(`${spec.name} has ${spec.classes} classes, but ${data.name} has ${data.classes}: remove "classes" from the network (the output layer then follows the dataset)`);
+    throw new Error(
+      `${spec.name} has ${spec.classes} classes, but ${data.name} has ${data.classes}: remove "classes" from the network (the output layer then follows the dataset)`,
+    );
   }
   return { ...spec, input: [...data.shape] as [number, number, number], classes: data.classes };
 }
 
 const NAME_PREFIX: Record<LayerSpec["type"], string> = {
-  linear: "fc", conv: "conv", maxpool: "pool", avgpool: "avgpool", batchnorm: "bn", relu: "relu", dropout: "dropout", residual: "block", flatten: "flatten",
+  linear: "fc",
+  conv: "conv",
+  maxpool: "pool",
+  avgpool: "avgpool",
+  batchnorm: "bn",
+  relu: "relu",
+  dropout: "dropout",
+  residual: "block",
+  flatten: "flatten",
 };
 
 /**
@@ -60,7 +72,10 @@ export function buildNetwork(k: Kernels, spec: ResolvedSpec, options: BuildOptio
   const names = layerNames(spec);
   let shape: readonly number[] = spec.input;
   const chw = (i: number, type: string): [number, number, number] => {
-    if (shape.length !== 3) throw new Error(`${spec.name}: layer ${i} (${type}) needs an image input [C,H,W], but it gets [${shape.join(",")}] (after a linear, avgpool or flatten layer)`);
+    if (shape.length !== 3)
+      throw new Error(
+        `${spec.name}: layer ${i} (${type}) needs an image input [C,H,W], but it gets [${shape.join(",")}] (after a linear, avgpool or flatten layer)`,
+      );
     return shape as [number, number, number];
   };
   spec.layers.forEach((l, i) => {
@@ -77,7 +92,8 @@ export function buildNetwork(k: Kernels, spec: ResolvedSpec, options: BuildOptio
         break;
       case "maxpool": {
         const [, H, W] = chw(i, l.type);
-        if (H < 2 || W < 2) throw new Error(`${spec.name}: layer ${i} (maxpool) gets a ${H}x${W} image, too small to pool; remove a pooling layer or use a larger --image-size`);
+        if (H < 2 || W < 2)
+          throw new Error(`${spec.name}: layer ${i} (maxpool) gets a ${H}x${W} image, too small to pool; remove a pooling layer or use a larger --image-size`);
         layer = new MaxPool2d(layerName);
         break;
       }
@@ -108,7 +124,9 @@ export function buildNetwork(k: Kernels, spec: ResolvedSpec, options: BuildOptio
     }
   });
   if (features(shape) !== spec.classes) {
-    throw new Error(`${spec.name}: the last layer gives ${features(shape)} outputs, but the dataset has ${spec.classes} classes: end with {"type": "linear", "units": "classes"}`);
+    throw new Error(
+      `${spec.name}: the last layer gives ${features(shape)} outputs, but the dataset has ${spec.classes} classes: end with {"type": "linear", "units": "classes"}`,
+    );
   }
   return new Network(k, spec.name, spec.input, spec.classes, layers, f.params);
 }

@@ -29,8 +29,15 @@ export const vgg19: ModelDeclaration = {
   defaults: {
     dataset: { normalize: true, augment: true },
     training: {
-      optimizer: "sgd", lr: 0.1, momentum: 0.9, weightDecay: 1e-4, batchSize: 64, iterations: 112_480,
-      warmupIterations: 10_000, milestones: [80, 120].map((e) => Math.round(e * ITERATIONS_PER_EPOCH)), gamma: 0.1,
+      optimizer: "sgd",
+      lr: 0.1,
+      momentum: 0.9,
+      weightDecay: 1e-4,
+      batchSize: 64,
+      iterations: 112_480,
+      warmupIterations: 10_000,
+      milestones: [80, 120].map((e) => Math.round(e * ITERATIONS_PER_EPOCH)),
+      gamma: 0.1,
     },
     pruning: { scope: "global", rateConv: 0.2, exclude: ["fc.weight"] },
   },

@@ -21,7 +21,12 @@ export class BatchNorm2d implements Layer {
   readonly runningVar: Param;
   readonly params: readonly Param[];
 
-  constructor(factory: ParamFactory, readonly name: string, readonly channels: number, readonly relu = false) {
+  constructor(
+    factory: ParamFactory,
+    readonly name: string,
+    readonly channels: number,
+    readonly relu = false,
+  ) {
     this.gamma = factory.param(`${name}.weight`, [channels], "norm", false, 1, 1);
     this.beta = factory.param(`${name}.bias`, [channels], "norm", false, 1, 1);
     this.runningMean = factory.param(`${name}.running_mean`, [channels], "buffer", false, 1, 1);
@@ -35,20 +40,33 @@ export class BatchNorm2d implements Layer {
   }
 
   bind(k: Kernels, input: readonly number[], N: number): LayerRun {
-    const C = this.channels, positions = input.slice(1).reduce((a, b) => a * b, 1);
+    const C = this.channels,
+      positions = input.slice(1).reduce((a, b) => a * b, 1);
     const { gamma, beta, runningMean, runningVar, relu } = this;
     const cv = k.conv;
-    const mean = k.alloc([C], "f32", `${this.name} mean`), invstd = k.alloc([C], "f32", `${this.name} invstd`);
+    const mean = k.alloc([C], "f32", `${this.name} mean`),
+      invstd = k.alloc([C], "f32", `${this.name} invstd`);
     // Per-example partial sums [2C, N] (two blocks of C rows) and the batch totals [2C].
-    const partial = k.alloc([2 * C, N], "f32", `${this.name} partial sums`), total = k.alloc([2 * C], "f32", `${this.name} batch sums`);
-    const p1 = partial.rows(0, C), p2 = partial.rows(C, 2 * C), t1 = total.rows(0, C), t2 = total.rows(C, 2 * C);
+    const partial = k.alloc([2 * C, N], "f32", `${this.name} partial sums`),
+      total = k.alloc([2 * C], "f32", `${this.name} batch sums`);
+    const p1 = partial.rows(0, C),
+      p2 = partial.rows(C, 2 * C),
+      t1 = total.rows(0, C),
+      t2 = total.rows(C, 2 * C);
     // The gradient of evaluation mode (fixed running statistics: a per-channel affine map), for
     // criteria that differentiate the network in evaluation mode (SynFlow). Training never uses it.
     const evalBackward = (x: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads): void => {
-      const N = x.shape[1]!, xd = x.data, gd = dy.data, md = mean.data, id = invstd.data, g = gamma.value.data;
-      const gb = grads.get(beta)!.data, gg = grads.get(gamma)!.data;
+      const N = x.shape[1]!,
+        xd = x.data,
+        gd = dy.data,
+        md = mean.data,
+        id = invstd.data,
+        g = gamma.value.data;
+      const gb = grads.get(beta)!.data,
+        gg = grads.get(gamma)!.data;
       for (let c = 0; c < C; c++) {
-        let sb = 0, sg = 0;
+        let sb = 0,
+          sg = 0;
         const scale = g[c]! * id[c]!;
         for (let i = c * positions * N; i < (c + 1) * positions * N; i++) {
           sb += gd[i]!;
@@ -61,9 +79,11 @@ export class BatchNorm2d implements Layer {
     };
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">, ctx: StepContext): void {
-        const md = mean.data, id = invstd.data;
+        const md = mean.data,
+          id = invstd.data;
         if (!ctx.training) {
-          const rm = runningMean.value.data, rv = runningVar.value.data;
+          const rm = runningMean.value.data,
+            rv = runningVar.value.data;
           for (let c = 0; c < C; c++) {
             md[c] = rm[c]!;
             id[c] = 1 / Math.sqrt(rv[c]! + EPS);
@@ -76,7 +96,8 @@ export class BatchNorm2d implements Layer {
           for (let c = 0; c < C; c++) md[c] = t1.data[c]! / count;
           cv.channelColumnSquaredDeviation(x, mean, p1, C);
           coll.sumColumns(p1, t1);
-          const rm = runningMean.value.data, rv = runningVar.value.data;
+          const rm = runningMean.value.data,
+            rv = runningVar.value.data;
           for (let c = 0; c < C; c++) {
             const variance = t1.data[c]! / count;
             id[c] = 1 / Math.sqrt(variance + EPS);
@@ -102,7 +123,8 @@ export class BatchNorm2d implements Layer {
         // dβ = Σdy and dγ = Σdy·x̂ of the whole batch go to replica 0 (the optimizer sums the
         // replicas' gradients, so the others contribute zero).
         const first = ctx.colOffset === 0;
-        const gb = grads.get(beta)!.data, gg = grads.get(gamma)!.data;
+        const gb = grads.get(beta)!.data,
+          gg = grads.get(gamma)!.data;
         if (first) {
           gb.set(t1.data);
           gg.set(t2.data);

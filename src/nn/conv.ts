@@ -76,18 +76,32 @@ export class Conv2d implements Layer {
   private readonly algorithm: ConvAlgorithm;
 
   /** `inputShape` [C, H, W] fixes how often each weight is used (for the thread cost estimate). */
-  constructor(factory: ParamFactory, readonly name: string, readonly inputShape: readonly [number, number, number], readonly outChannels: number,
-              readonly kernel: number, options: ConvOptions = {}) {
+  constructor(
+    factory: ParamFactory,
+    readonly name: string,
+    readonly inputShape: readonly [number, number, number],
+    readonly outChannels: number,
+    readonly kernel: number,
+    options: ConvOptions = {},
+  ) {
     this.stride = options.stride ?? 1;
     this.pad = (kernel - 1) >> 1;
     this.relu = options.relu ?? false;
     this.algorithm = options.algorithm ?? "auto";
     const [C] = inputShape;
     const { OH, OW } = convOutput(this.shape());
-    this.weight = factory.param(`${name}.weight`, [outChannels, C, kernel, kernel], options.kind ?? "conv", true, C * kernel * kernel, outChannels * kernel * kernel, OH * OW);
+    this.weight = factory.param(
+      `${name}.weight`,
+      [outChannels, C, kernel, kernel],
+      options.kind ?? "conv",
+      true,
+      C * kernel * kernel,
+      outChannels * kernel * kernel,
+      OH * OW,
+    );
     this.weight.sparseCapable = this.stride === 1;
     this.weight.denseKind = denseAlgorithm(this.algorithm, this.shape(), outChannels);
-    this.bias = options.bias ?? true ? factory.param(`${name}.bias`, [outChannels], "bias", false, C * kernel * kernel, outChannels) : null;
+    this.bias = (options.bias ?? true) ? factory.param(`${name}.bias`, [outChannels], "bias", false, C * kernel * kernel, outChannels) : null;
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
   }
 
@@ -110,7 +124,8 @@ export class Conv2d implements Layer {
     const { OH, OW, Hp, Wp } = convOutput(s);
     const { weight: w, bias: b, relu } = this;
     const cv = k.conv;
-    const M = this.outChannels, CKK = s.C * s.K * s.K;
+    const M = this.outChannels,
+      CKK = s.C * s.K * s.K;
     const padded = s.pad > 0;
     const paddedFloats = s.C * Hp * Wp * N;
     if (padded) {
@@ -144,8 +159,11 @@ export class Conv2d implements Layer {
       scratch.reserve("winoM", 16 * M * tiles * N);
     }
     const wino = () => ({
-      u: scratch.view("winoU", 16 * M, s.C), du: scratch.view("winoDU", 16 * M, s.C),
-      v: scratch.view("winoV", 16 * s.C, tiles * N), dv: scratch.view("winoDV", 16 * s.C, tiles * N), m: scratch.view("winoM", 16 * M, tiles * N),
+      u: scratch.view("winoU", 16 * M, s.C),
+      du: scratch.view("winoDU", 16 * M, s.C),
+      v: scratch.view("winoV", 16 * s.C, tiles * N),
+      dv: scratch.view("winoDV", 16 * s.C, tiles * N),
+      m: scratch.view("winoM", 16 * M, tiles * N),
     });
     const L = OH * OW * N;
     const weightMatrix: MatrixView = { t: w.value, offset: 0, rows: M, cols: CKK, ld: CKK };
@@ -176,7 +194,11 @@ export class Conv2d implements Layer {
           for (const [oh0, rows] of blocks()) {
             const cols = scratch.view("columns", CKK, rows * OW * N);
             cv.im2col(xpad, cols, s, oh0, rows);
-            k.dense.gemmStrided(weightMatrix, { t: cols, offset: 0, rows: CKK, cols: rows * OW * N, ld: rows * OW * N }, { t: y, offset: oh0 * OW * N, rows: M, cols: rows * OW * N, ld: L });
+            k.dense.gemmStrided(
+              weightMatrix,
+              { t: cols, offset: 0, rows: CKK, cols: rows * OW * N, ld: rows * OW * N },
+              { t: y, offset: oh0 * OW * N, rows: M, cols: rows * OW * N, ld: L },
+            );
           }
         }
         if (b) k.elementwise.biasAct(y.reshape([M, L]), b.value, relu);
@@ -191,7 +213,8 @@ export class Conv2d implements Layer {
         if (csr) {
           cv.sconvWeightGrad(csr, plan!, dy, xpad, grads.get(w)!, s);
           if (dx) {
-            const t = transposed!.shape, tp = t.pad;
+            const t = transposed!.shape,
+              tp = t.pad;
             const dypad = tp > 0 ? scratch.view("paddedGrad", t.C * (t.H + 2 * tp) * (t.W + 2 * tp), N) : dy;
             if (tp > 0) cv.pad(dy, dypad, t.C, t.H, t.W, tp);
             cv.gatherValues(csr, transposed!.perm, transposed!.csr);
@@ -215,7 +238,12 @@ export class Conv2d implements Layer {
             const dyBlock: MatrixView = { t: dy, offset: oh0 * OW * N, rows: M, cols: n, ld: L };
             cv.im2col(xpad, cols, s, oh0, rows);
             // dW (+)= dY_block · colsᵀ
-            k.dense.gemmStrided(dyBlock, { t: cols, offset: 0, rows: CKK, cols: n, ld: n }, { t: dw, offset: 0, rows: M, cols: CKK, ld: CKK }, { transB: true, accumulate: !first });
+            k.dense.gemmStrided(
+              dyBlock,
+              { t: cols, offset: 0, rows: CKK, cols: n, ld: n },
+              { t: dw, offset: 0, rows: M, cols: CKK, ld: CKK },
+              { transB: true, accumulate: !first },
+            );
             first = false;
             if (dxpad) {
               // dcols = Wᵀ · dY_block (into the same block buffer), scattered back into dX

@@ -11,7 +11,10 @@ import type { Param } from "./param.js";
 export class Dropout implements Layer {
   readonly params: readonly Param[] = [];
 
-  constructor(readonly name: string, readonly p: number) {
+  constructor(
+    readonly name: string,
+    readonly p: number,
+  ) {
     if (!(p >= 0 && p < 1)) throw new Error(`${name}: dropout probability ${p} is outside [0, 1)`);
   }
 

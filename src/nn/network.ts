@@ -25,7 +25,10 @@ export class ParamFactory {
   readonly params: Param[] = [];
   private readonly fill: boolean;
 
-  constructor(private readonly k: Kernels, options: BuildOptions = {}) {
+  constructor(
+    private readonly k: Kernels,
+    options: BuildOptions = {},
+  ) {
     this.fill = options.fill ?? true;
   }
 
@@ -146,7 +149,12 @@ export class Replica {
   private stepChecked = false;
   private evalChecked = false;
 
-  constructor(readonly net: Network, readonly N: number, readonly training: boolean, readonly plan: ExecutionPlan) {
+  constructor(
+    readonly net: Network,
+    readonly N: number,
+    readonly training: boolean,
+    readonly plan: ExecutionPlan,
+  ) {
     const k = net.k;
     if (!Number.isInteger(N) || N <= 0) throw new Error(`replica: batch size must be a positive integer, got ${N}`);
     this.input = k.alloc([features(net.inputShape), N], "f32", "input");
@@ -164,7 +172,8 @@ export class Replica {
     if (training) this.douts.push(this.dlogits!);
     scratch.allocate(k);
     // Dense gradients are shaped as the weight's matrix (out, in·kh·kw); sparse ones as its nnz values.
-    if (training) for (const p of net.params) if (p.trainable) this.grads.set(p, k.alloc(plan.csrOf(p) ? [plan.csrOf(p)!.nnz] : p.matrix, "f32", `${p.name} grad`));
+    if (training)
+      for (const p of net.params) if (p.trainable) this.grads.set(p, k.alloc(plan.csrOf(p) ? [plan.csrOf(p)!.nnz] : p.matrix, "f32", `${p.name} grad`));
   }
 
   get logits(): Tensor<"f32"> {
@@ -214,7 +223,8 @@ export class Replica {
       this.evalChecked = true;
       return this.net.k.checkedOnce(() => this.evaluateOnce(ctx, input, labels));
     }
-    if (input.shape[1] !== this.N || labels.size !== this.N) throw new Error(`replica: evaluating ${input.toString()} with ${labels.toString()} on a replica of batch ${this.N}`);
+    if (input.shape[1] !== this.N || labels.size !== this.N)
+      throw new Error(`replica: evaluating ${input.toString()} with ${labels.toString()} on a replica of batch ${this.N}`);
     return this.evaluateOnce(ctx, input, labels);
   }
 

@@ -68,24 +68,38 @@ export class ExecutionPlan {
 
   /** Every prunable weight dense, as it is (no masking, no CSR): layers built outside a level. */
   static dense(k: Kernels, prunable: readonly Param[]): ExecutionPlan {
-    return new ExecutionPlan(k, prunable.map((param) => ({ param, density: param.kept() / param.size, kernel: "dense" as const, csr: null })));
+    return new ExecutionPlan(
+      k,
+      prunable.map((param) => ({ param, density: param.kept() / param.size, kernel: "dense" as const, csr: null })),
+    );
   }
 
   /** A plan from given forms: each weight sparse with its CSR, or dense (null) (layers used on their own, in tests and benchmarks). */
   static of(k: Kernels, forms: readonly (readonly [Param, Csr | null])[]): ExecutionPlan {
-    return new ExecutionPlan(k, forms.map(([param, csr]) => ({ param, density: csr ? csr.nnz / param.size : param.kept() / param.size, kernel: csr ? "sparse" as const : "dense" as const, csr })));
+    return new ExecutionPlan(
+      k,
+      forms.map(([param, csr]) => ({
+        param,
+        density: csr ? csr.nnz / param.size : param.kept() / param.size,
+        kernel: csr ? ("sparse" as const) : ("dense" as const),
+        csr,
+      })),
+    );
   }
 
   /** Another thread's plan over the same memory (or a loaded ticket's CSR arrays): views, nothing copied. */
   static adopt(k: Kernels, prunable: readonly Param[], layout: readonly CsrLayout[]): ExecutionPlan {
     const byName = new Map(layout.map((l) => [l.param, l]));
     for (const l of layout) if (!prunable.some((p) => p.name === l.param)) throw new Error(`plan: no prunable parameter ${l.param} for its CSR layout`);
-    return new ExecutionPlan(k, prunable.map((param) => {
-      const l = byName.get(param.name);
-      if (!l) return { param, density: param.kept() / param.size, kernel: "dense" as const, csr: null };
-      const csr = new Csr(l.rows, l.cols, l.nnz, k.view(l.rowPtr, [l.rows + 1], "u32"), k.view(l.colIdx, [l.nnz], "u32"), k.view(l.values, [l.nnz], "f32"));
-      return { param, density: l.nnz / (l.rows * l.cols), kernel: "sparse" as const, csr };
-    }));
+    return new ExecutionPlan(
+      k,
+      prunable.map((param) => {
+        const l = byName.get(param.name);
+        if (!l) return { param, density: param.kept() / param.size, kernel: "dense" as const, csr: null };
+        const csr = new Csr(l.rows, l.cols, l.nnz, k.view(l.rowPtr, [l.rows + 1], "u32"), k.view(l.colIdx, [l.nnz], "u32"), k.view(l.values, [l.nnz], "f32"));
+        return { param, density: l.nnz / (l.rows * l.cols), kernel: "sparse" as const, csr };
+      }),
+    );
   }
 
   /** The CSR form `p` runs this level, or null when it runs dense (or is not prunable). */
@@ -110,10 +124,12 @@ export class ExecutionPlan {
 
   /** Where each sparse weight's CSR arrays are, for threads that share this memory. */
   layout(): CsrLayout[] {
-    return this.entries.filter((e) => e.csr).map((e) => {
-      const c = e.csr!;
-      return { param: e.param.name, rows: c.rows, cols: c.cols, nnz: c.nnz, rowPtr: c.rowPtr.ptr, colIdx: c.colIdx.ptr, values: c.values.ptr };
-    });
+    return this.entries
+      .filter((e) => e.csr)
+      .map((e) => {
+        const c = e.csr!;
+        return { param: e.param.name, rows: c.rows, cols: c.cols, nnz: c.nnz, rowPtr: c.rowPtr.ptr, colIdx: c.colIdx.ptr, values: c.values.ptr };
+      });
   }
 
   /**
@@ -138,13 +154,18 @@ export class ExecutionPlan {
 
   /** Copies of every parameter of `params` as it is now (CSR values scattered into dense form). */
   snapshot(params: readonly Param[]): Map<string, Float32Array> {
-    return new Map(params.map((p) => {
-      const csr = this.csrOf(p);
-      if (!csr) return [p.name, Float32Array.from(p.value.data)];
-      const out = new Float32Array(p.size);
-      const rp = csr.rowPtr.data, ci = csr.colIdx.data, v = csr.values.data, cols = csr.cols;
-      for (let r = 0; r < csr.rows; r++) for (let q = rp[r]!; q < rp[r + 1]!; q++) out[r * cols + ci[q]!] = v[q]!;
-      return [p.name, out];
-    }));
+    return new Map(
+      params.map((p) => {
+        const csr = this.csrOf(p);
+        if (!csr) return [p.name, Float32Array.from(p.value.data)];
+        const out = new Float32Array(p.size);
+        const rp = csr.rowPtr.data,
+          ci = csr.colIdx.data,
+          v = csr.values.data,
+          cols = csr.cols;
+        for (let r = 0; r < csr.rows; r++) for (let q = rp[r]!; q < rp[r + 1]!; q++) out[r * cols + ci[q]!] = v[q]!;
+        return [p.name, out];
+      }),
+    );
   }
 }

@@ -18,7 +18,13 @@ export class ResidualBlock implements Layer {
   private readonly main: Layer[];
   private readonly shortcut: Layer[];
 
-  constructor(factory: ParamFactory, readonly name: string, readonly inputShape: readonly [number, number, number], outChannels: number, stride: number) {
+  constructor(
+    factory: ParamFactory,
+    readonly name: string,
+    readonly inputShape: readonly [number, number, number],
+    outChannels: number,
+    stride: number,
+  ) {
     const [C, H, W] = inputShape;
     const conv1 = new Conv2d(factory, `${name}.conv1`, inputShape, outChannels, 3, { stride, bias: false });
     const mid = conv1.outputShape(inputShape) as [number, number, number];
@@ -26,9 +32,13 @@ export class ResidualBlock implements Layer {
     const conv2 = new Conv2d(factory, `${name}.conv2`, mid, outChannels, 3, { bias: false });
     const bn2 = new BatchNorm2d(factory, `${name}.bn2`, outChannels, false);
     this.main = [conv1, bn1, conv2, bn2];
-    this.shortcut = stride !== 1 || C !== outChannels
-      ? [new Conv2d(factory, `${name}.shortcut`, [C, H, W], outChannels, 1, { stride, bias: false, kind: "shortcut" }), new BatchNorm2d(factory, `${name}.shortcut_bn`, outChannels, false)]
-      : [];
+    this.shortcut =
+      stride !== 1 || C !== outChannels
+        ? [
+            new Conv2d(factory, `${name}.shortcut`, [C, H, W], outChannels, 1, { stride, bias: false, kind: "shortcut" }),
+            new BatchNorm2d(factory, `${name}.shortcut_bn`, outChannels, false),
+          ]
+        : [];
     this.params = [...this.main, ...this.shortcut].flatMap((l) => l.params);
   }
 
@@ -49,7 +59,8 @@ export class ResidualBlock implements Layer {
         return { run, out, grad };
       });
     };
-    const main = chain(this.main), short = chain(this.shortcut);
+    const main = chain(this.main),
+      short = chain(this.shortcut);
     // The shortcut's input gradient when both branches send one into dx.
     const dxShortcut = k.alloc([features(input), N], "f32", `${this.name} shortcut input grad`);
 

@@ -1,10 +1,18 @@
 import type { Kernels, Tensor } from "../kernels/index.js";
 
 /** The named scratch buffers; each is one allocation, shared by every layer that reserves it. */
-export type ScratchSlot = "padded" | "columns" | "paddedGrad" | "small"
+export type ScratchSlot =
+  | "padded"
+  | "columns"
+  | "paddedGrad"
+  | "small"
   // Winograd convolutions: transformed weights and their gradient, and one block of transformed
   // inputs, outputs and input gradients (src/nn/conv.ts).
-  | "winoU" | "winoDU" | "winoV" | "winoM" | "winoDV"
+  | "winoU"
+  | "winoDU"
+  | "winoV"
+  | "winoM"
+  | "winoDV"
   // Direct sparse convolutions: the output chunk staged between input-channel groups.
   | "sparseTile";
 

@@ -20,13 +20,15 @@ export interface Slot {
 
 /** The optimizer's slots: every trainable parameter with its live tensor and gradient. */
 export function slotsOf(params: readonly Param[], grads: Grads, plan: ExecutionPlan): Slot[] {
-  return params.filter((p) => p.trainable).map((param) => {
-    const g = grads.get(param);
-    if (!g) throw new Error(`optimizer: no gradient buffer for ${param.name}`);
-    const dense = plan.csrOf(param) === null;
-    const mask = dense && param.mask && param.kept() < param.size ? param.mask : null;
-    return { param, w: plan.live(param), g, mask };
-  });
+  return params
+    .filter((p) => p.trainable)
+    .map((param) => {
+      const g = grads.get(param);
+      if (!g) throw new Error(`optimizer: no gradient buffer for ${param.name}`);
+      const dense = plan.csrOf(param) === null;
+      const mask = dense && param.mask && param.kept() < param.size ? param.mask : null;
+      return { param, w: plan.live(param), g, mask };
+    });
 }
 
 /** The optimizer's settings (validated by the constructor). */
@@ -49,7 +51,11 @@ export class Optimizer {
   private readonly v: (Tensor<"f32"> | null)[];
   private readonly local: UpdatePlan;
 
-  constructor(private readonly k: Kernels, readonly slots: readonly Slot[], readonly config: OptimizerConfig) {
+  constructor(
+    private readonly k: Kernels,
+    readonly slots: readonly Slot[],
+    readonly config: OptimizerConfig,
+  ) {
     checkConfig(config);
     const adam = config.optimizer === "adam";
     const first = adam ? "adam.m" : "sgd.momentum";
@@ -98,7 +104,10 @@ export class Optimizer {
   /** Restores state saved by `state()` (a checkpoint). @throws Error naming a missing or wrongly sized buffer. */
   loadState(state: ReadonlyMap<string, Float32Array>): void {
     this.slots.forEach((s, i) => {
-      for (const [buf, name] of [[this.m[i], this.config.optimizer === "adam" ? "adam.m" : "sgd.momentum"], [this.v[i], "adam.v"]] as const) {
+      for (const [buf, name] of [
+        [this.m[i], this.config.optimizer === "adam" ? "adam.m" : "sgd.momentum"],
+        [this.v[i], "adam.v"],
+      ] as const) {
         if (!buf) continue;
         const key = `${s.param.name}.${name}`;
         const v = state.get(key);

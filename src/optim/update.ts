@@ -55,13 +55,16 @@ export function runUpdate(k: Kernels, plan: UpdatePlan, part: number, parts: num
   const e = k.exports;
   const [start, end] = shareOf(plan.total, part, parts);
   const { beta1, beta2, eps, weightDecay: adamWd } = plan.adam;
-  const stepSize = lr / (1 - beta1 ** step), invSqrtBc2 = 1 / Math.sqrt(1 - beta2 ** step);
+  const stepSize = lr / (1 - beta1 ** step),
+    invSqrtBc2 = 1 / Math.sqrt(1 - beta2 ** step);
   let offset = 0;
   for (const s of plan.slots) {
-    const a = Math.max(start, offset), b = Math.min(end, offset + s.n);
+    const a = Math.max(start, offset),
+      b = Math.min(end, offset + s.n);
     offset += s.n;
     if (a >= b) continue;
-    const o = (a - (offset - s.n)) * 4, n = b - a;
+    const o = (a - (offset - s.n)) * 4,
+      n = b - a;
     const g0 = s.grads[0]! + o;
     for (let r = 1; r < s.grads.length; r++) e.add_to(g0, s.grads[r]! + o, n);
     const mask = s.mask ? s.mask + o : 0;

@@ -14,8 +14,14 @@ export class SharedCollective implements Collective {
   private readonly buffers: Float32Array[];
 
   /** `exchange` holds 2 x COLLECTIVE_ROWS x batchSize floats (exchangeBytes). */
-  constructor(memory: WebAssembly.Memory, exchange: number, private readonly ints: Int32Array, private readonly replicas: number,
-              private readonly batchSize: number, private readonly colOffset: number) {
+  constructor(
+    memory: WebAssembly.Memory,
+    exchange: number,
+    private readonly ints: Int32Array,
+    private readonly replicas: number,
+    private readonly batchSize: number,
+    private readonly colOffset: number,
+  ) {
     const floats = COLLECTIVE_ROWS * batchSize;
     this.buffers = [0, 1].map((b) => new Float32Array(memory.buffer, exchange + b * floats * 4, floats));
   }
@@ -31,7 +37,8 @@ export class SharedCollective implements Collective {
     if (rows > COLLECTIVE_ROWS || out.size !== rows || this.colOffset + N > B) {
       throw new Error(`collective: [${rows}, ${N}] at column ${this.colOffset} does not fit [${COLLECTIVE_ROWS}, ${B}] (out ${out.size})`);
     }
-    const buf = this.buffers[this.calls % 2]!, src = local.data;
+    const buf = this.buffers[this.calls % 2]!,
+      src = local.data;
     for (let r = 0; r < rows; r++) buf.set(src.subarray(r * N, (r + 1) * N), r * B + this.colOffset);
     this.calls++;
     arrive(this.ints, SYNC.COLL);

@@ -35,12 +35,13 @@ async function createPiscinaPool(size: number): Promise<ThreadPool> {
   let destroyed = false;
   return {
     size,
-    run: (task) => piscina.run(task).catch((err: unknown) => {
-      const message = (err as Error)?.message ?? String(err);
-      // Piscina's words for a worker that ended while running a task (process.exit, a crash).
-      const died = /^worker exited with code/.test(message) ? " without reporting an error" : "";
-      throw new Error(`worker thread failed: ${message}${died}`);
-    }) as Promise<null>,
+    run: (task) =>
+      piscina.run(task).catch((err: unknown) => {
+        const message = (err as Error)?.message ?? String(err);
+        // Piscina's words for a worker that ended while running a task (process.exit, a crash).
+        const died = /^worker exited with code/.test(message) ? " without reporting an error" : "";
+        throw new Error(`worker thread failed: ${message}${died}`);
+      }) as Promise<null>,
     destroy: async () => {
       if (destroyed) return;
       destroyed = true;
@@ -62,7 +63,8 @@ async function createWebWorkerPool(size: number): Promise<ThreadPool> {
   const inflight = new Map<Worker, Pending>();
   const dispatch = () => {
     while (idle.length && queue.length) {
-      const w = idle.shift()!, { task, pending } = queue.shift()!;
+      const w = idle.shift()!,
+        { task, pending } = queue.shift()!;
       inflight.set(w, pending);
       w.postMessage(task);
     }
@@ -83,10 +85,11 @@ async function createWebWorkerPool(size: number): Promise<ThreadPool> {
   }
   return {
     size,
-    run: (task) => new Promise((resolve, reject) => {
-      queue.push({ task, pending: { resolve, reject } });
-      dispatch();
-    }),
+    run: (task) =>
+      new Promise((resolve, reject) => {
+        queue.push({ task, pending: { resolve, reject } });
+        dispatch();
+      }),
     destroy: async () => {
       for (const w of workers) w.terminate();
       for (const p of inflight.values()) p.reject(new Error("worker pool destroyed"));

@@ -45,7 +45,14 @@ export interface EvalChunkView {
  * correct count into results[2·(first + c)], [2·(first + c) + 1] (the main thread then sums the
  * chunks in chunk order, so the total does not depend on T).
  */
-export function evaluateShare(chunkCount: number, r: number, T: number, evaluate: (c: number) => { loss: number; correct: number }, results: Float64Array, first: number): void {
+export function evaluateShare(
+  chunkCount: number,
+  r: number,
+  T: number,
+  evaluate: (c: number) => { loss: number; correct: number },
+  results: Float64Array,
+  first: number,
+): void {
   for (let c = r; c < chunkCount; c += T) {
     const res = evaluate(c);
     results[2 * (first + c)] = res.loss;

@@ -86,8 +86,16 @@ export class ThreadTeam {
     const team = new ThreadTeam(o.threads, k, pool, sync);
     try {
       await team.broadcast({
-        kind: "join", workers, module: k.module, memory: k.memory, simd: k.simd, limitBytes: k.limitBytes, workspaces,
-        networkBase: o.networkBase, spec: o.spec, sync: sync.ptr,
+        kind: "join",
+        workers,
+        module: k.module,
+        memory: k.memory,
+        simd: k.simd,
+        limitBytes: k.limitBytes,
+        workspaces,
+        networkBase: o.networkBase,
+        spec: o.spec,
+        sync: sync.ptr,
       });
     } catch (err) {
       await pool.destroy();
@@ -121,7 +129,9 @@ export class ThreadTeam {
     });
     const optimizer = new Optimizer(k, slotsOf(network.params, replicas[0]!.grads, plan), t);
     const updatePlan = optimizer.plan(replicas.slice(1).map((rep) => optimizer.slots.map((s) => rep.grads.get(s.param)!)));
-    const ints = this.ints, losses = this.losses, lrSlot = this.lr;
+    const ints = this.ints,
+      losses = this.losses,
+      lrSlot = this.lr;
     Atomics.store(ints, SYNC.GEN, 0);
     Atomics.store(ints, SYNC.BROADCAST, 0);
     Atomics.store(ints, SYNC.ABORT, 0);
@@ -131,11 +141,13 @@ export class ThreadTeam {
     const chunkSizes = [...new Set(sets.flatMap((s) => s.chunks.map((c) => c.labels.size)))];
     const evalReplicas: LevelTask["evalReplicas"] = [[]];
     for (let r = 1; r < T; r++) {
-      evalReplicas.push(chunkSizes.map((N) => {
-        const base = k.arena.mark();
-        network.replica(N, false, plan);
-        return { base, N };
-      }));
+      evalReplicas.push(
+        chunkSizes.map((N) => {
+          const base = k.arena.mark();
+          network.replica(N, false, plan);
+          return { base, N };
+        }),
+      );
     }
     const chunkCount = sets.reduce((n, s) => n + s.chunks.length, 0);
     const resultsTensor = k.alloc([Math.max(1, 2 * chunkCount) * 2], "f32", "evaluation results");
@@ -147,10 +159,21 @@ export class ThreadTeam {
       ? { layout, indices: sizes.map((_, r) => (r === 0 ? 0 : k.alloc([t.batchSize], "u32", `replica ${r} batch indices`).ptr)) }
       : null;
     const level: LevelTask = {
-      kind: "level", workers: this.pool.size, levelId: nextLevelId++, sync: this.sync.ptr, csr: plan.layout(), replicas: specs,
-      batchSize: t.batchSize, seed: t.seed, plan: updatePlan, exchange: exchange.ptr,
+      kind: "level",
+      workers: this.pool.size,
+      levelId: nextLevelId++,
+      sync: this.sync.ptr,
+      csr: plan.layout(),
+      replicas: specs,
+      batchSize: t.batchSize,
+      seed: t.seed,
+      plan: updatePlan,
+      exchange: exchange.ptr,
       evalSets: sets.map((s) => ({ chunks: s.chunks.map((c) => ({ x: c.x.ptr, labels: c.labels.ptr, n: c.labels.size })) })),
-      evalReplicas, inputFeatures: network.inputShape.reduce((a, b) => a * b, 1), results: resultsTensor.ptr, input: inputTask,
+      evalReplicas,
+      inputFeatures: network.inputShape.reduce((a, b) => a * b, 1),
+      results: resultsTensor.ptr,
+      input: inputTask,
     };
     const collective = new SharedCollective(k.memory, exchange.ptr, ints, T, t.batchSize, 0);
     const tasks = Array.from({ length: this.pool.size }, () => this.pool.run(level));
@@ -173,7 +196,8 @@ export class ThreadTeam {
     const wait = (slot: number, target: number, what: string): Promise<void> | null =>
       waitAtLeastFor(ints, slot, target, what, STALL_MS) ? null : waitWithEvents(slot, target, what);
     const waitWithEvents = async (slot: number, target: number, what: string): Promise<void> => {
-      let last = Atomics.load(ints, slot), since = performance.now();
+      let last = Atomics.load(ints, slot),
+        since = performance.now();
       while (last < target) {
         if (Atomics.load(ints, SYNC.ABORT)) throw abortedError(ints, what);
         const failure = await Promise.race([firstFailure, new Promise<null>((r) => setTimeout(() => r(null), 20))]);
@@ -238,7 +262,10 @@ export class ThreadTeam {
         evaluateShare(set.chunks.length, 0, T, (c) => evaluator.evaluateChunk(set, c), results, first);
         const finish = () => {
           midStep = false;
-          return combineChunks(set, set.chunks.map((_, c) => ({ loss: results[2 * (first + c)]!, correct: results[2 * (first + c) + 1]! })));
+          return combineChunks(
+            set,
+            set.chunks.map((_, c) => ({ loss: results[2 * (first + c)]!, correct: results[2 * (first + c) + 1]! })),
+          );
         };
         const done = wait(SYNC.DONE, T - 1, `evaluating ${set.name}`);
         return done ? done.then(finish).catch(workerError) : finish();

@@ -65,25 +65,35 @@ function runLevel(task: LevelTask): void {
   // The replay must land exactly where the main thread allocated this replica: check the gradients.
   const trainable = network.params.filter((p) => p.trainable);
   trainable.forEach((p, i) => {
-    const mine = replica.grads.get(p)!.ptr, planned = task.plan.slots[i]?.grads[r];
+    const mine = replica.grads.get(p)!.ptr,
+      planned = task.plan.slots[i]?.grads[r];
     if (mine !== planned) throw new Error(`worker: replica ${r} of ${p.name} has its gradient at ${mine}, the main thread planned ${planned}`);
   });
   const collective = new SharedCollective(k.memory, task.exchange, sync, T, task.batchSize, spec.colOffset);
   // This worker's evaluation replicas (one per chunk size) and the chunks as views.
-  const evalReplicas = new Map(task.evalReplicas[r]!.map(({ base, N }) => {
-    k!.arena.seek(base);
-    return [N, network!.replica(N, false, plan)] as const;
-  }));
+  const evalReplicas = new Map(
+    task.evalReplicas[r]!.map(({ base, N }) => {
+      k!.arena.seek(base);
+      return [N, network!.replica(N, false, plan)] as const;
+    }),
+  );
   const evalSets = task.evalSets.map((s) => s.chunks.map((c) => ({ x: k!.view(c.x, [task.inputFeatures, c.n]), labels: k!.view(c.labels, [c.n], "i32") })));
   const results = new Float64Array(k.memory.buffer, task.results, 2 * evalSets.reduce((n, s) => n + s.length, 0));
   const evaluate = (index: number) => {
     injectFault("eval", r);
     const first = evalSets.slice(0, index).reduce((n, s) => n + s.length, 0);
     const chunks = evalSets[index]!;
-    evaluateShare(chunks.length, r, T, (c) => {
-      const { x, labels } = chunks[c]!;
-      return evalReplicas.get(labels.size)!.evaluate({ training: false, step: 0, colOffset: 0, totalCols: labels.size, seed: 0 }, x, labels);
-    }, results, first);
+    evaluateShare(
+      chunks.length,
+      r,
+      T,
+      (c) => {
+        const { x, labels } = chunks[c]!;
+        return evalReplicas.get(labels.size)!.evaluate({ training: false, step: 0, colOffset: 0, totalCols: labels.size, seed: 0 }, x, labels);
+      },
+      results,
+      first,
+    );
     arrive(sync, SYNC.DONE);
   };
   const ctx: StepContext = { training: true, step: 0, colOffset: spec.colOffset, totalCols: task.batchSize, seed: task.seed, collective };
@@ -134,9 +144,11 @@ export default async function handle(task: Task): Promise<null> {
   } catch (err) {
     // The task never settles and the error escapes from a timer, as an uncaught failure would.
     if (err instanceof InjectedUncaught) {
-      return new Promise(() => setTimeout(() => {
-        throw new Error(err.message);
-      }));
+      return new Promise(() =>
+        setTimeout(() => {
+          throw new Error(err.message);
+        }),
+      );
     }
     if (k) abort(ints(k.memory, task.sync), index + 1);
     throw err;

@@ -4,4 +4,16 @@ export { magnitudes, pruneByMagnitude } from "./magnitude.js";
 export { randomMasksAtPm, randomMasksLike } from "./random.js";
 export { sparsity, type LayerSparsity, type SparsityReport } from "./report.js";
 export { pruneByScores, targetCounts, type Scores } from "./select.js";
-export { CRITERIA, getCriterion, graspScores, snipScores, synflowPrune, synflowScores, randomScores, type Criterion, type CriterionContext, type CriterionData, type CriterionName } from "./criteria/index.js";
+export {
+  CRITERIA,
+  getCriterion,
+  graspScores,
+  snipScores,
+  synflowPrune,
+  synflowScores,
+  randomScores,
+  type Criterion,
+  type CriterionContext,
+  type CriterionData,
+  type CriterionName,
+} from "./criteria/index.js";

@@ -47,7 +47,8 @@ export function keptAt(total: number, rate: number, level: number): number {
 /** Per-layer kept counts at level L for layerwise scope. */
 export function layerwiseCounts(network: Network, target: PruneTarget, level: number): Map<string, number> {
   const out = new Map<string, number>();
-  for (const p of network.prunable) out.set(p.name, target.exclude.includes(p.name) ? p.size : keptAt(p.size, rateOf(p.kind as WeightKind, target.rates), level));
+  for (const p of network.prunable)
+    out.set(p.name, target.exclude.includes(p.name) ? p.size : keptAt(p.size, rateOf(p.kind as WeightKind, target.rates), level));
   return out;
 }
 
@@ -76,7 +77,8 @@ export function globalRate(pooled: readonly Param[], rates: Rates): number {
  * Pm with the same per-layer proportions as iterative pruning). Bisection on the monotone Pm(L).
  */
 export function levelForPm(network: Network, target: PruneTarget, pm: number): number {
-  let lo = 0, hi = 1;
+  let lo = 0,
+    hi = 1;
   while (pmAt(network, target, hi) > pm && hi < 1e4) hi *= 2;
   for (let i = 0; i < 60; i++) {
     const mid = (lo + hi) / 2;

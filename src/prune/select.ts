@@ -49,14 +49,21 @@ function keepTop(cands: readonly Candidate[], count: number, what: string): Mask
   let above = 0;
   for (const c of cands) {
     const m = new Uint8Array(c.mask.length);
-    for (let i = 0; i < m.length; i++) if (c.mask[i] && c.scores[i]! > t) { m[i] = 1; above++; }
+    for (let i = 0; i < m.length; i++)
+      if (c.mask[i] && c.scores[i]! > t) {
+        m[i] = 1;
+        above++;
+      }
     out.set(c.name, m);
   }
   let ties = count - above;
   for (const c of cands) {
     const m = out.get(c.name)!;
     for (let i = 0; i < m.length && ties > 0; i++) {
-      if (c.mask[i] && !m[i] && c.scores[i] === t) { m[i] = 1; ties--; }
+      if (c.mask[i] && !m[i] && c.scores[i] === t) {
+        m[i] = 1;
+        ties--;
+      }
     }
   }
   return out;
@@ -76,13 +83,21 @@ export function targetCounts(network: Network, target: PruneTarget, level: numbe
  * schedule (SynFlow's intermediate steps). Excluded layers keep their masks. Throws if global
  * pruning would empty a layer. `what` names the score in errors ("magnitude", "SNIP score").
  */
-export function pruneByScores(network: Network, target: PruneTarget, scores: Scores, masks: Masks, level: number, what = "score",
-  counts: { layerwise: Map<string, number> } | { global: number } = targetCounts(network, target, level)): Masks {
+export function pruneByScores(
+  network: Network,
+  target: PruneTarget,
+  scores: Scores,
+  masks: Masks,
+  level: number,
+  what = "score",
+  counts: { layerwise: Map<string, number> } | { global: number } = targetCounts(network, target, level),
+): Masks {
   const next: Masks = new Map();
   for (const [name, m] of masks) next.set(name, Uint8Array.from(m));
   const pooled = prunedParams(network, target);
   const cand = (name: string): Candidate => {
-    const s = scores.get(name), m = masks.get(name);
+    const s = scores.get(name),
+      m = masks.get(name);
     if (!s || !m) throw new Error(`pruning: no ${s ? "mask" : what} for ${name}`);
     if (s.length !== m.length) throw new Error(`pruning: ${name} has ${s.length} ${what}s but its mask has ${m.length} entries`);
     return { name, scores: s, mask: m };
@@ -94,10 +109,16 @@ export function pruneByScores(network: Network, target: PruneTarget, scores: Sco
     }
     return next;
   }
-  const kept = keepTop(pooled.map((p) => cand(p.name)), counts.global, what);
+  const kept = keepTop(
+    pooled.map((p) => cand(p.name)),
+    counts.global,
+    what,
+  );
   for (const [name, m] of kept) {
     if (countKept(m) === 0) {
-      throw new Error(`global pruning to level ${+level.toFixed(4)} would remove every weight of ${name}; exclude it (--exclude ${name}) or prune fewer levels`);
+      throw new Error(
+        `global pruning to level ${+level.toFixed(4)} would remove every weight of ${name}; exclude it (--exclude ${name}) or prune fewer levels`,
+      );
     }
     next.set(name, m);
   }

@@ -18,7 +18,8 @@ export function parseQueueUrl(text: string): RedisOptions & BullRedisOptions {
   if (!url.hostname) throw new Error(`invalid --queue ${JSON.stringify(text)}: no host (e.g. redis://127.0.0.1:6379)`);
   const port = url.port ? Number(url.port) : 6379;
   const db = url.pathname && url.pathname !== "/" ? Number(url.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new Error(`invalid --queue ${JSON.stringify(text)}: the path must be a database number (e.g. redis://host:6379/0)`);
+  if (!Number.isInteger(db) || db < 0)
+    throw new Error(`invalid --queue ${JSON.stringify(text)}: the path must be a database number (e.g. redis://host:6379/0)`);
   return {
     host: url.hostname.replace(/^\[|\]$/g, ""),
     port,

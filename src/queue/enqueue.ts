@@ -40,7 +40,9 @@ export async function enqueueExperiment(conn: QueueConnection, o: EnqueueOptions
   const experiment = ExperimentStore.experimentName(o.hp, o.defaults);
   const known = await experimentRecord(conn.redis, experiment);
   if (known && known.root !== root) {
-    throw new Error(`experiment ${experiment} is already queued with its store in ${known.root}, not ${root}: give --out ${known.root} (or use another Redis database, redis://HOST:PORT/N)`);
+    throw new Error(
+      `experiment ${experiment} is already queued with its store in ${known.root}, not ${root}: give --out ${known.root} (or use another Redis database, redis://HOST:PORT/N)`,
+    );
   }
   // Workers read the settings from here for every job, so the widest extent reaches every job.
   await saveExperimentRecord(conn.redis, { experiment, root, hp: store.hp, defaults: o.defaults });

@@ -73,5 +73,7 @@ export async function experimentRecord(client: Redis, experiment: string): Promi
 
 export async function experimentRecords(client: Redis): Promise<ExperimentRecord[]> {
   const all = await client.hgetall(experimentsKey);
-  return Object.values(all).map((t) => JSON.parse(t) as ExperimentRecord).sort((a, b) => a.experiment.localeCompare(b.experiment));
+  return Object.values(all)
+    .map((t) => JSON.parse(t) as ExperimentRecord)
+    .sort((a, b) => a.experiment.localeCompare(b.experiment));
 }

@@ -42,8 +42,10 @@ export async function runWorker(o: WorkerOptions): Promise<{ jobs: number; inter
   const conn = await connectQueue(o.queue);
   const me = `${hostname()}:${process.pid}`;
   let trainer: { key: string; trainer: RunTrainer<ExperimentStore> } | null = null;
-  let current: Job<RunJobData> | null = null, currentToken: string | undefined;
-  let lastReport = 0, currentPm = NaN;
+  let current: Job<RunJobData> | null = null,
+    currentToken: string | undefined;
+  let lastReport = 0,
+    currentPm = NaN;
   let jobs = 0;
 
   // Progress is advisory: a lost update is harmless, so it is not waited for.
@@ -73,8 +75,16 @@ export async function runWorker(o: WorkerOptions): Promise<{ jobs: number; inter
     await trainer?.trainer.close();
     trainer = null;
     const opened = await openRunTrainer({
-      hp: record.hp, defaults: record.defaults, root, dataDir: o.dataDir, fetchIfMissing: true,
-      kernelMode: o.kernelMode, threads: o.threads, log: o.log, checkpointSeconds: o.checkpointSeconds, events,
+      hp: record.hp,
+      defaults: record.defaults,
+      root,
+      dataDir: o.dataDir,
+      fetchIfMissing: true,
+      kernelMode: o.kernelMode,
+      threads: o.threads,
+      log: o.log,
+      checkpointSeconds: o.checkpointSeconds,
+      events,
     });
     trainer = { key, trainer: opened };
     return opened;
@@ -109,7 +119,12 @@ export async function runWorker(o: WorkerOptions): Promise<{ jobs: number; inter
     // Its dependents can start now. Added before this job completes, so a worker killed in between
     // leaves the job to be retried, which finds the run finished and adds them then.
     if (!summary.diverged) await addDependents(conn, record, run);
-    return { pm: summary.pm, early_stop_test_accuracy: summary.early_stop_test_accuracy, final_test_accuracy: summary.final_test_accuracy, diverged: !!summary.diverged };
+    return {
+      pm: summary.pm,
+      early_stop_test_accuracy: summary.early_stop_test_accuracy,
+      final_test_accuracy: summary.final_test_accuracy,
+      diverged: !!summary.diverged,
+    };
   };
 
   const worker = new Worker<RunJobData, RunJobResult>(QUEUE_NAME, process_, {
@@ -124,20 +139,24 @@ export async function runWorker(o: WorkerOptions): Promise<{ jobs: number; inter
   });
   worker.on("error", (err) => o.log(`queue: ${err.message}`));
 
-  let stopping: Promise<void> | null = null, interrupted = false;
-  const stop = () => (stopping ??= (async () => {
-    // A run being trained is not waited for (conv runs take hours): its job goes back to the queue
-    // now, and whoever takes it resumes the run from its last checkpoint.
-    if (current && currentToken) {
-      interrupted = true;
-      await current.moveToWait(currentToken).catch((err: Error) => o.log(`could not put job ${current?.id} back (${err.message}): it goes back when its lock expires`));
-      // The process ends before the run's own release: free the run for whoever takes the job (another host would wait 600 s).
-      trainer?.trainer.store.releaseLockIfMine(current.data.run);
-    }
-    await worker.close(true);
-    await trainer?.trainer.close();
-    await conn.close();
-  })());
+  let stopping: Promise<void> | null = null,
+    interrupted = false;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // A run being trained is not waited for (conv runs take hours): its job goes back to the queue
+      // now, and whoever takes it resumes the run from its last checkpoint.
+      if (current && currentToken) {
+        interrupted = true;
+        await current
+          .moveToWait(currentToken)
+          .catch((err: Error) => o.log(`could not put job ${current?.id} back (${err.message}): it goes back when its lock expires`));
+        // The process ends before the run's own release: free the run for whoever takes the job (another host would wait 600 s).
+        trainer?.trainer.store.releaseLockIfMine(current.data.run);
+      }
+      await worker.close(true);
+      await trainer?.trainer.close();
+      await conn.close();
+    })());
   const onSignal = () => {
     o.log("stopping: the run in progress (if any) goes back to the queue and resumes from its last checkpoint");
     void stop();

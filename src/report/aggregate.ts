@@ -41,13 +41,7 @@ export function seriesName(kind: Kind, branch: Branch): string {
 /** Every series name in legend order, so colors stay the same across figures and reports. */
 export const SERIES_ORDER: readonly string[] = KINDS.flatMap((k) => BRANCHES.map((b) => seriesName(k, b)));
 
-export type RunMetric =
-  | "earlyStopIteration"
-  | "earlyStopValAccuracy"
-  | "earlyStopTestAccuracy"
-  | "finalValAccuracy"
-  | "finalTestAccuracy"
-  | "seconds";
+export type RunMetric = "earlyStopIteration" | "earlyStopValAccuracy" | "earlyStopTestAccuracy" | "finalValAccuracy" | "finalTestAccuracy" | "seconds";
 
 /** The runs of one kind, branch and level, one per trial. */
 export interface LevelGroup {
@@ -72,12 +66,7 @@ export function groupRuns(runs: readonly RunRecord[]): LevelGroup[] {
   }
   const out = [...groups.values()];
   for (const g of out) g.pm = summarize(g.runs.map((r) => r.pm)).mean;
-  return out.sort(
-    (a, b) =>
-      KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) ||
-      BRANCHES.indexOf(a.branch) - BRANCHES.indexOf(b.branch) ||
-      a.level - b.level,
-  );
+  return out.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) || BRANCHES.indexOf(a.branch) - BRANCHES.indexOf(b.branch) || a.level - b.level);
 }
 
 export function summarizeMetric(group: LevelGroup, metric: RunMetric): Summary {

@@ -25,7 +25,14 @@ function curve(store: ExperimentStore, id: RunId, pm: number): CurveRecord {
     }
     byIteration.set(m.iteration, p);
   }
-  return { trial: id.trial, level: id.level, kind: id.kind, branch: id.branch, pm, points: [...byIteration.values()].sort((a, b) => a.iteration - b.iteration) };
+  return {
+    trial: id.trial,
+    level: id.level,
+    kind: id.kind,
+    branch: id.branch,
+    pm,
+    points: [...byIteration.values()].sort((a, b) => a.iteration - b.iteration),
+  };
 }
 
 /**
@@ -41,7 +48,9 @@ function magnitudes(store: ExperimentStore, levels: RunSummary[]): MagnitudeReco
   const theta0 = store.loadTrialWeights(0, "theta0");
   if (!theta0) return [];
   const id: RunId = { trial: 0, kind: "iterative", level: at.level, branch: "ticket" };
-  const mask = store.loadMask(id), nextMask = store.loadMask({ ...id, level: at.level + 1 }), final = store.loadFinal(id);
+  const mask = store.loadMask(id),
+    nextMask = store.loadMask({ ...id, level: at.level + 1 }),
+    final = store.loadFinal(id);
   const layer = [...mask.keys()].reduce((a, b) => (mask.get(b)!.length > mask.get(a)!.length ? b : a));
   const alive: number[] = [];
   const m = mask.get(layer)!;
@@ -49,13 +58,20 @@ function magnitudes(store: ExperimentStore, levels: RunSummary[]): MagnitudeReco
   const rng = new Rng(0, "report/magnitudes");
   rng.shuffle(alive);
   const sample = alive.slice(0, MAGNITUDE_SAMPLE).sort((a, b) => a - b);
-  const init = theta0.get(layer)!, fin = final.get(layer)!, next = nextMask.get(layer)!;
-  return [{
-    trial: 0, level: at.level, layer, pm: at.pm,
-    initial: Float32Array.from(sample, (i) => init[i]!),
-    final: Float32Array.from(sample, (i) => fin[i]!),
-    kept: Uint8Array.from(sample, (i) => next[i]!),
-  }];
+  const init = theta0.get(layer)!,
+    fin = final.get(layer)!,
+    next = nextMask.get(layer)!;
+  return [
+    {
+      trial: 0,
+      level: at.level,
+      layer,
+      pm: at.pm,
+      initial: Float32Array.from(sample, (i) => init[i]!),
+      final: Float32Array.from(sample, (i) => fin[i]!),
+      kept: Uint8Array.from(sample, (i) => next[i]!),
+    },
+  ];
 }
 
 const pctText = (pm: number) => `${(pm * 100).toFixed(1)}%`;
@@ -65,7 +81,11 @@ const pctText = (pm: number) => `${(pm * 100).toFixed(1)}%`;
  * for every level or target that several trials reached, each trial against trial 0. Plus, for
  * MNIST, first-layer maps of up to three of trial 0's tickets (highest, middle and lowest Pm).
  */
-function maskAnalysis(store: ExperimentStore, summaries: RunSummary[], dataset: string): { maskOverlap: { levels: MaskOverlap[]; trials: MaskOverlap[] }; firstLayer: FirstLayerMap[] } {
+function maskAnalysis(
+  store: ExperimentStore,
+  summaries: RunSummary[],
+  dataset: string,
+): { maskOverlap: { levels: MaskOverlap[]; trials: MaskOverlap[] }; firstLayer: FirstLayerMap[] } {
   const tickets = summaries.filter((s) => s.branch === "ticket" && !(s.kind === "iterative" && s.level === 0));
   const cache = new Map<string, Masks>();
   const mask = (s: RunSummary): Masks => {
@@ -82,15 +102,26 @@ function maskAnalysis(store: ExperimentStore, summaries: RunSummary[], dataset: 
   for (const kind of ["iterative", "oneshot"] as const) {
     const t0 = tickets.filter((s) => s.trial === 0 && s.kind === kind).sort((a, b) => b.pm - a.pm);
     for (let i = 0; i + 1 < t0.length; i++) {
-      const a = t0[i]!, b = t0[i + 1]!;
-      levels.push({ what: `trial 0: ${name(a)} vs ${name(b)}`, pm: `${pctText(a.pm)} vs ${pctText(b.pm)}`, jaccard: jaccard(mask(a), mask(b)), random: randomJaccard(mask(a), mask(b)) });
+      const a = t0[i]!,
+        b = t0[i + 1]!;
+      levels.push({
+        what: `trial 0: ${name(a)} vs ${name(b)}`,
+        pm: `${pctText(a.pm)} vs ${pctText(b.pm)}`,
+        jaccard: jaccard(mask(a), mask(b)),
+        random: randomJaccard(mask(a), mask(b)),
+      });
     }
   }
   const trials: MaskOverlap[] = [];
   for (const s of tickets.filter((x) => x.trial > 0)) {
     const first = tickets.find((x) => x.trial === 0 && x.kind === s.kind && x.level === s.level);
     if (!first) continue;
-    trials.push({ what: `${name(s)}: trial 0 vs trial ${s.trial}`, pm: pctText(s.pm), jaccard: jaccard(mask(first), mask(s)), random: randomJaccard(mask(first), mask(s)) });
+    trials.push({
+      what: `${name(s)}: trial 0 vs trial ${s.trial}`,
+      pm: pctText(s.pm),
+      jaccard: jaccard(mask(first), mask(s)),
+      random: randomJaccard(mask(first), mask(s)),
+    });
   }
   const firstLayer: FirstLayerMap[] = [];
   if (dataset === "mnist") {
@@ -161,15 +192,55 @@ export function collectReport(dir: string): ReportData {
 
 /** One row per trained network, for spreadsheets and other tools. */
 export function runsCsv(data: ReportData): string {
-  const header = ["trial", "kind", "level", "branch", "pm", "iterations", "early_stop_iteration", "early_stop_val_loss", "early_stop_val_accuracy",
-    "early_stop_test_accuracy", "final_val_accuracy", "final_test_accuracy", "seconds", "step_ms", "threads", "kernel_mode", "simd",
-    "mixed_arithmetic", "sparse_layers", "diverged"];
+  const header = [
+    "trial",
+    "kind",
+    "level",
+    "branch",
+    "pm",
+    "iterations",
+    "early_stop_iteration",
+    "early_stop_val_loss",
+    "early_stop_val_accuracy",
+    "early_stop_test_accuracy",
+    "final_val_accuracy",
+    "final_test_accuracy",
+    "seconds",
+    "step_ms",
+    "threads",
+    "kernel_mode",
+    "simd",
+    "mixed_arithmetic",
+    "sparse_layers",
+    "diverged",
+  ];
   const quoted = (text: string | undefined) => (text ? `"${text.replaceAll('"', '""')}"` : "");
   const rows = [...data.runs, ...(data.diverged ?? [])]
     .sort((a, b) => a.trial - b.trial || a.kind.localeCompare(b.kind) || a.level - b.level || a.branch.localeCompare(b.branch))
-    .map((r) => [r.trial, r.kind, r.level, r.branch, r.pm.toFixed(6), r.iterations, r.earlyStopIteration, r.earlyStopValLoss.toFixed(6), r.earlyStopValAccuracy,
-      r.earlyStopTestAccuracy, r.finalValAccuracy, r.finalTestAccuracy, r.seconds, Number.isFinite(r.stepMs) ? r.stepMs.toFixed(4) : "",
-      Number.isFinite(r.threads) ? r.threads : "", r.kernelMode, r.simd, quoted(r.mixedArithmetic), r.sparseLayers.join(";"), quoted(r.diverged)].join(","));
+    .map((r) =>
+      [
+        r.trial,
+        r.kind,
+        r.level,
+        r.branch,
+        r.pm.toFixed(6),
+        r.iterations,
+        r.earlyStopIteration,
+        r.earlyStopValLoss.toFixed(6),
+        r.earlyStopValAccuracy,
+        r.earlyStopTestAccuracy,
+        r.finalValAccuracy,
+        r.finalTestAccuracy,
+        r.seconds,
+        Number.isFinite(r.stepMs) ? r.stepMs.toFixed(4) : "",
+        Number.isFinite(r.threads) ? r.threads : "",
+        r.kernelMode,
+        r.simd,
+        quoted(r.mixedArithmetic),
+        r.sparseLayers.join(";"),
+        quoted(r.diverged),
+      ].join(","),
+    );
   return `${[header.join(","), ...rows].join("\n")}\n`;
 }
 

@@ -61,7 +61,9 @@ const LABEL_KEYS = ["pruning.criterion", "pruning.strategy", "pruning.scope"];
 /** What tells each experiment apart: criterion, strategy and scope always, then any other setting that differs between them. */
 function labels(hps: readonly Hparams[]): string[] {
   const differing = new Set<string>();
-  for (const a of hps) for (const b of hps) for (const k of Object.keys(nonDefaults(a, b))) if (!(EXTENT_FIELDS as readonly string[]).includes(k) && !LABEL_KEYS.includes(k)) differing.add(k);
+  for (const a of hps)
+    for (const b of hps)
+      for (const k of Object.keys(nonDefaults(a, b))) if (!(EXTENT_FIELDS as readonly string[]).includes(k) && !LABEL_KEYS.includes(k)) differing.add(k);
   return hps.map((h) => {
     const p = h.pruning as Hparams["pruning"] & { criterion?: string };
     const extra = [...differing].sort().map((k) => {
@@ -91,7 +93,13 @@ export function selectPms(c: Comparison, wanted: readonly number[]): Comparison 
 /** Reads experiment directories of one model and dataset into a Comparison: each as a series labelled by criterion, scope and strategy, with accuracy and wall time at the shared Pm values nearest to `pms` (default: all shared). @throws Error naming a directory that is not an experiment, or experiments of different models or datasets. */
 export function compareExperiments(dirs: readonly string[], pms: readonly number[] = []): Comparison {
   if (dirs.length < 2) throw new Error("lottery compare needs at least two experiment directories");
-  const c = selectPms(compareReports(dirs.map((d) => collectReport(d)), dirs), pms);
+  const c = selectPms(
+    compareReports(
+      dirs.map((d) => collectReport(d)),
+      dirs,
+    ),
+    pms,
+  );
   const stores = new Map(dirs.map((d) => [d, ExperimentStore.read(d)]));
   const overlaps: NonNullable<Comparison["overlaps"]> = [];
   const tickets = c.series.filter((s) => s.branch === "ticket");
@@ -99,7 +107,8 @@ export function compareExperiments(dirs: readonly string[], pms: readonly number
     const at = tickets.map((s) => ({ s, p: pointAt(s, pm) })).filter((x) => x.p && x.p.level !== 0);
     const masks = at.map(({ s, p }) => stores.get(s.dir)!.loadMask({ trial: 0, kind: s.kind, level: p!.level, branch: "ticket" }));
     for (let i = 0; i < at.length; i++) {
-      for (let j = i + 1; j < at.length; j++) overlaps.push({ pm, a: at[i]!.s.label, b: at[j]!.s.label, jaccard: jaccard(masks[i]!, masks[j]!), random: randomJaccard(masks[i]!, masks[j]!) });
+      for (let j = i + 1; j < at.length; j++)
+        overlaps.push({ pm, a: at[i]!.s.label, b: at[j]!.s.label, jaccard: jaccard(masks[i]!, masks[j]!), random: randomJaccard(masks[i]!, masks[j]!) });
     }
   }
   return { ...c, overlaps };
@@ -110,7 +119,9 @@ export function compareReports(reports: readonly ReportData[], dirs: readonly st
   const first = reports[0]!;
   for (const [i, r] of reports.entries()) {
     if (r.model !== first.model || r.dataset !== first.dataset) {
-      throw new Error(`${dirs[i]} is ${r.model} on ${r.dataset}, but ${dirs[0]} is ${first.model} on ${first.dataset}: compare experiments of one model and dataset`);
+      throw new Error(
+        `${dirs[i]} is ${r.model} on ${r.dataset}, but ${dirs[0]} is ${first.model} on ${first.dataset}: compare experiments of one model and dataset`,
+      );
     }
   }
   const hps = reports.map((r) => r.hparams as unknown as Hparams);
@@ -127,18 +138,28 @@ export function compareReports(reports: readonly ReportData[], dirs: readonly st
       const key = `${g.kind}/${g.branch}`;
       let s = byKind.get(key);
       if (!s) {
-        s = { label: `${names[i]}, ${g.kind === "iterative" ? "iterative" : "one-shot"}${g.branch === "ticket" ? "" : `, ${g.branch} control`}`, dir: dirs[i]!, kind: g.kind, branch: g.branch, points: [] };
+        s = {
+          label: `${names[i]}, ${g.kind === "iterative" ? "iterative" : "one-shot"}${g.branch === "ticket" ? "" : `, ${g.branch} control`}`,
+          dir: dirs[i]!,
+          kind: g.kind,
+          branch: g.branch,
+          points: [],
+        };
         byKind.set(key, s);
       }
       const toTicket = g.runs.map((run) => {
         if (g.kind === "iterative") {
-          return r.runs.filter((x) => x.trial === run.trial && x.kind === "iterative" && x.branch === "ticket" && x.level < g.level).reduce((n, x) => n + x.seconds, run.seconds);
+          return r.runs
+            .filter((x) => x.trial === run.trial && x.kind === "iterative" && x.branch === "ticket" && x.level < g.level)
+            .reduce((n, x) => n + x.seconds, run.seconds);
         }
         const dense = r.runs.find((x) => x.trial === run.trial && x.kind === "iterative" && x.level === 0 && x.branch === "ticket");
         return run.seconds + (scoresTrained ? (dense?.seconds ?? NaN) : 0);
       });
       s.points.push({
-        pm: g.pm, level: g.level, trials: g.runs.length,
+        pm: g.pm,
+        level: g.level,
+        trials: g.runs.length,
         earlyStopTest: summarize(g.runs.map((x) => x.earlyStopTestAccuracy)),
         finalTest: summarize(g.runs.map((x) => x.finalTestAccuracy)),
         earlyStopIteration: summarize(g.runs.map((x) => x.earlyStopIteration)),
@@ -177,10 +198,12 @@ function time(p: ComparedPoint | undefined): string {
 /** Markdown: one row per series, per shared Pm the mean test accuracy at early stop (min–max over trials) and the wall times. */
 export function comparisonMarkdown(c: Comparison): string {
   const head = ["series", "trials", ...c.sharedPms.flatMap((pm) => [`Pm ${formatPm(pm)}`, `time at ${formatPm(pm)}`])];
-  const rows = c.series.filter((s) => c.sharedPms.some((pm) => pointAt(s, pm))).map((s) => {
-    const trials = Math.max(...s.points.map((p) => p.trials));
-    return [s.label, String(trials), ...c.sharedPms.flatMap((pm) => [cell(pointAt(s, pm)), time(pointAt(s, pm))])];
-  });
+  const rows = c.series
+    .filter((s) => c.sharedPms.some((pm) => pointAt(s, pm)))
+    .map((s) => {
+      const trials = Math.max(...s.points.map((p) => p.trials));
+      return [s.label, String(trials), ...c.sharedPms.flatMap((pm) => [cell(pointAt(s, pm)), time(pointAt(s, pm))])];
+    });
   return [
     `| ${head.join(" | ")} |`,
     `|${head.map(() => "---").join("|")}|`,
@@ -203,37 +226,78 @@ export function comparisonMarkdown(c: Comparison): string {
 
 /** One row per series and point, for spreadsheets. */
 export function comparisonCsv(c: Comparison): string {
-  const header = "series,dir,kind,branch,level,pm,trials,early_stop_test_mean,early_stop_test_min,early_stop_test_max,final_test_mean,early_stop_iteration_mean,seconds_mean,seconds_to_ticket_mean";
+  const header =
+    "series,dir,kind,branch,level,pm,trials,early_stop_test_mean,early_stop_test_min,early_stop_test_max,final_test_mean,early_stop_iteration_mean,seconds_mean,seconds_to_ticket_mean";
   const q = (t: string) => `"${t.replaceAll('"', '""')}"`;
-  const rows = c.series.flatMap((s) => s.points.map((p) => [q(s.label), q(basename(s.dir)), s.kind, s.branch, p.level, p.pm.toFixed(6), p.trials, p.earlyStopTest.mean, p.earlyStopTest.min, p.earlyStopTest.max,
-    p.finalTest.mean, p.earlyStopIteration.mean, p.seconds.mean.toFixed(1), p.secondsToTicket.mean.toFixed(1)].join(",")));
+  const rows = c.series.flatMap((s) =>
+    s.points.map((p) =>
+      [
+        q(s.label),
+        q(basename(s.dir)),
+        s.kind,
+        s.branch,
+        p.level,
+        p.pm.toFixed(6),
+        p.trials,
+        p.earlyStopTest.mean,
+        p.earlyStopTest.min,
+        p.earlyStopTest.max,
+        p.finalTest.mean,
+        p.earlyStopIteration.mean,
+        p.seconds.mean.toFixed(1),
+        p.secondsToTicket.mean.toFixed(1),
+      ].join(","),
+    ),
+  );
   return `${[header, ...rows].join("\n")}\n`;
 }
 
 /** Test accuracy at early stop vs Pm (reversed log axis), one line per series, bands spanning the trials. */
 export function comparisonFigure(c: Comparison): TopLevelSpec {
-  const rows = c.series.flatMap((s) => s.points.filter((p) => p.earlyStopTest.n > 0).map((p) => ({
-    series: s.label, pm: p.pm * 100, mean: p.earlyStopTest.mean * 100, min: p.earlyStopTest.min * 100, max: p.earlyStopTest.max * 100,
-  })));
+  const rows = c.series.flatMap((s) =>
+    s.points
+      .filter((p) => p.earlyStopTest.n > 0)
+      .map((p) => ({
+        series: s.label,
+        pm: p.pm * 100,
+        mean: p.earlyStopTest.mean * 100,
+        min: p.earlyStopTest.min * 100,
+        max: p.earlyStopTest.max * 100,
+      })),
+  );
   const pms = rows.map((r) => r.pm);
   const ticks = clusterPms(c.sharedPms.length ? c.sharedPms : pms.map((p) => p / 100)).map((p) => +(p * 100).toPrecision(3));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     width: 620,
     height: 360,
-    title: { text: `Test accuracy at early stop vs. weights remaining: ${c.model} on ${c.dataset}`, subtitle: "Mean over trials; shaded band spans min–max", anchor: "start" },
+    title: {
+      text: `Test accuracy at early stop vs. weights remaining: ${c.model} on ${c.dataset}`,
+      subtitle: "Mean over trials; shaded band spans min–max",
+      anchor: "start",
+    },
     data: { values: rows },
     encoding: {
       x: {
-        field: "pm", type: "quantitative", title: "Weights remaining, Pm (%, log scale)",
+        field: "pm",
+        type: "quantitative",
+        title: "Weights remaining, Pm (%, log scale)",
         scale: { type: "log", reverse: true, domain: [Math.min(...pms) / 1.15, Math.max(...pms) * 1.15], nice: false },
         axis: { values: [100, ...ticks.filter((t) => t < 90)], format: ".1~f", grid: true },
       },
-      color: { field: "series", type: "nominal", title: "Series", legend: { orient: "bottom", columns: 1, symbolType: "stroke", symbolOpacity: 1, labelLimit: 500 } },
+      color: {
+        field: "series",
+        type: "nominal",
+        title: "Series",
+        legend: { orient: "bottom", columns: 1, symbolType: "stroke", symbolOpacity: 1, labelLimit: 500 },
+      },
     },
     layer: [
       { mark: { type: "area", opacity: 0.12 }, encoding: { y: { field: "min", type: "quantitative", scale: { zero: false } }, y2: { field: "max" } } },
-      { mark: { type: "line", point: true, strokeWidth: 2 }, encoding: { y: { field: "mean", type: "quantitative", title: "Test accuracy at early stop (%)", scale: { zero: false } } } },
+      {
+        mark: { type: "line", point: true, strokeWidth: 2 },
+        encoding: { y: { field: "mean", type: "quantitative", title: "Test accuracy at early stop (%)", scale: { zero: false } } },
+      },
     ],
   } as TopLevelSpec;
 }
@@ -241,13 +305,17 @@ export function comparisonFigure(c: Comparison): TopLevelSpec {
 /** Writes compare.md, compare.csv, compare-accuracy-vs-pm.svg and compare.html into `out`. */
 export async function writeComparison(dirs: readonly string[], out: string, pms: readonly number[] = []): Promise<{ files: string[]; comparison: Comparison }> {
   const c = compareExperiments(dirs, pms);
-  const md = comparisonMarkdown(c), csv = comparisonCsv(c), svg = await renderSvg(comparisonFigure(c));
+  const md = comparisonMarkdown(c),
+    csv = comparisonCsv(c),
+    svg = await renderSvg(comparisonFigure(c));
   const files = [join(out, "compare.md"), join(out, "compare.csv"), join(out, "compare-accuracy-vs-pm.svg"), join(out, "compare.html")];
   writeFileAtomic(files[0]!, md);
   writeFileAtomic(files[1]!, csv);
   writeFileAtomic(files[2]!, svg);
   const list = dirs.map((d) => `<li><code>${escapeHtml(d)}</code></li>`).join("\n");
-  writeFileAtomic(files[3]!, `<!doctype html>
+  writeFileAtomic(
+    files[3]!,
+    `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Comparison: ${escapeHtml(c.model)}</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:1200px;margin:0 auto;padding:1.5rem}table{border-collapse:collapse;font-size:.85rem}th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:right}td:first-child{text-align:left}</style></head>
 <body><h1>Comparison: ${escapeHtml(c.model)} on ${escapeHtml(c.dataset)}</h1>
@@ -255,7 +323,8 @@ export async function writeComparison(dirs: readonly string[], out: string, pms:
 ${markdownTableHtml(md)}
 <figure>${svg}</figure>
 </body></html>
-`);
+`,
+  );
   return { files, comparison: c };
 }
 
@@ -263,12 +332,25 @@ ${markdownTableHtml(md)}
 function markdownTableHtml(md: string): string {
   const cells = (l: string) => l.slice(2, -2).split(" | ").map(escapeHtml);
   // Blocks separated by blank lines: a table (lines starting with |) or a note.
-  return md.trim().split("\n\n").map((block) => {
-    const lines = block.split("\n");
-    if (!lines[0]!.startsWith("|")) return `<p>${escapeHtml(block)}</p>`;
-    const [head, , ...body] = lines;
-    return `<table><thead><tr>${cells(head!).map((c) => `<th>${c}</th>`).join("")}</tr></thead><tbody>
-${body.map((r) => `<tr>${cells(r).map((c) => `<td>${c}</td>`).join("")}</tr>`).join("\n")}
+  return md
+    .trim()
+    .split("\n\n")
+    .map((block) => {
+      const lines = block.split("\n");
+      if (!lines[0]!.startsWith("|")) return `<p>${escapeHtml(block)}</p>`;
+      const [head, , ...body] = lines;
+      return `<table><thead><tr>${cells(head!)
+        .map((c) => `<th>${c}</th>`)
+        .join("")}</tr></thead><tbody>
+${body
+  .map(
+    (r) =>
+      `<tr>${cells(r)
+        .map((c) => `<td>${c}</td>`)
+        .join("")}</tr>`,
+  )
+  .join("\n")}
 </tbody></table>`;
-  }).join("\n");
+    })
+    .join("\n");
 }

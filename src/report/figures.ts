@@ -66,12 +66,15 @@ export function buildFigures(data: ReportData): Figure[] {
 
 /** Per-layer density per level (trial 0, iterative), from the sparsity records. */
 export function layerDensity(data: ReportData): Figure | undefined {
-  const rows = data.sparsity.filter((r) => r.trial === 0 && r.kind === "iterative").flatMap((r) => r.layers.map((l) => ({ layer: l.name, level: r.level, density: l.total ? l.kept / l.total : NaN })));
+  const rows = data.sparsity
+    .filter((r) => r.trial === 0 && r.kind === "iterative")
+    .flatMap((r) => r.layers.map((l) => ({ layer: l.name, level: r.level, density: l.total ? l.kept / l.total : NaN })));
   if (new Set(rows.map((r) => r.level)).size < 2) return undefined;
   return {
     name: "layer-density",
     title: "Per-layer density per level",
-    caption: "Look at how each layer's share of kept weights falls with the level: layerwise pruning follows each layer's rate, global pruning lets the criterion decide which layers thin out fastest.",
+    caption:
+      "Look at how each layer's share of kept weights falls with the level: layerwise pruning follows each layer's rate, global pruning lets the criterion decide which layers thin out fastest.",
     spec: layerDensitySpec(rows),
   };
 }
@@ -83,7 +86,8 @@ export function firstLayerKept(data: ReportData): Figure | undefined {
   return {
     name: "first-layer-kept",
     title: "Which weights survive: the first layer per input pixel",
-    caption: "Look for the kept weights gathering on the center of the image, where MNIST's strokes are, while the always-black border loses its connections: the pixels the ticket still looks at.",
+    caption:
+      "Look for the kept weights gathering on the center of the image, where MNIST's strokes are, while the always-black border loses its connections: the pixels the ticket still looks at.",
     spec: firstLayerSpec(maps),
   };
 }
@@ -171,9 +175,10 @@ function metricVsPm(data: ReportData, fig: MetricFigure): Figure | undefined {
   // One-shot runs are often made for fewer trials than the iterative ones; say so rather than
   // imply every series is a mean over all of them.
   const oneShotTrials = trialCount(data.runs.filter((r) => r.kind === "oneshot"));
-  const oneShotNote = hasOneShot && oneShotTrials !== trialCount(data.runs.filter((r) => r.kind === "iterative"))
-    ? ` (one-shot: ${oneShotTrials === 1 ? "1 trial" : `${oneShotTrials} trials`})`
-    : "";
+  const oneShotNote =
+    hasOneShot && oneShotTrials !== trialCount(data.runs.filter((r) => r.kind === "iterative"))
+      ? ` (one-shot: ${oneShotTrials === 1 ? "1 trial" : `${oneShotTrials} trials`})`
+      : "";
   const pmAxis = pmScale(rows.map((r) => r.pm));
   const yScale = { zero: false, ...flatDomain(rows.flatMap((r) => [r.min, r.max])) };
   const color = {
@@ -311,8 +316,7 @@ export function accuracyOverTraining(data: ReportData): Figure | undefined {
     : { zero: false };
   const trials = trialCount(ticketCurves);
   const title = "Test accuracy over training at selected Pm";
-  const subtitle =
-    (hasReinit ? "Ticket solid, reinit dashed; " : "Ticket; ") + (trials > 1 ? `mean over ${trials} trials` : "single trial");
+  const subtitle = (hasReinit ? "Ticket solid, reinit dashed; " : "Ticket; ") + (trials > 1 ? `mean over ${trials} trials` : "single trial");
   return {
     name: "accuracy-over-training",
     title,

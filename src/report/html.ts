@@ -46,7 +46,10 @@ code { white-space: pre-wrap; word-break: break-word; font-size: .85rem; }
 function divergedSection(data: ReportData): string {
   const runs = data.diverged ?? [];
   if (runs.length === 0) return "";
-  const items = runs.map((r) => `<li>trial ${r.trial} ${r.kind === "iterative" ? `level ${r.level}` : `one-shot Pm ${r.level}`} (${escapeHtml(r.branch)}): diverged at ${escapeHtml(r.diverged ?? "")}</li>`);
+  const items = runs.map(
+    (r) =>
+      `<li>trial ${r.trial} ${r.kind === "iterative" ? `level ${r.level}` : `one-shot Pm ${r.level}`} (${escapeHtml(r.branch)}): diverged at ${escapeHtml(r.diverged ?? "")}</li>`,
+  );
   return `<section id="diverged">
 <h2>Diverged runs (${runs.length})</h2>
 <p class="note">These runs stopped when training diverged; they and the runs that depend on them are not in the results below. Lower the learning rate (--lr) or add a warmup.</p>
@@ -63,7 +66,9 @@ export function renderHtml(data: ReportData, figures: readonly PageFigure[]): st
   const title = escapeHtml(data.title);
   const meta =
     `Model <strong>${escapeHtml(data.model)}</strong> · dataset <strong>${escapeHtml(data.dataset)}</strong>` +
-    (data.classNames ? ` (${data.datasetShape ? `${data.datasetShape.join("x")} images, ` : ""}${data.classNames.length} classes: ${escapeHtml(classList(data.classNames))})` : "") +
+    (data.classNames
+      ? ` (${data.datasetShape ? `${data.datasetShape.join("x")} images, ` : ""}${data.classNames.length} classes: ${escapeHtml(classList(data.classNames))})`
+      : "") +
     " · " +
     `pruning criterion <strong>${escapeHtml(criterionOf(data.hparams))}</strong> · ` +
     `${trials} trial${trials === 1 ? "" : "s"} · ${levels} iterative level${levels === 1 ? "" : "s"} · ${data.runs.length} runs`;

@@ -24,10 +24,12 @@ function rows(results: readonly InstabilityResult[], value: (r: InstabilityResul
     const key = `${r.level}/${r.rewind}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  return [...groups.values()].map((g) => {
-    const s = summarize(g.flatMap(value));
-    return { level: `level ${g[0]!.level} (Pm ${(g[0]!.pm * 100).toFixed(1)}%)`, rewind: g[0]!.rewind, mean: s.mean, min: s.min, max: s.max };
-  }).sort((a, b) => a.level.localeCompare(b.level) || a.rewind - b.rewind);
+  return [...groups.values()]
+    .map((g) => {
+      const s = summarize(g.flatMap(value));
+      return { level: `level ${g[0]!.level} (Pm ${(g[0]!.pm * 100).toFixed(1)}%)`, rewind: g[0]!.rewind, mean: s.mean, min: s.min, max: s.max };
+    })
+    .sort((a, b) => a.level.localeCompare(b.level) || a.rewind - b.rewind);
 }
 
 function spec(title: string, yTitle: string, data: Row[]): TopLevelSpec {
@@ -54,14 +56,39 @@ export function instabilityFigures(results: readonly InstabilityResult[]): { nam
   if (inst.length === 0) return [];
   return [
     { name: "instability-vs-rewind", spec: spec("Instability vs. rewind iteration K", "Instability (pp of test error)", inst) },
-    { name: "ticket-accuracy-vs-rewind", spec: spec("Ticket test accuracy vs. rewind iteration K", "Test accuracy of the trained copies (%)", rows(results, (r) => r.endpoint_test_accuracy.map((a) => a * 100))) },
+    {
+      name: "ticket-accuracy-vs-rewind",
+      spec: spec(
+        "Ticket test accuracy vs. rewind iteration K",
+        "Test accuracy of the trained copies (%)",
+        rows(results, (r) => r.endpoint_test_accuracy.map((a) => a * 100)),
+      ),
+    },
   ];
 }
 
 export function instabilityCsv(results: readonly InstabilityResult[]): string {
-  const header = "level,pm,rewind,trial,same_order,iterations_per_copy,instability,endpoint_0_test_accuracy,endpoint_1_test_accuracy,max_path_test_error,copy_0_seconds,copy_1_seconds,seconds";
-  return `${[header, ...results.map((r) => [r.level, r.pm.toFixed(6), r.rewind, r.trial, r.same_order, r.iterations_per_copy, r.instability, ...r.endpoint_test_accuracy,
-    Math.max(...r.path.map((p) => p.test_error)), r.copy_seconds[0].toFixed(1), r.copy_seconds[1].toFixed(1), r.seconds].join(","))].join("\n")}\n`;
+  const header =
+    "level,pm,rewind,trial,same_order,iterations_per_copy,instability,endpoint_0_test_accuracy,endpoint_1_test_accuracy,max_path_test_error,copy_0_seconds,copy_1_seconds,seconds";
+  return `${[
+    header,
+    ...results.map((r) =>
+      [
+        r.level,
+        r.pm.toFixed(6),
+        r.rewind,
+        r.trial,
+        r.same_order,
+        r.iterations_per_copy,
+        r.instability,
+        ...r.endpoint_test_accuracy,
+        Math.max(...r.path.map((p) => p.test_error)),
+        r.copy_seconds[0].toFixed(1),
+        r.copy_seconds[1].toFixed(1),
+        r.seconds,
+      ].join(","),
+    ),
+  ].join("\n")}\n`;
 }
 
 /** Writes DIR/instability/instability.csv and the two figures (SVG); returns the paths. */

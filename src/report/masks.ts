@@ -9,12 +9,14 @@ import type { FirstLayerMap, MaskOverlap } from "./types.js";
 
 /** Jaccard overlap of the kept weights of two mask sets (all prunable layers pooled); 1 when both keep nothing. */
 export function jaccard(a: Masks, b: Masks): number {
-  let inter = 0, union = 0;
+  let inter = 0,
+    union = 0;
   for (const [name, ma] of a) {
     const mb = b.get(name);
     if (!mb || mb.length !== ma.length) throw new Error(`mask overlap: ${name} is missing from one mask set or has another size`);
     for (let i = 0; i < ma.length; i++) {
-      const x = ma[i]! !== 0, y = mb[i]! !== 0;
+      const x = ma[i]! !== 0,
+        y = mb[i]! !== 0;
       if (x && y) inter++;
       if (x || y) union++;
     }
@@ -27,10 +29,12 @@ export function jaccard(a: Masks, b: Masks): number {
  * would have in expectation (per layer kA·kB/n shared), pooled over layers.
  */
 export function randomJaccard(a: Masks, b: Masks): number {
-  let inter = 0, union = 0;
+  let inter = 0,
+    union = 0;
   for (const [name, ma] of a) {
     const mb = b.get(name)!;
-    let ka = 0, kb = 0;
+    let ka = 0,
+      kb = 0;
     for (let i = 0; i < ma.length; i++) {
       if (ma[i]) ka++;
       if (mb[i]) kb++;
@@ -43,7 +47,15 @@ export function randomJaccard(a: Masks, b: Masks): number {
 }
 
 /** Per input pixel, the kept weights of a [units, C·H·W] first layer that read it (summed over channels). */
-export function firstLayerMap(mask: Uint8Array, units: number, shape: readonly [number, number, number], level: number, pm: number, trial: number, kind: "iterative" | "oneshot" = "iterative"): FirstLayerMap {
+export function firstLayerMap(
+  mask: Uint8Array,
+  units: number,
+  shape: readonly [number, number, number],
+  level: number,
+  pm: number,
+  trial: number,
+  kind: "iterative" | "oneshot" = "iterative",
+): FirstLayerMap {
   const [C, H, W] = shape;
   const inputs = C * H * W;
   if (mask.length !== units * inputs) throw new Error(`first-layer map: mask of ${mask.length} entries is not ${units} x ${inputs}`);
@@ -54,9 +66,11 @@ export function firstLayerMap(mask: Uint8Array, units: number, shape: readonly [
 
 export function overlapRowsHtml(rows: readonly MaskOverlap[], esc: (s: string) => string, pct: (x: number) => string): string {
   if (rows.length === 0) return `<p class="note">Fewer than two masks to compare.</p>`;
-  return `<div class="scroll"><table><thead><tr><th>Masks compared</th><th>Pm</th><th>Jaccard overlap</th><th>random masks of the same densities</th></tr></thead><tbody>\n` +
+  return (
+    `<div class="scroll"><table><thead><tr><th>Masks compared</th><th>Pm</th><th>Jaccard overlap</th><th>random masks of the same densities</th></tr></thead><tbody>\n` +
     rows.map((r) => `<tr><td class="text">${esc(r.what)}</td><td>${esc(r.pm)}</td><td>${pct(r.jaccard)}</td><td>${pct(r.random)}</td></tr>`).join("\n") +
-    `\n</tbody></table></div>`;
+    `\n</tbody></table></div>`
+  );
 }
 
 /** Heatmaps of the first layer's kept weights per pixel, one panel per chosen level. */
@@ -65,10 +79,16 @@ function panelName(m: FirstLayerMap): string {
 }
 
 export function firstLayerSpec(maps: readonly FirstLayerMap[]): TopLevelSpec {
-  const values = maps.flatMap((m) => m.counts.map((c, i) => ({ panel: panelName(m), x: i % m.width, y: Math.floor(i / m.width), kept: c, share: c / m.units })));
+  const values = maps.flatMap((m) =>
+    m.counts.map((c, i) => ({ panel: panelName(m), x: i % m.width, y: Math.floor(i / m.width), kept: c, share: c / m.units })),
+  );
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: "Which input pixels the first layer still reads", subtitle: `Per pixel, the share of the ${maps[0]?.units ?? 0} first-layer units whose weight from it is kept (trial ${maps[0]?.trial ?? 0})`, anchor: "start" },
+    title: {
+      text: "Which input pixels the first layer still reads",
+      subtitle: `Per pixel, the share of the ${maps[0]?.units ?? 0} first-layer units whose weight from it is kept (trial ${maps[0]?.trial ?? 0})`,
+      anchor: "start",
+    },
     data: { values },
     facet: { field: "panel", type: "nominal", title: null, sort: maps.map(panelName) },
     columns: 3,

@@ -5,16 +5,27 @@ import type { RunRecord } from "./types.js";
 
 export function runRecord(s: RunSummary): RunRecord {
   return {
-    trial: s.trial, level: s.level, kind: s.kind, branch: s.branch, pm: s.pm, iterations: s.iterations,
-    earlyStopIteration: s.early_stop_iteration, earlyStopValLoss: s.early_stop_val_loss, earlyStopValAccuracy: s.early_stop_val_accuracy,
-    earlyStopTestAccuracy: s.early_stop_test_accuracy, finalValAccuracy: s.final_val_accuracy, finalTestAccuracy: s.final_test_accuracy,
+    trial: s.trial,
+    level: s.level,
+    kind: s.kind,
+    branch: s.branch,
+    pm: s.pm,
+    iterations: s.iterations,
+    earlyStopIteration: s.early_stop_iteration,
+    earlyStopValLoss: s.early_stop_val_loss,
+    earlyStopValAccuracy: s.early_stop_val_accuracy,
+    earlyStopTestAccuracy: s.early_stop_test_accuracy,
+    finalValAccuracy: s.final_val_accuracy,
+    finalTestAccuracy: s.final_test_accuracy,
     seconds: s.seconds,
     // Summaries written before these were recorded lack them.
     stepMs: s.step_ms ?? NaN,
     threads: s.threads ?? NaN,
     kernelMode: s.kernel_mode ?? "",
     simd: s.simd ?? "",
-    ...(s.mixed_arithmetic ? { mixedArithmetic: s.mixed_arithmetic.map((a) => `from iteration ${a.from_iteration}: ${describeArithmetic(a)}`).join("; ") } : {}),
+    ...(s.mixed_arithmetic
+      ? { mixedArithmetic: s.mixed_arithmetic.map((a) => `from iteration ${a.from_iteration}: ${describeArithmetic(a)}`).join("; ") }
+      : {}),
     sparseLayers: (s.kernels ?? []).filter((k) => k.kernel === "sparse").map((k) => k.param),
     ...(s.diverged ? { diverged: `iteration ${s.diverged.iteration}: ${s.diverged.reason}` } : {}),
   };

@@ -21,9 +21,7 @@ export interface RenderedReport {
  * with Vega-Lite and renders the HTML page; writes nothing. Needs the optional vega and vega-lite packages.
  */
 export async function renderReport(data: ReportData): Promise<RenderedReport> {
-  const figures = await Promise.all(
-    buildFigures(data).map(async (f) => ({ name: f.name, title: f.title, caption: f.caption, svg: await renderSvg(f.spec) })),
-  );
+  const figures = await Promise.all(buildFigures(data).map(async (f) => ({ name: f.name, title: f.title, caption: f.caption, svg: await renderSvg(f.spec) })));
   return { html: renderHtml(data, figures), figures: figures.map(({ name, svg }) => ({ name, svg })) };
 }
 

@@ -23,7 +23,10 @@ export function loadRenderer(): Promise<Renderer> {
       renderer = undefined;
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
-        throw new Error("report figures need the optional packages vega and vega-lite, which are not installed: run `npm install vega vega-lite` (or install lottery-wasm without --omit=optional)", { cause: err });
+        throw new Error(
+          "report figures need the optional packages vega and vega-lite, which are not installed: run `npm install vega vega-lite` (or install lottery-wasm without --omit=optional)",
+          { cause: err },
+        );
       }
       throw err;
     },

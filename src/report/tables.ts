@@ -1,17 +1,7 @@
 // The report's HTML tables: results per level (one column group per branch), per-layer sparsity
 // and the hyperparameters. Every piece of text from the data goes through escapeHtml, and every
 // number through the shared formatters, so a missing value shows as "–".
-import {
-  BRANCHES,
-  type Kind,
-  type LevelGroup,
-  type RunMetric,
-  type Summary,
-  groupRuns,
-  levelsOf,
-  summarizeMetric,
-  trialCount,
-} from "./aggregate.js";
+import { BRANCHES, type Kind, type LevelGroup, type RunMetric, type Summary, groupRuns, levelsOf, summarizeMetric, trialCount } from "./aggregate.js";
 import { MISSING, escapeHtml, formatAccuracy, formatCount, formatPm, formatSeconds } from "./format.js";
 import type { ReportData, SparsityRecord } from "./types.js";
 
@@ -36,9 +26,7 @@ export function resultsTables(data: ReportData): string {
   const groups = groupRuns(data.runs);
   const kinds = (["iterative", "oneshot"] as const).filter((k) => groups.some((g) => g.kind === k));
   const showKindTitles = kinds.length > 1 || kinds[0] === "oneshot";
-  return kinds
-    .map((kind) => (showKindTitles ? `<h3>${KIND_TITLES[kind]}</h3>\n` : "") + resultsTable(data, groups, kind))
-    .join("\n");
+  return kinds.map((kind) => (showKindTitles ? `<h3>${KIND_TITLES[kind]}</h3>\n` : "") + resultsTable(data, groups, kind)).join("\n");
 }
 
 function resultsTable(data: ReportData, groups: readonly LevelGroup[], kind: Kind): string {
@@ -75,9 +63,11 @@ function unfinishedNote(runs: readonly ReportData["runs"][number][]): string {
   const open = runs.filter((r) => Number.isFinite(r.earlyStopIteration) && r.earlyStopIteration >= r.iterations);
   if (open.length === 0) return "";
   const all = open.length === runs.length ? "All" : `${open.length} of ${runs.length}`;
-  return `\n<p class="note warning">${all} runs had their lowest validation loss at the last evaluation (iteration ` +
+  return (
+    `\n<p class="note warning">${all} runs had their lowest validation loss at the last evaluation (iteration ` +
     `${formatCount(Math.max(...open.map((r) => r.iterations)))}): they were still improving, so their early-stop iteration is only a lower ` +
-    `bound. Train longer (<code>--iterations</code>) to measure it.</p>`;
+    `bound. Train longer (<code>--iterations</code>) to measure it.</p>`
+  );
 }
 
 /** Mean, then the range when trials disagree, and the count when some trials lack the value. */
@@ -100,9 +90,7 @@ export function sparsityTable(data: ReportData): string {
     const prev = chosen.get(key);
     if (!prev || r.trial < prev.trial) chosen.set(key, r);
   }
-  const records = [...chosen.values()].sort(
-    (a, b) => (a.kind === b.kind ? 0 : a.kind === "iterative" ? -1 : 1) || a.level - b.level,
-  );
+  const records = [...chosen.values()].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "iterative" ? -1 : 1) || a.level - b.level);
   if (records.length === 0) return `<p class="note">No sparsity records.</p>`;
 
   const blocks = records.map((r) => {

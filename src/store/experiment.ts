@@ -109,7 +109,12 @@ function configOf(h: Hparams): Record<string, unknown> {
     delete copy[g]![f];
   }
   const sorted: Record<string, Record<string, unknown>> = {};
-  for (const g of Object.keys(copy).sort()) sorted[g] = Object.fromEntries(Object.keys(copy[g]!).sort().map((f) => [f, copy[g]![f]]));
+  for (const g of Object.keys(copy).sort())
+    sorted[g] = Object.fromEntries(
+      Object.keys(copy[g]!)
+        .sort()
+        .map((f) => [f, copy[g]![f]]),
+    );
   return sorted;
 }
 
@@ -147,7 +152,10 @@ export function runPath(id: RunId): string {
  * is an error naming the file and the run directory to delete so that the run is retrained.
  */
 export class ExperimentStore implements RunStore {
-  private constructor(readonly dir: string, readonly hp: Hparams) {}
+  private constructor(
+    readonly dir: string,
+    readonly hp: Hparams,
+  ) {}
 
   get location(): string {
     return this.dir;
@@ -182,7 +190,9 @@ export class ExperimentStore implements RunStore {
         stored = readHparams(file, "delete it and rerun the same command (it is rewritten from the command's settings), or use another --out directory");
       } catch (err) {
         if (!(err instanceof CorruptFileError && options.rebuild)) throw err;
-        options.log?.(`${file} was damaged (${err.problem}): rewrote it from this command's settings, which the experiment is named after (the extent it records is this command's)`);
+        options.log?.(
+          `${file} was damaged (${err.problem}): rewrote it from this command's settings, which the experiment is named after (the extent it records is this command's)`,
+        );
       }
     }
     if (stored) {
@@ -191,14 +201,17 @@ export class ExperimentStore implements RunStore {
       stored = withMissingDefaults(stored, options.defaults ?? BASE_DEFAULTS);
       // hparams.json written before datasets were a setting has no dataset field: the directory's
       // name (a hash of the non-default settings) then says it is the model's own, as in `hp`.
-      if (stored.dataset && stored.dataset.dataset === undefined && hp.dataset.dataset !== undefined) stored = { ...stored, dataset: { dataset: hp.dataset.dataset, ...stored.dataset } }; // first, as the schema orders it
-      const mine = configOf(hp), theirs = configOf(stored);
+      if (stored.dataset && stored.dataset.dataset === undefined && hp.dataset.dataset !== undefined)
+        stored = { ...stored, dataset: { dataset: hp.dataset.dataset, ...stored.dataset } }; // first, as the schema orders it
+      const mine = configOf(hp),
+        theirs = configOf(stored);
       hp = widestExtent(hp, stored);
       if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
         const diff = nonDefaults(mine as unknown as Hparams, theirs as unknown as Hparams);
         throw new Error(
-          `${dir} holds an experiment with a different configuration (${Object.entries(diff).map(([k, v]) => `${k}: stored ${JSON.stringify(lookup(theirs, k))}, now ${JSON.stringify(v)}`).join("; ")}); ` +
-            "nothing was changed: use another --out directory",
+          `${dir} holds an experiment with a different configuration (${Object.entries(diff)
+            .map(([k, v]) => `${k}: stored ${JSON.stringify(lookup(theirs, k))}, now ${JSON.stringify(v)}`)
+            .join("; ")}); nothing was changed: use another --out directory`,
         );
       }
     }
@@ -214,11 +227,25 @@ export class ExperimentStore implements RunStore {
   static read(dir: string): ExperimentStore {
     const file = join(dir, "hparams.json");
     if (!existsSync(file)) throw new Error(`${dir} is not an experiment directory (no hparams.json); give the directory \`lottery run\` printed`);
-    return new ExperimentStore(dir, withMissingDefaults(readHparams(file, "rerun the `lottery run` command that made this experiment (it rewrites hparams.json from its settings), then this command"), BASE_DEFAULTS));
+    return new ExperimentStore(
+      dir,
+      withMissingDefaults(
+        readHparams(file, "rerun the `lottery run` command that made this experiment (it rewrites hparams.json from its settings), then this command"),
+        BASE_DEFAULTS,
+      ),
+    );
   }
 
   /** dataset.json: the dataset's name, shape, class names and split sizes, for the report and for people. */
-  writeDatasetInfo(data: { name: string; shape: readonly number[]; classes: number; classNames: readonly string[]; train: { count: number }; val: { count: number }; test: { count: number } }): void {
+  writeDatasetInfo(data: {
+    name: string;
+    shape: readonly number[];
+    classes: number;
+    classNames: readonly string[];
+    train: { count: number };
+    val: { count: number };
+    test: { count: number };
+  }): void {
     writeJsonAtomic(join(this.dir, "dataset.json"), {
       name: data.name,
       shape: [...data.shape],
@@ -243,7 +270,11 @@ export class ExperimentStore implements RunStore {
   /** The trials that have a directory, in ascending order. */
   trials(): number[] {
     if (!existsSync(this.dir)) return [];
-    return readdirSync(this.dir).map((d) => /^trial_(\d+)$/.exec(d)).filter((m) => m).map((m) => Number(m![1])).sort((a, b) => a - b);
+    return readdirSync(this.dir)
+      .map((d) => /^trial_(\d+)$/.exec(d))
+      .filter((m) => m)
+      .map((m) => Number(m![1]))
+      .sort((a, b) => a - b);
   }
 
   /** Iterative levels and one-shot targets with a finished ticket run, for one trial. */
@@ -252,7 +283,8 @@ export class ExperimentStore implements RunStore {
     if (!existsSync(dir)) return [];
     const out: { kind: "iterative" | "oneshot"; level: number }[] = [];
     for (const d of readdirSync(dir)) {
-      const it = /^level_(\d+)$/.exec(d), os = /^oneshot_([\d.]+)$/.exec(d);
+      const it = /^level_(\d+)$/.exec(d),
+        os = /^oneshot_([\d.]+)$/.exec(d);
       if (it && existsSync(join(dir, d, "summary.json"))) out.push({ kind: "iterative", level: Number(it[1]) });
       if (os && existsSync(join(dir, d, "summary.json"))) out.push({ kind: "oneshot", level: Number(os[1]) });
     }
@@ -273,9 +305,10 @@ export class ExperimentStore implements RunStore {
   loadTrialWeights(trial: number, name: string): Map<string, Float32Array> | null {
     const path = this.weightsPath(trial, name);
     if (!existsSync(path)) return null;
-    const fix = name === "theta0"
-      ? "rerun the `lottery run` command: it rebuilds θ0 from the trial's seed"
-      : `delete it and the run directory ${join(this.trialDir(trial), "level_0")}, then rerun the same command (level 0 is retrained and saves it again)`;
+    const fix =
+      name === "theta0"
+        ? "rerun the `lottery run` command: it rebuilds θ0 from the trial's seed"
+        : `delete it and the run directory ${join(this.trialDir(trial), "level_0")}, then rerun the same command (level 0 is retrained and saves it again)`;
     return floatArrays(readTensors(path, fix), path);
   }
 
@@ -304,7 +337,8 @@ export class ExperimentStore implements RunStore {
     } catch (err) {
       throw new CorruptFileError(path, (err as Error).message, this.runFileFix(id));
     }
-    if (typeof o.pm !== "number" || typeof o.trial !== "number" || typeof o.level !== "number") throw new CorruptFileError(path, "not a run summary", this.runFileFix(id));
+    if (typeof o.pm !== "number" || typeof o.trial !== "number" || typeof o.level !== "number")
+      throw new CorruptFileError(path, "not a run summary", this.runFileFix(id));
     const metricsDigest = typeof o.metrics_sha256 === "string" ? o.metrics_sha256 : null;
     delete o.metrics_sha256;
     return { summary: o as unknown as RunSummary, metricsDigest };
@@ -337,15 +371,19 @@ export class ExperimentStore implements RunStore {
     }
     const text = readFileSync(path, "utf8");
     if (expected && textDigest(text) !== expected) throw new CorruptFileError(path, "checksum mismatch (truncated or changed after the run finished)", fix);
-    return text.trim().split("\n").filter(Boolean).map((l, i) => {
-      try {
-        const r = JSON.parse(l);
-        if (typeof r?.iteration !== "number" || typeof r?.split !== "string") throw new Error("not a metrics record");
-        return r;
-      } catch {
-        throw new CorruptFileError(path, `line ${i + 1} is not a metrics record`, fix);
-      }
-    });
+    return text
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l, i) => {
+        try {
+          const r = JSON.parse(l);
+          if (typeof r?.iteration !== "number" || typeof r?.split !== "string") throw new Error("not a metrics record");
+          return r;
+        } catch {
+          throw new CorruptFileError(path, `line ${i + 1} is not a metrics record`, fix);
+        }
+      });
   }
 
   /** Saves a finished run: mask, final weights and metrics first, the summary last. A diverged run has no final weights. */
@@ -374,13 +412,16 @@ export class ExperimentStore implements RunStore {
    * whole content. A lock whose process is dead (same host), or untouched for
    * FOREIGN_LOCK_TIMEOUT_SECONDS (another host), is stale and taken over.
    */
-  tryLock(id: RunId): {
-    /** Removes the lock, if this process still holds it. */
-    release(): void;
-    /** Marks the lock alive (its file's time), so other hosts do not take it over. */
-    touch(): void;
-  } | { heldBy: LockOwner } {
-    const dir = this.runDir(id), path = join(dir, "lock.json");
+  tryLock(id: RunId):
+    | {
+        /** Removes the lock, if this process still holds it. */
+        release(): void;
+        /** Marks the lock alive (its file's time), so other hosts do not take it over. */
+        touch(): void;
+      }
+    | { heldBy: LockOwner } {
+    const dir = this.runDir(id),
+      path = join(dir, "lock.json");
     const me: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
     const tmp = join(dir, `.lock.json.${process.pid}.candidate`);
     writeFileAtomic(tmp, JSON.stringify(me));
@@ -405,11 +446,12 @@ export class ExperimentStore implements RunStore {
           if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
         }
         const owner = this.lockOwner(path);
-        const stale = owner === null
-          ? true
-          : owner.host === me.host
-            ? !aliveSince(owner.pid, Date.parse(owner.started)) || owner.pid === me.pid
-            : Date.now() - statSync(path).mtimeMs > FOREIGN_LOCK_TIMEOUT_SECONDS * 1000;
+        const stale =
+          owner === null
+            ? true
+            : owner.host === me.host
+              ? !aliveSince(owner.pid, Date.parse(owner.started)) || owner.pid === me.pid
+              : Date.now() - statSync(path).mtimeMs > FOREIGN_LOCK_TIMEOUT_SECONDS * 1000;
         if (!stale) return { heldBy: owner! };
         rmSync(path, { force: true });
       }
@@ -466,7 +508,12 @@ export class ExperimentStore implements RunStore {
     const arrays = new Map<string, Float32Array>();
     for (const [k, v] of weights) arrays.set(`weights/${k}`, v);
     for (const [k, v] of state.optimizer) arrays.set(`optimizer/${k}`, v);
-    writeTensors(join(this.runDir(id), "checkpoint.lt"), arrays, { iteration: state.iteration, seconds: state.seconds, history: state.history, arithmetic: state.arithmetic });
+    writeTensors(join(this.runDir(id), "checkpoint.lt"), arrays, {
+      iteration: state.iteration,
+      seconds: state.seconds,
+      history: state.history,
+      arithmetic: state.arithmetic,
+    });
   }
 
   /**
@@ -487,14 +534,24 @@ export class ExperimentStore implements RunStore {
       log?.(`${(err as Error).message.split(";")[0]}: removed it; the run restarts from its first iteration (same results, more time)`);
       return null;
     }
-    const weights = new Map<string, Float32Array>(), optimizer = new Map<string, Float32Array>();
+    const weights = new Map<string, Float32Array>(),
+      optimizer = new Map<string, Float32Array>();
     for (const [k, v] of floatArrays(file, path)) {
       if (k.startsWith("weights/")) weights.set(k.slice(8), v);
       else if (k.startsWith("optimizer/")) optimizer.set(k.slice(10), v);
     }
     const history = (file.meta.history as EvalRecord[]).map(restoreNaN);
     const arithmetic = file.meta.arithmetic as ArithmeticSpan[] | undefined;
-    return { state: { iteration: file.meta.iteration as number, seconds: (file.meta.seconds as number | undefined) ?? 0, optimizer, history, ...(arithmetic ? { arithmetic } : {}) }, weights };
+    return {
+      state: {
+        iteration: file.meta.iteration as number,
+        seconds: (file.meta.seconds as number | undefined) ?? 0,
+        optimizer,
+        history,
+        ...(arithmetic ? { arithmetic } : {}),
+      },
+      weights,
+    };
   }
 }
 
@@ -507,7 +564,8 @@ function readHparams(file: string, fix: string): Hparams {
     throw new CorruptFileError(file, (err as Error).message, fix);
   }
   const groups = ["model", "dataset", "training", "pruning"];
-  if (!groups.every((g) => o[g] && typeof o[g] === "object")) throw new CorruptFileError(file, `not the settings of an experiment (${groups.join(", ")} expected)`, fix);
+  if (!groups.every((g) => o[g] && typeof o[g] === "object"))
+    throw new CorruptFileError(file, `not the settings of an experiment (${groups.join(", ")} expected)`, fix);
   withAddedFields(o);
   return o as unknown as Hparams;
 }

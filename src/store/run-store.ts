@@ -40,12 +40,14 @@ export interface RunStore {
    * Stores shared between processes lock a run while training it; others may leave this out. Returns
    * the lock (release it when done; touch it now and then so other hosts see it is alive) or its owner.
    */
-  tryLock?(id: RunId): {
-    /** Removes the lock, if this process still holds it. */
-    release(): void;
-    /** Marks the lock alive (its file's time), so other hosts do not take it over. */
-    touch(): void;
-  } | { heldBy: LockOwner };
+  tryLock?(id: RunId):
+    | {
+        /** Removes the lock, if this process still holds it. */
+        release(): void;
+        /** Marks the lock alive (its file's time), so other hosts do not take it over. */
+        touch(): void;
+      }
+    | { heldBy: LockOwner };
 }
 
 export function runKey(id: RunId): string {
@@ -87,7 +89,12 @@ export class MemoryStore implements RunStore {
   }
 
   saveRun(id: RunId, masks: Masks, final: ReadonlyMap<string, Float32Array> | null, history: readonly EvalRecord[], summary: RunSummary): void {
-    this.runs.set(runKey(id), { masks: new Map([...masks].map(([k, m]) => [k, Uint8Array.from(m)])), final: final && copy(final), history: [...history], summary });
+    this.runs.set(runKey(id), {
+      masks: new Map([...masks].map(([k, m]) => [k, Uint8Array.from(m)])),
+      final: final && copy(final),
+      history: [...history],
+      summary,
+    });
     this.checkpoints.delete(runKey(id));
   }
 

@@ -75,7 +75,8 @@ export function decodeTensors(bytes: Uint8Array, source: string, fix = "delete i
   const headerLength = view.getUint32(12, true);
   if (prefix + headerLength > bytes.length) throw bad(`truncated header (the file is ${bytes.length} bytes, its header says ${prefix + headerLength})`);
   const headerBytes = bytes.subarray(prefix, prefix + headerLength);
-  if (version === VERSION && Buffer.compare(createHash("sha256").update(headerBytes).digest(), bytes.subarray(16, PREFIX)) !== 0) throw bad("header checksum mismatch");
+  if (version === VERSION && Buffer.compare(createHash("sha256").update(headerBytes).digest(), bytes.subarray(16, PREFIX)) !== 0)
+    throw bad("header checksum mismatch");
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(headerBytes));
@@ -113,7 +114,8 @@ function validateHeader(h: unknown, dataLength: number, bad: (what: string) => E
     const size = e.dtype === "f32" ? 4 : 1;
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`tensor ${e.name} has an invalid shape`);
     const count = e.shape.reduce((a: number, d: number) => a * d, 1);
-    if (!Number.isSafeInteger(e.offset) || e.offset! < end || e.offset! % size !== 0) throw bad(`tensor ${e.name} has an invalid or overlapping offset ${e.offset}`);
+    if (!Number.isSafeInteger(e.offset) || e.offset! < end || e.offset! % size !== 0)
+      throw bad(`tensor ${e.name} has an invalid or overlapping offset ${e.offset}`);
     if (e.bytes !== count * size) throw bad(`tensor ${e.name} is ${e.bytes} bytes, its shape needs ${count * size}`);
     end = e.offset! + e.bytes;
     if (end > dataLength) throw bad(`tensor ${e.name} ends at byte ${end} of a ${dataLength}-byte data section (truncated?)`);

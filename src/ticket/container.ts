@@ -1,9 +1,7 @@
 // Framing of a ticket file (see format.ts): header, checksummed manifest, aligned payload. Reading
 // checks, in order, the magic, the version, the lengths and both checksums before anything
 // interprets the contents, so every damaged file fails with an error that says what is wrong.
-import {
-  HEADER_BYTES, SECTION_ALIGN, TICKET_MAGIC, TICKET_VERSION, TicketError, type TicketManifest,
-} from "./format.js";
+import { HEADER_BYTES, SECTION_ALIGN, TICKET_MAGIC, TICKET_VERSION, TicketError, type TicketManifest } from "./format.js";
 import { sha256Hex } from "./sha256.js";
 import { validateManifest } from "./validate.js";
 
@@ -45,14 +43,18 @@ export async function writeContainer(manifest: TicketManifest, payload: Uint8Arr
 
 function magicError(bytes: Uint8Array, source: string): TicketError {
   const ascii = new TextDecoder().decode(bytes.subarray(0, 8));
-  const hint = ascii === "LTTENSOR"
-    ? " (it is a tensor file of an experiment directory: make a ticket from the experiment with `lottery export DIR --out model.ltk`)"
-    : bytes[0] === 0x1f && bytes[1] === 0x8b
-      ? " (it is gzip-compressed: decompress it first)"
-      : bytes[0] === 0x89 && bytes[1] === 0x4c && bytes[2] === 0x54 && bytes[3] === 0x4b
-        ? " (its first bytes match but bytes 4-7 differ: a text-mode transfer converted its line endings; copy it in binary mode)"
-        : "";
-  return new TicketError("bad-magic", `${source}: not a lottery ticket file (bad magic bytes ${hexOf(bytes.subarray(0, 8))}, expected ${hexOf(Uint8Array.from(TICKET_MAGIC))})${hint}`);
+  const hint =
+    ascii === "LTTENSOR"
+      ? " (it is a tensor file of an experiment directory: make a ticket from the experiment with `lottery export DIR --out model.ltk`)"
+      : bytes[0] === 0x1f && bytes[1] === 0x8b
+        ? " (it is gzip-compressed: decompress it first)"
+        : bytes[0] === 0x89 && bytes[1] === 0x4c && bytes[2] === 0x54 && bytes[3] === 0x4b
+          ? " (its first bytes match but bytes 4-7 differ: a text-mode transfer converted its line endings; copy it in binary mode)"
+          : "";
+  return new TicketError(
+    "bad-magic",
+    `${source}: not a lottery ticket file (bad magic bytes ${hexOf(bytes.subarray(0, 8))}, expected ${hexOf(Uint8Array.from(TICKET_MAGIC))})${hint}`,
+  );
 }
 
 /** Splits and verifies a file: header, manifest (checksum, JSON, fields), payload (length, checksum, layout). */
@@ -65,20 +67,27 @@ export async function readContainer(bytes: Uint8Array, source = "ticket file"): 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (version !== TICKET_VERSION) {
-    const fix = version > TICKET_VERSION
-      ? "it was written by a newer lottery-wasm: upgrade lottery-wasm to read it"
-      : "export the ticket again with this version's `lottery export`";
+    const fix =
+      version > TICKET_VERSION
+        ? "it was written by a newer lottery-wasm: upgrade lottery-wasm to read it"
+        : "export the ticket again with this version's `lottery export`";
     throw new TicketError("version", `${source}: ticket format version ${version}, but this lottery-wasm reads version ${TICKET_VERSION}; ${fix}`);
   }
   const manifestLength = view.getUint32(12, true);
   if (HEADER_BYTES + manifestLength > bytes.length) {
-    throw new TicketError("truncated", `${source}: truncated: the header announces a ${manifestLength}-byte manifest but the file has only ${bytes.length - HEADER_BYTES} bytes after the header; ${REEXPORT}`);
+    throw new TicketError(
+      "truncated",
+      `${source}: truncated: the header announces a ${manifestLength}-byte manifest but the file has only ${bytes.length - HEADER_BYTES} bytes after the header; ${REEXPORT}`,
+    );
   }
   const manifestBytes = bytes.subarray(HEADER_BYTES, HEADER_BYTES + manifestLength);
   const expected = hexOf(bytes.subarray(16, 48));
   const actual = await sha256Hex(manifestBytes);
   if (actual !== expected) {
-    throw new TicketError("checksum", `${source}: manifest checksum mismatch (sha256 ${actual}, the header says ${expected}): the file is corrupt; ${REEXPORT}`);
+    throw new TicketError(
+      "checksum",
+      `${source}: manifest checksum mismatch (sha256 ${actual}, the header says ${expected}): the file is corrupt; ${REEXPORT}`,
+    );
   }
   let raw: unknown;
   try {
@@ -94,14 +103,23 @@ export async function readContainer(bytes: Uint8Array, source = "ticket file"): 
   const payload = bytes.subarray(Math.min(start, bytes.length));
   const want = start + manifest.payload.bytes;
   if (bytes.length < want) {
-    throw new TicketError("truncated", `${source}: truncated: ${bytes.length} bytes, but the manifest describes a ${want}-byte file (an incomplete download or copy?); ${REEXPORT}`);
+    throw new TicketError(
+      "truncated",
+      `${source}: truncated: ${bytes.length} bytes, but the manifest describes a ${want}-byte file (an incomplete download or copy?); ${REEXPORT}`,
+    );
   }
   if (bytes.length > want) {
-    throw new TicketError("malformed", `${source}: ${bytes.length - want} unexpected bytes after the payload (the manifest describes a ${want}-byte file); ${REEXPORT}`);
+    throw new TicketError(
+      "malformed",
+      `${source}: ${bytes.length - want} unexpected bytes after the payload (the manifest describes a ${want}-byte file); ${REEXPORT}`,
+    );
   }
   const payloadSha = await sha256Hex(payload);
   if (payloadSha !== manifest.payload.sha256) {
-    throw new TicketError("checksum", `${source}: payload checksum mismatch (sha256 ${payloadSha}, the manifest says ${manifest.payload.sha256}): the file is corrupt; ${REEXPORT}`);
+    throw new TicketError(
+      "checksum",
+      `${source}: payload checksum mismatch (sha256 ${payloadSha}, the manifest says ${manifest.payload.sha256}): the file is corrupt; ${REEXPORT}`,
+    );
   }
   return { manifest, payload };
 }

@@ -32,7 +32,8 @@ type Ctor<T> = { new (buffer: ArrayBufferLike, byteOffset: number, length: numbe
 
 /** A typed view of a payload section (a copy when the section is not aligned in memory). */
 export function sectionView<T>(payload: Uint8Array, s: Section, ctor: Ctor<T>): T {
-  const at = payload.byteOffset + s.offset, n = s.bytes / ctor.BYTES_PER_ELEMENT;
+  const at = payload.byteOffset + s.offset,
+    n = s.bytes / ctor.BYTES_PER_ELEMENT;
   if (at % ctor.BYTES_PER_ELEMENT === 0) return new ctor(payload.buffer, at, n);
   const copy = payload.slice(s.offset, s.offset + s.bytes);
   return new ctor(copy.buffer, 0, n);
@@ -46,7 +47,8 @@ export function readCsr(entry: CsrEntry, payload: Uint8Array, source: string): C
   const bad = (what: string) => new TicketError("malformed", `${source}: parameter ${entry.name}: ${what}; export the ticket again with \`lottery export\``);
   if (rowPtr[0] !== 0 || rowPtr[rows] !== nnz) throw bad(`row pointers run from ${rowPtr[0]} to ${rowPtr[rows]}, expected 0 to nnz = ${nnz}`);
   for (let r = 0; r < rows; r++) {
-    const s = rowPtr[r]!, e = rowPtr[r + 1]!;
+    const s = rowPtr[r]!,
+      e = rowPtr[r + 1]!;
     if (e < s) throw bad(`row pointers decrease at row ${r}`);
     let prev = -1;
     for (let p = s; p < e; p++) {
@@ -70,5 +72,6 @@ export function readCsr(entry: CsrEntry, payload: Uint8Array, source: string): C
  * runs wasm in practice is little-endian, but a big-endian one would misread silently, so say so.
  */
 export function assertLittleEndian(): void {
-  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error("lottery tickets need a little-endian host (the file and wasm memory are little-endian)");
+  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1)
+    throw new Error("lottery tickets need a little-endian host (the file and wasm memory are little-endian)");
 }

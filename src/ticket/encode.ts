@@ -6,8 +6,16 @@ import { writeContainer, align } from "./container.js";
 import { assertLittleEndian, packCsr } from "./csr.js";
 import { floatToHalf } from "./f16.js";
 import {
-  type CsrEntry, type DenseEntry, type Normalization, type ParamEntry, type RecordedAccuracy, TICKET_FORMAT, TICKET_VERSION,
-  type TicketManifest, type TrainingRecord, type ValueType,
+  type CsrEntry,
+  type DenseEntry,
+  type Normalization,
+  type ParamEntry,
+  type RecordedAccuracy,
+  TICKET_FORMAT,
+  TICKET_VERSION,
+  type TicketManifest,
+  type TrainingRecord,
+  type ValueType,
 } from "./format.js";
 
 /** One parameter to encode: its values (dense, f32) and, for a pruned weight, its mask. */
@@ -106,7 +114,8 @@ export async function encodeTicket(spec: TicketSpec): Promise<Uint8Array> {
   if (spec.classNames.length !== spec.classes) throw new Error(`ticket: ${spec.classNames.length} class names for ${spec.classes} classes`);
   const payload = new PayloadBuilder();
   const entries: ParamEntry[] = [];
-  let kept = 0, prunable = 0;
+  let kept = 0,
+    prunable = 0;
   for (const p of spec.params) {
     const size = p.shape.reduce((a, b) => a * b, 1);
     if (p.values.length !== size) throw new Error(`ticket: ${p.name} has ${p.values.length} values for shape [${p.shape.join(",")}]`);
@@ -115,13 +124,20 @@ export async function encodeTicket(spec: TicketSpec): Promise<Uint8Array> {
       entries.push(entry);
       continue;
     }
-    const rows = p.shape[0]!, cols = size / rows;
+    const rows = p.shape[0]!,
+      cols = size / rows;
     const csr = packCsr(p.values, p.mask, rows, cols);
     const nnz = csr.values.length;
     kept += nnz;
     prunable += size;
     const entry: CsrEntry = {
-      name: p.name, shape: [...p.shape], kind: p.kind, encoding: "csr", rows, cols, nnz,
+      name: p.name,
+      shape: [...p.shape],
+      kind: p.kind,
+      encoding: "csr",
+      rows,
+      cols,
+      nnz,
       index_type: csr.colIdx instanceof Uint16Array ? "u16" : "u32",
       value_type: spec.valueType,
       row_ptr: payload.add(csr.rowPtr),
@@ -135,7 +151,12 @@ export async function encodeTicket(spec: TicketSpec): Promise<Uint8Array> {
     version: TICKET_VERSION,
     model: { name: spec.model, hparams: { ...spec.modelHparams } },
     dataset: spec.dataset,
-    input: { shape: [...spec.inputShape], dtype: "u8", layout: "NCHW", normalization: { ...spec.normalization, mean: [...spec.normalization.mean], std: [...spec.normalization.std] } },
+    input: {
+      shape: [...spec.inputShape],
+      dtype: "u8",
+      layout: "NCHW",
+      normalization: { ...spec.normalization, mean: [...spec.normalization.mean], std: [...spec.normalization.std] },
+    },
     classes: spec.classes,
     class_names: [...spec.classNames],
     pm: prunable === 0 ? 1 : kept / prunable,

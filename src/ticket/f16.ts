@@ -18,8 +18,10 @@ export function toHalfBits(v: number): number {
   if (e <= 0) {
     // A half subnormal m·2^-24: shift the 24-bit significand right by 14 − e.
     if (e < -10) return sign;
-    const m = mant | 0x800000, shift = 14 - e;
-    const rem = m & ((1 << shift) - 1), halfway = 1 << (shift - 1);
+    const m = mant | 0x800000,
+      shift = 14 - e;
+    const rem = m & ((1 << shift) - 1),
+      halfway = 1 << (shift - 1);
     let r = m >>> shift;
     if (rem > halfway || (rem === halfway && (r & 1) === 1)) r++;
     return sign | r;
@@ -33,7 +35,8 @@ export function toHalfBits(v: number): number {
 
 function halfValue(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
-  const e = (h >>> 10) & 0x1f, m = h & 0x3ff;
+  const e = (h >>> 10) & 0x1f,
+    m = h & 0x3ff;
   if (e === 0) return s * m * 2 ** -24;
   if (e === 0x1f) return m ? NaN : s * Infinity;
   return s * (1 + m / 1024) * 2 ** (e - 15);

@@ -182,7 +182,10 @@ export type TicketErrorCode = "truncated" | "bad-magic" | "version" | "checksum"
 
 /** A ticket file that cannot be used; `code` says why, the message names the problem and the fix. */
 export class TicketError extends Error {
-  constructor(readonly code: TicketErrorCode, message: string) {
+  constructor(
+    readonly code: TicketErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = "TicketError";
   }

@@ -2,9 +2,21 @@
 // training code or Node modules (kernels, layers and the model registry only), so a bundler can
 // take this entry point into a browser.
 export {
-  TICKET_FORMAT, TICKET_VERSION, TicketError, type TicketErrorCode, type TicketManifest, type ParamEntry, type CsrEntry,
-  type DenseEntry, type Normalization, type RecordedAccuracy, type TrainingRecord, type ValueType, type IndexType,
-  type KernelPreference, type Section,
+  TICKET_FORMAT,
+  TICKET_VERSION,
+  TicketError,
+  type TicketErrorCode,
+  type TicketManifest,
+  type ParamEntry,
+  type CsrEntry,
+  type DenseEntry,
+  type Normalization,
+  type RecordedAccuracy,
+  type TrainingRecord,
+  type ValueType,
+  type IndexType,
+  type KernelPreference,
+  type Section,
 } from "./format.js";
 export { readContainer, replaceManifest, type TicketContainer } from "./container.js";
 export { encodeTicket, ticketParams, denseBytes, type TicketSpec, type TicketParamSource } from "./encode.js";

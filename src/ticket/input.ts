@@ -9,9 +9,11 @@ import type { Normalization } from "./format.js";
  * ticket sees bit for bit the inputs its network was trained and evaluated on.
  */
 export function inputAffine(n: Normalization, channels: number): { scale: Float32Array; shift: Float32Array } {
-  const scale = new Float32Array(channels), shift = new Float32Array(channels);
+  const scale = new Float32Array(channels),
+    shift = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
-    const mean = n.normalize ? n.mean[c]! : 0, std = n.normalize ? n.std[c]! : 1;
+    const mean = n.normalize ? n.mean[c]! : 0,
+      std = n.normalize ? n.std[c]! : 1;
     scale[c] = 1 / (255 * std);
     shift[c] = -mean / std;
   }

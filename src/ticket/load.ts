@@ -45,8 +45,10 @@ function matchParams(declared: readonly DeclaredParam[], m: TicketManifest, sour
   const out = new Map<string, ParamEntry>();
   for (const p of declared) {
     const e = byName.get(p.name);
-    if (!e) throw incompatible(source, `the file lacks parameter ${p.name} of ${m.model.name}; it was not exported from this model (or from another version of it)`);
-    if (e.shape.join(",") !== p.shape.join(",")) throw incompatible(source, `parameter ${p.name} is [${e.shape.join(",")}] in the file but [${p.shape.join(",")}] in ${m.model.name}`);
+    if (!e)
+      throw incompatible(source, `the file lacks parameter ${p.name} of ${m.model.name}; it was not exported from this model (or from another version of it)`);
+    if (e.shape.join(",") !== p.shape.join(","))
+      throw incompatible(source, `parameter ${p.name} is [${e.shape.join(",")}] in the file but [${p.shape.join(",")}] in ${m.model.name}`);
     if (e.encoding === "csr" && !p.prunable) throw incompatible(source, `parameter ${p.name} is stored sparse but ${m.model.name} never prunes it`);
     out.set(p.name, e);
     byName.delete(p.name);
@@ -57,7 +59,8 @@ function matchParams(declared: readonly DeclaredParam[], m: TicketManifest, sour
 
 /** Dense value, mask (1 = kept) and density of a CSR parameter, written into the network's own tensors. */
 function scatter(p: Param, csr: CsrArrays): void {
-  const value = p.value.data, mask = p.mask!.data;
+  const value = p.value.data,
+    mask = p.mask!.data;
   value.fill(0);
   mask.fill(0);
   const { rowPtr, colIdx, values, cols } = csr;
@@ -107,13 +110,23 @@ function checkedSpec(m: TicketManifest, source: string): { spec: ResolvedSpec; e
     throw incompatible(source, (err as Error).message);
   }
   if (spec.input.join(",") !== m.input.shape.join(",") || spec.classes !== m.classes) {
-    throw incompatible(source, `${m.model.name} takes [${spec.input.join(",")}] inputs and has ${spec.classes} classes, the file says [${m.input.shape.join(",")}] and ${m.classes}`);
+    throw incompatible(
+      source,
+      `${m.model.name} takes [${spec.input.join(",")}] inputs and has ${spec.classes} classes, the file says [${m.input.shape.join(",")}] and ${m.classes}`,
+    );
   }
   return { spec, entries: matchParams(declaredParams(spec), m, source) };
 }
 
 /** Builds the network of a checked manifest and loads its parameters; returns how each pruned one runs. */
-function buildNetwork(k: Kernels, m: TicketManifest, checked: ReturnType<typeof checkedSpec>, payload: Uint8Array, mode: KernelPreference, source: string): { network: Network; plan: ExecutionPlan; execution: LayerExecution[] } {
+function buildNetwork(
+  k: Kernels,
+  m: TicketManifest,
+  checked: ReturnType<typeof checkedSpec>,
+  payload: Uint8Array,
+  mode: KernelPreference,
+  source: string,
+): { network: Network; plan: ExecutionPlan; execution: LayerExecution[] } {
   const { spec, entries } = checked;
   const network = buildFromSpec(k, spec);
   const layouts: CsrLayout[] = [];

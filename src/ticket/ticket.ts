@@ -175,8 +175,10 @@ export class Ticket {
 
   /** Classes and logits of each image. */
   classify(images: Uint8Array | Uint8ClampedArray): Classification {
-    const total = this.count(images), C = this.manifest.classes;
-    const classes = new Int32Array(total), logits = new Float32Array(total * C);
+    const total = this.count(images),
+      C = this.manifest.classes;
+    const classes = new Int32Array(total),
+      logits = new Float32Array(total * C);
     this.each(images, (r, start, n) => {
       classes.set(r.classes.data, start);
       const l = r.replica.logits.data;

@@ -2,8 +2,15 @@
 // a file that passes never makes the loader read outside the payload or hand the kernels arrays of
 // the wrong size. (The CSR contents themselves are checked as they are loaded, in csr.ts.)
 import {
-  type CsrEntry, type DenseEntry, type ParamEntry, type Section, SECTION_ALIGN, TICKET_FORMAT, TicketError,
-  type TicketManifest, U16_MAX_COLS,
+  type CsrEntry,
+  type DenseEntry,
+  type ParamEntry,
+  type Section,
+  SECTION_ALIGN,
+  TICKET_FORMAT,
+  TicketError,
+  type TicketManifest,
+  U16_MAX_COLS,
 } from "./format.js";
 
 type Json = Record<string, unknown>;
@@ -71,14 +78,23 @@ function param(c: Checker, raw: unknown, i: number, payloadBytes: number): Param
     const entry: DenseEntry = { name, shape, kind, encoding, value_type, values: c.section(o.values, `${where}.values`, 4 * size, payloadBytes) };
     return entry;
   }
-  const rows = c.int(o.rows, `${where}.rows`, 1), cols = c.int(o.cols, `${where}.cols`, 1);
+  const rows = c.int(o.rows, `${where}.rows`, 1),
+    cols = c.int(o.cols, `${where}.cols`, 1);
   if (rows !== shape[0] || rows * cols !== size) c.fail(`${where} is [${rows}, ${cols}] as a matrix, which does not match its shape [${shape.join(",")}]`);
   const nnz = c.int(o.nnz, `${where}.nnz`, 0, size);
   const index_type = c.oneOf(o.index_type, `${where}.index_type`, ["u16", "u32"] as const);
   if (index_type === "u16" && cols > U16_MAX_COLS) c.fail(`${where} has ${cols} columns, too many for u16 indices`);
   const value_type = c.oneOf(o.value_type, `${where}.value_type`, ["f32", "f16"] as const);
   const entry: CsrEntry = {
-    name, shape, kind, encoding, rows, cols, nnz, index_type, value_type,
+    name,
+    shape,
+    kind,
+    encoding,
+    rows,
+    cols,
+    nnz,
+    index_type,
+    value_type,
     row_ptr: c.section(o.row_ptr, `${where}.row_ptr`, 4 * (rows + 1), payloadBytes),
     col_idx: c.section(o.col_idx, `${where}.col_idx`, (index_type === "u16" ? 2 : 4) * nnz, payloadBytes),
     values: c.section(o.values, `${where}.values`, (value_type === "f16" ? 2 : 4) * nnz, payloadBytes),
@@ -90,7 +106,14 @@ function param(c: Checker, raw: unknown, i: number, payloadBytes: number): Param
 function checkOverlaps(c: Checker, params: readonly ParamEntry[]): void {
   const spans: [number, number, string][] = [];
   for (const p of params) {
-    const named: [string, Section][] = p.encoding === "csr" ? [["row_ptr", p.row_ptr], ["col_idx", p.col_idx], ["values", p.values]] : [["values", p.values]];
+    const named: [string, Section][] =
+      p.encoding === "csr"
+        ? [
+            ["row_ptr", p.row_ptr],
+            ["col_idx", p.col_idx],
+            ["values", p.values],
+          ]
+        : [["values", p.values]];
     for (const [what, s] of named) if (s.bytes > 0) spans.push([s.offset, s.offset + s.bytes, `${p.name}.${what}`]);
   }
   spans.sort((a, b) => a[0] - b[0]);
@@ -157,7 +180,12 @@ export function validateManifest(raw: unknown, source: string): TicketManifest {
     version,
     model: { name: c.string(model.name, "model.name"), hparams },
     dataset: c.string(o.dataset, "dataset"),
-    input: { shape: [C, H, W], dtype: c.oneOf(input.dtype, "input.dtype", ["u8"] as const), layout: c.oneOf(input.layout, "input.layout", ["NCHW"] as const), normalization: { normalize, mean, std } },
+    input: {
+      shape: [C, H, W],
+      dtype: c.oneOf(input.dtype, "input.dtype", ["u8"] as const),
+      layout: c.oneOf(input.layout, "input.layout", ["NCHW"] as const),
+      normalization: { normalize, mean, std },
+    },
     classes,
     class_names: classNames,
     pm: c.number(o.pm, "pm", 0, 1),

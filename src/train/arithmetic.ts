@@ -41,7 +41,11 @@ export function settingsFor(want: Arithmetic, now: Arithmetic): string {
  * a checkpoint of an older version, which recorded nothing). `before` is the arithmetic the run
  * had so far when it differs from now (null when unknown); `changed` is false when nothing changes.
  */
-export function continueSpans(stored: readonly ArithmeticSpan[] | undefined, now: Arithmetic, iteration: number): { spans: ArithmeticSpan[]; changed: boolean; before: Arithmetic | null } {
+export function continueSpans(
+  stored: readonly ArithmeticSpan[] | undefined,
+  now: Arithmetic,
+  iteration: number,
+): { spans: ArithmeticSpan[]; changed: boolean; before: Arithmetic | null } {
   const last = stored?.[stored.length - 1];
   if (last && sameArithmetic(last, now)) return { spans: [...stored!], changed: false, before: null };
   const { threads, kernel_mode, simd } = now;
@@ -55,8 +59,17 @@ export function uniform(spans: readonly ArithmeticSpan[]): boolean {
 
 /** Checks a checkpoint's stored spans (JSON), so a damaged one counts as a damaged checkpoint. */
 export function isArithmeticSpans(v: unknown): v is ArithmeticSpan[] {
-  return Array.isArray(v) && v.length > 0 && v.every((s) =>
-    typeof s === "object" && s !== null &&
-    Number.isSafeInteger(s.from_iteration) && Number.isSafeInteger(s.threads) &&
-    ["auto", "dense", "sparse"].includes(s.kernel_mode) && ["relaxed", "plain"].includes(s.simd));
+  return (
+    Array.isArray(v) &&
+    v.length > 0 &&
+    v.every(
+      (s) =>
+        typeof s === "object" &&
+        s !== null &&
+        Number.isSafeInteger(s.from_iteration) &&
+        Number.isSafeInteger(s.threads) &&
+        ["auto", "dense", "sparse"].includes(s.kernel_mode) &&
+        ["relaxed", "plain"].includes(s.simd),
+    )
+  );
 }

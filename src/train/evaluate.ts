@@ -84,7 +84,10 @@ export class Evaluator {
   }
 
   evaluate(set: EvalSet): SplitMetrics {
-    return combineChunks(set, set.chunks.map((_, c) => this.evaluateChunk(set, c)));
+    return combineChunks(
+      set,
+      set.chunks.map((_, c) => this.evaluateChunk(set, c)),
+    );
   }
 }
 
@@ -99,7 +102,8 @@ export interface ChunkResult {
  */
 export function combineChunks(set: EvalSet, results: readonly ChunkResult[]): SplitMetrics {
   if (set.count === 0) return { loss: NaN, accuracy: NaN };
-  let loss = 0, correct = 0;
+  let loss = 0,
+    correct = 0;
   for (const r of results) {
     loss += r.loss;
     correct += r.correct;

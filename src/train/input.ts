@@ -45,9 +45,11 @@ export interface PipelineLayout {
 /** Per-channel f32 affine conversion constants (see InputPipeline). */
 export function channelAffine(data: Pick<Dataset, "shape" | "stats">, normalize: boolean): { scale: Float32Array; shift: Float32Array } {
   const C = data.shape[0];
-  const scale = new Float32Array(C), shift = new Float32Array(C);
+  const scale = new Float32Array(C),
+    shift = new Float32Array(C);
   for (let c = 0; c < C; c++) {
-    const mean = normalize ? data.stats.mean[c]! : 0, std = normalize ? data.stats.std[c]! : 1;
+    const mean = normalize ? data.stats.mean[c]! : 0,
+      std = normalize ? data.stats.std[c]! : 1;
     scale[c] = 1 / (255 * std);
     shift[c] = -mean / std;
   }
@@ -68,12 +70,26 @@ export function deviceImages(k: Kernels, data: Dataset, normalize: boolean): Dev
 /** The pipeline a worker thread rebuilds from a PipelineLayout over its view of the shared memory. */
 export function pipelineFromLayout(k: Kernels, l: PipelineLayout, indices: number): InputPipeline {
   const F = l.shape[0] * l.shape[1] * l.shape[2];
-  const images = k.view(l.images, [l.count, F], "u8"), labels = k.view(l.labels, [l.count], "u8");
+  const images = k.view(l.images, [l.count, F], "u8"),
+    labels = k.view(l.labels, [l.count], "u8");
   // Getters: a view's typed array is replaced when the memory grows.
-  const train = { get images() { return images.data; }, get labels() { return labels.data; }, count: l.count };
+  const train = {
+    get images() {
+      return images.data;
+    },
+    get labels() {
+      return labels.data;
+    },
+    count: l.count,
+  };
   const data: TrainingData = { shape: l.shape, stats: { mean: l.mean, std: l.std }, train };
   const C = l.shape[0];
-  return new InputPipeline(data, l.options, { k, images, labels, scale: k.view(l.scale, [C]), shift: k.view(l.shift, [C]) }, k.view(indices, [l.options.batchSize], "u32"));
+  return new InputPipeline(
+    data,
+    l.options,
+    { k, images, labels, scale: k.view(l.scale, [C]), shift: k.view(l.shift, [C]) },
+    k.view(indices, [l.options.batchSize], "u32"),
+  );
 }
 
 /**
@@ -107,7 +123,12 @@ export class InputPipeline {
    * `indexTensor`: where batch indices go in wasm memory; a worker thread passes one the main
    * thread allocated (a worker must not allocate: its arena replays the main thread's offsets).
    */
-  constructor(readonly data: TrainingData, readonly options: InputOptions, private readonly device: DeviceImages | null = null, indexTensor: Tensor<"u32"> | null = null) {
+  constructor(
+    readonly data: TrainingData,
+    readonly options: InputOptions,
+    private readonly device: DeviceImages | null = null,
+    indexTensor: Tensor<"u32"> | null = null,
+  ) {
     this.indexTensor = indexTensor;
     const [C, H, W] = data.shape;
     this.features = C * H * W;
@@ -125,8 +146,15 @@ export class InputPipeline {
     const d = this.device;
     if (!d) return null;
     return {
-      options: { ...this.options }, shape: this.data.shape, mean: [...this.data.stats.mean], std: [...this.data.stats.std],
-      count: this.data.train.count, images: d.images.ptr, labels: d.labels.ptr, scale: d.scale.ptr, shift: d.shift.ptr,
+      options: { ...this.options },
+      shape: this.data.shape,
+      mean: [...this.data.stats.mean],
+      std: [...this.data.stats.std],
+      count: this.data.train.count,
+      images: d.images.ptr,
+      labels: d.labels.ptr,
+      scale: d.scale.ptr,
+      shift: d.shift.ptr,
     };
   }
 
@@ -142,7 +170,8 @@ export class InputPipeline {
 
   /** The training example indices of iteration `iteration` (0-based) into `out` (length = batch size). */
   batchIndices(iteration: number, out: Uint32Array): Uint32Array {
-    const n = this.data.train.count, B = out.length;
+    const n = this.data.train.count,
+      B = out.length;
     for (let j = 0; j < B; j++) {
       const pos = iteration * B + j;
       const epoch = Math.floor(pos / n);
@@ -177,7 +206,8 @@ export class InputPipeline {
       this.fill(this.data.train, part, x, labels, iteration, first);
       return;
     }
-    const ld = labels.data, tl = this.data.train.labels;
+    const ld = labels.data,
+      tl = this.data.train.labels;
     for (let n = 0; n < count; n++) ld[n] = tl[part[n]!]!;
     if (!this.indexTensor || this.indexTensor.size < count) this.indexTensor = device.k.alloc([this.options.batchSize], "u32", "batch indices");
     const idx = this.indexTensor.size === count ? this.indexTensor : this.indexTensor.rows(0, count);
@@ -207,7 +237,11 @@ export class InputPipeline {
     if (x.shape[0] !== this.features || count > N || labels.size < count) {
       throw new Error(`input: cannot fill ${count} examples of ${this.features} features into x ${x.toString()}, labels ${labels.toString()}`);
     }
-    const xd = x.data, ld = labels.data, images = split.images, F = this.features, lut = this.lut;
+    const xd = x.data,
+      ld = labels.data,
+      images = split.images,
+      F = this.features,
+      lut = this.lut;
     for (let n = 0; n < count; n++) ld[n] = split.labels[indices[n]!]!;
     const [C, H, W] = this.data.shape;
     const plane = H * W;
@@ -224,9 +258,11 @@ export class InputPipeline {
     }
     // Augmentation: per batch position a shift (dy, dx) in [-4, 4] and a horizontal flip.
     this.augmentation(augmentIteration);
-    const off = this.offsets.subarray(2 * firstPosition), flips = this.flips.subarray(firstPosition);
+    const off = this.offsets.subarray(2 * firstPosition),
+      flips = this.flips.subarray(firstPosition);
     for (let c = 0; c < C; c++) {
-      const l = c * 256, black = lut[l]!;
+      const l = c * 256,
+        black = lut[l]!;
       for (let yy = 0; yy < H; yy++) {
         for (let xx = 0; xx < W; xx++) {
           const row = (c * plane + yy * W + xx) * N;

@@ -112,7 +112,11 @@ export interface TrainResult {
  * Carries the iteration and what was seen, so the caller can name the run and record it.
  */
 export class DivergenceError extends Error {
-  constructor(readonly iteration: number, readonly reason: string, readonly history: EvalRecord[]) {
+  constructor(
+    readonly iteration: number,
+    readonly reason: string,
+    readonly history: EvalRecord[],
+  ) {
     super(`training diverged at iteration ${iteration}: ${reason}; lower the learning rate (--lr) or add a warmup (--warmup)`);
     this.name = "DivergenceError";
   }
@@ -131,11 +135,12 @@ export function earlyStopRecord(history: readonly EvalRecord[]): EvalRecord {
 const yieldToEventLoop: () => Promise<void> =
   typeof setImmediate === "function"
     ? () => new Promise<void>((resolve) => setImmediate(resolve))
-    : () => new Promise<void>((resolve) => {
-        const channel = new MessageChannel();
-        channel.port1.onmessage = () => resolve();
-        channel.port2.postMessage(null);
-      });
+    : () =>
+        new Promise<void>((resolve) => {
+          const channel = new MessageChannel();
+          channel.port1.onmessage = () => resolve();
+          channel.port2.postMessage(null);
+        });
 
 /**
  * Trains a network for one level: `training.iterations` steps from its current weights and masks.
@@ -181,7 +186,10 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     const diverged = (iteration: number, reason: string) => new DivergenceError(iteration, reason, [...history]);
     // Checked at every evaluation: the losses, and the weights (a non-finite gradient shows there).
     const checkEvaluation = (record: EvalRecord) => {
-      for (const [what, v] of [["training loss", record.trainLoss], ["validation loss", record.val.loss]] as const) {
+      for (const [what, v] of [
+        ["training loss", record.trainLoss],
+        ["validation loss", record.val.loss],
+      ] as const) {
         if (what === "training loss" && record.iteration === 0) continue;
         if (!Number.isFinite(v)) throw diverged(record.iteration, `${what} is ${v}`);
         if (Number.isFinite(firstLoss) && v > DIVERGENCE_FACTOR * firstLoss) {
@@ -189,12 +197,14 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
         }
       }
       for (const [name, w] of plan.snapshot(network.params)) {
-        for (let i = 0; i < w.length; i++) if (!Number.isFinite(w[i]!)) throw diverged(record.iteration, `weight ${name}[${i}] is ${w[i]} (a non-finite gradient)`);
+        for (let i = 0; i < w.length; i++)
+          if (!Number.isFinite(w[i]!)) throw diverged(record.iteration, `weight ${name}[${i}] is ${w[i]} (a non-finite gradient)`);
       }
     };
 
     const stepTimes: number[] = [];
-    let lossSum = 0, lossCount = 0;
+    let lossSum = 0,
+      lossCount = 0;
     let lastYield = performance.now();
     for (let it = start; it < t.iterations; it++) {
       const s0 = performance.now();
@@ -212,7 +222,10 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
         lossCount = 0;
         if (hooks.checkpoint && done < t.iterations && hooks.checkpoint.due(done)) {
           const seconds = (hooks.resume?.seconds ?? 0) + (performance.now() - started) / 1000;
-          await hooks.checkpoint.save({ iteration: done, seconds, optimizer: optimizer.state(), history: [...history], arithmetic }, plan.snapshot(network.params));
+          await hooks.checkpoint.save(
+            { iteration: done, seconds, optimizer: optimizer.state(), history: [...history], arithmetic },
+            plan.snapshot(network.params),
+          );
         }
       }
       const now = performance.now();

@@ -30,7 +30,10 @@ export class Rng {
   private spare: number | null = null;
 
   /** `seed` is any integer; `stream` names an independent sequence derived from it. */
-  constructor(readonly seed: number, readonly stream = "") {
+  constructor(
+    readonly seed: number,
+    readonly stream = "",
+  ) {
     if (!Number.isSafeInteger(seed)) throw new Error(`Rng: seed must be an integer, got ${seed}`);
     const lo = seed >>> 0;
     const hi = Math.floor(seed / 2 ** 32) >>> 0;

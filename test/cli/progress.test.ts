@@ -47,11 +47,21 @@ class FakeTerminal {
   private csi(op: string, n: number | null): void {
     const line = this.line();
     switch (op) {
-      case "G": this.col = (n ?? 1) - 1; break;
-      case "A": this.row = Math.max(0, this.row - (n ?? 1)); break;
-      case "B": this.row += n ?? 1; break;
-      case "C": this.col += n ?? 1; break;
-      case "D": this.col = Math.max(0, this.col - (n ?? 1)); break;
+      case "G":
+        this.col = (n ?? 1) - 1;
+        break;
+      case "A":
+        this.row = Math.max(0, this.row - (n ?? 1));
+        break;
+      case "B":
+        this.row += n ?? 1;
+        break;
+      case "C":
+        this.col += n ?? 1;
+        break;
+      case "D":
+        this.col = Math.max(0, this.col - (n ?? 1));
+        break;
       case "K":
         if ((n ?? 0) === 0) this.screen[this.row] = line.slice(0, this.col);
         else if (n === 1) this.screen[this.row] = " ".repeat(this.col) + line.slice(this.col);
@@ -61,7 +71,8 @@ class FakeTerminal {
         this.screen[this.row] = line.slice(0, this.col);
         this.screen.length = this.row + 1;
         break;
-      default: throw new Error(`unknown CSI ${op}`);
+      default:
+        throw new Error(`unknown CSI ${op}`);
     }
   }
 
@@ -87,7 +98,12 @@ test("on a terminal, log lines and table rows written while the bar draws appear
   p.print("0  level 1  80.00%  ticket", term); // stdout on the same terminal
   p.log("waiting: trial 1 level 0 is being trained by pid 1 on host");
   const screen = term.lines();
-  t.deepEqual(screen.slice(0, -1), ["MNIST: loaded", "  kernels: all dense; 2 threads", "0  level 1  80.00%  ticket", "waiting: trial 1 level 0 is being trained by pid 1 on host"]);
+  t.deepEqual(screen.slice(0, -1), [
+    "MNIST: loaded",
+    "  kernels: all dense; 2 threads",
+    "0  level 1  80.00%  ticket",
+    "waiting: trial 1 level 0 is being trained by pid 1 on host",
+  ]);
   t.regex(screen.at(-1)!, /^t0 level 1 ticket Pm 80\.00% .* 30% \| 300\/1000 it \| 200 it\/s \| val acc 96\.00% \| ETA /);
   p.end();
   t.deepEqual(term.lines(), screen.slice(0, -1), "the bar is gone; every line written is intact");
@@ -131,7 +147,9 @@ test("LOTTERY_PROGRESS_SECONDS is validated, and durations read as people write 
 });
 
 test("lottery train with stderr not a terminal prints plain progress lines while it trains", async (t) => {
-  const r = await runCli(["train", "--iterations", "400", "--eval-every", "200", "--threads", "1", "--val-size", "1000", "--data-dir", dataDir()], { LOTTERY_PROGRESS_SECONDS: "0.2" });
+  const r = await runCli(["train", "--iterations", "400", "--eval-every", "200", "--threads", "1", "--val-size", "1000", "--data-dir", dataDir()], {
+    LOTTERY_PROGRESS_SECONDS: "0.2",
+  });
   t.is(r.code, 0, r.stderr);
   const lines = r.stderr.split("\n").filter((l) => l.startsWith("lenet_300_100: iteration "));
   t.true(lines.length >= 1, r.stderr);

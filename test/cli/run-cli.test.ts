@@ -43,29 +43,50 @@ test("a tiny lottery run on real MNIST prints a table and JSON lines and writes 
     const r = await runCli(["run", ...ARGS, "--data-dir", dataDir(), "--out", root, "--json"]);
     t.is(r.code, 0, r.stderr);
     // --json: stdout is JSON and nothing else (`lottery run --json | jq` parses every line).
-    const lines = r.stdout.trimEnd().split("\n").map((l) => {
-      try {
-        return JSON.parse(l);
-      } catch {
-        t.fail(`stdout has a line that is not JSON: ${JSON.stringify(l)}`);
-        return null;
-      }
-    });
-    t.deepEqual(lines.map((l) => `${l.level}/${l.branch}`), ["0/ticket", "1/ticket", "1/reinit", "2/ticket", "2/reinit", "3/ticket", "3/reinit"]);
-    for (const l of lines) for (const k of ["trial", "level", "branch", "pm", "early_stop_iteration", "early_stop_test_accuracy", "final_test_accuracy", "seconds"]) t.true(k in l, k);
+    const lines = r.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => {
+        try {
+          return JSON.parse(l);
+        } catch {
+          t.fail(`stdout has a line that is not JSON: ${JSON.stringify(l)}`);
+          return null;
+        }
+      });
+    t.deepEqual(
+      lines.map((l) => `${l.level}/${l.branch}`),
+      ["0/ticket", "1/ticket", "1/reinit", "2/ticket", "2/reinit", "3/ticket", "3/reinit"],
+    );
+    for (const l of lines)
+      for (const k of ["trial", "level", "branch", "pm", "early_stop_iteration", "early_stop_test_accuracy", "final_test_accuracy", "seconds"])
+        t.true(k in l, k);
     t.is(lines[5].pm.toFixed(3), "0.513");
     // The table and the paths, for people, go to stderr.
     t.regex(r.stderr, /trial\s+run\s+Pm\s+branch\s+es iter\s+es val\s+es test\s+end val\s+end test\s+time/);
     const dir = experimentDir(root);
     t.regex(r.stderr, new RegExp(`^experiment: ${dir}$`, "m"));
     t.regex(r.stderr, new RegExp(`^report: ${join(dir, "report.html")}$`, "m"));
-    for (const f of ["report.html", "runs.csv", "accuracy-vs-pm.svg", "early-stop-vs-pm.svg", "accuracy-over-training.svg", "magnitudes.svg"]) t.true(existsSync(join(dir, f)), f);
-    const csv = readFileSync(join(dir, "runs.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
+    for (const f of ["report.html", "runs.csv", "accuracy-vs-pm.svg", "early-stop-vs-pm.svg", "accuracy-over-training.svg", "magnitudes.svg"])
+      t.true(existsSync(join(dir, f)), f);
+    const csv = readFileSync(join(dir, "runs.csv"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(","));
     t.is(csv.length, 8, "a header and one row per trained network");
     const column = (name: string) => csv.slice(1).map((row) => row[csv[0]!.indexOf(name)]!);
-    t.true(column("step_ms").every((v) => Number(v) > 0), `every run's median step time: ${column("step_ms")}`);
-    t.true(column("threads").every((v) => Number(v) >= 1), `and its threads: ${column("threads")}`);
-    t.deepEqual(column("sparse_layers").map((v) => v.split(";").every((p) => p === "" || /\.weight$/.test(p))), column("sparse_layers").map(() => true));
+    t.true(
+      column("step_ms").every((v) => Number(v) > 0),
+      `every run's median step time: ${column("step_ms")}`,
+    );
+    t.true(
+      column("threads").every((v) => Number(v) >= 1),
+      `and its threads: ${column("threads")}`,
+    );
+    t.deepEqual(
+      column("sparse_layers").map((v) => v.split(";").every((p) => p === "" || /\.weight$/.test(p))),
+      column("sparse_layers").map(() => true),
+    );
     const html = readFileSync(join(dir, "report.html"), "utf8");
     t.regex(html, /51\.3%/);
     t.regex(html, /fc1\.weight/);
@@ -79,7 +100,8 @@ test("a tiny lottery run on real MNIST prints a table and JSON lines and writes 
 });
 
 test("killed with SIGKILL in the middle of a level, a rerun ends with exactly the results of an uninterrupted run", async (t) => {
-  const a = mkdtempSync(join(tmpdir(), "lottery-kill-a-")), b = mkdtempSync(join(tmpdir(), "lottery-kill-b-"));
+  const a = mkdtempSync(join(tmpdir(), "lottery-kill-a-")),
+    b = mkdtempSync(join(tmpdir(), "lottery-kill-b-"));
   try {
     const env = { LOTTERY_CHECKPOINT_SECONDS: "0" };
     const clean = await runCli(["run", ...ARGS, "--data-dir", dataDir(), "--out", a, "--no-report"], env);
@@ -88,7 +110,8 @@ test("killed with SIGKILL in the middle of a level, a rerun ends with exactly th
     // Start the same run and kill it as soon as level 2 has a mid-level checkpoint.
     const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
     const child = spawn(process.execPath, ["--import=tsx", main, "run", ...ARGS, "--data-dir", dataDir(), "--out", b, "--no-report"], {
-      env: { ...process.env, ...env }, stdio: "ignore",
+      env: { ...process.env, ...env },
+      stdio: "ignore",
     });
     const killedMidLevel = await new Promise<boolean>((resolve) => {
       const timer = setInterval(() => {

@@ -9,7 +9,20 @@ import { dataDir } from "../helpers/data.js";
 test("lottery train --json trains LeNet on real MNIST and prints only the summary object on stdout", async (t) => {
   const out = mkdtempSync(join(tmpdir(), "lottery-train-"));
   try {
-    const r = await runCli(["train", "--model", "lenet_300_100", "--iterations", "200", "--eval-every", "100", "--data-dir", dataDir(), "--out", out, "--json"]);
+    const r = await runCli([
+      "train",
+      "--model",
+      "lenet_300_100",
+      "--iterations",
+      "200",
+      "--eval-every",
+      "100",
+      "--data-dir",
+      dataDir(),
+      "--out",
+      out,
+      "--json",
+    ]);
     t.is(r.code, 0, r.stderr);
     // stdout is JSON and nothing else (`lottery train --json | jq` parses every line); the text goes to stderr.
     const stdoutLines = r.stdout.trimEnd().split("\n");
@@ -21,8 +34,14 @@ test("lottery train --json trains LeNet on real MNIST and prints only the summar
     for (const key of ["test_accuracy", "val_accuracy", "early_stop_iteration", "early_stop_test_accuracy", "iterations", "seconds"]) t.true(key in s, key);
     t.is(s.iterations, 200);
     t.true((s.val_accuracy as number) > 0.8);
-    const metrics = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    t.deepEqual(metrics.filter((m) => m.split === "val").map((m) => m.iteration), [0, 100, 200]);
+    const metrics = readFileSync(join(out, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    t.deepEqual(
+      metrics.filter((m) => m.split === "val").map((m) => m.iteration),
+      [0, 100, 200],
+    );
     t.is(JSON.parse(readFileSync(join(out, "hparams.json"), "utf8")).training.iterations, 200);
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -32,7 +51,20 @@ test("lottery train --json trains LeNet on real MNIST and prints only the summar
 test("--help explains every flag", async (t) => {
   const r = await runCli(["train", "--help"]);
   t.is(r.code, 0);
-  for (const flag of ["--model", "--iterations", "--batch-size", "--lr", "--optimizer", "--seed", "--data-seed", "--data-dir", "--out", "--json", "--eval-every", "--kernels"]) {
+  for (const flag of [
+    "--model",
+    "--iterations",
+    "--batch-size",
+    "--lr",
+    "--optimizer",
+    "--seed",
+    "--data-seed",
+    "--data-dir",
+    "--out",
+    "--json",
+    "--eval-every",
+    "--kernels",
+  ]) {
     t.regex(r.stdout, new RegExp(`${flag} `), flag);
   }
   t.regex(r.stdout, /--lr <n>\s+learning rate/);
@@ -64,7 +96,8 @@ test("a corrupt MNIST file gives an error naming the file, and a non-zero exit",
   const dir = mkdtempSync(join(tmpdir(), "lottery-corrupt-"));
   try {
     mkdirSync(join(dir, "mnist"));
-    for (const f of ["train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]) copyFileSync(join(dataDir(), "mnist", f), join(dir, "mnist", f));
+    for (const f of ["train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"])
+      copyFileSync(join(dataDir(), "mnist", f), join(dir, "mnist", f));
     const real = readFileSync(join(dataDir(), "mnist", "train-images-idx3-ubyte.gz"));
     writeFileSync(join(dir, "mnist", "train-images-idx3-ubyte.gz"), real.subarray(0, real.length >> 1)); // truncated
     const r = await runCli(["train", "--iterations", "10", "--data-dir", dir]);

@@ -37,7 +37,10 @@ test("1000 test images and 5000 train+val images per class", async (t) => {
   const d = await cifar();
   t.deepEqual(histogram(d.test.labels), new Array(10).fill(1000));
   const val = histogram(d.val.labels);
-  t.deepEqual(histogram(d.train.labels).map((n, i) => n + val[i]!), new Array(10).fill(5000));
+  t.deepEqual(
+    histogram(d.train.labels).map((n, i) => n + val[i]!),
+    new Array(10).fill(5000),
+  );
 });
 
 test("val is the last 5000 records of data_batch_5, images channel-major as in the file", async (t) => {

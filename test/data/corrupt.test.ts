@@ -35,7 +35,14 @@ async function mnistDirWith(t: ExecutionContext, name: string, bytes: Uint8Array
 test("a truncated .gz fails the load with the file, 'not a valid gzip stream' and the fix", async (t) => {
   const gz = await readFile(join(realDataDir(), "mnist", "t10k-images-idx3-ubyte.gz"));
   const { root, path } = await mnistDirWith(t, "t10k-images-idx3-ubyte.gz", gz.subarray(0, gz.length >> 1));
-  await corrupt(t, loadDataset("mnist", { dataDir: root, env: {} }), path, /not a valid gzip stream \(unexpected end of file\)/, /truncated, corrupt/, FIX_MNIST);
+  await corrupt(
+    t,
+    loadDataset("mnist", { dataDir: root, env: {} }),
+    path,
+    /not a valid gzip stream \(unexpected end of file\)/,
+    /truncated, corrupt/,
+    FIX_MNIST,
+  );
 });
 
 test("garbage after the gzip magic is not a valid gzip stream", async (t) => {
@@ -63,13 +70,25 @@ test("a wrong magic number is named with the expected one, raw or gzipped", asyn
   await writeFile(rawPath, raw);
   await writeFile(gzPath, gzipSync(raw, { level: 1 }));
   for (const path of [rawPath, gzPath]) {
-    await corrupt(t, readIdxImages(path, "mnist", images28), path, /bad magic number 2052 \(0x00000804\), expected 2051 \(0x00000803\) for an IDX image file/, FIX_MNIST);
+    await corrupt(
+      t,
+      readIdxImages(path, "mnist", images28),
+      path,
+      /bad magic number 2052 \(0x00000804\), expected 2051 \(0x00000803\) for an IDX image file/,
+      FIX_MNIST,
+    );
   }
 });
 
 test("a label file where an image file belongs is reported as swapped", async (t) => {
   const { root, path } = await mnistDirWith(t, "t10k-images-idx3-ubyte.gz", await readFile(join(realDataDir(), "mnist", "t10k-labels-idx1-ubyte.gz")));
-  await corrupt(t, loadDataset("mnist", { dataDir: root, env: {} }), path, /bad magic number 2049/, /that is the magic of an IDX label file: are the files swapped\?/);
+  await corrupt(
+    t,
+    loadDataset("mnist", { dataDir: root, env: {} }),
+    path,
+    /bad magic number 2049/,
+    /that is the magic of an IDX label file: are the files swapped\?/,
+  );
 });
 
 test("the test file in the training file's place is caught by its count", async (t) => {
@@ -86,7 +105,13 @@ test("a truncated or padded IDX file is caught by its length", async (t) => {
   await writeFile(short, raw.subarray(0, raw.length - 100));
   await writeFile(long, Buffer.concat([raw, Buffer.alloc(3)]));
   await writeFile(tiny, raw.subarray(0, 10));
-  await corrupt(t, readIdxImages(short, "mnist", images28), short, /truncated: 7839916 bytes, but a 16-byte header plus 10000 images of 28x28 is 7840016 bytes/, FIX_MNIST);
+  await corrupt(
+    t,
+    readIdxImages(short, "mnist", images28),
+    short,
+    /truncated: 7839916 bytes, but a 16-byte header plus 10000 images of 28x28 is 7840016 bytes/,
+    FIX_MNIST,
+  );
   await corrupt(t, readIdxImages(long, "mnist", images28), long, /has trailing bytes: 7840019 bytes/);
   await corrupt(t, readIdxImages(tiny, "mnist", images28), tiny, /10 bytes is too short for an IDX image file header \(16 bytes\)/);
   // A truncated file that was then gzipped is a valid gzip stream, and still caught.
@@ -116,7 +141,13 @@ test("CIFAR-10: a truncated batch is not a whole number of records", async (t) =
   const dir = await tempDir(t);
   const path = join(dir, "test_batch.bin");
   await writeFile(path, raw.subarray(0, raw.length - 1000));
-  await corrupt(t, readCifar10Batch(path, 10000), path, /30729000 bytes is not a whole number of 3073-byte records \(9999 records and 2073 bytes left over\)/, FIX_CIFAR);
+  await corrupt(
+    t,
+    readCifar10Batch(path, 10000),
+    path,
+    /30729000 bytes is not a whole number of 3073-byte records \(9999 records and 2073 bytes left over\)/,
+    FIX_CIFAR,
+  );
 });
 
 test("CIFAR-10: a batch with fewer records than the official 10000 is refused", async (t) => {

@@ -27,7 +27,7 @@ function officialMembers(bins: Map<string, Uint8Array>): TarMember[] {
     { name: `${DIR}/data_batch_1.bin`, data: bins.get("data_batch_1")! },
     { name: `${DIR}/batches.meta.txt`, data: text("airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n") },
     ...["data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"].map((b) => ({ name: `${DIR}/${b}.bin`, data: bins.get(b)! })),
-    { name: `${DIR}/readme.html`, data: text("<meta HTTP-EQUIV=\"REFRESH\" content=\"0; url=http://www.cs.toronto.edu/~kriz/cifar.html\">\n") },
+    { name: `${DIR}/readme.html`, data: text('<meta HTTP-EQUIV="REFRESH" content="0; url=http://www.cs.toronto.edu/~kriz/cifar.html">\n') },
   ];
 }
 
@@ -39,13 +39,18 @@ function archiveHandler(archive: string, chunks: () => Uint8Array[]): Handler {
       return;
     }
     res.writeHead(200, { "content-type": "application/gzip" });
-    Readable.from(chunks()).pipe(createGzip({ level: 1 })).pipe(res);
+    Readable.from(chunks())
+      .pipe(createGzip({ level: 1 }))
+      .pipe(res);
   };
 }
 
 test.serial("fetchDataset unpacks the archive into six verified .bin files that load", async (t) => {
   const bins = await realBatches();
-  const { url, requests } = await serve(t, archiveHandler("cifar-10-binary.tar.gz", () => tarChunks(officialMembers(bins))));
+  const { url, requests } = await serve(
+    t,
+    archiveHandler("cifar-10-binary.tar.gz", () => tarChunks(officialMembers(bins))),
+  );
   const cache = await tempDir(t, "cache");
   const { log, lines } = collectLog();
 
@@ -57,7 +62,10 @@ test.serial("fetchDataset unpacks the archive into six verified .bin files that 
     const stored = await readFile(join(cache, "cifar10", f.name));
     t.is(createHash("sha256").update(stored).digest("hex"), f.sha256!, f.name);
   }
-  t.true(lines.some((l) => l.startsWith(`cifar10: cifar-10-binary.tar.gz: downloading ${url}cifar-10-binary.tar.gz`)), lines.join("\n"));
+  t.true(
+    lines.some((l) => l.startsWith(`cifar10: cifar-10-binary.tar.gz: downloading ${url}cifar-10-binary.tar.gz`)),
+    lines.join("\n"),
+  );
 
   const d = await loadDataset("cifar10", { cacheDir: cache, env: {} });
   t.is(d.train.count, 45000);
@@ -78,11 +86,17 @@ test.serial("a damaged member of the real archive is rejected with its hashes an
   const copy = Buffer.from(bins.get("data_batch_2")!);
   copy[12345]! ^= 1;
   damaged.set("data_batch_2", copy);
-  const { url } = await serve(t, archiveHandler("cifar-10-binary.tar.gz", () => tarChunks(officialMembers(damaged))));
+  const { url } = await serve(
+    t,
+    archiveHandler("cifar-10-binary.tar.gz", () => tarChunks(officialMembers(damaged))),
+  );
   const cache = await tempDir(t, "cache");
   const err = await t.throwsAsync(fetchDataset("cifar10", { mirror: url, cacheDir: cache, log: () => {}, env: {} }), { instanceOf: DataError });
   t.is((err as DataError).code, "CHECKSUM_MISMATCH");
-  t.regex(err!.message, re`^data_batch_2\.bin: sha256 mismatch for the file downloaded from ${url}cifar-10-binary\.tar\.gz \(member ${DIR}/data_batch_2\.bin\)`);
+  t.regex(
+    err!.message,
+    re`^data_batch_2\.bin: sha256 mismatch for the file downloaded from ${url}cifar-10-binary\.tar\.gz \(member ${DIR}/data_batch_2\.bin\)`,
+  );
   t.regex(err!.message, /expected a591ca11fa1708a91ee40f54b3da4784ccd871ecf2137de63f51ada8b3fa57ed \(the official CIFAR-10 file\), got [0-9a-f]{64}/);
   t.regex(err!.message, /LOTTERY_CIFAR10_MIRROR/);
   // data_batch_1 came before it in the archive and verified; nothing else is there, no temp files.
@@ -115,7 +129,10 @@ function bytesHandler(body: () => Uint8Array): Handler {
 
 test("synthetic archive: the wanted members are stored, others skipped", async (t) => {
   const { files, members } = synthetic();
-  const { url } = await serve(t, bytesHandler(() => gzipSync(Buffer.concat(tarChunks(members)))));
+  const { url } = await serve(
+    t,
+    bytesHandler(() => gzipSync(Buffer.concat(tarChunks(members)))),
+  );
   const p = await plan(t, files, url);
   const result = await fetchArchive(p, "x.tar.gz", "pack");
   t.deepEqual([...result.downloaded], ["a.bin", "b.bin", "c.bin"]);
@@ -126,7 +143,10 @@ test("synthetic archive: the wanted members are stored, others skipped", async (
 test("synthetic archive: a member with the wrong hash is not stored and stops the download", async (t) => {
   const { files, members } = synthetic();
   files[1] = { ...files[1]!, sha256: "0".repeat(64) };
-  const { url } = await serve(t, bytesHandler(() => gzipSync(Buffer.concat(tarChunks(members)))));
+  const { url } = await serve(
+    t,
+    bytesHandler(() => gzipSync(Buffer.concat(tarChunks(members)))),
+  );
   const p = await plan(t, files, url);
   const err = await t.throwsAsync(fetchArchive(p, "x.tar.gz", "pack"), { instanceOf: DataError });
   t.is((err as DataError).code, "CHECKSUM_MISMATCH");
@@ -136,7 +156,10 @@ test("synthetic archive: a member with the wrong hash is not stored and stops th
 
 test("synthetic archive: a missing member is named", async (t) => {
   const { files, members } = synthetic();
-  const { url } = await serve(t, bytesHandler(() => gzipSync(Buffer.concat(tarChunks(members.slice(0, 3))))));
+  const { url } = await serve(
+    t,
+    bytesHandler(() => gzipSync(Buffer.concat(tarChunks(members.slice(0, 3))))),
+  );
   const p = await plan(t, files, url);
   const err = await t.throwsAsync(fetchArchive(p, "x.tar.gz", "pack"), { instanceOf: DataError });
   t.is((err as DataError).code, "DOWNLOAD_FAILED");
@@ -157,7 +180,10 @@ test("synthetic archive: not gzip, a truncated gzip, and a damaged tar header ar
     header: /^x\.tar\.gz from .*: not a valid tar archive: bad checksum \(stored \d+, computed \d+\) in the header at byte 1024\. Fix: retry/,
   };
   for (const [kind, body] of Object.entries(bodies)) {
-    const { url } = await serve(t, bytesHandler(() => body));
+    const { url } = await serve(
+      t,
+      bytesHandler(() => body),
+    );
     const p = await plan(t, files, url);
     const err = await t.throwsAsync(fetchArchive(p, "x.tar.gz", "pack"), { instanceOf: DataError }, kind);
     t.is((err as DataError).code, "DOWNLOAD_FAILED", kind);
@@ -185,7 +211,10 @@ test("synthetic archive: a connection dropped mid-archive names the URL and stor
 
 test("synthetic archive: a 404 names the archive URL", async (t) => {
   const { files } = synthetic();
-  const { url } = await serve(t, bytesHandler(() => new Uint8Array()));
+  const { url } = await serve(
+    t,
+    bytesHandler(() => new Uint8Array()),
+  );
   const p = await plan(t, files, url);
   await t.throwsAsync(fetchArchive(p, "missing.tar.gz", "pack"), { message: `GET ${url}missing.tar.gz failed: HTTP 404 Not Found` });
 });
@@ -194,7 +223,10 @@ test("synthetic archive: members under a 150+ byte directory (ustar prefix field
   const { files, members } = synthetic();
   const long = `${"deep/".repeat(30)}pack`;
   const renamed = members.map((m) => ({ ...m, name: m.name.replace(/^pack/, long) }));
-  const { url } = await serve(t, bytesHandler(() => gzipSync(Buffer.concat(tarChunks(renamed)))));
+  const { url } = await serve(
+    t,
+    bytesHandler(() => gzipSync(Buffer.concat(tarChunks(renamed)))),
+  );
   const p = await plan(t, files, url);
   const result = await fetchArchive(p, "x.tar.gz", long);
   t.is(result.downloaded.length, 3);

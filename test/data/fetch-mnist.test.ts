@@ -28,7 +28,10 @@ test("fetchDataset stores the four verified files in the cache, and they load", 
   for (const name of MNIST_GZ) t.true((await readFile(join(cache, "mnist", name))).equals(files.get(name)!), name);
   t.deepEqual(requests.sort(), MNIST_GZ.map((f) => `/${f}`).sort());
   // Progress: a start line with the size and a done line per file, not a line per chunk.
-  t.true(lines.some((l) => l === `mnist: train-images-idx3-ubyte.gz: downloading ${url}train-images-idx3-ubyte.gz (9.5 MiB)`), lines.join("\n"));
+  t.true(
+    lines.some((l) => l === `mnist: train-images-idx3-ubyte.gz: downloading ${url}train-images-idx3-ubyte.gz (9.5 MiB)`),
+    lines.join("\n"),
+  );
   t.true(lines.includes("mnist: train-images-idx3-ubyte.gz: downloaded 9.5 MiB"), lines.join("\n"));
   t.true(lines.length <= 4 * 4, lines.join("\n"));
 
@@ -129,7 +132,10 @@ test("progress lines give bytes so far, of the total and percent", async (t) => 
   t.is(data.length, 3 * 65536);
   t.is(lines[0], `test: f: downloading ${url}f (192.0 KiB)`);
   // How the bytes are split into reads is up to the network stack; the line format is not.
-  t.true(lines.some((l) => /^test: f: [\d.]+ KiB of 192\.0 KiB \(\d+%\)$/.test(l)), lines.join("\n"));
+  t.true(
+    lines.some((l) => /^test: f: [\d.]+ KiB of 192\.0 KiB \(\d+%\)$/.test(l)),
+    lines.join("\n"),
+  );
   t.is(lines.at(-1), "test: f: downloaded 192.0 KiB");
 });
 
@@ -142,7 +148,10 @@ test("fetchIfMissing with an unreachable mirror says the data was not found, why
   t.is((err as DataError).code, "DATA_NOT_FOUND");
   t.regex(err!.message, /^MNIST data not found: no --data-dir or LOTTERY_DATA_DIR was given/);
   t.regex(err!.message, re`downloading them from ${mirror} failed: GET ${mirror}train-images-idx3-ubyte\.gz failed: fetch failed: connect ECONNREFUSED`);
-  t.regex(err!.message, /Fix: run `lottery data fetch mnist` \(add `--mirror URL` or set LOTTERY_MNIST_MIRROR if .* is unreachable\), or pass --data-dir DIR or set LOTTERY_DATA_DIR/);
+  t.regex(
+    err!.message,
+    /Fix: run `lottery data fetch mnist` \(add `--mirror URL` or set LOTTERY_MNIST_MIRROR if .* is unreachable\), or pass --data-dir DIR or set LOTTERY_DATA_DIR/,
+  );
   t.deepEqual(listFiles(cache), []);
 });
 
@@ -151,7 +160,10 @@ test("a cache directory that cannot be written is named with the fix", async (t)
   const notADir = join(await tempDir(t, "cache"), "file");
   await writeFile(notADir, "");
   const err = await t.throwsAsync(fetchDataset("mnist", { mirror: url, cacheDir: notADir, log: () => {}, env: {} }), { instanceOf: DataError });
-  t.regex(err!.message, re`^${notADir}/mnist/train-images-idx3-ubyte\.gz: cannot store the downloaded file \(.*\)\. Fix: make ${notADir}/mnist writable, or choose another cache directory with LOTTERY_CACHE_DIR\.$`);
+  t.regex(
+    err!.message,
+    re`^${notADir}/mnist/train-images-idx3-ubyte\.gz: cannot store the downloaded file \(.*\)\. Fix: make ${notADir}/mnist writable, or choose another cache directory with LOTTERY_CACHE_DIR\.$`,
+  );
 });
 
 test("an invalid mirror URL is named with the setting it came from", async (t) => {
@@ -172,7 +184,10 @@ test("a mirror that accepts the connection and never answers fails at the connec
   const err = await t.throwsAsync(fetchDataset("mnist", { mirror: url, cacheDir: cache, log: () => {}, env: {}, ...FAST }), { instanceOf: DataError });
   t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
   t.is((err as DataError).code, "DOWNLOAD_FAILED");
-  t.regex(err!.message, re`^GET ${url}train-images-idx3-ubyte\.gz failed: no response within 0\.3 s \(connect timeout\)\. Fix: retry \`lottery data fetch mnist\`, or use another mirror with \`--mirror URL\` or LOTTERY_MNIST_MIRROR \(default https?://`);
+  t.regex(
+    err!.message,
+    re`^GET ${url}train-images-idx3-ubyte\.gz failed: no response within 0\.3 s \(connect timeout\)\. Fix: retry \`lottery data fetch mnist\`, or use another mirror with \`--mirror URL\` or LOTTERY_MNIST_MIRROR \(default https?://`,
+  );
   t.deepEqual(listFiles(cache), []);
 });
 

@@ -18,8 +18,9 @@ test.after.always(() => rmSync(root, { recursive: true, force: true }));
 /** Images whose class is visible: class c lights up row band c, plus a little seeded noise. */
 function pixelsOf(count: number, classes: number, side: number, channels: number, seed: number): { images: Uint8Array; labels: Uint8Array } {
   let s = seed >>> 0;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const images = new Uint8Array(count * channels * side * side), labels = new Uint8Array(count);
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const images = new Uint8Array(count * channels * side * side),
+    labels = new Uint8Array(count);
   for (let n = 0; n < count; n++) {
     const c = n % classes;
     labels[n] = c;
@@ -54,7 +55,8 @@ function idxLabels(labels: Uint8Array): Buffer {
 /** An IDX dataset of 10x10 images, 3 classes named in classes.txt; the training images gzipped. */
 function makeIdx(dir: string, options: { testSide?: number; badLabel?: boolean; shortLabels?: boolean } = {}): string {
   mkdirSync(dir, { recursive: true });
-  const train = pixelsOf(240, 3, 10, 1, 1), test = pixelsOf(60, 3, options.testSide ?? 10, 1, 2);
+  const train = pixelsOf(240, 3, 10, 1, 1),
+    test = pixelsOf(60, 3, options.testSide ?? 10, 1, 2);
   if (options.badLabel) train.labels[7] = 5;
   writeFileSync(join(dir, "train-images-idx3-ubyte.gz"), gzipSync(idxImages(train.images, 240, 10, 10)));
   writeFileSync(join(dir, "train-labels-idx1-ubyte"), idxLabels(options.shortLabels ? train.labels.subarray(0, 200) : train.labels));
@@ -91,7 +93,9 @@ function makeFolder(dir: string, options: { oddSize?: boolean; emptyClass?: bool
     mkdirSync(join(dir, cls), { recursive: true });
     if (options.emptyClass && c === 2) return;
     for (let i = 0; i < 30; i++) {
-      const n = i * 3 + c, w = options.oddSize && i === 4 && c === 1 ? 11 : 12, h = 9;
+      const n = i * 3 + c,
+        w = options.oddSize && i === 4 && c === 1 ? 11 : 12,
+        h = 9;
       const rgba = Buffer.alloc(w * h * 4);
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {
@@ -120,7 +124,10 @@ function experimentOf(out: string, model = "lenet_300_100"): string {
 }
 
 function jsonLines(stdout: string): Record<string, unknown>[] {
-  return stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  return stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 test("idx:DIR: a short lottery through the CLI; the dataset and its class names are in hparams.json, dataset.json and the report", async (t) => {
@@ -158,7 +165,22 @@ test("cifar:DIR (CIFAR-100 layout, gzipped test file) trains a short lottery; co
   t.is(info.test, 40);
 
   const idx = makeIdx(join(root, "idx-conv"));
-  const conv = await runCli(["train", "--model", "conv2", "--dataset", `idx:${idx}`, "--iterations", "3", "--eval-every", "3", "--batch-size", "8", "--threads", "1", "--json"]);
+  const conv = await runCli([
+    "train",
+    "--model",
+    "conv2",
+    "--dataset",
+    `idx:${idx}`,
+    "--iterations",
+    "3",
+    "--eval-every",
+    "3",
+    "--batch-size",
+    "8",
+    "--threads",
+    "1",
+    "--json",
+  ]);
   t.is(conv.code, 0, conv.stderr);
   t.is((JSON.parse(conv.stdout.trim()) as { iterations: number }).iterations, 3);
 
@@ -204,19 +226,31 @@ async function loadError(name: string, options: { imageSize?: number } = {}): Pr
 test("bad local datasets: each error names the file and the fix", async (t) => {
   const missing = makeIdx(join(root, "bad-missing"));
   rmSync(join(missing, "t10k-labels-idx1-ubyte"));
-  t.regex((await loadError(`idx:${missing}`)).message, /bad-missing has no test-labels file\. Fix: idx:DIR needs train-images-idx3-ubyte, .*t10k-labels-idx1-ubyte/);
+  t.regex(
+    (await loadError(`idx:${missing}`)).message,
+    /bad-missing has no test-labels file\. Fix: idx:DIR needs train-images-idx3-ubyte, .*t10k-labels-idx1-ubyte/,
+  );
 
   const nodir = join(root, "no-such-dir");
   t.regex((await loadError(`idx:${nodir}`)).message, /no-such-dir does not exist\. Fix: give --dataset idx:DIR with an existing directory/);
 
   const mismatch = makeIdx(join(root, "bad-count"), { shortLabels: true });
-  t.regex((await loadError(`idx:${mismatch}`)).message, /train-labels-idx1-ubyte: 200 labels, but .*train-images-idx3-ubyte\.gz holds 240 images\. Fix: give the labels file that belongs to these images/);
+  t.regex(
+    (await loadError(`idx:${mismatch}`)).message,
+    /train-labels-idx1-ubyte: 200 labels, but .*train-images-idx3-ubyte\.gz holds 240 images\. Fix: give the labels file that belongs to these images/,
+  );
 
   const sizes = makeIdx(join(root, "bad-sizes"), { testSide: 12 });
-  t.regex((await loadError(`idx:${sizes}`)).message, /t10k-images-idx3-ubyte: images are 12x12, but .*train-images-idx3-ubyte\.gz has 10x10\. Fix: give train and test images of one size/);
+  t.regex(
+    (await loadError(`idx:${sizes}`)).message,
+    /t10k-images-idx3-ubyte: images are 12x12, but .*train-images-idx3-ubyte\.gz has 10x10\. Fix: give train and test images of one size/,
+  );
 
   const label = makeIdx(join(root, "bad-label"), { badLabel: true });
-  t.regex((await loadError(`idx:${label}`)).message, /train-labels-idx1-ubyte: label 7 is 5, but .*classes\.txt names 3 classes \(labels 0\.\.2\)\. Fix: add the missing class names to classes\.txt/);
+  t.regex(
+    (await loadError(`idx:${label}`)).message,
+    /train-labels-idx1-ubyte: label 7 is 5, but .*classes\.txt names 3 classes \(labels 0\.\.2\)\. Fix: add the missing class names to classes\.txt/,
+  );
 
   const cifar = makeCifar(join(root, "bad-cifar"));
   writeFileSync(join(cifar, "train.bin"), Buffer.alloc(3074 * 3 + 5));
@@ -226,7 +260,10 @@ test("bad local datasets: each error names the file and the fix", async (t) => {
   t.regex((await loadError(`folder:${odd}`)).message, /dog\/4\.png: image is 11x9, but .* is 12x9\. Fix: pass --image-size N to resize every image to NxN/);
 
   const empty = makeFolder(join(root, "bad-empty"), { emptyClass: true });
-  t.regex((await loadError(`folder:${empty}`, { imageSize: 8 })).message, /owl holds no PNG or JPEG images \(\.png, \.jpg, \.jpeg\)\. Fix: add the class's images or remove the empty folder/);
+  t.regex(
+    (await loadError(`folder:${empty}`, { imageSize: 8 })).message,
+    /owl holds no PNG or JPEG images \(\.png, \.jpg, \.jpeg\)\. Fix: add the class's images or remove the empty folder/,
+  );
 
   // Through the CLI: the same message, exit status 1, nothing trained.
   const r = await runCli(["train", "--model", "lenet_300_100", "--dataset", `folder:${empty}`, "--image-size", "8", "--iterations", "1", "--threads", "1"]);
@@ -237,7 +274,13 @@ test("bad local datasets: each error names the file and the fix", async (t) => {
 test("--model-file: a JSON network trains and prunes end to end on an idx: dataset, is kept as network.json, and a bad layer is named by index and field", async (t) => {
   const dir = makeIdx(join(root, "idx-net"));
   const net = join(root, "net.json");
-  writeFileSync(net, JSON.stringify({ name: "tiny_cnn", layers: [{ type: "conv", channels: 4, relu: true }, { type: "maxpool" }, { type: "linear", units: 16, relu: true }, { type: "linear", units: "classes" }] }));
+  writeFileSync(
+    net,
+    JSON.stringify({
+      name: "tiny_cnn",
+      layers: [{ type: "conv", channels: 4, relu: true }, { type: "maxpool" }, { type: "linear", units: 16, relu: true }, { type: "linear", units: "classes" }],
+    }),
+  );
   const out = join(root, "out-net");
   const r = await runCli(["run", "--model-file", net, "--dataset", `idx:${dir}`, "--out", out, ...TINY]);
   t.is(r.code, 0, r.stderr);
@@ -251,7 +294,10 @@ test("--model-file: a JSON network trains and prunes end to end on an idx: datas
 
   const listed = await runCli(["models", "--model-file", net, "--dataset", `idx:${dir}`]);
   t.is(listed.code, 0, listed.stderr);
-  t.regex(listed.stdout, /^tiny_cnn on idx:.* \(1x10x10 images, 3 classes\): 1,684 prunable weights, 1,707 parameters\n {2}conv1.weight +\[4, 1, 3, 3\] {2}conv/);
+  t.regex(
+    listed.stdout,
+    /^tiny_cnn on idx:.* \(1x10x10 images, 3 classes\): 1,684 prunable weights, 1,707 parameters\n {2}conv1.weight +\[4, 1, 3, 3\] {2}conv/,
+  );
 
   writeFileSync(net, JSON.stringify({ name: "bad", layers: [{ type: "linear", units: 0 }] }));
   const bad = await runCli(["train", "--model-file", net, "--dataset", `idx:${dir}`, "--iterations", "1"]);

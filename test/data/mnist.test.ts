@@ -59,7 +59,8 @@ test("stats are the train split's pixel mean and std, close to the published 0.1
   t.true(Math.abs(d.stats.mean[0]! - 0.1307) < 0.002, `mean ${d.stats.mean[0]}`);
   t.true(Math.abs(d.stats.std[0]! - 0.3081) < 0.002, `std ${d.stats.std[0]}`);
   // Computed directly (a different method from the loader's histogram) over the 55,000 train images.
-  let sum = 0, sumSq = 0;
+  let sum = 0,
+    sumSq = 0;
   for (const v of d.train.images) {
     sum += v;
     sumSq += v * v;

@@ -28,17 +28,23 @@ test("built-in entries: shapes, classes and checksums of the registry", (t) => {
   for (const name of datasetNames()) {
     const m = manifestFor(name);
     t.is(m.classNames.length, m.classes, name);
-    t.true(m.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256 ?? "") || /^[0-9a-f]{32}$/.test(f.md5 ?? "") || (m.archive?.md5 && f.bytes)), name);
+    t.true(
+      m.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256 ?? "") || /^[0-9a-f]{32}$/.test(f.md5 ?? "") || (m.archive?.md5 && f.bytes)),
+      name,
+    );
   }
   t.is(manifestFor("cifar100").classes, 100);
   t.is(manifestFor("cifar100-coarse").classes, 20);
   t.is(manifestFor("cifar100-coarse").cifar!.labelIndex, 0);
   t.is(manifestFor("fashion-mnist").classNames[9], "Ankle boot");
-  t.throws(() => manifestFor("imagenet"), { message: /unknown dataset "imagenet": choose one of mnist, .* or a directory as idx:DIR, cifar:DIR or folder:DIR/ });
+  t.throws(() => manifestFor("imagenet"), {
+    message: /unknown dataset "imagenet": choose one of mnist, .* or a directory as idx:DIR, cifar:DIR or folder:DIR/,
+  });
 });
 
 test("an IDX entry checked by md5: downloaded from a mirror, verified, loaded with its class names; a wrong md5 stores nothing", async (t) => {
-  const images = new Uint8Array(50 * 36).map((_, i) => i % 251), labels = new Uint8Array(50).map((_, i) => i % 4);
+  const images = new Uint8Array(50 * 36).map((_, i) => i % 251),
+    labels = new Uint8Array(50).map((_, i) => i % 4);
   const files = new Map<string, Uint8Array>([
     ["train-images-idx3-ubyte.gz", idx(2051, [50, 6, 6], images)],
     ["train-labels-idx1-ubyte.gz", idx(2049, [50], labels)],
@@ -87,11 +93,16 @@ test("a CIFAR-100-style archive checked by its md5: members are stored only afte
     }
     return out;
   };
-  const train = record(20, 3, 1), testFile = record(6, 0, 0);
-  const archive = gzipSync(Buffer.concat(tarChunks([
-    { name: "pack/train.bin", data: train },
-    { name: "pack/test.bin", data: testFile },
-  ])));
+  const train = record(20, 3, 1),
+    testFile = record(6, 0, 0);
+  const archive = gzipSync(
+    Buffer.concat(
+      tarChunks([
+        { name: "pack/train.bin", data: train },
+        { name: "pack/test.bin", data: testFile },
+      ]),
+    ),
+  );
   const { url } = await serve(t, filesHandler(new Map([["tiny.tar.gz", archive]])));
   const entry = (name: string, archiveMd5: string, labelIndex: number, classes: number): DatasetManifest => ({
     ...manifestFor("cifar100"),
@@ -135,7 +146,9 @@ test("a CIFAR-100-style archive checked by its md5: members are stored only afte
   const coarse = await loadDataset("tiny-cifar-coarse", { cacheDir, valSize: 4, env: {} });
   t.deepEqual([...coarse.train.labels].slice(0, 3), [1, 1, 1]);
   registerDataset({ ...entry("tiny-cifar-narrow", md5(archive), 1, 4), subdir: "tiny-cifar-coarse" });
-  await t.throwsAsync(() => loadDataset("tiny-cifar-narrow", { cacheDir, valSize: 4, env: {} }), { message: /train\.bin: record 1 \(byte offset 3074\) has label 4, but labels must be 0\.\.3/ });
+  await t.throwsAsync(() => loadDataset("tiny-cifar-narrow", { cacheDir, valSize: 4, env: {} }), {
+    message: /train\.bin: record 1 \(byte offset 3074\) has label 4, but labels must be 0\.\.3/,
+  });
 });
 
 test("experiment names: the model's own dataset keeps the paper's name; another dataset changes it; an old hparams.json without the dataset opens", async (t) => {

@@ -22,7 +22,12 @@ test("the data directory: dataDir option, then LOTTERY_DATA_DIR, then the cache"
   const env = { LOTTERY_DATA_DIR: "/d/env", LOTTERY_CACHE_DIR: "/d/cache" };
   t.deepEqual(resolveDataLocation("mnist", { dataDir: "/d/opt", env }), { name: "mnist", root: "/d/opt", dir: "/d/opt/mnist", origin: "option" });
   t.deepEqual(resolveDataLocation("cifar10", { env }), { name: "cifar10", root: "/d/env", dir: "/d/env/cifar10", origin: "env" });
-  t.deepEqual(resolveDataLocation("mnist", { env: { LOTTERY_CACHE_DIR: "/d/cache" } }), { name: "mnist", root: "/d/cache", dir: "/d/cache/mnist", origin: "cache" });
+  t.deepEqual(resolveDataLocation("mnist", { env: { LOTTERY_CACHE_DIR: "/d/cache" } }), {
+    name: "mnist",
+    root: "/d/cache",
+    dir: "/d/cache/mnist",
+    origin: "cache",
+  });
   t.deepEqual(resolveDataLocation("mnist", { cacheDir: "/d/c2", env: { LOTTERY_DATA_DIR: "" } }).dir, "/d/c2/mnist");
 });
 
@@ -36,7 +41,10 @@ test("a --data-dir that does not exist: the error names the directory and the fi
   const err = await t.throwsAsync(loadDataset("mnist", { dataDir: root, env: {} }), { instanceOf: DataError });
   t.is((err as DataError).code, "DATA_NOT_FOUND");
   t.is((err as DataError).path, join(root, "mnist"));
-  t.regex(err!.message, re`^MNIST data not found: ${join(root, "mnist")} \(the mnist/ subdirectory of --data-dir ${root}\) does not exist \(it should hold train-images-idx3-ubyte\.gz \(or train-images-idx3-ubyte\), train-labels-idx1-ubyte\.gz`);
+  t.regex(
+    err!.message,
+    re`^MNIST data not found: ${join(root, "mnist")} \(the mnist/ subdirectory of --data-dir ${root}\) does not exist \(it should hold train-images-idx3-ubyte\.gz \(or train-images-idx3-ubyte\), train-labels-idx1-ubyte\.gz`,
+  );
   t.regex(err!.message, /pass --data-dir DIR or set LOTTERY_DATA_DIR to a directory whose mnist\/ subdirectory holds the official MNIST files/);
   t.regex(err!.message, /drop --data-dir and run `lottery data fetch mnist`/);
 });
@@ -71,8 +79,14 @@ test("a data dir pointing at mnist/ itself gets a hint to name its parent", asyn
 test("an empty cache without fetchIfMissing says to run `lottery data fetch`", async (t) => {
   const cache = await tempDir(t, "cache");
   const err = await t.throwsAsync(loadDataset("mnist", { cacheDir: cache, env: {} }), { instanceOf: DataError });
-  t.regex(err!.message, /^MNIST data not found: no --data-dir or LOTTERY_DATA_DIR was given, and .*mnist \(the mnist\/ subdirectory of the cache .*\) does not exist \(it should hold train-images-idx3-ubyte\.gz/);
-  t.regex(err!.message, /Fix: run `lottery data fetch mnist` to download it \(add `--mirror URL` if the default mirror is unreachable\), or pass --data-dir DIR or set LOTTERY_DATA_DIR/);
+  t.regex(
+    err!.message,
+    /^MNIST data not found: no --data-dir or LOTTERY_DATA_DIR was given, and .*mnist \(the mnist\/ subdirectory of the cache .*\) does not exist \(it should hold train-images-idx3-ubyte\.gz/,
+  );
+  t.regex(
+    err!.message,
+    /Fix: run `lottery data fetch mnist` to download it \(add `--mirror URL` if the default mirror is unreachable\), or pass --data-dir DIR or set LOTTERY_DATA_DIR/,
+  );
 });
 
 test("un-gzipped files are accepted under their official names", async (t) => {
@@ -95,5 +109,8 @@ test("the canonical (downloaded) name wins when both variants exist", async (t) 
   const found = await findDatasetFiles(dir, manifestFor("cifar10"));
   t.is(found.paths.data_batch_1, join(dir, "data_batch_1.bin"));
   t.is(found.paths.test_batch, join(dir, "test_batch.bin.gz"));
-  t.deepEqual(found.missing.map((f) => f.role), ["data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5"]);
+  t.deepEqual(
+    found.missing.map((f) => f.role),
+    ["data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5"],
+  );
 });

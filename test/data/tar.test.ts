@@ -28,7 +28,11 @@ test("members come out whole whatever the input chunking", async (t) => {
   const archive = Buffer.concat(tarChunks(members));
   for (const chunk of [1, 7, 512, 513, 100000]) {
     const got = await readAll(archive, chunk);
-    t.deepEqual(got.map((e) => e.name), ["dir/", "dir/empty.txt", "dir/exact.bin", "dir/odd.bin", "dir/dotted.bin"], `chunk ${chunk}`);
+    t.deepEqual(
+      got.map((e) => e.name),
+      ["dir/", "dir/empty.txt", "dir/exact.bin", "dir/odd.bin", "dir/dotted.bin"],
+      `chunk ${chunk}`,
+    );
     t.is(got[0]!.type, "directory");
     t.is(got[3]!.type, "file");
     for (let i = 1; i < members.length; i++) t.true(got[i]!.data.equals(members[i]!.data!), `${members[i]!.name} chunk ${chunk}`);
@@ -61,13 +65,19 @@ test("long names: ustar prefix, GNU long-name records and pax path records", asy
     ]),
   );
   const got = await readAll(archive);
-  t.deepEqual(got.map((e) => e.name), [long, `gnu/${long}`, `pax/${long}`, "after"]);
+  t.deepEqual(
+    got.map((e) => e.name),
+    [long, `gnu/${long}`, `pax/${long}`, "after"],
+  );
   for (const e of got) t.true(e.data.equals(data));
 });
 
 test("an archive without end blocks ends at the last member", async (t) => {
   const archive = Buffer.concat(tarChunks(members.slice(1, 3), { endBlocks: false }));
-  t.deepEqual((await readAll(archive)).map((e) => e.name), ["dir/empty.txt", "dir/exact.bin"]);
+  t.deepEqual(
+    (await readAll(archive)).map((e) => e.name),
+    ["dir/empty.txt", "dir/exact.bin"],
+  );
 });
 
 test("a damaged header fails its checksum, naming the archive and offset", async (t) => {

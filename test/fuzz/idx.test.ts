@@ -44,16 +44,22 @@ function checkLabels(labels: Uint8Array | null, count: number): void {
 test("mutated MNIST image files are rejected with a DataError or still describe 100 28x28 images", async (t) => {
   const valid = smallImagesFile();
   const tally = new Tally();
-  const { failed, runs } = await fuzz(mutationOf(valid, 16, [BE("magic", 0), BE("image count", 4), BE("rows", 8), BE("cols", 12)]), async (m) => {
-    const bytes = mutate(valid, m);
-    let images: ReturnType<typeof parseIdxImages> | null = null;
-    tally.add(await outcome(ctx.path, () => (images = parseIdxImages(bytes, ctx, { rows: 28, cols: 28 }))));
-    if (images) {
-      const { count, rows, cols, pixels } = images as ReturnType<typeof parseIdxImages>;
-      if (rows !== 28 || cols !== 28 || pixels.length !== count * 784 || bytes.length !== 16 + count * 784) throw new Error(`accepted a file whose header does not describe it: ${count} images`);
-      if (pixels.buffer !== bytes.buffer) throw new Error("the reader copied the pixels");
-    }
-  }, 2000, 8);
+  const { failed, runs } = await fuzz(
+    mutationOf(valid, 16, [BE("magic", 0), BE("image count", 4), BE("rows", 8), BE("cols", 12)]),
+    async (m) => {
+      const bytes = mutate(valid, m);
+      let images: ReturnType<typeof parseIdxImages> | null = null;
+      tally.add(await outcome(ctx.path, () => (images = parseIdxImages(bytes, ctx, { rows: 28, cols: 28 }))));
+      if (images) {
+        const { count, rows, cols, pixels } = images as ReturnType<typeof parseIdxImages>;
+        if (rows !== 28 || cols !== 28 || pixels.length !== count * 784 || bytes.length !== 16 + count * 784)
+          throw new Error(`accepted a file whose header does not describe it: ${count} images`);
+        if (pixels.buffer !== bytes.buffer) throw new Error("the reader copied the pixels");
+      }
+    },
+    2000,
+    8,
+  );
   t.log(`images: ${tally} (${runs} runs)`);
   t.is(failed, null, failed ?? "");
   t.true(tally.counts.get("rejected")! > 0 && tally.counts.get("accepted")! > 0, "both outcomes occur (a pixel flip is still a valid file)");
@@ -63,12 +69,17 @@ test("mutated MNIST label files are rejected with a DataError or still hold only
   const valid = real("t10k-labels-idx1-ubyte.gz");
   const tally = new Tally();
   const lctx = { ...ctx, path: "fuzz/t10k-labels-idx1-ubyte" };
-  const { failed, runs } = await fuzz(mutationOf(valid, 8, [BE("magic", 0), BE("label count", 4)]), async (m) => {
-    const bytes = mutate(valid, m);
-    let labels: Uint8Array | null = null;
-    tally.add(await outcome(lctx.path, () => (labels = parseIdxLabels(bytes, lctx, { classes: 10 }))));
-    checkLabels(labels, bytes.length - 8);
-  }, 2000, 8);
+  const { failed, runs } = await fuzz(
+    mutationOf(valid, 8, [BE("magic", 0), BE("label count", 4)]),
+    async (m) => {
+      const bytes = mutate(valid, m);
+      let labels: Uint8Array | null = null;
+      tally.add(await outcome(lctx.path, () => (labels = parseIdxLabels(bytes, lctx, { classes: 10 }))));
+      checkLabels(labels, bytes.length - 8);
+    },
+    2000,
+    8,
+  );
   t.log(`labels: ${tally} (${runs} runs)`);
   t.is(failed, null, failed ?? "");
 });
@@ -78,12 +89,17 @@ test("mutated gzipped MNIST label files are rejected with a DataError or decompr
   const tally = new Tally();
   const gctx = { ...ctx, path: "fuzz/t10k-labels-idx1-ubyte.gz" };
   // The gzip header is 10 bytes; its trailer (CRC-32, length) is the last 8.
-  const { failed, runs } = await fuzz(mutationOf(gz, 10, [{ name: "gzip trailer length", at: gz.length - 4, littleEndian: true }]), async (m) => {
-    const bytes = mutate(gz, m);
-    let labels: Uint8Array | null = null;
-    tally.add(await outcome(gctx.path, async () => (labels = parseIdxLabels(await decompressDataFile(bytes, gctx.path, "mnist"), gctx, { classes: 10 }))));
-    checkLabels(labels, 10000);
-  }, 1000, 8);
+  const { failed, runs } = await fuzz(
+    mutationOf(gz, 10, [{ name: "gzip trailer length", at: gz.length - 4, littleEndian: true }]),
+    async (m) => {
+      const bytes = mutate(gz, m);
+      let labels: Uint8Array | null = null;
+      tally.add(await outcome(gctx.path, async () => (labels = parseIdxLabels(await decompressDataFile(bytes, gctx.path, "mnist"), gctx, { classes: 10 }))));
+      checkLabels(labels, 10000);
+    },
+    1000,
+    8,
+  );
   t.log(`gzipped labels: ${tally} (${runs} runs)`);
   t.is(failed, null, failed ?? "");
 });

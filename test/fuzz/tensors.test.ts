@@ -19,20 +19,26 @@ test("mutated tensor files are rejected with a CorruptFileError or read back unc
   const valid = encodeTensors(arrays, meta);
   const expected = JSON.stringify([meta, [...arrays].map(([k, v]) => [k, v.constructor.name, Array.from(v)])]);
   const tally = new Tally();
-  const { failed, runs } = await fuzz(mutationOf(valid, 400, [
-    { name: "format version", at: 8, littleEndian: true },
-    { name: "header length", at: 12, littleEndian: true },
-  ]), (m) => {
-    let file: ReturnType<typeof decodeTensors> | null = null;
-    try {
-      file = decodeTensors(mutate(valid, m), PATH);
-      tally.add("read unchanged");
-    } catch (err) {
-      if (!(err instanceof CorruptFileError && err.path === PATH)) throw err;
-      tally.add("rejected");
-    }
-    if (file && JSON.stringify([file.meta, [...file.arrays].map(([k, v]) => [k, v.constructor.name, Array.from(v)])]) !== expected) throw new Error("a damaged file read back different contents");
-  }, 2000, 8);
+  const { failed, runs } = await fuzz(
+    mutationOf(valid, 400, [
+      { name: "format version", at: 8, littleEndian: true },
+      { name: "header length", at: 12, littleEndian: true },
+    ]),
+    (m) => {
+      let file: ReturnType<typeof decodeTensors> | null = null;
+      try {
+        file = decodeTensors(mutate(valid, m), PATH);
+        tally.add("read unchanged");
+      } catch (err) {
+        if (!(err instanceof CorruptFileError && err.path === PATH)) throw err;
+        tally.add("rejected");
+      }
+      if (file && JSON.stringify([file.meta, [...file.arrays].map(([k, v]) => [k, v.constructor.name, Array.from(v)])]) !== expected)
+        throw new Error("a damaged file read back different contents");
+    },
+    2000,
+    8,
+  );
   t.log(`tensor files: ${tally} (${runs} runs)`);
   t.is(failed, null, failed ?? "");
 });

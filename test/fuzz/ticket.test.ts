@@ -73,18 +73,26 @@ async function outcome(bytes: Uint8Array, base: Base): Promise<{ accepted: Ticke
 
 test("tickets damaged on disk are rejected with a TicketError or load unchanged", async (t) => {
   const tally = new Tally();
-  const arb = fc.nat({ max: 1 }).chain((i) => mutationOf(bases[i]!.bytes, HEADER_BYTES + 64, [
-    { name: "format version", at: 8, littleEndian: true },
-    { name: "manifest length", at: 12, littleEndian: true },
-  ]).map((m) => ({ base: bases[i]!, m })));
-  const { failed, runs } = await fuzz(arb, async ({ base, m }) => {
-    const { accepted } = await outcome(mutate(base.bytes, m), base);
-    tally.add(accepted ? "loaded unchanged" : "rejected");
-    if (accepted) {
-      const again = await readContainer(mutate(base.bytes, m));
-      if (JSON.stringify(again.manifest) !== JSON.stringify(base.manifest) || Buffer.compare(again.payload, base.payload) !== 0) throw new Error("a damaged file loaded with different contents");
-    }
-  }, 2000, 10);
+  const arb = fc.nat({ max: 1 }).chain((i) =>
+    mutationOf(bases[i]!.bytes, HEADER_BYTES + 64, [
+      { name: "format version", at: 8, littleEndian: true },
+      { name: "manifest length", at: 12, littleEndian: true },
+    ]).map((m) => ({ base: bases[i]!, m })),
+  );
+  const { failed, runs } = await fuzz(
+    arb,
+    async ({ base, m }) => {
+      const { accepted } = await outcome(mutate(base.bytes, m), base);
+      tally.add(accepted ? "loaded unchanged" : "rejected");
+      if (accepted) {
+        const again = await readContainer(mutate(base.bytes, m));
+        if (JSON.stringify(again.manifest) !== JSON.stringify(base.manifest) || Buffer.compare(again.payload, base.payload) !== 0)
+          throw new Error("a damaged file loaded with different contents");
+      }
+    },
+    2000,
+    10,
+  );
   t.log(`ltk as damaged: ${tally} (${runs} runs)`);
   t.is(failed, null, failed ?? "");
 });
@@ -110,7 +118,31 @@ function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[
 }
 
 const WEIRD = fc.oneof(
-  fc.constantFrom<unknown>(0, -1, 1, 0.5, 2 ** 31, 2 ** 32, 2 ** 53, 1e308, -1e308, null, true, "", "x", "lenet_300_100", [], {}, [0], [2 ** 31, 2 ** 31], "f16", "u16", "u32", "csr", "dense"),
+  fc.constantFrom<unknown>(
+    0,
+    -1,
+    1,
+    0.5,
+    2 ** 31,
+    2 ** 32,
+    2 ** 53,
+    1e308,
+    -1e308,
+    null,
+    true,
+    "",
+    "x",
+    "lenet_300_100",
+    [],
+    {},
+    [0],
+    [2 ** 31, 2 ** 31],
+    "f16",
+    "u16",
+    "u32",
+    "csr",
+    "dense",
+  ),
   fc.integer({ min: -1000, max: 2 ** 40 }),
   fc.string({ maxLength: 8 }),
 );
@@ -151,15 +183,31 @@ function craft(base: Base, c: Crafted): Uint8Array {
 test("crafted tickets with valid checksums are rejected with a TicketError or load and predict within the valid ticket's memory", async (t) => {
   const tally = new Tally();
   const fieldPaths = bases.map((b) => paths(b.manifest).filter((p) => p.length > 0));
-  const arb = fc.nat({ max: 1 }).chain((i) => fc.oneof(
-    fc.record({ kind: fc.constant("field" as const), path: fc.constantFrom(...fieldPaths[i]!), value: WEIRD, remove: fc.boolean() }),
-    fc.record({ kind: fc.constant("payload" as const), bits: fc.array(fc.record({ at: fc.nat(), bit: fc.nat({ max: 7 }) }), { minLength: 1, maxLength: 4 }) }),
-    fc.record({ kind: fc.constant("model" as const), name: fc.constantFrom(...modelNames().filter((n) => n !== "lenet_300_100")), withItsInput: fc.boolean() }),
-  ).map((c: Crafted) => ({ base: bases[i]!, c })));
-  const { failed, runs } = await fuzz(arb, async ({ base, c }) => {
-    const { accepted } = await outcome(craft(base, c), base);
-    tally.add(`${{ field: "manifest field", payload: "payload bits", model: "model swapped" }[c.kind]} ${accepted ? "loaded" : "rejected"}`);
-  }, 2000, 15);
+  const arb = fc.nat({ max: 1 }).chain((i) =>
+    fc
+      .oneof(
+        fc.record({ kind: fc.constant("field" as const), path: fc.constantFrom(...fieldPaths[i]!), value: WEIRD, remove: fc.boolean() }),
+        fc.record({
+          kind: fc.constant("payload" as const),
+          bits: fc.array(fc.record({ at: fc.nat(), bit: fc.nat({ max: 7 }) }), { minLength: 1, maxLength: 4 }),
+        }),
+        fc.record({
+          kind: fc.constant("model" as const),
+          name: fc.constantFrom(...modelNames().filter((n) => n !== "lenet_300_100")),
+          withItsInput: fc.boolean(),
+        }),
+      )
+      .map((c: Crafted) => ({ base: bases[i]!, c })),
+  );
+  const { failed, runs } = await fuzz(
+    arb,
+    async ({ base, c }) => {
+      const { accepted } = await outcome(craft(base, c), base);
+      tally.add(`${{ field: "manifest field", payload: "payload bits", model: "model swapped" }[c.kind]} ${accepted ? "loaded" : "rejected"}`);
+    },
+    2000,
+    15,
+  );
   t.log(`ltk crafted: ${tally} (${runs} runs)`);
   t.is(failed, null, failed ?? "");
 });

@@ -16,7 +16,9 @@ export function dataDir(name: DatasetName = "mnist"): string {
   const missing = m.files.filter((f) => ![f.name, ...f.alternatives].some((n) => existsSync(join(loc.dir, n))));
   if (missing.length) {
     const where = loc.origin === "env" ? `LOTTERY_DATA_DIR=${loc.root} lacks` : `LOTTERY_DATA_DIR is not set and the cache ${loc.root} lacks`;
-    throw new Error(`${where} ${m.title} (${missing.map((f) => f.name).join(", ")}): set LOTTERY_DATA_DIR to the directory holding mnist/ and cifar10/ (e.g. ../shared/data), or run \`npm test\`, whose pretest step downloads it into the cache`);
+    throw new Error(
+      `${where} ${m.title} (${missing.map((f) => f.name).join(", ")}): set LOTTERY_DATA_DIR to the directory holding mnist/ and cifar10/ (e.g. ../shared/data), or run \`npm test\`, whose pretest step downloads it into the cache`,
+    );
   }
   return loc.root;
 }

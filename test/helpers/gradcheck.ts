@@ -57,11 +57,14 @@ function poolWinners(x: Float32Array, y: Float32Array, shape: readonly number[],
   const [C, H, W] = shape as [number, number, number];
   const out = new Uint8Array(y.length);
   const at = (c: number, h: number, w: number, n: number) => x[((c * H + h) * W + w) * N + n]!;
-  for (let c = 0; c < C; c++) for (let oh = 0; oh < H / 2; oh++) for (let ow = 0; ow < W / 2; ow++) for (let n = 0; n < N; n++) {
-    const o = ((c * (H / 2) + oh) * (W / 2) + ow) * N + n;
-    const cands = [at(c, 2 * oh, 2 * ow, n), at(c, 2 * oh, 2 * ow + 1, n), at(c, 2 * oh + 1, 2 * ow, n), at(c, 2 * oh + 1, 2 * ow + 1, n)];
-    out[o] = cands.indexOf(y[o]!);
-  }
+  for (let c = 0; c < C; c++)
+    for (let oh = 0; oh < H / 2; oh++)
+      for (let ow = 0; ow < W / 2; ow++)
+        for (let n = 0; n < N; n++) {
+          const o = ((c * (H / 2) + oh) * (W / 2) + ow) * N + n;
+          const cands = [at(c, 2 * oh, 2 * ow, n), at(c, 2 * oh, 2 * ow + 1, n), at(c, 2 * oh + 1, 2 * ow, n), at(c, 2 * oh + 1, 2 * ow + 1, n)];
+          out[o] = cands.indexOf(y[o]!);
+        }
   return out;
 }
 
@@ -150,6 +153,8 @@ function checkAt(k: Kernels, net: Network, mode: KernelMode, N: number, rng: Rng
 /** |analytic − numeric| ≤ 0.5% of the larger magnitude + the loss rounding amplified by 1/ε + 1e-5. */
 export function gradMismatches(results: readonly GradResult[]): string[] {
   return results
-    .filter(({ analytic, numeric, eps }) => !(Math.abs(analytic - numeric) <= 5e-3 * Math.max(Math.abs(analytic), Math.abs(numeric)) + LOSS_ROUNDING / eps + 1e-5))
+    .filter(
+      ({ analytic, numeric, eps }) => !(Math.abs(analytic - numeric) <= 5e-3 * Math.max(Math.abs(analytic), Math.abs(numeric)) + LOSS_ROUNDING / eps + 1e-5),
+    )
     .map((r) => `${r.name}: analytic ${r.analytic.toFixed(6)} vs numeric ${r.numeric.toFixed(6)} (ε ${r.eps.toExponential(2)}, ${r.attempts} directions)`);
 }

@@ -72,7 +72,9 @@ function procState(pid: number): string {
     const cpu = (Number(fields[11]) + Number(fields[12])) / 100;
     const wchan = readFileSync(`/proc/${pid}/wchan`, "utf8");
     const syscall = readFileSync(`/proc/${pid}/syscall`, "utf8").split(" ")[0];
-    const threads = readdirSync(`/proc/${pid}/task`).map((t) => readFileSync(`/proc/${pid}/task/${t}/syscall`, "utf8").split(" ")[0]).join(",");
+    const threads = readdirSync(`/proc/${pid}/task`)
+      .map((t) => readFileSync(`/proc/${pid}/task/${t}/syscall`, "utf8").split(" ")[0])
+      .join(",");
     return `state ${fields[0]}, wchan ${wchan || "-"}, syscall ${syscall} (threads: ${threads}), ${cpu.toFixed(1)} s of CPU`;
   } catch (err) {
     return `(no /proc: ${(err as Error).message})`;
@@ -100,7 +102,10 @@ export function assertBuilt(): void {
 function runOnce(args: string[], env: Record<string, string>, kill: { ms: number; from: "start" | "training" } | null): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "", killedByUs = false, doing: string | undefined;
+    let stdout = "",
+      stderr = "",
+      killedByUs = false,
+      doing: string | undefined;
     let timer: NodeJS.Timeout | null = null;
     const arm = () => {
       timer ??= setTimeout(() => {
@@ -151,15 +156,25 @@ export async function killAndResume(o: HarnessOptions): Promise<{ rounds: RoundR
       for (let index = 0; ; index++) {
         const kill = o.plan(round, index, rng);
         const hook: Record<string, string> = kill?.how === "write" ? { LOTTERY_TEST_KILL_AT_WRITE: `${kill.file}:${kill.n}:${kill.phase}` } : {};
-        const exit = await runOnce(args(out), { ...env, ...hook }, kill === null ? null : kill.how === "timed" ? { ms: kill.afterMs, from: "training" } : { ms: kill.fallbackMs, from: "start" });
+        const exit = await runOnce(
+          args(out),
+          { ...env, ...hook },
+          kill === null ? null : kill.how === "timed" ? { ms: kill.afterMs, from: "training" } : { ms: kill.fallbackMs, from: "start" },
+        );
         processes++;
         if (exit.signal === "SIGKILL") {
-          const landed = kill?.how === "write"
-            ? exit.killedByUs ? `write ${kill.file} #${kill.n} never came` : `write ${kill.file} #${kill.n} ${kill.phase}`
-            : /kernels:/.test(exit.stderr) ? "training" : "startup";
+          const landed =
+            kill?.how === "write"
+              ? exit.killedByUs
+                ? `write ${kill.file} #${kill.n} never came`
+                : `write ${kill.file} #${kill.n} ${kill.phase}`
+              : /kernels:/.test(exit.stderr)
+                ? "training"
+                : "startup";
           kills.push({ planned: kill!, landed });
           log(`round ${round} process ${index}: killed ${kill ? describeKill(kill) : ""} -> ${landed}`);
-          if (kill?.how === "write" && exit.killedByUs) log(`  it was alive after ${kill.fallbackMs / 1000} s (${exit.doing}); its last words: ${exit.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+          if (kill?.how === "write" && exit.killedByUs)
+            log(`  it was alive after ${kill.fallbackMs / 1000} s (${exit.doing}); its last words: ${exit.stderr.trim().split("\n").slice(-3).join(" | ")}`);
           continue;
         }
         if (exit.code !== 0) throw new Error(`round ${round}: resume ${index} failed with exit code ${exit.code} (signal ${exit.signal}):\n${exit.stderr}`);
@@ -167,7 +182,9 @@ export async function killAndResume(o: HarnessOptions): Promise<{ rounds: RoundR
         break;
       }
       const diff = differences(experimentResults(onlyExperiment(out)), expected);
-      log(`round ${round}: ${kills.filter((k) => k.landed !== "finished").length} kills, ${processes} processes, ${diff.length ? `DIFFERENT: ${diff.join(", ")}` : "identical to the uninterrupted run"}`);
+      log(
+        `round ${round}: ${kills.filter((k) => k.landed !== "finished").length} kills, ${processes} processes, ${diff.length ? `DIFFERENT: ${diff.join(", ")}` : "identical to the uninterrupted run"}`,
+      );
       rounds.push({ kills, processes, differences: diff });
       rmSync(out, { recursive: true, force: true });
       if (o.enough?.(rounds)) break;

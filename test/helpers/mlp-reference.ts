@@ -10,14 +10,20 @@ export interface RefLayer {
 }
 
 /** Mean cross-entropy of softmax(z/T) over the examples, and d(loss)/dW per layer (by backpropagation). */
-export function refLossGradient(layers: readonly RefLayer[], xs: readonly Float64Array[], labels: readonly number[], temperature = 1): { loss: number; grads: Float64Array[] } {
+export function refLossGradient(
+  layers: readonly RefLayer[],
+  xs: readonly Float64Array[],
+  labels: readonly number[],
+  temperature = 1,
+): { loss: number; grads: Float64Array[] } {
   const grads = layers.map((l) => new Float64Array(l.rows * l.cols));
   let loss = 0;
   const N = xs.length;
   for (let n = 0; n < N; n++) {
     const acts: Float64Array[] = [xs[n]!];
     for (const l of layers) {
-      const x = acts[acts.length - 1]!, y = new Float64Array(l.rows);
+      const x = acts[acts.length - 1]!,
+        y = new Float64Array(l.rows);
       for (let i = 0; i < l.rows; i++) {
         let s = l.b[i]!;
         for (let j = 0; j < l.cols; j++) s += l.w[i * l.cols + j]! * x[j]!;
@@ -32,7 +38,9 @@ export function refLossGradient(layers: readonly RefLayer[], xs: readonly Float6
     loss += -(z[labels[n]!]! - max - Math.log(sum)) / N;
     let dy = e.map((v, c) => (v / sum - (c === labels[n] ? 1 : 0)) / (N * temperature));
     for (let li = layers.length - 1; li >= 0; li--) {
-      const l = layers[li]!, x = acts[li]!, y = acts[li + 1]!;
+      const l = layers[li]!,
+        x = acts[li]!,
+        y = acts[li + 1]!;
       if (l.relu) dy = dy.map((v, i) => (y[i]! > 0 ? v : 0));
       const dx = new Float64Array(l.cols);
       for (let i = 0; i < l.rows; i++) {
@@ -48,13 +56,32 @@ export function refLossGradient(layers: readonly RefLayer[], xs: readonly Float6
 }
 
 /** The exact-enough Hessian-gradient product Hg of the loss in f64: central differences with a tiny step. */
-export function refHessianGradient(layers: readonly RefLayer[], xs: readonly Float64Array[], labels: readonly number[], temperature: number, masks: readonly Uint8Array[]): { g: Float64Array[]; hg: Float64Array[] } {
+export function refHessianGradient(
+  layers: readonly RefLayer[],
+  xs: readonly Float64Array[],
+  labels: readonly number[],
+  temperature: number,
+  masks: readonly Uint8Array[],
+): { g: Float64Array[]; hg: Float64Array[] } {
   const g = refLossGradient(layers, xs, labels, temperature).grads.map((a, li) => a.map((v, i) => (masks[li]![i] ? v : 0)));
-  let tt = 0, gg = 0;
-  layers.forEach((l, li) => l.w.forEach((v, i) => { tt += v * v; gg += g[li]![i]! ** 2; }));
+  let tt = 0,
+    gg = 0;
+  layers.forEach((l, li) =>
+    l.w.forEach((v, i) => {
+      tt += v * v;
+      gg += g[li]![i]! ** 2;
+    }),
+  );
   const eps = (1e-6 * Math.sqrt(tt)) / Math.sqrt(gg);
-  const at = (sign: number) => refLossGradient(layers.map((l, li) => ({ ...l, w: l.w.map((v, i) => v + sign * eps * g[li]![i]!) })), xs, labels, temperature).grads;
-  const plus = at(1), minus = at(-1);
+  const at = (sign: number) =>
+    refLossGradient(
+      layers.map((l, li) => ({ ...l, w: l.w.map((v, i) => v + sign * eps * g[li]![i]!) })),
+      xs,
+      labels,
+      temperature,
+    ).grads;
+  const plus = at(1),
+    minus = at(-1);
   return { g, hg: plus.map((p, li) => p.map((v, i) => (v - minus[li]![i]!) / (2 * eps))) };
 }
 
@@ -64,7 +91,8 @@ export function refSynflowScores(layers: readonly RefLayer[], masks: readonly Ui
   // forward[l] = |W_{l-1}|···|W_1|1 (the input of layer l), backward[l] = 1ᵀ|W_L|···|W_{l+1}| (the gradient of its output).
   const forward: Float64Array[] = [new Float64Array(layers[0]!.cols).fill(1)];
   layers.forEach((l, li) => {
-    const x = forward[li]!, y = new Float64Array(l.rows);
+    const x = forward[li]!,
+      y = new Float64Array(l.rows);
     for (let i = 0; i < l.rows; i++) for (let j = 0; j < l.cols; j++) y[i] = y[i]! + abs[li]![i * l.cols + j]! * x[j]!;
     forward.push(y);
   });
@@ -72,7 +100,8 @@ export function refSynflowScores(layers: readonly RefLayer[], masks: readonly Ui
   let d = new Float64Array(layers[layers.length - 1]!.rows).fill(1);
   for (let li = layers.length - 1; li >= 0; li--) {
     backward[li] = d;
-    const l = layers[li]!, dx = new Float64Array(l.cols);
+    const l = layers[li]!,
+      dx = new Float64Array(l.cols);
     for (let i = 0; i < l.rows; i++) for (let j = 0; j < l.cols; j++) dx[j] = dx[j]! + abs[li]![i * l.cols + j]! * d[i]!;
     d = dx;
   }

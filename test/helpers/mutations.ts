@@ -33,13 +33,17 @@ export function mutationOf(bytes: Uint8Array, headerBytes: number, fields: reado
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const position = fc.oneof(fc.nat({ max: Math.min(headerBytes, bytes.length) - 1 }), fc.nat({ max: bytes.length - 1 }));
   const flip = fc.array(fc.record({ at: position, bit: fc.nat({ max: 7 }) }), { minLength: 1, maxLength: 8 }).map((bits): Mutation => ({ kind: "flip", bits }));
-  const truncate = fc.oneof(fc.nat({ max: Math.min(headerBytes * 2, bytes.length - 1) }), fc.nat({ max: bytes.length - 1 }))
+  const truncate = fc
+    .oneof(fc.nat({ max: Math.min(headerBytes * 2, bytes.length - 1) }), fc.nat({ max: bytes.length - 1 }))
     .map((length): Mutation => ({ kind: "truncate", length }));
   const extend = fc.array(fc.nat({ max: 255 }), { minLength: 1, maxLength: 16 }).map((extra): Mutation => ({ kind: "extend", bytes: extra }));
   const arbitraries = [flip, truncate, extend];
   if (fields.length) {
-    arbitraries.push(fc.constantFrom(...fields).chain((field) =>
-      u32Values(view.getUint32(field.at, field.littleEndian)).map((value): Mutation => ({ kind: "field", field, value }))));
+    arbitraries.push(
+      fc
+        .constantFrom(...fields)
+        .chain((field) => u32Values(view.getUint32(field.at, field.littleEndian)).map((value): Mutation => ({ kind: "field", field, value }))),
+    );
   }
   return fc.oneof(...arbitraries);
 }
@@ -93,15 +97,29 @@ export class Tally {
   }
 
   toString(): string {
-    return `${this.total} cases: ${[...this.counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join(", ")}`;
+    return `${this.total} cases: ${[...this.counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${v} ${k}`)
+      .join(", ")}`;
   }
 }
 
 /** Runs a property (seeded, at most `numRuns` cases and `seconds`); fails with the counterexample and the seed. */
-export async function fuzz<T>(arb: fc.Arbitrary<T>, check: (value: T) => Promise<void> | void, numRuns: number, seconds: number): Promise<{ failed: string | null; runs: number }> {
-  const details = await fc.check(fc.asyncProperty(arb, async (v) => {
-    await check(v);
-  }), { seed: FUZZ_SEED, numRuns, interruptAfterTimeLimit: seconds * 1000, markInterruptAsFailure: false, endOnFailure: true });
+export async function fuzz<T>(
+  arb: fc.Arbitrary<T>,
+  check: (value: T) => Promise<void> | void,
+  numRuns: number,
+  seconds: number,
+): Promise<{ failed: string | null; runs: number }> {
+  const details = await fc.check(
+    fc.asyncProperty(arb, async (v) => {
+      await check(v);
+    }),
+    { seed: FUZZ_SEED, numRuns, interruptAfterTimeLimit: seconds * 1000, markInterruptAsFailure: false, endOnFailure: true },
+  );
   if (!details.failed) return { failed: null, runs: details.numRuns };
-  return { failed: `seed ${details.seed}, counterexample ${JSON.stringify(details.counterexample)}: ${(details.errorInstance as Error | undefined)?.stack ?? details.errorInstance}`, runs: details.numRuns };
+  return {
+    failed: `seed ${details.seed}, counterexample ${JSON.stringify(details.counterexample)}: ${(details.errorInstance as Error | undefined)?.stack ?? details.errorInstance}`,
+    runs: details.numRuns,
+  };
 }

@@ -10,8 +10,14 @@ export async function onnxSession(bytes: Uint8Array): Promise<ort.InferenceSessi
 }
 
 /** Logits [N, classes] (example-major) of u8 images [N, C·H·W], run in batches. */
-export async function onnxLogits(session: ort.InferenceSession, images: Uint8Array, shape: readonly [number, number, number], batch = 250): Promise<Float32Array> {
-  const F = shape[0] * shape[1] * shape[2], N = images.length / F;
+export async function onnxLogits(
+  session: ort.InferenceSession,
+  images: Uint8Array,
+  shape: readonly [number, number, number],
+  batch = 250,
+): Promise<Float32Array> {
+  const F = shape[0] * shape[1] * shape[2],
+    N = images.length / F;
   const parts: Float32Array[] = [];
   for (let s = 0; s < N; s += batch) {
     const n = Math.min(batch, N - s);
@@ -43,11 +49,15 @@ export interface Agreement {
  */
 export function agreement(ours: Classification, theirs: Float32Array, classes: number, offset?: Float32Array): Agreement {
   const N = ours.classes.length;
-  let agree = 0, maxRelative = 0;
+  let agree = 0,
+    maxRelative = 0;
   for (let j = 0; j < N; j++) {
-    let best = 0, scale = 0, diff = 0;
+    let best = 0,
+      scale = 0,
+      diff = 0;
     for (let c = 0; c < classes; c++) {
-      const a = ours.logits[j * classes + c]!, b = theirs[j * classes + c]!;
+      const a = ours.logits[j * classes + c]!,
+        b = theirs[j * classes + c]!;
       if (b > theirs[j * classes + best]!) best = c;
       scale = Math.max(scale, Math.abs(a + (offset?.[c] ?? 0)));
       diff = Math.max(diff, Math.abs(a - b));

@@ -48,8 +48,17 @@ export interface Run {
 /** Runs a command (no shell), never rejecting: the caller asserts on code and output. */
 export function run(cmd: string, args: string[], cwd: string, timeoutMs = 180_000): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 64 * 2 ** 20, env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false", npm_config_update_notifier: "false" } },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
+    execFile(
+      cmd,
+      args,
+      {
+        cwd,
+        timeout: timeoutMs,
+        maxBuffer: 64 * 2 ** 20,
+        env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false", npm_config_update_notifier: "false" },
+      },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -85,8 +94,13 @@ export function consumerLockfile(tgz: string): string {
   const packages: Record<string, unknown> = {
     "": { name: "consumer", dependencies: { [pkg.name]: `file:${tgz}` } },
     [`node_modules/${pkg.name}`]: {
-      version: pkg.version, resolved: `file:${tgz}`, license: pkg.license, dependencies: pkg.dependencies,
-      optionalDependencies: pkg.optionalDependencies, bin: pkg.bin, engines: pkg.engines,
+      version: pkg.version,
+      resolved: `file:${tgz}`,
+      license: pkg.license,
+      dependencies: pkg.dependencies,
+      optionalDependencies: pkg.optionalDependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
     },
   };
   for (const path of [...new Set([...required, ...optional])].sort()) {
@@ -103,6 +117,9 @@ export function consumerLockfile(tgz: string): string {
 
 /** A consumer project in `dir` depending on the tarball `tgz` (relative to dir), ready for `npm ci`. */
 export function writeConsumer(dir: string, tgz: string): void {
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { [repoPackage().name]: `file:${tgz}` } }, null, 2));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { [repoPackage().name]: `file:${tgz}` } }, null, 2),
+  );
   writeFileSync(join(dir, "package-lock.json"), consumerLockfile(tgz));
 }

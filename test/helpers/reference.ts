@@ -25,10 +25,12 @@ export interface RefResult {
 
 /** C = op(A)·op(B) with A stored [M,K] (or [K,M] if transA), B [K,N] (or [N,K] if transB). */
 export function refGemm(a: ArrayLike<number>, b: ArrayLike<number>, M: number, K: number, N: number, transA = false, transB = false): RefResult {
-  const value = new Float64Array(M * N), magnitude = new Float64Array(M * N);
+  const value = new Float64Array(M * N),
+    magnitude = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
-      let s = 0, m = 0;
+      let s = 0,
+        m = 0;
       for (let k = 0; k < K; k++) {
         const x = transA ? a[k * M + i]! : a[i * K + k]!;
         const y = transB ? b[j * K + k]! : b[k * N + j]!;

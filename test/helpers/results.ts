@@ -43,7 +43,9 @@ export function differences(a: Record<string, string>, b: Record<string, string>
 
 /** The one experiment directory under a root (the CLI names it after the settings). */
 export function onlyExperiment(root: string): string {
-  const dirs = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  const dirs = readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
   if (dirs.length !== 1) throw new Error(`expected one experiment in ${root}, found ${dirs.join(", ") || "none"}`);
   return join(root, dirs[0]!);
 }

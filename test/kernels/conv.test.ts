@@ -40,7 +40,16 @@ const WINOGRAD_CASES: RefConv[] = [
 ];
 
 /** Runs a Conv2d layer (dense or sparse) forward and backward on given data. */
-function runConv(k: Kernels, c: RefConv, wv: Float32Array, mask: Float32Array | null, xv: Float32Array, dyv: Float32Array, sparse: boolean, algorithm: ConvAlgorithm = "im2col") {
+function runConv(
+  k: Kernels,
+  c: RefConv,
+  wv: Float32Array,
+  mask: Float32Array | null,
+  xv: Float32Array,
+  dyv: Float32Array,
+  sparse: boolean,
+  algorithm: ConvAlgorithm = "im2col",
+) {
   const mark = k.arena.mark();
   try {
     const f = new ParamFactory(k);
@@ -53,8 +62,10 @@ function runConv(k: Kernels, c: RefConv, wv: Float32Array, mask: Float32Array | 
     const scratch = new Scratch();
     const run = layer.bind(k, [c.C, c.H, c.W], c.N, scratch, ExecutionPlan.of(k, [[w, csr]]));
     scratch.allocate(k);
-    const x = k.fromArray(xv, [c.C * c.H * c.W, c.N]), y = k.alloc([c.M * OH * OW, c.N]);
-    const dy = k.fromArray(dyv, [c.M * OH * OW, c.N]), dx = k.alloc([c.C * c.H * c.W, c.N]);
+    const x = k.fromArray(xv, [c.C * c.H * c.W, c.N]),
+      y = k.alloc([c.M * OH * OW, c.N]);
+    const dy = k.fromArray(dyv, [c.M * OH * OW, c.N]),
+      dx = k.alloc([c.C * c.H * c.W, c.N]);
     const dw = k.alloc(csr ? [csr.nnz] : [c.M, c.C * c.K * c.K]);
     const ctx = { training: true, step: 0, colOffset: 0, totalCols: c.N, seed: 0 };
     run.forward(x, y, ctx);
@@ -77,11 +88,13 @@ for (const simd of ["plain", "relaxed"] as const) {
     const rng = new Rng(21, simd);
     for (const c of CASES) {
       const [OH, OW] = outSize(c);
-      const xv = randomArray(rng, c.C * c.H * c.W * c.N), dyv = randomArray(rng, c.M * OH * OW * c.N);
+      const xv = randomArray(rng, c.C * c.H * c.W * c.N),
+        dyv = randomArray(rng, c.M * OH * OW * c.N);
       for (const density of [1, 0.3, 0.05, 0]) {
         const mask = density < 1 ? randomMask(rng, c.M, c.C * c.K * c.K, density) : null;
         const wv = randomArray(rng, c.M * c.C * c.K * c.K).map((v, i) => (mask && !mask[i] ? 0 : v));
-        const fwd = refConvForward(c, xv, wv), bwd = refConvBackward(c, xv, wv, dyv);
+        const fwd = refConvForward(c, xv, wv),
+          bwd = refConvBackward(c, xv, wv, dyv);
         for (const sparse of c.stride === 1 && density < 1 ? [false, true] : [false]) {
           const got = runConv(k, c, wv, mask, xv, dyv, sparse);
           const tag = `${JSON.stringify(c)} density ${density} ${sparse ? "sparse" : "dense"}`;
@@ -102,12 +115,14 @@ for (const simd of ["plain", "relaxed"] as const) {
     const rng = new Rng(23, simd);
     for (const c of WINOGRAD_CASES) {
       const [OH, OW] = outSize(c);
-      const xv = randomArray(rng, c.C * c.H * c.W * c.N), dyv = randomArray(rng, c.M * OH * OW * c.N);
+      const xv = randomArray(rng, c.C * c.H * c.W * c.N),
+        dyv = randomArray(rng, c.M * OH * OW * c.N);
       // Pruned weights run dense through Winograd when the layer stays dense; density 0 is an empty layer.
       for (const density of [1, 0.3, 0]) {
         const mask = density < 1 ? randomMask(rng, c.M, c.C * 9, density) : null;
         const wv = randomArray(rng, c.M * c.C * 9).map((v, i) => (mask && !mask[i] ? 0 : v));
-        const fwd = refConvForward(c, xv, wv), bwd = refConvBackward(c, xv, wv, dyv);
+        const fwd = refConvForward(c, xv, wv),
+          bwd = refConvBackward(c, xv, wv, dyv);
         const got = runConv(k, c, wv, mask, xv, dyv, false, "winograd");
         const tag = `${JSON.stringify(c)} density ${density}`;
         // The transforms add up to 4 inputs per term (and G halves): a few more roundings than a plain dot product.
@@ -124,7 +139,18 @@ test("Winograd is refused where it does not apply (odd output, stride 2, 1x1)", 
   const rng = new Rng(24);
   for (const c of [CASES[0]!, CASES[1]!, CASES[2]!]) {
     const [OH, OW] = outSize(c);
-    const err = t.throws(() => runConv(k, c, randomArray(rng, c.M * c.C * c.K * c.K), null, randomArray(rng, c.C * c.H * c.W * c.N), randomArray(rng, c.M * OH * OW * c.N), false, "winograd"));
+    const err = t.throws(() =>
+      runConv(
+        k,
+        c,
+        randomArray(rng, c.M * c.C * c.K * c.K),
+        null,
+        randomArray(rng, c.C * c.H * c.W * c.N),
+        randomArray(rng, c.M * OH * OW * c.N),
+        false,
+        "winograd",
+      ),
+    );
     t.regex(err!.message, /Winograd needs a 3x3 stride-1 convolution with an even output size/);
   }
 });
@@ -134,23 +160,47 @@ test("Conv2d agrees with tfjs-backend-wasm conv2d (NHWC), stride 1 and 2", async
   await tf.ready();
   const k = await kernelsFor("relaxed");
   const rng = new Rng(22);
-  for (const [c, algorithm] of [[CASES[0]!, "im2col"], [CASES[1]!, "im2col"], [CASES[5]!, "im2col"], [WINOGRAD_CASES[0]!, "winograd"], [WINOGRAD_CASES[5]!, "winograd"]] as const) {
+  for (const [c, algorithm] of [
+    [CASES[0]!, "im2col"],
+    [CASES[1]!, "im2col"],
+    [CASES[5]!, "im2col"],
+    [WINOGRAD_CASES[0]!, "winograd"],
+    [WINOGRAD_CASES[5]!, "winograd"],
+  ] as const) {
     const [OH, OW] = outSize(c);
-    const xv = randomArray(rng, c.C * c.H * c.W * c.N), wv = randomArray(rng, c.M * c.C * c.K * c.K);
+    const xv = randomArray(rng, c.C * c.H * c.W * c.N),
+      wv = randomArray(rng, c.M * c.C * c.K * c.K);
     const got = runConv(k, c, wv, null, xv, new Float32Array(c.M * OH * OW * c.N), false, algorithm);
     // CHWN → NHWC, and [M, C, K, K] → [K, K, C, M]
     const xNhwc = new Float32Array(xv.length);
-    for (let ch = 0; ch < c.C; ch++) for (let h = 0; h < c.H; h++) for (let w = 0; w < c.W; w++) for (let n = 0; n < c.N; n++) xNhwc[((n * c.H + h) * c.W + w) * c.C + ch] = xv[((ch * c.H + h) * c.W + w) * c.N + n]!;
+    for (let ch = 0; ch < c.C; ch++)
+      for (let h = 0; h < c.H; h++)
+        for (let w = 0; w < c.W; w++) for (let n = 0; n < c.N; n++) xNhwc[((n * c.H + h) * c.W + w) * c.C + ch] = xv[((ch * c.H + h) * c.W + w) * c.N + n]!;
     const wHwio = new Float32Array(wv.length);
-    for (let m = 0; m < c.M; m++) for (let ch = 0; ch < c.C; ch++) for (let kh = 0; kh < c.K; kh++) for (let kw = 0; kw < c.K; kw++) wHwio[((kh * c.K + kw) * c.C + ch) * c.M + m] = wv[((m * c.C + ch) * c.K + kh) * c.K + kw]!;
-    const tx = tf.tensor4d(xNhwc, [c.N, c.H, c.W, c.C]), tw = tf.tensor4d(wHwio, [c.K, c.K, c.C, c.M]);
+    for (let m = 0; m < c.M; m++)
+      for (let ch = 0; ch < c.C; ch++)
+        for (let kh = 0; kh < c.K; kh++)
+          for (let kw = 0; kw < c.K; kw++) wHwio[((kh * c.K + kw) * c.C + ch) * c.M + m] = wv[((m * c.C + ch) * c.K + kh) * c.K + kw]!;
+    const tx = tf.tensor4d(xNhwc, [c.N, c.H, c.W, c.C]),
+      tw = tf.tensor4d(wHwio, [c.K, c.K, c.C, c.M]);
     // Explicit symmetric padding: TF's "same" pads stride-2 convolutions asymmetrically (PyTorch and we do not).
-    const ty = tf.conv2d(tx, tw, c.stride, [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]]);
+    const ty = tf.conv2d(tx, tw, c.stride, [
+      [0, 0],
+      [c.pad, c.pad],
+      [c.pad, c.pad],
+      [0, 0],
+    ]);
     const theirs = ty.dataSync();
     const ref = refConvForward(c, xv, wv);
     const back = new Float64Array(theirs.length);
-    for (let n = 0; n < c.N; n++) for (let h = 0; h < OH; h++) for (let w = 0; w < OW; w++) for (let m = 0; m < c.M; m++) back[((m * OH + h) * OW + w) * c.N + n] = theirs[((n * OH + h) * OW + w) * c.M + m]!;
-    t.is(mismatch(got.y, { value: back, magnitude: ref.magnitude.map((v) => (algorithm === "winograd" ? 5 : 2) * v) }), null, `${JSON.stringify(c)} ${algorithm}`);
+    for (let n = 0; n < c.N; n++)
+      for (let h = 0; h < OH; h++)
+        for (let w = 0; w < OW; w++) for (let m = 0; m < c.M; m++) back[((m * OH + h) * OW + w) * c.N + n] = theirs[((n * OH + h) * OW + w) * c.M + m]!;
+    t.is(
+      mismatch(got.y, { value: back, magnitude: ref.magnitude.map((v) => (algorithm === "winograd" ? 5 : 2) * v) }),
+      null,
+      `${JSON.stringify(c)} ${algorithm}`,
+    );
     tf.dispose([tx, tw, ty]);
   }
 });

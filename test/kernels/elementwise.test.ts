@@ -3,7 +3,15 @@ import { Rng } from "../../src/util/rng.js";
 import { BUILDS, kernelsFor } from "../helpers/kernels.js";
 import { elementwise, mismatch, randomArray } from "../helpers/reference.js";
 
-const SIZES: [number, number][] = [[1, 1], [1, 5], [3, 7], [4, 8], [10, 60], [13, 33], [300, 61]];
+const SIZES: [number, number][] = [
+  [1, 1],
+  [1, 5],
+  [3, 7],
+  [4, 8],
+  [10, 60],
+  [13, 33],
+  [300, 61],
+];
 
 for (const simd of BUILDS) {
   test(`bias, ReLU and their gradients match the reference (${simd} SIMD)`, async (t) => {
@@ -11,14 +19,20 @@ for (const simd of BUILDS) {
     const rng = new Rng(1, simd);
     for (const [M, N] of SIZES) {
       const mark = k.arena.mark();
-      const yv = randomArray(rng, M * N), bv = randomArray(rng, M);
+      const yv = randomArray(rng, M * N),
+        bv = randomArray(rng, M);
       for (const relu of [false, true]) {
-        const y = k.fromArray(yv, [M, N]), b = k.fromArray(bv, [M]);
+        const y = k.fromArray(yv, [M, N]),
+          b = k.fromArray(bv, [M]);
         k.elementwise.biasAct(y, b, relu);
-        const want = yv.map((v, i) => { const s = Math.fround(v + bv[Math.floor(i / N)]!); return relu ? Math.max(s, 0) : s; });
+        const want = yv.map((v, i) => {
+          const s = Math.fround(v + bv[Math.floor(i / N)]!);
+          return relu ? Math.max(s, 0) : s;
+        });
         t.deepEqual(Array.from(y.data), Array.from(want), `biasAct relu=${relu} ${M}x${N}`);
       }
-      const dy = k.fromArray(yv, [M, N]), db = k.fromArray(bv, [M]);
+      const dy = k.fromArray(yv, [M, N]),
+        db = k.fromArray(bv, [M]);
       k.elementwise.biasGrad(dy, db);
       const sums = new Float64Array(M);
       yv.forEach((v, i) => (sums[Math.floor(i / N)]! += v));
@@ -28,7 +42,8 @@ for (const simd of BUILDS) {
       k.elementwise.biasGrad(dy, db, { accumulate: true });
       t.is(mismatch(db.data, { value: sums.map((s) => 2 * s), magnitude: mag.map((m) => 2 * m) }), null, `biasGrad acc ${M}x${N}`);
 
-      const x = k.fromArray(yv, [M * N]), out = k.alloc([M * N]);
+      const x = k.fromArray(yv, [M * N]),
+        out = k.alloc([M * N]);
       k.elementwise.relu(x, out);
       t.deepEqual(Array.from(out.data), Array.from(yv.map((v) => Math.max(v, 0))));
       const g = k.fromArray(bv.length >= M * N ? bv : randomArray(rng, M * N), [M * N]);
@@ -43,7 +58,13 @@ for (const simd of BUILDS) {
   test(`softmax cross-entropy, its gradient, argmax and accuracy match the reference (${simd} SIMD)`, async (t) => {
     const k = await kernelsFor(simd);
     const rng = new Rng(2, simd);
-    for (const [C, N] of [[1, 1], [2, 3], [10, 60], [10, 7], [3, 1]] as const) {
+    for (const [C, N] of [
+      [1, 1],
+      [2, 3],
+      [10, 60],
+      [10, 7],
+      [3, 1],
+    ] as const) {
       const mark = k.arena.mark();
       // Large logits check stability: exp(1000) overflows unless the maximum is subtracted.
       const zv = randomArray(rng, C * N, 30).map((v, i) => (i % 7 === 0 ? v + 1000 : v));
@@ -57,8 +78,13 @@ for (const simd of BUILDS) {
       const refGrad = new Float64Array(C * N);
       let correct = 0;
       for (let n = 0; n < N; n++) {
-        let mx = -Infinity, arg = 0;
-        for (let c = 0; c < C; c++) if (zv[c * N + n]! > mx) { mx = zv[c * N + n]!; arg = c; }
+        let mx = -Infinity,
+          arg = 0;
+        for (let c = 0; c < C; c++)
+          if (zv[c * N + n]! > mx) {
+            mx = zv[c * N + n]!;
+            arg = c;
+          }
         if (arg === lv[n]) correct++;
         let sum = 0;
         for (let c = 0; c < C; c++) sum += Math.exp(zv[c * N + n]! - mx);
@@ -82,18 +108,29 @@ for (const simd of BUILDS) {
     const rng = new Rng(4, simd);
     for (const n of [1, 3, 4, 9, 64, 101]) {
       const mark = k.arena.mark();
-      const av = randomArray(rng, n), bv = randomArray(rng, n);
-      const a = k.fromArray(av, [n]), b = k.fromArray(bv, [n]);
+      const av = randomArray(rng, n),
+        bv = randomArray(rng, n);
+      const a = k.fromArray(av, [n]),
+        b = k.fromArray(bv, [n]);
       k.elementwise.addTo(a, b);
       t.deepEqual(Array.from(a.data), Array.from(av.map((v, i) => Math.fround(v + bv[i]!))));
       k.elementwise.scale(a, 0.5);
       t.deepEqual(Array.from(a.data), Array.from(av.map((v, i) => Math.fround(Math.fround(v + bv[i]!) * 0.5))));
       k.elementwise.fill(a, 3);
       t.true(a.data.every((v) => v === 3));
-      const w = k.fromArray(av.map((v, i) => (i % 2 ? NaN : v)), [n]);
-      const mask = k.fromArray(av.map((_, i) => (i % 2 ? 0 : 1)), [n]);
+      const w = k.fromArray(
+        av.map((v, i) => (i % 2 ? NaN : v)),
+        [n],
+      );
+      const mask = k.fromArray(
+        av.map((_, i) => (i % 2 ? 0 : 1)),
+        [n],
+      );
       k.elementwise.maskApply(w, mask);
-      t.true(Array.from(w.data).every((v, i) => (i % 2 ? Object.is(v, 0) : v === av[i])), "pruned entries become exactly 0, even NaN");
+      t.true(
+        Array.from(w.data).every((v, i) => (i % 2 ? Object.is(v, 0) : v === av[i])),
+        "pruned entries become exactly 0, even NaN",
+      );
       k.arena.release(mark);
     }
   });

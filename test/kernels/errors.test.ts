@@ -7,14 +7,18 @@ import { kernelsFor } from "../helpers/kernels.js";
 
 test("gemm with mismatched inner dimensions names the op and both shapes", async (t) => {
   const k = await kernelsFor("plain");
-  const a = k.alloc([3, 4]), b = k.alloc([5, 6]), c = k.alloc([3, 6]);
+  const a = k.alloc([3, 4]),
+    b = k.alloc([5, 6]),
+    c = k.alloc([3, 6]);
   const err = t.throws(() => k.dense.gemm(a, b, c));
   t.regex(err!.message, /^gemm\(transA=false, transB=false\): inner dimensions differ: a f32\[3,4\], b f32\[5,6\]/);
 });
 
 test("gemm with a wrong output shape says which shape it needs", async (t) => {
   const k = await kernelsFor("plain");
-  const a = k.alloc([3, 4]), b = k.alloc([4, 6]), c = k.alloc([6, 3]);
+  const a = k.alloc([3, 4]),
+    b = k.alloc([4, 6]),
+    c = k.alloc([6, 3]);
   t.throws(() => k.dense.gemm(a, b, c), { message: /c must be \[3,6\].*got f32\[6,3\]/ });
   t.throws(() => k.dense.gemm(a, a.reshape([4, 3]), a.reshape([3, 4]).rows(0, 3)), { message: /c must be \[3,3\]|overlaps/ });
 });
@@ -29,7 +33,9 @@ test("zero and negative sizes are refused by name", async (t) => {
   const k = await kernelsFor("plain");
   t.throws(() => k.alloc([3, -1]), { message: /arena: cannot allocate tensor f32\[3,-1\]: every dimension must be a non-negative integer/ });
   t.throws(() => k.alloc([2.5]), { message: /non-negative integer/ });
-  const empty = k.alloc([0, 4]), b = k.alloc([4, 2]), c = k.alloc([0, 2]);
+  const empty = k.alloc([0, 4]),
+    b = k.alloc([4, 2]),
+    c = k.alloc([0, 2]);
   t.throws(() => k.dense.gemm(empty, b, c), { message: /gemm.*a f32\[0,4\] has an empty dimension/ });
   t.throws(() => k.sparse.fromMask([], 0, 3), { message: /csrFromMask: rows must be a positive integer, got 0/ });
   t.throws(() => k.elementwise.fill(k.alloc([0]), 1), { message: /fill: t f32\[0\] is empty/ });
@@ -38,7 +44,8 @@ test("zero and negative sizes are refused by name", async (t) => {
 test("sparse ops check the activation shapes against the CSR matrix", async (t) => {
   const k = await kernelsFor("plain");
   const csr = k.sparse.fromMask([1, 0, 1, 1, 0, 1], 2, 3);
-  const x = k.alloc([4, 5]), y = k.alloc([2, 5]);
+  const x = k.alloc([4, 5]),
+    y = k.alloc([2, 5]);
   t.throws(() => k.sparse.spmm(csr, x, y), { message: /^spmm: x must have 3 rows for w csr\[2,3\] nnz 4, got f32\[4,5\]/ });
   t.throws(() => k.sparse.spmmT(csr, y, k.alloc([3, 4])), { message: /^spmmT: dx must be \[3,5\]/ });
   t.throws(() => k.sparse.maskedGrad(csr, y, k.alloc([3, 5]), k.alloc([3])), { message: /^maskedGrad: dvalues must have nnz = 4 entries, got f32\[3\]/ });
@@ -54,7 +61,8 @@ test("a request larger than the arena is an Error naming the tensor, never a tra
 
 test("labels outside the class range are refused before the loss kernel reads memory", async (t) => {
   const k = await kernelsFor("plain");
-  const z = k.alloc([10, 2]), labels = k.alloc([2], "i32");
+  const z = k.alloc([10, 2]),
+    labels = k.alloc([2], "i32");
   labels.data.set([3, 10]);
   t.throws(() => k.loss.softmaxXent(z, labels, null), { message: /^softmaxXent: label 10 at position 1 is outside \[0, 10\)/ });
   t.throws(() => k.loss.countCorrect(z, k.alloc([3], "i32")), { message: /labels must have 2 entries/ });
@@ -64,9 +72,13 @@ test("labels outside the class range are refused before the loss kernel reads me
 test("tensors of another kernel instance are refused", async (t) => {
   const k1 = await kernelsFor("plain");
   const k2 = await kernelsFor("relaxed");
-  const a = k1.alloc([2, 2]), b = k2.alloc([2, 2]), c = k1.alloc([2, 2]);
+  const a = k1.alloc([2, 2]),
+    b = k2.alloc([2, 2]),
+    c = k1.alloc([2, 2]);
   t.throws(() => k1.dense.gemm(a, b, c), { message: /b f32\[2,2\] belongs to another kernel instance/ });
-  t.throws(() => k1.conv.maxpoolForward(k1.alloc([4 * 2 * 2, 1]), k2.alloc([4, 1]), 4, 2, 2), { message: /^maxpoolForward: y f32\[4,1\] belongs to another kernel instance/ });
+  t.throws(() => k1.conv.maxpoolForward(k1.alloc([4 * 2 * 2, 1]), k2.alloc([4, 1]), 4, 2, 2), {
+    message: /^maxpoolForward: y f32\[4,1\] belongs to another kernel instance/,
+  });
 });
 
 test("the arena never hands out the module's static data (exp/log tables stay intact after big GEMMs)", async (t) => {
@@ -74,10 +86,18 @@ test("the arena never hands out the module's static data (exp/log tables stay in
   const first = k.alloc([1]);
   t.true(first.ptr >= k.exports.heap_base(), `first tensor at ${first.ptr}, static data ends at ${k.exports.heap_base()}`);
   // a GEMM whose B stride is a multiple of 512 bytes packs panels into the workspace (the first allocation)
-  const a = k.fromArray(Float32Array.from({ length: 16 * 64 }, (_, i) => (i % 7) - 3), [16, 64]);
-  const b = k.fromArray(Float32Array.from({ length: 64 * 128 }, (_, i) => (i % 5) - 2), [64, 128]), c = k.alloc([16, 128]);
+  const a = k.fromArray(
+    Float32Array.from({ length: 16 * 64 }, (_, i) => (i % 7) - 3),
+    [16, 64],
+  );
+  const b = k.fromArray(
+      Float32Array.from({ length: 64 * 128 }, (_, i) => (i % 5) - 2),
+      [64, 128],
+    ),
+    c = k.alloc([16, 128]);
   k.dense.gemm(a, b, c);
-  const z = k.fromArray([0.1, 0.2, 0.3, 0.4], [2, 2]), labels = k.alloc([2], "i32");
+  const z = k.fromArray([0.1, 0.2, 0.3, 0.4], [2, 2]),
+    labels = k.alloc([2], "i32");
   labels.data.set([0, 1]);
   const loss = k.loss.softmaxXent(z, labels, null);
   t.true(Math.abs(loss - (Math.log(Math.exp(0.1) + Math.exp(0.3)) - 0.1 + Math.log(Math.exp(0.2) + Math.exp(0.4)) - 0.4)) < 1e-5, `loss ${loss}`);
@@ -98,7 +118,9 @@ test("csrFromMask reads a mask that lives in wasm memory even when its allocatio
 test("check modes: 'once' checks only inside checkedOnce, and a replica's first step and first evaluation run checked", async (t) => {
   const k = await Kernels.create({ memoryLimitBytes: 64 * 2 ** 20, checks: "once" });
   t.false(k.checking);
-  const a = k.alloc([2, 3]), b = k.alloc([4, 2]), c = k.alloc([2, 2]);
+  const a = k.alloc([2, 3]),
+    b = k.alloc([4, 2]),
+    c = k.alloc([2, 2]);
   t.throws(() => k.checkedOnce(() => k.dense.gemm(a, b, c)), { message: /inner dimensions differ/ });
   t.false(k.checking, "checkedOnce restores the mode after a throw");
   const net = getModel("lenet_300_100").build(k, defaultsFor(getModel("lenet_300_100")).model);

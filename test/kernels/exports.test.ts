@@ -26,12 +26,16 @@ for (const simd of BUILDS) {
     const declared = declaredExports();
     t.true(declared.size > 40, `parsed ${declared.size} declarations`);
     const k = await kernelsFor(simd);
-    const exported = new Map(Object.entries(k.exports as unknown as Record<string, unknown>)
-      .filter(([, v]) => typeof v === "function")
-      .map(([name, fn]) => [name, (fn as (...args: unknown[]) => unknown).length]));
+    const exported = new Map(
+      Object.entries(k.exports as unknown as Record<string, unknown>)
+        .filter(([, v]) => typeof v === "function")
+        .map(([name, fn]) => [name, (fn as (...args: unknown[]) => unknown).length]),
+    );
     const missing = [...declared.keys()].filter((n) => !exported.has(n));
     const undeclared = [...exported.keys()].filter((n) => !declared.has(n));
-    const arity = [...declared].filter(([n, count]) => exported.has(n) && exported.get(n) !== count).map(([n, count]) => `${n}: declared ${count}, module ${exported.get(n)}`);
+    const arity = [...declared]
+      .filter(([n, count]) => exported.has(n) && exported.get(n) !== count)
+      .map(([n, count]) => `${n}: declared ${count}, module ${exported.get(n)}`);
     t.deepEqual(missing, [], "declared but not exported");
     t.deepEqual(undeclared, [], "exported but not declared");
     t.deepEqual(arity, [], "parameter counts differ");

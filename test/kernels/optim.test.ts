@@ -20,7 +20,11 @@ interface SlotTensors {
   mask: Tensor<"f32"> | null;
 }
 
-function planOf(optimizer: "adam" | "sgd", slots: SlotTensors[], c: { beta1?: number; beta2?: number; eps?: number; momentum?: number; nesterov?: boolean; weightDecay: number }): UpdatePlan {
+function planOf(
+  optimizer: "adam" | "sgd",
+  slots: SlotTensors[],
+  c: { beta1?: number; beta2?: number; eps?: number; momentum?: number; nesterov?: boolean; weightDecay: number },
+): UpdatePlan {
   const planned = slots.map((s) => ({ w: s.w.ptr, mask: s.mask?.ptr ?? 0, grads: s.grads.map((g) => g.ptr), m: s.m?.ptr ?? 0, v: s.v?.ptr ?? 0, n: s.w.size }));
   return {
     optimizer,
@@ -49,9 +53,21 @@ function refSgd(w: Float32Array, g: Float32Array, buf: Float32Array, mask: Float
   }
 }
 
-function refAdam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, mask: Float32Array | null,
-                 lr: number, b1: number, b2: number, eps: number, wd: number, step: number): void {
-  const stepSize = f(lr / (1 - b1 ** step)), ibc2 = f(1 / Math.sqrt(1 - b2 ** step));
+function refAdam(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  mask: Float32Array | null,
+  lr: number,
+  b1: number,
+  b2: number,
+  eps: number,
+  wd: number,
+  step: number,
+): void {
+  const stepSize = f(lr / (1 - b1 ** step)),
+    ibc2 = f(1 / Math.sqrt(1 - b2 ** step));
   const [b132, b232, eps32, wd32] = [f(b1), f(b2), f(eps), f(wd)];
   const [c1, c2] = [f(1 - b132), f(1 - b232)];
   for (let i = 0; i < w.length; i++) {
@@ -75,7 +91,11 @@ function prunedStayZero(t: { true: (v: boolean, m?: string) => void }, mask: Flo
 }
 
 for (const simd of BUILDS) {
-  for (const [momentum, nesterov, wd] of [[0, false, 0], [0.9, false, 1e-4], [0.9, true, 5e-4]] as const) {
+  for (const [momentum, nesterov, wd] of [
+    [0, false, 0],
+    [0.9, false, 1e-4],
+    [0.9, true, 5e-4],
+  ] as const) {
     test(`SGD (momentum ${momentum}, nesterov ${nesterov}, wd ${wd}) matches the formula bit for bit over 60 masked steps (${simd} SIMD)`, async (t) => {
       const k = await kernelsFor(simd);
       const rng = new Rng(8, `${simd}/sgd/${momentum}/${nesterov}`);
@@ -83,9 +103,13 @@ for (const simd of BUILDS) {
       const mark = k.arena.mark();
       const maskv = Float32Array.from({ length: n }, () => (rng.float() < 0.6 ? 1 : 0));
       const w0 = randomArray(rng, n); // pruned positions start nonzero: the first step must zero them
-      const w = k.fromArray(w0, [n]), g = k.alloc([n]), buf = k.zeros([n]), mask = k.fromArray(maskv, [n]);
+      const w = k.fromArray(w0, [n]),
+        g = k.alloc([n]),
+        buf = k.zeros([n]),
+        mask = k.fromArray(maskv, [n]);
       const plan = planOf("sgd", [{ w, grads: [g], m: momentum ? buf : null, v: null, mask }], { momentum, nesterov, weightDecay: wd });
-      const rw = Float32Array.from(w0), rbuf = new Float32Array(n);
+      const rw = Float32Array.from(w0),
+        rbuf = new Float32Array(n);
       for (let step = 0; step < 60; step++) {
         const gv = randomArray(rng, n);
         g.data.set(gv);
@@ -103,13 +127,24 @@ for (const simd of BUILDS) {
   test(`Adam matches the formula bit for bit over 100 masked steps, and unmasked (${simd} SIMD)`, async (t) => {
     const k = await kernelsFor(simd);
     const rng = new Rng(9, `${simd}/adam`);
-    for (const [n, masked, wd] of [[1, false, 0], [7, true, 0], [130, true, 1e-4], [64, false, 0]] as const) {
+    for (const [n, masked, wd] of [
+      [1, false, 0],
+      [7, true, 0],
+      [130, true, 1e-4],
+      [64, false, 0],
+    ] as const) {
       const mark = k.arena.mark();
       const maskv = Float32Array.from({ length: n }, (_, i) => (masked && (i % 3 === 0 || rng.float() < 0.3) ? 0 : 1));
       const w0 = randomArray(rng, n);
-      const w = k.fromArray(w0, [n]), g = k.alloc([n]), m = k.zeros([n]), v = k.zeros([n]), mask = masked ? k.fromArray(maskv, [n]) : null;
+      const w = k.fromArray(w0, [n]),
+        g = k.alloc([n]),
+        m = k.zeros([n]),
+        v = k.zeros([n]),
+        mask = masked ? k.fromArray(maskv, [n]) : null;
       const plan = planOf("adam", [{ w, grads: [g], m, v, mask }], { weightDecay: wd });
-      const rw = Float32Array.from(w0), rm = new Float32Array(n), rv = new Float32Array(n);
+      const rw = Float32Array.from(w0),
+        rm = new Float32Array(n),
+        rv = new Float32Array(n);
       for (let step = 1; step <= 100; step++) {
         const gv = randomArray(rng, n);
         g.data.set(gv);
@@ -133,12 +168,18 @@ test("thread sharding: 3 threads each updating their share give the same bits as
   const replicas = 3;
   const mark = k.arena.mark();
   const init = sizes.map((n) => ({ w: randomArray(rng, n), mask: Float32Array.from({ length: n }, (_, i) => (i % 4 === 1 ? 0 : 1)) }));
-  const build = () => init.map(({ w, mask }) => ({
-    w: k.fromArray(w, [w.length]), grads: Array.from({ length: replicas }, () => k.alloc([w.length])),
-    m: k.zeros([w.length]), v: k.zeros([w.length]), mask: k.fromArray(mask, [mask.length]),
-  }));
-  const one = build(), three = build();
-  const planOne = planOf("adam", one, { weightDecay: 1e-4 }), planThree = planOf("adam", three, { weightDecay: 1e-4 });
+  const build = () =>
+    init.map(({ w, mask }) => ({
+      w: k.fromArray(w, [w.length]),
+      grads: Array.from({ length: replicas }, () => k.alloc([w.length])),
+      m: k.zeros([w.length]),
+      v: k.zeros([w.length]),
+      mask: k.fromArray(mask, [mask.length]),
+    }));
+  const one = build(),
+    three = build();
+  const planOne = planOf("adam", one, { weightDecay: 1e-4 }),
+    planThree = planOf("adam", three, { weightDecay: 1e-4 });
   const ref = init.map(({ w }) => ({ w: Float32Array.from(w), m: new Float32Array(w.length), v: new Float32Array(w.length) }));
   for (let step = 1; step <= 20; step++) {
     init.forEach(({ w }, i) => {

@@ -6,7 +6,16 @@ import { maskedDense, mismatch, randomArray, randomMask, refGemm } from "../help
 const DENSITIES = [0, 0.01, 0.036, 0.5, 1];
 // [M (rows of W), K (cols of W), N (batch)]: odd batches exercise the 8/4/2/1-vector chunks and
 // the scalar tail; 60 is the paper's batch.
-const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 1], [7, 9, 3], [17, 33, 60], [30, 50, 37], [12, 100, 64], [5, 7, 45], [40, 20, 13]];
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 5, 1],
+  [7, 9, 3],
+  [17, 33, 60],
+  [30, 50, 37],
+  [12, 100, 64],
+  [5, 7, 45],
+  [40, 20, 13],
+];
 
 for (const simd of BUILDS) {
   for (const density of DENSITIES) {
@@ -19,8 +28,10 @@ for (const simd of BUILDS) {
         const wv = maskedDense(randomArray(rng, M * K), mask);
         const w = k.fromArray(wv, [M, K]);
         const csr = k.sparse.fromMask(mask, M, K, w);
-        const xv = randomArray(rng, K * N), dyv = randomArray(rng, M * N);
-        const x = k.fromArray(xv, [K, N]), dy = k.fromArray(dyv, [M, N]);
+        const xv = randomArray(rng, K * N),
+          dyv = randomArray(rng, M * N);
+        const x = k.fromArray(xv, [K, N]),
+          dy = k.fromArray(dyv, [M, N]);
 
         // forward: y = W·x, and accumulate
         const y0 = randomArray(rng, M * N);
@@ -30,7 +41,11 @@ for (const simd of BUILDS) {
         t.is(mismatch(y.data, fwd), null, `spmm ${M}x${K}x${N}`);
         y.data.set(y0);
         k.sparse.spmm(csr, x, y, { accumulate: true });
-        t.is(mismatch(y.data, { value: fwd.value.map((v, i) => v + y0[i]!), magnitude: fwd.magnitude.map((m, i) => m + Math.abs(y0[i]!)) }), null, `spmm acc ${M}x${K}x${N}`);
+        t.is(
+          mismatch(y.data, { value: fwd.value.map((v, i) => v + y0[i]!), magnitude: fwd.magnitude.map((m, i) => m + Math.abs(y0[i]!)) }),
+          null,
+          `spmm acc ${M}x${K}x${N}`,
+        );
 
         // input gradient: dx = Wᵀ·dy
         const dx = k.fromArray(randomArray(rng, K * N), [K, N]);
@@ -46,7 +61,9 @@ for (const simd of BUILDS) {
         const want = { value: full.value.map((v, i) => (mask[i] !== 0 ? v : 0)), magnitude: full.magnitude.map((m, i) => (mask[i] !== 0 ? m : 0)) };
         t.is(mismatch(dense.data, want), null, `maskedGrad ${M}x${K}x${N}`);
         let outside = 0;
-        dense.data.forEach((v, i) => { if (mask[i] === 0 && !Object.is(v, 0)) outside++; });
+        dense.data.forEach((v, i) => {
+          if (mask[i] === 0 && !Object.is(v, 0)) outside++;
+        });
         t.is(outside, 0, "masked gradient is exactly zero outside the mask");
 
         // gather/scatter round trip restores W exactly

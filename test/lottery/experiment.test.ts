@@ -35,12 +35,16 @@ test("reset: each level starts from θ0 on the kept weights, pruned weights stay
     const h = hp({ pruning: { controls: ["reinit", "random-mask"] } });
     const data = await realDataset("mnist", 1000);
     const { store, summaries } = await runExperiment({ hp: h, defaults, root, dataset: data });
-    t.deepEqual(summaries.map((s) => `${s.level}/${s.branch}`), ["0/ticket", "1/ticket", "1/reinit", "1/random-mask", "2/ticket", "2/reinit", "2/random-mask"]);
+    t.deepEqual(
+      summaries.map((s) => `${s.level}/${s.branch}`),
+      ["0/ticket", "1/ticket", "1/reinit", "1/random-mask", "2/ticket", "2/reinit", "2/random-mask"],
+    );
     t.is(summaries[1]!.pm.toFixed(4), (((235200 + 30000) * 0.8 + 900) / 266200).toFixed(4));
     const theta0 = store.loadTrialWeights(0, "theta0")!;
     for (const level of [1, 2]) {
       const id = { trial: 0, kind: "iterative" as const, level, branch: "ticket" as const };
-      const mask = store.loadMask(id), final = store.loadFinal(id);
+      const mask = store.loadMask(id),
+        final = store.loadFinal(id);
       for (const [name, m] of mask) {
         const w = final.get(name)!;
         let nonzeroPruned = 0;
@@ -50,7 +54,10 @@ test("reset: each level starts from θ0 on the kept weights, pruned weights stay
       // the random-mask control has the same per-layer counts but a different mask
       const rm = store.loadMask({ ...id, branch: "random-mask" });
       for (const [name, m] of mask) {
-        t.is(rm.get(name)!.reduce((a, b) => a + b, 0), m.reduce((a, b) => a + b, 0));
+        t.is(
+          rm.get(name)!.reduce((a, b) => a + b, 0),
+          m.reduce((a, b) => a + b, 0),
+        );
         t.notDeepEqual(rm.get(name), m);
       }
       t.deepEqual(store.loadMask({ ...id, branch: "reinit" }), mask);
@@ -73,7 +80,12 @@ test("reset restores θ0 bit for bit, rewind:K restores the weights of iteration
       const { store } = await runExperiment({ hp: h, defaults, root, dataset: data });
       const id = { trial: 0, kind: "iterative" as const, level: 1, branch: "ticket" as const };
       const mask = store.loadMask(id);
-      const expected = strategy === "reset" ? store.loadTrialWeights(0, "theta0")! : strategy === "continue" ? store.loadFinal({ ...id, level: 0 }) : store.loadTrialWeights(0, "rewind_50")!;
+      const expected =
+        strategy === "reset"
+          ? store.loadTrialWeights(0, "theta0")!
+          : strategy === "continue"
+            ? store.loadFinal({ ...id, level: 0 })
+            : store.loadTrialWeights(0, "rewind_50")!;
       // Retrain the first evaluation from the expected start: its metrics equal the stored ones.
       const session = await Session.open(h, { dataset: data });
       applyMasks(session.network, mask);
@@ -100,13 +112,19 @@ test("rerunning resumes: finished runs are skipped, adding levels and controls e
     const first = await runExperiment({ hp: hp({ pruning: { levels: 1 } }), defaults, root, dataset: data });
     const skipped: string[] = [];
     const second = await runExperiment({
-      hp: hp({ pruning: { levels: 2, controls: ["reinit"] } }), defaults, root, dataset: data,
+      hp: hp({ pruning: { levels: 2, controls: ["reinit"] } }),
+      defaults,
+      root,
+      dataset: data,
       events: { onRunDone: (id, _s, wasSkipped) => wasSkipped && skipped.push(`${id.level}/${id.branch}`) },
     });
     t.is(first.store.dir, second.store.dir, "extent settings do not change the experiment's directory");
     t.deepEqual(skipped, ["0/ticket", "1/ticket"]);
     t.deepEqual(second.summaries.slice(0, 2), first.summaries);
-    t.deepEqual(second.summaries.map((s) => `${s.level}/${s.branch}`), ["0/ticket", "1/ticket", "1/reinit", "2/ticket", "2/reinit"]);
+    t.deepEqual(
+      second.summaries.map((s) => `${s.level}/${s.branch}`),
+      ["0/ticket", "1/ticket", "1/reinit", "2/ticket", "2/reinit"],
+    );
   }));
 
 test("bad input: unknown strategy, a rate outside (0,1), a store of another configuration, a corrupt mask", (t) =>
@@ -119,14 +137,18 @@ test("bad input: unknown strategy, a rate outside (0,1), a store of another conf
     // another configuration pointed at the same directory
     const other = hp({ pruning: { levels: 1 }, training: { lr: 0.01 } });
     const before = readFileSync(join(store.dir, "hparams.json"), "utf8");
-    t.throws(() => ExperimentStore.openDir(store.dir, other), { message: /holds an experiment with a different configuration \(training\.lr: stored 0\.0012, now 0\.01\)/ });
+    t.throws(() => ExperimentStore.openDir(store.dir, other), {
+      message: /holds an experiment with a different configuration \(training\.lr: stored 0\.0012, now 0\.01\)/,
+    });
     t.is(readFileSync(join(store.dir, "hparams.json"), "utf8"), before, "nothing was changed");
     // a corrupt mask of a finished level: a clear error naming the file, the other files intact
     const maskFile = join(store.dir, "trial_0", "level_1", "mask.lt");
     const bytes = readFileSync(maskFile);
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(maskFile, bytes);
-    await t.throwsAsync(() => runExperiment({ hp: hp({ pruning: { levels: 2 } }), defaults, root, dataset: data }), { message: /corrupt file .*level_1\/mask\.lt: checksum mismatch; delete it \(or the run directory .*level_1\) and rerun/ });
+    await t.throwsAsync(() => runExperiment({ hp: hp({ pruning: { levels: 2 } }), defaults, root, dataset: data }), {
+      message: /corrupt file .*level_1\/mask\.lt: checksum mismatch; delete it \(or the run directory .*level_1\) and rerun/,
+    });
     t.true(existsSync(join(store.dir, "trial_0", "level_1", "final.lt")));
     t.true(existsSync(join(store.dir, "trial_0", "level_0", "summary.json")));
   }));
@@ -138,7 +160,9 @@ test("one trial at a time: --trial runs only that trial of the experiment (for p
     const { store, summaries } = await runExperiment({ hp: h, defaults, root, dataset: data, onlyTrial: 1 });
     t.deepEqual([...new Set(summaries.map((s) => s.trial))], [1]);
     t.deepEqual(store.trials(), [1]);
-    await t.throwsAsync(() => runExperiment({ hp: h, defaults, root, dataset: data, onlyTrial: 2 }), { message: /invalid --trial 2: must be an integer in \[0, 1\]/ });
+    await t.throwsAsync(() => runExperiment({ hp: h, defaults, root, dataset: data, onlyTrial: 2 }), {
+      message: /invalid --trial 2: must be an integer in \[0, 1\]/,
+    });
   }));
 
 test("an in-memory store runs the same experiment as the file store (what the browser demo uses)", (t) =>

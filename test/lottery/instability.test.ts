@@ -38,7 +38,10 @@ test("same data order: instability exactly 0; different orders: two networks, st
     t.deepEqual(again.result, diff.result);
 
     const written = await writeInstabilityReport(store.dir);
-    t.deepEqual(written.map((f) => f.split("/").pop()), ["instability.csv", "instability-vs-rewind.svg", "ticket-accuracy-vs-rewind.svg"]);
+    t.deepEqual(
+      written.map((f) => f.split("/").pop()),
+      ["instability.csv", "instability-vs-rewind.svg", "ticket-accuracy-vs-rewind.svg"],
+    );
 
     await t.throwsAsync(runInstability({ ...base, rewind: 60 }), { message: /invalid --rewind 60: use an iteration in \[0, 59\]/ });
     await t.throwsAsync(runInstability({ ...base, rewind: 0, points: 10 }), { message: /invalid --points 10: use an integer of at least 30/ });

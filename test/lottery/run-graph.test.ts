@@ -28,10 +28,20 @@ test("levels follow the level before, controls follow their level's pruning, one
     t.true(j >= 0 && j < i && graph[j]!.id.trial === n.id.trial);
   });
   const level0 = { trial: 1, kind: "iterative", level: 0, branch: "ticket" } as const;
-  t.deepEqual(dependentsOf(graph, level0).map((n) => name(n.id)), [
-    "trial_1/level_1", "trial_1/level_1/branch_reinit", "trial_1/level_1/branch_random-mask",
-    "trial_1/oneshot_0.5", "trial_1/oneshot_0.5/branch_reinit", "trial_1/oneshot_0.5/branch_random-mask",
-  ]);
+  t.deepEqual(
+    dependentsOf(graph, level0).map((n) => name(n.id)),
+    [
+      "trial_1/level_1",
+      "trial_1/level_1/branch_reinit",
+      "trial_1/level_1/branch_random-mask",
+      "trial_1/oneshot_0.5",
+      "trial_1/oneshot_0.5/branch_reinit",
+      "trial_1/oneshot_0.5/branch_random-mask",
+    ],
+  );
   t.is(findRun(graph, { ...level0, level: 3 }), null);
-  t.deepEqual(runGraph({ trials: 2, levels: 0, controls: [], oneShot: [] }, [1]).map((n) => name(n.id)), ["trial_1/level_0"]);
+  t.deepEqual(
+    runGraph({ trials: 2, levels: 0, controls: [], oneShot: [] }, [1]).map((n) => name(n.id)),
+    ["trial_1/level_0"],
+  );
 });

@@ -16,8 +16,15 @@ import { Kernels } from "../../src/kernels/index.js";
 import { realDataset } from "../helpers/data.js";
 
 const WEIGHTS: Record<string, number> = {
-  lenet_300_100: 266_200, conv2: 4_300_992, conv4: 2_425_024, conv6: 2_261_184,
-  conv2_dropout: 4_300_992, conv4_dropout: 2_425_024, conv6_dropout: 2_261_184, vgg19: 20_024_000, resnet20: 270_896,
+  lenet_300_100: 266_200,
+  conv2: 4_300_992,
+  conv4: 2_425_024,
+  conv6: 2_261_184,
+  conv2_dropout: 4_300_992,
+  conv4_dropout: 2_425_024,
+  conv6_dropout: 2_261_184,
+  vgg19: 20_024_000,
+  resnet20: 270_896,
 };
 
 test("every model has the paper's number of weights (DESIGN.md §3)", async (t) => {
@@ -39,19 +46,31 @@ test("declared parameters (from the spec alone) are exactly the ones the builder
   const built = (net: Network) => net.params.map((p) => ({ name: p.name, shape: [...p.shape], kind: p.kind, prunable: p.prunable }));
   for (const name of modelNames()) {
     const mark = k.arena.mark();
-    const model = getModel(name), h = defaultsFor(model).model;
+    const model = getModel(name),
+      h = defaultsFor(model).model;
     t.deepEqual(declaredParams(model.resolve(h)), built(model.build(k, h)), name);
     k.arena.release(mark);
   }
   // Every layer type and option, with names given and defaulted, strides and odd sizes.
-  const spec = resolveSpec(parseNetworkSpec({
-    name: "every_layer",
-    layers: [
-      { type: "conv", channels: 5, kernel: 1, bias: false }, { type: "batchnorm", relu: true }, { type: "conv", name: "c", channels: 6, stride: 2, prune: "shortcut" },
-      { type: "residual", channels: 6 }, { type: "residual", name: "down", channels: 8, stride: 2 }, { type: "maxpool" }, { type: "relu" },
-      { type: "dropout", p: 0.5 }, { type: "flatten" }, { type: "linear", units: 7, relu: true, prune: "output" }, { type: "linear", units: "classes" },
-    ],
-  }), { name: "test", shape: [3, 15, 13], classes: 4 });
+  const spec = resolveSpec(
+    parseNetworkSpec({
+      name: "every_layer",
+      layers: [
+        { type: "conv", channels: 5, kernel: 1, bias: false },
+        { type: "batchnorm", relu: true },
+        { type: "conv", name: "c", channels: 6, stride: 2, prune: "shortcut" },
+        { type: "residual", channels: 6 },
+        { type: "residual", name: "down", channels: 8, stride: 2 },
+        { type: "maxpool" },
+        { type: "relu" },
+        { type: "dropout", p: 0.5 },
+        { type: "flatten" },
+        { type: "linear", units: 7, relu: true, prune: "output" },
+        { type: "linear", units: "classes" },
+      ],
+    }),
+    { name: "test", shape: [3, 15, 13], classes: 4 },
+  );
   t.deepEqual(declaredParams(spec), built(buildNetwork(k, spec)));
 });
 
@@ -80,11 +99,14 @@ for (const name of ["vgg19", "resnet20", "conv6_dropout"]) {
   test(`${name}: training steps on a small batch of real CIFAR-10 images reduce its loss`, async (t) => {
     const data = await realDataset("cifar10", 1000);
     const entry = getModel(name);
-    const hp = resolveHparams(defaultsFor(entry), { training: { batchSize: 16, warmupIterations: 0, lr: entry.defaults.training?.optimizer === "sgd" ? 0.02 : 1e-3 } });
+    const hp = resolveHparams(defaultsFor(entry), {
+      training: { batchSize: 16, warmupIterations: 0, lr: entry.defaults.training?.optimizer === "sgd" ? 0.02 : 1e-3 },
+    });
     const session = await Session.open(hp, { dataset: data });
     try {
       session.initialize();
-      const k = session.k, net = session.network;
+      const k = session.k,
+        net = session.network;
       const mark = k.arena.mark();
       const plan = net.prepare("dense");
       const replica = net.replica(16, true, plan);
@@ -128,7 +150,13 @@ const LIMIT_ACROSS_ALGORITHMS = 3e-4;
  * Opens a session on `data`, prunes θ0 by magnitude to `level` (none at 0), trains with the
  * session's settings and returns every parameter's change and the training result.
  */
-async function weightChanges(data: Dataset, hp: ReturnType<typeof resolveHparams>, threads: number, kernels: "dense" | "sparse" | "auto", level: (s: Session) => number) {
+async function weightChanges(
+  data: Dataset,
+  hp: ReturnType<typeof resolveHparams>,
+  threads: number,
+  kernels: "dense" | "sparse" | "auto",
+  level: (s: Session) => number,
+) {
   const session = await Session.open(hp, { dataset: data, threads, kernelMode: kernels });
   try {
     const theta0 = session.initialize();
@@ -148,7 +176,10 @@ async function weightChanges(data: Dataset, hp: ReturnType<typeof resolveHparams
 async function fewSteps(name: string, threads: number, kernels: "dense" | "sparse" | "auto", pm: number) {
   const data = head(await realDataset("cifar10", 1000), 45_000, 64, 64);
   const entry = getModel(name);
-  const hp = resolveHparams(defaultsFor(entry), { training: { batchSize: 16, iterations: 1, evalEvery: 1, warmupIterations: 0 }, dataset: { valSize: 1000, augment: false } });
+  const hp = resolveHparams(defaultsFor(entry), {
+    training: { batchSize: 16, iterations: 1, evalEvery: 1, warmupIterations: 0 },
+    dataset: { valSize: 1000, augment: false },
+  });
   return weightChanges(data, hp, threads, kernels, (s) => (pm < 1 ? levelForPm(s.network, pruneTarget(hp), pm) : 0));
 }
 
@@ -159,11 +190,15 @@ async function fewSteps(name: string, threads: number, kernels: "dense" | "spars
  * their own, though tiny next to the update as a whole.
  */
 function relL2(a: Map<string, Float32Array>, b: Map<string, Float32Array>): [number, string] {
-  let d = 0, n = 0, worst = 0, where = "";
+  let d = 0,
+    n = 0,
+    worst = 0,
+    where = "";
   for (const [name, x] of a) {
     if (name.includes("running_")) continue;
     const y = b.get(name)!;
-    let dt = 0, nt = 0;
+    let dt = 0,
+      nt = 0;
     for (let i = 0; i < x.length; i++) {
       dt += (x[i]! - y[i]!) ** 2;
       nt += x[i]! ** 2;
@@ -195,18 +230,24 @@ test("resnet20 with batch norm on two threads gives the one-thread results withi
   t.true(Math.abs(one.result.final.val.loss - two.result.final.val.loss) < 1e-5 * one.result.final.val.loss);
 });
 
-
 test("a whole Conv-2 lottery level on real CIFAR-10: --kernels auto (sparse conv) trains as --kernels dense (Winograd) does", async (t) => {
   // Level 17 of the paper's rates: conv layers keep 0.9^17 = 16.7%, below the break-even with
   // Winograd, so auto runs both convolutions and the fc layers on the sparse kernels.
   const data = head(await realDataset("cifar10", 1000), 45_000, 500, 500);
   const hp = resolveHparams(defaultsFor(getModel("conv2")), { training: { iterations: 20, evalEvery: 10 }, dataset: { valSize: 500 } });
   const run = (kernels: "auto" | "dense") => weightChanges(data, hp, 1, kernels, () => 17);
-  const auto = await run("auto"), dense = await run("dense");
-  t.deepEqual(auto.result.execution.filter((e) => e.param.startsWith("conv")).map((e) => e.kernel), ["dense", "sparse"], "conv1 (3 input channels) stays dense; conv2 runs sparse");
+  const auto = await run("auto"),
+    dense = await run("dense");
+  t.deepEqual(
+    auto.result.execution.filter((e) => e.param.startsWith("conv")).map((e) => e.kernel),
+    ["dense", "sparse"],
+    "conv1 (3 input channels) stays dense; conv2 runs sparse",
+  );
   t.true(dense.result.execution.every((e) => e.kernel === "dense"));
   const [diff, where] = relL2(auto.delta, dense.delta);
-  t.log(`20 iterations: weight changes differ by ${diff.toExponential(2)} (relative L2; most in ${where}); val loss ${auto.result.final.val.loss} vs ${dense.result.final.val.loss}`);
+  t.log(
+    `20 iterations: weight changes differ by ${diff.toExponential(2)} (relative L2; most in ${where}); val loss ${auto.result.final.val.loss} vs ${dense.result.final.val.loss}`,
+  );
   t.true(diff < LIMIT_ACROSS_ALGORITHMS, `weight changes differ by ${diff} (relative L2; most in ${where})`);
   t.true(Math.abs(auto.result.final.val.loss - dense.result.final.val.loss) < 1e-3 * dense.result.final.val.loss);
   t.is(auto.result.final.val.accuracy, dense.result.final.val.accuracy);

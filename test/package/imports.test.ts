@@ -33,7 +33,11 @@ function importGraph(): Map<string, Set<string>> {
 /** Strongly connected components of more than one module (Tarjan). */
 function cycles(graph: Map<string, Set<string>>): string[][] {
   let counter = 0;
-  const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], onStack = new Set<string>(), out: string[][] = [];
+  const index = new Map<string, number>(),
+    low = new Map<string, number>(),
+    stack: string[] = [],
+    onStack = new Set<string>(),
+    out: string[][] = [];
   const visit = (v: string) => {
     index.set(v, counter);
     low.set(v, counter++);
@@ -79,7 +83,8 @@ test("layers import downward only: kernels import nothing above them, train/ nev
   for (const [from, deps] of graph) {
     for (const to of deps) {
       if (from.startsWith("kernels/") && !to.startsWith("kernels/")) bad.push(`${from} → ${to}`);
-      if (from.startsWith("train/") && (to.startsWith("parallel/") || to === "session.ts" || to.startsWith("lottery/") || to.startsWith("cli/"))) bad.push(`${from} → ${to}`);
+      if (from.startsWith("train/") && (to.startsWith("parallel/") || to === "session.ts" || to.startsWith("lottery/") || to.startsWith("cli/")))
+        bad.push(`${from} → ${to}`);
       if (from.startsWith("parallel/") && (to === "session.ts" || to.startsWith("lottery/") || to.startsWith("cli/"))) bad.push(`${from} → ${to}`);
       if (!from.startsWith("cli/") && to.startsWith("cli/")) bad.push(`${from} → ${to}`);
     }

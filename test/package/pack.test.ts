@@ -57,7 +57,10 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 test("the tarball holds the build and no sources, tests, source maps or AssemblyScript", (t) => {
   const paths = tarball.files.map((f) => f.path);
   for (const f of BUILD) t.true(paths.includes(f), f);
-  t.deepEqual(paths.filter((p) => /^(src|test|assembly|bench|web|scripts|docs)\/|\.map$|\.ts$(?<!\.d\.ts$)/.test(p)), []);
+  t.deepEqual(
+    paths.filter((p) => /^(src|test|assembly|bench|web|scripts|docs)\/|\.map$|\.ts$(?<!\.d\.ts$)/.test(p)),
+    [],
+  );
   const scripts = repoPackage().scripts;
   t.falsy(scripts.prepare ?? scripts.install ?? scripts.postinstall ?? scripts.preinstall, "nothing builds or runs on a consumer's install");
   t.log(`${tarball.filename}: ${paths.length} files, ${mib(tarball.unpackedSize)} unpacked`);
@@ -71,7 +74,9 @@ test("inference-only consumer (--omit=optional): lottery --help, ESM imports, a 
   t.true(size.bytes < 20 * 2 ** 20, mib(size.bytes));
 
   writeFileSync(join(consumers.inference, "t.ltk"), ticket.bytes);
-  writeFileSync(join(consumers.inference, "use.mjs"), `
+  writeFileSync(
+    join(consumers.inference, "use.mjs"),
+    `
 import { readFileSync } from "node:fs";
 import { loadTicket } from "lottery-wasm/ticket";
 import * as library from "lottery-wasm";
@@ -85,15 +90,25 @@ try {
   report = err.message;
 }
 console.log(JSON.stringify({ predictions: Array.from(ticket.predict(images)), exportOnnx: typeof library.exportOnnx, report }));
-`);
+`,
+  );
   writeFileSync(join(consumers.inference, "consumer.ts"), CONSUMER_TS);
-  writeFileSync(join(consumers.inference, "tsconfig.json"), JSON.stringify({
-    compilerOptions: {
-      module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true, skipLibCheck: false,
-      types: ["node"], typeRoots: [join(ROOT, "node_modules/@types")],
-    },
-    files: ["consumer.ts"],
-  }));
+  writeFileSync(
+    join(consumers.inference, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        target: "es2022",
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ["node"],
+        typeRoots: [join(ROOT, "node_modules/@types")],
+      },
+      files: ["consumer.ts"],
+    }),
+  );
   const [help, queue, use, tsc] = await Promise.all([
     run("npx", ["lottery", "--help"], consumers.inference),
     run("npx", ["lottery", "status", "--queue", "redis://127.0.0.1:9"], consumers.inference),
@@ -103,7 +118,10 @@ console.log(JSON.stringify({ predictions: Array.from(ticket.predict(images)), ex
   t.is(help.code, 0, help.stderr);
   t.regex(help.stdout, /Usage: lottery \[options\] \[command\][\s\S]*export \[options\] <source>/);
   t.is(queue.code, 1, queue.stdout + queue.stderr);
-  t.regex(queue.stderr, /the job queue \(--queue, lottery worker, lottery status\) needs the optional packages bullmq and ioredis, which are not installed: run `npm install bullmq ioredis`/);
+  t.regex(
+    queue.stderr,
+    /the job queue \(--queue, lottery worker, lottery status\) needs the optional packages bullmq and ioredis, which are not installed: run `npm install bullmq ioredis`/,
+  );
   t.is(use.code, 0, use.stderr);
   const out = JSON.parse(use.stdout) as { predictions: number[]; exportOnnx: string; report: string };
   t.deepEqual(out.predictions, expected);
@@ -119,11 +137,14 @@ test("full consumer: the report renders with the optional packages, and lottery 
   t.true(size.packages.includes("vega") && size.packages.includes("vega-lite"));
   t.false(size.packages.includes("assemblyscript"));
   t.true(size.bytes < 60 * 2 ** 20, mib(size.bytes));
-  writeFileSync(join(consumers.full, "report.mjs"), `
+  writeFileSync(
+    join(consumers.full, "report.mjs"),
+    `
 import { renderReport } from "lottery-wasm";
 const r = await renderReport({ title: "t", model: "m", dataset: "d", hparams: {}, runs: [${JSON.stringify(RUN)}], curves: [], sparsity: [], magnitudes: [] });
 console.log(r.figures.map((f) => f.svg.slice(0, 4)).join(","));
-`);
+`,
+  );
   const [report, info] = await Promise.all([run("node", ["report.mjs"], consumers.full), run("npx", ["lottery", "info"], consumers.full)]);
   t.is(report.code, 0, report.stderr);
   t.regex(report.stdout, /^<svg/);
@@ -132,8 +153,22 @@ console.log(r.figures.map((f) => f.svg.slice(0, 4)).join(","));
 });
 
 const RUN = {
-  trial: 0, level: 0, kind: "iterative", branch: "ticket", pm: 1, iterations: 10, earlyStopIteration: 10, earlyStopValLoss: 1, earlyStopValAccuracy: 0.5,
-  earlyStopTestAccuracy: 0.5, finalValAccuracy: 0.5, finalTestAccuracy: 0.5, seconds: 1, stepMs: 1, threads: 1, sparseLayers: [],
+  trial: 0,
+  level: 0,
+  kind: "iterative",
+  branch: "ticket",
+  pm: 1,
+  iterations: 10,
+  earlyStopIteration: 10,
+  earlyStopValLoss: 1,
+  earlyStopValAccuracy: 0.5,
+  earlyStopTestAccuracy: 0.5,
+  finalValAccuracy: 0.5,
+  finalTestAccuracy: 0.5,
+  seconds: 1,
+  stepMs: 1,
+  threads: 1,
+  sparseLayers: [],
 };
 
 const CONSUMER_TS = `

@@ -42,7 +42,8 @@ function maxRelDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>):
   let worst = 0;
   for (const [name, x] of a) {
     const y = b.get(name)!;
-    let scale = 1e-6, diff = 0;
+    let scale = 1e-6,
+      diff = 0;
     for (let i = 0; i < x.length; i++) {
       scale = Math.max(scale, Math.abs(x[i]!));
       diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
@@ -87,13 +88,18 @@ test("sparse kernels give the dense kernels' results within f32 rounding (plain 
 });
 
 test("two threads with the same seeds are themselves bitwise reproducible", async (t) => {
-  const a = await trainFew(2, "auto", 1, 15), b = await trainFew(2, "auto", 1, 15);
+  const a = await trainFew(2, "auto", 1, 15),
+    b = await trainFew(2, "auto", 1, 15);
   for (const [name, w] of a.weights) t.deepEqual(Buffer.from(w.buffer), Buffer.from(b.weights.get(name)!.buffer), name);
 });
 
 test("a worker that throws surfaces as an error naming its message, and the process still exits", async (t) => {
   const started = Date.now();
-  const r = await runCli(["train", "--threads", "2", "--iterations", "50", "--eval-every", "25", "--data-dir", dataDir()], { LOTTERY_TEST_FAIL_AT: "7" }, 120_000);
+  const r = await runCli(
+    ["train", "--threads", "2", "--iterations", "50", "--eval-every", "25", "--data-dir", dataDir()],
+    { LOTTERY_TEST_FAIL_AT: "7" },
+    120_000,
+  );
   t.not(r.code, 0);
   t.regex(r.stderr, /worker thread failed: injected failure at iteration 7/);
   t.true(Date.now() - started < 60_000, "the failed run did not hang");

@@ -18,7 +18,8 @@ const hp = resolveHparams(defaults, { training: { iterations: 40, evalEvery: 20 
 /** MNIST with 500 test images, so that the evaluation before the fault is short. */
 async function smallMnist(): Promise<Dataset> {
   const d = await realDataset("mnist", 200);
-  const n = 500, f = 28 * 28;
+  const n = 500,
+    f = 28 * 28;
   return Object.freeze({ ...d, test: makeSplit(d.test.images.subarray(0, n * f), d.test.labels.subarray(0, n), f) });
 }
 
@@ -37,7 +38,10 @@ async function failing(at: string, how: string): Promise<{ error: Error; seconds
     session.initialize();
     const started = performance.now();
     let threads = 0;
-    const error = await session.train({ onExecution: (_e, n) => (threads = n) }).then(() => new Error("training did not fail"), (e: Error) => e);
+    const error = await session.train({ onExecution: (_e, n) => (threads = n) }).then(
+      () => new Error("training did not fail"),
+      (e: Error) => e,
+    );
     return { error, seconds: (performance.now() - started) / 1000, threads };
   } finally {
     await session.close();
@@ -52,15 +56,18 @@ const CASES = [
 ];
 
 for (const c of CASES) {
-  test.serial(`a worker that fails at ${c.at === "eval" ? "an evaluation" : "a training step"} (${c.how}) fails the run with its own message within seconds`, async (t) => {
-    const { error, seconds, threads } = await failing(c.at, c.how);
-    t.is(threads, 2, "the steps were split between the threads");
-    t.regex(error.message, c.message);
-    t.notRegex(error.message, /another thread failed/);
-    // The fault comes within the first second (an evaluation of 700 images, 7 steps) and is noticed
-    // within another (300 ms of synchronous waiting, then the exit event); 120 s before the fix.
-    // The bound leaves room for a loaded machine.
-    t.log(`train() rejected after ${seconds.toFixed(2)} s`);
-    t.true(seconds < 10, `train() rejected after ${seconds.toFixed(1)} s`);
-  });
+  test.serial(
+    `a worker that fails at ${c.at === "eval" ? "an evaluation" : "a training step"} (${c.how}) fails the run with its own message within seconds`,
+    async (t) => {
+      const { error, seconds, threads } = await failing(c.at, c.how);
+      t.is(threads, 2, "the steps were split between the threads");
+      t.regex(error.message, c.message);
+      t.notRegex(error.message, /another thread failed/);
+      // The fault comes within the first second (an evaluation of 700 images, 7 steps) and is noticed
+      // within another (300 ms of synchronous waiting, then the exit event); 120 s before the fix.
+      // The bound leaves room for a loaded machine.
+      t.log(`train() rejected after ${seconds.toFixed(2)} s`);
+      t.true(seconds < 10, `train() rejected after ${seconds.toFixed(1)} s`);
+    },
+  );
 }

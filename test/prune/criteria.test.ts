@@ -13,7 +13,11 @@ import { Rng } from "../../src/util/rng.js";
 import { kernelsFor } from "../helpers/kernels.js";
 import { type RefLayer, refHessianGradient, refKeepTop, refLossGradient, refSynflowScores } from "../helpers/mlp-reference.js";
 
-const SHAPES = [["a", 6, 8, "fc"], ["b", 5, 6, "fc"], ["c", 3, 5, "output"]] as const; // name, out, in, kind
+const SHAPES = [
+  ["a", 6, 8, "fc"],
+  ["b", 5, 6, "fc"],
+  ["c", 3, 5, "output"],
+] as const; // name, out, in, kind
 
 /** An MLP 8 → 6 → 5 → 3 (weights 48, 30, 15), ReLU between (none with `linear`). */
 function tinyNet(k: Kernels, linear = false): Network {
@@ -31,7 +35,10 @@ function refLayers(_net: Network, w: ReadonlyMap<string, Float32Array>, masks: M
   return SHAPES.map(([name, rows, cols], i) => {
     const m = masks.get(`${name}.weight`)!;
     return {
-      name, rows, cols, relu: !linear && i < SHAPES.length - 1,
+      name,
+      rows,
+      cols,
+      relu: !linear && i < SHAPES.length - 1,
       w: Float64Array.from(w.get(`${name}.weight`)!, (v, j) => (m[j] ? v : 0)),
       b: noBias ? new Float64Array(rows) : Float64Array.from(w.get(`${name}.bias`)!),
     };
@@ -76,9 +83,11 @@ function refMasks(_net: Network, target: PruneTarget, scores: readonly ArrayLike
 }
 
 function maxRelError(got: ReadonlyMap<string, Float32Array>, want: readonly ArrayLike<number>[]): number {
-  let scale = 0, err = 0;
+  let scale = 0,
+    err = 0;
   SHAPES.forEach(([name], i) => {
-    const g = got.get(`${name}.weight`)!, w = want[i]!;
+    const g = got.get(`${name}.weight`)!,
+      w = want[i]!;
     for (let j = 0; j < g.length; j++) {
       scale = Math.max(scale, Math.abs(w[j]!));
       err = Math.max(err, Math.abs(g[j]! - w[j]!));
@@ -93,13 +102,25 @@ function sameMasks(t: import("ava").ExecutionContext, got: Masks, want: Map<stri
 
 test("snip: |g·w| on the batch matches the naive reference, and so do the masks it chooses", async (t) => {
   const k = await kernelsFor("plain");
-  const net = tinyNet(k), data = tinyData();
+  const net = tinyNet(k),
+    data = tinyData();
   const w = randomWeights(net, 1);
   const indices = firstExamples(data, 20);
-  t.deepEqual(indices, Array.from({ length: 20 }, (_, i) => data.indexAt(i)), "the first examples of the trial's order");
-  for (const [masks, level] of [[fullMasks(net), 1], [pruneByMagnitude(net, layerwise, w, fullMasks(net), 1), 2]] as const) {
+  t.deepEqual(
+    indices,
+    Array.from({ length: 20 }, (_, i) => data.indexAt(i)),
+    "the first examples of the trial's order",
+  );
+  for (const [masks, level] of [
+    [fullMasks(net), 1],
+    [pruneByMagnitude(net, layerwise, w, fullMasks(net), 1), 2],
+  ] as const) {
     const scores = snipScores(net, w, masks, data, indices);
-    const ref = refLossGradient(refLayers(net, w, masks), data.x(indices), indices.map((i) => data.split.labels[i]!));
+    const ref = refLossGradient(
+      refLayers(net, w, masks),
+      data.x(indices),
+      indices.map((i) => data.split.labels[i]!),
+    );
     const want = ref.grads.map((g, li) => g.map((v, j) => Math.abs(v * refLayers(net, w, masks)[li]!.w[j]!)));
     t.true(maxRelError(scores, want) < 1e-5, `scores within 1e-5 of the largest (${maxRelError(scores, want)})`);
     for (const target of [layerwise, global]) {
@@ -108,26 +129,40 @@ test("snip: |g·w| on the batch matches the naive reference, and so do the masks
   }
   // Through the criterion interface (the whole first batch of 100 does not exist here: 30 examples).
   const c = getCriterion("snip");
-  t.throws(() => c.prune({ network: net, target: layerwise, masks: fullMasks(net), level: 1, trained: w, start: w, data, trialSeed: 0, tag: "x" }), { message: /needs 100 training examples, the training split has 30/ });
+  t.throws(() => c.prune({ network: net, target: layerwise, masks: fullMasks(net), level: 1, trained: w, start: w, data, trialSeed: 0, tag: "x" }), {
+    message: /needs 100 training examples, the training split has 30/,
+  });
 });
 
 test("grasp: θ·Hg by finite differences of gradients matches the exact product, and the masks match", async (t) => {
   const k = await kernelsFor("plain");
-  const net = tinyNet(k), data = tinyData();
+  const net = tinyNet(k),
+    data = tinyData();
   const w = randomWeights(net, 2);
   const indices = balancedExamples(data, 10);
   t.is(indices.length, 30);
-  t.deepEqual(indices.map((i) => data.split.labels[i]), [...Array(10).fill(0), ...Array(10).fill(1), ...Array(10).fill(2)], "10 per class, class by class");
+  t.deepEqual(
+    indices.map((i) => data.split.labels[i]),
+    [...Array(10).fill(0), ...Array(10).fill(1), ...Array(10).fill(2)],
+    "10 per class, class by class",
+  );
   for (const temperature of [1, 200]) {
     const masks = fullMasks(net);
     const scores = graspScores(net, w, masks, data, indices, temperature);
     const layers = refLayers(net, w, masks);
-    const { hg } = refHessianGradient(layers, data.x(indices), indices.map((i) => data.split.labels[i]!), temperature, SHAPES.map(([n]) => masks.get(`${n}.weight`)!));
+    const { hg } = refHessianGradient(
+      layers,
+      data.x(indices),
+      indices.map((i) => data.split.labels[i]!),
+      temperature,
+      SHAPES.map(([n]) => masks.get(`${n}.weight`)!),
+    );
     const want = hg.map((h, li) => h.map((v, j) => v * layers[li]!.w[j]!));
     const err = maxRelError(scores, want);
     t.log(`T = ${temperature}: largest error ${err.toExponential(2)} of the largest score`);
     t.true(err < 2e-4, `T = ${temperature}: within 2e-4 of the largest score (${err})`);
-    for (const target of [layerwise, global]) sameMasks(t, pruneByScores(net, target, scores, masks, 1), refMasks(net, target, want, masks, 1), `T = ${temperature}, ${target.scope}`);
+    for (const target of [layerwise, global])
+      sameMasks(t, pruneByScores(net, target, scores, masks, 1), refMasks(net, target, want, masks, 1), `T = ${temperature}, ${target.scope}`);
   }
   // Pruned weights score 0 and are not perturbed.
   const m1 = pruneByMagnitude(net, layerwise, w, fullMasks(net), 1);
@@ -141,7 +176,10 @@ test("synflow: scores match the closed form, each layer's scores sum to R (conse
     const net = tinyNet(k, linear);
     const w = randomWeights(net, 3);
     const masks = fullMasks(net);
-    const want = refSynflowScores(refLayers(net, w, masks, true, true), SHAPES.map(([n]) => masks.get(`${n}.weight`)!));
+    const want = refSynflowScores(
+      refLayers(net, w, masks, true, true),
+      SHAPES.map(([n]) => masks.get(`${n}.weight`)!),
+    );
     const raw = synflowScores(net, w, masks, false);
     t.true(maxRelError(raw, want) < 1e-5, `raw scores (${maxRelError(raw, want)})`);
     // Conservation: Σ scores of every layer = R, the same for all layers.
@@ -151,7 +189,8 @@ test("synflow: scores match the closed form, each layer's scores sum to R (conse
     // The rescaled pass multiplies every score by one constant.
     const scaled = synflowScores(net, w, masks, true);
     const ratio = scaled.get("a.weight")![0]! / raw.get("a.weight")![0]!;
-    for (const [name, s] of scaled) for (let i = 0; i < s.length; i++) t.true(Math.abs(s[i]! - ratio * raw.get(name)![i]!) <= 1e-5 * ratio * Math.max(...raw.get(name)!), name);
+    for (const [name, s] of scaled)
+      for (let i = 0; i < s.length; i++) t.true(Math.abs(s[i]! - ratio * raw.get(name)![i]!) <= 1e-5 * ratio * Math.max(...raw.get(name)!), name);
   }
   // 100 rounds of the exponential schedule, against the same loop on the closed form.
   const net = tinyNet(k);
@@ -163,15 +202,22 @@ test("synflow: scores match the closed form, each layer's scores sum to R (conse
     const total = (m: Masks) => [...m.values()].reduce((n, x) => n + countKept(x), 0);
     const start = total(masks);
     for (let r = 1; r <= 100; r++) {
-      const scores = refSynflowScores(refLayers(net, w, masks, true, true), SHAPES.map(([n]) => masks.get(`${n}.weight`)!));
+      const scores = refSynflowScores(
+        refLayers(net, w, masks, true, true),
+        SHAPES.map(([n]) => masks.get(`${n}.weight`)!),
+      );
       if (target.scope === "global") {
         const final = keptAt(93, 0.5, level);
         const count = r === 100 ? final : Math.round(start * (final / start) ** (r / 100));
-        masks = refKeepTop(SHAPES.map(([n], i) => ({ name: `${n}.weight`, scores: scores[i]!, mask: masks.get(`${n}.weight`)! })), count);
+        masks = refKeepTop(
+          SHAPES.map(([n], i) => ({ name: `${n}.weight`, scores: scores[i]!, mask: masks.get(`${n}.weight`)! })),
+          count,
+        );
       } else {
         const next: Masks = new Map();
         SHAPES.forEach(([n, rows, cols, kind], i) => {
-          const size = rows * cols, final = keptAt(size, kind === "output" ? 0.4 : 0.5, level);
+          const size = rows * cols,
+            final = keptAt(size, kind === "output" ? 0.4 : 0.5, level);
           const count = r === 100 ? final : Math.round(size * (final / size) ** (r / 100));
           for (const [name, m] of refKeepTop([{ name: `${n}.weight`, scores: scores[i]!, mask: masks.get(`${n}.weight`)! }], count)) next.set(name, m);
         });
@@ -186,18 +232,41 @@ test("synflow: scores match the closed form, each layer's scores sum to R (conse
 test("magnitude is the default criterion and prunes exactly as pruneByMagnitude; random is seeded and keeps the counts", async (t) => {
   const k = await kernelsFor("plain");
   const net = tinyNet(k);
-  const trained = randomWeights(net, 5), start = randomWeights(net, 6);
+  const trained = randomWeights(net, 5),
+    start = randomWeights(net, 6);
   const base = { network: net, masks: fullMasks(net), level: 2, trained, start, data: null, trialSeed: 11, tag: "level-2" };
   for (const target of [layerwise, global]) {
     const m = getCriterion("magnitude").prune({ ...base, target });
-    const want = refMasks(net, target, SHAPES.map(([n]) => Float64Array.from(trained.get(`${n}.weight`)!, Math.abs)), fullMasks(net), 2);
+    const want = refMasks(
+      net,
+      target,
+      SHAPES.map(([n]) => Float64Array.from(trained.get(`${n}.weight`)!, Math.abs)),
+      fullMasks(net),
+      2,
+    );
     sameMasks(t, m, want, `magnitude ${target.scope}`);
-    const r1 = getCriterion("random").prune({ ...base, target }), r2 = getCriterion("random").prune({ ...base, target });
+    const r1 = getCriterion("random").prune({ ...base, target }),
+      r2 = getCriterion("random").prune({ ...base, target });
     sameMasks(t, r1, r2 as Map<string, Uint8Array>, "the same seed gives the same random masks");
     const scores = randomScores({ network: net, trialSeed: 11, tag: "level-2" });
-    sameMasks(t, r1, refMasks(net, target, SHAPES.map(([n]) => scores.get(`${n}.weight`)!), fullMasks(net), 2), `random ${target.scope}`);
+    sameMasks(
+      t,
+      r1,
+      refMasks(
+        net,
+        target,
+        SHAPES.map(([n]) => scores.get(`${n}.weight`)!),
+        fullMasks(net),
+        2,
+      ),
+      `random ${target.scope}`,
+    );
     const other = getCriterion("random").prune({ ...base, target, tag: "level-3" });
-    t.notDeepEqual([...other.values()].map((x) => Array.from(x)), [...r1.values()].map((x) => Array.from(x)), "another tag draws another mask");
+    t.notDeepEqual(
+      [...other.values()].map((x) => Array.from(x)),
+      [...r1.values()].map((x) => Array.from(x)),
+      "another tag draws another mask",
+    );
   }
   t.throws(() => getCriterion("obd"), { message: /unknown criterion "obd": use magnitude, random, snip, grasp, synflow/ });
 });
@@ -225,13 +294,15 @@ test("synflow on a network with batch norm (evaluation mode) and residual blocks
   const scores = synflowScores(net, w, masks, false);
   // R of the linearized network (|θ|, biases, shifts and running means zero), with one weight optionally removed.
   const R = (drop?: { name: string; i: number }): number => {
-    const lin = new Map([...w].map(([name, v]) => {
-      const p = net.param(name);
-      const zero = p.kind === "bias" || (p.kind === "norm" && name.endsWith(".bias")) || name.endsWith(".running_mean");
-      const a = Float32Array.from(v, (x) => (zero ? 0 : Math.abs(x)));
-      if (drop?.name === name) a[drop.i] = 0;
-      return [name, a];
-    }));
+    const lin = new Map(
+      [...w].map(([name, v]) => {
+        const p = net.param(name);
+        const zero = p.kind === "bias" || (p.kind === "norm" && name.endsWith(".bias")) || name.endsWith(".running_mean");
+        const a = Float32Array.from(v, (x) => (zero ? 0 : Math.abs(x)));
+        if (drop?.name === name) a[drop.i] = 0;
+        return [name, a];
+      }),
+    );
     net.load(lin);
     const mark = k.arena.mark();
     const plan = net.prepare("dense");

@@ -32,7 +32,11 @@ test("layerwise pruning keeps exactly round(total·(1−p)^L) per layer, the lar
   t.is(countKept(m1.get("a.weight")!), 16); // round(20 · 0.8)
   t.is(countKept(m1.get("b.weight")!), 12); // round(15 · 0.8)
   t.is(countKept(m1.get("c.weight")!), 3); // round(6 · 0.5)
-  t.deepEqual(Array.from(m1.get("a.weight")!), Array.from({ length: 20 }, (_, i) => (i >= 4 ? 1 : 0)), "the 4 smallest |w| go");
+  t.deepEqual(
+    Array.from(m1.get("a.weight")!),
+    Array.from({ length: 20 }, (_, i) => (i >= 4 ? 1 : 0)),
+    "the 4 smallest |w| go",
+  );
   t.deepEqual(Array.from(m1.get("c.weight")!), [0, 1, 1, 0, 0, 1]);
   // level 2 prunes from level 1's survivors: round(20 · 0.64) = 13
   const m2 = pruneByMagnitude(net, layerwise, w, m1, 2);
@@ -59,8 +63,14 @@ test("global pruning uses one threshold over the pooled layers, and differs from
   const lw = pruneByMagnitude(net, { ...target, scope: "layerwise" }, w, fullMasks(net), 1);
   t.is(countKept(lw.get("a.weight")!), 10, "layerwise halves every layer instead");
   // a global threshold that would empty a layer stops with a clear error
-  const empty = weightsOf({ "a.weight": Array.from({ length: 20 }, () => 0.01), "b.weight": Array.from({ length: 15 }, () => 100), "c.weight": [1, 1, 1, 1, 1, 1] });
-  t.throws(() => pruneByMagnitude(net, { ...target, rates: { conv: 0.6, fc: 0.6, output: 0.6 } }, empty, fullMasks(net), 2), { message: /would remove every weight of a\.weight; exclude it \(--exclude a\.weight\)/ });
+  const empty = weightsOf({
+    "a.weight": Array.from({ length: 20 }, () => 0.01),
+    "b.weight": Array.from({ length: 15 }, () => 100),
+    "c.weight": [1, 1, 1, 1, 1, 1],
+  });
+  t.throws(() => pruneByMagnitude(net, { ...target, rates: { conv: 0.6, fc: 0.6, output: 0.6 } }, empty, fullMasks(net), 2), {
+    message: /would remove every weight of a\.weight; exclude it \(--exclude a\.weight\)/,
+  });
   t.throws(() => pruneByMagnitude(net, { ...target, exclude: ["nope.weight"] }, w, fullMasks(net), 1), { message: /tiny has no parameter "nope\.weight"/ });
 });
 
@@ -79,7 +89,10 @@ test("Pm follows the paper's schedule, one-shot finds the level of a target Pm, 
   t.deepEqual(randomMasksLike(m, new Rng(2)), r, "seeded");
   const report = sparsity(net, m);
   t.is(report.total, 41);
-  t.is(report.kept, report.layers.reduce((n, l) => n + l.kept, 0));
+  t.is(
+    report.kept,
+    report.layers.reduce((n, l) => n + l.kept, 0),
+  );
   t.is(report.pm, report.kept / 41);
 });
 
@@ -88,7 +101,10 @@ test("LeNet-300-100 masks keep the paper's counts: Pm 51.3% at level 3, 3.6% nea
   const { getModel } = await import("../../src/models/registry.js");
   const { BASE_DEFAULTS } = await import("../../src/hparams/schema.js");
   const net = getModel("lenet_300_100").build(k, BASE_DEFAULTS.model);
-  t.is(net.prunable.reduce((n, p) => n + p.size, 0), 266200);
+  t.is(
+    net.prunable.reduce((n, p) => n + p.size, 0),
+    266200,
+  );
   t.is(pmAt(net, layerwise_lenet, 3).toFixed(3), "0.513");
   t.true(pmAt(net, layerwise_lenet, 15) < 0.04 && pmAt(net, layerwise_lenet, 15) > 0.03);
 });

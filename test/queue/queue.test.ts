@@ -61,7 +61,8 @@ test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint el
   const workers: Proc[] = [];
   try {
     redis = await startRedis();
-    const local = join(root, "local"), queued = join(root, "queued");
+    const local = join(root, "local"),
+      queued = join(root, "queued");
     const data = ["--data-dir", dataDir()];
     const t0 = Date.now();
     await cli(["run", ...ARGS, ...data, "--threads", "1", "--out", local, "--no-report"]);
@@ -79,32 +80,43 @@ test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint el
     workers.push(worker(), worker());
     // Kill the worker training level 1 once that run has a checkpoint (its lock names the worker).
     const deadline = Date.now() + 60_000;
-    const killed = await within((async () => {
-      while (Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        const lock = join(dir, KILLED, "lock.json");
-        if (!existsSync(join(dir, KILLED, "checkpoint.lt")) || !existsSync(lock)) continue;
-        let pid: number;
-        try {
-          pid = (JSON.parse(readFileSync(lock, "utf8")) as { pid: number }).pid;
-        } catch {
-          continue; // being replaced
+    const killed = await within(
+      (async () => {
+        while (Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+          const lock = join(dir, KILLED, "lock.json");
+          if (!existsSync(join(dir, KILLED, "checkpoint.lt")) || !existsSync(lock)) continue;
+          let pid: number;
+          try {
+            pid = (JSON.parse(readFileSync(lock, "utf8")) as { pid: number }).pid;
+          } catch {
+            continue; // being replaced
+          }
+          const w = workers.find((p) => p.child.pid === pid);
+          if (!w) continue;
+          w.child.kill("SIGKILL");
+          return w;
         }
-        const w = workers.find((p) => p.child.pid === pid);
-        if (!w) continue;
-        w.child.kill("SIGKILL");
-        return w;
-      }
-      throw new Error(`no checkpoint of level 1 within 60 s; workers said:\n${workers.map((w) => w.out()).join("\n---\n")}`);
-    })(), 61_000, "a checkpoint of level 1");
+        throw new Error(`no checkpoint of level 1 within 60 s; workers said:\n${workers.map((w) => w.out()).join("\n---\n")}`);
+      })(),
+      61_000,
+      "a checkpoint of level 1",
+    );
     const survivor = workers.find((w) => w !== killed)!;
     t.is((await killed.done).signal, "SIGKILL");
     const end = await within(survivor.done, 90_000, "the surviving worker emptying the queue");
     t.log(`queue with two workers (one killed): ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     t.is(end.code, 0, survivor.out());
-    t.regex(survivor.out(), /trial 0 level 1: resuming at iteration [1-9]\d* from its checkpoint/, "resumed from the killed worker's checkpoint, not from scratch");
+    t.regex(
+      survivor.out(),
+      /trial 0 level 1: resuming at iteration [1-9]\d* from its checkpoint/,
+      "resumed from the killed worker's checkpoint, not from scratch",
+    );
 
-    const status = (await cli(["status", "--queue", redis.url, "--json"])).trim().split("\n").map((l) => JSON.parse(l));
+    const status = (await cli(["status", "--queue", redis.url, "--json"]))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     t.is(status.length, 1);
     t.deepEqual(status[0].counts, { done: 4, running: 0, queued: 0, waiting: 0, blocked: 0, failed: 1 });
     const failed = status[0].runs.find((r: { state: string }) => r.state === "failed");
@@ -115,7 +127,8 @@ test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint el
     t.regex(text, /failed {3}trial 0 level 1 \(reinit control\) after 3 attempts: .*mask\.lt/);
 
     const without = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith(`${FAILING}/`)));
-    const mine = without(experimentResults(dir)), theirs = without(experimentResults(onlyExperiment(local)));
+    const mine = without(experimentResults(dir)),
+      theirs = without(experimentResults(onlyExperiment(local)));
     t.true(Object.keys(theirs).length >= 16);
     t.deepEqual(differences(mine, theirs), [], "every stored file of the other runs equals the local one-thread run's");
   } finally {

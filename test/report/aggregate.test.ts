@@ -36,7 +36,17 @@ test("pickSpread takes levels evenly spread in log Pm, densest and sparsest incl
   );
   t.deepEqual(pickSpread(levels.slice(0, 3), 6), levels.slice(0, 3));
   // Levels that cannot sit on a log axis are left out rather than breaking the spread.
-  t.deepEqual(pickSpread([{ level: 0, pm: 1 }, { level: 1, pm: NaN }, { level: 2, pm: 0 }], 6), [{ level: 0, pm: 1 }]);
+  t.deepEqual(
+    pickSpread(
+      [
+        { level: 0, pm: 1 },
+        { level: 1, pm: NaN },
+        { level: 2, pm: 0 },
+      ],
+      6,
+    ),
+    [{ level: 0, pm: 1 }],
+  );
 });
 
 test("levelsOf lists each level once with its mean Pm, densest first", (t) => {
@@ -64,10 +74,21 @@ function curve(trial: number, points: [number, number][]): CurveRecord {
 }
 
 test("meanCurve averages iterations shared by every trial and falls back to the lowest trial", (t) => {
-  const a = curve(0, [[100, 0.5], [200, 0.7], [300, NaN]]);
-  const b = curve(1, [[100, 0.6], [200, 0.9], [250, 0.95]]);
+  const a = curve(0, [
+    [100, 0.5],
+    [200, 0.7],
+    [300, NaN],
+  ]);
+  const b = curve(1, [
+    [100, 0.6],
+    [200, 0.9],
+    [250, 0.95],
+  ]);
   const mean = meanCurve([b, a]);
-  t.deepEqual(mean.map((p) => p.iteration), [100, 200]);
+  t.deepEqual(
+    mean.map((p) => p.iteration),
+    [100, 200],
+  );
   t.true(Math.abs(mean[1]!.testAccuracy - 0.8) < 1e-12);
   const disjoint = meanCurve([curve(3, [[1, 0.3]]), curve(2, [[2, 0.4]])]);
   t.deepEqual(disjoint, [{ iteration: 2, testAccuracy: 0.4 }]);

@@ -23,7 +23,10 @@ test("series are labelled by criterion, scope and strategy, matched at shared Pm
   const levelPm = (l: number) => imp.runs.find((r) => r.level === l)!.pm;
   const snip = { ...raw, runs: raw.runs.map((r) => (r.kind === "oneshot" ? { ...r, pm: levelPm(r.level) * 1.001 } : r)) };
   const c = compareReports([imp, snip], ["exp/imp", "exp/snip"]);
-  t.deepEqual(c.series.map((s) => s.label), ["magnitude, layerwise, reset, iterative", "snip, global, reset, one-shot"]);
+  t.deepEqual(
+    c.series.map((s) => s.label),
+    ["magnitude, layerwise, reset, iterative", "snip, global, reset, one-shot"],
+  );
   t.true(c.sharedPms.length >= 1, "the one-shot targets match iterative levels");
   const md = comparisonMarkdown(c);
   t.regex(md, /^\| series \| trials \| Pm /);
@@ -34,7 +37,10 @@ test("series are labelled by criterion, scope and strategy, matched at shared Pm
   t.true(Math.abs(level1.secondsToTicket.mean - (level1.seconds.mean + dense.seconds.mean)) < 1e-6);
   const oneShot = c.series[1]!.points[0]!;
   t.is(oneShot.secondsToTicket.mean, oneShot.seconds.mean);
-  t.is(comparisonCsv(c).split("\n")[0], "series,dir,kind,branch,level,pm,trials,early_stop_test_mean,early_stop_test_min,early_stop_test_max,final_test_mean,early_stop_iteration_mean,seconds_mean,seconds_to_ticket_mean");
+  t.is(
+    comparisonCsv(c).split("\n")[0],
+    "series,dir,kind,branch,level,pm,trials,early_stop_test_mean,early_stop_test_min,early_stop_test_max,final_test_mean,early_stop_iteration_mean,seconds_mean,seconds_to_ticket_mean",
+  );
   const one = selectPms(c, [c.sharedPms[0]! * 0.97]);
   t.deepEqual(one.sharedPms, [c.sharedPms[0]], "--pm picks the nearest shared Pm");
   t.is(comparisonMarkdown(one).split("\n")[0]!.split("|").length, 4 + 2, "series, trials, one Pm and its time (4 cells between 5 bars)");
@@ -43,7 +49,13 @@ test("series are labelled by criterion, scope and strategy, matched at shared Pm
 });
 
 test("other differing settings join the label; another model is refused", (t) => {
-  const a = experiment({}, false), b = { ...experiment({}, false), hparams: resolveHparams(defaults, { training: { lr: 0.01 } }) as unknown as Record<string, unknown> };
-  t.deepEqual(compareReports([a, b], ["a", "b"]).series.map((s) => s.label), ["magnitude, layerwise, reset, lr=0.0012, iterative", "magnitude, layerwise, reset, lr=0.01, iterative"]);
-  t.throws(() => compareReports([a, { ...b, model: "conv2", dataset: "cifar10" }], ["a", "b"]), { message: /b is conv2 on cifar10, but a is lenet_300_100 on mnist: compare experiments of one model and dataset/ });
+  const a = experiment({}, false),
+    b = { ...experiment({}, false), hparams: resolveHparams(defaults, { training: { lr: 0.01 } }) as unknown as Record<string, unknown> };
+  t.deepEqual(
+    compareReports([a, b], ["a", "b"]).series.map((s) => s.label),
+    ["magnitude, layerwise, reset, lr=0.0012, iterative", "magnitude, layerwise, reset, lr=0.01, iterative"],
+  );
+  t.throws(() => compareReports([a, { ...b, model: "conv2", dataset: "cifar10" }], ["a", "b"]), {
+    message: /b is conv2 on cifar10, but a is lenet_300_100 on mnist: compare experiments of one model and dataset/,
+  });
 });

@@ -47,7 +47,11 @@ test("Pm figures use a reversed log x scale: 100% on the left, decreasing to the
     t.true(labels.length >= 3, figure!.name);
     t.is(labels[0]!.label, "100");
     const values = labels.map((l) => Number(l.label));
-    t.deepEqual(values, [...values].sort((a, b) => b - a), figure!.name);
+    t.deepEqual(
+      values,
+      [...values].sort((a, b) => b - a),
+      figure!.name,
+    );
   }
 });
 

@@ -65,7 +65,8 @@ export function makeReportData(options: FixtureOptions = {}): ReportData {
       branch,
       pm,
       iterations,
-      earlyStopIteration: Math.round(iterations * (branch === "ticket" ? 0.6 - 0.05 * Math.min(level, 4) : 0.6 + (branch === "reinit" ? 0.03 : 0.04) * level)) - 100 * trial,
+      earlyStopIteration:
+        Math.round(iterations * (branch === "ticket" ? 0.6 - 0.05 * Math.min(level, 4) : 0.6 + (branch === "reinit" ? 0.03 : 0.04) * level)) - 100 * trial,
       earlyStopValLoss: best.valLoss,
       earlyStopValAccuracy: best.valAccuracy,
       earlyStopTestAccuracy: best.testAccuracy,

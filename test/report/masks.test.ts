@@ -9,12 +9,29 @@ import { makeReportData } from "./fixtures.js";
 const m = (bits: string) => Uint8Array.from(bits, (c) => Number(c));
 
 test("jaccard: |A ∩ B| / |A ∪ B| over all layers; random expectation from the per-layer counts", (t) => {
-  const a = new Map([["x", m("1100")], ["y", m("10")]]), b = new Map([["x", m("0110")], ["y", m("10")]]);
+  const a = new Map([
+      ["x", m("1100")],
+      ["y", m("10")],
+    ]),
+    b = new Map([
+      ["x", m("0110")],
+      ["y", m("10")],
+    ]);
   t.is(jaccard(a, b), 2 / 4); // shared: x[1], y[0]; union: x[0..2], y[0]
   t.is(jaccard(a, a), 1);
   // x: 2·2/4 = 1 shared expected, union 3; y: 1·1/2 = 0.5 shared, union 1.5
   t.is(randomJaccard(a, b), 1.5 / 4.5);
-  t.throws(() => jaccard(a, new Map([["x", m("1")], ["y", m("10")]])), { message: /x is missing from one mask set or has another size/ });
+  t.throws(
+    () =>
+      jaccard(
+        a,
+        new Map([
+          ["x", m("1")],
+          ["y", m("10")],
+        ]),
+      ),
+    { message: /x is missing from one mask set or has another size/ },
+  );
 });
 
 test("first-layer map counts, per pixel, the units that keep their weight from it; the heatmap renders", async (t) => {

@@ -107,7 +107,14 @@ test("writeReport creates a missing output directory", async (t) => {
   t.teardown(() => rm(root, { recursive: true, force: true }));
   const dir = join(root, "nested", "report");
   await writeReport(makeReportData({ levels: 2, trials: 1, magnitudes: false }), dir);
-  t.deepEqual((await readdir(dir)).sort(), ["accuracy-over-training.svg", "accuracy-vs-pm.svg", "early-stop-vs-pm.svg", "final-accuracy-vs-pm.svg", "layer-density.svg", "report.html"]);
+  t.deepEqual((await readdir(dir)).sort(), [
+    "accuracy-over-training.svg",
+    "accuracy-vs-pm.svg",
+    "early-stop-vs-pm.svg",
+    "final-accuracy-vs-pm.svg",
+    "layer-density.svg",
+    "report.html",
+  ]);
 });
 
 test("a dense-only experiment (one level, one trial, no controls, no magnitudes) still renders", async (t) => {

@@ -26,11 +26,14 @@ test("data: LOTTERY_DATA_DIR first, then a cache that holds the files, with no d
 
 test("data: when the cache lacks it and the download fails, the message names LOTTERY_DATA_DIR", async (t) => {
   await t.throwsAsync(ensureTestData("cifar10", { env: { LOTTERY_CACHE_DIR: join(tmp, "empty"), ...OFFLINE }, log: () => {} }), {
-    message: /^the tests need CIFAR-10: LOTTERY_DATA_DIR is not set, the cache .*empty\/cifar10 lacks it, and downloading it failed \(.*127\.0\.0\.1:9.*\)\. Set LOTTERY_DATA_DIR to a directory holding mnist\/ and cifar10\//,
+    message:
+      /^the tests need CIFAR-10: LOTTERY_DATA_DIR is not set, the cache .*empty\/cifar10 lacks it, and downloading it failed \(.*127\.0\.0\.1:9.*\)\. Set LOTTERY_DATA_DIR to a directory holding mnist\/ and cifar10\//,
   });
   const empty = join(tmp, "no-data");
   mkdirSync(empty);
-  await t.throwsAsync(ensureTestData("mnist", { env: { LOTTERY_DATA_DIR: empty, ...OFFLINE } }), { message: /^MNIST data not found: .*no-data\/mnist \(the mnist\/ subdirectory of LOTTERY_DATA_DIR=.*no-data\) does not exist/ });
+  await t.throwsAsync(ensureTestData("mnist", { env: { LOTTERY_DATA_DIR: empty, ...OFFLINE } }), {
+    message: /^MNIST data not found: .*no-data\/mnist \(the mnist\/ subdirectory of LOTTERY_DATA_DIR=.*no-data\) does not exist/,
+  });
 });
 
 test("chromium: LOTTERY_CHROMIUM, else chromium on the PATH; otherwise one line saying what to install", (t) => {

@@ -22,7 +22,13 @@ import { realDataset } from "../helpers/data.js";
 import { differences, experimentResults } from "../helpers/results.js";
 
 // A small LeNet (784-32-16-10): what is tested is the store, and this trains 10x faster.
-const model = registerModel({ name: "lenet_32_16", description: "LeNet 32-16", dataset: "mnist", defaults: {}, spec: (h) => lenetSpec(h, [32, 16], "lenet_32_16") });
+const model = registerModel({
+  name: "lenet_32_16",
+  description: "LeNet 32-16",
+  dataset: "mnist",
+  defaults: {},
+  spec: (h) => lenetSpec(h, [32, 16], "lenet_32_16"),
+});
 const defaults = defaultsFor(model);
 const hp = resolveHparams(defaults, {
   model: { model: "lenet_32_16" },
@@ -34,7 +40,8 @@ const hp = resolveHparams(defaults, {
 /** MNIST with 500 test images instead of 10,000: every evaluation reads the test split. */
 async function smallMnist(): Promise<Dataset> {
   const d = await realDataset("mnist", 200);
-  const n = 500, f = 28 * 28;
+  const n = 500,
+    f = 28 * 28;
   return Object.freeze({ ...d, test: makeSplit(d.test.images.subarray(0, n * f), d.test.labels.subarray(0, n), f) });
 }
 
@@ -65,7 +72,8 @@ function damage(path: string, how: Damage): void {
 }
 
 let data: Dataset;
-let pristine = "", partial = "";
+let pristine = "",
+  partial = "";
 const scratch = mkdtempSync(join(tmpdir(), "lottery-corrupt-"));
 let n = 0;
 
@@ -128,46 +136,56 @@ const CASES: Case[] = [
 
 for (const c of CASES) {
   for (const how of ["truncated", "corrupted"] as const) {
-    test.serial(`${c.file} ${how}: ${c.outcome === "repaired" ? "rebuilt with a message" : "an error naming it and the fix; the fix works"}; the results are the undamaged ones`, async (t) => {
-      const root = copyOf(c.from?.() ?? pristine);
-      const dir = dirOf(root), path = join(dir, c.file);
-      damage(path, how);
-      t.notDeepEqual(experimentResults(dir), experimentResults(dirOf(c.from?.() ?? pristine)), "the file was changed");
+    test.serial(
+      `${c.file} ${how}: ${c.outcome === "repaired" ? "rebuilt with a message" : "an error naming it and the fix; the fix works"}; the results are the undamaged ones`,
+      async (t) => {
+        const root = copyOf(c.from?.() ?? pristine);
+        const dir = dirOf(root),
+          path = join(dir, c.file);
+        damage(path, how);
+        t.notDeepEqual(experimentResults(dir), experimentResults(dirOf(c.from?.() ?? pristine)), "the file was changed");
 
-      // A report of the damaged experiment: the undamaged one, or an error naming the file.
-      if (c.from === undefined) {
-        try {
-          t.deepEqual(collectReport(dir), { ...collectReport(dirOf(pristine)) });
-        } catch (err) {
-          t.true(err instanceof CorruptFileError && err.path === path, `report: ${(err as Error).message}`);
+        // A report of the damaged experiment: the undamaged one, or an error naming the file.
+        if (c.from === undefined) {
+          try {
+            t.deepEqual(collectReport(dir), { ...collectReport(dirOf(pristine)) });
+          } catch (err) {
+            t.true(err instanceof CorruptFileError && err.path === path, `report: ${(err as Error).message}`);
+          }
         }
-      }
 
-      const log: string[] = [];
-      if (c.outcome === "repaired") {
-        await rerun(root, log);
-        t.true(log.some((m) => m.includes(path) && /damaged|removed it/.test(m)), log.join("\n"));
-      } else {
-        const err = await t.throwsAsync(rerun(root, log));
-        t.true(err instanceof CorruptFileError && err.path === path, err?.message);
-        const runDir = /run directory (\S+?)\)? and rerun/.exec(err!.message)?.[1];
-        t.truthy(runDir, `the message names the run directory to delete: ${err!.message}`);
-        rmSync(runDir!, { recursive: true });
-        await rerun(root, log);
-      }
-      t.deepEqual(differences(experimentResults(dir), experimentResults(dirOf(pristine))), []);
-    });
+        const log: string[] = [];
+        if (c.outcome === "repaired") {
+          await rerun(root, log);
+          t.true(
+            log.some((m) => m.includes(path) && /damaged|removed it/.test(m)),
+            log.join("\n"),
+          );
+        } else {
+          const err = await t.throwsAsync(rerun(root, log));
+          t.true(err instanceof CorruptFileError && err.path === path, err?.message);
+          const runDir = /run directory (\S+?)\)? and rerun/.exec(err!.message)?.[1];
+          t.truthy(runDir, `the message names the run directory to delete: ${err!.message}`);
+          rmSync(runDir!, { recursive: true });
+          await rerun(root, log);
+        }
+        t.deepEqual(differences(experimentResults(dir), experimentResults(dirOf(pristine))), []);
+      },
+    );
   }
 }
 
 test.serial("a damaged lock.json is taken over; garbage in place of a checkpoint restarts its run", async (t) => {
   const root = copyOf(partial);
   const run = join(dirOf(root), "trial_0", "level_2");
-  writeFileSync(join(run, "lock.json"), "{\"pid\":");
+  writeFileSync(join(run, "lock.json"), '{"pid":');
   writeFileSync(join(run, "checkpoint.lt"), "garbage");
   const log: string[] = [];
   await rerun(root, log);
-  t.true(log.some((m) => /checkpoint\.lt: not a lottery-wasm tensor file.*removed it; the run restarts/.test(m)), log.join("\n"));
+  t.true(
+    log.some((m) => /checkpoint\.lt: not a lottery-wasm tensor file.*removed it; the run restarts/.test(m)),
+    log.join("\n"),
+  );
   t.deepEqual(differences(experimentResults(dirOf(root)), experimentResults(dirOf(pristine))), []);
 });
 
@@ -175,5 +193,8 @@ test("hparams.json that is damaged cannot be guessed by `lottery report`: the er
   const root = copyOf(pristine);
   const file = join(dirOf(root), "hparams.json");
   damage(file, "corrupted");
-  t.throws(() => collectReport(dirOf(root)), { instanceOf: CorruptFileError, message: /hparams\.json: checksum mismatch.*rerun the `lottery run` command that made this experiment/ });
+  t.throws(() => collectReport(dirOf(root)), {
+    instanceOf: CorruptFileError,
+    message: /hparams\.json: checksum mismatch.*rerun the `lottery run` command that made this experiment/,
+  });
 });

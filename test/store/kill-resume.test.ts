@@ -21,12 +21,9 @@ const PLAN: (Kill | null)[] = [
 test("killed five times (writing θ0, a checkpoint and a run's final files, and mid-training), the experiment resumes to exactly the uninterrupted results", async (t) => {
   const { rounds } = await killAndResume({ args: ARGS, dataDir: dataDir(), rounds: 1, seed: 17, plan: (_round, i) => PLAN[i] ?? null, log: (m) => t.log(m) });
   const [round] = rounds;
-  t.deepEqual(round!.kills.map((k) => k.landed), [
-    "write theta0.lt #1 partial",
-    "write checkpoint.lt #2 unrenamed",
-    "training",
-    "write final.lt #1 renamed",
-    "write summary.json #1 partial",
-  ]);
+  t.deepEqual(
+    round!.kills.map((k) => k.landed),
+    ["write theta0.lt #1 partial", "write checkpoint.lt #2 unrenamed", "training", "write final.lt #1 renamed", "write summary.json #1 partial"],
+  );
   t.deepEqual(round!.differences, [], "every file is identical to the uninterrupted run's");
 });

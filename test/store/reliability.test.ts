@@ -27,7 +27,12 @@ function tmp(): string {
 }
 
 test("a damaged tensor header is an error naming the file, never a TypeError; a changed offset is caught by the header checksum", (t) => {
-  const bytes = encodeTensors(new Map<string, Float32Array | Uint8Array>([["a", Float32Array.of(1, 2, 3)], ["b", Uint8Array.of(1, 0)]]));
+  const bytes = encodeTensors(
+    new Map<string, Float32Array | Uint8Array>([
+      ["a", Float32Array.of(1, 2, 3)],
+      ["b", Uint8Array.of(1, 0)],
+    ]),
+  );
   const headerLength = new DataView(bytes.buffer).getUint32(12, true);
   const header = new TextDecoder().decode(bytes.subarray(48, 48 + headerLength));
   // Same length, different offset: without a header checksum this would read the wrong slice.
@@ -90,7 +95,11 @@ test("hparams.json keeps the widest extent; a deleted mask.lt (the corrupt-file 
     rmSync(join(store.runDir(level1), "mask.lt"));
     const log: string[] = [];
     await runExperiment({ hp: hp({ pruning: { levels: 0 } }), defaults, root, dataset: data });
-    t.is((JSON.parse(readFileSync(join(store.dir, "hparams.json"), "utf8")) as { pruning: { levels: number } }).pruning.levels, 1, "levels 0 does not shrink the recorded extent");
+    t.is(
+      (JSON.parse(readFileSync(join(store.dir, "hparams.json"), "utf8")) as { pruning: { levels: number } }).pruning.levels,
+      1,
+      "levels 0 does not shrink the recorded extent",
+    );
     const again = await runExperiment({ hp: hp({ pruning: { levels: 1 } }), defaults, root, dataset: data, log: (m) => log.push(m) });
     t.deepEqual(readFileSync(join(store.runDir(level1), "mask.lt")), mask);
     t.deepEqual(readFileSync(join(store.runDir(level1), "final.lt")), final);
@@ -99,7 +108,10 @@ test("hparams.json keeps the widest extent; a deleted mask.lt (the corrupt-file 
     mkdirSync(store.runDir({ ...level1, level: 2 }), { recursive: true });
     writeFileSync(join(store.runDir({ ...level1, level: 2 }), "checkpoint.lt"), "garbage");
     await runExperiment({ hp: hp({ pruning: { levels: 2 } }), defaults, root, dataset: data, log: (m) => log.push(m) });
-    t.true(log.some((m) => /checkpoint\.lt: .*removed it; the run restarts/.test(m)), log.join("\n"));
+    t.true(
+      log.some((m) => /checkpoint\.lt: .*removed it; the run restarts/.test(m)),
+      log.join("\n"),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -115,7 +127,10 @@ test("a diverging learning rate stops the run naming run, iteration and fix; rec
     });
     const log: string[] = [];
     const { store, summaries } = await runExperiment({ hp: h, defaults, root, dataset: data, log: (m) => log.push(m) });
-    t.deepEqual(summaries.map((s) => `${s.trial}/${s.level}/${Boolean(s.diverged)}`), ["0/0/true", "1/0/true"]);
+    t.deepEqual(
+      summaries.map((s) => `${s.trial}/${s.level}/${Boolean(s.diverged)}`),
+      ["0/0/true", "1/0/true"],
+    );
     t.true(log.some((m) => /going on with the runs that do not depend on it/.test(m)));
     const s = store.summary({ trial: 1, kind: "iterative", level: 0, branch: "ticket" })!;
     t.regex(s.diverged!.reason, /loss/);
@@ -137,10 +152,16 @@ test("a held run lock of a live process is respected; a dead process's lock is t
     t.true("release" in lock);
     const dir = store.runDir(id);
     // Held by a live process (the parent of this one).
-    writeFileSync(join(dir, "lock.json"), JSON.stringify({ pid: process.ppid, host: (JSON.parse(readFileSync(join(dir, "lock.json"), "utf8")) as { host: string }).host, started: "now" }));
+    writeFileSync(
+      join(dir, "lock.json"),
+      JSON.stringify({ pid: process.ppid, host: (JSON.parse(readFileSync(join(dir, "lock.json"), "utf8")) as { host: string }).host, started: "now" }),
+    );
     const held = store.tryLock(id);
     t.true("heldBy" in held && held.heldBy.pid === process.ppid);
-    writeFileSync(join(dir, "lock.json"), JSON.stringify({ pid: 4194999, host: JSON.parse(readFileSync(join(dir, "lock.json"), "utf8")).host, started: "then" }));
+    writeFileSync(
+      join(dir, "lock.json"),
+      JSON.stringify({ pid: 4194999, host: JSON.parse(readFileSync(join(dir, "lock.json"), "utf8")).host, started: "then" }),
+    );
     const taken = store.tryLock(id);
     t.true("release" in taken);
     if ("release" in taken) taken.release();
@@ -167,7 +188,8 @@ test("a reused pid does not keep a dead writer's lock or temp file: a live proce
     // A lock written after the live process started is still its own.
     writeFileSync(join(dir, "lock.json"), JSON.stringify({ pid: process.ppid, host, started: new Date().toISOString() }));
     t.true("heldBy" in store.tryLock(id));
-    const temp = join(dir, `.final.lt.${process.ppid}.0.tmp`), fresh = join(dir, `.mask.lt.${process.ppid}.1.tmp`);
+    const temp = join(dir, `.final.lt.${process.ppid}.0.tmp`),
+      fresh = join(dir, `.mask.lt.${process.ppid}.1.tmp`);
     writeFileSync(temp, "x");
     writeFileSync(fresh, "y");
     utimesSync(temp, new Date("2000-01-01"), new Date("2000-01-01"));
@@ -184,7 +206,10 @@ test("a checkpoint left in a finished run (killed between its summary and the ch
     const store = ExperimentStore.open(root, hp(), defaults);
     const finished = store.runDir({ trial: 0, kind: "iterative", level: 0, branch: "ticket" });
     const unfinished = store.runDir({ trial: 0, kind: "iterative", level: 1, branch: "ticket" });
-    for (const [dir, files] of [[finished, ["summary.json", "mask.lt", "checkpoint.lt"]], [unfinished, ["checkpoint.lt"]]] as const) {
+    for (const [dir, files] of [
+      [finished, ["summary.json", "mask.lt", "checkpoint.lt"]],
+      [unfinished, ["checkpoint.lt"]],
+    ] as const) {
       mkdirSync(dir, { recursive: true });
       for (const f of files) writeFileSync(join(dir, f), "x");
     }
@@ -202,19 +227,35 @@ test("a run resumed on another thread count goes on, says so naming both setting
     const data = await realDataset("mnist", 500);
     const h = (levels: number) => hp({ training: { iterations: 100, evalEvery: 25 }, pruning: { levels } });
     // Level 0 on 2 threads, checkpointed at every evaluation and interrupted after its checkpoint at 50.
-    await t.throwsAsync(runExperiment({
-      hp: h(0), defaults, root, dataset: data, threads: 2, checkpointSeconds: 0,
-      events: { onProgress: (_id, done) => { if (done >= 60) throw new Error("interrupted"); } },
-    }), { message: "interrupted" });
+    await t.throwsAsync(
+      runExperiment({
+        hp: h(0),
+        defaults,
+        root,
+        dataset: data,
+        threads: 2,
+        checkpointSeconds: 0,
+        events: {
+          onProgress: (_id, done) => {
+            if (done >= 60) throw new Error("interrupted");
+          },
+        },
+      }),
+      { message: "interrupted" },
+    );
 
     // Resumed on 1 thread: it goes on, warns naming both settings and the fix, and records the mix.
     const log: string[] = [];
     const resumed = await runExperiment({ hp: h(1), defaults, root, dataset: data, threads: 1, log: (m) => log.push(m) });
     const warnings = log.filter((m) => m.startsWith("warning:"));
     t.is(warnings.length, 1, log.join("\n"));
-    const m = /^warning: trial 0 level 0 was checkpointed at iteration (\d+) on 2 threads, --kernels auto, (relaxed|plain) SIMD and continues on 1 thread, --kernels auto, \2 SIMD: from here it runs on different arithmetic, so its results will differ from an uninterrupted run's \(recorded as mixed_arithmetic in its summary\)\. To keep it reproducible, stop it before its next checkpoint and rerun with --threads 2\.$/.exec(warnings[0]!);
+    const m =
+      /^warning: trial 0 level 0 was checkpointed at iteration (\d+) on 2 threads, --kernels auto, (relaxed|plain) SIMD and continues on 1 thread, --kernels auto, \2 SIMD: from here it runs on different arithmetic, so its results will differ from an uninterrupted run's \(recorded as mixed_arithmetic in its summary\)\. To keep it reproducible, stop it before its next checkpoint and rerun with --threads 2\.$/.exec(
+        warnings[0]!,
+      );
     t.truthy(m, warnings[0]);
-    const at = Number(m![1]), simd = m![2];
+    const at = Number(m![1]),
+      simd = m![2];
     t.true(at >= 50 && at < 100, `checkpoint at ${at}`);
     const level0 = resumed.summaries[0]!;
     t.like(level0, { level: 0, threads: 1, kernel_mode: "auto", simd });
@@ -222,9 +263,15 @@ test("a run resumed on another thread count goes on, says so naming both setting
       { from_iteration: 0, threads: 2, kernel_mode: "auto", simd },
       { from_iteration: at, threads: 1, kernel_mode: "auto", simd },
     ]);
-    const stored = JSON.parse(readFileSync(join(resumed.store.runDir({ trial: 0, kind: "iterative", level: 0, branch: "ticket" }), "summary.json"), "utf8")) as RunSummary;
+    const stored = JSON.parse(
+      readFileSync(join(resumed.store.runDir({ trial: 0, kind: "iterative", level: 0, branch: "ticket" }), "summary.json"), "utf8"),
+    ) as RunSummary;
     t.deepEqual(stored.mixed_arithmetic, level0.mixed_arithmetic, "summary.json records it");
-    t.regex(runRecord(stored).mixedArithmetic!, new RegExp(`^from iteration 0: 2 threads, --kernels auto, ${simd} SIMD; from iteration ${at}: 1 thread, --kernels auto, ${simd} SIMD$`), "and so does runs.csv");
+    t.regex(
+      runRecord(stored).mixedArithmetic!,
+      new RegExp(`^from iteration 0: 2 threads, --kernels auto, ${simd} SIMD; from iteration ${at}: 1 thread, --kernels auto, ${simd} SIMD$`),
+      "and so does runs.csv",
+    );
     // Level 1 trained on one setting throughout: its summary says which, and nothing is mixed.
     t.like(resumed.summaries[1]!, { level: 1, threads: 1, kernel_mode: "auto", simd });
     t.is(resumed.summaries[1]!.mixed_arithmetic, undefined);
@@ -242,7 +289,10 @@ test("a run resumed on another thread count goes on, says so naming both setting
     // The same settings again: nothing to say.
     const same: string[] = [];
     await runExperiment({ hp: h(2), defaults, root, dataset: data, threads: 1, log: (m) => same.push(m) });
-    t.deepEqual(same.filter((l) => l.startsWith("warning:")), []);
+    t.deepEqual(
+      same.filter((l) => l.startsWith("warning:")),
+      [],
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -7,7 +7,22 @@ import { join } from "node:path";
 import { runCli } from "../helpers/cli.js";
 import { dataDir } from "../helpers/data.js";
 
-const ARGS = ["--trials", "2", "--levels", "1", "--iterations", "200", "--eval-every", "100", "--controls", "reinit", "--val-size", "500", "--no-report", "--json"];
+const ARGS = [
+  "--trials",
+  "2",
+  "--levels",
+  "1",
+  "--iterations",
+  "200",
+  "--eval-every",
+  "100",
+  "--controls",
+  "reinit",
+  "--val-size",
+  "500",
+  "--no-report",
+  "--json",
+];
 
 test("two processes on one experiment train every run exactly once, and both finish", async (t) => {
   const root = mkdtempSync(join(tmpdir(), "lottery-two-"));
@@ -23,10 +38,19 @@ test("two processes on one experiment train every run exactly once, and both fin
         if (!r.resumed) trained.set(`${r.trial}/${r.level}/${r.branch}`, (trained.get(`${r.trial}/${r.level}/${r.branch}`) ?? 0) + 1);
       }
     }
-    t.deepEqual([...trained].sort(), [["0/0/ticket", 1], ["0/1/reinit", 1], ["0/1/ticket", 1], ["1/0/ticket", 1], ["1/1/reinit", 1], ["1/1/ticket", 1]]);
+    t.deepEqual([...trained].sort(), [
+      ["0/0/ticket", 1],
+      ["0/1/reinit", 1],
+      ["0/1/ticket", 1],
+      ["1/0/ticket", 1],
+      ["1/1/reinit", 1],
+      ["1/1/ticket", 1],
+    ]);
     // No lock or temp file is left behind.
     const dir = join(root, readdirSync(root)[0]!);
-    const leftovers = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith("lock.json") || f.endsWith(".tmp") || f.endsWith(".candidate"));
+    const leftovers = readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith("lock.json") || f.endsWith(".tmp") || f.endsWith(".candidate"));
     t.deepEqual(leftovers, []);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -43,7 +43,12 @@ function networkLogits(mode: "sparse" | "dense"): Float32Array {
   const replica = net.replica(N, false, plan);
   const split = { images: batch.images, labels: batch.labels, count: batch.count };
   const data = { name: "cifar10", shape: [3, 32, 32], classes: 10, classNames: [], train: split, val: split, test: split, stats } as unknown as Dataset;
-  new InputPipeline(data, { normalize: true, augment: false, dataSeed: 0, batchSize: N }).fill(split, Array.from({ length: N }, (_, i) => i), replica.input, replica.labels);
+  new InputPipeline(data, { normalize: true, augment: false, dataSeed: 0, batchSize: N }).fill(
+    split,
+    Array.from({ length: N }, (_, i) => i),
+    replica.input,
+    replica.labels,
+  );
   const logits = Float32Array.from(replica.forward({ training: false, step: 0, colOffset: 0, totalCols: N, seed: 0 }).data);
   plan.commit();
   k.arena.release(mark);
@@ -59,7 +64,10 @@ function sameLogits(fromNetwork: Float32Array, fromTicket: Float32Array): number
 test("Conv-2: the ticket's logits equal the in-memory network's, sparse and dense", async (t) => {
   const { manifest } = await readContainer(conv2.bytes);
   t.true(Math.abs(manifest.pm - 0.1) < 0.002, `Pm ${manifest.pm}`);
-  t.deepEqual(manifest.params.filter((p) => p.encoding === "csr").map((p) => p.name), ["conv1.weight", "conv2.weight", "fc1.weight", "fc2.weight", "fc3.weight"]);
+  t.deepEqual(
+    manifest.params.filter((p) => p.encoding === "csr").map((p) => p.name),
+    ["conv1.weight", "conv2.weight", "fc1.weight", "fc2.weight", "fc3.weight"],
+  );
   const sparse = await loadTicket(conv2.bytes, { kernels: k });
   t.true(sparse.execution.every((e) => e.kernel === "sparse"));
   const mine = sparse.classify(images);

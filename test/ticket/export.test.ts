@@ -42,10 +42,12 @@ test("the default export is trial 0's deepest level; the file holds its final we
   t.like(m.training, { trial: 0, level: 2, branch: "ticket", iterations: 300, final_test_accuracy: deepest.summary.final_test_accuracy });
   t.deepEqual(m.input.normalization, { normalize: false, mean: [...data.stats.mean], std: [...data.stats.std] });
   const ticket = await loadTicket(deepest.bytes);
-  const stored = store.loadFinal(deepest.run), masks = store.loadMask(deepest.run);
+  const stored = store.loadFinal(deepest.run),
+    masks = store.loadMask(deepest.run);
   const loaded = ticket.network.snapshot();
   for (const [name, w] of stored) {
-    const got = loaded.get(name)!, mask = masks.get(name);
+    const got = loaded.get(name)!,
+      mask = masks.get(name);
     let wrong = 0;
     for (let i = 0; i < w.length; i++) if (!Object.is(got[i], mask && !mask[i] ? 0 : w[i])) wrong++;
     t.is(wrong, 0, `${name}: ${wrong} entries differ`);
@@ -121,7 +123,8 @@ test("the ticket classifies as the training network does", async (t) => {
 });
 
 test("CLI: export, predict on the dataset directory and on an IDX file, and clear errors", async (t) => {
-  const out = join(root, "cli.ltk"), corrupt = join(root, "corrupt.ltk");
+  const out = join(root, "cli.ltk"),
+    corrupt = join(root, "corrupt.ltk");
   writeFileSync(corrupt, deepest.bytes.subarray(0, deepest.bytes.length - 1000));
   const env = { LOTTERY_DATA_DIR: dataDir() };
   const [exported, bad, badLevel] = await Promise.all([
@@ -161,7 +164,9 @@ test("CLI: export, predict on the dataset directory and on an IDX file, and clea
 test("export names what is missing: a directory that is not an experiment, a branch that was not run", async (t) => {
   await t.throwsAsync(exportTicket({ dir: root, dataset: data }), { message: /is not an experiment directory \(no hparams\.json\)/ });
   await t.throwsAsync(exportTicket({ dir: store.dir, dataset: data, branch: "reinit" }), { message: /no finished reinit run .*--controls reinit/ });
-  await t.throwsAsync(exportTicket({ dir: store.dir, dataset: data, oneShot: 0.5 }), { message: /no finished one-shot run at Pm 0\.5 \(finished in trial 0: levels 0, 1, 2; one-shot Pm 0\.036\)/ });
+  await t.throwsAsync(exportTicket({ dir: store.dir, dataset: data, oneShot: 0.5 }), {
+    message: /no finished one-shot run at Pm 0\.5 \(finished in trial 0: levels 0, 1, 2; one-shot Pm 0\.036\)/,
+  });
   await t.throwsAsync(exportTicket({ dir: store.dir, dataset: data, trial: 3 }), { message: /has no trial 3 \(it has 0\)/ });
   t.truthy(ExperimentStore.read(store.dir));
 });

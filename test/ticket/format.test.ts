@@ -49,7 +49,9 @@ test("f16: rounding to nearest even, subnormals, overflow, and every half round-
 
 /** The value of half bits h (independent of the module under test). */
 function halfOf(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  const s = h & 0x8000 ? -1 : 1,
+    e = (h >> 10) & 0x1f,
+    m = h & 0x3ff;
   if (e === 0) return s * m * 2 ** -24;
   if (e === 31) return s * Infinity;
   return s * (1 + m / 1024) * 2 ** (e - 15);
@@ -67,7 +69,10 @@ test("sha256: the plain implementation and Web Crypto agree with node:crypto", a
 });
 
 test("input conversion: the manifest's normalization gives training's scale and shift bit for bit", (t) => {
-  for (const [shape, stats] of [[[1, 28, 28], { mean: [0.1306604762738429], std: [0.30810780717887876] }], [[3, 32, 32], { mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616] }]] as const) {
+  for (const [shape, stats] of [
+    [[1, 28, 28], { mean: [0.1306604762738429], std: [0.30810780717887876] }],
+    [[3, 32, 32], { mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] }],
+  ] as const) {
     const data = { shape, stats } as unknown as Dataset;
     for (const normalize of [false, true]) {
       const want = channelAffine(data, normalize);
@@ -84,11 +89,17 @@ test("round trip: the loaded network holds the weights at kept positions and zer
   const { manifest } = await readContainer(lenet.bytes);
   t.is(manifest.model.name, "lenet_300_100");
   t.true(Math.abs(manifest.pm - 0.1) < 0.001);
-  t.deepEqual(manifest.params.map((p) => `${p.name}:${p.encoding}`), ["fc1.weight:csr", "fc1.bias:dense", "fc2.weight:csr", "fc2.bias:dense", "fc3.weight:csr", "fc3.bias:dense"]);
+  t.deepEqual(
+    manifest.params.map((p) => `${p.name}:${p.encoding}`),
+    ["fc1.weight:csr", "fc1.bias:dense", "fc2.weight:csr", "fc2.bias:dense", "fc3.weight:csr", "fc3.bias:dense"],
+  );
   t.is((manifest.params[0] as CsrEntry).index_type, "u16");
   const ticket = await loadTicket(lenet.bytes, { kernels: k });
   for (const [name, w] of lenet.weights) t.deepEqual(Buffer.from(ticket.network.snapshot().get(name)!.buffer), Buffer.from(w.buffer), name);
-  t.deepEqual(ticket.execution.map((e) => e.kernel), ["sparse", "sparse", "sparse"]);
+  t.deepEqual(
+    ticket.execution.map((e) => e.kernel),
+    ["sparse", "sparse", "sparse"],
+  );
   t.true(ticket.network.prunable.every((p) => ticket.plan.csrOf(p) !== null));
 });
 
@@ -96,7 +107,8 @@ test("f16 values: loaded weights are the f16 roundings of the originals", async 
   const half = await memoryTicket("lenet_300_100", 0.1, { k, valueType: "f16" });
   t.true(half.bytes.length < lenet.bytes.length * 0.75);
   const ticket = await loadTicket(half.bytes, { kernels: k });
-  const w = half.weights.get("fc2.weight")!, got = ticket.network.snapshot().get("fc2.weight")!;
+  const w = half.weights.get("fc2.weight")!,
+    got = ticket.network.snapshot().get("fc2.weight")!;
   let exact = 0;
   for (let i = 0; i < w.length; i++) {
     if (got[i] !== Math.fround(roundToHalf(w[i]!))) t.fail(`fc2.weight[${i}] = ${got[i]}, expected the f16 rounding of ${w[i]}`);
@@ -132,7 +144,8 @@ test("tickets sharing one Kernels instance never release each other's memory", a
   const a = await loadTicket(lenet.bytes, { kernels: shared, batchSize: 32 });
   const b = await loadTicket(lenet.bytes, { kernels: shared, batchSize: 32, kernelMode: "dense" });
   const images = randomImages(100, 784, 9);
-  const wantA = a.classify(images), wantB = b.classify(images);
+  const wantA = a.classify(images),
+    wantB = b.classify(images);
   for (const n of [1, 7, 13, 2]) a.predict(images.subarray(0, n * 784)); // new pass sizes, one after another
   t.deepEqual(b.classify(images), wantB);
   t.deepEqual(a.classify(images), wantA);
@@ -143,9 +156,17 @@ test("kernel modes: dense and auto give the same classes as sparse on these imag
   const sparse = await loadTicket(lenet.bytes, { kernels: k });
   const dense = await loadTicket(lenet.bytes, { kernels: k, kernelMode: "dense" });
   const auto = await loadTicket(lenet.bytes, { kernels: k, kernelMode: "auto" });
-  t.deepEqual(dense.execution.map((e) => e.kernel), ["dense", "dense", "dense"]);
-  t.deepEqual(auto.execution.map((e) => e.kernel), ["sparse", "sparse", "dense"], "fc3 (1,000 weights) is too small for sparse kernels to pay");
-  const a = sparse.classify(images), b = dense.classify(images);
+  t.deepEqual(
+    dense.execution.map((e) => e.kernel),
+    ["dense", "dense", "dense"],
+  );
+  t.deepEqual(
+    auto.execution.map((e) => e.kernel),
+    ["sparse", "sparse", "dense"],
+    "fc3 (1,000 weights) is too small for sparse kernels to pay",
+  );
+  const a = sparse.classify(images),
+    b = dense.classify(images);
   for (let i = 0; i < a.logits.length; i++) t.true(Math.abs(a.logits[i]! - b.logits[i]!) < 1e-4 * (1 + Math.abs(b.logits[i]!)));
   t.deepEqual(auto.predict(images), sparse.predict(images));
 });
@@ -179,7 +200,12 @@ test("rejects other files by their magic bytes, with a hint for experiment tenso
 
 test("rejects corrupt files by their checksums", async (t) => {
   const b = lenet.bytes;
-  await rejects(t, patched(b, b.length - 3, b[b.length - 3]! ^ 1), "checksum", /payload checksum mismatch \(sha256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}\): the file is corrupt/);
+  await rejects(
+    t,
+    patched(b, b.length - 3, b[b.length - 3]! ^ 1),
+    "checksum",
+    /payload checksum mismatch \(sha256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}\): the file is corrupt/,
+  );
   await rejects(t, patched(b, 60, b[60]! ^ 1), "checksum", /manifest checksum mismatch/);
 });
 
@@ -194,9 +220,19 @@ test("rejects other format versions, saying which side to upgrade", async (t) =>
 
 test("rejects malformed manifests and payloads even with valid checksums", async (t) => {
   const b = lenet.bytes;
-  await rejects(t, await replaceManifest(b, (m) => void (m.params[0]!.values.bytes += 4)), "malformed", /parameter fc1\.weight\.values is \d+ bytes, its shape needs \d+/);
+  await rejects(
+    t,
+    await replaceManifest(b, (m) => void (m.params[0]!.values.bytes += 4)),
+    "malformed",
+    /parameter fc1\.weight\.values is \d+ bytes, its shape needs \d+/,
+  );
   await rejects(t, await replaceManifest(b, (m) => void (m.input.normalization.std = [])), "malformed", /needs 1 means and stds/);
-  await rejects(t, await replaceManifest(b, (m) => void ((m as { format: string }).format = "onnx")), "malformed", /format is "onnx", expected "lottery-ticket"/);
+  await rejects(
+    t,
+    await replaceManifest(b, (m) => void ((m as { format: string }).format = "onnx")),
+    "malformed",
+    /format is "onnx", expected "lottery-ticket"/,
+  );
   await rejects(t, await replaceManifest(b, (m) => void (m.params[1]!.values.offset = m.params[0]!.values.offset)), "malformed", /overlaps/);
   const withTrailing = new Uint8Array(b.length + 8);
   withTrailing.set(b);
@@ -206,11 +242,21 @@ test("rejects malformed manifests and payloads even with valid checksums", async
   const fc1 = manifest.params[0] as CsrEntry;
   const bad = Uint8Array.from(payload);
   new DataView(bad.buffer).setUint16(fc1.col_idx.offset, 60000, true);
-  await rejects(t, await writeContainer(manifest, bad), "malformed", /parameter fc1\.weight: row 0 has column index 60000 after -1 \(indices must ascend and be < 784\)/);
-  await rejects(t, await replaceManifest(b, (m) => {
-    m.model.name = "lenet_9";
-    m.model.hparams.model = "lenet_9";
-  }), "incompatible", /unknown model "lenet_9".*a model this lottery-wasm does not have/);
+  await rejects(
+    t,
+    await writeContainer(manifest, bad),
+    "malformed",
+    /parameter fc1\.weight: row 0 has column index 60000 after -1 \(indices must ascend and be < 784\)/,
+  );
+  await rejects(
+    t,
+    await replaceManifest(b, (m) => {
+      m.model.name = "lenet_9";
+      m.model.hparams.model = "lenet_9";
+    }),
+    "incompatible",
+    /unknown model "lenet_9".*a model this lottery-wasm does not have/,
+  );
   await rejects(t, await replaceManifest(b, (m) => void m.params.splice(5, 1)), "incompatible", /lacks parameter fc3\.bias/);
 });
 
@@ -226,7 +272,8 @@ test("a small file naming a large model is refused before any of the model is al
   t.true(crafted.length < 1024 * 1024, `${crafted.length} bytes`);
   // Kernels with room for far less than VGG-19: building it here would fail with an arena error.
   const small = await Kernels.create({ shared: false, memoryLimitBytes: 32 * 2 ** 20 });
-  const mark = small.arena.mark(), bytes = small.memory.buffer.byteLength;
+  const mark = small.arena.mark(),
+    bytes = small.memory.buffer.byteLength;
   const err = await t.throwsAsync(loadTicket(crafted, { kernels: small, source: "crafted.ltk" }), { instanceOf: TicketError });
   t.is((err as TicketError).code, "incompatible");
   t.is(err!.message, "crafted.ltk: the file lacks parameter conv1.weight of vgg19; it was not exported from this model (or from another version of it)");

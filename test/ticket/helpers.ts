@@ -47,7 +47,10 @@ export interface MemoryTicketOptions {
 
 /** Uniform on [lo, hi) for each non-weight parameter, by its role. */
 const OTHER_RANGES: [RegExp, number, number][] = [
-  [/running_var$/, 0.5, 2], [/running_mean$/, -0.3, 0.3], [/^(?=.*bn).*\.weight$/, 0.5, 1.5], [/\.bias$/, -0.2, 0.2],
+  [/running_var$/, 0.5, 2],
+  [/running_mean$/, -0.3, 0.3],
+  [/^(?=.*bn).*\.weight$/, 0.5, 1.5],
+  [/\.bias$/, -0.2, 0.2],
 ];
 
 export async function memoryTicket(modelName: string, pm: number, options: MemoryTicketOptions = {}): Promise<MemoryTicket> {
@@ -72,17 +75,25 @@ export async function memoryTicket(modelName: string, pm: number, options: Memor
   maskWeights(weights, masks);
   const C = network.inputShape[0]!;
   const normalization = options.normalization ?? { normalize: C === 3, mean: Array(C).fill(0.45), std: Array(C).fill(0.25) };
-  const encode = () => encodeTicket({
-    model: model.name, modelHparams: hp.model, dataset: model.dataset, inputShape: network.inputShape as [number, number, number],
-    classes: network.classes, classNames: Array.from({ length: network.classes }, (_, i) => `class ${i}`), normalization,
-    valueType: options.valueType ?? "f32", params: ticketParams(network, weights, masks),
-  });
+  const encode = () =>
+    encodeTicket({
+      model: model.name,
+      modelHparams: hp.model,
+      dataset: model.dataset,
+      inputShape: network.inputShape as [number, number, number],
+      classes: network.classes,
+      classNames: Array.from({ length: network.classes }, (_, i) => `class ${i}`),
+      normalization,
+      valueType: options.valueType ?? "f32",
+      params: ticketParams(network, weights, masks),
+    });
   let bytes = await encode();
   const centering = new Float32Array(network.classes);
   if (options.centerOn) {
     // The logits are affine in the output bias: subtracting each class's mean logit centers them exactly.
     const { logits } = (await loadTicket(bytes, { kernels: k })).classify(options.centerOn);
-    const classes = network.classes, n = logits.length / classes;
+    const classes = network.classes,
+      n = logits.length / classes;
     const bias = weights.get(network.params[network.params.length - 1]!.name)!;
     if (bias.length !== classes) throw new Error(`memoryTicket: ${model.name}'s last parameter is not the output bias`);
     for (let c = 0; c < classes; c++) {

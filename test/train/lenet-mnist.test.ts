@@ -16,7 +16,10 @@ test("300 iterations of LeNet-300-100 on real MNIST reach > 85% validation accur
   session.initialize();
   const result = await session.train();
   t.is(result.iterations, 300);
-  t.deepEqual(result.history.map((r) => r.iteration), [0, 100, 200, 300]);
+  t.deepEqual(
+    result.history.map((r) => r.iteration),
+    [0, 100, 200, 300],
+  );
   t.true(result.final.val.accuracy > 0.85, `val accuracy ${result.final.val.accuracy}`);
   t.true(result.final.test.accuracy > 0.85, `test accuracy ${result.final.test.accuracy}`);
   t.true(result.history[0]!.val.accuracy < 0.3, "the untrained network is near chance");

@@ -36,7 +36,16 @@ async function launch(executablePath: string, profile: string): Promise<BrowserC
   return chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-quic",
+    ],
     viewport: { width: 1280, height: 1000 },
   });
 }
@@ -54,10 +63,12 @@ async function waitForCount(page: Page, selector: string, count: number, timeout
 
 /** The rows of the page's runs table: cell texts, and the exact early-stop validation loss. */
 async function runRows(page: Page): Promise<(string[] & { valLoss: string })[]> {
-  const rows = await page.$$eval("#runs tbody tr", (trs) => trs.map((tr) => ({
-    cells: [...tr.children].map((c) => c.textContent ?? ""),
-    valLoss: (tr as HTMLElement).dataset.valLoss ?? "",
-  })));
+  const rows = await page.$$eval("#runs tbody tr", (trs) =>
+    trs.map((tr) => ({
+      cells: [...tr.children].map((c) => c.textContent ?? ""),
+      valLoss: (tr as HTMLElement).dataset.valLoss ?? "",
+    })),
+  );
   return rows.map((r) => Object.assign(r.cells, { valLoss: r.valLoss }));
 }
 
@@ -113,7 +124,9 @@ async function withDemoPage(t: ExecutionContext, body: (page: Page, url: string,
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
-    page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(`console: ${m.text()}`);
+    });
     await body(page, server.url, errors);
   } finally {
     await context?.close();
@@ -128,7 +141,6 @@ async function withDemoPage(t: ExecutionContext, body: (page: Page, url: string,
 test.serial("the browser demo trains tickets, plots them, classifies a drawn digit and times sparse vs dense", async (t) => {
   t.timeout(150_000);
   await withDemoPage(t, async (page, url, errors) => {
-
     const inNode = denseLevelInNode();
     inNode.catch(() => undefined); // awaited below; a failure before that must not go unhandled
     const started = Date.now();
@@ -142,10 +154,18 @@ test.serial("the browser demo trains tickets, plots them, classifies a drawn dig
     const rows = await runRows(page);
     const tickets = rows.filter((r) => r[1] === "ticket");
     t.true(tickets.length >= 2, `ticket rows: ${JSON.stringify(rows)}`);
-    t.deepEqual(tickets.slice(0, 2).map((r) => r[2]), ["100.0%", "80.0%"], "level 0 is dense, level 1 keeps 80% of the hidden weights");
+    t.deepEqual(
+      tickets.slice(0, 2).map((r) => r[2]),
+      ["100.0%", "80.0%"],
+      "level 0 is dense, level 1 keeps 80% of the hidden weights",
+    );
     for (const r of tickets) t.true(parseFloat(r[5]!) > 90, `test accuracy of a ticket after 500 iterations: ${r[5]}`);
     const node = await inNode;
-    t.deepEqual({ val: tickets[0]![4], test: tickets[0]![5], valLoss: tickets[0]!.valLoss }, node, "the browser trains the dense level exactly as the library does in Node");
+    t.deepEqual(
+      { val: tickets[0]![4], test: tickets[0]![5], valLoss: tickets[0]!.valLoss },
+      node,
+      "the browser trains the dense level exactly as the library does in Node",
+    );
 
     // A drawn "1", classified by the latest ticket.
     await drawOne(page);
@@ -183,11 +203,18 @@ test.serial("with ?threads=2 the demo trains on two Web Workers' threads exactly
     await page.goto(`${url}?threads=2&levels=1&iterations=${ITERATIONS}`);
     await waitForCount(page, TICKET_POINTS, 1, LEVELS_TIMEOUT_MS);
     t.regex((await page.textContent("#environment"))!, /2 training threads \(Web Workers\)/);
-    t.true(workers.some((u) => u.endsWith("/web-worker.js")), `a training thread was started as a Web Worker: ${JSON.stringify(workers)}`);
+    t.true(
+      workers.some((u) => u.endsWith("/web-worker.js")),
+      `a training thread was started as a Web Worker: ${JSON.stringify(workers)}`,
+    );
     const rows = await runRows(page);
     const dense = rows.find((r) => r[1] === "ticket" && r[2] === "100.0%");
     t.truthy(dense, `the dense level's row: ${JSON.stringify(rows)}`);
-    t.deepEqual({ val: dense![4], test: dense![5], valLoss: dense!.valLoss }, await inNode, "two threads in the browser train the dense level exactly as two threads in Node");
+    t.deepEqual(
+      { val: dense![4], test: dense![5], valLoss: dense!.valLoss },
+      await inNode,
+      "two threads in the browser train the dense level exactly as two threads in Node",
+    );
     t.deepEqual(errors, [], "no errors in the page or its workers");
   });
 });

@@ -6,13 +6,24 @@ import { BOX, SIDE, toMnistImage } from "../../web/src/preprocess.js";
 import { realDataset } from "../helpers/data.js";
 
 function inkBox(img: Uint8Array): { w: number; h: number; cx: number; cy: number } {
-  let x0 = SIDE, y0 = SIDE, x1 = -1, y1 = -1, m = 0, mx = 0, my = 0;
+  let x0 = SIDE,
+    y0 = SIDE,
+    x1 = -1,
+    y1 = -1,
+    m = 0,
+    mx = 0,
+    my = 0;
   for (let y = 0; y < SIDE; y++) {
     for (let x = 0; x < SIDE; x++) {
       const v = img[y * SIDE + x]!;
       if (v === 0) continue;
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-      m += v; mx += v * x; my += v * y;
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
+      m += v;
+      mx += v * x;
+      my += v * y;
     }
   }
   return { w: x1 - x0 + 1, h: y1 - y0 + 1, cx: mx / m, cy: my / m };
@@ -20,13 +31,23 @@ function inkBox(img: Uint8Array): { w: number; h: number; cx: number; cy: number
 
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]!; mb += b[i]!; }
-  ma /= n; mb /= n;
-  let ab = 0, aa = 0, bb = 0;
+  let ma = 0,
+    mb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i]! - ma, db = b[i]! - mb;
-    ab += da * db; aa += da * da; bb += db * db;
+    ma += a[i]!;
+    mb += b[i]!;
+  }
+  ma /= n;
+  mb /= n;
+  let ab = 0,
+    aa = 0,
+    bb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i]! - ma,
+      db = b[i]! - mb;
+    ab += da * db;
+    aa += da * da;
+    bb += db * db;
   }
   return ab / Math.sqrt(aa * bb);
 }
@@ -51,8 +72,12 @@ test("a stroke in a corner is scaled into the 20x20 box and centered by mass", (
 
 test("real MNIST digits blown up to the pad's size come back as themselves", async (t) => {
   const test10k = (await realDataset("mnist")).test;
-  const F = SIDE * SIDE, SCALE = 10, W = SIDE * SCALE, COUNT = 200;
-  let exact = 0, worst = 1;
+  const F = SIDE * SIDE,
+    SCALE = 10,
+    W = SIDE * SCALE,
+    COUNT = 200;
+  let exact = 0,
+    worst = 1;
   for (let n = 0; n < COUNT; n++) {
     const digit = test10k.images.subarray(n * F, (n + 1) * F);
     const big = new Uint8Array(W * W);

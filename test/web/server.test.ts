@@ -61,7 +61,16 @@ test("MNIST files are served by role, byte for byte as stored", async (t) => {
 });
 
 test("nothing outside the route table is reachable", async (t) => {
-  for (const path of ["/package.json", "/dist/../server.ts", "/dist/%2e%2e/server.ts", "/wasm/../package.json", "/wasm/kernels.ts", "/data/mnist/../README.md", "/static/index.html", "/dist/.hidden.js"]) {
+  for (const path of [
+    "/package.json",
+    "/dist/../server.ts",
+    "/dist/%2e%2e/server.ts",
+    "/wasm/../package.json",
+    "/wasm/kernels.ts",
+    "/data/mnist/../README.md",
+    "/static/index.html",
+    "/dist/.hidden.js",
+  ]) {
     const res = await get(path);
     t.is(res.status, 404, path);
     assertIsolated(t, res, path);

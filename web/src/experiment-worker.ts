@@ -44,7 +44,9 @@ async function start(request: StartRequest): Promise<void> {
   const loadSeconds = (performance.now() - started) / 1000;
   const { threads } = request.config;
   if (threads > 1 && !k.shared) {
-    throw new Error(`?threads=${threads} needs shared wasm memory, which browsers give only to a cross-origin isolated page (served with COOP/COEP headers, as \`npm run web\` does); use ?threads=1`);
+    throw new Error(
+      `?threads=${threads} needs shared wasm memory, which browsers give only to a cross-origin isolated page (served with COOP/COEP headers, as \`npm run web\` does); use ?threads=1`,
+    );
   }
   const F = data.shape[0] * data.shape[1] * data.shape[2];
   const samples = headOf(data.test, SAMPLE_COUNT, F);

@@ -15,15 +15,20 @@ import { TrainingView } from "./training-view.js";
 function describeEnvironment(info: ReadyInfo): string {
   const isolation = crossOriginIsolated ? "cross-origin isolated, shared wasm memory" : "not cross-origin isolated (no shared memory)";
   const threads = info.threads === 1 ? "1 training thread" : `${info.threads} training threads (Web Workers)`;
-  return `Kernels: ${info.simd === "relaxed" ? "relaxed SIMD (FMA)" : "plain SIMD"}; ${isolation}; ${threads}. ` +
+  return (
+    `Kernels: ${info.simd === "relaxed" ? "relaxed SIMD (FMA)" : "plain SIMD"}; ${isolation}; ${threads}. ` +
     `MNIST fetched, gunzipped and parsed in ${formatSeconds(info.loadSeconds)}: ${info.train.toLocaleString("en-US")} training, ` +
-    `${info.val.toLocaleString("en-US")} validation, ${info.test.toLocaleString("en-US")} test images evaluated.`;
+    `${info.val.toLocaleString("en-US")} validation, ${info.test.toLocaleString("en-US")} test images evaluated.`
+  );
 }
 
 function start(config: DemoConfig): void {
   const training = new TrainingView(config.levels);
   const plot = new AccuracyPlot(byId("plot", HTMLDivElement), {
-    title: "Browser demo", model: "lenet_300_100", dataset: "mnist", hparams: { ...config },
+    title: "Browser demo",
+    model: "lenet_300_100",
+    dataset: "mnist",
+    hparams: { ...config },
   });
   const prediction = new PredictionView();
   const speed = new SpeedView();

@@ -19,25 +19,29 @@ export class PredictionView {
 
   show(probabilities: readonly number[]): void {
     let best = 0;
-    probabilities.forEach((p, i) => { if (p > probabilities[best]!) best = i; });
+    probabilities.forEach((p, i) => {
+      if (p > probabilities[best]!) best = i;
+    });
     this.predicted.textContent = String(best);
     this.predicted.dataset.class = String(best);
-    this.list.replaceChildren(...probabilities.map((p, digit) => {
-      const li = document.createElement("li");
-      if (digit === best) li.className = "top";
-      const name = document.createElement("span");
-      name.textContent = String(digit);
-      const track = document.createElement("span");
-      const bar = document.createElement("span");
-      bar.className = "bar";
-      bar.style.display = "block";
-      bar.style.width = `${(100 * p).toFixed(1)}%`;
-      track.append(bar);
-      const value = document.createElement("span");
-      value.className = "value";
-      value.textContent = `${(100 * p).toFixed(1)}%`;
-      li.append(name, track, value);
-      return li;
-    }));
+    this.list.replaceChildren(
+      ...probabilities.map((p, digit) => {
+        const li = document.createElement("li");
+        if (digit === best) li.className = "top";
+        const name = document.createElement("span");
+        name.textContent = String(digit);
+        const track = document.createElement("span");
+        const bar = document.createElement("span");
+        bar.className = "bar";
+        bar.style.display = "block";
+        bar.style.width = `${(100 * p).toFixed(1)}%`;
+        track.append(bar);
+        const value = document.createElement("span");
+        value.className = "value";
+        value.textContent = `${(100 * p).toFixed(1)}%`;
+        li.append(name, track, value);
+        return li;
+      }),
+    );
   }
 }

@@ -13,7 +13,10 @@ export const BOX = 20;
  */
 export function toMnistImage(ink: ArrayLike<number>, width: number, height: number, threshold = 16): Uint8Array | null {
   if (ink.length !== width * height) throw new Error(`toMnistImage: ${ink.length} pixels are not ${width}x${height}`);
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (ink[y * width + x]! <= threshold) continue;
@@ -24,17 +27,23 @@ export function toMnistImage(ink: ArrayLike<number>, width: number, height: numb
     }
   }
   if (x1 < 0) return null;
-  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  const bw = x1 - x0 + 1,
+    bh = y1 - y0 + 1;
   const scale = BOX / Math.max(bw, bh);
-  const tw = Math.max(1, Math.round(bw * scale)), th = Math.max(1, Math.round(bh * scale));
+  const tw = Math.max(1, Math.round(bw * scale)),
+    th = Math.max(1, Math.round(bh * scale));
 
   // Area-average the box into tw x th; each target pixel averages the source pixels it covers.
   const patch = new Float64Array(tw * th);
-  let mass = 0, mx = 0, my = 0;
+  let mass = 0,
+    mx = 0,
+    my = 0;
   for (let ty = 0; ty < th; ty++) {
-    const sy0 = y0 + Math.floor((ty * bh) / th), sy1 = Math.max(sy0 + 1, y0 + Math.floor(((ty + 1) * bh) / th));
+    const sy0 = y0 + Math.floor((ty * bh) / th),
+      sy1 = Math.max(sy0 + 1, y0 + Math.floor(((ty + 1) * bh) / th));
     for (let tx = 0; tx < tw; tx++) {
-      const sx0 = x0 + Math.floor((tx * bw) / tw), sx1 = Math.max(sx0 + 1, x0 + Math.floor(((tx + 1) * bw) / tw));
+      const sx0 = x0 + Math.floor((tx * bw) / tw),
+        sx1 = Math.max(sx0 + 1, x0 + Math.floor(((tx + 1) * bw) / tw));
       let sum = 0;
       for (let sy = sy0; sy < sy1; sy++) for (let sx = sx0; sx < sx1; sx++) sum += ink[sy * width + sx]!;
       const v = sum / ((sy1 - sy0) * (sx1 - sx0));
@@ -46,7 +55,8 @@ export function toMnistImage(ink: ArrayLike<number>, width: number, height: numb
   }
 
   // Shift, in whole pixels as MNIST did, so the center of mass (in pixel indices) lands on (14, 14).
-  const ox = Math.round(SIDE / 2 - mx / mass), oy = Math.round(SIDE / 2 - my / mass);
+  const ox = Math.round(SIDE / 2 - mx / mass),
+    oy = Math.round(SIDE / 2 - my / mass);
   const out = new Uint8Array(SIDE * SIDE);
   for (let ty = 0; ty < th; ty++) {
     const y = ty + oy;

@@ -10,12 +10,14 @@ export class SpeedView {
 
   add(r: SpeedResult): void {
     const ratio = r.sparse.imagesPerSecond / r.dense.imagesPerSecond;
-    this.body.append(row([
-      String(r.level),
-      formatPm(r.pm),
-      { text: perSecond(r.dense.imagesPerSecond), className: "dense" },
-      { text: perSecond(r.sparse.imagesPerSecond), className: "sparse" },
-      `${ratio.toFixed(2)}x`,
-    ]));
+    this.body.append(
+      row([
+        String(r.level),
+        formatPm(r.pm),
+        { text: perSecond(r.dense.imagesPerSecond), className: "dense" },
+        { text: perSecond(r.sparse.imagesPerSecond), className: "sparse" },
+        `${ratio.toFixed(2)}x`,
+      ]),
+    );
   }
 }

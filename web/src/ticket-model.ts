@@ -116,7 +116,11 @@ export class TicketModel {
     const mark = k.arena.mark();
     try {
       // Two plans side by side (a plan is a value; inference changes no weight, so neither needs committing).
-      const forms = (["dense", "sparse"] as const).map((mode) => ({ mode, forward: this.forwardFn(batch, this.samples, network.prepare(mode)), rounds: [] as number[] }));
+      const forms = (["dense", "sparse"] as const).map((mode) => ({
+        mode,
+        forward: this.forwardFn(batch, this.samples, network.prepare(mode)),
+        rounds: [] as number[],
+      }));
       for (const f of forms) for (let i = 0; i < options.warmup; i++) f.forward();
       for (let r = 0; r < options.rounds; r++) {
         for (const f of forms) {

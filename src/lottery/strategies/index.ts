@@ -18,7 +18,8 @@ export function parseStrategy(text: string, iterations?: number): Strategy {
   const m = /^rewind:(\d+)$/.exec(text);
   if (m) {
     const k = Number(m[1]);
-    if (iterations !== undefined && k > iterations) throw new Error(`invalid --strategy ${text}: the rewind iteration must be at most --iterations (${iterations})`);
+    if (iterations !== undefined && k > iterations)
+      throw new Error(`invalid --strategy ${text}: the rewind iteration must be at most --iterations (${iterations})`);
     return rewind(k);
   }
   throw new Error(`unknown strategy "${text}": use reset (to θ0), continue (trained weights) or rewind:K (weights at iteration K of level 0)`);

@@ -25,8 +25,15 @@ export const GRASP_TEMPERATURE = 200;
 export const GRASP_RELATIVE_STEP = 1e-3;
 
 /** θ ⊙ Hg per prunable weight (zero where pruned), on the examples `indices` at `weights` ⊙ masks. */
-export function graspScores(network: Network, weights: ReadonlyMap<string, Float32Array>, masks: Masks, data: CriterionData, indices: readonly number[],
-  temperature = GRASP_TEMPERATURE, relativeStep = GRASP_RELATIVE_STEP): Map<string, Float32Array> {
+export function graspScores(
+  network: Network,
+  weights: ReadonlyMap<string, Float32Array>,
+  masks: Masks,
+  data: CriterionData,
+  indices: readonly number[],
+  temperature = GRASP_TEMPERATURE,
+  relativeStep = GRASP_RELATIVE_STEP,
+): Map<string, Float32Array> {
   loadMasked(network, weights, masks);
   const params = network.prunable;
   return withReplica(network, indices.length, (replica) => {
@@ -34,9 +41,12 @@ export function graspScores(network: Network, weights: ReadonlyMap<string, Float
     const theta = new Map(params.map((p) => [p.name, Float32Array.from(p.value.data)]));
     lossGradient(replica, temperature);
     const g = prunableGrads(network, replica);
-    let tt = 0, gg = 0;
+    let tt = 0,
+      gg = 0;
     for (const p of params) {
-      const m = masks.get(p.name)!, gv = g.get(p.name)!, tv = theta.get(p.name)!;
+      const m = masks.get(p.name)!,
+        gv = g.get(p.name)!,
+        tv = theta.get(p.name)!;
       for (let i = 0; i < gv.length; i++) {
         if (m[i] === 0) gv[i] = 0; // pruned weights are not parameters of the subnetwork
         tt += tv[i]! * tv[i]!;
@@ -48,16 +58,22 @@ export function graspScores(network: Network, weights: ReadonlyMap<string, Float
     const eps = (relativeStep * Math.sqrt(tt)) / Math.sqrt(gg);
     const gradientAt = (sign: number): Map<string, Float32Array> => {
       for (const p of params) {
-        const v = p.value.data, tv = theta.get(p.name)!, gv = g.get(p.name)!;
+        const v = p.value.data,
+          tv = theta.get(p.name)!,
+          gv = g.get(p.name)!;
         for (let i = 0; i < v.length; i++) v[i] = tv[i]! + sign * eps * gv[i]!;
       }
       lossGradient(replica, temperature);
       return prunableGrads(network, replica);
     };
-    const plus = gradientAt(1), minus = gradientAt(-1);
+    const plus = gradientAt(1),
+      minus = gradientAt(-1);
     for (const p of params) {
       p.value.data.set(theta.get(p.name)!);
-      const s = out.get(p.name)!, a = plus.get(p.name)!, b = minus.get(p.name)!, tv = theta.get(p.name)!;
+      const s = out.get(p.name)!,
+        a = plus.get(p.name)!,
+        b = minus.get(p.name)!,
+        tv = theta.get(p.name)!;
       for (let i = 0; i < s.length; i++) s[i] = (tv[i]! * (a[i]! - b[i]!)) / (2 * eps);
     }
     return out;

@@ -9,12 +9,14 @@ import type { Criterion, CriterionContext } from "./types.js";
 /** Scores drawn uniformly from the trial seed's own stream (the random-pruning control as a criterion). */
 export function randomScores(ctx: Pick<CriterionContext, "network" | "trialSeed" | "tag">): Map<string, Float32Array> {
   const rng = new Rng(ctx.trialSeed, `criterion-random/${ctx.tag}`);
-  return new Map(ctx.network.prunable.map((p) => {
-    const r = rng.derive(p.name);
-    const s = new Float32Array(p.size);
-    for (let i = 0; i < s.length; i++) s[i] = r.float();
-    return [p.name, s];
-  }));
+  return new Map(
+    ctx.network.prunable.map((p) => {
+      const r = rng.derive(p.name);
+      const s = new Float32Array(p.size);
+      for (let i = 0; i < s.length; i++) s[i] = r.float();
+      return [p.name, s];
+    }),
+  );
 }
 
 export const random: Criterion = {

@@ -13,7 +13,13 @@ import type { Criterion, CriterionData } from "./types.js";
 export const SNIP_BATCH = 100;
 
 /** |g ⊙ w| of the prunable weights, g the gradient of the mean loss of `indices` at `weights` ⊙ masks. */
-export function snipScores(network: Network, weights: ReadonlyMap<string, Float32Array>, masks: Masks, data: CriterionData, indices: readonly number[]): Map<string, Float32Array> {
+export function snipScores(
+  network: Network,
+  weights: ReadonlyMap<string, Float32Array>,
+  masks: Masks,
+  data: CriterionData,
+  indices: readonly number[],
+): Map<string, Float32Array> {
   loadMasked(network, weights, masks);
   return withReplica(network, indices.length, (replica) => {
     data.fill(indices, replica.input, replica.labels);
@@ -21,7 +27,9 @@ export function snipScores(network: Network, weights: ReadonlyMap<string, Float3
     const grads = prunableGrads(network, replica);
     const out = new Map<string, Float32Array>();
     for (const p of network.prunable) {
-      const g = grads.get(p.name)!, w = p.value.data, s = new Float32Array(p.size);
+      const g = grads.get(p.name)!,
+        w = p.value.data,
+        s = new Float32Array(p.size);
       for (let i = 0; i < s.length; i++) s[i] = Math.abs(g[i]! * w[i]!);
       out.set(p.name, s);
     }

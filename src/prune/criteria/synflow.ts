@@ -49,8 +49,12 @@ function linearized(network: Network, weights: ReadonlyMap<string, Float32Array>
  * With `normalize` (the default for networks without residual blocks) they are scaled by one
  * constant common to all layers; `normalize: false` gives the raw scores.
  */
-export function synflowScores(network: Network, weights: ReadonlyMap<string, Float32Array>, masks: Masks,
-  normalize = !network.layers.some((l) => l instanceof ResidualBlock)): Map<string, Float32Array> {
+export function synflowScores(
+  network: Network,
+  weights: ReadonlyMap<string, Float32Array>,
+  masks: Masks,
+  normalize = !network.layers.some((l) => l instanceof ResidualBlock),
+): Map<string, Float32Array> {
   loadMasked(network, linearized(network, weights, masks, normalize), masks);
   return withReplica(network, 1, (replica) => {
     const ctx: StepContext = { training: false, step: 0, colOffset: 0, totalCols: 1, seed: 0 };
@@ -58,33 +62,51 @@ export function synflowScores(network: Network, weights: ReadonlyMap<string, Flo
     const logits = replica.forward(ctx);
     let r = 0;
     for (const v of logits.data) r += v;
-    if (!Number.isFinite(r)) throw new Error(`synflow: R = 1ᵀ(Π|W|)1 overflowed f32 (${r}) in ${network.name}; this network is too deep for the f32 pass without rescaling`);
+    if (!Number.isFinite(r))
+      throw new Error(`synflow: R = 1ᵀ(Π|W|)1 overflowed f32 (${r}) in ${network.name}; this network is too deep for the f32 pass without rescaling`);
     replica.dlogits!.data.fill(1); // ∂R/∂(outputs) = 1
     backward(replica, ctx);
     const grads = prunableGrads(network, replica);
-    return new Map(network.prunable.map((p) => {
-      const g = grads.get(p.name)!, w = p.value.data, s = new Float32Array(p.size);
-      for (let i = 0; i < s.length; i++) s[i] = Math.abs(g[i]! * w[i]!);
-      return [p.name, s];
-    }));
+    return new Map(
+      network.prunable.map((p) => {
+        const g = grads.get(p.name)!,
+          w = p.value.data,
+          s = new Float32Array(p.size);
+        for (let i = 0; i < s.length; i++) s[i] = Math.abs(g[i]! * w[i]!);
+        return [p.name, s];
+      }),
+    );
   });
 }
 
 /** The kept counts of round k of n of the exponential schedule from the current masks to the final counts. */
-function roundCounts(from: { layerwise: Map<string, number> } | { global: number }, to: { layerwise: Map<string, number> } | { global: number }, k: number, n: number) {
+function roundCounts(
+  from: { layerwise: Map<string, number> } | { global: number },
+  to: { layerwise: Map<string, number> } | { global: number },
+  k: number,
+  n: number,
+) {
   const step = (a: number, b: number) => (k === n || b >= a ? Math.min(a, b) : Math.round(a * (b / a) ** (k / n)));
   if ("global" in from && "global" in to) return { global: step(from.global, to.global) };
-  const f = (from as { layerwise: Map<string, number> }).layerwise, t = (to as { layerwise: Map<string, number> }).layerwise;
+  const f = (from as { layerwise: Map<string, number> }).layerwise,
+    t = (to as { layerwise: Map<string, number> }).layerwise;
   return { layerwise: new Map([...t].map(([name, c]) => [name, step(f.get(name)!, c)])) };
 }
 
 /** SynFlow's iterative pruning: 100 rounds of rescoring on the exponential schedule down to the target, data-free (all-ones input, |θ|). */
-export function synflowPrune(network: Network, target: Parameters<Criterion["prune"]>[0]["target"], weights: ReadonlyMap<string, Float32Array>, masks: Masks, level: number,
-  iterations = SYNFLOW_ITERATIONS): Masks {
+export function synflowPrune(
+  network: Network,
+  target: Parameters<Criterion["prune"]>[0]["target"],
+  weights: ReadonlyMap<string, Float32Array>,
+  masks: Masks,
+  level: number,
+  iterations = SYNFLOW_ITERATIONS,
+): Masks {
   const final = targetCounts(network, target, level);
-  const kept = (m: Masks) => "global" in final
-    ? { global: network.prunable.filter((p) => !target.exclude.includes(p.name)).reduce((n, p) => n + countKept(m.get(p.name)!), 0) }
-    : { layerwise: new Map(network.prunable.map((p) => [p.name, countKept(m.get(p.name)!)])) };
+  const kept = (m: Masks) =>
+    "global" in final
+      ? { global: network.prunable.filter((p) => !target.exclude.includes(p.name)).reduce((n, p) => n + countKept(m.get(p.name)!), 0) }
+      : { layerwise: new Map(network.prunable.map((p) => [p.name, countKept(m.get(p.name)!)])) };
   const start = kept(masks);
   let current = masks;
   for (let k = 1; k <= iterations; k++) {
