@@ -74,7 +74,7 @@ export { ExperimentStore, type RunId, type RunSummary, type Branch, type LockOwn
 export { MemoryStore, type RunStore } from "./store/run-store.js";
 export { collectReport, writeExperimentReport } from "./report/collect.js";
 export { renderReport, writeReport, type RenderedReport } from "./report/render.js";
-export type { ReportData, RunRecord, CurveRecord, SparsityRecord, MagnitudeRecord, MaskOverlap, FirstLayerMap } from "./report/types.js";
+export type { ReportData, RunRecord, CurveRecord, SparsityRecord, MagnitudeRecord, MaskOverlap, FirstLayerMap, FigureSpec } from "./report/types.js";
 export type { Summary } from "./report/aggregate.js";
 export * from "./ticket/index.js";
 export { exportTicket, selectRun, type ExportOptions, type ExportResult } from "./export/ticket.js";

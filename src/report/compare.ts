@@ -15,7 +15,7 @@ import { groupRuns, summarize, type Summary } from "./aggregate.js";
 import { collectReport } from "./collect.js";
 import { escapeHtml, formatAccuracy, formatPm } from "./format.js";
 import { renderSvg } from "./svg.js";
-import type { ReportData, RunRecord } from "./types.js";
+import type { FigureSpec, ReportData, RunRecord } from "./types.js";
 
 /** One compared experiment: its label and its tickets by Pm. */
 export interface ComparedSeries {
@@ -253,7 +253,7 @@ export function comparisonCsv(c: Comparison): string {
 }
 
 /** Test accuracy at early stop vs Pm (reversed log axis), one line per series, bands spanning the trials. */
-export function comparisonFigure(c: Comparison): TopLevelSpec {
+export function comparisonFigure(c: Comparison): FigureSpec {
   const rows = c.series.flatMap((s) =>
     s.points
       .filter((p) => p.earlyStopTest.n > 0)

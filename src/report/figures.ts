@@ -75,7 +75,7 @@ export function layerDensity(data: ReportData): Figure | undefined {
     title: "Per-layer density per level",
     caption:
       "Look at how each layer's share of kept weights falls with the level: layerwise pruning follows each layer's rate, global pruning lets the criterion decide which layers thin out fastest.",
-    spec: layerDensitySpec(rows),
+    spec: layerDensitySpec(rows) as TopLevelSpec,
   };
 }
 
@@ -88,7 +88,7 @@ export function firstLayerKept(data: ReportData): Figure | undefined {
     title: "Which weights survive: the first layer per input pixel",
     caption:
       "Look for the kept weights gathering on the center of the image, where MNIST's strokes are, while the always-black border loses its connections: the pixels the ticket still looks at.",
-    spec: firstLayerSpec(maps),
+    spec: firstLayerSpec(maps) as TopLevelSpec,
   };
 }
 

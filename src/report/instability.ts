@@ -3,6 +3,7 @@
 // trained copies, i.e. the path's endpoints) against K, one line per level; plus a CSV.
 import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
+import type { FigureSpec } from "./types.js";
 import { type InstabilityResult, storedInstability } from "../lottery/instability.js";
 import { writeFileAtomic } from "../store/atomic.js";
 import { summarize } from "./aggregate.js";
@@ -51,7 +52,7 @@ function spec(title: string, yTitle: string, data: Row[]): TopLevelSpec {
 }
 
 /** Figures of instability results: instability vs rewind K, and the copies' test accuracy vs K. */
-export function instabilityFigures(results: readonly InstabilityResult[]): { name: string; spec: TopLevelSpec }[] {
+export function instabilityFigures(results: readonly InstabilityResult[]): { name: string; spec: FigureSpec }[] {
   const inst = rows(results, (r) => [r.instability * 100]);
   if (inst.length === 0) return [];
   return [

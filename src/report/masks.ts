@@ -5,7 +5,7 @@
 // are kept: a 28x28 map).
 import type { TopLevelSpec } from "vega-lite";
 import type { Masks } from "../prune/masks.js";
-import type { FirstLayerMap, MaskOverlap } from "./types.js";
+import type { FigureSpec, FirstLayerMap, MaskOverlap } from "./types.js";
 
 /** Jaccard overlap of the kept weights of two mask sets (all prunable layers pooled); 1 when both keep nothing. */
 export function jaccard(a: Masks, b: Masks): number {
@@ -78,7 +78,7 @@ function panelName(m: FirstLayerMap): string {
   return `${m.kind === "oneshot" ? "one-shot" : `level ${m.level}`}, Pm ${(m.pm * 100).toFixed(1)}%`;
 }
 
-export function firstLayerSpec(maps: readonly FirstLayerMap[]): TopLevelSpec {
+export function firstLayerSpec(maps: readonly FirstLayerMap[]): FigureSpec {
   const values = maps.flatMap((m) =>
     m.counts.map((c, i) => ({ panel: panelName(m), x: i % m.width, y: Math.floor(i / m.width), kept: c, share: c / m.units })),
   );
@@ -109,7 +109,7 @@ export function firstLayerSpec(maps: readonly FirstLayerMap[]): TopLevelSpec {
 }
 
 /** Per-layer % of weights kept against the level (trial 0, iterative), log scale. */
-export function layerDensitySpec(rows: readonly { layer: string; level: number; density: number }[]): TopLevelSpec {
+export function layerDensitySpec(rows: readonly { layer: string; level: number; density: number }[]): FigureSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     width: 520,

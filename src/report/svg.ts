@@ -7,6 +7,7 @@
 // reports can install with --omit=optional and never load them.
 import type * as Vega from "vega";
 import type { TopLevelSpec } from "vega-lite";
+import type { FigureSpec } from "./types.js";
 
 interface Renderer {
   vega: typeof Vega;
@@ -35,13 +36,13 @@ export function loadRenderer(): Promise<Renderer> {
 }
 
 /** The Vega spec a Vega-Lite spec compiles to (exposed so tests can inspect scales). */
-export async function compileToVega(spec: TopLevelSpec): Promise<Vega.Spec> {
-  return (await loadRenderer()).compile(spec).spec;
+export async function compileToVega(spec: FigureSpec): Promise<Vega.Spec> {
+  return (await loadRenderer()).compile(spec as TopLevelSpec).spec;
 }
 
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+export async function renderSvg(spec: FigureSpec): Promise<string> {
   const { vega, compile } = await loadRenderer();
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+  const view = new vega.View(vega.parse(compile(spec as TopLevelSpec).spec), { renderer: "none" });
   try {
     return await view.toSVG();
   } finally {

@@ -120,3 +120,9 @@ export interface ReportData {
   /** First-layer maps of MNIST tickets, for a few levels of trial 0. */
   firstLayer?: FirstLayerMap[];
 }
+
+/**
+ * A vega-lite figure specification. Built as vega-lite's TopLevelSpec inside the report code, but
+ * opaque in the library's types so that they need no vega-lite (an optional dependency).
+ */
+export type FigureSpec = object;
