@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { allowedText, kebab, type Overrides } from "../hparams/resolve.js";
 import { GROUPS, type GroupName } from "../hparams/schema.js";
+import { modelNames } from "../models/registry.js";
 
 interface FieldInfo {
   group: GroupName;
@@ -32,7 +33,11 @@ const NOT_FLAGS = ["network"];
 export function addHparamOptions(cmd: Command, groups: readonly GroupName[], skip: readonly string[] = []): void {
   for (const f of fieldsOf(groups)) {
     if (skip.includes(f.field) || NOT_FLAGS.includes(f.field)) continue;
-    const description = (GROUPS[f.group].shape as Record<string, z.ZodType>)[f.field]!.description ?? "";
+    // The model list comes from the registry (the schema cannot import it: the models import the schema's types).
+    const description =
+      f.group === "model" && f.field === "model"
+        ? `network: ${modelNames().join(", ")} (the model registry), or a JSON network with --model-file`
+        : ((GROUPS[f.group].shape as Record<string, z.ZodType>)[f.field]!.description ?? "");
     const allowed = allowedText(f.group, f.field);
     const placeholder = f.type === "boolean" ? "[bool]" : f.type === "array" ? "<list>" : f.type.startsWith("string") ? "<name>" : "<n>";
     cmd.option(`--${f.flag} ${placeholder}`, `${description} (${allowed}; default: the model's)`);

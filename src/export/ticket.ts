@@ -12,6 +12,7 @@ import { readContainer, replaceManifest } from "../ticket/container.js";
 import { denseBytes, encodeTicket, ticketParams } from "../ticket/encode.js";
 import type { TicketManifest, ValueType } from "../ticket/format.js";
 import { loadTicket } from "../ticket/load.js";
+import { RUN_BRANCHES } from "../lottery/branches/index.js";
 
 /** Which run {@link exportTicket} exports, and how; all but `dir` are optional. */
 export interface ExportOptions {
@@ -51,7 +52,7 @@ export interface ExportResult {
   denseBytes: number;
 }
 
-export const BRANCHES: readonly Branch[] = ["ticket", "reinit", "random-mask"];
+export const BRANCHES: readonly Branch[] = RUN_BRANCHES;
 
 export function describeRun(id: RunId): string {
   const what = id.kind === "iterative" ? `level ${id.level}` : `one-shot Pm ${id.level}`;

@@ -3,6 +3,8 @@
 // experiment store's name (a hash of the values that differ from the model's defaults) all come
 // from these declarations.
 import { z } from "zod";
+import { CONTROL_NAMES, CONTROLS } from "../lottery/branches/index.js";
+import { CRITERIA, CRITERION_NAMES } from "../prune/criteria/index.js";
 
 export const DatasetHparams = z.object({
   dataset: z
@@ -30,7 +32,7 @@ export const DatasetHparams = z.object({
 });
 
 export const ModelHparams = z.object({
-  model: z.string().min(1).describe("network: lenet_300_100, conv2, conv4, conv6 (+ _dropout), vgg19, resnet20"),
+  model: z.string().min(1).describe("network: a model of the registry (`lottery models` lists them), or a JSON network with --model-file"),
   init: z.enum(["glorot_normal", "kaiming_normal"]).describe("weight initialization (the paper: Gaussian Glorot)"),
   dropout: z.number().min(0).lt(1).describe("dropout probability after each hidden fully connected layer (0 = none)"),
   network: z
@@ -76,10 +78,8 @@ export const PruningHparams = z.object({
     .regex(STRATEGY_PATTERN, "must be reset, continue or rewind:K (K an iteration)")
     .describe("what the kept weights start each level from: reset (to θ0), continue (trained values) or rewind:K (values at iteration K of level 0)"),
   criterion: z
-    .enum(["magnitude", "random", "snip", "grasp", "synflow"])
-    .describe(
-      "what decides which weights are pruned: magnitude (largest |w| after training, the paper's), random, snip (|g·w| at θ0), grasp (θ·Hg at θ0), synflow (data-free synaptic flow at θ0, 100 rounds); see src/prune/criteria/",
-    ),
+    .enum(CRITERION_NAMES)
+    .describe(`what decides which weights are pruned (src/prune/criteria/): ${CRITERIA.map((c) => `${c.name}: ${c.description}`).join("; ")}`),
   scope: z.enum(["layerwise", "global"]).describe("layerwise: each layer loses its own rate; global: one magnitude threshold over all pruned layers"),
   rateConv: z.number().gt(0).lt(1).describe("fraction of the remaining conv weights pruned per level"),
   rateFc: z.number().gt(0).lt(1).describe("fraction of the remaining hidden fc weights pruned per level"),
@@ -88,9 +88,7 @@ export const PruningHparams = z.object({
   oneShot: z
     .array(z.number().gt(0).lt(1))
     .describe("one-shot pruning: after the dense level, prune once straight to each of these fractions of weights remaining (Pm), e.g. 0.5,0.2"),
-  controls: z
-    .array(z.enum(["reinit", "random-mask"]))
-    .describe("control branches per level: reinit (same mask, fresh init), random-mask (random mask, same counts)"),
+  controls: z.array(z.enum(CONTROL_NAMES)).describe(`control branches per level: ${CONTROLS.map((c) => `${c.name} (${c.description})`).join(", ")}`),
   trials: z.int().min(1).max(100).describe("independent trials (different seeds)"),
 });
 

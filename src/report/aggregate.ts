@@ -3,11 +3,12 @@
 // and the appendix F.5 magnitude statistics. Non-finite values (a run that never evaluated, a
 // diverged loss) are skipped everywhere rather than poisoning a mean.
 import type { Branch, CurveRecord, MagnitudeRecord, RunRecord } from "./types.js";
+import { RUN_BRANCHES } from "../lottery/branches/index.js";
 
 export type Kind = RunRecord["kind"];
 
 /** Display order of branches: the ticket first, then the controls, as in the paper's legends. */
-export const BRANCHES: readonly Branch[] = ["ticket", "reinit", "random-mask"];
+export const BRANCHES: readonly Branch[] = RUN_BRANCHES;
 export const KINDS: readonly Kind[] = ["iterative", "oneshot"];
 
 /** Mean and range over trials of one metric; `n` counts only the finite values. */

@@ -10,8 +10,9 @@ import { writeReport } from "./render.js";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../store/atomic.js";
+import { RUN_BRANCHES } from "../lottery/branches/index.js";
 
-const BRANCHES: Branch[] = ["ticket", "reinit", "random-mask"];
+const BRANCHES: readonly Branch[] = RUN_BRANCHES;
 const MAGNITUDE_SAMPLE = 1000;
 
 function curve(store: ExperimentStore, id: RunId, pm: number): CurveRecord {

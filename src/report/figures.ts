@@ -20,6 +20,7 @@ import {
 import { formatMagnitude, formatPm } from "./format.js";
 import { firstLayerSpec, layerDensitySpec } from "./masks.js";
 import type { Branch, ReportData } from "./types.js";
+import { CONTROLS } from "../lottery/branches/index.js";
 
 export interface Figure {
   /** File stem: the figure is written as `<name>.svg`. */
@@ -36,11 +37,13 @@ const HEIGHT = 340;
 /** Fixed colors per series (paper-like: ticket blue, reinit orange, random green), stable across figures. */
 const SERIES_COLORS: Record<string, string> = {
   ticket: "#1f77b4",
-  reinit: "#ff7f0e",
-  "random-mask": "#2ca02c",
   "one-shot ticket": "#9467bd",
-  "one-shot reinit": "#d62728",
-  "one-shot random-mask": "#8c564b",
+  ...Object.fromEntries(
+    CONTROLS.flatMap((c) => [
+      [c.name, c.color],
+      [`one-shot ${c.name}`, c.oneShotColor],
+    ]),
+  ),
 };
 const SOLID: number[] = [1, 0];
 const DASHED: number[] = [6, 4];

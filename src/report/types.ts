@@ -1,7 +1,7 @@
 // The plain records a report is drawn from (ReportData).
 
 /** Which network a run trains: the ticket itself, or one of its control branches. */
-export type Branch = "ticket" | "reinit" | "random-mask";
+export type Branch = "ticket" | import("../lottery/branches/index.js").ControlName;
 
 /** One trained network: a level (or one-shot target) of a trial, on one branch. */
 export interface RunRecord {

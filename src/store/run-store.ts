@@ -1,7 +1,7 @@
 // The RunStore contract and MemoryStore, the store that keeps an experiment in memory.
 import type { Masks } from "../prune/masks.js";
 import type { EvalRecord, TrainState } from "../train/trainer.js";
-import type { LockOwner, RunId, RunSummary } from "./experiment.js";
+import type { LockOwner, RunId, RunSummary } from "./types.js";
 
 /**
  * What the experiment runner needs from a store: finished runs (summary, mask, final weights),

@@ -65,11 +65,14 @@ function cycles(graph: Map<string, Set<string>>): string[][] {
   return out;
 }
 
-/** Cycles that exist today and are still to be taken apart (a registry and its entries; a store and its interface). */
-const KNOWN_CYCLES = [
-  ["models/conv.ts", "models/file.ts", "models/lenet.ts", "models/registry.ts", "models/resnet.ts", "models/spec.ts", "models/vgg.ts"],
-  ["store/experiment.ts", "store/run-store.ts"],
-].map((c) => c.join(" "));
+/**
+ * The one cycle that exists today and is still to be taken apart: the model registry and its entries
+ * (the entries import the declaration type from the registry, which imports them; file.ts's fileModel
+ * uses defineModel). May only shrink.
+ */
+const KNOWN_CYCLES = [["models/conv.ts", "models/file.ts", "models/lenet.ts", "models/registry.ts", "models/resnet.ts", "models/spec.ts", "models/vgg.ts"]].map(
+  (c) => c.join(" "),
+);
 
 test("no import cycles in src/ besides the known ones (and those may only shrink)", (t) => {
   const found = cycles(importGraph()).map((c) => c.join(" "));

@@ -1,10 +1,21 @@
 import { randomMask } from "./random-mask.js";
 import { reinit } from "./reinit.js";
-import type { ControlBranch } from "./types.js";
 
 export type { BranchContext, ControlBranch } from "./types.js";
 
-const BRANCHES: Record<string, ControlBranch> = { reinit, "random-mask": randomMask };
+/** The control branches, in report order: adding one is its file and one entry here (the schema, --help, the store and the report take it from here). */
+export const CONTROLS = [reinit, randomMask] as const;
+
+/** The name of a registered control branch. */
+export type ControlName = (typeof CONTROLS)[number]["name"];
+
+/** The controls' names: `--controls` choices. */
+export const CONTROL_NAMES = CONTROLS.map((c) => c.name) as [ControlName, ...ControlName[]];
+
+/** Every network a run of an experiment trains: the ticket, then each control. */
+export const RUN_BRANCHES: readonly ("ticket" | ControlName)[] = ["ticket", ...CONTROL_NAMES];
+
+const BRANCHES: Record<string, (typeof CONTROLS)[number]> = Object.fromEntries(CONTROLS.map((c) => [c.name, c]));
 
 /**
  * The control branch of that name: "reinit" (the ticket's mask, fresh random weights) or "random-mask"
@@ -12,7 +23,7 @@ const BRANCHES: Record<string, ControlBranch> = { reinit, "random-mask": randomM
  *
  * @throws Error naming the known controls for another name.
  */
-export function getBranch(name: string): ControlBranch {
+export function getBranch(name: string): (typeof CONTROLS)[number] {
   const b = BRANCHES[name];
   if (!b) throw new Error(`unknown control "${name}": use ${Object.keys(BRANCHES).join(", ")}`);
   return b;

@@ -20,7 +20,13 @@ export interface BranchContext {
 
 /** A control branch: what to train instead of the ticket, to show the ticket is special. */
 export interface ControlBranch {
-  readonly name: "reinit" | "random-mask";
+  /** Its name in `--controls`, the store (branch_<name>/) and the report. */
+  readonly name: string;
+  /** One line for --help and the report. */
+  readonly description: string;
+  /** The report's colour for its iterative and its one-shot series. */
+  readonly color: string;
+  readonly oneShotColor: string;
   /** The masks and start weights the control trains at this level, drawn from the context's seeds. */
   prepare(ctx: BranchContext): { masks: Masks; start: Weights };
 }

@@ -80,7 +80,7 @@ export function graspScores(
   });
 }
 
-export const grasp: Criterion = {
+export const grasp = {
   name: "grasp",
   description: `GraSP: keep the largest θ·Hg at the start weights (Hg by central finite differences of gradients), ${GRASP_SAMPLES_PER_CLASS} examples per class, T = ${GRASP_TEMPERATURE}`,
   scores: "start",
@@ -89,4 +89,4 @@ export const grasp: Criterion = {
     const scores = graspScores(ctx.network, ctx.start, ctx.masks, ctx.data, balancedExamples(ctx.data, GRASP_SAMPLES_PER_CLASS));
     return pruneByScores(ctx.network, ctx.target, scores, ctx.masks, ctx.level, "GraSP score");
   },
-};
+} as const satisfies Criterion;

@@ -1,5 +1,5 @@
-// Pruning criteria by name (--criterion). Each is one file; adding one means adding it here and to
-// the CriterionName type.
+// Pruning criteria by name (--criterion). Each is one file; adding one is its file and one entry in
+// CRITERIA: the schema's choices and --help, the CriterionName type and the report take it from here.
 import { grasp } from "./grasp.js";
 import { magnitude } from "./magnitude.js";
 import { random } from "./random.js";
@@ -15,7 +15,13 @@ export { randomScores } from "./random.js";
 export { balancedExamples, firstExamples } from "./data.js";
 
 /** The registered pruning criteria, in `--criterion` order. */
-export const CRITERIA: readonly Criterion[] = [magnitude, random, snip, grasp, synflow];
+export const CRITERIA = [magnitude, random, snip, grasp, synflow] as const;
+
+/** The name of a registered criterion. */
+export type RegisteredCriterion = (typeof CRITERIA)[number]["name"];
+
+/** The criteria's names, in registry order: the schema's `--criterion` choices. */
+export const CRITERION_NAMES = CRITERIA.map((c) => c.name) as [RegisteredCriterion, ...RegisteredCriterion[]];
 
 /** The criterion named `name`. @throws Error listing the criteria when there is none. */
 export function getCriterion(name: string): Criterion {

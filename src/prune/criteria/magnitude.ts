@@ -2,9 +2,9 @@
 import { pruneByMagnitude } from "../magnitude.js";
 import type { Criterion } from "./types.js";
 
-export const magnitude: Criterion = {
+export const magnitude = {
   name: "magnitude",
   description: "largest |w| of the previous level's trained weights (the paper's; the default)",
   scores: "trained",
   prune: (ctx) => pruneByMagnitude(ctx.network, ctx.target, ctx.trained, ctx.masks, ctx.level),
-};
+} as const satisfies Criterion;

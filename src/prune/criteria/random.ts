@@ -19,9 +19,9 @@ export function randomScores(ctx: Pick<CriterionContext, "network" | "trialSeed"
   );
 }
 
-export const random: Criterion = {
+export const random = {
   name: "random",
   description: "uniformly random scores (a control: what any criterion must beat)",
   scores: "start",
   prune: (ctx) => pruneByScores(ctx.network, ctx.target, randomScores(ctx), ctx.masks, ctx.level, "random score"),
-};
+} as const satisfies Criterion;

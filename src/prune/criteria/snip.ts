@@ -37,7 +37,7 @@ export function snipScores(
   });
 }
 
-export const snip: Criterion = {
+export const snip = {
   name: "snip",
   description: `SNIP: |g·w| at the start weights, on the first ${SNIP_BATCH} training examples`,
   scores: "start",
@@ -46,4 +46,4 @@ export const snip: Criterion = {
     const scores = snipScores(ctx.network, ctx.start, ctx.masks, ctx.data, firstExamples(ctx.data, SNIP_BATCH));
     return pruneByScores(ctx.network, ctx.target, scores, ctx.masks, ctx.level, "SNIP score");
   },
-};
+} as const satisfies Criterion;

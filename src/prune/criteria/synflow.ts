@@ -116,9 +116,9 @@ export function synflowPrune(
   return current;
 }
 
-export const synflow: Criterion = {
+export const synflow = {
   name: "synflow",
   description: `SynFlow: data-free, |∂R/∂w·w| of the all-ones input through |θ|, ${SYNFLOW_ITERATIONS} rounds of rescoring on the exponential schedule`,
   scores: "start",
   prune: (ctx) => synflowPrune(ctx.network, ctx.target, ctx.start, ctx.masks, ctx.level),
-};
+} as const satisfies Criterion;

@@ -7,8 +7,8 @@ import type { Split } from "../../data/types.js";
 import type { Masks } from "../masks.js";
 import type { PruneTarget } from "../plan.js";
 
-/** The pruning criteria `--criterion` accepts. */
-export type CriterionName = "magnitude" | "random" | "snip" | "grasp" | "synflow";
+/** The pruning criteria `--criterion` accepts: the names in the registry (src/prune/criteria/index.ts). */
+export type CriterionName = import("./index.js").RegisteredCriterion;
 
 /** Training examples a data-dependent criterion may draw, in the trial's data order. */
 export interface CriterionData {
@@ -43,7 +43,7 @@ export interface CriterionContext {
 
 /** A pruning criterion: one file in src/prune/criteria/ and one line in its registry. */
 export interface Criterion {
-  readonly name: CriterionName;
+  readonly name: string;
   /** One line for --help and reports. */
   readonly description: string;
   /** Which weights it scores: the previous level's trained ones, or those the next run starts from (pruning at initialization). */
