@@ -69,7 +69,7 @@ export {
 export { runGraph, dependentsOf, type RunNode, type Extent } from "./lottery/run-graph.js";
 export type { Weights } from "./lottery/weights.js";
 export { parseStrategy, type Strategy, type StrategyContext } from "./lottery/strategies/index.js";
-export { getBranch, type ControlBranch, type BranchContext } from "./lottery/branches/index.js";
+export { getBranch, CONTROLS, CONTROL_NAMES, RUN_BRANCHES, type ControlBranch, type BranchContext, type ControlName } from "./lottery/branches/index.js";
 export { ExperimentStore, type RunId, type RunSummary, type Branch, type LockOwner } from "./store/experiment.js";
 export { MemoryStore, type RunStore } from "./store/run-store.js";
 export { collectReport, writeExperimentReport } from "./report/collect.js";

@@ -16,4 +16,6 @@ export {
   type CriterionContext,
   type CriterionData,
   type CriterionName,
+  type RegisteredCriterion,
+  CRITERION_NAMES,
 } from "./criteria/index.js";

@@ -1,13 +1,17 @@
 import { randomMask } from "./random-mask.js";
 import { reinit } from "./reinit.js";
+import type { ControlBranch } from "./types.js";
 
 export type { BranchContext, ControlBranch } from "./types.js";
 
 /** The control branches, in report order: adding one is its file and one entry here (the schema, --help, the store and the report take it from here). */
-export const CONTROLS = [reinit, randomMask] as const;
+const REGISTRY = [reinit, randomMask] as const;
 
 /** The name of a registered control branch. */
-export type ControlName = (typeof CONTROLS)[number]["name"];
+export type ControlName = (typeof REGISTRY)[number]["name"];
+
+/** The control branches, in report order. */
+export const CONTROLS: readonly (ControlBranch & { readonly name: ControlName })[] = REGISTRY;
 
 /** The controls' names: `--controls` choices. */
 export const CONTROL_NAMES = CONTROLS.map((c) => c.name) as [ControlName, ...ControlName[]];

@@ -14,11 +14,13 @@ export { synflowPrune, synflowScores, SYNFLOW_ITERATIONS } from "./synflow.js";
 export { randomScores } from "./random.js";
 export { balancedExamples, firstExamples } from "./data.js";
 
+const REGISTRY = [magnitude, random, snip, grasp, synflow] as const;
+
 /** The registered pruning criteria, in `--criterion` order. */
-export const CRITERIA = [magnitude, random, snip, grasp, synflow] as const;
+export const CRITERIA: readonly (Criterion & { readonly name: RegisteredCriterion })[] = REGISTRY;
 
 /** The name of a registered criterion. */
-export type RegisteredCriterion = (typeof CRITERIA)[number]["name"];
+export type RegisteredCriterion = (typeof REGISTRY)[number]["name"];
 
 /** The criteria's names, in registry order: the schema's `--criterion` choices. */
 export const CRITERION_NAMES = CRITERIA.map((c) => c.name) as [RegisteredCriterion, ...RegisteredCriterion[]];
