@@ -4,7 +4,7 @@ import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import type { InitializerMode } from "../export/onnx-graph.js";
 import { exportOnnx } from "../export/onnx.js";
-import { BRANCHES, describeRun, exportTicket } from "../export/ticket.js";
+import { BRANCHES, describeRun, type ExportOptions, exportTicket } from "../export/ticket.js";
 import type { Branch, RunId } from "../store/experiment.js";
 import { writeFileAtomic } from "../store/atomic.js";
 import { denseBytes } from "../ticket/encode.js";
@@ -55,6 +55,12 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
+/** The run of the experiment in `source` that the flags pick, as exportTicket takes it. */
+function runOptions(source: string, opts: ExportCliOptions, log: (m: string) => void): ExportOptions {
+  const { trial, level, oneShot, dataDir } = opts;
+  return { dir: source, trial, level, oneShot, branch: opts.branch as Branch, valueType: opts.fp16 ? "f16" : "f32", dataDir, log };
+}
+
 /** `--format onnx`: from the experiment's run (its ticket, not evaluated) or from a ticket file. */
 async function exportOnnxCommand(source: string, opts: ExportCliOptions, cmd: Command, log: (m: string) => void): Promise<void> {
   let ticket: Uint8Array,
@@ -69,17 +75,7 @@ async function exportOnnxCommand(source: string, opts: ExportCliOptions, cmd: Co
     ticket = new Uint8Array(readFileSync(source));
   } else {
     // ONNX runtimes measure their own accuracy; the export does not spend a pass over the test split.
-    const r = await exportTicket({
-      dir: source,
-      trial: opts.trial,
-      level: opts.level,
-      oneShot: opts.oneShot,
-      branch: opts.branch as Branch,
-      valueType: opts.fp16 ? "f16" : "f32",
-      dataDir: opts.dataDir,
-      evaluate: false,
-      log,
-    });
+    const r = await exportTicket({ ...runOptions(source, opts, log), evaluate: false });
     ticket = r.bytes;
     run = r.run;
   }
@@ -138,16 +134,7 @@ export function exportCommand(): Command {
         throw new Error(
           `${source} is a file, not an experiment directory: a .ltk export reads the run from its experiment (to convert a ticket file to ONNX, add --format onnx)`,
         );
-      const r = await exportTicket({
-        dir: source,
-        trial: opts.trial,
-        level: opts.level,
-        oneShot: opts.oneShot,
-        branch: opts.branch as Branch,
-        valueType: opts.fp16 ? "f16" : "f32",
-        dataDir: opts.dataDir,
-        log,
-      });
+      const r = await exportTicket(runOptions(source, opts, log));
       writeFileAtomic(opts.out, r.bytes);
       const m = r.manifest,
         a = m.accuracy!;

@@ -24,12 +24,11 @@ import type { TrainingHparams } from "../hparams/schema.js";
 import type { KernelMode } from "../nn/network.js";
 import { applyMasks, cloneWeights, fullMasks, maskWeights, type Masks } from "../prune/masks.js";
 import { writeJsonAtomic } from "../store/atomic.js";
-import { ExperimentStore } from "../store/experiment.js";
+import { ExperimentStore, readCheckpointFile, writeCheckpointFile } from "../store/experiment.js";
 import { sealJson, unsealJson } from "../store/sealed-json.js";
 import { floatArrays, readTensors, writeTensors } from "../store/tensors.js";
 import { Evaluator } from "../train/evaluate.js";
 import { Session } from "../session.js";
-import type { EvalRecord, TrainState } from "../train/trainer.js";
 import { hash32 } from "../util/rng.js";
 import { trialTraining } from "./settings.js";
 import type { Weights } from "./weights.js";
@@ -131,7 +130,7 @@ export async function runInstability(o: InstabilityOptions): Promise<{ result: I
       }
       // Mid-copy checkpoints, as `lottery run` takes them: a killed copy resumes where it was.
       const checkpointFile = join(out, `copy_${c}.checkpoint.lt`);
-      const checkpoint = loadCopyCheckpoint(checkpointFile, o.log);
+      const checkpoint = readCheckpointFile(checkpointFile, "the copy", o.log);
       o.log?.(
         `trial ${trial} level ${o.level} (Pm ${(summary.pm * 100).toFixed(2)}%), rewound to iteration ${o.rewind}: training copy ${c} (${copyTraining(c).iterations} iterations, data seed ${seeds[c]})` +
           (checkpoint ? `, resuming at iteration ${checkpoint.state.iteration}` : ""),
@@ -150,7 +149,7 @@ export async function runInstability(o: InstabilityOptions): Promise<{ result: I
           checkpoint: {
             due: () => performance.now() - lastCheckpoint >= every,
             save: (state, weights) => {
-              saveCopyCheckpoint(checkpointFile, state, weights);
+              writeCheckpointFile(checkpointFile, state, weights);
               lastCheckpoint = performance.now();
             },
           },
@@ -184,45 +183,6 @@ export async function runInstability(o: InstabilityOptions): Promise<{ result: I
     return { result, stored: false };
   } finally {
     await session.close();
-  }
-}
-
-/** A copy's checkpoint: weights, optimizer state and the trainer's state, in the format of the runs' checkpoints. */
-function saveCopyCheckpoint(path: string, state: TrainState, weights: ReadonlyMap<string, Float32Array>): void {
-  const arrays = new Map<string, Float32Array>();
-  for (const [k, v] of weights) arrays.set(`weights/${k}`, v);
-  for (const [k, v] of state.optimizer) arrays.set(`optimizer/${k}`, v);
-  writeTensors(path, arrays, { iteration: state.iteration, seconds: state.seconds, history: state.history, arithmetic: state.arithmetic });
-}
-
-/** The copy's checkpoint, or null; a damaged one is removed and the copy restarts (same result, more time). */
-function loadCopyCheckpoint(path: string, log?: (m: string) => void): { state: TrainState; weights: Map<string, Float32Array> } | null {
-  if (!existsSync(path)) return null;
-  try {
-    const file = readTensors(path);
-    if (!Number.isSafeInteger(file.meta.iteration) || !Array.isArray(file.meta.history)) throw new Error(`corrupt file ${path}: no iteration or history`);
-    const weights = new Map<string, Float32Array>(),
-      optimizer = new Map<string, Float32Array>();
-    for (const [k, v] of floatArrays(file, path)) {
-      if (k.startsWith("weights/")) weights.set(k.slice(8), v);
-      else if (k.startsWith("optimizer/")) optimizer.set(k.slice(10), v);
-    }
-    // JSON turned the first evaluation's NaN training loss into null.
-    const history = (file.meta.history as EvalRecord[]).map((r) => ({ ...r, trainLoss: r.trainLoss === null ? NaN : r.trainLoss }));
-    return {
-      state: {
-        iteration: file.meta.iteration as number,
-        seconds: (file.meta.seconds as number | undefined) ?? 0,
-        optimizer,
-        history,
-        arithmetic: file.meta.arithmetic as TrainState["arithmetic"],
-      },
-      weights,
-    };
-  } catch (err) {
-    rmSync(path, { force: true });
-    log?.(`${(err as Error).message.split(";")[0]}: removed it; the copy restarts from its first iteration (same result, more time)`);
-    return null;
   }
 }
 

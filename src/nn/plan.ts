@@ -50,6 +50,11 @@ export interface CsrLayout {
   values: number;
 }
 
+/** A weight that runs dense this level, at its mask's density. */
+function denseEntry(param: Param): PlanEntry {
+  return { param, density: param.kept() / param.size, kernel: "dense", csr: null };
+}
+
 /**
  * A level's execution plan (see the file header): per prunable weight, its density, kernels and
  * CSR form. Made by Network.prepare (a level), Network.densePlan, Network.adoptPlan (threads,
@@ -70,7 +75,7 @@ export class ExecutionPlan {
   static dense(k: Kernels, prunable: readonly Param[]): ExecutionPlan {
     return new ExecutionPlan(
       k,
-      prunable.map((param) => ({ param, density: param.kept() / param.size, kernel: "dense" as const, csr: null })),
+      prunable.map((param) => denseEntry(param)),
     );
   }
 
@@ -95,7 +100,7 @@ export class ExecutionPlan {
       k,
       prunable.map((param) => {
         const l = byName.get(param.name);
-        if (!l) return { param, density: param.kept() / param.size, kernel: "dense" as const, csr: null };
+        if (!l) return denseEntry(param);
         const csr = new Csr(l.rows, l.cols, l.nnz, k.view(l.rowPtr, [l.rows + 1], "u32"), k.view(l.colIdx, [l.nnz], "u32"), k.view(l.values, [l.nnz], "f32"));
         return { param, density: l.nnz / (l.rows * l.cols), kernel: "sparse" as const, csr };
       }),

@@ -25,20 +25,6 @@ export type { Branch, LockOwner, RunId, RunSummary } from "./types.js";
  */
 export const FOREIGN_LOCK_TIMEOUT_SECONDS = 600;
 
-/**
- * Fields added after experiments were stored, with the value older versions used implicitly: a
- * stored hparams.json without them is read as having that value, so its experiment still opens.
- */
-const ADDED_FIELDS: Record<string, unknown> = { "pruning.criterion": "magnitude" };
-
-function withAddedFields(h: Record<string, unknown>): void {
-  for (const [field, value] of Object.entries(ADDED_FIELDS)) {
-    const [g, f] = field.split(".") as [string, string];
-    const group = h[g] as Record<string, unknown> | undefined;
-    if (group && !(f in group)) group[f] = value;
-  }
-}
-
 /** The settings that name an experiment, with sorted keys (so a field added to an old file compares equal). */
 function configOf(h: Hparams): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(h)) as Record<string, Record<string, unknown>>;
@@ -443,15 +429,7 @@ export class ExperimentStore implements RunStore {
   // ---- mid-run checkpoints ---------------------------------------------------------------------
 
   saveCheckpoint(id: RunId, state: TrainState, weights: ReadonlyMap<string, Float32Array>): void {
-    const arrays = new Map<string, Float32Array>();
-    for (const [k, v] of weights) arrays.set(`weights/${k}`, v);
-    for (const [k, v] of state.optimizer) arrays.set(`optimizer/${k}`, v);
-    writeTensors(join(this.runDir(id), "checkpoint.lt"), arrays, {
-      iteration: state.iteration,
-      seconds: state.seconds,
-      history: state.history,
-      arithmetic: state.arithmetic,
-    });
+    writeCheckpointFile(join(this.runDir(id), "checkpoint.lt"), state, weights);
   }
 
   /**
@@ -459,38 +437,58 @@ export class ExperimentStore implements RunStore {
    * training is deterministic, so that costs time but changes no result.
    */
   loadCheckpoint(id: RunId, log?: (message: string) => void): { state: TrainState; weights: Map<string, Float32Array> } | null {
-    const path = join(this.runDir(id), "checkpoint.lt");
-    if (!existsSync(path)) return null;
-    let file: ReturnType<typeof readTensors>;
-    try {
-      file = readTensors(path);
-      if (!Number.isSafeInteger(file.meta.iteration) || !Array.isArray(file.meta.history)) throw new Error(`corrupt file ${path}: no iteration or history`);
-      // Older checkpoints lack it (the run then says it cannot check); a damaged one is a damaged checkpoint.
-      if (file.meta.arithmetic !== undefined && !isArithmeticSpans(file.meta.arithmetic)) throw new Error(`corrupt file ${path}: bad arithmetic record`);
-    } catch (err) {
-      rmSync(path, { force: true });
-      log?.(`${(err as Error).message.split(";")[0]}: removed it; the run restarts from its first iteration (same results, more time)`);
-      return null;
-    }
-    const weights = new Map<string, Float32Array>(),
-      optimizer = new Map<string, Float32Array>();
-    for (const [k, v] of floatArrays(file, path)) {
-      if (k.startsWith("weights/")) weights.set(k.slice(8), v);
-      else if (k.startsWith("optimizer/")) optimizer.set(k.slice(10), v);
-    }
-    const history = (file.meta.history as EvalRecord[]).map(restoreNaN);
-    const arithmetic = file.meta.arithmetic as ArithmeticSpan[] | undefined;
-    return {
-      state: {
-        iteration: file.meta.iteration as number,
-        seconds: (file.meta.seconds as number | undefined) ?? 0,
-        optimizer,
-        history,
-        ...(arithmetic ? { arithmetic } : {}),
-      },
-      weights,
-    };
+    return readCheckpointFile(join(this.runDir(id), "checkpoint.lt"), "the run", log);
   }
+}
+
+/** A training checkpoint file: weights, optimizer state and the trainer's state (runs and the instability analysis's copies). */
+export function writeCheckpointFile(path: string, state: TrainState, weights: ReadonlyMap<string, Float32Array>): void {
+  const arrays = new Map<string, Float32Array>();
+  for (const [k, v] of weights) arrays.set(`weights/${k}`, v);
+  for (const [k, v] of state.optimizer) arrays.set(`optimizer/${k}`, v);
+  writeTensors(path, arrays, { iteration: state.iteration, seconds: state.seconds, history: state.history, arithmetic: state.arithmetic });
+}
+
+/**
+ * A checkpoint written by writeCheckpointFile, or null when there is none. A damaged one is removed
+ * and `what` restarts from its beginning: training is deterministic, so that costs time but
+ * changes no result.
+ */
+export function readCheckpointFile(
+  path: string,
+  what: string,
+  log?: (message: string) => void,
+): { state: TrainState; weights: Map<string, Float32Array> } | null {
+  if (!existsSync(path)) return null;
+  let file: ReturnType<typeof readTensors>;
+  try {
+    file = readTensors(path);
+    if (!Number.isSafeInteger(file.meta.iteration) || !Array.isArray(file.meta.history)) throw new Error(`corrupt file ${path}: no iteration or history`);
+    // Older checkpoints lack it (the run then says it cannot check); a damaged one is a damaged checkpoint.
+    if (file.meta.arithmetic !== undefined && !isArithmeticSpans(file.meta.arithmetic)) throw new Error(`corrupt file ${path}: bad arithmetic record`);
+  } catch (err) {
+    rmSync(path, { force: true });
+    log?.(`${(err as Error).message.split(";")[0]}: removed it; ${what} restarts from its first iteration (same results, more time)`);
+    return null;
+  }
+  const weights = new Map<string, Float32Array>(),
+    optimizer = new Map<string, Float32Array>();
+  for (const [k, v] of floatArrays(file, path)) {
+    if (k.startsWith("weights/")) weights.set(k.slice(8), v);
+    else if (k.startsWith("optimizer/")) optimizer.set(k.slice(10), v);
+  }
+  const history = (file.meta.history as EvalRecord[]).map(restoreNaN);
+  const arithmetic = file.meta.arithmetic as ArithmeticSpan[] | undefined;
+  return {
+    state: {
+      iteration: file.meta.iteration as number,
+      seconds: (file.meta.seconds as number | undefined) ?? 0,
+      optimizer,
+      history,
+      ...(arithmetic ? { arithmetic } : {}),
+    },
+    weights,
+  };
 }
 
 /** hparams.json checked against its checksum; damage is a CorruptFileError with `fix`. */
@@ -504,7 +502,6 @@ function readHparams(file: string, fix: string): Hparams {
   const groups = ["model", "dataset", "training", "pruning"];
   if (!groups.every((g) => o[g] && typeof o[g] === "object"))
     throw new CorruptFileError(file, `not the settings of an experiment (${groups.join(", ")} expected)`, fix);
-  withAddedFields(o);
   return o as unknown as Hparams;
 }
 
