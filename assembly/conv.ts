@@ -120,10 +120,18 @@ export function col2im(cols: usize, dxpad: usize, C: i32, Hp: i32, Wp: i32, K: i
 }
 
 /**
+ * Floats of an output row that sconv_fwd holds in registers per kept weight: six vectors. With
+ * eight, V8 (x64: 15 allocatable vector registers) loads all eight inputs before the multiply-adds
+ * and spills an accumulator to the stack, which puts a store-to-load round trip into every kept
+ * weight's dependency chain and halved the kernel's speed.
+ */
+const FWD_CHUNK: i32 = 24;
+
+/**
  * Direct sparse convolution, stride 1: y [M, OH, OW, N] (+)= Σ over kept weights p of row co:
  * values[p] · xpad[offsets[p] + oh·Wp·N + (0 .. OW·N)] for every output row oh.
  *
- * Loop order: output row; a chunk of 32 floats of it (8 vectors held in registers); a group of
+ * Loop order: output row; a chunk of FWD_CHUNK floats of it (6 vectors held in registers); a group of
  * input channels; every output channel. groupPtr [M][G+1] holds where each output channel's kept
  * weights of each input-channel group start in the CSR (its rows are sorted by input channel), so
  * the input one (row, chunk, group) reads, a few channels' rows near the chunk, stays in L1 while
@@ -139,7 +147,7 @@ export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize
   const prow = <usize>(Wp * N) << 2;
   const plane = <usize>(OH * L) << 2;
   const gstride = <usize>(G + 1) << 2;
-  // With several groups, the chunk's partial sums live in `tile` [M][32] between groups: the
+  // With several groups, the chunk's partial sums live in `tile` [M][32] (a 128-byte slot per channel) between groups: the
   // output channels' chunks in y are a whole map apart (a multiple of 4 KB for Conv-2), so they
   // would all fall into the same two L1 sets and evict each other at every group.
   const staged = G > 1;
@@ -147,7 +155,7 @@ export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize
     const xr = xpad + <usize>oh * prow;
     const yr = y + (<usize>(oh * L) << 2);
     let j = 0;
-    for (; j + 32 <= L; j += 32) {
+    for (; j + FWD_CHUNK <= L; j += FWD_CHUNK) {
       const xo = xr + (<usize>j << 2);
       for (let g = 0; g < G; g++) {
         const first = g == 0;
@@ -156,13 +164,13 @@ export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize
           const s = load<u32>(gp), e = load<u32>(gp, 4);
           const py = yr + <usize>co * plane + (<usize>j << 2);
           const pt = staged ? tile + (<usize>co << 7) : py;
-          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-          let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+          let a3 = f32x4.splat(0), a4 = f32x4.splat(0), a5 = f32x4.splat(0);
           if (!first || accumulate) {
             if (s == e && !(first && staged)) continue;
             const pa = first ? py : pt;
-            a0 = v128.load(pa); a1 = v128.load(pa, 16); a2 = v128.load(pa, 32); a3 = v128.load(pa, 48);
-            a4 = v128.load(pa, 64); a5 = v128.load(pa, 80); a6 = v128.load(pa, 96); a7 = v128.load(pa, 112);
+            a0 = v128.load(pa); a1 = v128.load(pa, 16); a2 = v128.load(pa, 32);
+            a3 = v128.load(pa, 48); a4 = v128.load(pa, 64); a5 = v128.load(pa, 80);
           }
           for (let p = s; p < e; p++) {
             const w = v128.load32_splat(values + (<usize>p << 2));
@@ -170,17 +178,21 @@ export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize
             a0 = madd(w, v128.load(px), a0); a1 = madd(w, v128.load(px, 16), a1);
             a2 = madd(w, v128.load(px, 32), a2); a3 = madd(w, v128.load(px, 48), a3);
             a4 = madd(w, v128.load(px, 64), a4); a5 = madd(w, v128.load(px, 80), a5);
-            a6 = madd(w, v128.load(px, 96), a6); a7 = madd(w, v128.load(px, 112), a7);
           }
-          v128.store(pt, a0); v128.store(pt, a1, 16); v128.store(pt, a2, 32); v128.store(pt, a3, 48);
-          v128.store(pt, a4, 64); v128.store(pt, a5, 80); v128.store(pt, a6, 96); v128.store(pt, a7, 112);
+          v128.store(pt, a0); v128.store(pt, a1, 16); v128.store(pt, a2, 32);
+          v128.store(pt, a3, 48); v128.store(pt, a4, 64); v128.store(pt, a5, 80);
         }
       }
       if (staged) {
-        for (let co = 0; co < M; co++) memory.copy(yr + <usize>co * plane + (<usize>j << 2), tile + (<usize>co << 7), 128);
+        // Vector copies: memory.copy is a call out of the compiled code in V8, too slow for 96 bytes.
+        for (let co = 0; co < M; co++) {
+          const d = yr + <usize>co * plane + (<usize>j << 2), t = tile + (<usize>co << 7);
+          v128.store(d, v128.load(t)); v128.store(d, v128.load(t, 16), 16); v128.store(d, v128.load(t, 32), 32);
+          v128.store(d, v128.load(t, 48), 48); v128.store(d, v128.load(t, 64), 64); v128.store(d, v128.load(t, 80), 80);
+        }
       }
     }
-    // Tails (fewer than 32 floats left in the row): every output channel's whole row at once.
+    // Tails (fewer than FWD_CHUNK floats left in the row): every output channel's whole row at once.
     for (; j + 4 <= L; j += 4) {
       const xo = xr + (<usize>j << 2);
       for (let co = 0; co < M; co++) {
@@ -215,7 +227,7 @@ const DW_CHUNK: i32 = 256;
  * columns of dy[co] · the input shifted by offsets[p], a dot product over OH·OW·N.
  *
  * The map is walked in blocks of DW_BAND_ROWS output rows by DW_CHUNK floats; within a block,
- * each output channel's kept weights are taken four at a time, so one load of dy serves four
+ * each output channel's kept weights are taken three at a time (dotBlock3), so one load of dy serves three
  * multiply-adds (the earlier one-weight loop loaded two operands per multiply-add), and the input
  * the block reads (every channel's rows near the band, about 380 KB for Conv-2 at batch 60) stays
  * in L2 while all output channels pass over it. Partial sums are added to dvalues block by block,
@@ -236,10 +248,9 @@ export function sconv_dw(rowPtr: usize, offsets: usize, dy: usize, xpad: usize, 
         const s = load<u32>(rowPtr + (<usize>co << 2)), e = load<u32>(rowPtr + (<usize>co << 2), 4);
         const gb = dy + <usize>co * plane + <usize>oh0 * lrow + (<usize>j0 << 2);
         let p = s;
-        for (; p + 4 <= e; p += 4) {
+        for (; p + 3 <= e; p += 3) {
           const q = offsets + (<usize>p << 2);
-          dotBlock4(gb, lrow, xb, prow, <usize>load<u32>(q) << 2, <usize>load<u32>(q, 4) << 2, <usize>load<u32>(q, 8) << 2, <usize>load<u32>(q, 12) << 2,
-                    rows, lc, dvalues + (<usize>p << 2));
+          dotBlock3(gb, lrow, xb, prow, <usize>load<u32>(q) << 2, <usize>load<u32>(q, 4) << 2, <usize>load<u32>(q, 8) << 2, rows, lc, dvalues + (<usize>p << 2));
         }
         for (; p < e; p++) dotBlock1(gb, lrow, xb + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2), prow, rows, lc, dvalues + (<usize>p << 2));
       }
@@ -247,17 +258,22 @@ export function sconv_dw(rowPtr: usize, offsets: usize, dy: usize, xpad: usize, 
   }
 }
 
-/** dv[0..3] += Σ over `rows` rows of lc floats: dy · (x at byte offsets o0..o3). */
+/**
+ * dv[0..2] += Σ over `rows` rows of lc floats: dy · (x at byte offsets o0..o2). Three weights of
+ * two vectors each: six independent accumulators, enough to cover the multiply-add latency, while
+ * the accumulators, the two dy vectors and the six inputs still fit V8's 15 vector registers (four
+ * weights spilled an accumulator to the stack, a store-to-load round trip in its dependency chain).
+ */
 // @ts-ignore: decorator
 @inline
-function dotBlock4(gb: usize, lrow: usize, xb: usize, prow: usize, o0: usize, o1: usize, o2: usize, o3: usize, rows: i32, lc: i32, dv: usize): void {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  let t0 = f32x4.splat(0), t1 = f32x4.splat(0), t2 = f32x4.splat(0), t3 = f32x4.splat(0);
-  let r0: f32 = 0, r1: f32 = 0, r2: f32 = 0, r3: f32 = 0;
+function dotBlock3(gb: usize, lrow: usize, xb: usize, prow: usize, o0: usize, o1: usize, o2: usize, rows: i32, lc: i32, dv: usize): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+  let t0 = f32x4.splat(0), t1 = f32x4.splat(0), t2 = f32x4.splat(0);
+  let r0: f32 = 0, r1: f32 = 0, r2: f32 = 0;
   const l8 = lc & ~7, l4 = lc & ~3;
   for (let r = 0; r < rows; r++) {
     const g = gb + <usize>r * lrow, x = xb + <usize>r * prow;
-    const x0 = x + o0, x1 = x + o1, x2 = x + o2, x3 = x + o3;
+    const x0 = x + o0, x1 = x + o1, x2 = x + o2;
     let j = 0;
     for (; j < l8; j += 8) {
       const o = <usize>j << 2;
@@ -265,24 +281,20 @@ function dotBlock4(gb: usize, lrow: usize, xb: usize, prow: usize, o0: usize, o1
       s0 = madd(ga, v128.load(x0 + o), s0); t0 = madd(gc, v128.load(x0 + o, 16), t0);
       s1 = madd(ga, v128.load(x1 + o), s1); t1 = madd(gc, v128.load(x1 + o, 16), t1);
       s2 = madd(ga, v128.load(x2 + o), s2); t2 = madd(gc, v128.load(x2 + o, 16), t2);
-      s3 = madd(ga, v128.load(x3 + o), s3); t3 = madd(gc, v128.load(x3 + o, 16), t3);
     }
     for (; j < l4; j += 4) {
       const o = <usize>j << 2;
       const ga = v128.load(g + o);
-      s0 = madd(ga, v128.load(x0 + o), s0); s1 = madd(ga, v128.load(x1 + o), s1);
-      s2 = madd(ga, v128.load(x2 + o), s2); s3 = madd(ga, v128.load(x3 + o), s3);
+      s0 = madd(ga, v128.load(x0 + o), s0); s1 = madd(ga, v128.load(x1 + o), s1); s2 = madd(ga, v128.load(x2 + o), s2);
     }
     for (; j < lc; j++) {
       const o = <usize>j << 2, gv = load<f32>(g + o);
-      r0 = fmadd(gv, load<f32>(x0 + o), r0); r1 = fmadd(gv, load<f32>(x1 + o), r1);
-      r2 = fmadd(gv, load<f32>(x2 + o), r2); r3 = fmadd(gv, load<f32>(x3 + o), r3);
+      r0 = fmadd(gv, load<f32>(x0 + o), r0); r1 = fmadd(gv, load<f32>(x1 + o), r1); r2 = fmadd(gv, load<f32>(x2 + o), r2);
     }
   }
   store<f32>(dv, load<f32>(dv) + (hsum(f32x4.add(s0, t0)) + r0));
   store<f32>(dv, load<f32>(dv, 4) + (hsum(f32x4.add(s1, t1)) + r1), 4);
   store<f32>(dv, load<f32>(dv, 8) + (hsum(f32x4.add(s2, t2)) + r2), 8);
-  store<f32>(dv, load<f32>(dv, 12) + (hsum(f32x4.add(s3, t3)) + r3), 12);
 }
 
 /** dv[0] += Σ over `rows` rows of lc floats: dy · x. */

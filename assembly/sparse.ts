@@ -20,13 +20,15 @@ export function spmm(rowPtr: usize, colIdx: usize, values: usize, x: usize, y: u
     const s = rowStart(rowPtr, r), e = rowStart(rowPtr, r + 1);
     const yr = y + <usize>r * ld;
     let j = 0;
-    for (; j + 32 <= N; j += 32) {
+    // Six vectors of accumulators, not eight: with eight, V8 (15 allocatable vector registers on
+    // x64) spills one to the stack, which puts a store-to-load round trip into its chain.
+    for (; j + 24 <= N; j += 24) {
       const py = yr + (<usize>j << 2), xo = x + (<usize>j << 2);
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+      let a3 = f32x4.splat(0), a4 = f32x4.splat(0), a5 = f32x4.splat(0);
       if (accumulate) {
-        a0 = v128.load(py); a1 = v128.load(py, 16); a2 = v128.load(py, 32); a3 = v128.load(py, 48);
-        a4 = v128.load(py, 64); a5 = v128.load(py, 80); a6 = v128.load(py, 96); a7 = v128.load(py, 112);
+        a0 = v128.load(py); a1 = v128.load(py, 16); a2 = v128.load(py, 32);
+        a3 = v128.load(py, 48); a4 = v128.load(py, 64); a5 = v128.load(py, 80);
       }
       for (let p = s; p < e; p++) {
         const w = v128.load32_splat(values + (<usize>p << 2));
@@ -34,10 +36,9 @@ export function spmm(rowPtr: usize, colIdx: usize, values: usize, x: usize, y: u
         a0 = madd(w, v128.load(px), a0); a1 = madd(w, v128.load(px, 16), a1);
         a2 = madd(w, v128.load(px, 32), a2); a3 = madd(w, v128.load(px, 48), a3);
         a4 = madd(w, v128.load(px, 64), a4); a5 = madd(w, v128.load(px, 80), a5);
-        a6 = madd(w, v128.load(px, 96), a6); a7 = madd(w, v128.load(px, 112), a7);
       }
-      v128.store(py, a0); v128.store(py, a1, 16); v128.store(py, a2, 32); v128.store(py, a3, 48);
-      v128.store(py, a4, 64); v128.store(py, a5, 80); v128.store(py, a6, 96); v128.store(py, a7, 112);
+      v128.store(py, a0); v128.store(py, a1, 16); v128.store(py, a2, 32);
+      v128.store(py, a3, 48); v128.store(py, a4, 64); v128.store(py, a5, 80);
     }
     for (; j + 16 <= N; j += 16) {
       const py = yr + (<usize>j << 2), xo = x + (<usize>j << 2);
@@ -139,30 +140,63 @@ export function spmm_t(rowPtr: usize, colIdx: usize, values: usize, dy: usize, d
   }
 }
 
-/** dW[nz] (+)= Σ_n dY[r,n]·X[c,n] for every kept position (r, c); nothing else is computed. */
+/**
+ * dW[nz] (+)= Σ_n dY[r,n]·X[c,n] for every kept position (r, c); nothing else is computed.
+ * A row's kept weights go three at a time (one load of dY serves three of them, and six
+ * accumulator chains hide the multiply-add latency); each weight's sum is formed exactly as alone
+ * (dotKept), so the grouping does not change a bit.
+ */
 export function masked_grad(rowPtr: usize, colIdx: usize, dy: usize, x: usize, dvalues: usize,
                             M: i32, K: i32, N: i32, accumulate: bool): void {
   const ld = <usize>N << 2;
-  const N8 = N & ~7, N4 = N & ~3;
+  const N8 = N & ~7;
   for (let r = 0; r < M; r++) {
     const s = rowStart(rowPtr, r), e = rowStart(rowPtr, r + 1);
     const dyr = dy + <usize>r * ld;
-    for (let p = s; p < e; p++) {
+    let p = s;
+    for (; p + 3 <= e; p += 3) {
+      const q = colIdx + (<usize>p << 2);
+      const x0 = x + <usize>load<u32>(q) * ld, x1 = x + <usize>load<u32>(q, 4) * ld, x2 = x + <usize>load<u32>(q, 8) * ld;
+      let s0 = f32x4.splat(0), t0 = f32x4.splat(0), s1 = f32x4.splat(0), t1 = f32x4.splat(0), s2 = f32x4.splat(0), t2 = f32x4.splat(0);
+      for (let j = 0; j < N8; j += 8) {
+        const o = <usize>j << 2;
+        const ga = v128.load(dyr + o), gc = v128.load(dyr + o, 16);
+        s0 = madd(ga, v128.load(x0 + o), s0); t0 = madd(gc, v128.load(x0 + o, 16), t0);
+        s1 = madd(ga, v128.load(x1 + o), s1); t1 = madd(gc, v128.load(x1 + o, 16), t1);
+        s2 = madd(ga, v128.load(x2 + o), s2); t2 = madd(gc, v128.load(x2 + o, 16), t2);
+      }
+      storeGrad(dvalues + (<usize>p << 2), finishDot(dyr, x0, s0, t0, N8, N), accumulate);
+      storeGrad(dvalues + (<usize>(p + 1) << 2), finishDot(dyr, x1, s1, t1, N8, N), accumulate);
+      storeGrad(dvalues + (<usize>(p + 2) << 2), finishDot(dyr, x2, s2, t2, N8, N), accumulate);
+    }
+    for (; p < e; p++) {
       const px = x + <usize>load<u32>(colIdx + (<usize>p << 2)) * ld;
-      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-      let j = 0;
-      for (; j < N8; j += 8) {
+      let s0 = f32x4.splat(0), t0 = f32x4.splat(0);
+      for (let j = 0; j < N8; j += 8) {
         const o = <usize>j << 2;
         s0 = madd(v128.load(dyr + o), v128.load(px + o), s0);
-        s1 = madd(v128.load(dyr + o, 16), v128.load(px + o, 16), s1);
+        t0 = madd(v128.load(dyr + o, 16), v128.load(px + o, 16), t0);
       }
-      if (j < N4) { const o = <usize>j << 2; s0 = madd(v128.load(dyr + o), v128.load(px + o), s0); j += 4; }
-      let g = hsum(f32x4.add(s0, s1));
-      for (; j < N; j++) g += load<f32>(dyr + (<usize>j << 2)) * load<f32>(px + (<usize>j << 2));
-      const pv = dvalues + (<usize>p << 2);
-      store<f32>(pv, accumulate ? load<f32>(pv) + g : g);
+      storeGrad(dvalues + (<usize>p << 2), finishDot(dyr, px, s0, t0, N8, N), accumulate);
     }
   }
+}
+
+/** The end of one kept weight's dot product after its first N8 columns: one 4-column step into s0, then the scalar columns. */
+// @ts-ignore: decorator
+@inline
+function finishDot(dyr: usize, px: usize, s0: v128, s1: v128, N8: i32, N: i32): f32 {
+  let j = N8;
+  if (j + 4 <= N) { const o = <usize>j << 2; s0 = madd(v128.load(dyr + o), v128.load(px + o), s0); j += 4; }
+  let g = hsum(f32x4.add(s0, s1));
+  for (; j < N; j++) g += load<f32>(dyr + (<usize>j << 2)) * load<f32>(px + (<usize>j << 2));
+  return g;
+}
+
+// @ts-ignore: decorator
+@inline
+function storeGrad(pv: usize, g: f32, accumulate: bool): void {
+  store<f32>(pv, accumulate ? load<f32>(pv) + g : g);
 }
 
 /** values[nz] = dense[r, c] for every kept position: dense [M,K] to the compact CSR values. */

@@ -42,7 +42,7 @@ export function convOutput(s: ConvShape): { OH: number; OW: number; Hp: number; 
 /** Half of a core's 32 KB L1 data cache (Zen 3, and most x86 and Arm cores). */
 const L1_HALF_BYTES = 16384;
 
-/** Floats of the staging tile sconv_fwd needs for M output channels (one 32-float chunk each). */
+/** Floats of the staging tile sconv_fwd needs for M output channels (a 32-float slot each, of which the kernel uses its 24-float chunk). */
 export function sconvTileFloats(M: number): number {
   return 32 * M;
 }
@@ -122,13 +122,13 @@ export class ConvKernels {
    * What the direct sparse kernels need besides the CSR, built once per level and batch size: each
    * kept weight's float offset into the padded input, and where each output channel's weights of
    * each group of input channels start (sconv_fwd walks input channels a group at a time, sized
-   * so that the group's input rows near one 32-float output chunk fit in half of L1).
+   * so that the group's input rows near one output chunk (24 floats) fit in half of L1).
    */
   sconvPlan(w: Csr, s: ConvShape, N: number, label: string): SparseConvPlan {
     const { Hp, Wp } = convOutput(s);
     if (w.cols !== s.C * s.K * s.K) fail("sconvPlan", `weights ${w.toString()} do not match ${s.C} input channels of ${s.K}x${s.K}`);
     const KK = s.K * s.K;
-    // Bytes one input channel contributes: K rows of (32 floats + the K−1 shifts of N floats), in 64-byte lines.
+    // Bytes one input channel contributes: K rows of (a 32-float allowance for the 24-float chunk + the K−1 shifts of N floats), in 64-byte lines.
     const perChannel = s.K * (Math.ceil((128 + (s.K - 1) * N * 4) / 64) + 1) * 64;
     const width = Math.max(1, Math.min(s.C, Math.floor(L1_HALF_BYTES / perChannel)));
     const groups = Math.ceil(s.C / width);
