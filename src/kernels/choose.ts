@@ -6,14 +6,20 @@
 //   `npm run bench -- kernels` on LeNet fc1 (300x784, batch 60) and Conv-2 fc1 (256x16384): the
 //   forward product wins from ~0.35, the weight gradient from ~0.3;
 // - im2col (convolutions Winograd does not take: stride 2, odd output sizes, 3 input channels):
-//   `npm run bench -- conv`, the direct sparse kernels on Conv-2's 64->64 layer at batch 60 and 32
-//   break even with im2col + GEMM at 0.45-0.55 (forward and backward together);
+//   `npm run bench -- conv`, the direct sparse kernels against im2col + GEMM (forward and backward
+//   together) at density 0.5: 1.24x on Conv-2's 64->64 layer at batch 60, 1.33x at batch 32,
+//   1.09-1.15x on Conv-4's and Conv-6's, 0.86x on VGG-19's 512->512 at 4x4; at 0.35 1.3-1.8x
+//   everywhere, so the break-even is taken at 0.45;
 // - winograd (3x3 stride-1 layers): Winograd's lead over im2col grows with the input channels
-//   (its GEMMs get thicker next to its transforms): 1.10x at 16 channels, 1.41x at 32, 1.78-1.82x
-//   at 64, 1.95x at 128 (`bench conv`, ResNet-20's, Conv-2's and Conv-4's layers), while the
-//   sparse kernels against im2col follow about 0.42 / density at every shape. So the break-even
-//   is about 0.42 / lead: 0.38 at 16 channels, 0.30 at 32, 0.2 at 64 (measured 0.4, 0.3, 0.2);
-//   auto uses 0.36 / lead, a little below, so that it never picks the slower form.
+//   (its GEMMs get thicker next to its transforms): 1.10x at 16 channels, 1.41x at 32, 1.70-2.08x
+//   at 64 to 512 (`bench conv`, ResNet-20's, Conv-2/4/6's and VGG-19's layers), while the sparse
+//   kernels against im2col follow about 0.45-0.6 / density from 0.5 down to 0.25 (less below, where
+//   their fixed costs show). So the break-even is about 0.45-0.55 / lead: measured 0.27 on Conv-2,
+//   0.23 on Conv-4, 0.22 on Conv-6, 0.23 on VGG-19's 512 channels, 0.27 on ResNet-20's 64, 0.45 on
+//   its 32 and above 0.5 on its 16; auto uses 0.45 / lead, at or below each, so that it never picks
+//   the slower form.
+//   (Measured 2026-12-03 after the sparse kernels stopped spilling accumulators; before, the
+//   constant was 0.36 and the im2col break-even 0.4.)
 // A table, not a timing taken while training: a timing-based choice would make the arithmetic
 // (and so the bits of every result) depend on the machine's load at the moment, and one seed
 // must give the same numbers on one thread (README, "Determinism"). Layers this small run dense
@@ -22,7 +28,7 @@
 export type DenseKind = "gemm" | "im2col" | "winograd";
 
 /** Measured densities below which the sparse kernels beat each dense form (see the header comment); Winograd's depends on the channels (winogradBreakEven). */
-export const SPARSE_BREAK_EVEN: Readonly<Record<Exclude<DenseKind, "winograd">, number>> = { gemm: 0.3, im2col: 0.4 };
+export const SPARSE_BREAK_EVEN: Readonly<Record<Exclude<DenseKind, "winograd">, number>> = { gemm: 0.3, im2col: 0.45 };
 
 /** Winograd F(2x2,3x3)'s measured speed over im2col at C input channels (interpolated in log2 C). */
 const WINOGRAD_LEAD: readonly [number, number][] = [
@@ -47,7 +53,7 @@ export function winogradBreakEven(C: number): number {
       }
     }
   }
-  return 0.36 / lead;
+  return 0.45 / lead;
 }
 
 /** The fully connected layers' break-even, the one `lottery info` prints. */
