@@ -117,11 +117,17 @@ export async function benchKernels(args: { json: boolean; quick: boolean }): Pro
         medianMs(() => k.sparse.spmm(csr, x, y), timing),
         useful,
       );
+      // The input gradient as Linear runs it: the values gathered into the transposed CSR (built
+      // once per level), then spmm over it.
+      const tr = k.sparse.transpose(csr, "bench");
       emit(
         "spmm-t",
         shape,
         density,
-        medianMs(() => k.sparse.spmmT(csr, dy, dx), timing),
+        medianMs(() => {
+          k.sparse.gatherValues(csr, tr.perm, tr.csr);
+          k.sparse.spmm(tr.csr, dy, dx);
+        }, timing),
         useful,
       );
       emit(

@@ -234,17 +234,6 @@ export class ConvKernels {
     return { csr: new Csr(C, M * KK, w.nnz, rowPtr, colIdx.rows(0, w.nnz), values.rows(0, w.nnz)), perm: perm.rows(0, w.nnz), shape };
   }
 
-  /** out.values = w.values in the order of a transposed index (perm from sconvTranspose). */
-  gatherValues(w: Csr, perm: Tensor<"u32">, out: Csr): void {
-    if (perm.size !== w.nnz || out.nnz !== w.nnz) fail("gatherValues", `perm ${perm.toString()} and ${out.toString()} must have nnz = ${w.nnz} entries`);
-    if (this.k.checking) {
-      own(this.k, "gatherValues", { perm });
-      ownCsr(this.k, "gatherValues", w);
-      ownCsr(this.k, "gatherValues", out);
-    }
-    this.k.exports.gather_values(w.values.ptr, perm.ptr, out.values.ptr, w.nnz);
-  }
-
   /** dvalues [nnz] (+)= weight gradient at the kept weights only. */
   sconvWeightGrad(w: Csr, plan: SparseConvPlan, dy: Tensor<"f32">, xpad: Tensor<"f32">, dvalues: Tensor<"f32">, s: ConvShape, accumulate = false): void {
     const { OH, OW, Hp, Wp } = convOutput(s);

@@ -47,6 +47,51 @@ export class SparseKernels {
     disjoint(op, [outName, out], { [inName]: input, values: w.values });
   }
 
+  /**
+   * wᵀ in CSR ([cols, rows], each row's columns ascending) and `perm`, the position of each of its
+   * entries in w's values, built once per level so that each step only gathers the current values
+   * (gatherValues). The input gradient Wᵀ·dY then runs as spmm over it: each input row's sums are
+   * held in registers, where spmmT scatters a read-modify-write per kept weight, and the sums are
+   * taken in the same order (rows of w ascending), so the results are the same bits.
+   * Allocates in the caller's arena.
+   */
+  transpose(w: Csr, label: string): { csr: Csr; perm: Tensor<"u32"> } {
+    const rp = w.rowPtr.data,
+      ci = w.colIdx.data;
+    const counts = new Uint32Array(w.cols + 1);
+    for (let p = 0; p < w.nnz; p++) counts[ci[p]! + 1]!++;
+    for (let c = 0; c < w.cols; c++) counts[c + 1]! += counts[c]!;
+    const fillAt = counts.slice(0, w.cols);
+    const tCol = new Uint32Array(w.nnz),
+      tPerm = new Uint32Array(w.nnz);
+    for (let r = 0; r < w.rows; r++) {
+      for (let p = rp[r]!; p < rp[r + 1]!; p++) {
+        const q = fillAt[ci[p]!]!++;
+        tCol[q] = r;
+        tPerm[q] = p;
+      }
+    }
+    const rowPtr = this.k.alloc([w.cols + 1], "u32", `${label} transposed rowPtr`);
+    const colIdx = this.k.alloc([Math.max(1, w.nnz)], "u32", `${label} transposed colIdx`);
+    const perm = this.k.alloc([Math.max(1, w.nnz)], "u32", `${label} transposed perm`);
+    const values = this.k.alloc([Math.max(1, w.nnz)], "f32", `${label} transposed values`);
+    rowPtr.data.set(counts);
+    colIdx.data.set(tCol);
+    perm.data.set(tPerm);
+    return { csr: new Csr(w.cols, w.rows, w.nnz, rowPtr, colIdx.rows(0, w.nnz), values.rows(0, w.nnz)), perm: perm.rows(0, w.nnz) };
+  }
+
+  /** out.values = w.values in the order of a transposed index (perm from transpose or ConvKernels.sconvTranspose). */
+  gatherValues(w: Csr, perm: Tensor<"u32">, out: Csr): void {
+    if (perm.size !== w.nnz || out.nnz !== w.nnz) fail("gatherValues", `perm ${perm.toString()} and ${out.toString()} must have nnz = ${w.nnz} entries`);
+    if (this.k.checking) {
+      own(this.k, "gatherValues", { perm });
+      ownCsr(this.k, "gatherValues", w);
+      ownCsr(this.k, "gatherValues", out);
+    }
+    this.k.exports.gather_values(w.values.ptr, perm.ptr, out.values.ptr, w.nnz);
+  }
+
   /** y [M,N] (+)= w [M,K] · x [K,N], w in CSR. */
   spmm(w: Csr, x: Tensor<"f32">, y: Tensor<"f32">, options: { accumulate?: boolean } = {}): void {
     if (this.k.checking) this.shapes("spmm", w, "x", x, w.cols, "y", y, w.rows);

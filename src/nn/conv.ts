@@ -217,7 +217,7 @@ export class Conv2d implements Layer {
               tp = t.pad;
             const dypad = tp > 0 ? scratch.view("paddedGrad", t.C * (t.H + 2 * tp) * (t.W + 2 * tp), N) : dy;
             if (tp > 0) cv.pad(dy, dypad, t.C, t.H, t.W, tp);
-            cv.gatherValues(csr, transposed!.perm, transposed!.csr);
+            k.sparse.gatherValues(csr, transposed!.perm, transposed!.csr);
             cv.sconvForward(transposed!.csr, transposedPlan!, dypad, dx, scratch.view("sparseTile", s.C, 32), t);
           }
           return;

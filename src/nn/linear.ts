@@ -46,6 +46,9 @@ export class Linear implements Layer {
     const { weight: w, bias: b } = this;
     const relu = this.activation === "relu";
     const csr = plan.csrOf(w); // fixed for the level this run belongs to
+    // The input gradient runs as the forward kernel over the transposed weights (gathers, not
+    // scattered read-modify-writes); its index is built once per level, its values every step.
+    const transposed = csr ? k.sparse.transpose(csr, w.name) : null;
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">): void {
         if (csr) k.sparse.spmm(csr, x, y);
@@ -57,7 +60,10 @@ export class Linear implements Layer {
         k.elementwise.biasGrad(dy, grads.get(b)!);
         if (csr) {
           k.sparse.maskedGrad(csr, dy, x, grads.get(w)!);
-          if (dx) k.sparse.spmmT(csr, dy, dx);
+          if (dx) {
+            k.sparse.gatherValues(csr, transposed!.perm, transposed!.csr);
+            k.sparse.spmm(transposed!.csr, dy, dx);
+          }
         } else {
           k.dense.gemm(dy, x, grads.get(w)!, { transB: true });
           if (dx) k.dense.gemm(w.value, dy, dx, { transA: true });

@@ -52,6 +52,22 @@ for (const simd of BUILDS) {
         k.sparse.spmmT(csr, dy, dx);
         t.is(mismatch(dx.data, refGemm(wv, dyv, K, M, N, true)), null, `spmmT ${M}x${K}x${N}`);
 
+        // the same input gradient as Linear runs it: spmm over the transposed CSR (index built once,
+        // values gathered), bit for bit spmmT's result
+        const tr = k.sparse.transpose(csr, "test");
+        t.deepEqual([tr.csr.rows, tr.csr.cols, tr.csr.nnz], [K, M, csr.nnz]);
+        k.sparse.gatherValues(csr, tr.perm, tr.csr);
+        const wt = k.alloc([K, M]);
+        k.sparse.scatter(tr.csr, wt);
+        t.deepEqual(
+          Array.from(wt.data),
+          Array.from({ length: K * M }, (_, i) => wv[(i % M) * K + Math.floor(i / M)]!),
+          `transpose ${M}x${K}`,
+        );
+        const dxT = k.fromArray(randomArray(rng, K * N), [K, N]);
+        k.sparse.spmm(tr.csr, dy, dxT);
+        t.deepEqual(Array.from(dxT.data), Array.from(dx.data), `spmm over the transpose = spmmT ${M}x${K}x${N}`);
+
         // weight gradient at kept positions only: compare with the dense dW = dy·xᵀ there
         const dv = k.alloc([csr.nnz]);
         k.sparse.maskedGrad(csr, dy, x, dv);
