@@ -33,6 +33,8 @@ interface LayerShape {
 const SHAPES: LayerShape[] = [
   { name: "conv2", C: 64, H: 32, M: 64, N: 60 },
   { name: "conv2-half", C: 64, H: 32, M: 64, N: 32 },
+  // Conv-2's evaluation chunk (evalChunkSize: 156 examples within the 96 MB activation budget).
+  { name: "conv2-eval", C: 64, H: 32, M: 64, N: 156 },
   { name: "conv1", C: 3, H: 32, M: 64, N: 60 },
   { name: "conv4", C: 128, H: 16, M: 128, N: 60 },
   { name: "conv6", C: 256, H: 8, M: 256, N: 60 },

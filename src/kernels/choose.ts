@@ -22,11 +22,12 @@
 //   constant was 0.36 and the im2col break-even 0.4.)
 // A table, not a timing taken while training: a timing-based choice would make the arithmetic
 // (and so the bits of every result) depend on the machine's load at the moment, and one seed
-// must give the same numbers on one thread (README, "Determinism"). Fully connected layers with
-// fewer than 4096 weights run dense anyway (call overhead dominates); a convolution's work is its
-// weights times its output positions and batch, so a small filter bank (ResNet-20's 16x16x3x3,
-// 2304 weights, over 32x32 maps of 128 examples) is no small layer: 1.28x Winograd at density
-// 0.35 on the sparse kernels (`bench conv --shapes resnet16`).
+// must give the same numbers on one thread (README, "Determinism"). Layers with fewer than 4096
+// weights run dense, except Winograd's: for a fully connected layer call overhead dominates, and
+// a first conv layer (3 input channels, im2col) gains little (Conv-2's 3->64: sparse 0.87-0.91x
+// im2col at density 0.3-0.45, 1.13x at 0.2); but a small filter bank over large maps is no small
+// layer: ResNet-20's 16x16x3x3 (2304 weights, 32x32 maps, batch 128) runs 1.28x Winograd at
+// density 0.35 on the sparse kernels (`bench conv --shapes conv1,resnet16`).
 /** The dense form a prunable layer runs when it is not sparse: GEMM (fully connected), im2col + GEMM, or Winograd F(2x2,3x3). */
 export type DenseKind = "gemm" | "im2col" | "winograd";
 
@@ -68,7 +69,7 @@ export type KernelChoice = "dense" | "sparse";
 
 /** cols is the weight matrix's columns: inputs (fc) or input channels x 3 x 3 (Winograd). */
 export function chooseKernel(rows: number, cols: number, density: number, dense: DenseKind = "gemm"): KernelChoice {
-  if (dense === "gemm" && rows * cols < MIN_SPARSE_WEIGHTS) return "dense";
+  if (dense !== "winograd" && rows * cols < MIN_SPARSE_WEIGHTS) return "dense";
   const breakEven = dense === "winograd" ? winogradBreakEven(cols / 9) : SPARSE_BREAK_EVEN[dense];
   return density < breakEven ? "sparse" : "dense";
 }
