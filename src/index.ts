@@ -21,9 +21,11 @@ export {
 } from "./data/index.js";
 export { Hparams, BASE_DEFAULTS, type ModelDefaults, type GroupName } from "./hparams/schema.js";
 export { defaultsFor, resolveHparams, nonDefaults, hparamHash, HparamError, type Overrides, type DatasetDefaults } from "./hparams/resolve.js";
-export { defineModel, getModel, modelNames, registerModel, type ModelDeclaration, type ModelEntry, type DatasetShape } from "./models/registry.js";
+export { getModel, modelNames, registerModel } from "./models/registry.js";
+export { defineModel, type ModelDeclaration, type ModelEntry, type DatasetShape } from "./models/define.js";
 export { buildNetwork, layerNames, resolveSpec, type LayerSpec, type NetworkSpec, type ResolvedSpec } from "./models/spec.js";
-export { fileModel, parseNetworkSpec } from "./models/file.js";
+export { parseNetworkSpec } from "./models/file.js";
+export { fileModel } from "./models/file-model.js";
 export { ExecutionPlan, type PlanEntry } from "./nn/plan.js";
 export { Network, Replica, ParamFactory, type KernelMode, type LayerExecution, type CsrLayout, type BuildOptions } from "./nn/network.js";
 export { Param, type ParamKind, type WeightKind } from "./nn/param.js";

@@ -4,7 +4,7 @@
 import { describeDataset } from "../data/load.js";
 import { defaultsFor, type Overrides, resolveHparams } from "../hparams/resolve.js";
 import type { Hparams } from "../hparams/schema.js";
-import type { ModelEntry } from "../models/registry.js";
+import type { ModelEntry } from "../models/define.js";
 
 export async function hparamsFor(model: ModelEntry, overrides: Overrides): Promise<{ hp: Hparams; defaults: Hparams }> {
   // Validate the flags first, so a bad --image-size is reported as such before any image is read.

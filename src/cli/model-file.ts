@@ -3,8 +3,10 @@
 // that share a name are two experiments; `lottery run` keeps a copy in the experiment as network.json.
 import { readFileSync } from "node:fs";
 import { hash32 } from "../util/rng.js";
-import { fileModel, parseNetworkSpec } from "../models/file.js";
-import { getModel, type ModelEntry } from "../models/registry.js";
+import type { ModelEntry } from "../models/define.js";
+import { parseNetworkSpec } from "../models/file.js";
+import { fileModel } from "../models/file-model.js";
+import { getModel } from "../models/registry.js";
 import type { Overrides } from "../hparams/resolve.js";
 import type { NetworkSpec } from "../models/spec.js";
 

@@ -5,7 +5,8 @@ import { Command } from "commander";
 import { describeDataset } from "../data/load.js";
 import { defaultsFor } from "../hparams/resolve.js";
 import { declaredParams } from "../models/params.js";
-import { getModel, modelNames, type DatasetShape, type ModelEntry } from "../models/registry.js";
+import type { DatasetShape, ModelEntry } from "../models/define.js";
+import { getModel, modelNames } from "../models/registry.js";
 import { chooseModel } from "./model-file.js";
 
 function weights(model: ModelEntry, data?: DatasetShape): { prunable: number; total: number; params: ReturnType<typeof declaredParams> } {

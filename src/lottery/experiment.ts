@@ -62,7 +62,7 @@ export interface ExperimentOptions {
   /** An already loaded dataset (tests, the browser). */
   dataset?: Dataset;
   /** The model to train (e.g. one from `fileModel`) instead of looking up hp.model.model in the registry. */
-  model?: import("../models/registry.js").ModelEntry;
+  model?: import("../models/define.js").ModelEntry;
   /** Kernels to allocate in (default: a fresh instance). */
   kernels?: Kernels;
   /** Dense or sparse kernels per pruned layer (default "auto": by density). */
