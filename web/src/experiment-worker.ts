@@ -3,7 +3,6 @@
 import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
 import { Kernels } from "../../src/kernels/index.js";
 import { getModel } from "../../src/models/registry.js";
-import { channelAffine } from "../../src/train/input.js";
 import { installSetImmediate } from "./browser/set-immediate.js";
 import type { DemoConfig } from "./config.js";
 import { runInMemory } from "./lottery-loop.js";
@@ -59,9 +58,7 @@ async function start(request: StartRequest): Promise<void> {
       train: data.train.count,
       val: data.val.count,
       test: Math.min(request.config.testImages, data.test.count),
-      model: hp.model,
       loadSeconds,
-      affine: channelAffine(data, hp.dataset.normalize),
       samples: { images: samples.images.slice(), labels: samples.labels.slice(), count: samples.count },
     },
   });
