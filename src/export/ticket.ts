@@ -13,6 +13,7 @@ import type { TicketManifest, ValueType } from "../ticket/format.js";
 import { loadTicket } from "../ticket/load.js";
 import { encodeTrainedTicket } from "../ticket/trained.js";
 import { RUN_BRANCHES } from "../lottery/branches/index.js";
+import { describeRun } from "../lottery/experiment.js";
 
 /** Which run {@link exportTicket} exports, and how; all but `dir` are optional. */
 export interface ExportOptions {
@@ -52,18 +53,11 @@ export interface ExportResult {
   denseBytes: number;
 }
 
-export const BRANCHES: readonly Branch[] = RUN_BRANCHES;
-
-export function describeRun(id: RunId): string {
-  const what = id.kind === "iterative" ? `level ${id.level}` : `one-shot Pm ${id.level}`;
-  return `trial ${id.trial} ${what}${id.branch === "ticket" ? "" : ` (${id.branch} control)`}`;
-}
-
 /** The run to export: the one asked for, or trial T's deepest finished iterative level of the branch. */
 export function selectRun(store: ExperimentStore, o: Pick<ExportOptions, "trial" | "level" | "oneShot" | "branch">): { id: RunId; summary: RunSummary } {
   const trial = o.trial ?? 0,
     branch = o.branch ?? "ticket";
-  if (!BRANCHES.includes(branch)) throw new Error(`unknown --branch ${branch}: use ${BRANCHES.join(", ")}`);
+  if (!RUN_BRANCHES.includes(branch)) throw new Error(`unknown --branch ${branch}: use ${RUN_BRANCHES.join(", ")}`);
   if (o.level !== undefined && o.oneShot !== undefined) throw new Error("give --level or --one-shot, not both");
   const trials = store.trials();
   if (!trials.includes(trial))

@@ -104,12 +104,14 @@ export const Hparams = z.object({
 });
 
 export type DatasetHparams = z.infer<typeof DatasetHparams>;
+/** The model group of the hyperparameters: which model, its initialization, dropout, JSON network. */
 export type ModelHparams = z.infer<typeof ModelHparams>;
 export type TrainingHparams = z.infer<typeof TrainingHparams>;
 export type PruningHparams = z.infer<typeof PruningHparams>;
 /** A full, validated set of hyperparameters (the type {@link Hparams} parses to). */
 export type Hparams = z.infer<typeof Hparams>;
 
+/** The zod schema of each hyperparameter group, by group name: what flags, help texts and validation are derived from. */
 export const GROUPS = { dataset: DatasetHparams, model: ModelHparams, training: TrainingHparams, pruning: PruningHparams } as const;
 /** The four hyperparameter groups: "dataset", "model", "training", "pruning". */
 export type GroupName = keyof Hparams;

@@ -584,6 +584,7 @@ class Runner {
   }
 }
 
+/** A run in words, as messages name it: "trial 0 level 3", "trial 1 one-shot Pm 0.2 (reinit control)". */
 export function describeRun(id: RunId): string {
   const where = id.kind === "iterative" ? `level ${id.level}` : `one-shot Pm ${id.level}`;
   return `trial ${id.trial} ${where}${id.branch === "ticket" ? "" : ` (${id.branch} control)`}`;

@@ -1,8 +1,6 @@
 // Module worker that runs the demo's lottery experiment: loads MNIST and the wasm kernels, then
 // trains level after level, posting progress, finished runs and each finished ticket to the page.
-import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
-import { Kernels } from "../../src/kernels/index.js";
-import { getModel } from "../../src/models/registry.js";
+import { defaultsFor, getModel, Kernels, resolveHparams } from "../../src/index.js";
 import { installSetImmediate } from "./browser/set-immediate.js";
 import type { DemoConfig } from "./config.js";
 import { runInMemory } from "./lottery-loop.js";

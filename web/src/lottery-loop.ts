@@ -2,19 +2,21 @@
 // in-memory store, so the page trains exactly what `lottery run` trains with the same settings
 // (one trial, reset to θ0, the reinit control), and hands each finished ticket to the page as the
 // ticket file `lottery export` would write of it (encodeTrainedTicket).
-import type { Dataset } from "../../src/data/types.js";
-import { defaultsFor } from "../../src/hparams/resolve.js";
-import type { Hparams } from "../../src/hparams/schema.js";
-import type { Kernels } from "../../src/kernels/index.js";
-import { runExperiment } from "../../src/lottery/experiment.js";
-import { getModel } from "../../src/models/registry.js";
-import type { LayerExecution } from "../../src/nn/network.js";
-import { runRecord } from "../../src/report/records.js";
-import type { RunRecord } from "../../src/report/types.js";
-import type { RunId } from "../../src/store/experiment.js";
-import { MemoryStore } from "../../src/store/run-store.js";
-import type { EvalRecord } from "../../src/train/trainer.js";
-import { encodeTrainedTicket } from "../../src/ticket/trained.js";
+import {
+  type Dataset,
+  defaultsFor,
+  encodeTrainedTicket,
+  type EvalRecord,
+  getModel,
+  type Hparams,
+  type Kernels,
+  type LayerExecution,
+  MemoryStore,
+  runExperiment,
+  type RunId,
+  runRecord,
+  type RunRecord,
+} from "../../src/index.js";
 import type { RunKey, TicketFile } from "./protocol.js";
 
 export interface LotteryEvents {

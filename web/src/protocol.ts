@@ -2,8 +2,7 @@
 // holds the latest finished ticket for drawing-pad classification and the sparse/dense timing, so
 // neither waits for the other (training never stalls for a drawing, predictions never wait for a
 // level to end).
-import type { LayerExecution } from "../../src/nn/network.js";
-import type { Branch, RunRecord } from "../../src/report/types.js";
+import type { Branch, LayerExecution, RunRecord } from "../../src/index.js";
 import type { DemoConfig } from "./config.js";
 
 /** One trained network of the experiment: a level on a branch. */
