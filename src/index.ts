@@ -84,7 +84,18 @@ export {
 } from "./lottery/experiment.js";
 export { runGraph, dependentsOf, type RunNode, type Extent } from "./lottery/run-graph.js";
 export type { Weights } from "./lottery/weights.js";
-export { parseStrategy, type Strategy, type StrategyContext } from "./lottery/strategies/index.js";
+export {
+  parseStrategy,
+  STRATEGIES,
+  STRATEGY_PATTERN,
+  STRATEGY_CHOICES,
+  STRATEGY_DESCRIPTIONS,
+  type Strategy,
+  type StrategyContext,
+  type StrategyEntry,
+  type StrategyParameter,
+  type StrategyName,
+} from "./lottery/strategies/index.js";
 export { getBranch, CONTROLS, CONTROL_NAMES, RUN_BRANCHES, type ControlBranch, type BranchContext, type ControlName } from "./lottery/branches/index.js";
 export type { RunId, RunSummary, Branch, LockOwner } from "./store/types.js";
 export { MemoryStore, type RunStore } from "./store/run-store.js";
