@@ -78,8 +78,8 @@ const nodeOnlyGuard: Plugin = {
 };
 
 /**
- * The library's modules are free of import-time side effects (registries fill at first use or hold
- * plain data), so a module none of whose exports the demo uses is left out. The demo imports the
+ * No library module is imported for its side effects (a registry is module state reached through
+ * its own exports), so a module none of whose exports a bundle uses can be left out of it. The demo imports the
  * library through its entry point (src/index.ts), and without this each bundle would carry every
  * module the entry point re-exports (e.g. zod and protobufjs in the page's script).
  */
