@@ -19,7 +19,6 @@ export {
   type IdxLabelExpectations,
 } from "./data/idx.js";
 export { parseCifar10Batch, CIFAR10_RECORD_BYTES, type Cifar10Batch } from "./data/cifar10.js";
-export { readDataFile } from "./data/read-file.js";
 export { DataError, type DataErrorCode } from "./data/errors.js";
 export { Hparams, BASE_DEFAULTS, GROUPS, type ModelDefaults, type GroupName, type ModelHparams } from "./hparams/schema.js";
 export {
