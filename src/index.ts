@@ -1,29 +1,43 @@
-// lottery-wasm: the library API.
+// lottery-wasm: the library API, browser-safe: nothing here imports a Node module statically (the
+// kernel loader and the runner import Node's modules and the file-based parts dynamically, only where
+// they run in Node), so a bundler can take it into a page or a Web Worker, as the demo (web/) does.
+// The parts that need Node (the file store, datasets read from disk, reports and exports written to
+// files) are in the Node entry point, src/node.ts (`lottery-wasm/node`), which re-exports this one.
 export * from "./kernels/index.js";
 export { Rng, hash32 } from "./util/rng.js";
+export { registerDataset, datasetNames, manifestFor, type DatasetManifest, type DataFile, type CifarLayout } from "./data/manifest.js";
+export type { Dataset, DatasetName, Split } from "./data/types.js";
+export { buildMnist, MNIST_ROLES, type MnistPaths } from "./data/mnist.js";
 export {
-  loadDataset,
-  fetchDataset,
-  describeDataset,
-  registerDataset,
-  datasetNames,
-  manifestFor,
-  type DatasetInfo,
-  type DatasetManifest,
-  type DataFile,
-  type CifarLayout,
-  type Dataset,
-  type DatasetName,
-  type Split,
-  type LoadOptions,
-  type FetchOptions,
-  type FetchResult,
-} from "./data/index.js";
-export { Hparams, BASE_DEFAULTS, type ModelDefaults, type GroupName } from "./hparams/schema.js";
-export { defaultsFor, resolveHparams, nonDefaults, hparamHash, HparamError, type Overrides, type DatasetDefaults } from "./hparams/resolve.js";
-export { defineModel, getModel, modelNames, registerModel, type ModelDeclaration, type ModelEntry, type DatasetShape } from "./models/registry.js";
+  parseIdxImages,
+  parseIdxLabels,
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  type IdxContext,
+  type IdxImages,
+  type IdxImageExpectations,
+  type IdxLabelExpectations,
+} from "./data/idx.js";
+export { parseCifar10Batch, CIFAR10_RECORD_BYTES, type Cifar10Batch } from "./data/cifar10.js";
+export { DataError, type DataErrorCode } from "./data/errors.js";
+export { Hparams, BASE_DEFAULTS, GROUPS, type ModelDefaults, type GroupName, type ModelHparams } from "./hparams/schema.js";
+export {
+  defaultsFor,
+  resolveHparams,
+  nonDefaults,
+  hparamHash,
+  HparamError,
+  allowedText,
+  kebab,
+  type Overrides,
+  type DatasetDefaults,
+} from "./hparams/resolve.js";
+export { getModel, modelNames, registerModel } from "./models/registry.js";
+export { defineModel, type ModelDeclaration, type ModelEntry, type DatasetShape } from "./models/define.js";
 export { buildNetwork, layerNames, resolveSpec, type LayerSpec, type NetworkSpec, type ResolvedSpec } from "./models/spec.js";
-export { fileModel, parseNetworkSpec } from "./models/file.js";
+export { parseNetworkSpec } from "./models/file.js";
+export { fileModel } from "./models/file-model.js";
+export { declaredParams, type DeclaredParam } from "./models/params.js";
 export { ExecutionPlan, type PlanEntry } from "./nn/plan.js";
 export { Network, Replica, ParamFactory, type KernelMode, type LayerExecution, type CsrLayout, type BuildOptions } from "./nn/network.js";
 export { Param, type ParamKind, type WeightKind } from "./nn/param.js";
@@ -58,6 +72,7 @@ export type { Arithmetic, ArithmeticSpan } from "./train/arithmetic.js";
 export * from "./prune/index.js";
 export {
   runExperiment,
+  describeRun,
   openRunTrainer,
   pruneTarget,
   trialTraining,
@@ -68,16 +83,28 @@ export {
 } from "./lottery/experiment.js";
 export { runGraph, dependentsOf, type RunNode, type Extent } from "./lottery/run-graph.js";
 export type { Weights } from "./lottery/weights.js";
-export { parseStrategy, type Strategy, type StrategyContext } from "./lottery/strategies/index.js";
+export {
+  parseStrategy,
+  STRATEGIES,
+  STRATEGY_PATTERN,
+  STRATEGY_CHOICES,
+  STRATEGY_DESCRIPTIONS,
+  type Strategy,
+  type StrategyContext,
+  type StrategyEntry,
+  type StrategyParameter,
+  type StrategyName,
+} from "./lottery/strategies/index.js";
 export { getBranch, CONTROLS, CONTROL_NAMES, RUN_BRANCHES, type ControlBranch, type BranchContext, type ControlName } from "./lottery/branches/index.js";
-export { ExperimentStore, type RunId, type RunSummary, type Branch, type LockOwner } from "./store/experiment.js";
+export type { RunId, RunSummary, Branch, LockOwner } from "./store/types.js";
 export { MemoryStore, type RunStore } from "./store/run-store.js";
-export { collectReport, writeExperimentReport } from "./report/collect.js";
-export { renderReport, writeReport, type RenderedReport } from "./report/render.js";
 export type { ReportData, RunRecord, CurveRecord, SparsityRecord, MagnitudeRecord, MaskOverlap, FirstLayerMap, FigureSpec } from "./report/types.js";
 export type { Summary } from "./report/aggregate.js";
+export { runRecord } from "./report/records.js";
+export { accuracyVsPm, type Figure } from "./report/figures.js";
+export { renderSvg } from "./report/svg.js";
+export { formatPm, formatAccuracy, formatSeconds } from "./report/format.js";
 export * from "./ticket/index.js";
-export { exportTicket, selectRun, type ExportOptions, type ExportResult } from "./export/ticket.js";
 export { exportOnnx, type OnnxExport, type OnnxExportOptions } from "./export/onnx.js";
 export { onnxGraph, INITIALIZER_MODES, ONNX_INPUT, ONNX_OUTPUT, type InitializerMode, type OnnxGraph, type OnnxGraphOptions } from "./export/onnx-graph.js";
 export {
@@ -93,18 +120,4 @@ export {
   type AttributeProto,
   type ValueInfoProto,
 } from "./export/onnx-proto.js";
-export {
-  compareExperiments,
-  compareReports,
-  comparisonMarkdown,
-  comparisonCsv,
-  comparisonFigure,
-  selectPms,
-  writeComparison,
-  type Comparison,
-  type ComparedSeries,
-  type ComparedPoint,
-} from "./report/compare.js";
-export { runInstability, storedInstability, instabilityDir, type InstabilityOptions, type InstabilityResult } from "./lottery/instability.js";
-export { writeInstabilityReport, instabilityFigures } from "./report/instability.js";
 export { jaccard, randomJaccard, firstLayerMap } from "./report/masks.js";

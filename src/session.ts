@@ -5,7 +5,8 @@
 import { Kernels } from "./kernels/index.js";
 import type { Dataset } from "./data/types.js";
 import type { Hparams } from "./hparams/schema.js";
-import { getModel, type ModelEntry } from "./models/registry.js";
+import type { ModelEntry } from "./models/define.js";
+import { getModel } from "./models/registry.js";
 import { buildNetwork } from "./models/spec.js";
 import type { KernelMode, Network } from "./nn/network.js";
 import { Rng } from "./util/rng.js";

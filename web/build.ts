@@ -77,6 +77,25 @@ const nodeOnlyGuard: Plugin = {
   },
 };
 
+/**
+ * No library module is imported for its side effects (a registry is module state reached through
+ * its own exports), so a module none of whose exports a bundle uses can be left out of it. The demo imports the
+ * library through its entry point (src/index.ts), and without this each bundle would carry every
+ * module the entry point re-exports (e.g. zod and protobufjs in the page's script).
+ */
+const SRC = join(ROOT, "src");
+const librarySideEffectFree: Plugin = {
+  name: "library-side-effect-free",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      if (args.pluginData === "library-side-effect-free") return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: "library-side-effect-free" });
+      if (r.errors.length > 0 || r.external || !r.path.startsWith(`${SRC}/`)) return undefined; // esbuild resolves (or reports) it as usual
+      return { ...r, sideEffects: false };
+    });
+  },
+};
+
 export interface WebBuildOptions {
   outdir?: string;
   minify?: boolean;
@@ -95,7 +114,7 @@ export async function buildWeb(options: WebBuildOptions = {}): Promise<BuildResu
     sourcemap: true,
     metafile: true,
     logLevel: "silent",
-    plugins: [nodeOnlyLibrary, browserTwins, nodeOnlyGuard],
+    plugins: [nodeOnlyLibrary, browserTwins, nodeOnlyGuard, librarySideEffectFree],
   });
 }
 

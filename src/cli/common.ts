@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { availableParallelism } from "node:os";
-import type { KernelMode } from "../nn/network.js";
+import type { KernelMode } from "../node.js";
 
 export interface RuntimeOptions {
   dataDir?: string;

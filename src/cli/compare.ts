@@ -2,7 +2,7 @@
 // strategies, scopes): a table of test accuracy and wall time at the Pm values they share, and a figure.
 import { Command } from "commander";
 import { mkdirSync } from "node:fs";
-import { writeComparison } from "../report/compare.js";
+import { comparisonMarkdown, writeComparison } from "../node.js";
 import { invalidValue } from "./common.js";
 
 export function compareCommand(): Command {
@@ -24,7 +24,7 @@ export function compareCommand(): Command {
     .action(async (dirs: string[], opts: { out: string; pm?: number[] }) => {
       mkdirSync(opts.out, { recursive: true });
       const { files, comparison } = await writeComparison(dirs, opts.out, opts.pm ?? []);
-      process.stdout.write((await import("../report/compare.js")).comparisonMarkdown(comparison));
+      process.stdout.write(comparisonMarkdown(comparison));
       for (const f of files) console.log(`wrote ${f}`);
     });
 }

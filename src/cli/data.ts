@@ -1,7 +1,7 @@
 // `lottery data fetch <name>`: download a registered dataset's official files into the cache,
 // verifying each checksum before anything is stored; `lottery data list`: the registry.
 import { Command } from "commander";
-import { datasetNames, fetchDataset, manifestFor } from "../data/index.js";
+import { datasetNames, fetchDataset, manifestFor } from "../node.js";
 
 export function dataCommand(): Command {
   const data = new Command("data").description(`manage datasets (${datasetNames().join(", ")})`);

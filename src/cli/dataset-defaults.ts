@@ -1,10 +1,7 @@
 // The hyperparameters of a `train` or `run` command: the model's defaults adjusted for the dataset
 // it trains on (`--dataset`), then the flags. The dataset is described before the defaults are
 // fixed because a local dataset's default validation size depends on how many images it has.
-import { describeDataset } from "../data/load.js";
-import { defaultsFor, type Overrides, resolveHparams } from "../hparams/resolve.js";
-import type { Hparams } from "../hparams/schema.js";
-import type { ModelEntry } from "../models/registry.js";
+import { defaultsFor, describeDataset, type Hparams, type ModelEntry, type Overrides, resolveHparams } from "../node.js";
 
 export async function hparamsFor(model: ModelEntry, overrides: Overrides): Promise<{ hp: Hparams; defaults: Hparams }> {
   // Validate the flags first, so a bad --image-size is reported as such before any image is read.

@@ -2,9 +2,7 @@
 // model). SOURCE is an experiment directory (the run is picked as for a .ltk export) or a ticket
 // file already written.
 import { statSync } from "node:fs";
-import { INITIALIZER_MODES, type InitializerMode } from "../export/onnx-graph.js";
-import type { OnnxExport } from "../export/onnx.js";
-import { IR_VERSION, OPSET_VERSION } from "../export/onnx-proto.js";
+import { INITIALIZER_MODES, type InitializerMode, IR_VERSION, type OnnxExport, OPSET_VERSION } from "../node.js";
 
 export const FORMATS = ["ltk", "onnx"] as const;
 export type ExportFormat = (typeof FORMATS)[number];

@@ -2,12 +2,18 @@
 // src/ticket/format.ts; exportTicket), or with --format onnx as an ONNX model (src/export/onnx.ts).
 import { Command } from "commander";
 import { readFileSync } from "node:fs";
-import type { InitializerMode } from "../export/onnx-graph.js";
-import { exportOnnx } from "../export/onnx.js";
-import { BRANCHES, describeRun, type ExportOptions, exportTicket } from "../export/ticket.js";
-import type { Branch, RunId } from "../store/experiment.js";
-import { writeFileAtomic } from "../store/atomic.js";
-import { denseBytes } from "../ticket/encode.js";
+import {
+  type Branch,
+  denseBytes,
+  describeRun,
+  exportOnnx,
+  type ExportOptions,
+  exportTicket,
+  type InitializerMode,
+  type RunId,
+  RUN_BRANCHES,
+  writeFileAtomic,
+} from "../node.js";
 import { integerFlag, invalidValue, pct } from "./common.js";
 import { type ExportFormat, onnxSummary, parseFormat, parseInitializers, sourceKind } from "./export-onnx.js";
 
@@ -119,7 +125,7 @@ export function exportCommand(): Command {
     .option("--trial <t>", "trial", integerFlag(0), 0)
     .option("--level <L>", "iterative level (default: the deepest finished level)", integerFlag(0))
     .option("--one-shot <pm>", "the one-shot run to this Pm instead of an iterative level", parsePm)
-    .option("--branch <branch>", `which network of the run: ${BRANCHES.join(", ")} (the controls need \`lottery run --controls\`)`, "ticket")
+    .option("--branch <branch>", `which network of the run: ${RUN_BRANCHES.join(", ")} (the controls need \`lottery run --controls\`)`, "ticket")
     .option("--fp16", "store the kept weights' values as f16 (half the bytes; the recorded accuracy is measured with the rounded values)")
     .option(
       "--data-dir <dir>",

@@ -3,9 +3,7 @@
 // value is converted by the field's type before validation.
 import type { Command } from "commander";
 import { z } from "zod";
-import { allowedText, kebab, type Overrides } from "../hparams/resolve.js";
-import { GROUPS, type GroupName } from "../hparams/schema.js";
-import { modelNames } from "../models/registry.js";
+import { allowedText, type GroupName, GROUPS, kebab, modelNames, type Overrides } from "../node.js";
 
 interface FieldInfo {
   group: GroupName;

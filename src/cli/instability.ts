@@ -1,8 +1,7 @@
 // `lottery instability DIR --level L --rewind K`: linear mode connectivity of a level's subnetwork
 // rewound to iteration K (Frankle et al., 2020); see src/lottery/instability.ts.
 import { Command } from "commander";
-import { runInstability } from "../lottery/instability.js";
-import { writeInstabilityReport } from "../report/instability.js";
+import { runInstability, writeInstabilityReport } from "../node.js";
 import { checkpointSecondsFromEnv } from "./run.js";
 import { addRuntimeOptions, integerFlag, invalidValue, pct, type RuntimeOptions } from "./common.js";
 

@@ -1,7 +1,7 @@
 // The `lottery` command line.
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { enableNodeRelaxedSimd, Kernels, SPARSE_BREAK_EVEN, winogradBreakEven } from "../kernels/index.js";
+import { enableNodeRelaxedSimd, Kernels, SPARSE_BREAK_EVEN, winogradBreakEven } from "../node.js";
 import { compareCommand } from "./compare.js";
 import { dataCommand } from "./data.js";
 import { modelsCommand } from "./models.js";

@@ -2,11 +2,7 @@
 // place of a registered model. Its hash goes into the hyperparameters (model.network), so two files
 // that share a name are two experiments; `lottery run` keeps a copy in the experiment as network.json.
 import { readFileSync } from "node:fs";
-import { hash32 } from "../util/rng.js";
-import { fileModel, parseNetworkSpec } from "../models/file.js";
-import { getModel, type ModelEntry } from "../models/registry.js";
-import type { Overrides } from "../hparams/resolve.js";
-import type { NetworkSpec } from "../models/spec.js";
+import { fileModel, getModel, hash32, type ModelEntry, type NetworkSpec, type Overrides, parseNetworkSpec } from "../node.js";
 
 export interface ModelChoice {
   model: ModelEntry;

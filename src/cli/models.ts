@@ -2,10 +2,7 @@
 // from their layer lists, as the ticket loader does, without allocating a network); with
 // --model-file, the network of that file on --dataset, layer by layer.
 import { Command } from "commander";
-import { describeDataset } from "../data/load.js";
-import { defaultsFor } from "../hparams/resolve.js";
-import { declaredParams } from "../models/params.js";
-import { getModel, modelNames, type DatasetShape, type ModelEntry } from "../models/registry.js";
+import { type DatasetShape, declaredParams, defaultsFor, describeDataset, getModel, type ModelEntry, modelNames } from "../node.js";
 import { chooseModel } from "./model-file.js";
 
 function weights(model: ModelEntry, data?: DatasetShape): { prunable: number; total: number; params: ReturnType<typeof declaredParams> } {

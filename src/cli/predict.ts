@@ -7,17 +7,25 @@
 import { Command } from "commander";
 import { readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { findDatasetFiles, manifestFor, parseCifar10Batch, parseIdxImages, parseIdxLabels } from "../data/index.js";
-import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from "../data/idx.js";
-import { readDataFile } from "../data/read-file.js";
-import { CIFAR10_RECORD_BYTES } from "../data/cifar10.js";
+import {
+  CIFAR10_RECORD_BYTES,
+  type Dataset,
+  findDatasetFiles,
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  isDirectory,
+  loadDataset,
+  loadTicket,
+  manifestFor,
+  parseCifar10Batch,
+  parseIdxImages,
+  parseIdxLabels,
+  parseLocalName,
+  readDataFile,
+  type TicketManifest,
+} from "../node.js";
 
 const CIFAR100_RECORD_BYTES = 2 + 3072;
-import type { Dataset } from "../data/types.js";
-import { loadDataset, parseLocalName } from "../data/load.js";
-import { isDirectory } from "../data/source.js";
-import type { TicketManifest } from "../ticket/format.js";
-import { loadTicket } from "../ticket/load.js";
 import { integerFlag, pct } from "./common.js";
 
 export interface PredictInput {

@@ -1,6 +1,6 @@
 // `lottery report DIR`: the experiment's figures (SVG) and report.html, from what the store holds.
 import { Command } from "commander";
-import { writeExperimentReport } from "../report/collect.js";
+import { writeExperimentReport } from "../node.js";
 
 export function reportCommand(): Command {
   return new Command("report")

@@ -2,22 +2,25 @@
 // trials) that resumes where it stopped. Prints one table row per finished run; with --json stdout
 // carries only one JSON line per run (the table goes to stderr); the report is written at the end.
 import { Command } from "commander";
-import type { Overrides } from "../hparams/resolve.js";
-import { GROUPS } from "../hparams/schema.js";
-import { runExperiment } from "../lottery/experiment.js";
+import {
+  ExperimentStore,
+  GROUPS,
+  type Hparams,
+  loadQueueModules,
+  type Overrides,
+  runExperiment,
+  type RunId,
+  type RunSummary,
+  writeExperimentReport,
+  writeJsonAtomic,
+} from "../node.js";
 import { chooseModel } from "./model-file.js";
-import { ExperimentStore } from "../store/experiment.js";
-import { writeJsonAtomic } from "../store/atomic.js";
 import { join } from "node:path";
-import type { RunId, RunSummary } from "../store/experiment.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
 import { hparamsFor } from "./dataset-defaults.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
-import { writeExperimentReport } from "../report/collect.js";
-import type { Hparams } from "../hparams/schema.js";
 import { resolve } from "node:path";
-import { loadQueueModules } from "./queue-modules.js";
 
 const ALL_GROUPS = Object.keys(GROUPS) as (keyof typeof GROUPS)[];
 

@@ -1,8 +1,7 @@
 // `lottery status --queue URL`: what the queue's experiments have done and are doing.
 import { Command } from "commander";
-import { describeRun } from "../lottery/experiment.js";
+import { describeRun, loadQueueModules } from "../node.js";
 import { pct } from "./common.js";
-import { loadQueueModules } from "./queue-modules.js";
 
 export function statusCommand(): Command {
   return new Command("status")

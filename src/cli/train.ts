@@ -2,12 +2,8 @@
 // paper's protocol and prints a summary; with --json stdout carries only one JSON object (the
 // summary text goes to stderr).
 import { Command } from "commander";
-import { writeJsonAtomic, writeJsonLinesAtomic } from "../store/atomic.js";
-import { nonDefaults } from "../hparams/resolve.js";
+import { type EvalRecord, type Hparams, nonDefaults, Session, writeJsonAtomic, writeJsonLinesAtomic } from "../node.js";
 import { chooseModel } from "./model-file.js";
-import type { Hparams } from "../hparams/schema.js";
-import { Session } from "../session.js";
-import type { EvalRecord } from "../train/trainer.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
 import { hparamsFor } from "./dataset-defaults.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";

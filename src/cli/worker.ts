@@ -4,8 +4,7 @@ import { Command } from "commander";
 import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { checkpointSecondsFromEnv } from "./run.js";
-import { describeRun } from "../lottery/experiment.js";
-import { loadQueueModules } from "./queue-modules.js";
+import { describeRun, loadQueueModules } from "../node.js";
 
 export function workerCommand(): Command {
   const cmd = new Command("worker")

@@ -9,10 +9,12 @@ import { readDataFile } from "./read-file.js";
 export const CIFAR10_CLASS_NAMES: readonly string[] = Object.freeze(["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]);
 export const CIFAR10_SIDE = 32;
 export const CIFAR10_IMAGE_BYTES = 3 * CIFAR10_SIDE * CIFAR10_SIDE; // 3072
-export const CIFAR10_RECORD_BYTES = 1 + CIFAR10_IMAGE_BYTES; // 3073
+/** Bytes of one record of a CIFAR-10 binary batch file: a label byte and a 32x32 RGB image (3073). */
+export const CIFAR10_RECORD_BYTES = 1 + CIFAR10_IMAGE_BYTES;
 /** Records in each official batch file. */
 export const CIFAR10_BATCH_RECORDS = 10000;
 
+/** A parsed CIFAR-10 binary batch: images and their labels. */
 export interface Cifar10Batch {
   count: number;
   /** count × 3072 u8: per image the R, G, B planes. */
@@ -57,6 +59,11 @@ export function unpackCifar10Records(bytes: Uint8Array, count: number, images: U
   }
 }
 
+/**
+ * Parses a CIFAR-10 binary batch file's (decompressed) bytes into images and labels.
+ *
+ * @throws DataError (DATA_CORRUPT) naming `path` when the length is not whole records (or not `expectedRecords`) or a label is >= 10.
+ */
 export function parseCifar10Batch(bytes: Uint8Array, path: string, expectedRecords?: number): Cifar10Batch {
   const count = checkCifar10Batch(bytes, path, expectedRecords);
   const images = new Uint8Array(count * CIFAR10_IMAGE_BYTES);

@@ -4,6 +4,7 @@
 
 import type { DatasetName } from "./types.js";
 
+/** What went wrong with a dataset: {@link DataError}'s `code`. */
 export type DataErrorCode =
   /** A file exists but is not a valid dataset file (bad gzip, wrong magic, wrong length, bad label). */
   | "DATA_CORRUPT"
@@ -16,6 +17,7 @@ export type DataErrorCode =
   /** A caller-supplied option is out of range. */
   | "INVALID_OPTION";
 
+/** Any problem with dataset files (missing, corrupt, failed download); the message names the file and the fix. */
 export class DataError extends Error {
   override readonly name = "DataError";
 

@@ -8,9 +8,12 @@ import { readDataFile } from "./read-file.js";
 import type { DatasetName } from "./types.js";
 
 /** Magic numbers: 0x0000 0x08 (u8 data) and the number of dimensions. */
-export const IDX_IMAGES_MAGIC = 2051; // 0x00000803: u8, 3 dimensions (count, rows, cols)
-export const IDX_LABELS_MAGIC = 2049; // 0x00000801: u8, 1 dimension (count)
+/** The magic number of an IDX image file: 0x00000803, u8 values in 3 dimensions (count, rows, cols). */
+export const IDX_IMAGES_MAGIC = 2051;
+/** The magic number of an IDX label file: 0x00000801, u8 values in 1 dimension (count). */
+export const IDX_LABELS_MAGIC = 2049;
 
+/** Where IDX bytes came from, for error messages. */
 export interface IdxContext {
   /** The file the bytes came from (for messages). */
   path: string;
@@ -18,6 +21,7 @@ export interface IdxContext {
   dataset: DatasetName;
 }
 
+/** A parsed IDX image file. */
 export interface IdxImages {
   count: number;
   rows: number;
@@ -26,6 +30,7 @@ export interface IdxImages {
   pixels: Uint8Array;
 }
 
+/** What an IDX image file must hold (every field optional). */
 export interface IdxImageExpectations {
   /** Required image size; any size if omitted (idx:DIR datasets read it from the header). */
   rows?: number;
@@ -34,12 +39,18 @@ export interface IdxImageExpectations {
   count?: number;
 }
 
+/** What an IDX label file must hold. */
 export interface IdxLabelExpectations {
   /** Labels must be < classes. */
   classes: number;
   count?: number;
 }
 
+/**
+ * Parses an IDX image file's (decompressed) bytes: magic, dimensions and length are checked.
+ *
+ * @throws DataError (DATA_CORRUPT) naming the file and what is wrong.
+ */
 export function parseIdxImages(bytes: Uint8Array, ctx: IdxContext, expect: IdxImageExpectations): IdxImages {
   const header = 16;
   const view = headerView(bytes, header, ctx, "image");
@@ -56,6 +67,11 @@ export function parseIdxImages(bytes: Uint8Array, ctx: IdxContext, expect: IdxIm
   return { count, rows, cols, pixels: payload(bytes, header) };
 }
 
+/**
+ * Parses an IDX label file's (decompressed) bytes: magic, count, length and every label < classes are checked.
+ *
+ * @throws DataError (DATA_CORRUPT) naming the file and what is wrong.
+ */
 export function parseIdxLabels(bytes: Uint8Array, ctx: IdxContext, expect: IdxLabelExpectations): Uint8Array {
   const header = 8;
   const view = headerView(bytes, header, ctx, "label");

@@ -29,6 +29,7 @@ export interface LocalDatasetName {
   dir: string;
 }
 
+/** The kind and absolute directory of a dataset named by its directory (`idx:DIR`, `cifar:DIR`, `folder:DIR`); null for a registered name. */
 export function parseLocalName(name: DatasetName): LocalDatasetName | null {
   const m = /^(idx|cifar|folder):(.+)$/.exec(name);
   return m ? { kind: m[1] as LocalDatasetName["kind"], dir: resolve(m[2]!) } : null;

@@ -18,8 +18,15 @@ const SIDE = 28;
 
 /** The four files, by their roles in manifest.MNIST. */
 export const MNIST_ROLES = ["train-images", "train-labels", "test-images", "test-labels"] as const;
+/** Where each of the four MNIST files is: a path in Node, a URL in a browser (whatever the file reader in use takes). */
 export type MnistPaths = Record<(typeof MNIST_ROLES)[number], string>;
 
+/**
+ * MNIST from its four official IDX files (gzipped or not): the last `valSize` training images held
+ * out for validation, the training statistics computed. Every file is checked (magic, sizes, labels).
+ *
+ * @throws DataError naming the file that is missing or damaged.
+ */
 export async function buildMnist(paths: MnistPaths, valSize = DEFAULT_VAL_SIZE): Promise<Dataset> {
   checkValSize(valSize, MNIST_TRAIN_COUNT, "mnist");
   const image = (count: number) => ({ rows: SIDE, cols: SIDE, count });

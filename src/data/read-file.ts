@@ -1,14 +1,12 @@
 // Reads a dataset file whole, un-gzipping it when it is gzipped. Gzip is detected by the magic bytes
 // 1f 8b rather than by the name, so a renamed or already-decompressed file still loads. The async
 // zlib call runs on libuv's thread pool, so several files decompress in parallel.
-
-import { readFile } from "node:fs/promises";
-import { gunzip } from "node:zlib";
-import { promisify } from "node:util";
+//
+// Node's modules are imported when a file is read, not when this module is: the IDX and CIFAR
+// parsers import it, and they are part of the browser-safe main entry (the demo's bundle swaps this
+// module for web/src/browser/read-file.ts, which fetches instead).
 import { corruptFile, DataError, fetchCommand, isLocalDataset, localLayoutHint } from "./errors.js";
 import type { DatasetName } from "./types.js";
-
-const gunzipAsync = promisify(gunzip);
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -16,6 +14,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 /** The file's contents, decompressed if gzipped; DataError naming the file if unreadable. */
 export async function readDataFile(path: string, dataset: DatasetName): Promise<Uint8Array> {
+  const { readFile } = await import("node:fs/promises");
   let raw: Buffer;
   try {
     raw = await readFile(path);
@@ -37,8 +36,9 @@ export async function readDataFile(path: string, dataset: DatasetName): Promise<
 /** The bytes of a dataset file as read: un-gzipped when they are gzipped; DataError naming `path` if the stream is damaged. */
 export async function decompressDataFile(raw: Uint8Array, path: string, dataset: DatasetName): Promise<Uint8Array> {
   if (!isGzip(raw)) return raw;
+  const [{ gunzip }, { promisify }] = await Promise.all([import("node:zlib"), import("node:util")]);
   try {
-    return await gunzipAsync(raw);
+    return await promisify(gunzip)(raw);
   } catch (err) {
     // zlib says "unexpected end of file" for a truncated stream and "incorrect header check" or
     // "invalid ..." for damaged data; the gzip trailer's CRC-32 and length catch the rest.

@@ -35,6 +35,7 @@ export interface DataLocation {
   readonly origin: DataOrigin;
 }
 
+/** What {@link findDatasetFiles} found of a dataset's files in a directory. */
 export interface FoundFiles {
   /** Path of each file found, by role. */
   readonly paths: Readonly<Record<string, string>>;
@@ -140,6 +141,7 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
+/** Whether `path` is an existing directory (false when it is missing, a file or unreadable). */
 export async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();

@@ -5,14 +5,15 @@
 import { basename, resolve } from "node:path";
 import { loadDataset } from "../data/index.js";
 import type { Dataset } from "../data/types.js";
-import { Kernels } from "../kernels/index.js";
 import { getModel } from "../models/registry.js";
 import { type Branch, ExperimentStore, oneShotTag, type RunId, type RunSummary } from "../store/experiment.js";
 import { readContainer, replaceManifest } from "../ticket/container.js";
-import { denseBytes, encodeTicket, ticketParams } from "../ticket/encode.js";
+import { denseBytes } from "../ticket/encode.js";
 import type { TicketManifest, ValueType } from "../ticket/format.js";
 import { loadTicket } from "../ticket/load.js";
+import { encodeTrainedTicket } from "../ticket/trained.js";
 import { RUN_BRANCHES } from "../lottery/branches/index.js";
+import { describeRun } from "../lottery/experiment.js";
 
 /** Which run {@link exportTicket} exports, and how; all but `dir` are optional. */
 export interface ExportOptions {
@@ -52,18 +53,11 @@ export interface ExportResult {
   denseBytes: number;
 }
 
-export const BRANCHES: readonly Branch[] = RUN_BRANCHES;
-
-export function describeRun(id: RunId): string {
-  const what = id.kind === "iterative" ? `level ${id.level}` : `one-shot Pm ${id.level}`;
-  return `trial ${id.trial} ${what}${id.branch === "ticket" ? "" : ` (${id.branch} control)`}`;
-}
-
 /** The run to export: the one asked for, or trial T's deepest finished iterative level of the branch. */
 export function selectRun(store: ExperimentStore, o: Pick<ExportOptions, "trial" | "level" | "oneShot" | "branch">): { id: RunId; summary: RunSummary } {
   const trial = o.trial ?? 0,
     branch = o.branch ?? "ticket";
-  if (!BRANCHES.includes(branch)) throw new Error(`unknown --branch ${branch}: use ${BRANCHES.join(", ")}`);
+  if (!RUN_BRANCHES.includes(branch)) throw new Error(`unknown --branch ${branch}: use ${RUN_BRANCHES.join(", ")}`);
   if (o.level !== undefined && o.oneShot !== undefined) throw new Error("give --level or --one-shot, not both");
   const trials = store.trials();
   if (!trials.includes(trial))
@@ -120,20 +114,13 @@ export async function exportTicket(o: ExportOptions): Promise<ExportResult> {
     o.dataset ??
     (await loadDataset(datasetName, { dataDir: o.dataDir, valSize: hp.dataset.valSize, imageSize: hp.dataset.imageSize, fetchIfMissing: true, log: o.log }));
   if (data.name !== datasetName) throw new Error(`${store.dir} was trained on ${datasetName} images, but the dataset given is ${data.name}`);
-  // Unshared memory, as loadTicket uses: the same compiled module serves both.
-  const k = await Kernels.create({ shared: false });
-  const mark = k.arena.mark();
-  const network = model.build(k, hp.model, undefined, data);
-  let bytes = await encodeTicket({
-    model: model.name,
-    modelHparams: hp.model,
-    dataset: data.name,
-    inputShape: data.shape,
-    classes: data.classes,
-    classNames: data.classNames,
-    normalization: { normalize: hp.dataset.normalize, mean: [...data.stats.mean], std: [...data.stats.std] },
+  let bytes = await encodeTrainedTicket({
+    model: hp.model,
+    dataset: data,
+    normalize: hp.dataset.normalize,
+    weights: final,
+    masks,
     valueType: o.valueType ?? "f32",
-    params: ticketParams(network, final, masks),
     training: {
       experiment: basename(resolve(store.dir)),
       trial: id.trial,
@@ -146,10 +133,9 @@ export async function exportTicket(o: ExportOptions): Promise<ExportResult> {
       early_stop_test_accuracy: summary.early_stop_test_accuracy,
     },
   });
-  k.arena.release(mark);
   if (o.evaluate ?? true) {
     // The file's own bytes, through the inference code with its defaults: what predict will run.
-    const ticket = await loadTicket(bytes, { kernels: k });
+    const ticket = await loadTicket(bytes);
     const acc = ticket.evaluate(data.test.images, data.test.labels);
     bytes = await replaceManifest(bytes, (m) => {
       m.accuracy = {
@@ -159,7 +145,7 @@ export async function exportTicket(o: ExportOptions): Promise<ExportResult> {
         accuracy: acc.accuracy,
         batch_size: ticket.batchSize,
         kernels: ticket.kernelMode,
-        simd: k.simd,
+        simd: ticket.k.simd,
       };
     });
   }

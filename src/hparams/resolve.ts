@@ -7,6 +7,7 @@ import { BASE_DEFAULTS, GROUPS, type GroupName, Hparams, type ModelDefaults } fr
 /** User-given values per group, as "field" → value; unvalidated until {@link resolveHparams} checks them. */
 export type Overrides = { [G in GroupName]?: Record<string, unknown> };
 
+/** A camelCase field name as its command-line flag spells it: `evalEvery` → `eval-every`. */
 export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

@@ -4,6 +4,7 @@
 // from these declarations.
 import { z } from "zod";
 import { CONTROL_NAMES, CONTROLS } from "../lottery/branches/index.js";
+import { STRATEGY_CHOICES, STRATEGY_DESCRIPTIONS, STRATEGY_PATTERN } from "../lottery/strategies/index.js";
 import { CRITERIA, CRITERION_NAMES } from "../prune/criteria/index.js";
 
 export const DatasetHparams = z.object({
@@ -69,14 +70,9 @@ export const TrainingHparams = z.object({
     .describe("seed of the training data order (shuffled each epoch) and augmentation"),
 });
 
-export const STRATEGY_PATTERN = /^(reset|continue|rewind:\d+)$/;
-
 export const PruningHparams = z.object({
   levels: z.int().min(0).max(100).describe("pruning levels after the dense level 0 (level L keeps (1−rate)^L of each layer)"),
-  strategy: z
-    .string()
-    .regex(STRATEGY_PATTERN, "must be reset, continue or rewind:K (K an iteration)")
-    .describe("what the kept weights start each level from: reset (to θ0), continue (trained values) or rewind:K (values at iteration K of level 0)"),
+  strategy: z.string().regex(STRATEGY_PATTERN, `must be ${STRATEGY_CHOICES}`).describe(`what the kept weights start each level from: ${STRATEGY_DESCRIPTIONS}`),
   criterion: z
     .enum(CRITERION_NAMES)
     .describe(`what decides which weights are pruned (src/prune/criteria/): ${CRITERIA.map((c) => `${c.name}: ${c.description}`).join("; ")}`),
@@ -104,12 +100,14 @@ export const Hparams = z.object({
 });
 
 export type DatasetHparams = z.infer<typeof DatasetHparams>;
+/** The model group of the hyperparameters: which model, its initialization, dropout, JSON network. */
 export type ModelHparams = z.infer<typeof ModelHparams>;
 export type TrainingHparams = z.infer<typeof TrainingHparams>;
 export type PruningHparams = z.infer<typeof PruningHparams>;
 /** A full, validated set of hyperparameters (the type {@link Hparams} parses to). */
 export type Hparams = z.infer<typeof Hparams>;
 
+/** The zod schema of each hyperparameter group, by group name: what flags, help texts and validation are derived from. */
 export const GROUPS = { dataset: DatasetHparams, model: ModelHparams, training: TrainingHparams, pruning: PruningHparams } as const;
 /** The four hyperparameter groups: "dataset", "model", "training", "pruning". */
 export type GroupName = keyof Hparams;

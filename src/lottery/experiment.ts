@@ -62,7 +62,7 @@ export interface ExperimentOptions {
   /** An already loaded dataset (tests, the browser). */
   dataset?: Dataset;
   /** The model to train (e.g. one from `fileModel`) instead of looking up hp.model.model in the registry. */
-  model?: import("../models/registry.js").ModelEntry;
+  model?: import("../models/define.js").ModelEntry;
   /** Kernels to allocate in (default: a fresh instance). */
   kernels?: Kernels;
   /** Dense or sparse kernels per pruned layer (default "auto": by density). */
@@ -584,6 +584,7 @@ class Runner {
   }
 }
 
+/** A run in words, as messages name it: "trial 0 level 3", "trial 1 one-shot Pm 0.2 (reinit control)". */
 export function describeRun(id: RunId): string {
   const where = id.kind === "iterative" ? `level ${id.level}` : `one-shot Pm ${id.level}`;
   return `trial ${id.trial} ${where}${id.branch === "ticket" ? "" : ` (${id.branch} control)`}`;

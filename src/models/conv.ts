@@ -3,7 +3,7 @@
 // then fully connected 256, 256, 10, all with ReLU. The dropout variants add dropout (p 0.5 by
 // default) after each hidden fully connected layer and train longer.
 import type { ModelHparams, ModelDefaults } from "../hparams/schema.js";
-import type { ModelDeclaration } from "./registry.js";
+import type { ModelDeclaration } from "./define.js";
 import type { LayerSpec, NetworkSpec } from "./spec.js";
 
 /** Conv-x as a layer list; the input shape and the output layer follow the dataset (CIFAR-10 by default). */

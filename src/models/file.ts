@@ -1,10 +1,7 @@
 // The JSON form of a network, validated with zod: what `--model-file net.json` and the library's
-// `fileModel` read. Kept apart from the builder (spec.ts) so the ticket inference API, which
+// `fileModel` (file-model.ts) read. Kept apart from the builder (spec.ts) so the ticket inference API, which
 // builds networks from specs, pulls in no npm package.
 import { z } from "zod";
-import type { ModelDefaults } from "../hparams/schema.js";
-import type { DatasetName } from "../data/types.js";
-import { defineModel, type ModelEntry } from "./registry.js";
 
 const name = z
   .string()
@@ -109,10 +106,4 @@ export function parseNetworkSpec(value: unknown, source = "model"): NetworkSpec 
   throw new Error(
     `${source} is not a valid network:\n${lines.join("\n")}\nA network is {"name": ..., "layers": [{"type": "linear", "units": 100, "relu": true}, ...]}; see README "Your own data and model"`,
   );
-}
-
-/** A model read from a JSON network (`--model-file`): its input and output layer follow the dataset it is given. */
-export function fileModel(json: unknown, source: string, dataset: DatasetName = "mnist", defaults: ModelDefaults = {}): ModelEntry {
-  const spec = parseNetworkSpec(json, source);
-  return defineModel({ name: spec.name, description: spec.description ?? `${spec.name} (from ${source})`, dataset, defaults, spec: () => spec });
 }

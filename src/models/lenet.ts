@@ -2,7 +2,7 @@
 // Paper settings: Adam 1.2e-3, batch 60, 50K iterations, prune fc 20% / output 10% per level.
 // The input size and output layer follow the dataset (784 and 10 on MNIST).
 import type { ModelHparams } from "../hparams/schema.js";
-import type { ModelDeclaration } from "./registry.js";
+import type { ModelDeclaration } from "./define.js";
 import type { LayerSpec, NetworkSpec } from "./spec.js";
 
 export function lenetSpec(h: ModelHparams, hidden: readonly number[] = [300, 100], name = "lenet_300_100"): NetworkSpec {

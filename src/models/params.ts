@@ -9,6 +9,7 @@ import { features } from "../nn/layer.js";
 import type { ParamKind } from "../nn/param.js";
 import type { ResolvedSpec } from "./spec.js";
 
+/** A parameter a spec declares: its name, shape, kind and whether it is pruned (see {@link declaredParams}). */
 export interface DeclaredParam {
   name: string;
   shape: number[];

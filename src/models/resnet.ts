@@ -4,7 +4,7 @@
 // 64 → 10 output layer (270,896 weights). Paper settings: SGD 0.03, momentum 0.9, weight decay
 // 1e-4, batch 128, 30K iterations, ÷10 at 20K and 25K, 20K warmup, flips and crops, global
 // pruning of 20% of the conv weights per level (shortcuts and the fc layer are kept).
-import type { ModelDeclaration } from "./registry.js";
+import type { ModelDeclaration } from "./define.js";
 import type { LayerSpec, NetworkSpec } from "./spec.js";
 
 /** ResNet-20 is declared for CIFAR-10's shape and classes only, as in the paper. */

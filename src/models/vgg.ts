@@ -3,7 +3,7 @@
 // 512 → 10 output layer (20,024,000 weights). Paper settings: SGD 0.1, momentum 0.9, weight decay
 // 1e-4, batch 64, 112,480 iterations (160 epochs), ÷10 at epochs 80 and 120, 10K warmup, random
 // flips and crops, global pruning of 20% of the conv weights per level (the fc layer is kept).
-import type { ModelDeclaration } from "./registry.js";
+import type { ModelDeclaration } from "./define.js";
 import type { LayerSpec, NetworkSpec } from "./spec.js";
 
 const PLAN: (number | "P")[] = [64, 64, "P", 128, 128, "P", 256, 256, 256, 256, "P", 512, 512, 512, 512, "P", 512, 512, 512, 512];

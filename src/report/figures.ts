@@ -19,16 +19,17 @@ import {
 } from "./aggregate.js";
 import { formatMagnitude, formatPm } from "./format.js";
 import { firstLayerSpec, layerDensitySpec } from "./masks.js";
-import type { Branch, ReportData } from "./types.js";
+import type { Branch, FigureSpec, ReportData } from "./types.js";
 import { CONTROLS } from "../lottery/branches/index.js";
 
+/** One report figure: its file name, title, caption and vega-lite spec. */
 export interface Figure {
   /** File stem: the figure is written as `<name>.svg`. */
   name: string;
   title: string;
   /** One plain-text sentence (or two) telling the reader what to look for. */
   caption: string;
-  spec: TopLevelSpec;
+  spec: FigureSpec;
 }
 
 const WIDTH = 560;
@@ -95,6 +96,7 @@ export function firstLayerKept(data: ReportData): Figure | undefined {
   };
 }
 
+/** The paper's test accuracy at early stop against Pm, one series per branch (undefined when no run is finished). */
 export function accuracyVsPm(data: ReportData): Figure | undefined {
   return metricVsPm(data, {
     name: "accuracy-vs-pm",

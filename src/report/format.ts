@@ -35,6 +35,7 @@ export function formatCount(value: number): string {
     .replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
+/** Seconds as the report prints them: "12.3 s", or "123 s" from 100 on. */
 export function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return MISSING;
   return seconds >= 100 ? `${seconds.toFixed(0)} s` : `${seconds.toFixed(1)} s`;

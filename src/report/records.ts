@@ -3,6 +3,7 @@ import type { RunSummary } from "../store/experiment.js";
 import { describeArithmetic } from "../train/arithmetic.js";
 import type { RunRecord } from "./types.js";
 
+/** A stored run summary as the report's record of it (one row of runs.csv). */
 export function runRecord(s: RunSummary): RunRecord {
   return {
     trial: s.trial,

@@ -92,7 +92,7 @@ export interface FirstLayerMap {
 
 /**
  * What a report is drawn from: plain records gathered from an experiment's store by
- * {@link collectReport}, so the renderers know nothing about files (the browser builds one too).
+ * `collectReport` (`lottery-wasm/node`), so the renderers know nothing about files (the browser builds one too).
  */
 export interface ReportData {
   title: string;

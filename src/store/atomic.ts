@@ -59,6 +59,12 @@ function describe(err: unknown): string {
   return e?.message ?? String(err);
 }
 
+/**
+ * Writes a file so that a crash leaves either the old file or the new one, never a part: a temporary
+ * file in the same directory, fsync, rename, fsync of the directory.
+ *
+ * @throws Error naming the file, with the fix for a full disk or quota.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
@@ -167,6 +173,7 @@ export function removeStaleTempFiles(dir: string): string[] {
   return removed;
 }
 
+/** Writes a value as indented JSON, atomically (see {@link writeFileAtomic}). */
 export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }

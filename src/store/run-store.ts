@@ -5,8 +5,8 @@ import type { LockOwner, RunId, RunSummary } from "./types.js";
 
 /**
  * What the experiment runner needs from a store: finished runs (summary, mask, final weights),
- * per-trial weights (θ0, rewind points) and mid-run checkpoints. {@link ExperimentStore} keeps them in
- * files (Node); {@link MemoryStore} keeps them in memory (browsers, tests, throwaway experiments).
+ * per-trial weights (θ0, rewind points) and mid-run checkpoints. `ExperimentStore` (`lottery-wasm/node`) keeps them in
+ * files; {@link MemoryStore} keeps them in memory (browsers, tests, throwaway experiments).
  * Weights are maps from parameter name to dense values; masks, from parameter name to 0/1 bytes.
  */
 export interface RunStore {

@@ -1,6 +1,5 @@
 // The ticket encoder (encodeTicket) and its inputs.
 import type { ModelHparams } from "../hparams/schema.js";
-import type { Network } from "../nn/network.js";
 import type { ParamKind } from "../nn/param.js";
 import { writeContainer, align } from "./container.js";
 import { assertLittleEndian, packCsr } from "./csr.js";
@@ -51,17 +50,34 @@ export interface TicketSpec {
   training?: TrainingRecord | null;
 }
 
-/** A network's parameters for encoding: values from `weights`, masks of its prunable ones from `masks`. */
-export function ticketParams(network: Network, weights: ReadonlyMap<string, Float32Array>, masks: ReadonlyMap<string, Uint8Array>): TicketParamSource[] {
+/** What {@link ticketParams} needs of each parameter: a Network's `Param`s have it, and so has a model's declared parameter list. */
+export interface TicketParamDeclaration {
+  name: string;
+  shape: readonly number[];
+  kind: ParamKind;
+  /** Whether the parameter has a mask (stored in CSR). */
+  prunable: boolean;
+}
+
+/**
+ * A network's parameters for encoding, in its order: values from `weights`, masks of its prunable ones
+ * from `masks`. `network` is a built Network or just its parameter list (`{ params }`).
+ */
+export function ticketParams(
+  network: { readonly params: readonly TicketParamDeclaration[] },
+  weights: ReadonlyMap<string, Float32Array>,
+  masks: ReadonlyMap<string, Uint8Array>,
+): TicketParamSource[] {
   return network.params.map((p) => {
+    const size = p.shape.reduce((a, b) => a * b, 1);
     const values = weights.get(p.name);
     if (!values) throw new Error(`ticket: the weights lack parameter ${p.name}`);
-    if (values.length !== p.size) throw new Error(`ticket: ${p.name} has ${values.length} values, the network's [${p.shape.join(",")}] has ${p.size}`);
+    if (values.length !== size) throw new Error(`ticket: ${p.name} has ${values.length} values, the network's [${p.shape.join(",")}] has ${size}`);
     let mask: Uint8Array | null = null;
     if (p.prunable) {
       mask = masks.get(p.name) ?? null;
       if (!mask) throw new Error(`ticket: the masks lack prunable parameter ${p.name}`);
-      if (mask.length !== p.size) throw new Error(`ticket: the mask of ${p.name} has ${mask.length} entries, expected ${p.size}`);
+      if (mask.length !== size) throw new Error(`ticket: the mask of ${p.name} has ${mask.length} entries, expected ${size}`);
     }
     return { name: p.name, shape: [...p.shape], kind: p.kind, values, mask };
   });

@@ -19,8 +19,9 @@ export {
   type Section,
 } from "./format.js";
 export { readContainer, replaceManifest, type TicketContainer } from "./container.js";
-export { encodeTicket, ticketParams, denseBytes, type TicketSpec, type TicketParamSource } from "./encode.js";
+export { encodeTicket, ticketParams, denseBytes, type TicketSpec, type TicketParamSource, type TicketParamDeclaration } from "./encode.js";
 export { loadTicket, type LoadTicketOptions } from "./load.js";
+export { encodeTrainedTicket, type TrainedTicketOptions, type TicketDataset } from "./trained.js";
 export { defaultBatchSize, softmax, Ticket, type Classification, type Accuracy } from "./ticket.js";
 export { inputAffine } from "./input.js";
 export { roundToHalf } from "./f16.js";

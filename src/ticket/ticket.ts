@@ -77,16 +77,30 @@ export class Ticket {
     /** For each prunable parameter, whether it runs sparse or dense and its density. */
     readonly execution: readonly LayerExecution[],
     readonly kernelMode: KernelPreference,
-    batchSize: number | undefined,
+    /** Images per forward pass as asked for (undefined: the default for this plan). */
+    private readonly batchOption: number | undefined,
   ) {
     const k = network.k;
     const sparseConv = plan.anySparse(["conv", "shortcut"]);
-    this.batchSize = batchSize ?? defaultBatchSize(network, sparseConv ? SPARSE_CONV_BUDGET_BYTES : BATCH_BUDGET_BYTES);
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Error(`ticket: batchSize must be a positive integer, got ${batchSize}`);
+    this.batchSize = batchOption ?? defaultBatchSize(network, sparseConv ? SPARSE_CONV_BUDGET_BYTES : BATCH_BUDGET_BYTES);
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Error(`ticket: batchSize must be a positive integer, got ${batchOption}`);
     const { scale, shift } = inputAffine(manifest.input.normalization, manifest.input.shape[0]);
     this.scale = k.fromArray(scale, [scale.length], "ticket input scale");
     this.shift = k.fromArray(shift, [shift.length], "ticket input shift");
     this.runnersBase = this.top = k.arena.mark();
+  }
+
+  /**
+   * The same ticket with its pruned layers run another way, on the same network and weights:
+   * "dense" runs every weight as a GEMM over its zero-filled dense values, "sparse" every pruned
+   * layer that has sparse kernels through its CSR form, "auto" chooses per layer by density (the
+   * rule training uses). The new form's CSR arrays and buffers are allocated in this ticket's
+   * kernels, so both forms work side by side (e.g. to time them against each other) for as long
+   * as that memory is kept. The batch size is the one asked for at load, else the new form's default.
+   */
+  withKernels(mode: KernelPreference): Ticket {
+    const plan = this.network.prepare(mode);
+    return new Ticket(this.manifest, this.network, plan, plan.execution, mode, this.batchOption);
   }
 
   /** The kernels (and wasm memory) the ticket runs in. */

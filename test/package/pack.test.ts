@@ -12,7 +12,7 @@ import { loadTicket } from "../../src/ticket/load.js";
 import { repoPackage, ROOT, run, writeConsumer } from "../helpers/pack.js";
 import { memoryTicket } from "../ticket/helpers.js";
 
-const BUILD = ["dist/index.js", "dist/ticket/index.js", "dist/cli/main.js", "build/kernels-simd.wasm", "build/kernels-relaxed.wasm"];
+const BUILD = ["dist/index.js", "dist/node.js", "dist/ticket/index.js", "dist/cli/main.js", "build/kernels-simd.wasm", "build/kernels-relaxed.wasm"];
 const missing = BUILD.filter((f) => !existsSync(join(ROOT, f)));
 if (missing.length) throw new Error(`${missing.join(", ")} missing: run \`npm run build\` first (npm test does)`);
 
@@ -79,7 +79,7 @@ test("inference-only consumer (--omit=optional): lottery --help, ESM imports, a 
     `
 import { readFileSync } from "node:fs";
 import { loadTicket } from "lottery-wasm/ticket";
-import * as library from "lottery-wasm";
+import * as library from "lottery-wasm/node";
 const ticket = await loadTicket(new Uint8Array(readFileSync("t.ltk")));
 const images = Uint8Array.from({ length: 3 * 784 }, (_, i) => (i * 37) % 256);
 let report;
@@ -140,7 +140,7 @@ test("full consumer: the report renders with the optional packages, and lottery 
   writeFileSync(
     join(consumers.full, "report.mjs"),
     `
-import { renderReport } from "lottery-wasm";
+import { renderReport } from "lottery-wasm/node";
 const r = await renderReport({ title: "t", model: "m", dataset: "d", hparams: {}, runs: [${JSON.stringify(RUN)}], curves: [], sparsity: [], magnitudes: [] });
 console.log(r.figures.map((f) => f.svg.slice(0, 4)).join(","));
 `,

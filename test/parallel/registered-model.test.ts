@@ -4,7 +4,8 @@
 import test from "ava";
 import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
 import { registerModel } from "../../src/models/registry.js";
-import { fileModel, parseNetworkSpec } from "../../src/models/file.js";
+import { parseNetworkSpec } from "../../src/models/file.js";
+import { fileModel } from "../../src/models/file-model.js";
 import { lenetSpec } from "../../src/models/lenet.js";
 import { Session } from "../../src/session.js";
 import { realDataset } from "../helpers/data.js";

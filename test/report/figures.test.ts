@@ -1,6 +1,7 @@
 import test from "ava";
 import { accuracyOverTraining, accuracyVsPm, buildFigures, earlyStopVsPm, finalAccuracyVsPm, magnitudes } from "../../src/report/figures.js";
-import { compileToVega, renderSvg } from "../../src/report/svg.js";
+import { renderSvg } from "../../src/report/svg.js";
+import { compileToVega } from "../../src/report/vega.js";
 import { makeMagnitudes, makeReportData } from "./fixtures.js";
 import { assertBalancedXml, xAxisLabels } from "./svg-helpers.js";
 

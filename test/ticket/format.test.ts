@@ -15,6 +15,9 @@ import { type CsrEntry, TicketError, type TicketErrorCode } from "../../src/tick
 import { inputAffine } from "../../src/ticket/input.js";
 import { sha256Hex, sha256Js } from "../../src/ticket/sha256.js";
 import { loadTicket } from "../../src/ticket/load.js";
+import { encodeTrainedTicket } from "../../src/ticket/trained.js";
+import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
+import { getModel } from "../../src/models/registry.js";
 import { softmax } from "../../src/ticket/ticket.js";
 import { Rng } from "../../src/util/rng.js";
 import { memoryTicket } from "./helpers.js";
@@ -169,6 +172,54 @@ test("kernel modes: dense and auto give the same classes as sparse on these imag
     b = dense.classify(images);
   for (let i = 0; i < a.logits.length; i++) t.true(Math.abs(a.logits[i]! - b.logits[i]!) < 1e-4 * (1 + Math.abs(b.logits[i]!)));
   t.deepEqual(auto.predict(images), sparse.predict(images));
+});
+
+test("withKernels: one loaded ticket's dense and sparse forms side by side, each as loadTicket makes it", async (t) => {
+  const shared = await Kernels.create({ shared: false });
+  const images = randomImages(50, 784, 11);
+  const loaded = await loadTicket(lenet.bytes, { kernels: shared, kernelMode: "auto" });
+  const before = loaded.classify(images);
+  const dense = loaded.withKernels("dense"),
+    sparse = loaded.withKernels("sparse");
+  t.is(dense.network, loaded.network, "the forms share the network and its weights");
+  t.deepEqual(
+    dense.execution.map((e) => e.kernel),
+    ["dense", "dense", "dense"],
+  );
+  t.deepEqual(
+    sparse.execution.map((e) => e.kernel),
+    ["sparse", "sparse", "sparse"],
+  );
+  t.deepEqual(
+    dense.execution.map((e) => e.density),
+    loaded.execution.map((e) => e.density),
+  );
+  // Alternating passes of both forms (as the demo times them) give what tickets loaded in those modes give, bit for bit.
+  const k2 = await Kernels.create({ shared: false });
+  const wantDense = (await loadTicket(lenet.bytes, { kernels: k2, kernelMode: "dense" })).classify(images);
+  const wantSparse = (await loadTicket(lenet.bytes, { kernels: k2, kernelMode: "sparse" })).classify(images);
+  for (let i = 0; i < 2; i++) {
+    t.deepEqual(dense.classify(images), wantDense);
+    t.deepEqual(sparse.classify(images), wantSparse);
+  }
+  t.deepEqual(loaded.classify(images), before, "the original form is untouched");
+});
+
+test("encodeTrainedTicket writes the bytes encodeTicket writes from a built network", async (t) => {
+  const hp = resolveHparams(defaultsFor(getModel("lenet_300_100")), {});
+  const dataset = {
+    name: "mnist",
+    shape: [1, 28, 28] as const,
+    classes: 10,
+    classNames: Array.from({ length: 10 }, (_, i) => `class ${i}`),
+    stats: { mean: lenet.normalization.mean, std: lenet.normalization.std },
+  };
+  const options = { model: hp.model, dataset, normalize: lenet.normalization.normalize, weights: lenet.weights, masks: lenet.masks };
+  t.deepEqual(await encodeTrainedTicket(options), lenet.bytes);
+  const masks = new Map(lenet.masks);
+  masks.delete("fc2.weight");
+  await t.throwsAsync(encodeTrainedTicket({ ...options, masks }), { message: /the masks lack prunable parameter fc2\.weight/ });
+  await t.throwsAsync(encodeTrainedTicket({ ...options, model: { ...hp.model, model: "nonesuch" } }), { message: /unknown model "nonesuch"/ });
 });
 
 async function rejects(t: import("ava").ExecutionContext, bytes: Uint8Array, code: TicketErrorCode, message: RegExp): Promise<void> {

@@ -1,9 +1,6 @@
 // Module worker that runs the demo's lottery experiment: loads MNIST and the wasm kernels, then
 // trains level after level, posting progress, finished runs and each finished ticket to the page.
-import { defaultsFor, resolveHparams } from "../../src/hparams/resolve.js";
-import { Kernels } from "../../src/kernels/index.js";
-import { getModel } from "../../src/models/registry.js";
-import { channelAffine } from "../../src/train/input.js";
+import { defaultsFor, getModel, Kernels, resolveHparams } from "../../src/index.js";
 import { installSetImmediate } from "./browser/set-immediate.js";
 import type { DemoConfig } from "./config.js";
 import { runInMemory } from "./lottery-loop.js";
@@ -59,9 +56,7 @@ async function start(request: StartRequest): Promise<void> {
       train: data.train.count,
       val: data.val.count,
       test: Math.min(request.config.testImages, data.test.count),
-      model: hp.model,
       loadSeconds,
-      affine: channelAffine(data, hp.dataset.normalize),
       samples: { images: samples.images.slice(), labels: samples.labels.slice(), count: samples.count },
     },
   });

@@ -1,26 +1,30 @@
 // The demo's lottery experiment: the library's runner (src/lottery/experiment.ts) with an
 // in-memory store, so the page trains exactly what `lottery run` trains with the same settings
-// (one trial, reset to θ0, the reinit control), and hands each finished ticket to the page.
-import type { Dataset } from "../../src/data/types.js";
-import { defaultsFor } from "../../src/hparams/resolve.js";
-import type { Hparams } from "../../src/hparams/schema.js";
-import type { Kernels } from "../../src/kernels/index.js";
-import { runExperiment } from "../../src/lottery/experiment.js";
-import { getModel } from "../../src/models/registry.js";
-import type { LayerExecution } from "../../src/nn/network.js";
-import { runRecord } from "../../src/report/records.js";
-import type { RunRecord } from "../../src/report/types.js";
-import type { RunId } from "../../src/store/experiment.js";
-import { MemoryStore } from "../../src/store/run-store.js";
-import type { EvalRecord } from "../../src/train/trainer.js";
-import type { RunKey, TicketWeights } from "./protocol.js";
+// (one trial, reset to θ0, the reinit control), and hands each finished ticket to the page as the
+// ticket file `lottery export` would write of it (encodeTrainedTicket).
+import {
+  type Dataset,
+  defaultsFor,
+  encodeTrainedTicket,
+  type EvalRecord,
+  getModel,
+  type Hparams,
+  type Kernels,
+  type LayerExecution,
+  MemoryStore,
+  runExperiment,
+  type RunId,
+  runRecord,
+  type RunRecord,
+} from "../../src/index.js";
+import type { RunKey, TicketFile } from "./protocol.js";
 
 export interface LotteryEvents {
   onRunStart?(run: RunKey): void;
   onProgress?(run: RunKey, done: number, total: number, last: EvalRecord | null): void;
   onRunDone?(run: RunKey, record: RunRecord, stepMs: number, kernels: LayerExecution[]): void;
-  /** A ticket level finished: its trained weights and mask (copies, free to transfer). */
-  onTicket?(ticket: TicketWeights): void;
+  /** A ticket level finished: its trained weights and masks as a ticket file (a copy, free to transfer). */
+  onTicket?(ticket: TicketFile): void;
 }
 
 /**
@@ -32,6 +36,16 @@ export async function runInMemory(k: Kernels, hp: Hparams, data: Dataset, test: 
   const store = new MemoryStore();
   const pms = new Map<number, number>();
   const key = (id: RunId, pm: number): RunKey => ({ level: id.level, branch: id.branch, pm });
+  // Tickets are encoded (asynchronously: the checksums use Web Crypto) one after another, so the
+  // page receives them in level order; a failure to encode fails the experiment below.
+  let tickets = Promise.resolve();
+  const sendTicket = (level: number, pm: number, weights: Map<string, Float32Array>, masks: Map<string, Uint8Array>) => {
+    tickets = tickets.then(async () => {
+      const bytes = await encodeTrainedTicket({ model: hp.model, dataset: data, normalize: hp.dataset.normalize, weights, masks });
+      events.onTicket?.({ level, pm, bytes });
+    });
+    tickets.catch(() => undefined); // awaited after the experiment; not an unhandled rejection meanwhile
+  };
   await runExperiment({
     hp: { ...hp, pruning: { ...hp.pruning, trials: 1 } },
     defaults: defaultsFor(getModel(hp.model.model)),
@@ -47,8 +61,9 @@ export async function runInMemory(k: Kernels, hp: Hparams, data: Dataset, test: 
       onProgress: (id, done, total, last) => events.onProgress?.(key(id, pms.get(id.level) ?? 1), done, total, last),
       onRunDone: (id, summary) => {
         events.onRunDone?.(key(id, summary.pm), runRecord(summary), summary.step_ms, summary.kernels as LayerExecution[]);
-        if (id.branch === "ticket") events.onTicket?.({ level: id.level, pm: summary.pm, weights: store.loadFinal(id), masks: store.loadMask(id) });
+        if (id.branch === "ticket") sendTicket(id.level, summary.pm, store.loadFinal(id), store.loadMask(id));
       },
     },
   });
+  await tickets;
 }

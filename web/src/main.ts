@@ -1,8 +1,7 @@
 // The page: starts the experiment worker and the ticket worker and routes their messages to the
-// views. Each finished ticket goes from the experiment to the ticket worker, which then times it
+// views. Each finished ticket goes from the experiment to the ticket worker as a ticket file, which then times it
 // and classifies whatever is on the drawing pad.
-import { formatSeconds } from "../../src/report/format.js";
-import type { RunRecord } from "../../src/report/types.js";
+import { formatSeconds, type RunRecord } from "../../src/index.js";
 import { type DemoConfig, parseConfig } from "./config.js";
 import { DigitPad } from "./digit-pad.js";
 import { byId } from "./dom.js";
@@ -54,7 +53,7 @@ function start(config: DemoConfig): void {
         break;
       case "ready":
         environment.textContent = describeEnvironment(m.info);
-        toTickets({ type: "init", wasmDir: wasmDir(), model: m.info.model, affine: m.info.affine, samples: m.info.samples });
+        toTickets({ type: "init", wasmDir: wasmDir(), samples: m.info.samples });
         break;
       case "run-start":
         training.progress(m.run, 0, config.iterations, null);

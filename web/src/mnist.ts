@@ -1,8 +1,7 @@
 // MNIST in the browser: the library's own builder (src/data/mnist.ts: IDX parsing with every
 // check, the 55K/5K validation split, the training statistics) over files fetched from the demo
 // server, which serves each under its role name (/data/mnist/train-images, ...).
-import { buildMnist, MNIST_ROLES, type MnistPaths } from "../../src/data/mnist.js";
-import type { Dataset, Split } from "../../src/data/types.js";
+import { buildMnist, type Dataset, MNIST_ROLES, type MnistPaths, type Split } from "../../src/index.js";
 
 export function loadMnist(dataUrl: string, valSize: number): Promise<Dataset> {
   const base = dataUrl.endsWith("/") ? dataUrl : `${dataUrl}/`;

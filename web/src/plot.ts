@@ -2,9 +2,7 @@
 // finished so far and rendered by the report's own Vega-Lite → Vega → SVG path, so the page shows
 // the same figure `lottery report` writes. Renders are serialized: a level finishing while the
 // previous render runs queues one more render with the newest runs.
-import { accuracyVsPm } from "../../src/report/figures.js";
-import { renderSvg } from "../../src/report/svg.js";
-import type { ReportData, RunRecord } from "../../src/report/types.js";
+import { accuracyVsPm, renderSvg, type ReportData, type RunRecord } from "../../src/index.js";
 
 export class AccuracyPlot {
   private rendering: Promise<void> = Promise.resolve();

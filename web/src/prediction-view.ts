@@ -1,5 +1,5 @@
 // The drawing pad's answer: the predicted class in large type and a bar per class probability.
-import { formatPm } from "../../src/report/format.js";
+import { formatPm } from "../../src/index.js";
 import { byId } from "./dom.js";
 
 export class PredictionView {

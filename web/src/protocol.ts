@@ -2,9 +2,7 @@
 // holds the latest finished ticket for drawing-pad classification and the sparse/dense timing, so
 // neither waits for the other (training never stalls for a drawing, predictions never wait for a
 // level to end).
-import type { ModelHparams } from "../../src/hparams/schema.js";
-import type { LayerExecution } from "../../src/nn/network.js";
-import type { Branch, RunRecord } from "../../src/report/types.js";
+import type { Branch, LayerExecution, RunRecord } from "../../src/index.js";
 import type { DemoConfig } from "./config.js";
 
 /** One trained network of the experiment: a level on a branch. */
@@ -15,18 +13,11 @@ export interface RunKey {
   pm: number;
 }
 
-/** A finished ticket: its trained weights (pruned entries exactly 0) and masks (1 = kept). */
-export interface TicketWeights {
+/** A finished ticket as a ticket file (.ltk bytes, what `lottery export` writes), for the ticket worker to load. */
+export interface TicketFile {
   level: number;
   pm: number;
-  weights: Map<string, Float32Array>;
-  masks: Map<string, Uint8Array>;
-}
-
-/** u8 pixel → network input, per channel: v·scale + shift (src/train/input.ts channelAffine). */
-export interface InputAffine {
-  scale: Float32Array;
-  shift: Float32Array;
+  bytes: Uint8Array;
 }
 
 /** Example-major u8 images (count × 784) with their labels. */
@@ -53,11 +44,8 @@ export interface ReadyInfo {
   train: number;
   val: number;
   test: number;
-  /** The network the experiment trains (the ticket worker builds the same). */
-  model: ModelHparams;
   /** Seconds spent fetching, gunzipping and parsing MNIST. */
   loadSeconds: number;
-  affine: InputAffine;
   /** The first test images, for timing inference. */
   samples: ImageBatch;
 }
@@ -68,32 +56,33 @@ export type ExperimentEvent =
   | { type: "run-start"; run: RunKey }
   | { type: "progress"; run: RunKey; done: number; total: number; valAccuracy: number | null }
   | { type: "run-done"; record: RunRecord; stepMs: number; kernels: LayerExecution[] }
-  | { type: "ticket"; ticket: TicketWeights }
+  | { type: "ticket"; ticket: TicketFile }
   | { type: "finished"; seconds: number }
   | { type: "error"; message: string };
 
 export type TicketRequest =
-  | { type: "init"; wasmDir: string; model: ModelHparams; affine: InputAffine; samples: ImageBatch }
-  | { type: "load"; ticket: TicketWeights }
+  | { type: "init"; wasmDir: string; samples: ImageBatch }
+  | { type: "load"; ticket: TicketFile }
   | { type: "classify"; id: number; pixels: Uint8Array };
 
-/** Inference throughput of one execution form. */
+/** Inference throughput of one execution form (a pass: input conversion, forward pass, predicted classes). */
 export interface Throughput {
   imagesPerSecond: number;
-  msPerForward: number;
+  msPerPass: number;
 }
 
 export interface SpeedResult {
   level: number;
   pm: number;
   batch: number;
-  forwards: number;
+  /** Timed passes per form. */
+  passes: number;
   dense: Throughput;
   sparse: Throughput;
 }
 
 export type TicketEvent =
-  | { type: "ready"; simd: string }
+  | { type: "ready" }
   | { type: "loaded"; level: number; pm: number }
   | { type: "prediction"; id: number; level: number; pm: number; probabilities: number[] }
   | { type: "speed"; result: SpeedResult }

@@ -1,5 +1,5 @@
 // One row per finished ticket: inference throughput with the pruned layers dense and sparse.
-import { formatPm } from "../../src/report/format.js";
+import { formatPm } from "../../src/index.js";
 import { byId, row } from "./dom.js";
 import type { SpeedResult } from "./protocol.js";
 

@@ -1,8 +1,6 @@
 // The training panel: a status line, the current run's progress bar, and one table row per
 // finished run (the numbers the CLI prints for `lottery run`).
-import type { LayerExecution } from "../../src/nn/network.js";
-import { formatAccuracy, formatPm, formatSeconds } from "../../src/report/format.js";
-import type { RunRecord } from "../../src/report/types.js";
+import { formatAccuracy, formatPm, formatSeconds, type LayerExecution, type RunRecord } from "../../src/index.js";
 import { byId, row } from "./dom.js";
 import type { RunKey } from "./protocol.js";
 

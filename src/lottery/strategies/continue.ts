@@ -1,4 +1,6 @@
 // Strategy 2 of the paper: the surviving weights keep their trained values.
-import type { Strategy } from "./types.js";
+import type { Strategy, StrategyEntry } from "./types.js";
 
-export const continueTraining: Strategy = { name: "continue", rewindIteration: null, start: (ctx) => ctx.previousFinal };
+const strategy: Strategy = { name: "continue", rewindIteration: null, start: (ctx) => ctx.previousFinal };
+
+export const continueTraining: StrategyEntry = { name: "continue", description: "trained values", parameter: null, create: () => strategy };

@@ -1,8 +1,8 @@
 // "Late resetting" (Frankle et al., 2019; open_lth's rewinding steps): reset the surviving weights
 // to their values at iteration K of the dense level rather than to θ0.
-import type { Strategy } from "./types.js";
+import type { Strategy, StrategyEntry } from "./types.js";
 
-export function rewind(iteration: number): Strategy {
+function rewindTo(iteration: number): Strategy {
   return {
     name: `rewind:${iteration}`,
     rewindIteration: iteration,
@@ -12,3 +12,15 @@ export function rewind(iteration: number): Strategy {
     },
   };
 }
+
+export const rewind: StrategyEntry = {
+  name: "rewind",
+  description: "values at iteration K of level 0",
+  parameter: { name: "K", description: "an iteration" },
+  create(k, iterations) {
+    if (k === null) throw new Error("rewind needs its iteration: rewind:K");
+    if (iterations !== undefined && k > iterations)
+      throw new Error(`invalid --strategy rewind:${k}: the rewind iteration must be at most --iterations (${iterations})`);
+    return rewindTo(k);
+  },
+};
