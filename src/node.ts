@@ -35,4 +35,3 @@ export {
 } from "./report/compare.js";
 export { runInstability, storedInstability, instabilityDir, type InstabilityOptions, type InstabilityResult } from "./lottery/instability.js";
 export { writeInstabilityReport, instabilityFigures } from "./report/instability.js";
-export { loadQueueModules, type QueueModules } from "./queue/load.js";

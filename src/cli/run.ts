@@ -6,7 +6,6 @@ import {
   ExperimentStore,
   GROUPS,
   type Hparams,
-  loadQueueModules,
   type Overrides,
   runExperiment,
   type RunId,
@@ -15,6 +14,7 @@ import {
   writeJsonAtomic,
 } from "../node.js";
 import { chooseModel } from "./model-file.js";
+import { loadQueueModules } from "../queue/load.js";
 import { join } from "node:path";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
 import { hparamsFor } from "./dataset-defaults.js";

@@ -1,6 +1,7 @@
 // `lottery status --queue URL`: what the queue's experiments have done and are doing.
 import { Command } from "commander";
-import { describeRun, loadQueueModules } from "../node.js";
+import { describeRun } from "../node.js";
+import { loadQueueModules } from "../queue/load.js";
 import { pct } from "./common.js";
 
 export function statusCommand(): Command {

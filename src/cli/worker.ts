@@ -4,7 +4,8 @@ import { Command } from "commander";
 import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { checkpointSecondsFromEnv } from "./run.js";
-import { describeRun, loadQueueModules } from "../node.js";
+import { describeRun } from "../node.js";
+import { loadQueueModules } from "../queue/load.js";
 
 export function workerCommand(): Command {
   const cmd = new Command("worker")

@@ -120,7 +120,9 @@ function importsBeyond(dir: string, allowed: readonly string[], skip: (file: str
 }
 
 test("the CLI imports the library only through its entry points (src/index.ts, src/node.ts)", (t) => {
-  t.deepEqual(importsBeyond("src/cli", ["src/index.ts", "src/node.ts", "package.json"]), []);
+  // Besides the job queue's loader: its types name bullmq's, an optional package, so the entry
+  // points cannot export it (an install with --omit=optional would not type-check).
+  t.deepEqual(importsBeyond("src/cli", ["src/index.ts", "src/node.ts", "src/queue/load.ts", "package.json"]), []);
 });
 
 test("the web demo imports the library only through its entry points (src/index.ts, src/ticket/index.ts)", (t) => {

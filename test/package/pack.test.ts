@@ -80,6 +80,7 @@ test("inference-only consumer (--omit=optional): lottery --help, ESM imports, a 
 import { readFileSync } from "node:fs";
 import { loadTicket } from "lottery-wasm/ticket";
 import * as library from "lottery-wasm/node";
+import * as main from "lottery-wasm";
 const ticket = await loadTicket(new Uint8Array(readFileSync("t.ltk")));
 const images = Uint8Array.from({ length: 3 * 784 }, (_, i) => (i * 37) % 256);
 let report;
@@ -89,7 +90,7 @@ try {
 } catch (err) {
   report = err.message;
 }
-console.log(JSON.stringify({ predictions: Array.from(ticket.predict(images)), exportOnnx: typeof library.exportOnnx, report }));
+console.log(JSON.stringify({ predictions: Array.from(ticket.predict(images)), exportOnnx: typeof library.exportOnnx, mainInNode: typeof main.loadDataset, report }));
 `,
   );
   writeFileSync(join(consumers.inference, "consumer.ts"), CONSUMER_TS);
@@ -123,7 +124,10 @@ console.log(JSON.stringify({ predictions: Array.from(ticket.predict(images)), ex
     /the job queue \(--queue, lottery worker, lottery status\) needs the optional packages bullmq and ioredis, which are not installed: run `npm install bullmq ioredis`/,
   );
   t.is(use.code, 0, use.stderr);
-  const out = JSON.parse(use.stdout) as { predictions: number[]; exportOnnx: string; report: string };
+  const out = JSON.parse(use.stdout) as { predictions: number[]; exportOnnx: string; mainInNode: string; report: string };
+  // In Node, "lottery-wasm" resolves to the Node entry (a superset of the browser-safe one), so
+  // Node code that imported the Node-only parts from the package root keeps working.
+  t.is(out.mainInNode, "function");
   t.deepEqual(out.predictions, expected);
   t.is(out.exportOnnx, "function");
   t.regex(out.report, /report figures need the optional packages vega and vega-lite, which are not installed: run `npm install vega vega-lite`/);
