@@ -2,9 +2,10 @@
 // laid out feature-major ([features, batch], batch contiguous). Every kernel vectorizes along the
 // batch and walks only the kept weights, so its cost is proportional to nnz:
 //   spmm:        Y[M,N]  (+)= W[M,K] · X[K,N]          forward
-//   spmm_t:      dX[K,N] (+)= W[M,K]ᵀ · dY[M,N]        input gradient
+//   spmm_t:      dX[K,N] (+)= W[M,K]ᵀ · dY[M,N]        input gradient by scatter (training runs spmm
+//                over the transposed CSR instead: same sums, no read-modify-writes; see k.sparse.transpose)
 //   masked_grad: dW[nz]  (+)= dY[r,:] · X[c,:]          weight gradient at kept positions only
-// The batch is processed in chunks of 8, 4, 2 and 1 vectors plus a scalar tail, with the chunk's
+// The batch is processed in chunks (spmm: 6, 4, 3, 2 and 1 vectors; spmm_t: 8, 4 and 1) plus a scalar tail, with the chunk's
 // accumulators (forward) or the output-gradient row (transpose) held in registers across the row.
 import { madd, hsum, fmadd } from "./simd";
 
