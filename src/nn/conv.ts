@@ -119,7 +119,7 @@ export class Conv2d implements Layer {
     return [this.outChannels, OH, OW];
   }
 
-  bind(k: Kernels, _input: readonly number[], N: number, scratch: Scratch, level: ExecutionPlan): LayerRun {
+  bind(k: Kernels, _input: readonly number[], N: number, scratch: Scratch, level: ExecutionPlan, training = true): LayerRun {
     const s = this.shape();
     const { OH, OW, Hp, Wp } = convOutput(s);
     const { weight: w, bias: b, relu } = this;
@@ -140,7 +140,8 @@ export class Conv2d implements Layer {
     const plan = csr ? cv.sconvPlan(csr, s, N, w.name) : null;
     // The input gradient runs as the forward kernel on the transposed, rotated weights over the
     // padded output gradient (each input row's sums held in registers, no scattered updates).
-    const transposed = csr ? cv.sconvTranspose(csr, s, w.name) : null;
+    // (training runs only: evaluation and inference never run backward).
+    const transposed = csr && training ? cv.sconvTranspose(csr, s, w.name) : null;
     const transposedPlan = transposed ? cv.sconvPlan(transposed.csr, transposed.shape, N, `${w.name} transposed`) : null;
     if (csr) scratch.reserve("sparseTile", sconvTileFloats(Math.max(M, s.C)));
     if (transposed) {

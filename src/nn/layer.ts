@@ -73,9 +73,11 @@ export interface Layer {
   outputShape(input: readonly number[]): number[];
   /**
    * Makes this layer's run for a replica of N columns; per-run buffers come from the arena,
-   * transient ones from `scratch`; pruned weights run as the level's `plan` says.
+   * transient ones from `scratch`; pruned weights run as the level's `plan` says. A run bound with
+   * `training` false (evaluation, inference) is only run forward, so it builds nothing that only
+   * the backward pass reads.
    */
-  bind(k: Kernels, input: readonly number[], N: number, scratch: Scratch, plan: ExecutionPlan): LayerRun;
+  bind(k: Kernels, input: readonly number[], N: number, scratch: Scratch, plan: ExecutionPlan, training?: boolean): LayerRun;
 }
 
 export function features(shape: readonly number[]): number {

@@ -42,13 +42,14 @@ export class Linear implements Layer {
     return [this.outFeatures];
   }
 
-  bind(k: Kernels, _input: readonly number[], _N: number, _scratch: Scratch, plan: ExecutionPlan): LayerRun {
+  bind(k: Kernels, _input: readonly number[], _N: number, _scratch: Scratch, plan: ExecutionPlan, training = true): LayerRun {
     const { weight: w, bias: b } = this;
     const relu = this.activation === "relu";
     const csr = plan.csrOf(w); // fixed for the level this run belongs to
     // The input gradient runs as the forward kernel over the transposed weights (gathers, not
-    // scattered read-modify-writes); its index is built once per level, its values every step.
-    const transposed = csr ? k.sparse.transpose(csr, w.name) : null;
+    // scattered read-modify-writes); its index is built once per level (for training runs only),
+    // its values every step.
+    const transposed = csr && training ? k.sparse.transpose(csr, w.name) : null;
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">): void {
         if (csr) k.sparse.spmm(csr, x, y);

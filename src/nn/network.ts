@@ -163,7 +163,7 @@ export class Replica {
     const scratch = new Scratch();
     net.layers.forEach((layer, i) => {
       const out = layer.outputShape(shape);
-      this.runs.push(layer.bind(k, shape, N, scratch, plan));
+      this.runs.push(layer.bind(k, shape, N, scratch, plan, training));
       this.acts.push(k.alloc([features(out), N], "f32", `${layer.name} output`));
       if (training && i < net.layers.length - 1) this.douts.push(k.alloc([features(out), N], "f32", `${layer.name} output grad`));
       shape = out;

@@ -48,11 +48,11 @@ export class ResidualBlock implements Layer {
     return [...shape];
   }
 
-  bind(k: Kernels, input: readonly number[], N: number, scratch: Scratch, plan: ExecutionPlan): LayerRun {
+  bind(k: Kernels, input: readonly number[], N: number, scratch: Scratch, plan: ExecutionPlan, training = true): LayerRun {
     const chain = (layers: Layer[]) => {
       let shape: readonly number[] = input;
       return layers.map((layer) => {
-        const run = layer.bind(k, shape, N, scratch, plan);
+        const run = layer.bind(k, shape, N, scratch, plan, training);
         shape = layer.outputShape(shape);
         const out = k.alloc([features(shape), N], "f32", `${layer.name} output`);
         const grad = k.alloc([features(shape), N], "f32", `${layer.name} output grad`);
