@@ -81,6 +81,17 @@ export function relu(x: usize, y: usize, n: i32): void {
   for (; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, max<f32>(load<f32>(x + o), 0)); }
 }
 
+/** y = max(a + b, 0): a residual block's join in one pass (y may alias a or b). */
+export function add_relu(a: usize, b: usize, y: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.max(f32x4.add(v128.load(a + o), v128.load(b + o)), zero));
+  }
+  for (; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, max<f32>(load<f32>(a + o) + load<f32>(b + o), 0)); }
+}
+
 /** dx = y > 0 ? dy : 0, from the ReLU's output y; dy and dx may alias. */
 export function relu_backward(y: usize, dy: usize, dx: usize, n: i32): void {
   const zero = f32x4.splat(0);

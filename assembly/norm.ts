@@ -15,6 +15,24 @@ export function channel_col_sums(x: usize, out: usize, C: i32, P: i32, N: i32): 
   for (let c = 0; c < C; c++) {
     const src = x + <usize>c * <usize>P * nb, dst = out + <usize>c * nb;
     let n = 0;
+    // 16 columns at a time: four independent addition chains (one chain is bound by the add's
+    // latency) and whole 64-byte lines per position row.
+    for (; n + 16 <= N; n += 16) {
+      const q = src + (<usize>n << 2);
+      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+      for (let p = 0; p < P; p++) {
+        const a = q + <usize>p * nb;
+        s0 = f32x4.add(s0, v128.load(a));
+        s1 = f32x4.add(s1, v128.load(a, 16));
+        s2 = f32x4.add(s2, v128.load(a, 32));
+        s3 = f32x4.add(s3, v128.load(a, 48));
+      }
+      const d = dst + (<usize>n << 2);
+      v128.store(d, s0);
+      v128.store(d, s1, 16);
+      v128.store(d, s2, 32);
+      v128.store(d, s3, 48);
+    }
     for (; n + 4 <= N; n += 4) {
       const q = <usize>n << 2;
       let s = f32x4.splat(0);
@@ -38,6 +56,24 @@ export function channel_col_sqdev(x: usize, mean: usize, out: usize, C: i32, P: 
     const mu = load<f32>(mean + (<usize>c << 2));
     const vm = f32x4.splat(mu);
     let n = 0;
+    for (; n + 16 <= N; n += 16) {
+      const q = src + (<usize>n << 2);
+      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+      for (let p = 0; p < P; p++) {
+        const a = q + <usize>p * nb;
+        const d0 = f32x4.sub(v128.load(a), vm), d1 = f32x4.sub(v128.load(a, 16), vm);
+        const d2 = f32x4.sub(v128.load(a, 32), vm), d3 = f32x4.sub(v128.load(a, 48), vm);
+        s0 = f32x4.add(s0, f32x4.mul(d0, d0));
+        s1 = f32x4.add(s1, f32x4.mul(d1, d1));
+        s2 = f32x4.add(s2, f32x4.mul(d2, d2));
+        s3 = f32x4.add(s3, f32x4.mul(d3, d3));
+      }
+      const d = dst + (<usize>n << 2);
+      v128.store(d, s0);
+      v128.store(d, s1, 16);
+      v128.store(d, s2, 32);
+      v128.store(d, s3, 48);
+    }
     for (; n + 4 <= N; n += 4) {
       const q = <usize>n << 2;
       let s = f32x4.splat(0);
@@ -68,6 +104,32 @@ export function channel_col_grad_sums(dy: usize, x: usize, mean: usize, invstd: 
     const mu = load<f32>(mean + (<usize>c << 2)), is = load<f32>(invstd + (<usize>c << 2));
     const vm = f32x4.splat(mu), vs = f32x4.splat(is);
     let n = 0;
+    // 16 columns at a time: eight independent chains, whole lines per position row.
+    for (; n + 16 <= N; n += 16) {
+      const q = <usize>n << 2;
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+      for (let p = 0; p < P; p++) {
+        const o = <usize>p * nb + q;
+        const gp = g + o, xp = src + o;
+        const g0 = v128.load(gp), g1 = v128.load(gp, 16), g2 = v128.load(gp, 32), g3 = v128.load(gp, 48);
+        a0 = f32x4.add(a0, g0);
+        a1 = f32x4.add(a1, g1);
+        a2 = f32x4.add(a2, g2);
+        a3 = f32x4.add(a3, g3);
+        b0 = f32x4.add(b0, f32x4.mul(g0, f32x4.mul(f32x4.sub(v128.load(xp), vm), vs)));
+        b1 = f32x4.add(b1, f32x4.mul(g1, f32x4.mul(f32x4.sub(v128.load(xp, 16), vm), vs)));
+        b2 = f32x4.add(b2, f32x4.mul(g2, f32x4.mul(f32x4.sub(v128.load(xp, 32), vm), vs)));
+        b3 = f32x4.add(b3, f32x4.mul(g3, f32x4.mul(f32x4.sub(v128.load(xp, 48), vm), vs)));
+      }
+      v128.store(d1 + q, a0);
+      v128.store(d1 + q, a1, 16);
+      v128.store(d1 + q, a2, 32);
+      v128.store(d1 + q, a3, 48);
+      v128.store(d2 + q, b0);
+      v128.store(d2 + q, b1, 16);
+      v128.store(d2 + q, b2, 32);
+      v128.store(d2 + q, b3, 48);
+    }
     for (; n + 4 <= N; n += 4) {
       const q = <usize>n << 2;
       let a = f32x4.splat(0), b = f32x4.splat(0);

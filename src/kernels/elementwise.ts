@@ -77,6 +77,15 @@ export class ElementwiseKernels {
     this.k.exports.relu(x.ptr, y.ptr, x.size);
   }
 
+  /** y = max(a + b, 0) in one pass (a residual join); y may be a or b. */
+  addRelu(a: Tensor<"f32">, b: Tensor<"f32">, y: Tensor<"f32">): void {
+    if (this.k.checking) {
+      sameSize("addRelu", { a, b, y });
+      own(this.k, "addRelu", { a, b, y });
+    }
+    this.k.exports.add_relu(a.ptr, b.ptr, y.ptr, y.size);
+  }
+
   /** dx = y > 0 ? dy : 0 (y is the ReLU's output). */
   reluBackward(y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32">): void {
     if (this.k.checking) {

@@ -22,6 +22,7 @@ export interface KernelExports {
   bias_act(y: number, b: number, M: number, N: number, relu: boolean): void;
   bias_grad(dy: number, db: number, M: number, N: number, accumulate: boolean): void;
   relu(x: number, y: number, n: number): void;
+  add_relu(a: number, b: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dx: number, n: number): void;
   softmax_xent(logits: number, labels: number, grad: number, C: number, N: number, gradScale: number): number;
   argmax(logits: number, out: number, C: number, N: number): void;

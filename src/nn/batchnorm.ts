@@ -12,7 +12,8 @@ const MOMENTUM = 0.1;
  * as do the backward sums, so a batch split across threads normalizes with exactly
  * the statistics one thread computes. Running statistics (momentum 0.1, unbiased
  * variance, as PyTorch) are kept for evaluation; they are parameters of kind "buffer": saved and
- * reset with the weights, never touched by the optimizer.
+ * reset with the weights, never touched by the optimizer. Backward overwrites its dy only with a
+ * fused ReLU (masking it in place); without one it only reads dy, which residual blocks rely on.
  */
 export class BatchNorm2d implements Layer {
   readonly gamma: Param;

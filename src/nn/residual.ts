@@ -49,13 +49,15 @@ export class ResidualBlock implements Layer {
   }
 
   bind(k: Kernels, input: readonly number[], N: number, scratch: Scratch, plan: ExecutionPlan, training = true): LayerRun {
+    // Each step owns its output; all but a branch's last own their output gradient too (the last
+    // one's is the block's dy, see backward).
     const chain = (layers: Layer[]) => {
       let shape: readonly number[] = input;
-      return layers.map((layer) => {
+      return layers.map((layer, i) => {
         const run = layer.bind(k, shape, N, scratch, plan, training);
         shape = layer.outputShape(shape);
         const out = k.alloc([features(shape), N], "f32", `${layer.name} output`);
-        const grad = k.alloc([features(shape), N], "f32", `${layer.name} output grad`);
+        const grad = i < layers.length - 1 ? k.alloc([features(shape), N], "f32", `${layer.name} output grad`) : null;
         return { run, out, grad };
       });
     };
@@ -77,7 +79,7 @@ export class ResidualBlock implements Layer {
       for (let i = steps.length - 1; i >= 0; i--) {
         const s = steps[i]!;
         const input = i === 0 ? x : steps[i - 1]!.out;
-        const target = i === 0 ? dx : steps[i - 1]!.grad;
+        const target = i === 0 ? dx : steps[i - 1]!.grad!;
         s.run.backward(input, s.out, g, target, grads, ctx);
         if (target) g = target;
       }
@@ -87,20 +89,15 @@ export class ResidualBlock implements Layer {
       forward(x: Tensor<"f32">, y: Tensor<"f32">, ctx: StepContext): void {
         const a = forwardChain(main, x, ctx);
         const s = short.length ? forwardChain(short, x, ctx) : x;
-        y.data.set(a.data);
-        k.elementwise.addTo(y, s);
-        k.elementwise.relu(y, y);
+        k.elementwise.addRelu(a, s, y);
       },
       backward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads, ctx: StepContext): void {
         k.elementwise.reluBackward(y, dy, dy);
-        // The main branch's last layer may overwrite its output gradient: give it a copy.
-        const g = main[main.length - 1]!.grad;
-        g.data.set(dy.data);
-        backwardChain(main, x, g, dx, grads, ctx);
+        // Both branches end in a batch norm without ReLU, whose backward only reads its dy: each
+        // branch takes the masked dy itself, without a copy.
+        backwardChain(main, x, dy, dx, grads, ctx);
         if (short.length) {
-          const sg = short[short.length - 1]!.grad;
-          sg.data.set(dy.data);
-          backwardChain(short, x, sg, dx ? dxShortcut : null, grads, ctx);
+          backwardChain(short, x, dy, dx ? dxShortcut : null, grads, ctx);
           if (dx) k.elementwise.addTo(dx, dxShortcut);
         } else if (dx) {
           k.elementwise.addTo(dx, dy);

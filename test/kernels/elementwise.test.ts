@@ -103,7 +103,69 @@ for (const simd of BUILDS) {
     }
   });
 
-  test(`fill, scale, addTo and maskApply (${simd} SIMD)`, async (t) => {
+  // The batch-norm reductions promise each column's sum in position order, in f32, whatever the
+  // column blocking (16, 4 or 1 columns at a time): that is what makes 1 and 2 threads agree bit for bit.
+  test(`batch-norm column sums are per-example sums in position order, bit for bit (${simd} SIMD)`, async (t) => {
+    const k = await kernelsFor(simd);
+    const rng = new Rng(5, simd);
+    for (const [C, P, N] of [
+      [1, 1, 1],
+      [2, 3, 5],
+      [3, 4, 16],
+      [2, 9, 21],
+      [3, 5, 36],
+      [1, 7, 130],
+    ] as const) {
+      const mark = k.arena.mark();
+      const xv = randomArray(rng, C * P * N),
+        gv = randomArray(rng, C * P * N),
+        mv = randomArray(rng, C),
+        iv = randomArray(rng, C).map((v) => Math.fround(1 + Math.abs(v)));
+      const x = k.fromArray(xv, [C * P, N]),
+        dy = k.fromArray(gv, [C * P, N]),
+        mean = k.fromArray(mv, [C]),
+        invstd = k.fromArray(iv, [C]);
+      const s1 = k.alloc([C, N]),
+        s2 = k.alloc([C, N]);
+      const want = (term: (c: number, i: number) => number) => {
+        const out = new Float32Array(C * N);
+        for (let c = 0; c < C; c++)
+          for (let n = 0; n < N; n++) {
+            let s = 0;
+            for (let p = 0; p < P; p++) s = Math.fround(s + term(c, (c * P + p) * N + n));
+            out[c * N + n] = s;
+          }
+        return Array.from(out);
+      };
+      const f = Math.fround;
+      k.conv.channelColumnSums(x, s1, C);
+      t.deepEqual(
+        Array.from(s1.data),
+        want((_c, i) => xv[i]!),
+        `sums ${C}x${P}x${N}`,
+      );
+      k.conv.channelColumnSquaredDeviation(x, mean, s1, C);
+      t.deepEqual(
+        Array.from(s1.data),
+        want((c, i) => f(f(xv[i]! - mv[c]!) * f(xv[i]! - mv[c]!))),
+        `squared deviations ${C}x${P}x${N}`,
+      );
+      k.conv.channelColumnGradSums(dy, x, mean, invstd, s1, s2, C);
+      t.deepEqual(
+        Array.from(s1.data),
+        want((_c, i) => gv[i]!),
+        `grad sums (dy) ${C}x${P}x${N}`,
+      );
+      t.deepEqual(
+        Array.from(s2.data),
+        want((c, i) => f(gv[i]! * f(f(xv[i]! - mv[c]!) * iv[c]!))),
+        `grad sums (dy·x̂) ${C}x${P}x${N}`,
+      );
+      k.arena.release(mark);
+    }
+  });
+
+  test(`fill, scale, addTo, addRelu and maskApply (${simd} SIMD)`, async (t) => {
     const k = await kernelsFor(simd);
     const rng = new Rng(4, simd);
     for (const n of [1, 3, 4, 9, 64, 101]) {
@@ -112,6 +174,9 @@ for (const simd of BUILDS) {
         bv = randomArray(rng, n);
       const a = k.fromArray(av, [n]),
         b = k.fromArray(bv, [n]);
+      const joined = k.alloc([n]);
+      k.elementwise.addRelu(a, b, joined);
+      t.deepEqual(Array.from(joined.data), Array.from(av.map((v, i) => Math.max(Math.fround(v + bv[i]!), 0))), `addRelu ${n}`);
       k.elementwise.addTo(a, b);
       t.deepEqual(Array.from(a.data), Array.from(av.map((v, i) => Math.fround(v + bv[i]!))));
       k.elementwise.scale(a, 0.5);
