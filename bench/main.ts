@@ -60,6 +60,11 @@ const FLAGS: { name: string; value?: string; benches: string[]; help: string }[]
   },
   { name: "--warmup", value: "N", benches: ["step", "peers"], help: "untimed steps first (default 50 for LeNet, 3 otherwise)" },
   {
+    name: "--profile",
+    benches: ["step"],
+    help: "after each one-thread timing, time as many steps again with every layer instrumented and print ms per layer (forward, backward, kernel and density; a residual block's convolutions and norms indented) and per layer type (--json: one step-profile object per layer)",
+  },
+  {
     name: "--shapes",
     value: "LIST",
     benches: ["conv"],
@@ -121,6 +126,7 @@ function usage(): string {
     "examples:",
     "  npm run bench -- step --model conv2                 # levels 0,5,10,15; auto and dense; 1 and 2 threads",
     "  npm run bench -- step --model resnet20 --level 10 --threads 2 --json",
+    "  npm run bench -- step --model resnet20 --level 10 --threads 1 --kernels auto --profile   # where a step's ms go, per layer",
     "  npm run bench -- peers --model conv2,resnet20      # needs python3-torch (Debian: apt-get install -y python3-torch libopenblas0-openmp)",
   );
   return lines.join("\n");

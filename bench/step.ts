@@ -23,6 +23,8 @@ import { applyMasks, countKept, fullMasks, levelForPm, pruneByMagnitude, randomM
 import { pruneTarget } from "../src/lottery/settings.js";
 import { channelAffine, deviceImages, InputPipeline } from "../src/train/input.js";
 import { localStepper } from "../src/train/step.js";
+import { LayerProfiler } from "../src/nn/profile.js";
+import type { ExecutionPlan } from "../src/nn/plan.js";
 import { ThreadTeam } from "../src/parallel/team.js";
 import { Rng } from "../src/util/rng.js";
 import { median, printTable } from "./timing.js";
@@ -88,6 +90,9 @@ export interface StepOptions {
   kernels?: KernelMode[];
   masks: "magnitude" | "random";
   quick: boolean;
+  /** --profile: after each one-thread timing, a per-layer table of forward and backward ms. */
+  profile: boolean;
+  json: boolean;
 }
 
 export function stepOptions(args: BenchArgs, defaultModels: readonly string[]): StepOptions {
@@ -114,6 +119,8 @@ export function stepOptions(args: BenchArgs, defaultModels: readonly string[]): 
     kernels,
     masks,
     quick: args.quick,
+    profile: argv.includes("--profile"),
+    json: args.json,
   };
 }
 
@@ -293,6 +300,24 @@ export async function timeOurs(
             );
           } finally {
             await stepper.close();
+          }
+          try {
+            if (o.profile && threads === 1) {
+              const label = `${model.name} ${c.level !== undefined ? `level ${c.level}` : `Pm ${pm}`}, ${mode}, 1 thread`;
+              profileSteps(
+                network,
+                plan,
+                input,
+                hp,
+                warmup,
+                steps,
+                label,
+                o.json,
+                { model: model.name, kernels: mode, pm, ...(c.level !== undefined ? { level: c.level } : {}) },
+                log,
+              );
+            }
+          } finally {
             plan.commit();
             k.arena.release(mark);
           }
@@ -322,6 +347,90 @@ export async function timeOurs(
     points,
     rows,
   };
+}
+
+/** One layer's row of `--profile --json`. */
+export interface ProfileRow {
+  bench: "step-profile";
+  model: string;
+  kernels: KernelMode;
+  pm: number;
+  level?: number;
+  layer: string;
+  type: string;
+  /** The layer's kernel and weight density at this level (prunable layers only). */
+  kernel?: string;
+  forwardMs: number;
+  backwardMs: number;
+}
+
+/**
+ * `--profile`: times `steps` more one-thread steps (after `warmup`) with every layer instrumented
+ * and prints where a step's milliseconds go, layer by layer (composites' children indented) and by
+ * layer type. The wrappers cost two clock reads per layer and pass; the profile's own step total
+ * is printed beside the sum of its layers so the remainder (batch fill, loss, optimizer) shows.
+ */
+function profileSteps(
+  network: Network,
+  plan: ExecutionPlan,
+  input: InputPipeline,
+  hp: Hparams,
+  warmup: number,
+  steps: number,
+  label: string,
+  json: boolean,
+  key: { model: string; kernels: KernelMode; pm: number; level?: number },
+  log: (line: string) => void,
+): void {
+  const profiler = LayerProfiler.attach(network);
+  const stepper = localStepper(network, plan, input, hp.training);
+  profiler.detach();
+  for (let i = 0; i < warmup; i++) stepper.step(i);
+  profiler.active = true;
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) stepper.step(warmup + i);
+  const stepMs = (performance.now() - t0) / steps;
+  profiler.active = false;
+  const kernelOf = new Map(plan.execution.map((e) => [e.param.replace(/\.weight$/, ""), `${e.kernel} ${e.density.toFixed(3)}`]));
+  const timings = profiler.timings();
+  const rows = timings.map((t) => [
+    `${"  ".repeat(t.depth)}${t.name}`,
+    t.type,
+    kernelOf.get(t.name) ?? "",
+    fmtMs(t.forwardMs / steps),
+    fmtMs(t.backwardMs / steps),
+    `${((100 * (t.forwardMs + t.backwardMs)) / steps / stepMs).toFixed(1)}%`,
+  ]);
+  log(`profiled ${label}: ${fmtMs(stepMs)} ms per step over ${steps} steps`);
+  if (json) {
+    for (const t of timings) {
+      const kernel = kernelOf.get(t.name);
+      const row: ProfileRow = {
+        bench: "step-profile",
+        ...key,
+        layer: t.name,
+        type: t.type,
+        ...(kernel ? { kernel } : {}),
+        forwardMs: +(t.forwardMs / steps).toFixed(4),
+        backwardMs: +(t.backwardMs / steps).toFixed(4),
+      };
+      console.log(JSON.stringify(row));
+    }
+    return;
+  }
+  const out = (line: string) => console.log(line);
+  out(`\nper-layer profile: ${label}; ms per step (mean of ${steps} after ${warmup} warm-up); a composite's row includes its indented children`);
+  printTable(["layer", "type", "kernel, density", "forward ms", "backward ms", "share"], rows, out);
+  const types = profiler.byType(steps);
+  const layersMs = types.reduce((n, t) => n + t.forwardMs + t.backwardMs, 0);
+  printTable(
+    ["by type", "forward ms", "backward ms", "share"],
+    [
+      ...types.map((t) => [t.type, fmtMs(t.forwardMs), fmtMs(t.backwardMs), `${((100 * (t.forwardMs + t.backwardMs)) / stepMs).toFixed(1)}%`]),
+      ["rest of the step (batch, loss, optimizer)", fmtMs(stepMs - layersMs), "", `${((100 * (stepMs - layersMs)) / stepMs).toFixed(1)}%`],
+    ],
+    out,
+  );
 }
 
 /** "conv 10%, fc 20%, output 10% per level" or "global 20% of the conv weights per level". */

@@ -48,6 +48,7 @@ export { Linear, type Activation } from "./nn/linear.js";
 export { Dropout } from "./nn/dropout.js";
 export { ReLU } from "./nn/relu.js";
 export { Conv2d, type ConvOptions, type ConvAlgorithm } from "./nn/conv.js";
+export { LayerProfiler, type LayerTiming } from "./nn/profile.js";
 export { BatchNorm2d } from "./nn/batchnorm.js";
 export { MaxPool2d, GlobalAvgPool } from "./nn/pool.js";
 export { ResidualBlock } from "./nn/residual.js";

@@ -78,6 +78,8 @@ export interface Layer {
    * the backward pass reads.
    */
   bind(k: Kernels, input: readonly number[], N: number, scratch: Scratch, plan: ExecutionPlan, training?: boolean): LayerRun;
+  /** A composite layer's sub-layers (a residual block's convolutions and norms), for tools that walk the tree (profiling). */
+  readonly children?: readonly Layer[];
 }
 
 export function features(shape: readonly number[]): number {

@@ -42,6 +42,10 @@ export class ResidualBlock implements Layer {
     this.params = [...this.main, ...this.shortcut].flatMap((l) => l.params);
   }
 
+  get children(): readonly Layer[] {
+    return [...this.main, ...this.shortcut];
+  }
+
   outputShape(input: readonly number[]): number[] {
     let shape: readonly number[] = input;
     for (const l of this.main) shape = l.outputShape(shape);
