@@ -39,20 +39,39 @@ export function convOutput(s: ConvShape): { OH: number; OW: number; Hp: number; 
   return { OH: Math.floor((Hp - s.K) / s.stride) + 1, OW: Math.floor((Wp - s.K) / s.stride) + 1, Hp, Wp };
 }
 
-/** Half of a core's 32 KB L1 data cache (Zen 3, and most x86 and Arm cores). */
-const L1_HALF_BYTES = 16384;
+/**
+ * The input bytes per output chunk that one channel group of sconv_fwd may read (see sconvPlan):
+ * the candidates a plan offers, from half of a 32 KB L1 up. Which is fastest depends on the core's
+ * caches (measured on one 64->64 layer at density 0.2: 32 KB on a Zen 3 with 32 KB L1 / 512 KB L2,
+ * 64 KB on a Xeon with 48 KB L1 / 2 MB L2, 1.35x the 16 KB grouping there), so the layer times
+ * them once per level (sconvTune). The grouping never changes the result: each output is the same
+ * sum in CSR order.
+ */
+const GROUP_BUDGETS_BYTES = [16384, 32768, 65536, 131072];
 
 /** Floats of the staging tile sconv_fwd needs for M output channels (a 32-float slot each, of which the kernel uses its 24-float chunk). */
 export function sconvTileFloats(M: number): number {
   return 32 * M;
 }
 
+/** One way to split a sparse convolution's input channels into groups (see sconvPlan). */
+export interface SconvGrouping {
+  /** Channel groups; groupPtr is [rows][groups + 1]. */
+  groups: number;
+  groupPtr: Tensor<"u32">;
+}
+
 /** A sparse convolution's per-level index data for one batch size (ConvKernels.sconvPlan). */
 export interface SparseConvPlan {
   offsets: Tensor<"u32">;
+  /** The grouping sconvForward uses: one of `groupings` (the first until sconvTune picks). */
   groupPtr: Tensor<"u32">;
   groups: number;
   N: number;
+  /** The candidate groupings, fewest-channels-per-group first. */
+  groupings: readonly SconvGrouping[];
+  /** Set once sconvTune has timed the groupings: the milliseconds of each, in `groupings` order. */
+  tunedMs?: number[];
 }
 
 /** Convolution, pooling and batch-norm bindings (`k.conv`) over CHWN activations. */
@@ -130,15 +149,11 @@ export class ConvKernels {
     const KK = s.K * s.K;
     // Bytes one input channel contributes: K rows of (a 32-float allowance for the 24-float chunk + the K−1 shifts of N floats), in 64-byte lines.
     const perChannel = s.K * (Math.ceil((128 + (s.K - 1) * N * 4) / 64) + 1) * 64;
-    const width = Math.max(1, Math.min(s.C, Math.floor(L1_HALF_BYTES / perChannel)));
-    const groups = Math.ceil(s.C / width);
+    const widths = [...new Set(GROUP_BUDGETS_BYTES.map((b) => Math.max(1, Math.min(s.C, Math.floor(b / perChannel)))))];
     const ci = w.colIdx.data,
       rp = w.rowPtr.data;
-    const off = new Uint32Array(w.nnz),
-      gp = new Uint32Array(w.rows * (groups + 1));
+    const off = new Uint32Array(w.nnz);
     for (let r = 0; r < w.rows; r++) {
-      let g = 0;
-      gp[r * (groups + 1)] = rp[r]!;
       for (let p = rp[r]!; p < rp[r + 1]!; p++) {
         const col = ci[p]!,
           c = Math.floor(col / KK),
@@ -147,15 +162,54 @@ export class ConvKernels {
           kw = q - kh * s.K;
         if (p > rp[r]! && col < ci[p - 1]!) fail("sconvPlan", `${w.toString()}: column indices of row ${r} are not ascending`);
         off[p] = ((c * Hp + kh) * Wp + kw) * N;
-        while (g < groups - 1 && c >= (g + 1) * width) gp[r * (groups + 1) + ++g] = p;
       }
-      while (g < groups) gp[r * (groups + 1) + ++g] = rp[r + 1]!;
     }
+    const groupings = [...new Set(widths.map((width) => Math.ceil(s.C / width)))].map((groups): SconvGrouping => {
+      const width = Math.ceil(s.C / groups);
+      const gp = new Uint32Array(w.rows * (groups + 1));
+      for (let r = 0; r < w.rows; r++) {
+        let g = 0;
+        gp[r * (groups + 1)] = rp[r]!;
+        for (let p = rp[r]!; p < rp[r + 1]!; p++) {
+          const c = Math.floor(ci[p]! / KK);
+          while (g < groups - 1 && c >= (g + 1) * width) gp[r * (groups + 1) + ++g] = p;
+        }
+        while (g < groups) gp[r * (groups + 1) + ++g] = rp[r + 1]!;
+      }
+      const groupPtr = this.k.alloc([gp.length], "u32", `${label} sparse channel groups (${groups})`);
+      groupPtr.data.set(gp);
+      return { groups, groupPtr };
+    });
     const offsets = this.k.alloc([w.nnz], "u32", `${label} sparse offsets`);
-    const groupPtr = this.k.alloc([gp.length], "u32", `${label} sparse channel groups`);
     offsets.data.set(off);
-    groupPtr.data.set(gp);
-    return { offsets, groupPtr, groups, N };
+    const first = groupings[0]!;
+    return { offsets, groupPtr: first.groupPtr, groups: first.groups, N, groupings };
+  }
+
+  /**
+   * sconvForward once per candidate grouping of `plan` (best of `repeats` runs each), keeping the
+   * fastest for the plan's later calls: which grouping keeps a chunk's input in cache best depends
+   * on the machine, and every grouping computes the same bits, so a measured choice costs no
+   * determinism. `y` holds the forward's result afterwards, as after sconvForward. Returns the
+   * milliseconds of each grouping.
+   */
+  sconvTune(w: Csr, plan: SparseConvPlan, xpad: Tensor<"f32">, y: Tensor<"f32">, tile: Tensor<"f32">, s: ConvShape, repeats = 2): number[] {
+    const ms = plan.groupings.map((g) => {
+      plan.groupPtr = g.groupPtr;
+      plan.groups = g.groups;
+      let best = Number.POSITIVE_INFINITY;
+      for (let r = 0; r < (plan.groupings.length > 1 ? repeats : 1); r++) {
+        const t0 = performance.now();
+        this.sconvForward(w, plan, xpad, y, tile, s);
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
+    });
+    const fastest = plan.groupings[ms.indexOf(Math.min(...ms))]!;
+    plan.groupPtr = fastest.groupPtr;
+    plan.groups = fastest.groups;
+    plan.tunedMs = ms;
+    return ms;
   }
 
   /** y [M·OH·OW, N] (+)= direct sparse convolution of the padded input (stride 1); `tile` holds M·32 floats (sconvTileFloats). */

@@ -9,6 +9,6 @@ export { Arena } from "./arena.js";
 export { Csr, countNonzero } from "./csr.js";
 export { chooseKernel, type DenseKind, SPARSE_BREAK_EVEN, SPARSE_CROSSOVER_DENSITY, type KernelChoice, winogradBreakEven } from "./choose.js";
 export { compileKernels, enableNodeRelaxedSimd, type ModuleOptions, type SimdLevel, type CompiledKernels } from "./wasm-module.js";
-export { ConvKernels, convOutput, type ConvShape, type SparseConvPlan, sconvTileFloats } from "./conv.js";
+export { ConvKernels, convOutput, type ConvShape, type SparseConvPlan, type SconvGrouping, sconvTileFloats } from "./conv.js";
 export type { KernelCore } from "./core.js";
 export type { CheckedOwner } from "./checks.js";

@@ -190,7 +190,9 @@ export class Conv2d implements Layer {
           return;
         }
         if (csr) {
-          cv.sconvForward(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s);
+          // The first forward of a level times the plan's channel groupings and keeps the fastest.
+          if (plan!.tunedMs) cv.sconvForward(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s);
+          else cv.sconvTune(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s);
         } else {
           for (const [oh0, rows] of blocks()) {
             const cols = scratch.view("columns", CKK, rows * OW * N);
@@ -219,7 +221,9 @@ export class Conv2d implements Layer {
             const dypad = tp > 0 ? scratch.view("paddedGrad", t.C * (t.H + 2 * tp) * (t.W + 2 * tp), N) : dy;
             if (tp > 0) cv.pad(dy, dypad, t.C, t.H, t.W, tp);
             k.sparse.gatherValues(csr, transposed!.perm, transposed!.csr);
-            cv.sconvForward(transposed!.csr, transposedPlan!, dypad, dx, scratch.view("sparseTile", s.C, 32), t);
+            const tile = scratch.view("sparseTile", s.C, 32);
+            if (transposedPlan!.tunedMs) cv.sconvForward(transposed!.csr, transposedPlan!, dypad, dx, tile, t);
+            else cv.sconvTune(transposed!.csr, transposedPlan!, dypad, dx, tile, t);
           }
           return;
         }

@@ -82,6 +82,54 @@ function runConv(
   }
 }
 
+// Wide enough (40 channels, batch 37) that the sparse plan offers several channel groupings
+// (4, 2 and 1 groups): each gives the reference's result and exactly the same bits, which is what
+// lets the layer pick one by timing (sconvTune) without costing determinism.
+for (const simd of ["plain", "relaxed"] as const) {
+  test(`direct sparse convolution: every channel grouping gives the same bits, and the reference's result (${simd} SIMD)`, async (t) => {
+    const k = await kernelsFor(simd);
+    const rng = new Rng(23, simd);
+    const c: RefConv = { C: 40, H: 5, W: 6, M: 7, K: 3, stride: 1, pad: 1, N: 37 };
+    const [OH, OW] = outSize(c);
+    const KK = c.K * c.K;
+    for (const density of [0.5, 0.1]) {
+      const mark = k.arena.mark();
+      const mask = randomMask(rng, c.M, c.C * KK, density);
+      const wv = randomArray(rng, c.M * c.C * KK).map((v, i) => (mask[i] ? v : 0));
+      const xv = randomArray(rng, c.C * c.H * c.W * c.N);
+      const w = k.fromArray(wv, [c.M, c.C * KK]);
+      const csr = k.sparse.fromMask(mask, c.M, c.C * KK, w);
+      const s = { C: c.C, H: c.H, W: c.W, K: c.K, stride: 1, pad: 1 };
+      const x = k.fromArray(xv, [c.C * c.H * c.W, c.N]),
+        xpad = k.alloc([c.C * (c.H + 2) * (c.W + 2), c.N]),
+        y = k.alloc([c.M * OH * OW, c.N]),
+        tile = k.alloc([c.M * 32]);
+      k.conv.pad(x, xpad, c.C, c.H, c.W, 1);
+      const plan = k.conv.sconvPlan(csr, s, c.N, "test");
+      t.deepEqual(
+        plan.groupings.map((g) => g.groups),
+        [4, 2, 1],
+        "candidate groupings",
+      );
+      const outputs = plan.groupings.map((g) => {
+        plan.groupPtr = g.groupPtr;
+        plan.groups = g.groups;
+        y.data.fill(Number.NaN);
+        k.conv.sconvForward(csr, plan, xpad, y, tile, s);
+        return Array.from(y.data);
+      });
+      t.is(mismatch(outputs[0]!, refConvForward(c, xv, wv)), null, `forward at density ${density}`);
+      for (let i = 1; i < outputs.length; i++) t.deepEqual(outputs[i], outputs[0], `${plan.groupings[i]!.groups} groups vs ${plan.groupings[0]!.groups}`);
+      const ms = k.conv.sconvTune(csr, plan, xpad, y, tile, s);
+      t.is(ms.length, 3);
+      t.deepEqual(plan.tunedMs, ms);
+      t.is(plan.groups, plan.groupings[ms.indexOf(Math.min(...ms))]!.groups, "the fastest grouping is kept");
+      t.deepEqual(Array.from(y.data), outputs[0], "the tuned forward leaves the same result in y");
+      k.arena.release(mark);
+    }
+  });
+}
+
 for (const simd of ["plain", "relaxed"] as const) {
   test(`Conv2d forward, input and weight gradients match the naive reference (dense and sparse, ${simd} SIMD)`, async (t) => {
     const k = await kernelsFor(simd);
