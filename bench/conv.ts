@@ -38,6 +38,9 @@ const SHAPES: LayerShape[] = [
   { name: "conv1", C: 3, H: 32, M: 64, N: 60 },
   { name: "conv4", C: 128, H: 16, M: 128, N: 60 },
   { name: "conv6", C: 256, H: 8, M: 256, N: 60 },
+  // The first layers: 3 input channels (small filter banks, im2col when dense).
+  { name: "vgg-first", C: 3, H: 32, M: 64, N: 64 },
+  { name: "resnet-first", C: 3, H: 32, M: 16, N: 128 },
   { name: "vgg-512x4", C: 512, H: 4, M: 512, N: 64 },
   { name: "vgg-512x2", C: 512, H: 2, M: 512, N: 64 },
   { name: "vgg-64x32", C: 64, H: 32, M: 64, N: 64 },

@@ -1,7 +1,7 @@
 // The `lottery` command line.
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { enableNodeRelaxedSimd, Kernels, SPARSE_BREAK_EVEN, winogradBreakEven } from "../node.js";
+import { enableNodeRelaxedSimd, Kernels, SMALL_CONV_BREAK_EVEN, SPARSE_BREAK_EVEN, winogradBreakEven } from "../node.js";
 import { compareCommand } from "./compare.js";
 import { dataCommand } from "./data.js";
 import { modelsCommand } from "./models.js";
@@ -54,7 +54,9 @@ program
     console.log(
       `sparse kernels below density: ${Object.entries(SPARSE_BREAK_EVEN)
         .map(([kind, d]) => `${d} (against dense ${kind})`)
-        .join(", ")}, ` + `against Winograd ${[16, 32, 64, 128].map((c) => `${winogradBreakEven(c).toFixed(2)} (${c} input channels)`).join(", ")}`,
+        .join(", ")}, ` +
+        `against Winograd ${[16, 32, 64, 128].map((c) => `${winogradBreakEven(c).toFixed(2)} (${c} input channels)`).join(", ")}, ` +
+        `${SMALL_CONV_BREAK_EVEN} for convolutions under 4,096 weights (3-channel first layers; fully connected ones that small stay dense)`,
     );
   });
 

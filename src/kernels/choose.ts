@@ -22,12 +22,14 @@
 //   constant was 0.36 and the im2col break-even 0.4.)
 // A table, not a timing taken while training: a timing-based choice would make the arithmetic
 // (and so the bits of every result) depend on the machine's load at the moment, and one seed
-// must give the same numbers on one thread (README, "Determinism"). Layers with fewer than 4096
-// weights run dense, except Winograd's: for a fully connected layer call overhead dominates, and
-// a first conv layer (3 input channels, im2col) gains little (Conv-2's 3->64: sparse 0.87-0.91x
-// im2col at density 0.3-0.45, 1.13x at 0.2); but a small filter bank over large maps is no small
-// layer: ResNet-20's 16x16x3x3 (2304 weights, 32x32 maps, batch 128) runs 1.28x Winograd at
-// density 0.35 on the sparse kernels (`bench conv --shapes conv1,resnet16`).
+// must give the same numbers on one thread (README, "Determinism"). Fully connected layers with
+// fewer than 4096 weights run dense (call overhead dominates). A small filter bank over large maps
+// is no small layer: ResNet-20's 16x16x3x3 (2304 weights, 32x32 maps, batch 128) runs 1.28x
+// Winograd at density 0.35 on the sparse kernels. The first conv layers (3 input channels,
+// im2col when dense: Conv-2/4/6's and VGG-19's 3->64, ResNet-20's 3->16) have their own
+// break-even, 0.25: on a Zen 3 Conv-2's ran sparse at 0.87-0.91x im2col at density 0.3-0.45 and
+// 1.13x at 0.2; on a Xeon (2026-12-06, after the channel groupings became timed) 1.5-2.1x at 0.4
+// and 1.9-2.9x at 0.2 (`bench conv --shapes conv1,vgg-first,resnet-first`).
 /** The dense form a prunable layer runs when it is not sparse: GEMM (fully connected), im2col + GEMM, or Winograd F(2x2,3x3). */
 export type DenseKind = "gemm" | "im2col" | "winograd";
 
@@ -63,13 +65,17 @@ export function winogradBreakEven(C: number): number {
 /** The fully connected layers' break-even, the one `lottery info` prints. */
 export const SPARSE_CROSSOVER_DENSITY = SPARSE_BREAK_EVEN.gemm;
 const MIN_SPARSE_WEIGHTS = 4096;
+/** The break-even of im2col layers under MIN_SPARSE_WEIGHTS (the 3-channel first conv layers). */
+export const SMALL_CONV_BREAK_EVEN = 0.25;
 
 /** Which kernels a pruned layer runs for a level. */
 export type KernelChoice = "dense" | "sparse";
 
 /** cols is the weight matrix's columns: inputs (fc) or input channels x 3 x 3 (Winograd). */
 export function chooseKernel(rows: number, cols: number, density: number, dense: DenseKind = "gemm"): KernelChoice {
-  if (dense !== "winograd" && rows * cols < MIN_SPARSE_WEIGHTS) return "dense";
-  const breakEven = dense === "winograd" ? winogradBreakEven(cols / 9) : SPARSE_BREAK_EVEN[dense];
+  const small = rows * cols < MIN_SPARSE_WEIGHTS;
+  if (small && dense === "gemm") return "dense";
+  const breakEven =
+    dense === "winograd" ? winogradBreakEven(cols / 9) : small ? Math.min(SMALL_CONV_BREAK_EVEN, SPARSE_BREAK_EVEN[dense]) : SPARSE_BREAK_EVEN[dense];
   return density < breakEven ? "sparse" : "dense";
 }

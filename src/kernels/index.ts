@@ -7,7 +7,15 @@ export { LossKernels } from "./loss.js";
 export { Tensor, type DType, type ArrayOf, type MemoryOwner, formatShape, shapeSize } from "./tensor.js";
 export { Arena } from "./arena.js";
 export { Csr, countNonzero } from "./csr.js";
-export { chooseKernel, type DenseKind, SPARSE_BREAK_EVEN, SPARSE_CROSSOVER_DENSITY, type KernelChoice, winogradBreakEven } from "./choose.js";
+export {
+  chooseKernel,
+  type DenseKind,
+  SPARSE_BREAK_EVEN,
+  SMALL_CONV_BREAK_EVEN,
+  SPARSE_CROSSOVER_DENSITY,
+  type KernelChoice,
+  winogradBreakEven,
+} from "./choose.js";
 export { compileKernels, enableNodeRelaxedSimd, type ModuleOptions, type SimdLevel, type CompiledKernels } from "./wasm-module.js";
 export { ConvKernels, convOutput, type ConvShape, type SparseConvPlan, type SconvGrouping, sconvTileFloats } from "./conv.js";
 export type { KernelCore } from "./core.js";
