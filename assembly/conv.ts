@@ -140,9 +140,14 @@ const FWD_CHUNK: i32 = 24;
  * Each output is the same sum in CSR order whatever the chunk, so results do not depend on the
  * batch size or position. The input gradient runs through this kernel too, on the transposed
  * weights (sconvTranspose).
+ *
+ * Epilogue (not with `accumulate`): + bias[co] when `bias` is not 0, then ReLU when `relu`, applied
+ * as each chunk is stored for the last time, the same operations in the same order as bias_act
+ * after the kernel, so the bits are the same without another pass over y (which, 15 MB for
+ * Conv-2's layers at batch 60, costs more in memory traffic than the adds).
  */
 export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize, values: usize, xpad: usize, y: usize, tile: usize,
-                          M: i32, OH: i32, OW: i32, N: i32, Wp: i32, accumulate: bool): void {
+                          M: i32, OH: i32, OW: i32, N: i32, Wp: i32, accumulate: bool, bias: usize, relu: bool): void {
   const L = OW * N;
   const prow = <usize>(Wp * N) << 2;
   const plane = <usize>(OH * L) << 2;
@@ -151,6 +156,8 @@ export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize
   // output channels' chunks in y are a whole map apart (a multiple of 4 KB for Conv-2), so they
   // would all fall into the same two L1 sets and evict each other at every group.
   const staged = G > 1;
+  const epilogue = bias != 0 || relu;
+  const zero = f32x4.splat(0);
   for (let oh = 0; oh < OH; oh++) {
     const xr = xpad + <usize>oh * prow;
     const yr = y + (<usize>(oh * L) << 2);
@@ -179,6 +186,17 @@ export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize
             a2 = madd(w, v128.load(px, 32), a2); a3 = madd(w, v128.load(px, 48), a3);
             a4 = madd(w, v128.load(px, 64), a4); a5 = madd(w, v128.load(px, 80), a5);
           }
+          if (epilogue && !staged) {
+            if (bias != 0) {
+              const b = v128.load32_splat(bias + (<usize>co << 2));
+              a0 = f32x4.add(a0, b); a1 = f32x4.add(a1, b); a2 = f32x4.add(a2, b);
+              a3 = f32x4.add(a3, b); a4 = f32x4.add(a4, b); a5 = f32x4.add(a5, b);
+            }
+            if (relu) {
+              a0 = f32x4.max(a0, zero); a1 = f32x4.max(a1, zero); a2 = f32x4.max(a2, zero);
+              a3 = f32x4.max(a3, zero); a4 = f32x4.max(a4, zero); a5 = f32x4.max(a5, zero);
+            }
+          }
           v128.store(pt, a0); v128.store(pt, a1, 16); v128.store(pt, a2, 32);
           v128.store(pt, a3, 48); v128.store(pt, a4, 64); v128.store(pt, a5, 80);
         }
@@ -187,6 +205,16 @@ export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize
         // Vector copies: memory.copy is a call out of the compiled code in V8, too slow for 96 bytes.
         for (let co = 0; co < M; co++) {
           const d = yr + <usize>co * plane + (<usize>j << 2), t = tile + (<usize>co << 7);
+          if (epilogue) {
+            const b = bias != 0 ? v128.load32_splat(bias + (<usize>co << 2)) : zero;
+            for (let q: usize = 0; q < 96; q += 16) {
+              let v = v128.load(t + q);
+              if (bias != 0) v = f32x4.add(v, b);
+              if (relu) v = f32x4.max(v, zero);
+              v128.store(d + q, v);
+            }
+            continue;
+          }
           v128.store(d, v128.load(t)); v128.store(d, v128.load(t, 16), 16); v128.store(d, v128.load(t, 32), 32);
           v128.store(d, v128.load(t, 48), 48); v128.store(d, v128.load(t, 64), 64); v128.store(d, v128.load(t, 80), 80);
         }
@@ -202,6 +230,8 @@ export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize
         for (let p = s; p < e; p++) {
           a0 = madd(v128.load32_splat(values + (<usize>p << 2)), v128.load(xo + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2)), a0);
         }
+        if (bias != 0) a0 = f32x4.add(a0, v128.load32_splat(bias + (<usize>co << 2)));
+        if (relu) a0 = f32x4.max(a0, zero);
         v128.store(py, a0);
       }
     }
@@ -212,6 +242,8 @@ export function sconv_fwd(rowPtr: usize, groupPtr: usize, G: i32, offsets: usize
         const py = yr + <usize>co * plane + (<usize>j << 2);
         let a: f32 = accumulate ? load<f32>(py) : 0;
         for (let p = s; p < e; p++) a = fmadd(load<f32>(values + (<usize>p << 2)), load<f32>(xo + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2)), a);
+        if (bias != 0) a += load<f32>(bias + (<usize>co << 2));
+        if (relu) a = max<f32>(a, 0);
         store<f32>(py, a);
       }
     }

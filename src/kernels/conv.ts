@@ -193,14 +193,23 @@ export class ConvKernels {
    * determinism. `y` holds the forward's result afterwards, as after sconvForward. Returns the
    * milliseconds of each grouping.
    */
-  sconvTune(w: Csr, plan: SparseConvPlan, xpad: Tensor<"f32">, y: Tensor<"f32">, tile: Tensor<"f32">, s: ConvShape, repeats = 2): number[] {
+  sconvTune(
+    w: Csr,
+    plan: SparseConvPlan,
+    xpad: Tensor<"f32">,
+    y: Tensor<"f32">,
+    tile: Tensor<"f32">,
+    s: ConvShape,
+    epilogue: { bias?: Tensor<"f32"> | null; relu?: boolean } = {},
+    repeats = 2,
+  ): number[] {
     const ms = plan.groupings.map((g) => {
       plan.groupPtr = g.groupPtr;
       plan.groups = g.groups;
       let best = Number.POSITIVE_INFINITY;
       for (let r = 0; r < (plan.groupings.length > 1 ? repeats : 1); r++) {
         const t0 = performance.now();
-        this.sconvForward(w, plan, xpad, y, tile, s);
+        this.sconvForward(w, plan, xpad, y, tile, s, epilogue);
         best = Math.min(best, performance.now() - t0);
       }
       return best;
@@ -212,15 +221,30 @@ export class ConvKernels {
     return ms;
   }
 
-  /** y [M·OH·OW, N] (+)= direct sparse convolution of the padded input (stride 1); `tile` holds M·32 floats (sconvTileFloats). */
-  sconvForward(w: Csr, plan: SparseConvPlan, xpad: Tensor<"f32">, y: Tensor<"f32">, tile: Tensor<"f32">, s: ConvShape, accumulate = false): void {
+  /**
+   * y [M·OH·OW, N] (+)= direct sparse convolution of the padded input (stride 1); `tile` holds M·32
+   * floats (sconvTileFloats). With `bias` and/or `relu` (not with `accumulate`), y = relu(conv + bias)
+   * in the kernel's stores, bit for bit what biasAct after it gives.
+   */
+  sconvForward(
+    w: Csr,
+    plan: SparseConvPlan,
+    xpad: Tensor<"f32">,
+    y: Tensor<"f32">,
+    tile: Tensor<"f32">,
+    s: ConvShape,
+    options: { accumulate?: boolean; bias?: Tensor<"f32"> | null; relu?: boolean } = {},
+  ): void {
     const { OH, OW, Hp, Wp } = convOutput(s);
     const N = chwn("sconvForward", "xpad", xpad, s.C, Hp, Wp);
     this.sparseConv("sconvForward", w, plan, s, N);
     chwn("sconvForward", "y", y, w.rows, OH, OW, N);
     if (tile.size < sconvTileFloats(w.rows)) fail("sconvForward", `tile needs ${sconvTileFloats(w.rows)} floats, got ${tile.toString()}`);
+    const { accumulate = false, bias = null, relu = false } = options;
+    if (accumulate && (bias || relu)) fail("sconvForward", "bias and ReLU apply to a whole sum: not with accumulate");
+    if (bias && bias.size !== w.rows) fail("sconvForward", `bias needs ${w.rows} entries (one per output channel), got ${bias.toString()}`);
     if (this.k.checking) {
-      own(this.k, "sconvForward", { xpad, y, tile });
+      own(this.k, "sconvForward", bias ? { xpad, y, tile, bias } : { xpad, y, tile });
       ownCsr(this.k, "sconvForward", w);
     }
     this.k.exports.sconv_fwd(
@@ -238,6 +262,8 @@ export class ConvKernels {
       N,
       Wp,
       accumulate,
+      bias ? bias.ptr : 0,
+      relu,
     );
   }
 

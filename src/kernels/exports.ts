@@ -62,6 +62,8 @@ export interface KernelExports {
     N: number,
     Wp: number,
     accumulate: boolean,
+    bias: number,
+    relu: boolean,
   ): void;
   gather_values(values: number, perm: number, out: number, n: number): void;
   sconv_dw(

@@ -190,19 +190,21 @@ export class Conv2d implements Layer {
           return;
         }
         if (csr) {
-          // The first forward of a level times the plan's channel groupings and keeps the fastest.
-          if (plan!.tunedMs) cv.sconvForward(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s);
-          else cv.sconvTune(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s);
-        } else {
-          for (const [oh0, rows] of blocks()) {
-            const cols = scratch.view("columns", CKK, rows * OW * N);
-            cv.im2col(xpad, cols, s, oh0, rows);
-            k.dense.gemmStrided(
-              weightMatrix,
-              { t: cols, offset: 0, rows: CKK, cols: rows * OW * N, ld: rows * OW * N },
-              { t: y, offset: oh0 * OW * N, rows: M, cols: rows * OW * N, ld: L },
-            );
-          }
+          // Bias and ReLU go into the kernel's stores (no second pass over y). The first forward of
+          // a level times the plan's channel groupings and keeps the fastest.
+          const epilogue = { bias: b ? b.value : null, relu };
+          if (plan!.tunedMs) cv.sconvForward(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s, epilogue);
+          else cv.sconvTune(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s, epilogue);
+          return;
+        }
+        for (const [oh0, rows] of blocks()) {
+          const cols = scratch.view("columns", CKK, rows * OW * N);
+          cv.im2col(xpad, cols, s, oh0, rows);
+          k.dense.gemmStrided(
+            weightMatrix,
+            { t: cols, offset: 0, rows: CKK, cols: rows * OW * N, ld: rows * OW * N },
+            { t: y, offset: oh0 * OW * N, rows: M, cols: rows * OW * N, ld: L },
+          );
         }
         if (b) k.elementwise.biasAct(y.reshape([M, L]), b.value, relu);
         else if (relu) k.elementwise.relu(y, y);

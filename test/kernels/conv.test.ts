@@ -120,6 +120,26 @@ for (const simd of ["plain", "relaxed"] as const) {
       });
       t.is(mismatch(outputs[0]!, refConvForward(c, xv, wv)), null, `forward at density ${density}`);
       for (let i = 1; i < outputs.length; i++) t.deepEqual(outputs[i], outputs[0], `${plan.groupings[i]!.groups} groups vs ${plan.groupings[0]!.groups}`);
+      // The fused epilogue (bias, ReLU in the stores; staged and direct stores, vector and scalar
+      // tails) gives exactly what biasAct after the plain kernel gives.
+      const bias = k.fromArray(randomArray(rng, c.M), [c.M]);
+      for (const relu of [false, true]) {
+        const want = k.fromArray(Float32Array.from(outputs[0]!), [c.M, OH * OW * c.N]);
+        k.elementwise.biasAct(want, bias, relu);
+        for (const g of plan.groupings) {
+          plan.groupPtr = g.groupPtr;
+          plan.groups = g.groups;
+          y.data.fill(Number.NaN);
+          k.conv.sconvForward(csr, plan, xpad, y, tile, s, { bias, relu });
+          t.deepEqual(Array.from(y.data), Array.from(want.data), `bias${relu ? " + ReLU" : ""} fused, ${g.groups} groups`);
+        }
+      }
+      const reluOnly = k.fromArray(Float32Array.from(outputs[0]!), [outputs[0]!.length]);
+      k.elementwise.relu(reluOnly, reluOnly);
+      y.data.fill(Number.NaN);
+      k.conv.sconvForward(csr, plan, xpad, y, tile, s, { relu: true });
+      t.deepEqual(Array.from(y.data), Array.from(reluOnly.data), "ReLU without bias, fused");
+      t.throws(() => k.conv.sconvForward(csr, plan, xpad, y, tile, s, { accumulate: true, relu: true }), { message: /not with accumulate/ });
       const ms = k.conv.sconvTune(csr, plan, xpad, y, tile, s);
       t.is(ms.length, 3);
       t.deepEqual(plan.tunedMs, ms);
