@@ -232,7 +232,8 @@ test("resnet20 with batch norm on two threads gives the one-thread results withi
 
 test("a whole Conv-2 lottery level on real CIFAR-10: --kernels auto (sparse conv) trains as --kernels dense (Winograd) does", async (t) => {
   // Level 17 of the paper's rates: conv layers keep 0.9^17 = 16.7%, below the break-even with
-  // Winograd, so auto runs both convolutions and the fc layers on the sparse kernels.
+  // Winograd (conv2) and with im2col for the 3-channel first layer (conv1, 0.25), so auto runs both
+  // convolutions and the fc layers on the sparse kernels.
   const data = head(await realDataset("cifar10", 1000), 45_000, 500, 500);
   const hp = resolveHparams(defaultsFor(getModel("conv2")), { training: { iterations: 20, evalEvery: 10 }, dataset: { valSize: 500 } });
   const run = (kernels: "auto" | "dense") => weightChanges(data, hp, 1, kernels, () => 17);
@@ -240,8 +241,8 @@ test("a whole Conv-2 lottery level on real CIFAR-10: --kernels auto (sparse conv
     dense = await run("dense");
   t.deepEqual(
     auto.result.execution.filter((e) => e.param.startsWith("conv")).map((e) => e.kernel),
-    ["dense", "sparse"],
-    "conv1 (3 input channels) stays dense; conv2 runs sparse",
+    ["sparse", "sparse"],
+    "conv1 (3 input channels, density 0.167 < 0.25) and conv2 run sparse",
   );
   t.true(dense.result.execution.every((e) => e.kernel === "dense"));
   const [diff, where] = relL2(auto.delta, dense.delta);
