@@ -37,6 +37,64 @@ export function pad_chwn(x: usize, xpad: usize, C: i32, H: i32, W: i32, N: i32, 
   }
 }
 
+/**
+ * The layout that lets the stride-1 sparse kernels run a stride-2 convolution: the padded input
+ * with each row's columns split by parity, xq [C, Hp, 2, Wq, N] with Wq = ceil(Wp / 2) and
+ * xq[c, h, ph, q] = xpad[c, h, 2q + ph] (zero past the edge). Output column ow of kernel column kw
+ * reads xpad column 2·ow + kw = xq phase kw mod 2, column ow + kw / 2: contiguous in ow, so an output
+ * row's chunk reads one contiguous run per kept weight, and the next output row is two input rows
+ * (4·Wq·N floats) further, as the kernels' row step.
+ */
+export function pad_phase_w(x: usize, xq: usize, C: i32, H: i32, W: i32, N: i32, p: i32): void {
+  const Hp = H + 2 * p, Wp = W + 2 * p, Wq = (Wp + 1) >> 1;
+  const nb = <usize>N << 2;
+  const qrow = <usize>(2 * Wq) * nb;
+  for (let c = 0; c < C; c++) {
+    const dst = xq + <usize>c * <usize>Hp * qrow;
+    const src = x + <usize>c * <usize>H * <usize>W * nb;
+    for (let h = 0; h < Hp; h++) {
+      const row = dst + <usize>h * qrow;
+      const ih = h - p;
+      if (ih < 0 || ih >= H) { memory.fill(row, 0, qrow); continue; }
+      for (let ph = 0; ph < 2; ph++) {
+        for (let q = 0; q < Wq; q++) {
+          const d = row + (<usize>(ph * Wq + q)) * nb;
+          const iw = 2 * q + ph - p;
+          if (iw < 0 || iw >= W) memory.fill(d, 0, nb);
+          else copyFloats(d, src + (<usize>(ih * W + iw)) * nb, N);
+        }
+      }
+    }
+  }
+}
+
+/** dx [C, H, W, N] = the interior of dxq in pad_phase_w's layout (its inverse on the interior). */
+export function unpad_phase_w(dxq: usize, dx: usize, C: i32, H: i32, W: i32, N: i32, p: i32): void {
+  const Hp = H + 2 * p, Wp = W + 2 * p, Wq = (Wp + 1) >> 1;
+  const nb = <usize>N << 2;
+  const qrow = <usize>(2 * Wq) * nb;
+  for (let c = 0; c < C; c++) {
+    const src = dxq + <usize>c * <usize>Hp * qrow;
+    const dst = dx + <usize>c * <usize>H * <usize>W * nb;
+    for (let ih = 0; ih < H; ih++) {
+      const row = src + <usize>(ih + p) * qrow;
+      for (let iw = 0; iw < W; iw++) {
+        const w = iw + p;
+        copyFloats(dst + (<usize>(ih * W + iw)) * nb, row + (<usize>((w & 1) * Wq + (w >> 1))) * nb, N);
+      }
+    }
+  }
+}
+
+/** dst[0:n] = src[0:n], in vectors (memory.copy is a call out of V8's compiled code: slow for short runs). */
+// @ts-ignore: decorator
+@inline
+function copyFloats(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; v128.store(dst + o, v128.load(src + o)); }
+  for (; i < n; i++) { const o = <usize>i << 2; store<f32>(dst + o, load<f32>(src + o)); }
+}
+
 /** x [C, H, W, N] = interior of xpad [C, H+2p, W+2p, N] (or x += interior when accumulate). */
 export function unpad_chwn(xpad: usize, x: usize, C: i32, H: i32, W: i32, N: i32, p: i32, accumulate: bool): void {
   const Hp = H + 2 * p, Wp = W + 2 * p;
@@ -358,5 +416,41 @@ export function gather_values(values: usize, perm: usize, out: usize, n: i32): v
   for (let q = 0; q < n; q++) {
     const o = <usize>q << 2;
     store<f32>(out + o, load<f32>(values + (<usize>load<u32>(perm + o) << 2)));
+  }
+}
+
+/**
+ * The input gradient of a sparse convolution as the transpose of sconv_fwd: for every kept weight
+ * p of output channel co and every output row oh, dxq[offsets[p] + oh·Wp·N + (0 .. OW·N)] +=
+ * values[p] · dy[co, oh, 0 .. OW·N] (dxq zeroed by the caller). For strided layers, whose input
+ * gradient is no stride-1 convolution of the output gradient; the stride-1 layers use sconv_fwd on
+ * the transposed weights instead (no read-modify-writes). Fixed order (co, kept weight, row), so the
+ * same bits on every run.
+ */
+export function sconv_scatter(rowPtr: usize, offsets: usize, values: usize, dy: usize, dxq: usize,
+                              M: i32, OH: i32, OW: i32, N: i32, Wp: i32): void {
+  const L = OW * N;
+  const prow = <usize>(Wp * N) << 2, lrow = <usize>L << 2;
+  const l4 = L & ~3;
+  for (let co = 0; co < M; co++) {
+    const s = load<u32>(rowPtr + (<usize>co << 2)), e = load<u32>(rowPtr + (<usize>co << 2), 4);
+    const g0 = dy + <usize>co * <usize>OH * lrow;
+    for (let p = s; p < e; p++) {
+      const wv = load<f32>(values + (<usize>p << 2));
+      const w = f32x4.splat(wv);
+      const x0 = dxq + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2);
+      for (let oh = 0; oh < OH; oh++) {
+        const g = g0 + <usize>oh * lrow, x = x0 + <usize>oh * prow;
+        let j = 0;
+        for (; j < l4; j += 4) {
+          const o = <usize>j << 2;
+          v128.store(x + o, madd(w, v128.load(g + o), v128.load(x + o)));
+        }
+        for (; j < L; j++) {
+          const o = <usize>j << 2;
+          store<f32>(x + o, fmadd(wv, load<f32>(g + o), load<f32>(x + o)));
+        }
+      }
+    }
   }
 }

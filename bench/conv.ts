@@ -27,6 +27,8 @@ interface LayerShape {
   H: number;
   M: number;
   N: number;
+  /** 2 for the downsampling layers (output H/2 x H/2); default 1. */
+  stride?: number;
 }
 
 /** The 3x3 stride-1 layers that hold most of each network's work (N: the batch on one thread, and half of it for two). */
@@ -47,6 +49,9 @@ const SHAPES: LayerShape[] = [
   { name: "resnet16", C: 16, H: 32, M: 16, N: 128 },
   { name: "resnet32", C: 32, H: 16, M: 32, N: 128 },
   { name: "resnet64", C: 64, H: 8, M: 64, N: 128 },
+  // ResNet-20's downsampling 3x3 layers (stride 2; dense they run on im2col).
+  { name: "resnet16s2", C: 16, H: 32, M: 32, N: 128, stride: 2 },
+  { name: "resnet32s2", C: 32, H: 16, M: 64, N: 128, stride: 2 },
 ];
 
 function flag(argv: string[], name: string): string | undefined {
@@ -69,15 +74,17 @@ export async function benchConv(args: { json: boolean; quick: boolean; argv: str
   const rows: ConvRow[] = [];
   for (const shape of shapes) {
     const { C, H, M, N } = shape;
-    const flops = 2 * M * C * 9 * H * H * N;
+    const stride = shape.stride ?? 1,
+      OH = H / stride;
+    const flops = 2 * M * C * 9 * OH * OH * N;
     for (const density of densities) {
       const impls: ConvRow["impl"][] = density === 1 ? ["im2col", "winograd"] : ["sparse"];
       for (const impl of impls) {
-        if (impl === "winograd" && (C < 1 || H % 2)) continue;
+        if (impl === "winograd" && (C < 1 || H % 2 || stride !== 1)) continue;
         const mark = k.arena.mark();
         const factory = new ParamFactory(k);
         const algorithm: ConvAlgorithm = impl === "sparse" ? "auto" : impl;
-        const layer = new Conv2d(factory, shape.name, [C, H, H], M, 3, { relu: false, algorithm });
+        const layer = new Conv2d(factory, shape.name, [C, H, H], M, 3, { relu: false, algorithm, stride });
         fillRandom(layer.weight.value, rng);
         if (impl === "sparse") {
           const mask = layer.weight.mask!.data;
@@ -89,8 +96,8 @@ export async function benchConv(args: { json: boolean; quick: boolean; argv: str
         const run = layer.bind(k, [C, H, H], N, scratch, ExecutionPlan.of(k, [[layer.weight, csr]]));
         scratch.allocate(k);
         const x = k.alloc([C * H * H, N]),
-          y = k.alloc([M * H * H, N]),
-          dy = k.alloc([M * H * H, N]),
+          y = k.alloc([M * OH * OH, N]),
+          dy = k.alloc([M * OH * OH, N]),
           dx = k.alloc([C * H * H, N]);
         fillRandom(x, rng);
         const grads = new Map([
@@ -116,7 +123,7 @@ export async function benchConv(args: { json: boolean; quick: boolean; argv: str
   }
   if (!args.json) {
     console.log(
-      `conv: one 3x3 stride-1 layer (+bias), forward and backward (dX and dW), 1 thread, simd ${k.simd}; medians of warmed-up repetitions; GF/s of the dense layer's work\n`,
+      `conv: one 3x3 layer (stride 1; resnet*s2 stride 2) (+bias), forward and backward (dX and dW), 1 thread, simd ${k.simd}; medians of warmed-up repetitions; GF/s of the dense layer's work\n`,
     );
     printTable(
       ["layer", "C->M, HxW, N", "impl", "density", "fwd ms", "bwd ms", "fwd+bwd ms", "GF/s", "vs im2col", "vs winograd"],

@@ -68,7 +68,7 @@ const FLAGS: { name: string; value?: string; benches: string[]; help: string }[]
     name: "--shapes",
     value: "LIST",
     benches: ["conv"],
-    help: "conv layers to time: conv2, conv2-half (batch 32, one thread's share), conv1, vgg-first, resnet-first (the 3-channel first layers), conv4, conv6, vgg-512x4, vgg-512x2, vgg-64x32, resnet16, resnet32, resnet64 (default conv2,conv2-half,resnet16)",
+    help: "conv layers to time: conv2, conv2-half (batch 32, one thread's share), conv1, vgg-first, resnet-first (the 3-channel first layers), conv4, conv6, vgg-512x4, vgg-512x2, vgg-64x32, resnet16, resnet32, resnet64, resnet16s2, resnet32s2 (ResNet-20's stride-2 layers) (default conv2,conv2-half,resnet16)",
   },
   {
     name: "--densities",

@@ -30,11 +30,21 @@
 // break-even, 0.25: on a Zen 3 Conv-2's ran sparse at 0.87-0.91x im2col at density 0.3-0.45 and
 // 1.13x at 0.2; on a Xeon (2026-12-06, after the channel groupings became timed) 1.5-2.1x at 0.4
 // and 1.9-2.9x at 0.2 (`bench conv --shapes conv1,vgg-first,resnet-first`).
-/** The dense form a prunable layer runs when it is not sparse: GEMM (fully connected), im2col + GEMM, or Winograd F(2x2,3x3). */
-export type DenseKind = "gemm" | "im2col" | "winograd";
+/**
+ * The dense form a prunable layer runs when it is not sparse: GEMM (fully connected), im2col +
+ * GEMM (stride 1, or strided: ResNet-20's downsampling layers), or Winograd F(2x2,3x3).
+ */
+export type DenseKind = "gemm" | "im2col" | "im2col-strided" | "winograd";
 
-/** Measured densities below which the sparse kernels beat each dense form (see the header comment); Winograd's depends on the channels (winogradBreakEven). */
-export const SPARSE_BREAK_EVEN: Readonly<Record<Exclude<DenseKind, "winograd">, number>> = { gemm: 0.3, im2col: 0.45 };
+/**
+ * Measured densities below which the sparse kernels beat each dense form (see the header comment);
+ * Winograd's depends on the channels (winogradBreakEven). Strided layers: their sparse forward is
+ * fast (1.6x im2col at density 0.5) but their input gradient scatters (read-modify-writes), so the
+ * whole layer only breaks even near 0.45-0.5 (ResNet-20's 16->32 and 32->64 stride-2 layers on the
+ * Xeon, 2026-12-06: 0.99x and 0.90x at 0.5, 1.50x and 1.31x at 0.3, 1.98x and 1.82x at 0.2;
+ * `bench conv --shapes resnet16s2,resnet32s2`): 0.35.
+ */
+export const SPARSE_BREAK_EVEN: Readonly<Record<Exclude<DenseKind, "winograd">, number>> = { gemm: 0.3, im2col: 0.45, "im2col-strided": 0.35 };
 
 /** Winograd F(2x2,3x3)'s measured speed over im2col at C input channels (interpolated in log2 C). */
 const WINOGRAD_LEAD: readonly [number, number][] = [

@@ -32,6 +32,30 @@ export interface ConvShape {
   pad: number;
 }
 
+/** Where the direct sparse kernels find their input (see sparseInputLayout). */
+export interface SparseInputLayout {
+  /** A row's length, in columns of N floats. */
+  width: number;
+  /** How far the input advances per output row, in columns of N floats (the kernels' Wp argument). */
+  rowStep: number;
+  /** Where kernel tap (c, kh, kw) starts for output row and column 0, in columns of N floats. */
+  offset: (c: number, kh: number, kw: number) => number;
+}
+
+/**
+ * The input the direct sparse kernels read for a convolution: stride 1, the padded input [C, Hp,
+ * Wp, N]; stride 2, the padded input with each row's columns split by parity (pad_phase_w:
+ * [C, Hp, 2, Wq, N], Wq = ceil(Wp / 2)). `width` is a row's length in that layout (in N-float
+ * columns), `rowStep` how far the input advances per output row (the kernels' Wp argument), and
+ * `offset` where kernel tap (c, kh, kw) starts for output row and column 0.
+ */
+export function sparseInputLayout(s: ConvShape): SparseInputLayout {
+  const { Hp, Wp } = convOutput(s);
+  if (s.stride === 1) return { width: Wp, rowStep: Wp, offset: (c, kh, kw) => (c * Hp + kh) * Wp + kw };
+  const Wq = (Wp + 1) >> 1;
+  return { width: 2 * Wq, rowStep: 4 * Wq, offset: (c, kh, kw) => (c * Hp + kh) * 2 * Wq + (kw & 1) * Wq + (kw >> 1) };
+}
+
 /** Output height and width of a convolution, and the padded input's height and width. */
 export function convOutput(s: ConvShape): { OH: number; OW: number; Hp: number; Wp: number } {
   const Hp = s.H + 2 * s.pad,
@@ -98,6 +122,51 @@ export class ConvKernels {
     this.k.exports.unpad_chwn(xpad.ptr, x.ptr, C, H, W, N, p, accumulate);
   }
 
+  /** xq = x padded by s.pad and, for stride 2, split by column parity: the sparse kernels' input (sparseInputLayout). */
+  padForSparse(x: Tensor<"f32">, xq: Tensor<"f32">, s: ConvShape): void {
+    if (s.stride === 1) {
+      this.pad(x, xq, s.C, s.H, s.W, s.pad);
+      return;
+    }
+    const N = chwn("padForSparse", "x", x, s.C, s.H, s.W);
+    this.sparseInput("padForSparse", "xq", xq, s, N);
+    if (this.k.checking) {
+      own(this.k, "padForSparse", { x, xq });
+    }
+    this.k.exports.pad_phase_w(x.ptr, xq.ptr, s.C, s.H, s.W, N, s.pad);
+  }
+
+  /** dx = the interior of dxq, the inverse of padForSparse (for the input gradient of strided layers). */
+  unpadFromSparse(dxq: Tensor<"f32">, dx: Tensor<"f32">, s: ConvShape): void {
+    if (s.stride === 1) {
+      this.unpad(dxq, dx, s.C, s.H, s.W, s.pad);
+      return;
+    }
+    const N = chwn("unpadFromSparse", "dx", dx, s.C, s.H, s.W);
+    this.sparseInput("unpadFromSparse", "dxq", dxq, s, N);
+    if (this.k.checking) {
+      own(this.k, "unpadFromSparse", { dxq, dx });
+    }
+    this.k.exports.unpad_phase_w(dxq.ptr, dx.ptr, s.C, s.H, s.W, N, s.pad);
+  }
+
+  /**
+   * dxq += the input gradient of a sparse convolution in the sparse kernels' input layout, as the
+   * transpose of sconvForward (a scaled row of dy added at each kept weight's offset); the caller
+   * zeroes dxq and unpads it (unpadFromSparse). The strided layers' input gradient.
+   */
+  sconvScatter(w: Csr, plan: SparseConvPlan, dy: Tensor<"f32">, dxq: Tensor<"f32">, s: ConvShape): void {
+    const { OH, OW } = convOutput(s);
+    const N = this.sparseInput("sconvScatter", "dxq", dxq, s);
+    this.sparseConv("sconvScatter", w, plan, s, N);
+    chwn("sconvScatter", "dy", dy, w.rows, OH, OW, N);
+    if (this.k.checking) {
+      own(this.k, "sconvScatter", { dy, dxq });
+      ownCsr(this.k, "sconvScatter", w);
+    }
+    this.k.exports.sconv_scatter(w.rowPtr.ptr, plan.offsets.ptr, w.values.ptr, dy.ptr, dxq.ptr, w.rows, OH, OW, N, sparseInputLayout(s).rowStep);
+  }
+
   private rowRange(op: string, cols: Tensor<"f32">, s: ConvShape, N: number, oh0: number, rows: number): { OW: number; Hp: number; Wp: number } {
     const { OH, OW, Hp, Wp } = convOutput(s);
     if (!(Number.isInteger(oh0) && Number.isInteger(rows) && oh0 >= 0 && rows > 0 && oh0 + rows <= OH))
@@ -126,7 +195,7 @@ export class ConvKernels {
   }
 
   private sparseConv(op: string, w: Csr, plan: SparseConvPlan, s: ConvShape, N: number): { OH: number; OW: number; Wp: number } {
-    if (s.stride !== 1) fail(op, `direct sparse convolution needs stride 1, got ${s.stride}`);
+    if (s.stride !== 1 && s.stride !== 2) fail(op, `direct sparse convolution needs stride 1 or 2, got ${s.stride}`);
     if (w.cols !== s.C * s.K * s.K) fail(op, `weights ${w.toString()} do not match ${s.C} input channels of ${s.K}x${s.K}`);
     if (plan.offsets.size !== w.nnz || plan.N !== N || plan.groupPtr.size !== w.rows * (plan.groups + 1)) {
       fail(
@@ -137,6 +206,11 @@ export class ConvKernels {
     return convOutput(s);
   }
 
+  /** Checks that `t` is the sparse kernels' input for `s` (sparseInputLayout) and returns its N. */
+  private sparseInput(op: string, name: string, t: Tensor<"f32">, s: ConvShape, N?: number): number {
+    return chwn(op, name, t, s.C, convOutput(s).Hp, sparseInputLayout(s).width, N);
+  }
+
   /**
    * What the direct sparse kernels need besides the CSR, built once per level and batch size: each
    * kept weight's float offset into the padded input, and where each output channel's weights of
@@ -144,7 +218,8 @@ export class ConvKernels {
    * so that the group's input rows near one output chunk (24 floats) fit in half of L1).
    */
   sconvPlan(w: Csr, s: ConvShape, N: number, label: string): SparseConvPlan {
-    const { Hp, Wp } = convOutput(s);
+    if (s.stride !== 1 && s.stride !== 2) fail("sconvPlan", `direct sparse convolution needs stride 1 or 2, got ${s.stride}`);
+    const layout = sparseInputLayout(s);
     if (w.cols !== s.C * s.K * s.K) fail("sconvPlan", `weights ${w.toString()} do not match ${s.C} input channels of ${s.K}x${s.K}`);
     const KK = s.K * s.K;
     // Bytes one input channel contributes: K rows of (a 32-float allowance for the 24-float chunk + the K−1 shifts of N floats), in 64-byte lines.
@@ -161,7 +236,7 @@ export class ConvKernels {
           kh = Math.floor(q / s.K),
           kw = q - kh * s.K;
         if (p > rp[r]! && col < ci[p - 1]!) fail("sconvPlan", `${w.toString()}: column indices of row ${r} are not ascending`);
-        off[p] = ((c * Hp + kh) * Wp + kw) * N;
+        off[p] = layout.offset(c, kh, kw) * N;
       }
     }
     const groupings = [...new Set(widths.map((width) => Math.ceil(s.C / width)))].map((groups): SconvGrouping => {
@@ -222,7 +297,7 @@ export class ConvKernels {
   }
 
   /**
-   * y [M·OH·OW, N] (+)= direct sparse convolution of the padded input (stride 1); `tile` holds M·32
+   * y [M·OH·OW, N] (+)= direct sparse convolution of the sparse input (padForSparse: padded, and for stride 2 split by column parity); `tile` holds M·32
    * floats (sconvTileFloats). With `bias` and/or `relu` (not with `accumulate`), y = relu(conv + bias)
    * in the kernel's stores, bit for bit what biasAct after it gives.
    */
@@ -235,8 +310,9 @@ export class ConvKernels {
     s: ConvShape,
     options: { accumulate?: boolean; bias?: Tensor<"f32"> | null; relu?: boolean } = {},
   ): void {
-    const { OH, OW, Hp, Wp } = convOutput(s);
-    const N = chwn("sconvForward", "xpad", xpad, s.C, Hp, Wp);
+    const { OH, OW } = convOutput(s);
+    const N = this.sparseInput("sconvForward", "xpad", xpad, s);
+    const Wp = sparseInputLayout(s).rowStep;
     this.sparseConv("sconvForward", w, plan, s, N);
     chwn("sconvForward", "y", y, w.rows, OH, OW, N);
     if (tile.size < sconvTileFloats(w.rows)) fail("sconvForward", `tile needs ${sconvTileFloats(w.rows)} floats, got ${tile.toString()}`);
@@ -316,8 +392,9 @@ export class ConvKernels {
 
   /** dvalues [nnz] (+)= weight gradient at the kept weights only. */
   sconvWeightGrad(w: Csr, plan: SparseConvPlan, dy: Tensor<"f32">, xpad: Tensor<"f32">, dvalues: Tensor<"f32">, s: ConvShape, accumulate = false): void {
-    const { OH, OW, Hp, Wp } = convOutput(s);
-    const N = chwn("sconvWeightGrad", "xpad", xpad, s.C, Hp, Wp);
+    const { OH, OW } = convOutput(s);
+    const N = this.sparseInput("sconvWeightGrad", "xpad", xpad, s);
+    const Wp = sparseInputLayout(s).rowStep;
     this.sparseConv("sconvWeightGrad", w, plan, s, N);
     chwn("sconvWeightGrad", "dy", dy, w.rows, OH, OW, N);
     if (dvalues.size !== w.nnz) fail("sconvWeightGrad", `dvalues must have nnz = ${w.nnz} entries, got ${dvalues.toString()}`);

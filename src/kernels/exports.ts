@@ -45,6 +45,9 @@ export interface KernelExports {
   gather_images(images: number, indices: number, count: number, F: number, plane: number, scale: number, shift: number, dst: number, N: number): void;
   pad_chwn(x: number, xpad: number, C: number, H: number, W: number, N: number, p: number): void;
   unpad_chwn(xpad: number, x: number, C: number, H: number, W: number, N: number, p: number, accumulate: boolean): void;
+  pad_phase_w(x: number, xq: number, C: number, H: number, W: number, N: number, p: number): void;
+  unpad_phase_w(dxq: number, dx: number, C: number, H: number, W: number, N: number, p: number): void;
+  sconv_scatter(rowPtr: number, offsets: number, values: number, dy: number, dxq: number, M: number, OH: number, OW: number, N: number, Wp: number): void;
   im2col(xpad: number, cols: number, C: number, Hp: number, Wp: number, K: number, s: number, oh0: number, R: number, OW: number, N: number): void;
   col2im(cols: number, dxpad: number, C: number, Hp: number, Wp: number, K: number, s: number, oh0: number, R: number, OW: number, N: number): void;
   sconv_fwd(

@@ -17,6 +17,15 @@ export {
   winogradBreakEven,
 } from "./choose.js";
 export { compileKernels, enableNodeRelaxedSimd, type ModuleOptions, type SimdLevel, type CompiledKernels } from "./wasm-module.js";
-export { ConvKernels, convOutput, type ConvShape, type SparseConvPlan, type SconvGrouping, sconvTileFloats } from "./conv.js";
+export {
+  ConvKernels,
+  convOutput,
+  type ConvShape,
+  type SparseConvPlan,
+  type SconvGrouping,
+  sconvTileFloats,
+  sparseInputLayout,
+  type SparseInputLayout,
+} from "./conv.js";
 export type { KernelCore } from "./core.js";
 export type { CheckedOwner } from "./checks.js";

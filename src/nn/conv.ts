@@ -1,4 +1,4 @@
-import { convOutput, type ConvShape, type Kernels, type MatrixView, sconvTileFloats, type Tensor } from "../kernels/index.js";
+import { convOutput, type ConvShape, type Kernels, type MatrixView, sconvTileFloats, sparseInputLayout, type Tensor } from "../kernels/index.js";
 import type { Grads, Layer, LayerRun } from "./layer.js";
 import type { ParamFactory } from "./network.js";
 import type { Param } from "./param.js";
@@ -46,10 +46,11 @@ export function winogradApplies(s: ConvShape): boolean {
   return s.K === 3 && s.stride === 1 && s.pad === 1 && OH % 2 === 0 && OW % 2 === 0;
 }
 
-function denseAlgorithm(requested: ConvAlgorithm, s: ConvShape, M: number): "winograd" | "im2col" {
+function denseAlgorithm(requested: ConvAlgorithm, s: ConvShape, M: number): "winograd" | "im2col" | "im2col-strided" {
   if (requested === "im2col" || !winogradApplies(s)) {
     if (requested === "winograd") throw new Error(`Winograd needs a 3x3 stride-1 convolution with an even output size`);
-    return "im2col";
+    // Strided layers have their own break-even: their sparse input gradient scatters.
+    return s.stride === 1 ? "im2col" : "im2col-strided";
   }
   if (requested === "winograd") return "winograd";
   return s.C >= 8 && M >= 8 ? "winograd" : "im2col";
@@ -62,9 +63,11 @@ function denseAlgorithm(requested: ConvAlgorithm, s: ConvShape, M: number): "win
  * size: 2.25x fewer multiply-adds than im2col, bias and ReLU fused into its output transform;
  * - im2col + GEMM over blocks of output rows for every other dense layer (a full im2col of
  * Conv-2's second layer at batch 60 would be 141 MB);
- * - direct sparse kernels for a pruned stride-1 weight running sparse this level: work
- * proportional to the kept weights and no im2col at all; the input gradient is the same kernel
- * on the transposed weights.
+ * - direct sparse kernels for a pruned weight running sparse this level: work proportional to the
+ * kept weights and no im2col at all. Stride 1: the input gradient is the same kernel on the
+ * transposed weights. Stride 2: the kernels read the input split by column parity (an output
+ * row's taps become contiguous runs), and the input gradient is the forward's transpose (scaled
+ * rows of dy added at each kept weight's offset).
  */
 export class Conv2d implements Layer {
   readonly weight: Param;
@@ -99,7 +102,8 @@ export class Conv2d implements Layer {
       outChannels * kernel * kernel,
       OH * OW,
     );
-    this.weight.sparseCapable = this.stride === 1;
+    // Stride 2 runs sparse through a column-parity split of the input (sparseInputLayout).
+    this.weight.sparseCapable = this.stride === 1 || this.stride === 2;
     this.weight.denseKind = denseAlgorithm(this.algorithm, this.shape(), outChannels);
     this.bias = (options.bias ?? true) ? factory.param(`${name}.bias`, [outChannels], "bias", false, C * kernel * kernel, outChannels) : null;
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
@@ -132,16 +136,21 @@ export class Conv2d implements Layer {
       scratch.reserve("padded", paddedFloats);
       scratch.reserve("paddedGrad", paddedFloats);
     }
-    const levelCsr = level.csrOf(w);
-    const csr = levelCsr && s.stride === 1 ? levelCsr : null;
-    // A pruned weight that stays dense (stride 2) keeps its compact values out of reach: the
-    // network only makes stride-1 convolutions sparse (see Network.prepare).
-    if (levelCsr && !csr) throw new Error(`${w.name}: sparse execution needs stride 1`);
+    const csr = level.csrOf(w);
     const plan = csr ? cv.sconvPlan(csr, s, N, w.name) : null;
-    // The input gradient runs as the forward kernel on the transposed, rotated weights over the
-    // padded output gradient (each input row's sums held in registers, no scattered updates).
-    // (training runs only: evaluation and inference never run backward).
-    const transposed = csr && training ? cv.sconvTranspose(csr, s, w.name) : null;
+    // Stride 2: the sparse kernels read the padded input split by column parity (as big as the
+    // padded input, rounded up to an even width), and the input gradient is their transpose
+    // (sconvScatter) into that layout, then unpadded.
+    const strided = s.stride !== 1;
+    const sparseInputFloats = s.C * Hp * sparseInputLayout(s).width * N;
+    if (csr && strided) {
+      scratch.reserve("padded", sparseInputFloats);
+      if (training) scratch.reserve("paddedGrad", sparseInputFloats);
+    }
+    // Stride 1: the input gradient runs as the forward kernel on the transposed, rotated weights
+    // over the padded output gradient (each input row's sums held in registers, no scattered
+    // updates). (Training runs only: evaluation and inference never run backward.)
+    const transposed = csr && training && !strided ? cv.sconvTranspose(csr, s, w.name) : null;
     const transposedPlan = transposed ? cv.sconvPlan(transposed.csr, transposed.shape, N, `${w.name} transposed`) : null;
     if (csr) scratch.reserve("sparseTile", sconvTileFloats(Math.max(M, s.C)));
     if (transposed) {
@@ -169,8 +178,13 @@ export class Conv2d implements Layer {
     const L = OH * OW * N;
     const weightMatrix: MatrixView = { t: w.value, offset: 0, rows: M, cols: CKK, ld: CKK };
 
-    /** The padded input (the input itself when there is no padding). */
+    /** The padded input (the input itself when there is no padding); for a sparse strided layer, its column-parity split. */
     const padInput = (x: Tensor<"f32">): Tensor<"f32"> => {
+      if (csr && strided) {
+        const xq = scratch.view("padded", sparseInputFloats / N, N);
+        cv.padForSparse(x, xq, s);
+        return xq;
+      }
       if (!padded) return x;
       const xpad = scratch.view("padded", s.C * Hp * Wp, N);
       cv.pad(x, xpad, s.C, s.H, s.W, s.pad);
@@ -217,7 +231,12 @@ export class Conv2d implements Layer {
         const xpad = padInput(x);
         if (csr) {
           cv.sconvWeightGrad(csr, plan!, dy, xpad, grads.get(w)!, s);
-          if (dx) {
+          if (dx && strided) {
+            const dxq = scratch.view("paddedGrad", sparseInputFloats / N, N);
+            k.elementwise.fill(dxq, 0);
+            cv.sconvScatter(csr, plan!, dy, dxq, s);
+            cv.unpadFromSparse(dxq, dx, s);
+          } else if (dx) {
             const t = transposed!.shape,
               tp = t.pad;
             const dypad = tp > 0 ? scratch.view("paddedGrad", t.C * (t.H + 2 * tp) * (t.W + 2 * tp), N) : dy;

@@ -12,7 +12,7 @@ export type ParamKind = WeightKind | "bias" | "norm" | "buffer";
  * `commit` writes them back into `value`) is the level's ExecutionPlan (plan.ts), not the param's.
  */
 export class Param {
-  /** Whether its layer has sparse kernels (strided convolutions do not); else it always runs dense. */
+  /** Whether its layer has sparse kernels (convolutions with a stride above 2 do not); else it always runs dense. */
   sparseCapable = true;
   /** How the layer runs this weight when it stays dense: the sparse kernels' break-even density depends on it. */
   denseKind: DenseKind = "gemm";

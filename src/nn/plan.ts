@@ -13,7 +13,7 @@ export type KernelMode = "auto" | KernelChoice;
 /**
  * The kernels a prunable weight at `density` runs in `mode`: the one rule that training
  * (Network.prepare) and inference (the ticket loader) share. Layers without sparse kernels
- * (strided convolutions) always run dense.
+ * (convolutions with a stride above 2) always run dense.
  */
 export function kernelFor(p: Param, density: number, mode: KernelMode): KernelChoice {
   if (!p.sparseCapable) return "dense";

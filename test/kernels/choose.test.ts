@@ -31,3 +31,8 @@ test("Winograd layers: the break-even falls as the channels grow", (t) => {
   t.is(chooseKernel(16, 16 * 9, at16 - 0.01, "winograd"), "sparse", "ResNet-20's 2,304-weight layers may go sparse");
   t.is(chooseKernel(64, 64 * 9, at64 + 0.01, "winograd"), "dense");
 });
+
+test("strided convolutions (ResNet-20's downsampling layers) go sparse below 0.35", (t) => {
+  t.is(chooseKernel(32, 16 * 9, 0.3, "im2col-strided"), "sparse");
+  t.is(chooseKernel(32, 16 * 9, 0.4, "im2col-strided"), "dense", "above 0.35 the scattered input gradient costs more than im2col saves");
+});
