@@ -157,6 +157,73 @@ export function channel_col_grad_sums(dy: usize, x: usize, mean: usize, invstd: 
   }
 }
 
+/**
+ * channel_col_grad_sums behind a fused ReLU: dy counts only where the forward's output was
+ * positive, y = x·sc + sh > 0 with bn_apply's sc = γ·invstd, sh = β − mean·sc, recomputed from x
+ * with the same f32 operations (so exactly the positions relu_backward on y would keep) instead of
+ * reading y and masking dy in place: one tensor pass fewer. 8 columns at a time (the mask's
+ * constants take the registers the 16-column block would need).
+ */
+export function channel_col_grad_sums_relu(dy: usize, x: usize, mean: usize, invstd: usize, gamma: usize, beta: usize,
+                                           out1: usize, out2: usize, C: i32, P: i32, N: i32): void {
+  const nb = <usize>N << 2;
+  const zero = f32x4.splat(0);
+  for (let c = 0; c < C; c++) {
+    const g = dy + <usize>c * <usize>P * nb, src = x + <usize>c * <usize>P * nb;
+    const d1 = out1 + <usize>c * nb, d2 = out2 + <usize>c * nb;
+    const co = <usize>c << 2;
+    const mu = load<f32>(mean + co), is = load<f32>(invstd + co);
+    const sc = load<f32>(gamma + co) * is;
+    const sh = load<f32>(beta + co) - mu * sc;
+    const vm = f32x4.splat(mu), vs = f32x4.splat(is), vsc = f32x4.splat(sc), vsh = f32x4.splat(sh);
+    let n = 0;
+    for (; n + 8 <= N; n += 8) {
+      const q = <usize>n << 2;
+      let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0;
+      for (let p = 0; p < P; p++) {
+        const o = <usize>p * nb + q;
+        const x0 = v128.load(src + o), x1 = v128.load(src + o, 16);
+        const g0 = v128.and(v128.load(g + o), f32x4.gt(f32x4.add(f32x4.mul(x0, vsc), vsh), zero));
+        const g1 = v128.and(v128.load(g + o, 16), f32x4.gt(f32x4.add(f32x4.mul(x1, vsc), vsh), zero));
+        a0 = f32x4.add(a0, g0);
+        a1 = f32x4.add(a1, g1);
+        b0 = f32x4.add(b0, f32x4.mul(g0, f32x4.mul(f32x4.sub(x0, vm), vs)));
+        b1 = f32x4.add(b1, f32x4.mul(g1, f32x4.mul(f32x4.sub(x1, vm), vs)));
+      }
+      v128.store(d1 + q, a0);
+      v128.store(d1 + q, a1, 16);
+      v128.store(d2 + q, b0);
+      v128.store(d2 + q, b1, 16);
+    }
+    for (; n + 4 <= N; n += 4) {
+      const q = <usize>n << 2;
+      let a = f32x4.splat(0), b = f32x4.splat(0);
+      for (let p = 0; p < P; p++) {
+        const o = <usize>p * nb + q;
+        const xv = v128.load(src + o);
+        const gv = v128.and(v128.load(g + o), f32x4.gt(f32x4.add(f32x4.mul(xv, vsc), vsh), zero));
+        a = f32x4.add(a, gv);
+        b = f32x4.add(b, f32x4.mul(gv, f32x4.mul(f32x4.sub(xv, vm), vs)));
+      }
+      v128.store(d1 + q, a);
+      v128.store(d2 + q, b);
+    }
+    for (; n < N; n++) {
+      const q = <usize>n << 2;
+      let a: f32 = 0, b: f32 = 0;
+      for (let p = 0; p < P; p++) {
+        const o = <usize>p * nb + q;
+        const xv = load<f32>(src + o);
+        const gv: f32 = xv * sc + sh > 0 ? load<f32>(g + o) : 0;
+        a += gv;
+        b += gv * ((xv - mu) * is);
+      }
+      store<f32>(d1 + q, a);
+      store<f32>(d2 + q, b);
+    }
+  }
+}
+
 /** y = (x − mean)·invstd·γ + β per channel, then ReLU if `relu`. */
 export function bn_apply(x: usize, y: usize, mean: usize, invstd: usize, gamma: usize, beta: usize, C: i32, M: i32, relu: bool): void {
   const zero = f32x4.splat(0);
@@ -201,6 +268,37 @@ export function bn_backward(dy: usize, x: usize, dx: usize, mean: usize, invstd:
       const o = o0 + (<usize>i << 2);
       const xh = (load<f32>(x + o) - mu) * is;
       store<f32>(dx + o, k * ((count * load<f32>(dy + o) - s1) - xh * s2));
+    }
+  }
+}
+
+/** bn_backward behind a fused ReLU: dy counts only where x·sc + sh > 0 (see channel_col_grad_sums_relu). */
+export function bn_backward_relu(dy: usize, x: usize, dx: usize, mean: usize, invstd: usize, gamma: usize, beta: usize, sum1: usize, sum2: usize,
+                                 C: i32, M: i32, count: f32): void {
+  const zero = f32x4.splat(0);
+  for (let c = 0; c < C; c++) {
+    const o0 = <usize>c * <usize>M << 2, co = <usize>c << 2;
+    const is = load<f32>(invstd + co), mu = load<f32>(mean + co);
+    const k = load<f32>(gamma + co) * is / count;
+    const sc = load<f32>(gamma + co) * is;
+    const sh = load<f32>(beta + co) - mu * sc;
+    const s1 = load<f32>(sum1 + co), s2 = load<f32>(sum2 + co);
+    const vk = f32x4.splat(k), vn = f32x4.splat(count), v1 = f32x4.splat(s1), v2 = f32x4.splat(s2), vm = f32x4.splat(mu), vi = f32x4.splat(is);
+    const vsc = f32x4.splat(sc), vsh = f32x4.splat(sh);
+    let i = 0;
+    for (; i + 4 <= M; i += 4) {
+      const o = o0 + (<usize>i << 2);
+      const xv = v128.load(x + o);
+      const gv = v128.and(v128.load(dy + o), f32x4.gt(f32x4.add(f32x4.mul(xv, vsc), vsh), zero));
+      const xh = f32x4.mul(f32x4.sub(xv, vm), vi);
+      v128.store(dx + o, f32x4.mul(vk, f32x4.sub(f32x4.sub(f32x4.mul(vn, gv), v1), f32x4.mul(xh, v2))));
+    }
+    for (; i < M; i++) {
+      const o = o0 + (<usize>i << 2);
+      const xv = load<f32>(x + o);
+      const gv: f32 = xv * sc + sh > 0 ? load<f32>(dy + o) : 0;
+      const xh = (xv - mu) * is;
+      store<f32>(dx + o, k * ((count * gv - s1) - xh * s2));
     }
   }
 }

@@ -573,7 +573,12 @@ export class ConvKernels {
     this.k.exports.channel_col_sqdev(x.ptr, mean.ptr, out.ptr, C, P, N);
   }
 
-  /** Per channel and example: sum1 = Σ dy, sum2 = Σ dy·(x − mean)·invstd over positions (the batch-norm backward reductions). */
+  /**
+   * Per channel and example: sum1 = Σ dy, sum2 = Σ dy·(x − mean)·invstd over positions (the
+   * batch-norm backward reductions). With `relu` (the layer's γ and β), dy counts only where the
+   * fused ReLU's output x·γ·invstd + β − mean·γ·invstd was positive, recomputed from x as bnApply
+   * computes it (the same positions reluBackward would keep, without reading y or writing dy).
+   */
   channelColumnGradSums(
     dy: Tensor<"f32">,
     x: Tensor<"f32">,
@@ -582,6 +587,7 @@ export class ConvKernels {
     sum1: Tensor<"f32">,
     sum2: Tensor<"f32">,
     C: number,
+    relu?: { gamma: Tensor<"f32">; beta: Tensor<"f32"> },
   ): void {
     const [P, N] = this.columns("channelColumnGradSums", x, C, sum1);
     this.columns("channelColumnGradSums", x, C, sum2);
@@ -593,7 +599,13 @@ export class ConvKernels {
     if (this.k.checking) {
       own(this.k, "channelColumnGradSums", { dy, x, mean, invstd, sum1, sum2 });
     }
-    this.k.exports.channel_col_grad_sums(dy.ptr, x.ptr, mean.ptr, invstd.ptr, sum1.ptr, sum2.ptr, C, P, N);
+    if (relu) {
+      this.channels("channelColumnGradSums", x, C, relu.gamma, relu.beta);
+      if (this.k.checking) own(this.k, "channelColumnGradSums", { gamma: relu.gamma, beta: relu.beta });
+      this.k.exports.channel_col_grad_sums_relu(dy.ptr, x.ptr, mean.ptr, invstd.ptr, relu.gamma.ptr, relu.beta.ptr, sum1.ptr, sum2.ptr, C, P, N);
+    } else {
+      this.k.exports.channel_col_grad_sums(dy.ptr, x.ptr, mean.ptr, invstd.ptr, sum1.ptr, sum2.ptr, C, P, N);
+    }
   }
 
   private columns(op: string, x: Tensor<"f32">, C: number, out: Tensor<"f32">): [number, number] {
@@ -622,7 +634,7 @@ export class ConvKernels {
     this.k.exports.bn_apply(x.ptr, y.ptr, mean.ptr, invstd.ptr, gamma.ptr, beta.ptr, C, M, relu);
   }
 
-  /** dx of batch norm from dy and the reductions sum1, sum2 over `count` values per channel. */
+  /** dx of batch norm from dy and the reductions sum1, sum2 over `count` values per channel; with `reluBeta` (the layer's β), behind its fused ReLU as in channelColumnGradSums. */
   bnBackward(
     dy: Tensor<"f32">,
     x: Tensor<"f32">,
@@ -634,12 +646,19 @@ export class ConvKernels {
     sum2: Tensor<"f32">,
     C: number,
     count: number,
+    reluBeta?: Tensor<"f32">,
   ): void {
     const M = this.channels("bnBackward", x, C, mean, invstd, gamma, sum1, sum2);
     if (dy.size !== x.size || dx.size !== x.size) fail("bnBackward", `dy, x and dx differ in size`);
     if (this.k.checking) {
       own(this.k, "bnBackward", { dy, x, dx, mean, invstd, gamma, sum1, sum2 });
     }
-    this.k.exports.bn_backward(dy.ptr, x.ptr, dx.ptr, mean.ptr, invstd.ptr, gamma.ptr, sum1.ptr, sum2.ptr, C, M, count);
+    if (reluBeta) {
+      this.channels("bnBackward", x, C, reluBeta);
+      if (this.k.checking) own(this.k, "bnBackward", { reluBeta });
+      this.k.exports.bn_backward_relu(dy.ptr, x.ptr, dx.ptr, mean.ptr, invstd.ptr, gamma.ptr, reluBeta.ptr, sum1.ptr, sum2.ptr, C, M, count);
+    } else {
+      this.k.exports.bn_backward(dy.ptr, x.ptr, dx.ptr, mean.ptr, invstd.ptr, gamma.ptr, sum1.ptr, sum2.ptr, C, M, count);
+    }
   }
 }

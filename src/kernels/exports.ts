@@ -124,6 +124,19 @@ export interface KernelExports {
   channel_col_sums(x: number, out: number, C: number, P: number, N: number): void;
   channel_col_sqdev(x: number, mean: number, out: number, C: number, P: number, N: number): void;
   channel_col_grad_sums(dy: number, x: number, mean: number, invstd: number, out1: number, out2: number, C: number, P: number, N: number): void;
+  channel_col_grad_sums_relu(
+    dy: number,
+    x: number,
+    mean: number,
+    invstd: number,
+    gamma: number,
+    beta: number,
+    out1: number,
+    out2: number,
+    C: number,
+    P: number,
+    N: number,
+  ): void;
   bn_apply(x: number, y: number, mean: number, invstd: number, gamma: number, beta: number, C: number, M: number, relu: boolean): void;
   bn_backward(
     dy: number,
@@ -132,6 +145,20 @@ export interface KernelExports {
     mean: number,
     invstd: number,
     gamma: number,
+    sum1: number,
+    sum2: number,
+    C: number,
+    M: number,
+    count: number,
+  ): void;
+  bn_backward_relu(
+    dy: number,
+    x: number,
+    dx: number,
+    mean: number,
+    invstd: number,
+    gamma: number,
+    beta: number,
     sum1: number,
     sum2: number,
     C: number,

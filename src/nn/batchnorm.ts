@@ -12,8 +12,8 @@ const MOMENTUM = 0.1;
  * as do the backward sums, so a batch split across threads normalizes with exactly
  * the statistics one thread computes. Running statistics (momentum 0.1, unbiased
  * variance, as PyTorch) are kept for evaluation; they are parameters of kind "buffer": saved and
- * reset with the weights, never touched by the optimizer. Backward overwrites its dy only with a
- * fused ReLU (masking it in place); without one it only reads dy, which residual blocks rely on.
+ * reset with the weights, never touched by the optimizer. In training its backward only reads dy
+ * (the fused ReLU's mask is recomputed from x), which residual blocks rely on.
  */
 export class BatchNorm2d implements Layer {
   readonly gamma: Param;
@@ -113,12 +113,15 @@ export class BatchNorm2d implements Layer {
       },
 
       backward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads, ctx: StepContext): void {
-        if (relu) k.elementwise.reluBackward(y, dy, dy);
         if (!ctx.training) {
+          if (relu) k.elementwise.reluBackward(y, dy, dy);
           evalBackward(x, dy, dx, grads);
           return;
         }
-        cv.channelColumnGradSums(dy, x, mean, invstd, p1, p2, C);
+        // Training: the fused ReLU's mask is recomputed from x inside the reductions (one pass over
+        // y and dy fewer than reluBackward first; dy is left as it came).
+        const reluMask = relu ? { gamma: gamma.value, beta: beta.value } : undefined;
+        cv.channelColumnGradSums(dy, x, mean, invstd, p1, p2, C, reluMask);
         // Every replica takes part in the same collectives, whether or not it needs dx.
         (ctx.collective ?? singleReplica).sumColumns(partial, total);
         // dβ = Σdy and dγ = Σdy·x̂ of the whole batch go to replica 0 (the optimizer sums the
@@ -134,7 +137,7 @@ export class BatchNorm2d implements Layer {
           gg.fill(0);
         }
         if (!dx) return;
-        cv.bnBackward(dy, x, dx, mean, invstd, gamma.value, t1, t2, C, positions * ctx.totalCols);
+        cv.bnBackward(dy, x, dx, mean, invstd, gamma.value, t1, t2, C, positions * ctx.totalCols, relu ? beta.value : undefined);
       },
     };
   }

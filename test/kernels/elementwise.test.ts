@@ -161,6 +161,29 @@ for (const simd of BUILDS) {
         want((c, i) => f(gv[i]! * f(f(xv[i]! - mv[c]!) * iv[c]!))),
         `grad sums (dy·x̂) ${C}x${P}x${N}`,
       );
+
+      // Behind a fused ReLU: the mask recomputed from x gives exactly what reluBackward on the
+      // forward's output and then the plain kernels give (γ of both signs, so masks are mixed).
+      const gamma = k.fromArray(randomArray(rng, C), [C]),
+        beta = k.fromArray(randomArray(rng, C), [C]);
+      const y = k.alloc([C * P, N]),
+        masked = k.alloc([C * P, N]);
+      k.conv.bnApply(x, y, mean, invstd, gamma, beta, C, true);
+      k.elementwise.reluBackward(y, dy, masked);
+      const r1 = k.alloc([C, N]),
+        r2 = k.alloc([C, N]);
+      k.conv.channelColumnGradSums(masked, x, mean, invstd, s1, s2, C);
+      k.conv.channelColumnGradSums(dy, x, mean, invstd, r1, r2, C, { gamma, beta });
+      t.deepEqual(Array.from(r1.data), Array.from(s1.data), `fused-ReLU grad sums (dy) ${C}x${P}x${N}`);
+      t.deepEqual(Array.from(r2.data), Array.from(s2.data), `fused-ReLU grad sums (dy·x̂) ${C}x${P}x${N}`);
+      t.deepEqual(Array.from(dy.data), Array.from(gv), "dy is left as it came");
+      const t1 = k.fromArray(randomArray(rng, C), [C]),
+        t2 = k.fromArray(randomArray(rng, C), [C]);
+      const dxPlain = k.alloc([C * P, N]),
+        dxFused = k.alloc([C * P, N]);
+      k.conv.bnBackward(masked, x, dxPlain, mean, invstd, gamma, t1, t2, C, P * N);
+      k.conv.bnBackward(dy, x, dxFused, mean, invstd, gamma, t1, t2, C, P * N, beta);
+      t.deepEqual(Array.from(dxFused.data), Array.from(dxPlain.data), `fused-ReLU bnBackward ${C}x${P}x${N}`);
       k.arena.release(mark);
     }
   });
