@@ -3,17 +3,16 @@
 // residual blocks, with dense and with sparse (pruned) convolutions.
 import test from "ava";
 import type { Kernels } from "../../src/kernels/index.js";
-import { BatchNorm2d } from "../../src/nn/batchnorm.js";
 import { Conv2d } from "../../src/nn/conv.js";
 import type { Layer } from "../../src/nn/layer.js";
 import { Linear } from "../../src/nn/linear.js";
 import { Network, ParamFactory } from "../../src/nn/network.js";
-import { GlobalAvgPool, MaxPool2d } from "../../src/nn/pool.js";
-import { ResidualBlock } from "../../src/nn/residual.js";
+import { MaxPool2d } from "../../src/nn/pool.js";
 import { ReLU } from "../../src/nn/relu.js";
 import { Rng } from "../../src/util/rng.js";
 import { directionalGradCheck, gradMismatches } from "../helpers/gradcheck.js";
 import { kernelsFor } from "../helpers/kernels.js";
+import { residualNet } from "../helpers/nets.js";
 
 function plainConvNet(k: Kernels): Network {
   const f = new ParamFactory(k);
@@ -25,19 +24,6 @@ function plainConvNet(k: Kernels): Network {
     new Linear(f, "fc", 16, 10, "none", "output"),
   ];
   return new Network(k, "tiny-conv", [3, 8, 8], 10, layers, f.params);
-}
-
-function residualNet(k: Kernels): Network {
-  const f = new ParamFactory(k);
-  const layers: Layer[] = [
-    new Conv2d(f, "conv", [3, 8, 8], 4, 3, { bias: false }),
-    new BatchNorm2d(f, "bn", 4, true),
-    new ResidualBlock(f, "block1", [4, 8, 8], 6, 2),
-    new ResidualBlock(f, "block2", [6, 4, 4], 6, 1),
-    new GlobalAvgPool("avgpool"),
-    new Linear(f, "fc", 6, 10, "none", "output"),
-  ];
-  return new Network(k, "tiny-resnet", [3, 8, 8], 10, layers, f.params);
 }
 
 test("conv (stride 1 and 2) + fused and standalone ReLU + max-pool + fc: gradients match finite differences", async (t) => {

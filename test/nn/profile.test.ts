@@ -1,30 +1,12 @@
 // The per-layer profiler (bench step --profile): it times every layer of a step, composites'
 // children included, without changing what the step computes, and detaching restores the layers.
 import test from "ava";
-import type { Kernels } from "../../src/kernels/index.js";
-import { BatchNorm2d } from "../../src/nn/batchnorm.js";
-import { Conv2d } from "../../src/nn/conv.js";
-import type { Layer, StepContext } from "../../src/nn/layer.js";
-import { Linear } from "../../src/nn/linear.js";
-import { Network, ParamFactory } from "../../src/nn/network.js";
-import { GlobalAvgPool } from "../../src/nn/pool.js";
+import type { StepContext } from "../../src/nn/layer.js";
+import type { Network } from "../../src/nn/network.js";
 import { LayerProfiler } from "../../src/nn/profile.js";
-import { ResidualBlock } from "../../src/nn/residual.js";
 import { Rng } from "../../src/util/rng.js";
 import { kernelsFor } from "../helpers/kernels.js";
-
-function residualNet(k: Kernels): Network {
-  const f = new ParamFactory(k);
-  const layers: Layer[] = [
-    new Conv2d(f, "conv", [3, 8, 8], 4, 3, { bias: false }),
-    new BatchNorm2d(f, "bn", 4, true),
-    new ResidualBlock(f, "block1", [4, 8, 8], 6, 2),
-    new ResidualBlock(f, "block2", [6, 4, 4], 6, 1),
-    new GlobalAvgPool("avgpool"),
-    new Linear(f, "fc", 6, 10, "none", "output"),
-  ];
-  return new Network(k, "tiny-resnet", [3, 8, 8], 10, layers, f.params);
-}
+import { residualNet } from "../helpers/nets.js";
 
 test("the layer profiler times every layer and sub-layer of a step and leaves its results unchanged", async (t) => {
   const k = await kernelsFor("plain");
