@@ -42,6 +42,14 @@ export interface SparseInputLayout {
   offset: (c: number, kh: number, kw: number) => number;
 }
 
+/** sparseInputLayout(s).width and .rowStep without building the layout (the per-call checks run every step). */
+function sparseInputRow(s: ConvShape, what: "width" | "rowStep"): number {
+  const Wp = s.W + 2 * s.pad;
+  if (s.stride === 1) return Wp;
+  const Wq = (Wp + 1) >> 1;
+  return what === "width" ? 2 * Wq : 4 * Wq;
+}
+
 /**
  * The input the direct sparse kernels read for a convolution: stride 1, the padded input [C, Hp,
  * Wp, N]; stride 2, the padded input with each row's columns split by parity (pad_phase_w:
@@ -164,7 +172,7 @@ export class ConvKernels {
       own(this.k, "sconvScatter", { dy, dxq });
       ownCsr(this.k, "sconvScatter", w);
     }
-    this.k.exports.sconv_scatter(w.rowPtr.ptr, plan.offsets.ptr, w.values.ptr, dy.ptr, dxq.ptr, w.rows, OH, OW, N, sparseInputLayout(s).rowStep);
+    this.k.exports.sconv_scatter(w.rowPtr.ptr, plan.offsets.ptr, w.values.ptr, dy.ptr, dxq.ptr, w.rows, OH, OW, N, sparseInputRow(s, "rowStep"));
   }
 
   private rowRange(op: string, cols: Tensor<"f32">, s: ConvShape, N: number, oh0: number, rows: number): { OW: number; Hp: number; Wp: number } {
@@ -208,7 +216,7 @@ export class ConvKernels {
 
   /** Checks that `t` is the sparse kernels' input for `s` (sparseInputLayout) and returns its N. */
   private sparseInput(op: string, name: string, t: Tensor<"f32">, s: ConvShape, N?: number): number {
-    return chwn(op, name, t, s.C, convOutput(s).Hp, sparseInputLayout(s).width, N);
+    return chwn(op, name, t, s.C, convOutput(s).Hp, sparseInputRow(s, "width"), N);
   }
 
   /**
@@ -312,7 +320,7 @@ export class ConvKernels {
   ): void {
     const { OH, OW } = convOutput(s);
     const N = this.sparseInput("sconvForward", "xpad", xpad, s);
-    const Wp = sparseInputLayout(s).rowStep;
+    const Wp = sparseInputRow(s, "rowStep");
     this.sparseConv("sconvForward", w, plan, s, N);
     chwn("sconvForward", "y", y, w.rows, OH, OW, N);
     if (tile.size < sconvTileFloats(w.rows)) fail("sconvForward", `tile needs ${sconvTileFloats(w.rows)} floats, got ${tile.toString()}`);
@@ -394,7 +402,7 @@ export class ConvKernels {
   sconvWeightGrad(w: Csr, plan: SparseConvPlan, dy: Tensor<"f32">, xpad: Tensor<"f32">, dvalues: Tensor<"f32">, s: ConvShape, accumulate = false): void {
     const { OH, OW } = convOutput(s);
     const N = this.sparseInput("sconvWeightGrad", "xpad", xpad, s);
-    const Wp = sparseInputLayout(s).rowStep;
+    const Wp = sparseInputRow(s, "rowStep");
     this.sparseConv("sconvWeightGrad", w, plan, s, N);
     chwn("sconvWeightGrad", "dy", dy, w.rows, OH, OW, N);
     if (dvalues.size !== w.nnz) fail("sconvWeightGrad", `dvalues must have nnz = ${w.nnz} entries, got ${dvalues.toString()}`);

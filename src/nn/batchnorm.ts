@@ -78,6 +78,8 @@ export class BatchNorm2d implements Layer {
         gg[c] = sg;
       }
     };
+    // The fused ReLU's mask parameters for the backward reductions (built once, not per step).
+    const reluMask = relu ? { gamma: gamma.value, beta: beta.value } : undefined;
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">, ctx: StepContext): void {
         const md = mean.data,
@@ -120,7 +122,6 @@ export class BatchNorm2d implements Layer {
         }
         // Training: the fused ReLU's mask is recomputed from x inside the reductions (one pass over
         // y and dy fewer than reluBackward first; dy is left as it came).
-        const reluMask = relu ? { gamma: gamma.value, beta: beta.value } : undefined;
         cv.channelColumnGradSums(dy, x, mean, invstd, p1, p2, C, reluMask);
         // Every replica takes part in the same collectives, whether or not it needs dx.
         (ctx.collective ?? singleReplica).sumColumns(partial, total);

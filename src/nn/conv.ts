@@ -178,6 +178,13 @@ export class Conv2d implements Layer {
     const L = OH * OW * N;
     const weightMatrix: MatrixView = { t: w.value, offset: 0, rows: M, cols: CKK, ld: CKK };
 
+    const epilogue = { bias: b ? b.value : null, relu };
+    /** The sparse forward kernel; a plan's first call times its channel groupings and keeps the fastest (same bits either way). */
+    const sparseForward: typeof cv.sconvForward = (wc, p, xin, out, tile, shape, options) => {
+      if (p.tunedMs) cv.sconvForward(wc, p, xin, out, tile, shape, options);
+      else cv.sconvTune(wc, p, xin, out, tile, shape, options);
+    };
+
     /** The padded input (the input itself when there is no padding); for a sparse strided layer, its column-parity split. */
     const padInput = (x: Tensor<"f32">): Tensor<"f32"> => {
       if (csr && strided) {
@@ -204,11 +211,8 @@ export class Conv2d implements Layer {
           return;
         }
         if (csr) {
-          // Bias and ReLU go into the kernel's stores (no second pass over y). The first forward of
-          // a level times the plan's channel groupings and keeps the fastest.
-          const epilogue = { bias: b ? b.value : null, relu };
-          if (plan!.tunedMs) cv.sconvForward(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s, epilogue);
-          else cv.sconvTune(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s, epilogue);
+          // Bias and ReLU go into the kernel's stores (no second pass over y).
+          sparseForward(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s, epilogue);
           return;
         }
         for (const [oh0, rows] of blocks()) {
@@ -242,9 +246,7 @@ export class Conv2d implements Layer {
             const dypad = tp > 0 ? scratch.view("paddedGrad", t.C * (t.H + 2 * tp) * (t.W + 2 * tp), N) : dy;
             if (tp > 0) cv.pad(dy, dypad, t.C, t.H, t.W, tp);
             k.sparse.gatherValues(csr, transposed!.perm, transposed!.csr);
-            const tile = scratch.view("sparseTile", s.C, 32);
-            if (transposedPlan!.tunedMs) cv.sconvForward(transposed!.csr, transposedPlan!, dypad, dx, tile, t);
-            else cv.sconvTune(transposed!.csr, transposedPlan!, dypad, dx, tile, t);
+            sparseForward(transposed!.csr, transposedPlan!, dypad, dx, scratch.view("sparseTile", s.C, 32), t, {});
           }
           return;
         }
