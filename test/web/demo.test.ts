@@ -170,9 +170,11 @@ test.serial("the browser demo trains tickets, plots them, classifies a drawn dig
       "the browser trains the dense level exactly as the library does in Node",
     );
 
-    // A drawn "1", classified by the latest ticket.
+    // A drawn "1", classified by the latest ticket. The pad also classifies live images while the
+    // stroke is drawn; the answer read here must be the finished stroke's, not the first pixels'
+    // (a short blob scaled to fill the 20x20 box reads as an 8, which failed CI once).
     await drawOne(page);
-    await page.waitForSelector("#predicted-class[data-class]", { timeout: 20_000 });
+    await page.waitForSelector('#predicted-class[data-stroke="done"]', { timeout: 20_000 });
     const predicted = await page.getAttribute("#predicted-class", "data-class");
     const probabilities = await page.$$eval("#probabilities li .value", (spans) => spans.map((s) => parseFloat(s.textContent ?? "")));
     t.is(probabilities.length, 10);

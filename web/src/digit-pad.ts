@@ -1,6 +1,6 @@
 // The drawing pad: white ink on black (as MNIST), drawn with a mouse, pen or finger through
 // pointer events. It reports the MNIST-style 28x28 image while a stroke is drawn (at most every
-// LIVE_MS) and when it ends, and shows that image enlarged so the user sees what the network sees.
+// LIVE_MS) and when it ends (saying which of the two it is), and shows that image enlarged so the user sees what the network sees.
 import { SIDE, toMnistImage } from "./preprocess.js";
 
 const LIVE_MS = 120;
@@ -14,7 +14,8 @@ export class DigitPad {
   constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly preview: HTMLCanvasElement,
-    private readonly onImage: (pixels: Uint8Array | null) => void,
+    /** `strokeDone`: the image of a finished stroke, not a live one from the middle of a stroke. */
+    private readonly onImage: (pixels: Uint8Array | null, strokeDone: boolean) => void,
   ) {
     const ctx = canvas.getContext("2d", { willReadFrequently: true });
     if (!ctx) throw new Error("drawing pad: no 2d canvas context");
@@ -38,7 +39,7 @@ export class DigitPad {
     this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     this.ctx.restore();
     this.drawPreview(null);
-    this.onImage(null);
+    this.onImage(null, true);
   }
 
   private point(e: PointerEvent): { x: number; y: number } {
@@ -64,17 +65,17 @@ export class DigitPad {
     this.ctx.lineTo(p.x, p.y);
     this.ctx.stroke();
     this.last = p;
-    if (performance.now() - this.lastReport >= LIVE_MS) this.report();
+    if (performance.now() - this.lastReport >= LIVE_MS) this.report(false);
   }
 
   private up(): void {
     if (!this.drawing) return;
     this.drawing = false;
     this.last = null;
-    this.report();
+    this.report(true);
   }
 
-  private report(): void {
+  private report(strokeDone: boolean): void {
     this.lastReport = performance.now();
     const { width, height } = this.canvas;
     const rgba = this.ctx.getImageData(0, 0, width, height).data;
@@ -82,7 +83,7 @@ export class DigitPad {
     for (let i = 0; i < ink.length; i++) ink[i] = rgba[4 * i]!;
     const pixels = toMnistImage(ink, width, height);
     this.drawPreview(pixels);
-    this.onImage(pixels);
+    this.onImage(pixels, strokeDone);
   }
 
   private drawPreview(pixels: Uint8Array | null): void {

@@ -39,10 +39,15 @@ function start(config: DemoConfig): void {
 
   const runs: RunRecord[] = [];
   let digit: Uint8Array | null = null;
+  let digitDone = false;
   let ticketLoaded = false;
   let requestId = 0;
+  // Whether the latest request's image was of a finished stroke.
+  let requestDone = false;
   const classify = () => {
-    if (digit && ticketLoaded) toTickets({ type: "classify", id: ++requestId, pixels: digit });
+    if (!digit || !ticketLoaded) return;
+    requestDone = digitDone;
+    toTickets({ type: "classify", id: ++requestId, pixels: digit });
   };
 
   experiment.onmessage = (e: MessageEvent<ExperimentEvent>) => {
@@ -87,7 +92,7 @@ function start(config: DemoConfig): void {
         break;
       case "prediction":
         // Only the answer to the latest drawing (an older one may arrive after a clear).
-        if (m.id === requestId && digit) prediction.show(m.probabilities);
+        if (m.id === requestId && digit) prediction.show(m.probabilities, requestDone);
         break;
       case "speed":
         speed.add(m.result);
@@ -103,8 +108,9 @@ function start(config: DemoConfig): void {
   experiment.onerror = (e) => training.showError(`experiment worker: ${e.message || "failed to start"}`);
   tickets.onerror = (e) => training.showError(`ticket worker: ${e.message || "failed to start"}`);
 
-  const pad = new DigitPad(byId("pad", HTMLCanvasElement), byId("preview", HTMLCanvasElement), (pixels) => {
+  const pad = new DigitPad(byId("pad", HTMLCanvasElement), byId("preview", HTMLCanvasElement), (pixels, strokeDone) => {
     digit = pixels;
+    digitDone = strokeDone;
     if (pixels) classify();
     else prediction.clear();
   });

@@ -14,16 +14,23 @@ export class PredictionView {
   clear(): void {
     this.predicted.textContent = "–";
     this.predicted.removeAttribute("data-class");
+    this.predicted.removeAttribute("data-stroke");
     this.list.replaceChildren();
   }
 
-  show(probabilities: readonly number[]): void {
+  /**
+   * `strokeDone` says whether the answer is for a finished stroke or a live image from the middle of
+   * one; the page exposes it as data-stroke ("done" or "live"), so a reader (or a test) can wait
+   * for the answer to the whole drawing rather than take one for its first few pixels.
+   */
+  show(probabilities: readonly number[], strokeDone: boolean): void {
     let best = 0;
     probabilities.forEach((p, i) => {
       if (p > probabilities[best]!) best = i;
     });
     this.predicted.textContent = String(best);
     this.predicted.dataset.class = String(best);
+    this.predicted.dataset.stroke = strokeDone ? "done" : "live";
     this.list.replaceChildren(
       ...probabilities.map((p, digit) => {
         const li = document.createElement("li");
