@@ -1,54 +1,74 @@
 // Batch normalization over CHWN tensors: channel c's statistics are taken over its M = H·W·N
-// contiguous values, as a two-pass mean and variance of the whole batch. The sums are computed per
+// contiguous values, as the whole batch's shifted first and second moments (one pass). The sums are computed per
 // example (channel_col_*) so that replicas on several threads produce exactly the pieces one thread
 // would, and the pieces are added in example order: the statistics are bit for bit the same on any
 // number of threads.
 
 /**
- * Per-example partial sums: out[c, n] = Σ_p x[c, p, n] over the P positions of channel c, each
- * column summed in position order. Vectorized across examples, so a column's sum is the same
- * sequence of f32 additions however the batch is split: the caller then adds the columns of the
- * whole batch in example order, which makes batch statistics identical on any number of threads.
+ * Per-example shifted moments: out1[c, n] = Σ_p (x[c, p, n] − K[c]) and out2[c, n] = Σ_p (x[c, p, n] − K[c])²
+ * over the P positions of channel c, each column summed in position order. Vectorized across
+ * examples, so a column's sums are the same sequence of f32 operations however the batch is split:
+ * the caller adds the columns of the whole batch in example order, which makes the batch's mean and
+ * variance identical on any number of threads. One pass over x gives both moments (batch norm's
+ * statistics are memory-bound: a second pass for the variance cost as much again); the shift K
+ * (the caller passes the running mean, near the batch mean once training is under way) keeps
+ * Σ(x−K)²/n − (Σ(x−K)/n)² from cancelling when a channel's mean is large against its spread.
  */
-export function channel_col_sums(x: usize, out: usize, C: i32, P: i32, N: i32): void {
+export function channel_col_moments(x: usize, shift: usize, out1: usize, out2: usize, C: i32, P: i32, N: i32): void {
   const nb = <usize>N << 2;
   for (let c = 0; c < C; c++) {
-    const src = x + <usize>c * <usize>P * nb, dst = out + <usize>c * nb;
+    const src = x + <usize>c * <usize>P * nb, d1 = out1 + <usize>c * nb, d2 = out2 + <usize>c * nb;
+    const k = load<f32>(shift + (<usize>c << 2));
+    const vk = f32x4.splat(k);
     let n = 0;
-    // 16 columns at a time: four independent addition chains (one chain is bound by the add's
+    // 16 columns at a time: four independent chains per moment (one chain is bound by the add's
     // latency) and whole 64-byte lines per position row.
     for (; n + 16 <= N; n += 16) {
       const q = src + (<usize>n << 2);
       let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+      let q0 = s0, q1 = s0, q2 = s0, q3 = s0;
       for (let p = 0; p < P; p++) {
         const a = q + <usize>p * nb;
-        s0 = f32x4.add(s0, v128.load(a));
-        s1 = f32x4.add(s1, v128.load(a, 16));
-        s2 = f32x4.add(s2, v128.load(a, 32));
-        s3 = f32x4.add(s3, v128.load(a, 48));
+        const e0 = f32x4.sub(v128.load(a), vk);
+        s0 = f32x4.add(s0, e0); q0 = f32x4.add(q0, f32x4.mul(e0, e0));
+        const e1 = f32x4.sub(v128.load(a, 16), vk);
+        s1 = f32x4.add(s1, e1); q1 = f32x4.add(q1, f32x4.mul(e1, e1));
+        const e2 = f32x4.sub(v128.load(a, 32), vk);
+        s2 = f32x4.add(s2, e2); q2 = f32x4.add(q2, f32x4.mul(e2, e2));
+        const e3 = f32x4.sub(v128.load(a, 48), vk);
+        s3 = f32x4.add(s3, e3); q3 = f32x4.add(q3, f32x4.mul(e3, e3));
       }
-      const d = dst + (<usize>n << 2);
-      v128.store(d, s0);
-      v128.store(d, s1, 16);
-      v128.store(d, s2, 32);
-      v128.store(d, s3, 48);
+      const o1 = d1 + (<usize>n << 2), o2 = d2 + (<usize>n << 2);
+      v128.store(o1, s0); v128.store(o1, s1, 16); v128.store(o1, s2, 32); v128.store(o1, s3, 48);
+      v128.store(o2, q0); v128.store(o2, q1, 16); v128.store(o2, q2, 32); v128.store(o2, q3, 48);
     }
     for (; n + 4 <= N; n += 4) {
       const q = <usize>n << 2;
-      let s = f32x4.splat(0);
-      for (let p = 0; p < P; p++) s = f32x4.add(s, v128.load(src + <usize>p * nb + q));
-      v128.store(dst + q, s);
+      let s = f32x4.splat(0), sq = s;
+      for (let p = 0; p < P; p++) {
+        const e = f32x4.sub(v128.load(src + <usize>p * nb + q), vk);
+        s = f32x4.add(s, e);
+        sq = f32x4.add(sq, f32x4.mul(e, e));
+      }
+      v128.store(d1 + q, s);
+      v128.store(d2 + q, sq);
     }
     for (; n < N; n++) {
       const q = <usize>n << 2;
-      let s: f32 = 0;
-      for (let p = 0; p < P; p++) s += load<f32>(src + <usize>p * nb + q);
-      store<f32>(dst + q, s);
+      let s: f32 = 0, sq: f32 = 0;
+      for (let p = 0; p < P; p++) {
+        const e = load<f32>(src + <usize>p * nb + q) - k;
+        s += e;
+        sq += e * e;
+      }
+      store<f32>(d1 + q, s);
+      store<f32>(d2 + q, sq);
     }
   }
 }
 
-/** out[c, n] = Σ_p (x[c, p, n] − mean[c])², per example as channel_col_sums. */
+/** out[c, n] = Σ_p (x[c, p, n] − mean[c])², per example as channel_col_moments: the
+ * exact second pass for a batch whose mean lies far from the moments' shift. */
 export function channel_col_sqdev(x: usize, mean: usize, out: usize, C: i32, P: i32, N: i32): void {
   const nb = <usize>N << 2;
   for (let c = 0; c < C; c++) {
@@ -94,7 +114,7 @@ export function channel_col_sqdev(x: usize, mean: usize, out: usize, C: i32, P: 
 
 /**
  * Per-example backward sums: out1[c, n] = Σ_p dy[c, p, n] and out2[c, n] = Σ_p dy·x̂ with
- * x̂ = (x − mean[c])·invstd[c], per example as channel_col_sums.
+ * x̂ = (x − mean[c])·invstd[c], per example as channel_col_moments.
  */
 export function channel_col_grad_sums(dy: usize, x: usize, mean: usize, invstd: usize, out1: usize, out2: usize, C: i32, P: i32, N: i32): void {
   const nb = <usize>N << 2;

@@ -562,13 +562,18 @@ export class ConvKernels {
     return x.size / C;
   }
 
-  /** Per-channel, per-example sums over positions: out [C, N] from x [C·P, N]. */
-  channelColumnSums(x: Tensor<"f32">, out: Tensor<"f32">, C: number): void {
-    const [P, N] = this.columns("channelColumnSums", x, C, out);
+  /**
+   * Per channel and example, over positions: sum1 = Σ (x − shift_c) and sum2 = Σ (x − shift_c)²,
+   * [C, N] each from x [C·P, N], in one pass (batch-norm statistics, summed in a fixed order).
+   */
+  channelColumnMoments(x: Tensor<"f32">, shift: Tensor<"f32">, sum1: Tensor<"f32">, sum2: Tensor<"f32">, C: number): void {
+    const [P, N] = this.columns("channelColumnMoments", x, C, sum1);
+    this.columns("channelColumnMoments", x, C, sum2);
+    if (shift.size !== C) fail("channelColumnMoments", `shift needs ${C} entries, got ${shift.toString()}`);
     if (this.k.checking) {
-      own(this.k, "channelColumnSums", { x, out });
+      own(this.k, "channelColumnMoments", { x, shift, sum1, sum2 });
     }
-    this.k.exports.channel_col_sums(x.ptr, out.ptr, C, P, N);
+    this.k.exports.channel_col_moments(x.ptr, shift.ptr, sum1.ptr, sum2.ptr, C, P, N);
   }
 
   /** out [C, N] = per channel and example, the sum over positions of (x − mean_c)² (batch-norm variance, summed in a fixed order). */

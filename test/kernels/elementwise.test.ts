@@ -138,11 +138,17 @@ for (const simd of BUILDS) {
         return Array.from(out);
       };
       const f = Math.fround;
-      k.conv.channelColumnSums(x, s1, C);
+      // The shifted moments in one pass (the shift is the running mean in training).
+      k.conv.channelColumnMoments(x, mean, s1, s2, C);
       t.deepEqual(
         Array.from(s1.data),
-        want((_c, i) => xv[i]!),
-        `sums ${C}x${P}x${N}`,
+        want((c, i) => f(xv[i]! - mv[c]!)),
+        `shifted sums ${C}x${P}x${N}`,
+      );
+      t.deepEqual(
+        Array.from(s2.data),
+        want((c, i) => f(f(xv[i]! - mv[c]!) * f(xv[i]! - mv[c]!))),
+        `shifted squares ${C}x${P}x${N}`,
       );
       k.conv.channelColumnSquaredDeviation(x, mean, s1, C);
       t.deepEqual(
