@@ -94,10 +94,17 @@ for (const simd of ["plain", "relaxed"] as const) {
   test(`direct sparse convolution: every channel grouping gives the same bits, and the reference's result (${simd} SIMD)`, async (t) => {
     const k = await kernelsFor(simd);
     const rng = new Rng(23, simd);
-    const c: RefConv = { C: 40, H: 5, W: 6, M: 7, K: 3, stride: 1, pad: 1, N: 37 };
-    const [OH, OW] = outSize(c);
-    const KK = c.K * c.K;
-    for (const density of [0.5, 0.1]) {
+    // Rows of OW·N = 222, 228 and 234 floats: 24-float chunks, then every tail path (16, 8, 4
+    // floats and single ones).
+    for (const [N, density] of [
+      [37, 0.5],
+      [37, 0.1],
+      [38, 0.5],
+      [39, 0.1],
+    ] as const) {
+      const c: RefConv = { C: 40, H: 5, W: 6, M: 7, K: 3, stride: 1, pad: 1, N };
+      const [OH, OW] = outSize(c);
+      const KK = c.K * c.K;
       const mark = k.arena.mark();
       const mask = randomMask(rng, c.M, c.C * KK, density);
       const wv = randomArray(rng, c.M * c.C * KK).map((v, i) => (mask[i] ? v : 0));
@@ -123,7 +130,7 @@ for (const simd of ["plain", "relaxed"] as const) {
         k.conv.sconvForward(csr, plan, xpad, y, tile, s);
         return Array.from(y.data);
       });
-      t.is(mismatch(outputs[0]!, refConvForward(c, xv, wv)), null, `forward at density ${density}`);
+      t.is(mismatch(outputs[0]!, refConvForward(c, xv, wv)), null, `forward at density ${density}, N ${N}`);
       for (let i = 1; i < outputs.length; i++) t.deepEqual(outputs[i], outputs[0], `${plan.groupings[i]!.groups} groups vs ${plan.groupings[0]!.groups}`);
       // The fused epilogue (bias, ReLU in the stores; staged and direct stores, vector and scalar
       // tails) gives exactly what biasAct after the plain kernel gives.
