@@ -1,115 +1,114 @@
 // Batch normalization over CHWN tensors: channel c's statistics are taken over its M = H·W·N
-// contiguous values, as the whole batch's shifted first and second moments (one pass). The sums are computed per
+// contiguous values: each example's mean and squared deviations in one pass, combined over the
+// batch in example order. The sums are computed per
 // example (channel_col_*) so that replicas on several threads produce exactly the pieces one thread
 // would, and the pieces are added in example order: the statistics are bit for bit the same on any
 // number of threads.
 
 /**
- * Per-example shifted moments: out1[c, n] = Σ_p (x[c, p, n] − K[c]) and out2[c, n] = Σ_p (x[c, p, n] − K[c])²
- * over the P positions of channel c, each column summed in position order. Vectorized across
- * examples, so a column's sums are the same sequence of f32 operations however the batch is split:
- * the caller adds the columns of the whole batch in example order, which makes the batch's mean and
- * variance identical on any number of threads. One pass over x gives both moments (batch norm's
- * statistics are memory-bound: a second pass for the variance cost as much again); the shift K
- * (the caller passes the running mean, near the batch mean once training is under way) keeps
- * Σ(x−K)²/n − (Σ(x−K)/n)² from cancelling when a channel's mean is large against its spread.
+ * Per-example moments: mean[c, n] = Σ_p x[c, p, n] / P and m2[c, n] = Σ_p (x[c, p, n] − mean[c, n])²,
+ * the example's own mean and sum of squared deviations over the P positions of channel c, in one
+ * pass over x (batch norm's statistics are memory-bound: a second pass for the variance cost as
+ * much again). Each column is shifted by its own first value K = x[c, 0, n], so
+ * m2 = Σ(x−K)² − (Σ(x−K))²/P does not cancel however far the mean lies from zero; the sums run in
+ * position order, vectorized across examples, and every column gets the same f32 operations
+ * whichever of the 16-, 4- or 1-column paths takes it. So a column's results do not depend on how
+ * the batch is split: the caller combines the examples in example order (the batch's mean from
+ * the means, its variance from m2 and the means' spread), the same on any number of threads.
  */
-export function channel_col_moments(x: usize, shift: usize, out1: usize, out2: usize, C: i32, P: i32, N: i32): void {
+export function channel_col_moments(x: usize, mean: usize, m2: usize, C: i32, P: i32, N: i32): void {
   const nb = <usize>N << 2;
+  const pf = <f32>P;
+  const vp = f32x4.splat(pf);
+  const PB = rowBlock(N, 1);
   for (let c = 0; c < C; c++) {
-    const src = x + <usize>c * <usize>P * nb, d1 = out1 + <usize>c * nb, d2 = out2 + <usize>c * nb;
-    const k = load<f32>(shift + (<usize>c << 2));
-    const vk = f32x4.splat(k);
-    let n = 0;
-    // 16 columns at a time: four independent chains per moment (one chain is bound by the add's
-    // latency) and whole 64-byte lines per position row.
-    for (; n + 16 <= N; n += 16) {
-      const q = src + (<usize>n << 2);
-      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-      let q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-      for (let p = 0; p < P; p++) {
-        const a = q + <usize>p * nb;
-        const e0 = f32x4.sub(v128.load(a), vk);
-        s0 = f32x4.add(s0, e0); q0 = f32x4.add(q0, f32x4.mul(e0, e0));
-        const e1 = f32x4.sub(v128.load(a, 16), vk);
-        s1 = f32x4.add(s1, e1); q1 = f32x4.add(q1, f32x4.mul(e1, e1));
-        const e2 = f32x4.sub(v128.load(a, 32), vk);
-        s2 = f32x4.add(s2, e2); q2 = f32x4.add(q2, f32x4.mul(e2, e2));
-        const e3 = f32x4.sub(v128.load(a, 48), vk);
-        s3 = f32x4.add(s3, e3); q3 = f32x4.add(q3, f32x4.mul(e3, e3));
+    const src = x + <usize>c * <usize>P * nb, d1 = mean + <usize>c * nb, d2 = m2 + <usize>c * nb;
+    // The raw sums Σ(x−K) and Σ(x−K)² go to mean and m2 block by block of PB rows, then become
+    // the moments at the end.
+    for (let pb = 0; pb < P; pb += PB) {
+      const pe = min(P, pb + PB);
+      const resume = pb > 0;
+      let n = 0;
+      // 16 columns at a time: four independent chains per moment (one chain is bound by the add's
+      // latency) and whole 64-byte lines per position row.
+      for (; n + 16 <= N; n += 16) {
+        const q = src + (<usize>n << 2);
+        const o1 = d1 + (<usize>n << 2), o2 = d2 + (<usize>n << 2);
+        const k0 = v128.load(q), k1 = v128.load(q, 16), k2 = v128.load(q, 32), k3 = v128.load(q, 48);
+        let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+        let q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+        if (resume) {
+          s0 = v128.load(o1); s1 = v128.load(o1, 16); s2 = v128.load(o1, 32); s3 = v128.load(o1, 48);
+          q0 = v128.load(o2); q1 = v128.load(o2, 16); q2 = v128.load(o2, 32); q3 = v128.load(o2, 48);
+        }
+        for (let p = pb; p < pe; p++) {
+          const a = q + <usize>p * nb;
+          const e0 = f32x4.sub(v128.load(a), k0);
+          s0 = f32x4.add(s0, e0); q0 = f32x4.add(q0, f32x4.mul(e0, e0));
+          const e1 = f32x4.sub(v128.load(a, 16), k1);
+          s1 = f32x4.add(s1, e1); q1 = f32x4.add(q1, f32x4.mul(e1, e1));
+          const e2 = f32x4.sub(v128.load(a, 32), k2);
+          s2 = f32x4.add(s2, e2); q2 = f32x4.add(q2, f32x4.mul(e2, e2));
+          const e3 = f32x4.sub(v128.load(a, 48), k3);
+          s3 = f32x4.add(s3, e3); q3 = f32x4.add(q3, f32x4.mul(e3, e3));
+        }
+        v128.store(o1, s0); v128.store(o1, s1, 16); v128.store(o1, s2, 32); v128.store(o1, s3, 48);
+        v128.store(o2, q0); v128.store(o2, q1, 16); v128.store(o2, q2, 32); v128.store(o2, q3, 48);
       }
-      const o1 = d1 + (<usize>n << 2), o2 = d2 + (<usize>n << 2);
-      v128.store(o1, s0); v128.store(o1, s1, 16); v128.store(o1, s2, 32); v128.store(o1, s3, 48);
-      v128.store(o2, q0); v128.store(o2, q1, 16); v128.store(o2, q2, 32); v128.store(o2, q3, 48);
+      for (; n + 4 <= N; n += 4) {
+        const q = <usize>n << 2;
+        const k = v128.load(src + q);
+        let sv = resume ? v128.load(d1 + q) : f32x4.splat(0), sq = resume ? v128.load(d2 + q) : f32x4.splat(0);
+        for (let p = pb; p < pe; p++) {
+          const e = f32x4.sub(v128.load(src + <usize>p * nb + q), k);
+          sv = f32x4.add(sv, e);
+          sq = f32x4.add(sq, f32x4.mul(e, e));
+        }
+        v128.store(d1 + q, sv);
+        v128.store(d2 + q, sq);
+      }
+      for (; n < N; n++) {
+        const q = <usize>n << 2;
+        const k = load<f32>(src + q);
+        let sv: f32 = resume ? load<f32>(d1 + q) : 0, sq: f32 = resume ? load<f32>(d2 + q) : 0;
+        for (let p = pb; p < pe; p++) {
+          const e = load<f32>(src + <usize>p * nb + q) - k;
+          sv += e;
+          sq += e * e;
+        }
+        store<f32>(d1 + q, sv);
+        store<f32>(d2 + q, sq);
+      }
     }
+    // mean = K + s/P and m2 = max(sq − s·(s/P), 0), the same f32 operations on every path.
+    let n = 0;
     for (; n + 4 <= N; n += 4) {
       const q = <usize>n << 2;
-      let s = f32x4.splat(0), sq = s;
-      for (let p = 0; p < P; p++) {
-        const e = f32x4.sub(v128.load(src + <usize>p * nb + q), vk);
-        s = f32x4.add(s, e);
-        sq = f32x4.add(sq, f32x4.mul(e, e));
-      }
-      v128.store(d1 + q, s);
-      v128.store(d2 + q, sq);
+      const k = v128.load(src + q), sv = v128.load(d1 + q), sq = v128.load(d2 + q);
+      const sp = f32x4.div(sv, vp);
+      v128.store(d1 + q, f32x4.add(k, sp));
+      v128.store(d2 + q, f32x4.max(f32x4.sub(sq, f32x4.mul(sv, sp)), f32x4.splat(0)));
     }
     for (; n < N; n++) {
       const q = <usize>n << 2;
-      let s: f32 = 0, sq: f32 = 0;
-      for (let p = 0; p < P; p++) {
-        const e = load<f32>(src + <usize>p * nb + q) - k;
-        s += e;
-        sq += e * e;
-      }
-      store<f32>(d1 + q, s);
-      store<f32>(d2 + q, sq);
+      const k = load<f32>(src + q), sv = load<f32>(d1 + q), sq = load<f32>(d2 + q);
+      const sp = sv / pf;
+      store<f32>(d1 + q, k + sp);
+      store<f32>(d2 + q, max<f32>(sq - sv * sp, 0));
     }
   }
 }
 
-/** out[c, n] = Σ_p (x[c, p, n] − mean[c])², per example as channel_col_moments: the
- * exact second pass for a batch whose mean lies far from the moments' shift. */
-export function channel_col_sqdev(x: usize, mean: usize, out: usize, C: i32, P: i32, N: i32): void {
-  const nb = <usize>N << 2;
-  for (let c = 0; c < C; c++) {
-    const src = x + <usize>c * <usize>P * nb, dst = out + <usize>c * nb;
-    const mu = load<f32>(mean + (<usize>c << 2));
-    const vm = f32x4.splat(mu);
-    let n = 0;
-    for (; n + 16 <= N; n += 16) {
-      const q = src + (<usize>n << 2);
-      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-      for (let p = 0; p < P; p++) {
-        const a = q + <usize>p * nb;
-        const d0 = f32x4.sub(v128.load(a), vm), d1 = f32x4.sub(v128.load(a, 16), vm);
-        const d2 = f32x4.sub(v128.load(a, 32), vm), d3 = f32x4.sub(v128.load(a, 48), vm);
-        s0 = f32x4.add(s0, f32x4.mul(d0, d0));
-        s1 = f32x4.add(s1, f32x4.mul(d1, d1));
-        s2 = f32x4.add(s2, f32x4.mul(d2, d2));
-        s3 = f32x4.add(s3, f32x4.mul(d3, d3));
-      }
-      const d = dst + (<usize>n << 2);
-      v128.store(d, s0);
-      v128.store(d, s1, 16);
-      v128.store(d, s2, 32);
-      v128.store(d, s3, 48);
-    }
-    for (; n + 4 <= N; n += 4) {
-      const q = <usize>n << 2;
-      let s = f32x4.splat(0);
-      for (let p = 0; p < P; p++) {
-        const d = f32x4.sub(v128.load(src + <usize>p * nb + q), vm);
-        s = f32x4.add(s, f32x4.mul(d, d));
-      }
-      v128.store(dst + q, s);
-    }
-    for (; n < N; n++) {
-      const q = <usize>n << 2;
-      let s: f32 = 0;
-      for (let p = 0; p < P; p++) { const d = load<f32>(src + <usize>p * nb + q) - mu; s += d * d; }
-      store<f32>(dst + q, s);
-    }
-  }
+/**
+ * Position rows per block of the column reductions: about 32 KB of one channel (all N columns of
+ * PB consecutive rows of each of the `tensors` inputs), so the 16-column passes over a block find its lines in L1 and the block
+ * streams in from memory in order. Walking all P rows per 16 columns read each 64-byte piece of a
+ * row in its own strided stream, which ran at half the speed of a copy when x was not cached.
+ */
+// @ts-ignore: decorator
+@inline
+function rowBlock(N: i32, tensors: i32): i32 {
+  return max(4, 8192 / (max(N, 1) * tensors));
 }
 
 /**
@@ -118,61 +117,71 @@ export function channel_col_sqdev(x: usize, mean: usize, out: usize, C: i32, P: 
  */
 export function channel_col_grad_sums(dy: usize, x: usize, mean: usize, invstd: usize, out1: usize, out2: usize, C: i32, P: i32, N: i32): void {
   const nb = <usize>N << 2;
+  const PB = rowBlock(N, 2);
   for (let c = 0; c < C; c++) {
     const g = dy + <usize>c * <usize>P * nb, src = x + <usize>c * <usize>P * nb;
     const d1 = out1 + <usize>c * nb, d2 = out2 + <usize>c * nb;
     const mu = load<f32>(mean + (<usize>c << 2)), is = load<f32>(invstd + (<usize>c << 2));
     const vm = f32x4.splat(mu), vs = f32x4.splat(is);
-    let n = 0;
-    // 16 columns at a time: eight independent chains, whole lines per position row.
-    for (; n + 16 <= N; n += 16) {
-      const q = <usize>n << 2;
-      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-      for (let p = 0; p < P; p++) {
-        const o = <usize>p * nb + q;
-        const gp = g + o, xp = src + o;
-        const g0 = v128.load(gp), g1 = v128.load(gp, 16), g2 = v128.load(gp, 32), g3 = v128.load(gp, 48);
-        a0 = f32x4.add(a0, g0);
-        a1 = f32x4.add(a1, g1);
-        a2 = f32x4.add(a2, g2);
-        a3 = f32x4.add(a3, g3);
-        b0 = f32x4.add(b0, f32x4.mul(g0, f32x4.mul(f32x4.sub(v128.load(xp), vm), vs)));
-        b1 = f32x4.add(b1, f32x4.mul(g1, f32x4.mul(f32x4.sub(v128.load(xp, 16), vm), vs)));
-        b2 = f32x4.add(b2, f32x4.mul(g2, f32x4.mul(f32x4.sub(v128.load(xp, 32), vm), vs)));
-        b3 = f32x4.add(b3, f32x4.mul(g3, f32x4.mul(f32x4.sub(v128.load(xp, 48), vm), vs)));
+    // Blocks of PB rows (see rowBlock); the sums carry over from block to block through out1/out2.
+    for (let pb = 0; pb < P; pb += PB) {
+      const pe = min(P, pb + PB);
+      const resume = pb > 0;
+      let n = 0;
+      // 16 columns at a time: eight independent chains, whole lines per position row.
+      for (; n + 16 <= N; n += 16) {
+        const q = <usize>n << 2;
+        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        if (resume) {
+          a0 = v128.load(d1 + q); a1 = v128.load(d1 + q, 16); a2 = v128.load(d1 + q, 32); a3 = v128.load(d1 + q, 48);
+          b0 = v128.load(d2 + q); b1 = v128.load(d2 + q, 16); b2 = v128.load(d2 + q, 32); b3 = v128.load(d2 + q, 48);
+        }
+        for (let p = pb; p < pe; p++) {
+          const o = <usize>p * nb + q;
+          const gp = g + o, xp = src + o;
+          const g0 = v128.load(gp), g1 = v128.load(gp, 16), g2 = v128.load(gp, 32), g3 = v128.load(gp, 48);
+          a0 = f32x4.add(a0, g0);
+          a1 = f32x4.add(a1, g1);
+          a2 = f32x4.add(a2, g2);
+          a3 = f32x4.add(a3, g3);
+          b0 = f32x4.add(b0, f32x4.mul(g0, f32x4.mul(f32x4.sub(v128.load(xp), vm), vs)));
+          b1 = f32x4.add(b1, f32x4.mul(g1, f32x4.mul(f32x4.sub(v128.load(xp, 16), vm), vs)));
+          b2 = f32x4.add(b2, f32x4.mul(g2, f32x4.mul(f32x4.sub(v128.load(xp, 32), vm), vs)));
+          b3 = f32x4.add(b3, f32x4.mul(g3, f32x4.mul(f32x4.sub(v128.load(xp, 48), vm), vs)));
+        }
+        v128.store(d1 + q, a0);
+        v128.store(d1 + q, a1, 16);
+        v128.store(d1 + q, a2, 32);
+        v128.store(d1 + q, a3, 48);
+        v128.store(d2 + q, b0);
+        v128.store(d2 + q, b1, 16);
+        v128.store(d2 + q, b2, 32);
+        v128.store(d2 + q, b3, 48);
       }
-      v128.store(d1 + q, a0);
-      v128.store(d1 + q, a1, 16);
-      v128.store(d1 + q, a2, 32);
-      v128.store(d1 + q, a3, 48);
-      v128.store(d2 + q, b0);
-      v128.store(d2 + q, b1, 16);
-      v128.store(d2 + q, b2, 32);
-      v128.store(d2 + q, b3, 48);
-    }
-    for (; n + 4 <= N; n += 4) {
-      const q = <usize>n << 2;
-      let a = f32x4.splat(0), b = f32x4.splat(0);
-      for (let p = 0; p < P; p++) {
-        const o = <usize>p * nb + q;
-        const gv = v128.load(g + o);
-        a = f32x4.add(a, gv);
-        b = f32x4.add(b, f32x4.mul(gv, f32x4.mul(f32x4.sub(v128.load(src + o), vm), vs)));
+      for (; n + 4 <= N; n += 4) {
+        const q = <usize>n << 2;
+        let a = resume ? v128.load(d1 + q) : f32x4.splat(0), b = resume ? v128.load(d2 + q) : f32x4.splat(0);
+        for (let p = pb; p < pe; p++) {
+          const o = <usize>p * nb + q;
+          const gv = v128.load(g + o);
+          a = f32x4.add(a, gv);
+          b = f32x4.add(b, f32x4.mul(gv, f32x4.mul(f32x4.sub(v128.load(src + o), vm), vs)));
+        }
+        v128.store(d1 + q, a);
+        v128.store(d2 + q, b);
       }
-      v128.store(d1 + q, a);
-      v128.store(d2 + q, b);
-    }
-    for (; n < N; n++) {
-      const q = <usize>n << 2;
-      let a: f32 = 0, b: f32 = 0;
-      for (let p = 0; p < P; p++) {
-        const o = <usize>p * nb + q;
-        const gv = load<f32>(g + o);
-        a += gv;
-        b += gv * ((load<f32>(src + o) - mu) * is);
+      for (; n < N; n++) {
+        const q = <usize>n << 2;
+        let a: f32 = resume ? load<f32>(d1 + q) : 0, b: f32 = resume ? load<f32>(d2 + q) : 0;
+        for (let p = pb; p < pe; p++) {
+          const o = <usize>p * nb + q;
+          const gv = load<f32>(g + o);
+          a += gv;
+          b += gv * ((load<f32>(src + o) - mu) * is);
+        }
+        store<f32>(d1 + q, a);
+        store<f32>(d2 + q, b);
       }
-      store<f32>(d1 + q, a);
-      store<f32>(d2 + q, b);
     }
   }
 }
@@ -187,6 +196,7 @@ export function channel_col_grad_sums(dy: usize, x: usize, mean: usize, invstd: 
 export function channel_col_grad_sums_relu(dy: usize, x: usize, mean: usize, invstd: usize, gamma: usize, beta: usize,
                                            out1: usize, out2: usize, C: i32, P: i32, N: i32): void {
   const nb = <usize>N << 2;
+  const PB = rowBlock(N, 2);
   const zero = f32x4.splat(0);
   for (let c = 0; c < C; c++) {
     const g = dy + <usize>c * <usize>P * nb, src = x + <usize>c * <usize>P * nb;
@@ -196,50 +206,58 @@ export function channel_col_grad_sums_relu(dy: usize, x: usize, mean: usize, inv
     const sc = load<f32>(gamma + co) * is;
     const sh = load<f32>(beta + co) - mu * sc;
     const vm = f32x4.splat(mu), vs = f32x4.splat(is), vsc = f32x4.splat(sc), vsh = f32x4.splat(sh);
-    let n = 0;
-    for (; n + 8 <= N; n += 8) {
-      const q = <usize>n << 2;
-      let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0;
-      for (let p = 0; p < P; p++) {
-        const o = <usize>p * nb + q;
-        const x0 = v128.load(src + o), x1 = v128.load(src + o, 16);
-        const g0 = v128.and(v128.load(g + o), f32x4.gt(f32x4.add(f32x4.mul(x0, vsc), vsh), zero));
-        const g1 = v128.and(v128.load(g + o, 16), f32x4.gt(f32x4.add(f32x4.mul(x1, vsc), vsh), zero));
-        a0 = f32x4.add(a0, g0);
-        a1 = f32x4.add(a1, g1);
-        b0 = f32x4.add(b0, f32x4.mul(g0, f32x4.mul(f32x4.sub(x0, vm), vs)));
-        b1 = f32x4.add(b1, f32x4.mul(g1, f32x4.mul(f32x4.sub(x1, vm), vs)));
+    // Blocks of PB rows (see rowBlock); the sums carry over from block to block through out1/out2.
+    for (let pb = 0; pb < P; pb += PB) {
+      const pe = min(P, pb + PB);
+      const resume = pb > 0;
+      let n = 0;
+      for (; n + 8 <= N; n += 8) {
+        const q = <usize>n << 2;
+        let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0;
+        if (resume) {
+          a0 = v128.load(d1 + q); a1 = v128.load(d1 + q, 16); b0 = v128.load(d2 + q); b1 = v128.load(d2 + q, 16);
+        }
+        for (let p = pb; p < pe; p++) {
+          const o = <usize>p * nb + q;
+          const x0 = v128.load(src + o), x1 = v128.load(src + o, 16);
+          const g0 = v128.and(v128.load(g + o), f32x4.gt(f32x4.add(f32x4.mul(x0, vsc), vsh), zero));
+          const g1 = v128.and(v128.load(g + o, 16), f32x4.gt(f32x4.add(f32x4.mul(x1, vsc), vsh), zero));
+          a0 = f32x4.add(a0, g0);
+          a1 = f32x4.add(a1, g1);
+          b0 = f32x4.add(b0, f32x4.mul(g0, f32x4.mul(f32x4.sub(x0, vm), vs)));
+          b1 = f32x4.add(b1, f32x4.mul(g1, f32x4.mul(f32x4.sub(x1, vm), vs)));
+        }
+        v128.store(d1 + q, a0);
+        v128.store(d1 + q, a1, 16);
+        v128.store(d2 + q, b0);
+        v128.store(d2 + q, b1, 16);
       }
-      v128.store(d1 + q, a0);
-      v128.store(d1 + q, a1, 16);
-      v128.store(d2 + q, b0);
-      v128.store(d2 + q, b1, 16);
-    }
-    for (; n + 4 <= N; n += 4) {
-      const q = <usize>n << 2;
-      let a = f32x4.splat(0), b = f32x4.splat(0);
-      for (let p = 0; p < P; p++) {
-        const o = <usize>p * nb + q;
-        const xv = v128.load(src + o);
-        const gv = v128.and(v128.load(g + o), f32x4.gt(f32x4.add(f32x4.mul(xv, vsc), vsh), zero));
-        a = f32x4.add(a, gv);
-        b = f32x4.add(b, f32x4.mul(gv, f32x4.mul(f32x4.sub(xv, vm), vs)));
+      for (; n + 4 <= N; n += 4) {
+        const q = <usize>n << 2;
+        let a = resume ? v128.load(d1 + q) : f32x4.splat(0), b = resume ? v128.load(d2 + q) : f32x4.splat(0);
+        for (let p = pb; p < pe; p++) {
+          const o = <usize>p * nb + q;
+          const xv = v128.load(src + o);
+          const gv = v128.and(v128.load(g + o), f32x4.gt(f32x4.add(f32x4.mul(xv, vsc), vsh), zero));
+          a = f32x4.add(a, gv);
+          b = f32x4.add(b, f32x4.mul(gv, f32x4.mul(f32x4.sub(xv, vm), vs)));
+        }
+        v128.store(d1 + q, a);
+        v128.store(d2 + q, b);
       }
-      v128.store(d1 + q, a);
-      v128.store(d2 + q, b);
-    }
-    for (; n < N; n++) {
-      const q = <usize>n << 2;
-      let a: f32 = 0, b: f32 = 0;
-      for (let p = 0; p < P; p++) {
-        const o = <usize>p * nb + q;
-        const xv = load<f32>(src + o);
-        const gv: f32 = xv * sc + sh > 0 ? load<f32>(g + o) : 0;
-        a += gv;
-        b += gv * ((xv - mu) * is);
+      for (; n < N; n++) {
+        const q = <usize>n << 2;
+        let a: f32 = resume ? load<f32>(d1 + q) : 0, b: f32 = resume ? load<f32>(d2 + q) : 0;
+        for (let p = pb; p < pe; p++) {
+          const o = <usize>p * nb + q;
+          const xv = load<f32>(src + o);
+          const gv: f32 = xv * sc + sh > 0 ? load<f32>(g + o) : 0;
+          a += gv;
+          b += gv * ((xv - mu) * is);
+        }
+        store<f32>(d1 + q, a);
+        store<f32>(d2 + q, b);
       }
-      store<f32>(d1 + q, a);
-      store<f32>(d2 + q, b);
     }
   }
 }

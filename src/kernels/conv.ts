@@ -563,27 +563,17 @@ export class ConvKernels {
   }
 
   /**
-   * Per channel and example, over positions: sum1 = Σ (x − shift_c) and sum2 = Σ (x − shift_c)²,
-   * [C, N] each from x [C·P, N], in one pass (batch-norm statistics, summed in a fixed order).
+   * Per channel and example, over positions, in one pass: mean [C, N] the example's mean and m2
+   * [C, N] its sum of squared deviations from that mean (batch-norm statistics; see
+   * channel_col_moments for why the results do not depend on how the batch is split).
    */
-  channelColumnMoments(x: Tensor<"f32">, shift: Tensor<"f32">, sum1: Tensor<"f32">, sum2: Tensor<"f32">, C: number): void {
-    const [P, N] = this.columns("channelColumnMoments", x, C, sum1);
-    this.columns("channelColumnMoments", x, C, sum2);
-    if (shift.size !== C) fail("channelColumnMoments", `shift needs ${C} entries, got ${shift.toString()}`);
+  channelColumnMoments(x: Tensor<"f32">, mean: Tensor<"f32">, m2: Tensor<"f32">, C: number): void {
+    const [P, N] = this.columns("channelColumnMoments", x, C, mean);
+    this.columns("channelColumnMoments", x, C, m2);
     if (this.k.checking) {
-      own(this.k, "channelColumnMoments", { x, shift, sum1, sum2 });
+      own(this.k, "channelColumnMoments", { x, mean, m2 });
     }
-    this.k.exports.channel_col_moments(x.ptr, shift.ptr, sum1.ptr, sum2.ptr, C, P, N);
-  }
-
-  /** out [C, N] = per channel and example, the sum over positions of (x − mean_c)² (batch-norm variance, summed in a fixed order). */
-  channelColumnSquaredDeviation(x: Tensor<"f32">, mean: Tensor<"f32">, out: Tensor<"f32">, C: number): void {
-    const [P, N] = this.columns("channelColumnSquaredDeviation", x, C, out);
-    if (mean.size !== C) fail("channelColumnSquaredDeviation", `mean needs ${C} entries, got ${mean.toString()}`);
-    if (this.k.checking) {
-      own(this.k, "channelColumnSquaredDeviation", { x, mean, out });
-    }
-    this.k.exports.channel_col_sqdev(x.ptr, mean.ptr, out.ptr, C, P, N);
+    this.k.exports.channel_col_moments(x.ptr, mean.ptr, m2.ptr, C, P, N);
   }
 
   /**

@@ -121,8 +121,7 @@ export interface KernelExports {
   maxpool2_bwd(x: number, y: number, dy: number, dx: number, C: number, H: number, W: number, N: number): void;
   avgpool_fwd(x: number, y: number, C: number, P: number, N: number): void;
   avgpool_bwd(dy: number, dx: number, C: number, P: number, N: number): void;
-  channel_col_moments(x: number, shift: number, out1: number, out2: number, C: number, P: number, N: number): void;
-  channel_col_sqdev(x: number, mean: number, out: number, C: number, P: number, N: number): void;
+  channel_col_moments(x: number, mean: number, m2: number, C: number, P: number, N: number): void;
   channel_col_grad_sums(dy: number, x: number, mean: number, invstd: number, out1: number, out2: number, C: number, P: number, N: number): void;
   channel_col_grad_sums_relu(
     dy: number,

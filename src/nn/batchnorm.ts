@@ -46,11 +46,10 @@ export class BatchNorm2d implements Layer {
     const { gamma, beta, runningMean, runningVar, relu } = this;
     const cv = k.conv;
     const mean = k.alloc([C], "f32", `${this.name} mean`),
-      invstd = k.alloc([C], "f32", `${this.name} invstd`),
-      shift = k.alloc([C], "f32", `${this.name} moment shift`);
+      invstd = k.alloc([C], "f32", `${this.name} invstd`);
     const va = new Float64Array(C);
-    // Per-example partial sums [2C, N] (two blocks of C rows: the forward's shifted first and
-    // second moments, the backward's Σdy and Σdy·x̂) and the batch totals [2C].
+    // Per-example partial sums [2C, N] (two blocks of C rows: the forward's example means and
+    // squared deviations, the backward's Σdy and Σdy·x̂) and the batch totals [2C].
     const partial = k.alloc([2 * C, N], "f32", `${this.name} partial sums`),
       total = k.alloc([2 * C], "f32", `${this.name} batch sums`);
     const p1 = partial.rows(0, C),
@@ -97,33 +96,24 @@ export class BatchNorm2d implements Layer {
         } else {
           const coll = ctx.collective ?? singleReplica;
           const count = positions * ctx.totalCols;
-          const rm = runningMean.value.data,
-            rv = runningVar.value.data,
-            k0 = shift.data;
-          // One pass for both moments, shifted by the running mean (the same on every replica:
-          // copied here, before the collective, after which replica 0 updates it).
-          k0.set(rm);
-          cv.channelColumnMoments(x, shift, p1, p2, C);
+          // One pass over x: each example's mean (p1) and squared deviations from it (p2).
+          cv.channelColumnMoments(x, p1, p2, C);
           coll.sumColumns(partial, total);
-          let exact = false;
+          const pm = p1.data,
+            cols = p1.shape[1]!;
           for (let c = 0; c < C; c++) {
-            const m = t1.data[c]! / count,
-              square = t2.data[c]! / count;
-            md[c] = k0[c]! + m;
-            va[c] = Math.max(0, square - m * m);
-            // The shift lies further than ~0.7 standard deviations from the batch mean (the first
-            // steps, while the running mean warms up from 0, or an unusual batch): the one-pass
-            // variance could lose bits to cancellation, so it is taken again exactly around the mean.
-            if (m * m > 0.5 * square) exact = true;
+            const mu = t1.data[c]! / ctx.totalCols;
+            md[c] = mu;
+            va[c] = t2.data[c]!; // the examples' own squared deviations, Σ m2
+            // The examples' means spread around the batch's: P·(mean_n − μ)² per example, added
+            // across the batch below in example order (Chan et al.'s pairwise combination).
+            for (let n = c * cols; n < (c + 1) * cols; n++) pm[n] = positions * (pm[n]! - mu) ** 2;
           }
-          // Every replica sees the same totals, so all take this branch (and its collective) or none.
-          if (exact) {
-            cv.channelColumnSquaredDeviation(x, mean, p1, C);
-            coll.sumColumns(p1, t1);
-            for (let c = 0; c < C; c++) va[c] = t1.data[c]! / count;
-          }
+          coll.sumColumns(p1, t1);
+          const rm = runningMean.value.data,
+            rv = runningVar.value.data;
           for (let c = 0; c < C; c++) {
-            const variance = va[c]!;
+            const variance = (va[c]! + t1.data[c]!) / count;
             id[c] = 1 / Math.sqrt(variance + EPS);
             // Every replica holds the same statistics; replica 0 alone updates the running ones.
             if (ctx.colOffset === 0) {

@@ -115,6 +115,10 @@ for (const simd of BUILDS) {
       [2, 9, 21],
       [3, 5, 36],
       [1, 7, 130],
+      // More positions than one row block (rowBlock in assembly/norm.ts: 63 and 31 rows at 130
+      // columns, 221 and 110 at 37): the sums carry across blocks.
+      [2, 100, 130],
+      [1, 250, 37],
     ] as const) {
       const mark = k.arena.mark();
       const xv = randomArray(rng, C * P * N),
@@ -138,24 +142,27 @@ for (const simd of BUILDS) {
         return Array.from(out);
       };
       const f = Math.fround;
-      // The shifted moments in one pass (the shift is the running mean in training).
-      k.conv.channelColumnMoments(x, mean, s1, s2, C);
-      t.deepEqual(
-        Array.from(s1.data),
-        want((c, i) => f(xv[i]! - mv[c]!)),
-        `shifted sums ${C}x${P}x${N}`,
-      );
-      t.deepEqual(
-        Array.from(s2.data),
-        want((c, i) => f(f(xv[i]! - mv[c]!) * f(xv[i]! - mv[c]!))),
-        `shifted squares ${C}x${P}x${N}`,
-      );
-      k.conv.channelColumnSquaredDeviation(x, mean, s1, C);
-      t.deepEqual(
-        Array.from(s1.data),
-        want((c, i) => f(f(xv[i]! - mv[c]!) * f(xv[i]! - mv[c]!))),
-        `squared deviations ${C}x${P}x${N}`,
-      );
+      // Each example's mean and squared deviations in one pass, shifted by the example's first
+      // value: exactly these f32 operations, whichever column path (16, 4, 1) takes the column.
+      k.conv.channelColumnMoments(x, s1, s2, C);
+      const wantMean = new Float32Array(C * N),
+        wantM2 = new Float32Array(C * N);
+      for (let c = 0; c < C; c++)
+        for (let n = 0; n < N; n++) {
+          const first = xv[c * P * N + n]!;
+          let s = 0,
+            sq = 0;
+          for (let p = 0; p < P; p++) {
+            const e = f(xv[(c * P + p) * N + n]! - first);
+            s = f(s + e);
+            sq = f(sq + f(e * e));
+          }
+          const sp = f(s / P);
+          wantMean[c * N + n] = f(first + sp);
+          wantM2[c * N + n] = Math.max(f(sq - f(s * sp)), 0);
+        }
+      t.deepEqual(Array.from(s1.data), Array.from(wantMean), `example means ${C}x${P}x${N}`);
+      t.deepEqual(Array.from(s2.data), Array.from(wantM2), `example squared deviations ${C}x${P}x${N}`);
       k.conv.channelColumnGradSums(dy, x, mean, invstd, s1, s2, C);
       t.deepEqual(
         Array.from(s1.data),
