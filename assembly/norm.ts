@@ -116,85 +116,30 @@ function rowBlock(N: i32, tensors: i32): i32 {
  * x̂ = (x − mean[c])·invstd[c], per example as channel_col_moments.
  */
 export function channel_col_grad_sums(dy: usize, x: usize, mean: usize, invstd: usize, out1: usize, out2: usize, C: i32, P: i32, N: i32): void {
-  const nb = <usize>N << 2;
-  const PB = rowBlock(N, 2);
-  for (let c = 0; c < C; c++) {
-    const g = dy + <usize>c * <usize>P * nb, src = x + <usize>c * <usize>P * nb;
-    const d1 = out1 + <usize>c * nb, d2 = out2 + <usize>c * nb;
-    const mu = load<f32>(mean + (<usize>c << 2)), is = load<f32>(invstd + (<usize>c << 2));
-    const vm = f32x4.splat(mu), vs = f32x4.splat(is);
-    // Blocks of PB rows (see rowBlock); the sums carry over from block to block through out1/out2.
-    for (let pb = 0; pb < P; pb += PB) {
-      const pe = min(P, pb + PB);
-      const resume = pb > 0;
-      let n = 0;
-      // 16 columns at a time: eight independent chains, whole lines per position row.
-      for (; n + 16 <= N; n += 16) {
-        const q = <usize>n << 2;
-        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        if (resume) {
-          a0 = v128.load(d1 + q); a1 = v128.load(d1 + q, 16); a2 = v128.load(d1 + q, 32); a3 = v128.load(d1 + q, 48);
-          b0 = v128.load(d2 + q); b1 = v128.load(d2 + q, 16); b2 = v128.load(d2 + q, 32); b3 = v128.load(d2 + q, 48);
-        }
-        for (let p = pb; p < pe; p++) {
-          const o = <usize>p * nb + q;
-          const gp = g + o, xp = src + o;
-          const g0 = v128.load(gp), g1 = v128.load(gp, 16), g2 = v128.load(gp, 32), g3 = v128.load(gp, 48);
-          a0 = f32x4.add(a0, g0);
-          a1 = f32x4.add(a1, g1);
-          a2 = f32x4.add(a2, g2);
-          a3 = f32x4.add(a3, g3);
-          b0 = f32x4.add(b0, f32x4.mul(g0, f32x4.mul(f32x4.sub(v128.load(xp), vm), vs)));
-          b1 = f32x4.add(b1, f32x4.mul(g1, f32x4.mul(f32x4.sub(v128.load(xp, 16), vm), vs)));
-          b2 = f32x4.add(b2, f32x4.mul(g2, f32x4.mul(f32x4.sub(v128.load(xp, 32), vm), vs)));
-          b3 = f32x4.add(b3, f32x4.mul(g3, f32x4.mul(f32x4.sub(v128.load(xp, 48), vm), vs)));
-        }
-        v128.store(d1 + q, a0);
-        v128.store(d1 + q, a1, 16);
-        v128.store(d1 + q, a2, 32);
-        v128.store(d1 + q, a3, 48);
-        v128.store(d2 + q, b0);
-        v128.store(d2 + q, b1, 16);
-        v128.store(d2 + q, b2, 32);
-        v128.store(d2 + q, b3, 48);
-      }
-      for (; n + 4 <= N; n += 4) {
-        const q = <usize>n << 2;
-        let a = resume ? v128.load(d1 + q) : f32x4.splat(0), b = resume ? v128.load(d2 + q) : f32x4.splat(0);
-        for (let p = pb; p < pe; p++) {
-          const o = <usize>p * nb + q;
-          const gv = v128.load(g + o);
-          a = f32x4.add(a, gv);
-          b = f32x4.add(b, f32x4.mul(gv, f32x4.mul(f32x4.sub(v128.load(src + o), vm), vs)));
-        }
-        v128.store(d1 + q, a);
-        v128.store(d2 + q, b);
-      }
-      for (; n < N; n++) {
-        const q = <usize>n << 2;
-        let a: f32 = resume ? load<f32>(d1 + q) : 0, b: f32 = resume ? load<f32>(d2 + q) : 0;
-        for (let p = pb; p < pe; p++) {
-          const o = <usize>p * nb + q;
-          const gv = load<f32>(g + o);
-          a += gv;
-          b += gv * ((load<f32>(src + o) - mu) * is);
-        }
-        store<f32>(d1 + q, a);
-        store<f32>(d2 + q, b);
-      }
-    }
-  }
+  gradSums(dy, x, mean, invstd, 0, 0, out1, out2, C, P, N, false);
 }
 
 /**
  * channel_col_grad_sums behind a fused ReLU: dy counts only where the forward's output was
  * positive, y = x·sc + sh > 0 with bn_apply's sc = γ·invstd, sh = β − mean·sc, recomputed from x
  * with the same f32 operations (so exactly the positions relu_backward on y would keep) instead of
- * reading y and masking dy in place: one tensor pass fewer. 8 columns at a time (the mask's
- * constants take the registers the 16-column block would need).
+ * reading y and masking dy in place: one tensor pass fewer.
  */
 export function channel_col_grad_sums_relu(dy: usize, x: usize, mean: usize, invstd: usize, gamma: usize, beta: usize,
                                            out1: usize, out2: usize, C: i32, P: i32, N: i32): void {
+  gradSums(dy, x, mean, invstd, gamma, beta, out1, out2, C, P, N, true);
+}
+
+/**
+ * The body of both backward reductions; `relu` is a constant at each call, so the inlined copies
+ * keep only their own branch. 8 columns at a time (four chains; with the mask's constants, the
+ * registers a 16-column block would need are not there), in blocks of PB rows (see rowBlock) whose
+ * sums carry over through out1/out2. Each column's sums are in position order on every path.
+ */
+// @ts-ignore: decorator
+@inline
+function gradSums(dy: usize, x: usize, mean: usize, invstd: usize, gamma: usize, beta: usize,
+                  out1: usize, out2: usize, C: i32, P: i32, N: i32, relu: bool): void {
   const nb = <usize>N << 2;
   const PB = rowBlock(N, 2);
   const zero = f32x4.splat(0);
@@ -203,25 +148,28 @@ export function channel_col_grad_sums_relu(dy: usize, x: usize, mean: usize, inv
     const d1 = out1 + <usize>c * nb, d2 = out2 + <usize>c * nb;
     const co = <usize>c << 2;
     const mu = load<f32>(mean + co), is = load<f32>(invstd + co);
-    const sc = load<f32>(gamma + co) * is;
-    const sh = load<f32>(beta + co) - mu * sc;
+    // The fused ReLU's output is x·sc + sh with bn_apply's sc = γ·invstd, sh = β − mean·sc.
+    const sc = relu ? load<f32>(gamma + co) * is : 0;
+    const sh = relu ? load<f32>(beta + co) - mu * sc : 0;
     const vm = f32x4.splat(mu), vs = f32x4.splat(is), vsc = f32x4.splat(sc), vsh = f32x4.splat(sh);
-    // Blocks of PB rows (see rowBlock); the sums carry over from block to block through out1/out2.
     for (let pb = 0; pb < P; pb += PB) {
       const pe = min(P, pb + PB);
       const resume = pb > 0;
       let n = 0;
       for (; n + 8 <= N; n += 8) {
         const q = <usize>n << 2;
-        let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0;
+        let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
         if (resume) {
           a0 = v128.load(d1 + q); a1 = v128.load(d1 + q, 16); b0 = v128.load(d2 + q); b1 = v128.load(d2 + q, 16);
         }
         for (let p = pb; p < pe; p++) {
           const o = <usize>p * nb + q;
           const x0 = v128.load(src + o), x1 = v128.load(src + o, 16);
-          const g0 = v128.and(v128.load(g + o), f32x4.gt(f32x4.add(f32x4.mul(x0, vsc), vsh), zero));
-          const g1 = v128.and(v128.load(g + o, 16), f32x4.gt(f32x4.add(f32x4.mul(x1, vsc), vsh), zero));
+          let g0 = v128.load(g + o), g1 = v128.load(g + o, 16);
+          if (relu) {
+            g0 = v128.and(g0, f32x4.gt(f32x4.add(f32x4.mul(x0, vsc), vsh), zero));
+            g1 = v128.and(g1, f32x4.gt(f32x4.add(f32x4.mul(x1, vsc), vsh), zero));
+          }
           a0 = f32x4.add(a0, g0);
           a1 = f32x4.add(a1, g1);
           b0 = f32x4.add(b0, f32x4.mul(g0, f32x4.mul(f32x4.sub(x0, vm), vs)));
@@ -234,11 +182,12 @@ export function channel_col_grad_sums_relu(dy: usize, x: usize, mean: usize, inv
       }
       for (; n + 4 <= N; n += 4) {
         const q = <usize>n << 2;
-        let a = resume ? v128.load(d1 + q) : f32x4.splat(0), b = resume ? v128.load(d2 + q) : f32x4.splat(0);
+        let a = resume ? v128.load(d1 + q) : zero, b = resume ? v128.load(d2 + q) : zero;
         for (let p = pb; p < pe; p++) {
           const o = <usize>p * nb + q;
           const xv = v128.load(src + o);
-          const gv = v128.and(v128.load(g + o), f32x4.gt(f32x4.add(f32x4.mul(xv, vsc), vsh), zero));
+          let gv = v128.load(g + o);
+          if (relu) gv = v128.and(gv, f32x4.gt(f32x4.add(f32x4.mul(xv, vsc), vsh), zero));
           a = f32x4.add(a, gv);
           b = f32x4.add(b, f32x4.mul(gv, f32x4.mul(f32x4.sub(xv, vm), vs)));
         }
@@ -251,7 +200,8 @@ export function channel_col_grad_sums_relu(dy: usize, x: usize, mean: usize, inv
         for (let p = pb; p < pe; p++) {
           const o = <usize>p * nb + q;
           const xv = load<f32>(src + o);
-          const gv: f32 = xv * sc + sh > 0 ? load<f32>(g + o) : 0;
+          let gv = load<f32>(g + o);
+          if (relu && !(xv * sc + sh > 0)) gv = 0;
           a += gv;
           b += gv * ((xv - mu) * is);
         }
