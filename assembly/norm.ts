@@ -132,9 +132,8 @@ export function channel_col_grad_sums_relu(dy: usize, x: usize, mean: usize, inv
 
 /**
  * The body of both backward reductions; `relu` is a constant at each call, so the inlined copies
- * keep only their own branch. 8 columns at a time (four chains; with the mask's constants, the
- * registers a 16-column block would need are not there), in blocks of PB rows (see rowBlock) whose
- * sums carry over through out1/out2. Each column's sums are in position order on every path.
+ * keep only their own branch. In blocks of PB rows (see rowBlock) whose sums carry over through
+ * out1/out2; each column's sums are in position order on every path (16, 8, 4 or 1 columns).
  */
 // @ts-ignore: decorator
 @inline
@@ -156,6 +155,33 @@ function gradSums(dy: usize, x: usize, mean: usize, invstd: usize, gamma: usize,
       const pe = min(P, pb + PB);
       const resume = pb > 0;
       let n = 0;
+      // Without the mask, 16 columns at a time: eight independent chains, whole lines per row.
+      if (!relu) {
+        for (; n + 16 <= N; n += 16) {
+          const q = <usize>n << 2;
+          let a0 = zero, a1 = zero, a2 = zero, a3 = zero, b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+          if (resume) {
+            a0 = v128.load(d1 + q); a1 = v128.load(d1 + q, 16); a2 = v128.load(d1 + q, 32); a3 = v128.load(d1 + q, 48);
+            b0 = v128.load(d2 + q); b1 = v128.load(d2 + q, 16); b2 = v128.load(d2 + q, 32); b3 = v128.load(d2 + q, 48);
+          }
+          for (let p = pb; p < pe; p++) {
+            const o = <usize>p * nb + q;
+            const gp = g + o, xp = src + o;
+            const g0 = v128.load(gp), g1 = v128.load(gp, 16), g2 = v128.load(gp, 32), g3 = v128.load(gp, 48);
+            a0 = f32x4.add(a0, g0);
+            a1 = f32x4.add(a1, g1);
+            a2 = f32x4.add(a2, g2);
+            a3 = f32x4.add(a3, g3);
+            b0 = f32x4.add(b0, f32x4.mul(g0, f32x4.mul(f32x4.sub(v128.load(xp), vm), vs)));
+            b1 = f32x4.add(b1, f32x4.mul(g1, f32x4.mul(f32x4.sub(v128.load(xp, 16), vm), vs)));
+            b2 = f32x4.add(b2, f32x4.mul(g2, f32x4.mul(f32x4.sub(v128.load(xp, 32), vm), vs)));
+            b3 = f32x4.add(b3, f32x4.mul(g3, f32x4.mul(f32x4.sub(v128.load(xp, 48), vm), vs)));
+          }
+          v128.store(d1 + q, a0); v128.store(d1 + q, a1, 16); v128.store(d1 + q, a2, 32); v128.store(d1 + q, a3, 48);
+          v128.store(d2 + q, b0); v128.store(d2 + q, b1, 16); v128.store(d2 + q, b2, 32); v128.store(d2 + q, b3, 48);
+        }
+      }
+      // With it, 8 (the mask's constants take the registers a 16-column block would need).
       for (; n + 8 <= N; n += 8) {
         const q = <usize>n << 2;
         let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
@@ -240,36 +266,27 @@ export function bn_apply(x: usize, y: usize, mean: usize, invstd: usize, gamma: 
  */
 export function bn_backward(dy: usize, x: usize, dx: usize, mean: usize, invstd: usize, gamma: usize, sum1: usize, sum2: usize,
                             C: i32, M: i32, count: f32): void {
-  for (let c = 0; c < C; c++) {
-    const o0 = <usize>c * <usize>M << 2, co = <usize>c << 2;
-    const is = load<f32>(invstd + co), mu = load<f32>(mean + co);
-    const k = load<f32>(gamma + co) * is / count;
-    const s1 = load<f32>(sum1 + co), s2 = load<f32>(sum2 + co);
-    const vk = f32x4.splat(k), vn = f32x4.splat(count), v1 = f32x4.splat(s1), v2 = f32x4.splat(s2), vm = f32x4.splat(mu), vi = f32x4.splat(is);
-    let i = 0;
-    for (; i + 4 <= M; i += 4) {
-      const o = o0 + (<usize>i << 2);
-      const xh = f32x4.mul(f32x4.sub(v128.load(x + o), vm), vi);
-      v128.store(dx + o, f32x4.mul(vk, f32x4.sub(f32x4.sub(f32x4.mul(vn, v128.load(dy + o)), v1), f32x4.mul(xh, v2))));
-    }
-    for (; i < M; i++) {
-      const o = o0 + (<usize>i << 2);
-      const xh = (load<f32>(x + o) - mu) * is;
-      store<f32>(dx + o, k * ((count * load<f32>(dy + o) - s1) - xh * s2));
-    }
-  }
+  bnBackward(dy, x, dx, mean, invstd, gamma, 0, sum1, sum2, C, M, count, false);
 }
 
 /** bn_backward behind a fused ReLU: dy counts only where x·sc + sh > 0 (see channel_col_grad_sums_relu). */
 export function bn_backward_relu(dy: usize, x: usize, dx: usize, mean: usize, invstd: usize, gamma: usize, beta: usize, sum1: usize, sum2: usize,
                                  C: i32, M: i32, count: f32): void {
+  bnBackward(dy, x, dx, mean, invstd, gamma, beta, sum1, sum2, C, M, count, true);
+}
+
+/** The body of both input gradients; `relu` is a constant at each call (see gradSums). */
+// @ts-ignore: decorator
+@inline
+function bnBackward(dy: usize, x: usize, dx: usize, mean: usize, invstd: usize, gamma: usize, beta: usize, sum1: usize, sum2: usize,
+                    C: i32, M: i32, count: f32, relu: bool): void {
   const zero = f32x4.splat(0);
   for (let c = 0; c < C; c++) {
     const o0 = <usize>c * <usize>M << 2, co = <usize>c << 2;
     const is = load<f32>(invstd + co), mu = load<f32>(mean + co);
     const k = load<f32>(gamma + co) * is / count;
-    const sc = load<f32>(gamma + co) * is;
-    const sh = load<f32>(beta + co) - mu * sc;
+    const sc = relu ? load<f32>(gamma + co) * is : 0;
+    const sh = relu ? load<f32>(beta + co) - mu * sc : 0;
     const s1 = load<f32>(sum1 + co), s2 = load<f32>(sum2 + co);
     const vk = f32x4.splat(k), vn = f32x4.splat(count), v1 = f32x4.splat(s1), v2 = f32x4.splat(s2), vm = f32x4.splat(mu), vi = f32x4.splat(is);
     const vsc = f32x4.splat(sc), vsh = f32x4.splat(sh);
@@ -277,14 +294,16 @@ export function bn_backward_relu(dy: usize, x: usize, dx: usize, mean: usize, in
     for (; i + 4 <= M; i += 4) {
       const o = o0 + (<usize>i << 2);
       const xv = v128.load(x + o);
-      const gv = v128.and(v128.load(dy + o), f32x4.gt(f32x4.add(f32x4.mul(xv, vsc), vsh), zero));
+      let gv = v128.load(dy + o);
+      if (relu) gv = v128.and(gv, f32x4.gt(f32x4.add(f32x4.mul(xv, vsc), vsh), zero));
       const xh = f32x4.mul(f32x4.sub(xv, vm), vi);
       v128.store(dx + o, f32x4.mul(vk, f32x4.sub(f32x4.sub(f32x4.mul(vn, gv), v1), f32x4.mul(xh, v2))));
     }
     for (; i < M; i++) {
       const o = o0 + (<usize>i << 2);
       const xv = load<f32>(x + o);
-      const gv: f32 = xv * sc + sh > 0 ? load<f32>(dy + o) : 0;
+      let gv = load<f32>(dy + o);
+      if (relu && !(xv * sc + sh > 0)) gv = 0;
       const xh = (xv - mu) * is;
       store<f32>(dx + o, k * ((count * gv - s1) - xh * s2));
     }
