@@ -424,31 +424,56 @@ export function gather_values(values: usize, perm: usize, out: usize, n: i32): v
  * p of output channel co and every output row oh, dxq[offsets[p] + oh·Wp·N + (0 .. OW·N)] +=
  * values[p] · dy[co, oh, 0 .. OW·N] (dxq zeroed by the caller). For strided layers, whose input
  * gradient is no stride-1 convolution of the output gradient; the stride-1 layers use sconv_fwd on
- * the transposed weights instead (no read-modify-writes). Fixed order (co, kept weight, row), so the
- * same bits on every run.
+ * the transposed weights instead (no read-modify-writes).
+ *
+ * Loop order: output channel; output row; a chunk of FWD_CHUNK floats of the row, its six dy
+ * vectors held in registers; every kept weight of the channel, each a read-modify-write of its
+ * chunk of dxq. The chunks one (channel, row, chunk) updates (a few KB) stay in L1 while its kept
+ * weights pass over them, and dy is read once. The earlier order (kept weight, then every row)
+ * streamed the channel's whole dy and the weight's dxq rows through L2 per kept weight, and ran
+ * at a third of the forward's speed. Fixed order (co, row, kept weight), so the same bits on
+ * every run.
  */
 export function sconv_scatter(rowPtr: usize, offsets: usize, values: usize, dy: usize, dxq: usize,
                               M: i32, OH: i32, OW: i32, N: i32, Wp: i32): void {
   const L = OW * N;
   const prow = <usize>(Wp * N) << 2, lrow = <usize>L << 2;
-  const l4 = L & ~3;
   for (let co = 0; co < M; co++) {
     const s = load<u32>(rowPtr + (<usize>co << 2)), e = load<u32>(rowPtr + (<usize>co << 2), 4);
+    if (s == e) continue;
     const g0 = dy + <usize>co * <usize>OH * lrow;
-    for (let p = s; p < e; p++) {
-      const wv = load<f32>(values + (<usize>p << 2));
-      const w = f32x4.splat(wv);
-      const x0 = dxq + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2);
-      for (let oh = 0; oh < OH; oh++) {
-        const g = g0 + <usize>oh * lrow, x = x0 + <usize>oh * prow;
-        let j = 0;
-        for (; j < l4; j += 4) {
-          const o = <usize>j << 2;
-          v128.store(x + o, madd(w, v128.load(g + o), v128.load(x + o)));
+    for (let oh = 0; oh < OH; oh++) {
+      const g = g0 + <usize>oh * lrow, xr = dxq + <usize>oh * prow;
+      let j = 0;
+      for (; j + FWD_CHUNK <= L; j += FWD_CHUNK) {
+        const gj = g + (<usize>j << 2), xj = xr + (<usize>j << 2);
+        const d0 = v128.load(gj), d1 = v128.load(gj, 16), d2 = v128.load(gj, 32);
+        const d3 = v128.load(gj, 48), d4 = v128.load(gj, 64), d5 = v128.load(gj, 80);
+        for (let p = s; p < e; p++) {
+          const w = v128.load32_splat(values + (<usize>p << 2));
+          const x = xj + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2);
+          v128.store(x, madd(w, d0, v128.load(x)));
+          v128.store(x, madd(w, d1, v128.load(x, 16)), 16);
+          v128.store(x, madd(w, d2, v128.load(x, 32)), 32);
+          v128.store(x, madd(w, d3, v128.load(x, 48)), 48);
+          v128.store(x, madd(w, d4, v128.load(x, 64)), 64);
+          v128.store(x, madd(w, d5, v128.load(x, 80)), 80);
         }
-        for (; j < L; j++) {
-          const o = <usize>j << 2;
-          store<f32>(x + o, fmadd(wv, load<f32>(g + o), load<f32>(x + o)));
+      }
+      for (; j + 4 <= L; j += 4) {
+        const d0 = v128.load(g + (<usize>j << 2));
+        const xj = xr + (<usize>j << 2);
+        for (let p = s; p < e; p++) {
+          const x = xj + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2);
+          v128.store(x, madd(v128.load32_splat(values + (<usize>p << 2)), d0, v128.load(x)));
+        }
+      }
+      for (; j < L; j++) {
+        const d0 = load<f32>(g + (<usize>j << 2));
+        const xj = xr + (<usize>j << 2);
+        for (let p = s; p < e; p++) {
+          const x = xj + (<usize>load<u32>(offsets + (<usize>p << 2)) << 2);
+          store<f32>(x, fmadd(load<f32>(values + (<usize>p << 2)), d0, load<f32>(x)));
         }
       }
     }
