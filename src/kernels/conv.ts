@@ -59,9 +59,11 @@ function sparseInputRow(s: ConvShape, what: "width" | "rowStep"): number {
  */
 export function sparseInputLayout(s: ConvShape): SparseInputLayout {
   const { Hp, Wp } = convOutput(s);
-  if (s.stride === 1) return { width: Wp, rowStep: Wp, offset: (c, kh, kw) => (c * Hp + kh) * Wp + kw };
-  const Wq = (Wp + 1) >> 1;
-  return { width: 2 * Wq, rowStep: 4 * Wq, offset: (c, kh, kw) => (c * Hp + kh) * 2 * Wq + (kw & 1) * Wq + (kw >> 1) };
+  const width = sparseInputRow(s, "width"),
+    rowStep = sparseInputRow(s, "rowStep");
+  if (s.stride === 1) return { width, rowStep, offset: (c, kh, kw) => (c * Hp + kh) * Wp + kw };
+  const Wq = width >> 1;
+  return { width, rowStep, offset: (c, kh, kw) => (c * Hp + kh) * width + (kw & 1) * Wq + (kw >> 1) };
 }
 
 /** Output height and width of a convolution, and the padded input's height and width. */

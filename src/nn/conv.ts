@@ -178,7 +178,8 @@ export class Conv2d implements Layer {
     const L = OH * OW * N;
     const weightMatrix: MatrixView = { t: w.value, offset: 0, rows: M, cols: CKK, ld: CKK };
 
-    const epilogue = { bias: b ? b.value : null, relu };
+    const epilogue = { bias: b ? b.value : null, relu },
+      noEpilogue = {};
     /** The sparse forward kernel; a plan's first call times its channel groupings and keeps the fastest (same bits either way). */
     const sparseForward: typeof cv.sconvForward = (wc, p, xin, out, tile, shape, options) => {
       if (p.tunedMs) cv.sconvForward(wc, p, xin, out, tile, shape, options);
@@ -246,7 +247,7 @@ export class Conv2d implements Layer {
             const dypad = tp > 0 ? scratch.view("paddedGrad", t.C * (t.H + 2 * tp) * (t.W + 2 * tp), N) : dy;
             if (tp > 0) cv.pad(dy, dypad, t.C, t.H, t.W, tp);
             k.sparse.gatherValues(csr, transposed!.perm, transposed!.csr);
-            sparseForward(transposed!.csr, transposedPlan!, dypad, dx, scratch.view("sparseTile", s.C, 32), t, {});
+            sparseForward(transposed!.csr, transposedPlan!, dypad, dx, scratch.view("sparseTile", s.C, 32), t, noEpilogue);
           }
           return;
         }

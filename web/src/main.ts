@@ -42,12 +42,10 @@ function start(config: DemoConfig): void {
   let digitDone = false;
   let ticketLoaded = false;
   let requestId = 0;
-  // Whether the latest request's image was of a finished stroke.
-  let requestDone = false;
+  // Every new image is classified once a ticket is loaded, so the latest request's image is always
+  // the current one (digit, digitDone).
   const classify = () => {
-    if (!digit || !ticketLoaded) return;
-    requestDone = digitDone;
-    toTickets({ type: "classify", id: ++requestId, pixels: digit });
+    if (digit && ticketLoaded) toTickets({ type: "classify", id: ++requestId, pixels: digit });
   };
 
   experiment.onmessage = (e: MessageEvent<ExperimentEvent>) => {
@@ -92,7 +90,7 @@ function start(config: DemoConfig): void {
         break;
       case "prediction":
         // Only the answer to the latest drawing (an older one may arrive after a clear).
-        if (m.id === requestId && digit) prediction.show(m.probabilities, requestDone);
+        if (m.id === requestId && digit) prediction.show(m.probabilities, digitDone);
         break;
       case "speed":
         speed.add(m.result);
