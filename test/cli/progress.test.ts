@@ -147,11 +147,13 @@ test("LOTTERY_PROGRESS_SECONDS is validated, and durations read as people write 
 });
 
 test("lottery train with stderr not a terminal prints plain progress lines while it trains", async (t) => {
-  const r = await runCli(["train", "--iterations", "400", "--eval-every", "200", "--threads", "1", "--val-size", "1000", "--data-dir", dataDir()], {
+  // A line needs a second of training behind it (for its speed): 400 iterations took under a
+  // second on the Xeon, so the run is long enough for a fast machine too.
+  const r = await runCli(["train", "--iterations", "3000", "--eval-every", "1000", "--threads", "1", "--val-size", "1000", "--data-dir", dataDir()], {
     LOTTERY_PROGRESS_SECONDS: "0.2",
   });
   t.is(r.code, 0, r.stderr);
   const lines = r.stderr.split("\n").filter((l) => l.startsWith("lenet_300_100: iteration "));
   t.true(lines.length >= 1, r.stderr);
-  for (const l of lines) t.regex(l, /^lenet_300_100: iteration \d+\/400 \(\d+%\), \d+ it\/s(, val acc [\d.]+%)?, ETA (\d+s|\d+m\d\ds)$/);
+  for (const l of lines) t.regex(l, /^lenet_300_100: iteration \d+\/3000 \(\d+%\), \d+ it\/s(, val acc [\d.]+%)?, ETA (\d+s|\d+m\d\ds)$/);
 });
