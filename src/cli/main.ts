@@ -55,7 +55,7 @@ program
       `sparse kernels below density: ${Object.entries(SPARSE_BREAK_EVEN)
         .map(([kind, d]) => `${d} (against dense ${kind})`)
         .join(", ")}, ` +
-        `against Winograd ${[16, 32, 64, 128].map((c) => `${winogradBreakEven(c).toFixed(2)} (${c} input channels)`).join(", ")}, ` +
+        `against Winograd ${[16, 32, 64, 128, 256, 512].map((c) => `${winogradBreakEven(c).toFixed(2)} (${c} input channels)`).join(", ")}, ` +
         `${SMALL_CONV_BREAK_EVEN} for convolutions under 4,096 weights (3-channel first layers; fully connected ones that small stay dense)`,
     );
   });
