@@ -10,7 +10,7 @@ export { sgd, adam } from "./optim";
 export { dropout_forward, mul } from "./random";
 export { gather_images } from "./input";
 export { pad_chwn, unpad_chwn, pad_phase_w, unpad_phase_w, im2col, col2im, sconv_fwd, sconv_dw, sconv_scatter, gather_values } from "./conv";
-export { wino_weights, wino_weight_grad, wino_forward, wino_backward } from "./winograd";
+export { wino_weights, wino_weight_grad, wino_forward, wino_backward, wino_plane_floats } from "./winograd";
 export { maxpool2_fwd, maxpool2_bwd, avgpool_fwd, avgpool_bwd } from "./pool";
 export { channel_col_moments, channel_col_grad_sums, channel_col_grad_sums_relu, bn_apply, bn_backward, bn_backward_relu } from "./norm";
 

@@ -438,6 +438,15 @@ export class ConvKernels {
     this.k.exports.wino_weight_grad(du.ptr, dw.ptr, M, C, accumulate);
   }
 
+  /**
+   * Floats of a Winograd block buffer (v and dv with rows = C, mb and dm with rows = M) for blocks
+   * of `tiles` tiles at batch N: 16 planes of rows x tiles·N, each padded to an odd number of
+   * 64-byte lines so the transforms' 16 streams do not share one L1 set (assembly/winograd.ts).
+   */
+  winogradBlockFloats(rows: number, tiles: number, N: number): number {
+    return 16 * this.k.exports.wino_plane_floats(rows, tiles * N);
+  }
+
   private winogradShape(
     op: string,
     s: ConvShape,
@@ -453,8 +462,10 @@ export class ConvKernels {
         `Winograd F(2x2,3x3) needs a 3x3 stride-1 pad-1 convolution with an even output size, got ${s.K}x${s.K} stride ${s.stride} pad ${s.pad}, output ${OH}x${OW}`,
       );
     if (!Number.isInteger(tiles) || tiles < 1 || tiles > OW / 2) fail(op, `block of ${tiles} tiles is outside 1..${OW / 2}`);
-    for (const [name, [t, rows]] of Object.entries(blocks))
-      if (t.size < 16 * rows * tiles * N) fail(op, `${name} needs 16·${rows}·${tiles}·${N} floats, got ${t.toString()}`);
+    for (const [name, [t, rows]] of Object.entries(blocks)) {
+      const floats = this.winogradBlockFloats(rows, tiles, N);
+      if (t.size < floats) fail(op, `${name} needs ${floats} floats (winogradBlockFloats(${rows}, ${tiles}, ${N})), got ${t.toString()}`);
+    }
     void M;
     return { OH, OW };
   }

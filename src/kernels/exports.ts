@@ -82,6 +82,7 @@ export interface KernelExports {
     Wp: number,
     accumulate: boolean,
   ): void;
+  wino_plane_floats(rows: number, cols: number): number;
   wino_weights(w: number, u: number, M: number, C: number): void;
   wino_weight_grad(du: number, dw: number, M: number, C: number, accumulate: boolean): void;
   wino_forward(

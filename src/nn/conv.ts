@@ -161,19 +161,21 @@ export class Conv2d implements Layer {
     const rowsPerBlock = Math.max(1, Math.min(OH, Math.floor(COLUMN_BLOCK_FLOATS / (CKK * OW * N))));
     if (algorithm === "im2col") scratch.reserve("columns", CKK * rowsPerBlock * OW * N);
     const tiles = Math.max(1, Math.min(OW / 2, Math.round(WINOGRAD_BLOCK_COLUMNS / N)));
+    const winoV = algorithm === "winograd" ? cv.winogradBlockFloats(s.C, tiles, N) : 0,
+      winoM = algorithm === "winograd" ? cv.winogradBlockFloats(M, tiles, N) : 0;
     if (algorithm === "winograd") {
       scratch.reserve("winoU", 16 * M * s.C);
       scratch.reserve("winoDU", 16 * M * s.C);
-      scratch.reserve("winoV", 16 * s.C * tiles * N);
-      scratch.reserve("winoDV", 16 * s.C * tiles * N);
-      scratch.reserve("winoM", 16 * M * tiles * N);
+      scratch.reserve("winoV", winoV);
+      scratch.reserve("winoDV", winoV);
+      scratch.reserve("winoM", winoM);
     }
     const wino = () => ({
       u: scratch.view("winoU", 16 * M, s.C),
       du: scratch.view("winoDU", 16 * M, s.C),
-      v: scratch.view("winoV", 16 * s.C, tiles * N),
-      dv: scratch.view("winoDV", 16 * s.C, tiles * N),
-      m: scratch.view("winoM", 16 * M, tiles * N),
+      v: scratch.view("winoV", winoV, 1),
+      dv: scratch.view("winoDV", winoV, 1),
+      m: scratch.view("winoM", winoM, 1),
     });
     const L = OH * OW * N;
     const weightMatrix: MatrixView = { t: w.value, offset: 0, rows: M, cols: CKK, ld: CKK };

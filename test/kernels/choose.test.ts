@@ -26,16 +26,16 @@ test("im2col convolutions: 0.55 when large, 0.7 for the 3-channel first layers",
 });
 
 test("Winograd layers: the measured table, interpolated in log2 of the input channels", (t) => {
-  t.is(winogradBreakEven(16), 0.69);
-  t.is(winogradBreakEven(8), 0.69, "below the table: its first entry");
+  t.is(winogradBreakEven(16), 0.44);
+  t.is(winogradBreakEven(8), 0.44, "below the table: its first entry");
   t.is(winogradBreakEven(1024), 0.23, "above the table: its last entry");
   t.is(winogradBreakEven(64), 0.32);
-  const at96 = winogradBreakEven(96);
-  t.true(at96 > 0.32 && at96 < 0.36, `between 64's and 128's entries: ${at96}`);
-  t.true(Math.abs(winogradBreakEven(Math.SQRT2 * 16) - (0.69 + 0.53) / 2) < 1e-12, "halfway in log2 C, halfway in density");
+  const at24 = winogradBreakEven(24);
+  t.true(at24 > 0.33 && at24 < 0.44, `between 16's and 32's entries: ${at24}`);
+  t.true(Math.abs(winogradBreakEven(Math.SQRT2 * 16) - (0.44 + 0.33) / 2) < 1e-12, "halfway in log2 C, halfway in density");
   t.true(winogradBreakEven(16) > winogradBreakEven(64) && winogradBreakEven(64) > winogradBreakEven(512));
-  t.is(chooseKernel(16, 16 * 9, 0.68, "winograd"), "sparse", "ResNet-20's 2,304-weight layers go sparse below 0.69");
-  t.is(chooseKernel(16, 16 * 9, 0.7, "winograd"), "dense");
+  t.is(chooseKernel(16, 16 * 9, 0.43, "winograd"), "sparse", "ResNet-20's 2,304-weight layers go sparse below 0.44");
+  t.is(chooseKernel(16, 16 * 9, 0.45, "winograd"), "dense");
   // Conv-2's 64->64 layer: dense at level 10 (density 0.9^10 = 0.349), sparse from level 11 (0.314).
   t.is(chooseKernel(64, 64 * 9, 0.9 ** 10, "winograd"), "dense");
   t.is(chooseKernel(64, 64 * 9, 0.9 ** 11, "winograd"), "sparse");

@@ -214,6 +214,25 @@ for (const simd of ["plain", "relaxed"] as const) {
   });
 }
 
+test("Winograd block buffers: each of the 16 planes holds rows x tiles·N floats, padded to an odd number of 64-byte lines", async (t) => {
+  const k = await kernelsFor("relaxed");
+  // [rows, tiles, N]: Conv-2's 64 channels at batch 60 (480 lines, padded to 481), VGG-19's at 64
+  // (512 lines: 16 planes 32 KB apart, one L1 set, before the padding), odd sizes, one float.
+  for (const [rows, tiles, N] of [
+    [64, 2, 60],
+    [64, 2, 64],
+    [16, 1, 128],
+    [7, 3, 5],
+    [1, 1, 1],
+  ] as const) {
+    const floats = k.conv.winogradBlockFloats(rows, tiles, N);
+    const plane = floats / 16;
+    t.true(Number.isInteger(plane) && plane >= rows * tiles * N, `${rows}x${tiles}x${N}: plane ${plane}`);
+    t.true(plane % 16 === 0 && (plane / 16) % 2 === 1, `${rows}x${tiles}x${N}: ${plane / 16} lines`);
+    t.true(plane - rows * tiles * N < 32, `${rows}x${tiles}x${N}: at most a line and a half of padding`);
+  }
+});
+
 test("Winograd is refused where it does not apply (odd output, stride 2, 1x1)", async (t) => {
   const k = await kernelsFor("relaxed");
   const rng = new Rng(24);
