@@ -20,9 +20,9 @@
 // cols = Tb·N and column index t·N + n for the t-th tile of the block and example n.
 import { gemm_nn, gemm_tn, gemm_nt } from "./gemm";
 
-/** U [16][M][C] = G g Gᵀ for every (m, c) of w [M][C][3][3]. */
+/** U [16][M][C] = G g Gᵀ for every (m, c) of w [M][C][3][3] (planes wino_plane_floats(M, C) apart, as every 16-plane buffer here). */
 export function wino_weights(w: usize, u: usize, M: i32, C: i32): void {
-  const plane = <usize>M * <usize>C << 2;
+  const plane = <usize>wino_plane_floats(M, C) << 2;
   for (let m = 0; m < M; m++) {
     for (let c = 0; c < C; c++) {
       const g = w + (<usize>(m * C + c) * 9 << 2);
@@ -53,7 +53,7 @@ function weightRow(a: f32, b: f32, c: f32, dst: usize, plane: usize, xi: i32): v
 
 /** dw [M][C][3][3] (+)= Gᵀ dU G, the weight gradient from its transformed form dU [16][M][C]. */
 export function wino_weight_grad(du: usize, dw: usize, M: i32, C: i32, accumulate: bool): void {
-  const plane = <usize>M * <usize>C << 2;
+  const plane = <usize>wino_plane_floats(M, C) << 2;
   for (let m = 0; m < M; m++) {
     for (let c = 0; c < C; c++) {
       const s = du + (<usize>(m * C + c) << 2);
@@ -83,7 +83,8 @@ function gradRow(e0: f32, e1: f32, e2: f32, e3: f32, o: usize, accumulate: bool)
 }
 
 /**
- * Floats from one plane of a block buffer (v, mb, dm, dv: [16][rows][cols]) to the next: rows·cols
+ * Floats from one plane of a 16-plane buffer (the block buffers v, mb, dm, dv: [16][rows][cols];
+ * the transformed weights u, du: [16][M][C]) to the next: rows·cols
  * rounded up to an odd number of 64-byte lines. The transforms read or write all 16 planes at the
  * same offset for every tile; with planes a multiple of 4 KB apart (64 channels x 128 columns: a
  * batch of 64, or any batch a multiple of 8 at 2 tiles per block), those 16 streams fall into one
@@ -372,7 +373,7 @@ export function wino_forward(xpad: usize, u: usize, v: usize, mb: usize, y: usiz
     for (let tw0 = 0; tw0 < TW; tw0 += Tb) {
       const tb = min(Tb, TW - tw0), cols = tb * N;
       wino_input(xpad, v, C, Hp, Wp, N, th, tw0, tb);
-      const vs = <usize>wino_plane_floats(C, cols) << 2, ms = <usize>wino_plane_floats(M, cols) << 2, us = <usize>M * <usize>C << 2;
+      const vs = <usize>wino_plane_floats(C, cols) << 2, ms = <usize>wino_plane_floats(M, cols) << 2, us = <usize>wino_plane_floats(M, C) << 2;
       for (let xi = 0; xi < 16; xi++) {
         gemm_nn(u + <usize>xi * us, v + <usize>xi * vs, mb + <usize>xi * ms, M, C, cols, C, cols, cols, false, work);
       }
@@ -389,7 +390,7 @@ export function wino_forward(xpad: usize, u: usize, v: usize, mb: usize, y: usiz
 export function wino_backward(xpad: usize, dy: usize, u: usize, v: usize, dm: usize, dv: usize, du: usize, dxpad: usize,
                               C: i32, M: i32, OH: i32, OW: i32, N: i32, Tb: i32, work: usize): void {
   const Hp = OH + 2, Wp = OW + 2, TH = OH >> 1, TW = OW >> 1;
-  const us = <usize>M * <usize>C << 2;
+  const us = <usize>wino_plane_floats(M, C) << 2;
   let first = true;
   for (let th = 0; th < TH; th++) {
     for (let tw0 = 0; tw0 < TW; tw0 += Tb) {

@@ -13,12 +13,12 @@
 // - winograd (3x3 stride-1 layers): Winograd's lead over im2col grows with the input channels
 //   (its GEMMs get thicker next to its transforms), so the crossing falls as they grow: 0.49 at
 //   16 channels (ResNet-20's 32x32 stage, batch 128), 0.37 at 32, 0.355-0.39 at 64 (Conv-2 at
-//   batch 60, VGG-19's 64->64, ResNet-20's 8x8 stage), 0.355 at 128 (Conv-4) and 256 (Conv-6),
-//   0.26 at 512 (VGG-19 at 4x4). Forward and backward crossed within a few percent of each other
-//   on every shape, so a per-pass choice would gain little over this per-layer one. (Measured
-//   after the Winograd block buffers' planes stopped sharing L1 sets, which made Winograd 1.1-1.4x
-//   faster at batches that are multiples of 8 and moved ResNet-20's crossings down from 0.77 and
-//   0.59.)
+//   batch 60, VGG-19's 64->64, ResNet-20's 8x8 stage), 0.355-0.37 at 128 (Conv-4), 0.32 at 256
+//   (Conv-6), 0.23 at 512 (VGG-19 at 4x4; 0.31 at 2x2). Forward and backward crossed within a few
+//   percent of each other on every shape, so a per-pass choice would gain little over this
+//   per-layer one. (Measured after Winograd's 16-plane buffers stopped sharing L1 sets, which made
+//   its layers 1.1-1.4x faster at batches that are multiples of 8 and moved ResNet-20's crossings
+//   down from 0.77 and 0.59, and VGG-19's 512-channel one from 0.26.)
 // - im2col-strided (ResNet-20's stride-2 layers): 0.58 and 0.50 (16->32 and 32->64).
 // - the 3-channel first layers (im2col when dense, under 4,096 weights: Conv-2/4/6's and VGG-19's
 //   3->64, ResNet-20's 3->16): the sparse kernels were still 1.11-1.30x faster at density 0.7, so
@@ -57,8 +57,8 @@ const WINOGRAD_BREAK_EVEN: readonly [number, number][] = [
   [32, 0.33],
   [64, 0.32],
   [128, 0.32],
-  [256, 0.32],
-  [512, 0.23],
+  [256, 0.29],
+  [512, 0.21],
 ];
 
 /** The density below which the sparse kernels beat a Winograd layer with C input channels. */

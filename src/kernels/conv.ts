@@ -421,7 +421,8 @@ export class ConvKernels {
    */
   winogradWeights(w: Tensor<"f32">, u: Tensor<"f32">, M: number, C: number): void {
     if (w.size !== M * C * 9) fail("winogradWeights", `w must hold ${M}x${C}x3x3 weights, got ${w.toString()}`);
-    if (u.size < 16 * M * C) fail("winogradWeights", `u needs 16·${M}·${C} floats, got ${u.toString()}`);
+    if (u.size < this.winogradWeightFloats(M, C))
+      fail("winogradWeights", `u needs ${this.winogradWeightFloats(M, C)} floats (winogradWeightFloats(${M}, ${C})), got ${u.toString()}`);
     if (this.k.checking) {
       own(this.k, "winogradWeights", { w, u });
     }
@@ -431,7 +432,8 @@ export class ConvKernels {
   /** dw [M·C·3·3] (+)= the weight gradient from the transformed one du [16·M·C] (Gᵀ·dU·G per channel pair). */
   winogradWeightGrad(du: Tensor<"f32">, dw: Tensor<"f32">, M: number, C: number, accumulate = false): void {
     if (dw.size !== M * C * 9) fail("winogradWeightGrad", `dw must hold ${M}x${C}x3x3 weights, got ${dw.toString()}`);
-    if (du.size < 16 * M * C) fail("winogradWeightGrad", `du needs 16·${M}·${C} floats, got ${du.toString()}`);
+    if (du.size < this.winogradWeightFloats(M, C))
+      fail("winogradWeightGrad", `du needs ${this.winogradWeightFloats(M, C)} floats (winogradWeightFloats(${M}, ${C})), got ${du.toString()}`);
     if (this.k.checking) {
       own(this.k, "winogradWeightGrad", { du, dw });
     }
@@ -445,6 +447,11 @@ export class ConvKernels {
    */
   winogradBlockFloats(rows: number, tiles: number, N: number): number {
     return 16 * this.k.exports.wino_plane_floats(rows, tiles * N);
+  }
+
+  /** Floats of the transformed weights u or their gradient du ([16][M][C], planes padded as in winogradBlockFloats). */
+  winogradWeightFloats(M: number, C: number): number {
+    return 16 * this.k.exports.wino_plane_floats(M, C);
   }
 
   private winogradShape(
@@ -487,7 +494,8 @@ export class ConvKernels {
     const N = chwn("winogradForward", "xpad", xpad, s.C, Hp, Wp);
     const { OH, OW } = this.winogradShape("winogradForward", s, M, N, tiles, { v: [v, s.C], mb: [mb, M] });
     chwn("winogradForward", "y", y, M, OH, OW, N);
-    if (u.size < 16 * M * s.C) fail("winogradForward", `u needs 16·${M}·${s.C} floats, got ${u.toString()}`);
+    if (u.size < this.winogradWeightFloats(M, s.C))
+      fail("winogradForward", `u needs ${this.winogradWeightFloats(M, s.C)} floats (winogradWeightFloats(${M}, ${s.C})), got ${u.toString()}`);
     if (bias && bias.size !== M) fail("winogradForward", `bias needs ${M} entries, got ${bias.toString()}`);
     if (this.k.checking) {
       own(this.k, "winogradForward", { xpad, u, v, mb, y, bias });
@@ -518,7 +526,8 @@ export class ConvKernels {
       ["u", u],
       ["du", du],
     ] as const)
-      if (t.size < 16 * M * s.C) fail("winogradBackward", `${name} needs 16·${M}·${s.C} floats, got ${t.toString()}`);
+      if (t.size < this.winogradWeightFloats(M, s.C))
+        fail("winogradBackward", `${name} needs ${this.winogradWeightFloats(M, s.C)} floats (winogradWeightFloats(${M}, ${s.C})), got ${t.toString()}`);
     if (this.k.checking) {
       own(this.k, "winogradBackward", { xpad, dy, u, v, dm, dv, du, dxpad });
     }

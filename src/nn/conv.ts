@@ -162,17 +162,18 @@ export class Conv2d implements Layer {
     if (algorithm === "im2col") scratch.reserve("columns", CKK * rowsPerBlock * OW * N);
     const tiles = Math.max(1, Math.min(OW / 2, Math.round(WINOGRAD_BLOCK_COLUMNS / N)));
     const winoV = algorithm === "winograd" ? cv.winogradBlockFloats(s.C, tiles, N) : 0,
-      winoM = algorithm === "winograd" ? cv.winogradBlockFloats(M, tiles, N) : 0;
+      winoM = algorithm === "winograd" ? cv.winogradBlockFloats(M, tiles, N) : 0,
+      winoU = algorithm === "winograd" ? cv.winogradWeightFloats(M, s.C) : 0;
     if (algorithm === "winograd") {
-      scratch.reserve("winoU", 16 * M * s.C);
-      scratch.reserve("winoDU", 16 * M * s.C);
+      scratch.reserve("winoU", winoU);
+      scratch.reserve("winoDU", winoU);
       scratch.reserve("winoV", winoV);
       scratch.reserve("winoDV", winoV);
       scratch.reserve("winoM", winoM);
     }
     const wino = () => ({
-      u: scratch.view("winoU", 16 * M, s.C),
-      du: scratch.view("winoDU", 16 * M, s.C),
+      u: scratch.view("winoU", winoU, 1),
+      du: scratch.view("winoDU", winoU, 1),
       v: scratch.view("winoV", winoV, 1),
       dv: scratch.view("winoDV", winoV, 1),
       m: scratch.view("winoM", winoM, 1),
