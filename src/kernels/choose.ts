@@ -21,8 +21,8 @@
 //   down from 0.77 and 0.59, and VGG-19's 512-channel one from 0.26.)
 // - im2col-strided (ResNet-20's stride-2 layers): 0.58 and 0.50 (16->32 and 32->64).
 // - the 3-channel first layers (im2col when dense, under 4,096 weights: Conv-2/4/6's and VGG-19's
-//   3->64, ResNet-20's 3->16): the sparse kernels were still 1.11-1.30x faster at density 0.7, so
-//   the crossing lies near 0.8.
+//   3->64, ResNet-20's 3->16): crossings between 0.65 and above 0.7 in two runs (Conv-2's 0.94x
+//   at 0.7 in one, 1.11x in the other; ResNet-20's 1.12-1.30x at 0.7), so 0.6.
 // - im2col (other stride-1 layers Winograd does not take: odd map sizes): VGG-19's 512->512 at 4x4
 //   crossed at 0.6 (1.00x there, 0.88x at 0.7); Conv-2's 64->64 was still 1.56x faster at 0.7.
 // - gemm (fully connected layers; CSR kernels against the register-tiled GEMM), measured earlier
@@ -77,7 +77,7 @@ export function winogradBreakEven(C: number): number {
 export const SPARSE_CROSSOVER_DENSITY = SPARSE_BREAK_EVEN.gemm;
 const MIN_SPARSE_WEIGHTS = 4096;
 /** The break-even of im2col layers under MIN_SPARSE_WEIGHTS (the 3-channel first conv layers, whose 27-row im2col GEMM is thin). */
-export const SMALL_CONV_BREAK_EVEN = 0.7;
+export const SMALL_CONV_BREAK_EVEN = 0.6;
 
 /** Which kernels a pruned layer runs for a level. */
 export type KernelChoice = "dense" | "sparse";

@@ -10,18 +10,18 @@ test("fully connected layers go sparse below the GEMM break-even, small ones nev
   t.is(chooseKernel(10, 100, 0.01), "dense", "a 1,000-weight output layer stays dense at any density");
 });
 
-test("im2col convolutions: 0.55 when large, 0.7 for the 3-channel first layers", (t) => {
+test("im2col convolutions: 0.55 when large, 0.6 for the 3-channel first layers", (t) => {
   t.is(chooseKernel(64, 64 * 9, 0.54, "im2col"), "sparse");
   t.is(chooseKernel(64, 64 * 9, 0.56, "im2col"), "dense");
   // Conv-2's 3->64 (1,728 weights) and ResNet-20's 3->16 (432): their thin im2col GEMM loses to
-  // the sparse kernels up to about 0.8 (Xeon, 2026-12-07).
-  t.is(SMALL_CONV_BREAK_EVEN, 0.7);
+  // the sparse kernels up to about 0.65-0.75 (Xeon, 2026-12-07).
+  t.is(SMALL_CONV_BREAK_EVEN, 0.6);
   for (const [rows, cols] of [
     [64, 27],
     [16, 27],
   ] as const) {
-    t.is(chooseKernel(rows, cols, 0.72, "im2col"), "dense", `${rows}x${cols} at 0.72`);
-    t.is(chooseKernel(rows, cols, 0.68, "im2col"), "sparse", `${rows}x${cols} at 0.68`);
+    t.is(chooseKernel(rows, cols, 0.62, "im2col"), "dense", `${rows}x${cols} at 0.62`);
+    t.is(chooseKernel(rows, cols, 0.58, "im2col"), "sparse", `${rows}x${cols} at 0.58`);
   }
 });
 
