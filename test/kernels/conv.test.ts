@@ -214,7 +214,7 @@ for (const simd of ["plain", "relaxed"] as const) {
   });
 }
 
-test("Winograd block buffers: each of the 16 planes holds rows x tiles·N floats, padded to an odd number of 64-byte lines", async (t) => {
+test("Winograd's 16-plane buffers (blocks, transformed weights): each plane padded to an odd number of 64-byte lines", async (t) => {
   const k = await kernelsFor("relaxed");
   // [rows, tiles, N]: Conv-2's 64 channels at batch 60 (480 lines, padded to 481), VGG-19's at 64
   // (512 lines: 16 planes 32 KB apart, one L1 set, before the padding), odd sizes, one float.
@@ -230,6 +230,15 @@ test("Winograd block buffers: each of the 16 planes holds rows x tiles·N floats
     t.true(Number.isInteger(plane) && plane >= rows * tiles * N, `${rows}x${tiles}x${N}: plane ${plane}`);
     t.true(plane % 16 === 0 && (plane / 16) % 2 === 1, `${rows}x${tiles}x${N}: ${plane / 16} lines`);
     t.true(plane - rows * tiles * N < 32, `${rows}x${tiles}x${N}: at most a line and a half of padding`);
+  }
+  // The transformed weights [16][M][C] the same way: VGG-19's 512x512 planes were 1 MB apart.
+  for (const [M, C] of [
+    [512, 512],
+    [64, 64],
+    [16, 3],
+  ] as const) {
+    const plane = k.conv.winogradWeightFloats(M, C) / 16;
+    t.true(plane >= M * C && plane - M * C < 32 && plane % 16 === 0 && (plane / 16) % 2 === 1, `u ${M}x${C}: plane ${plane}`);
   }
 });
 
