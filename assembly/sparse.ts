@@ -13,12 +13,16 @@ import { madd, hsum, fmadd } from "./simd";
 @inline
 function rowStart(rowPtr: usize, r: i32): u32 { return load<u32>(rowPtr + (<usize>r << 2)); }
 
-/** Y[M,N] (+)= W·X for W in CSR, X[K,N]. */
-export function spmm(rowPtr: usize, colIdx: usize, values: usize, x: usize, y: usize,
+/**
+ * Y[M,N] (+)= W·X for W in CSR, X[K,N]. Row r's kept weights are p in [rowPtr[r], rowEnd[r]):
+ * rowEnd = rowPtr + 4 bytes for the whole CSR, or two rows of a column-block index (one block of
+ * X's rows at a time, see SparseKernels.columnBlocks) for the same sums in the same order.
+ */
+export function spmm(rowPtr: usize, rowEnd: usize, colIdx: usize, values: usize, x: usize, y: usize,
                      M: i32, K: i32, N: i32, accumulate: bool): void {
   const ld = <usize>N << 2;
   for (let r = 0; r < M; r++) {
-    const s = rowStart(rowPtr, r), e = rowStart(rowPtr, r + 1);
+    const s = rowStart(rowPtr, r), e = rowStart(rowEnd, r);
     const yr = y + <usize>r * ld;
     let j = 0;
     // Six vectors of accumulators, not eight: with eight, V8 (15 allocatable vector registers on
@@ -154,17 +158,18 @@ export function spmm_t(rowPtr: usize, colIdx: usize, values: usize, dy: usize, d
 }
 
 /**
- * dW[nz] (+)= Σ_n dY[r,n]·X[c,n] for every kept position (r, c); nothing else is computed.
+ * dW[nz] (+)= Σ_n dY[r,n]·X[c,n] for every kept position (r, c) with p in [rowPtr[r], rowEnd[r])
+ * (as in spmm); nothing else is computed.
  * A row's kept weights go three at a time (one load of dY serves three of them, and six
  * accumulator chains hide the multiply-add latency); each weight's sum is formed exactly as alone
  * (dotKept), so the grouping does not change a bit.
  */
-export function masked_grad(rowPtr: usize, colIdx: usize, dy: usize, x: usize, dvalues: usize,
+export function masked_grad(rowPtr: usize, rowEnd: usize, colIdx: usize, dy: usize, x: usize, dvalues: usize,
                             M: i32, K: i32, N: i32, accumulate: bool): void {
   const ld = <usize>N << 2;
   const N8 = N & ~7;
   for (let r = 0; r < M; r++) {
-    const s = rowStart(rowPtr, r), e = rowStart(rowPtr, r + 1);
+    const s = rowStart(rowPtr, r), e = rowStart(rowEnd, r);
     const dyr = dy + <usize>r * ld;
     let p = s;
     for (; p + 3 <= e; p += 3) {

@@ -2,7 +2,7 @@
 // kernels beside our dense ones on LeNet fc1 and Conv-2 fc1, at the paper's pruning densities.
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
-import { Kernels, type Tensor } from "../src/kernels/index.js";
+import { Kernels, sparseInputBlockCols, type Tensor } from "../src/kernels/index.js";
 import { Rng } from "../src/util/rng.js";
 import { medianMs, printTable, type TimingOptions } from "./timing.js";
 
@@ -108,13 +108,15 @@ export async function benchKernels(args: { json: boolean; quick: boolean }): Pro
       const mrng = new Rng(2, `${layer}/${density}`);
       for (let i = 0; i < mask.length; i++) mask[i] = mrng.float() < density ? 1 : 0;
       const csr = k.sparse.fromMask(mask, M, K, w);
+      // Column blocks as Linear builds them (wide layers walk their input in L2-sized blocks).
+      const blocks = k.sparse.columnBlocks(csr, sparseInputBlockCols(N), "bench");
       const dv = k.alloc([csr.nnz]);
       const useful = 2 * csr.nnz * N;
       emit(
         "spmm",
         shape,
         density,
-        medianMs(() => k.sparse.spmm(csr, x, y), timing),
+        medianMs(() => k.sparse.spmm(csr, x, y, { blocks }), timing),
         useful,
       );
       // The input gradient as Linear runs it: the values gathered into the transposed CSR (built
@@ -134,7 +136,7 @@ export async function benchKernels(args: { json: boolean; quick: boolean }): Pro
         "masked-grad",
         shape,
         density,
-        medianMs(() => k.sparse.maskedGrad(csr, dy, x, dv), timing),
+        medianMs(() => k.sparse.maskedGrad(csr, dy, x, dv, { blocks }), timing),
         useful,
       );
       k.arena.release(inner);

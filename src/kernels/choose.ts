@@ -25,9 +25,13 @@
 //   at 0.7 in one, 1.11x in the other; ResNet-20's 1.12-1.30x at 0.7), so 0.6.
 // - im2col (other stride-1 layers Winograd does not take: odd map sizes): VGG-19's 512->512 at 4x4
 //   crossed at 0.6 (1.00x there, 0.88x at 0.7); Conv-2's 64->64 was still 1.56x faster at 0.7.
-// - gemm (fully connected layers; CSR kernels against the register-tiled GEMM), measured earlier
-//   with `npm run bench -- kernels` on LeNet fc1 (300x784, batch 60) and Conv-2 fc1 (256x16384):
-//   the forward product wins from ~0.35, the weight gradient from ~0.3.
+// - gemm (fully connected layers; CSR kernels against the register-tiled GEMM): 0.3, measured
+//   earlier with `npm run bench -- kernels`. Re-measured 2026-12-07, after wide layers' sparse
+//   products began walking their input in L2-sized column blocks, the whole layer (forward, input
+//   and weight gradients) crosses near 0.55 on LeNet fc1 (300x784, batch 60) and Conv-2 fc1
+//   (256x16384): sparse is 1.1-1.2x at density 0.5. The entry stays at 0.3 so that LeNet-300-100's
+//   published runs keep their bits (docs/results); Conv-2's fc layers lose a few percent of a
+//   step at levels 4 and 5 (fc density 0.41 and 0.33).
 // The table these replaced (0.25 at 64 channels, 0.41 at 16, 0.25 for first layers, 0.35 strided)
 // was measured on a Zen 3 before the sparse kernels' channel groupings were timed; on this Xeon it
 // left Conv-2's second layer dense at levels 11-13, where sparse ran it up to 1.35x faster.

@@ -10,9 +10,20 @@ export interface KernelExports {
   gemm_work_floats(): number;
   gemm_nt(a: number, b: number, c: number, M: number, K: number, N: number, lda: number, ldb: number, ldc: number, accumulate: boolean): void;
   transpose(src: number, dst: number, R: number, C: number): void;
-  spmm(rowPtr: number, colIdx: number, values: number, x: number, y: number, M: number, K: number, N: number, accumulate: boolean): void;
+  spmm(rowPtr: number, rowEnd: number, colIdx: number, values: number, x: number, y: number, M: number, K: number, N: number, accumulate: boolean): void;
   spmm_t(rowPtr: number, colIdx: number, values: number, dy: number, dx: number, M: number, K: number, N: number, accumulate: boolean): void;
-  masked_grad(rowPtr: number, colIdx: number, dy: number, x: number, dvalues: number, M: number, K: number, N: number, accumulate: boolean): void;
+  masked_grad(
+    rowPtr: number,
+    rowEnd: number,
+    colIdx: number,
+    dy: number,
+    x: number,
+    dvalues: number,
+    M: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+  ): void;
   csr_gather(rowPtr: number, colIdx: number, dense: number, values: number, M: number, K: number): void;
   csr_scatter(rowPtr: number, colIdx: number, values: number, dense: number, M: number, K: number): void;
   fill(ptr: number, n: number, value: number): void;

@@ -1,6 +1,6 @@
 export { Kernels, type KernelsOptions, type CheckMode, type JoinOptions } from "./kernels.js";
 export { DenseKernels, type GemmOptions, type MatrixView } from "./gemm.js";
-export { SparseKernels } from "./sparse.js";
+export { SparseKernels, sparseInputBlockCols, type ColumnBlocks } from "./sparse.js";
 export { ElementwiseKernels } from "./elementwise.js";
 export { InputKernels } from "./input.js";
 export { LossKernels } from "./loss.js";

@@ -2,7 +2,7 @@
 // level runs the weight sparse (a CSR form in its execution plan), the forward product, the input gradient and the
 // weight gradient all walk only the kept weights; otherwise they are dense GEMMs and the pruned
 // entries are held at zero by the masked optimizer update.
-import type { Kernels, Tensor } from "../kernels/index.js";
+import { type Kernels, sparseInputBlockCols, type Tensor } from "../kernels/index.js";
 import { type Grads, type Layer, type LayerRun, features } from "./layer.js";
 import type { Param, WeightKind } from "./param.js";
 import type { ParamFactory } from "./network.js";
@@ -42,17 +42,19 @@ export class Linear implements Layer {
     return [this.outFeatures];
   }
 
-  bind(k: Kernels, _input: readonly number[], _N: number, _scratch: Scratch, plan: ExecutionPlan, training = true): LayerRun {
+  bind(k: Kernels, _input: readonly number[], N: number, _scratch: Scratch, plan: ExecutionPlan, training = true): LayerRun {
     const { weight: w, bias: b } = this;
     const relu = this.activation === "relu";
     const csr = plan.csrOf(w); // fixed for the level this run belongs to
+    // Wide layers gather their input rows one cache-sized block at a time (same bits).
+    const blocks = csr ? k.sparse.columnBlocks(csr, sparseInputBlockCols(N), w.name) : null;
     // The input gradient runs as the forward kernel over the transposed weights (gathers, not
     // scattered read-modify-writes); its index is built once per level (for training runs only),
     // its values every step.
     const transposed = csr && training ? k.sparse.transpose(csr, w.name) : null;
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">): void {
-        if (csr) k.sparse.spmm(csr, x, y);
+        if (csr) k.sparse.spmm(csr, x, y, { blocks });
         else k.dense.gemm(w.value, x, y);
         k.elementwise.biasAct(y, b.value, relu);
       },
@@ -60,7 +62,7 @@ export class Linear implements Layer {
         if (relu) k.elementwise.reluBackward(y, dy, dy);
         k.elementwise.biasGrad(dy, grads.get(b)!);
         if (csr) {
-          k.sparse.maskedGrad(csr, dy, x, grads.get(w)!);
+          k.sparse.maskedGrad(csr, dy, x, grads.get(w)!, { blocks });
           if (dx) {
             k.sparse.gatherValues(csr, transposed!.perm, transposed!.csr);
             k.sparse.spmm(transposed!.csr, dy, dx);

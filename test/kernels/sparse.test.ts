@@ -101,3 +101,59 @@ test("csrFromMask builds rows in order with columns ascending", async (t) => {
   t.is(csr.nnz, 4);
   t.is(csr.density, 4 / 9);
 });
+
+for (const simd of BUILDS) {
+  test(`column-blocked spmm and maskedGrad give the unblocked bits, at every block width (${simd} SIMD)`, async (t) => {
+    const k = await kernelsFor(simd);
+    const rng = new Rng(29, simd);
+    for (const [M, K, N] of SHAPES) {
+      for (const density of [0, 0.036, 0.5, 1]) {
+        const mark = k.arena.mark();
+        const mask = randomMask(rng, M, K, density, M > 2);
+        const w = k.fromArray(maskedDense(randomArray(rng, M * K), mask), [M, K]);
+        const csr = k.sparse.fromMask(mask, M, K, w);
+        const x = k.fromArray(randomArray(rng, K * N), [K, N]),
+          dy = k.fromArray(randomArray(rng, M * N), [M, N]);
+        const y0 = randomArray(rng, M * N);
+        const plain = k.alloc([M, N]),
+          dplain = k.alloc([Math.max(1, csr.nnz)]);
+        k.sparse.spmm(csr, x, plain);
+        const dvals = dplain.rows(0, csr.nnz);
+        k.sparse.maskedGrad(csr, dy, x, dvals);
+        t.is(k.sparse.columnBlocks(csr, K, "w"), null, "one block covering every column is no blocking");
+        for (const width of [1, 2, 3, 7, K - 1].filter((b) => b >= 1 && b < K)) {
+          const tag = `${M}x${K}x${N} density ${density}, blocks of ${width}`;
+          const blocks = k.sparse.columnBlocks(csr, width, "w")!;
+          t.is(blocks.blocks, Math.ceil(K / width), tag);
+          const y = k.fromArray(y0, [M, N]);
+          k.sparse.spmm(csr, x, y, { blocks });
+          t.deepEqual([...y.data], [...plain.data], `spmm ${tag}`);
+          y.data.set(y0);
+          k.sparse.spmm(csr, x, y, { blocks, accumulate: true });
+          const acc = k.fromArray(y0, [M, N]);
+          k.sparse.spmm(csr, x, acc, { accumulate: true });
+          t.deepEqual([...y.data], [...acc.data], `spmm accumulate ${tag}`);
+          const dv = k.alloc([Math.max(1, csr.nnz)]).rows(0, csr.nnz);
+          dv.data.fill(Number.NaN);
+          k.sparse.maskedGrad(csr, dy, x, dv, { blocks });
+          t.deepEqual([...dv.data], [...dvals.data], `maskedGrad ${tag}: every kept weight written once, the same bits`);
+        }
+        k.arena.release(mark);
+      }
+    }
+  });
+}
+
+test("column blocks built for another matrix are refused", async (t) => {
+  const k = await kernelsFor("relaxed");
+  const mark = k.arena.mark();
+  const a = k.sparse.fromMask([1, 0, 1, 1, 0, 1], 2, 3),
+    b = k.sparse.fromMask([1, 1, 1, 1, 1, 1, 1, 1, 1], 3, 3);
+  const blocks = k.sparse.columnBlocks(a, 2, "a")!;
+  const x = k.alloc([3, 4]),
+    y = k.alloc([3, 4]);
+  t.throws(() => k.sparse.spmm(b, x, y, { blocks }), {
+    message: /^spmm: column blocks \[3,2\] of 2 columns do not index w csr\[3,3\] nnz 9 \(build them with columnBlocks\(w\)\)/,
+  });
+  k.arena.release(mark);
+});
