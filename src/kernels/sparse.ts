@@ -24,7 +24,7 @@ export function sparseInputBlockCols(N: number): number {
 export interface ColumnBlocks {
   blocks: number;
   blockCols: number;
-  /** [blocks + 1, rows]: where each row's kept weights of each block start. */
+  /** Where each row's kept weights of each block start, shape [blocks + 1, rows] (block b's row r: entry b·rows + r). */
   starts: Tensor<"u32">;
 }
 
