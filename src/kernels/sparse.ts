@@ -22,6 +22,8 @@ export function sparseInputBlockCols(N: number): number {
 
 /** A CSR matrix's column-block index (SparseKernels.columnBlocks). */
 export interface ColumnBlocks {
+  /** The matrix the index was built for: its row ranges mean nothing for another. */
+  csr: Csr;
   blocks: number;
   blockCols: number;
   /** Where each row's kept weights of each block start, shape [blocks + 1, rows] (block b's row r: entry b·rows + r). */
@@ -128,7 +130,7 @@ export class SparseKernels {
       }
       st[blocks * w.rows + r] = rp[r + 1]!;
     }
-    return { blocks, blockCols, starts };
+    return { csr: w, blocks, blockCols, starts };
   }
 
   /** out.values = w.values in the order of a transposed index (perm from transpose or ConvKernels.sconvTranspose). */
@@ -203,8 +205,7 @@ export class SparseKernels {
   }
 
   private blocksOf(op: string, w: Csr, b: ColumnBlocks): void {
-    if (b.starts.shape[0] !== b.blocks + 1 || b.starts.shape[1] !== w.rows || b.blocks !== Math.ceil(w.cols / b.blockCols))
-      fail(op, `column blocks [${b.starts.shape.join(",")}] of ${b.blockCols} columns do not index w ${w.toString()} (build them with columnBlocks(w))`);
+    if (b.csr !== w) fail(op, `column blocks were built for ${b.csr.toString()}, not for w ${w.toString()}: build them with columnBlocks(w)`);
     own(this.k, op, { starts: b.starts });
   }
 

@@ -153,7 +153,7 @@ test("column blocks built for another matrix are refused", async (t) => {
   const x = k.alloc([3, 4]),
     y = k.alloc([3, 4]);
   t.throws(() => k.sparse.spmm(b, x, y, { blocks }), {
-    message: /^spmm: column blocks \[3,2\] of 2 columns do not index w csr\[3,3\] nnz 9 \(build them with columnBlocks\(w\)\)/,
+    message: /^spmm: column blocks were built for csr\[2,3\] nnz 4, not for w csr\[3,3\] nnz 9: build them with columnBlocks\(w\)/,
   });
   k.arena.release(mark);
 });
