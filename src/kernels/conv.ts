@@ -421,8 +421,7 @@ export class ConvKernels {
    */
   winogradWeights(w: Tensor<"f32">, u: Tensor<"f32">, M: number, C: number): void {
     if (w.size !== M * C * 9) fail("winogradWeights", `w must hold ${M}x${C}x3x3 weights, got ${w.toString()}`);
-    if (u.size < this.winogradWeightFloats(M, C))
-      fail("winogradWeights", `u needs ${this.winogradWeightFloats(M, C)} floats (winogradWeightFloats(${M}, ${C})), got ${u.toString()}`);
+    this.winogradWeightsFit("winogradWeights", "u", u, M, C);
     if (this.k.checking) {
       own(this.k, "winogradWeights", { w, u });
     }
@@ -432,8 +431,7 @@ export class ConvKernels {
   /** dw [M·C·3·3] (+)= the weight gradient from the transformed one du [16·M·C] (Gᵀ·dU·G per channel pair). */
   winogradWeightGrad(du: Tensor<"f32">, dw: Tensor<"f32">, M: number, C: number, accumulate = false): void {
     if (dw.size !== M * C * 9) fail("winogradWeightGrad", `dw must hold ${M}x${C}x3x3 weights, got ${dw.toString()}`);
-    if (du.size < this.winogradWeightFloats(M, C))
-      fail("winogradWeightGrad", `du needs ${this.winogradWeightFloats(M, C)} floats (winogradWeightFloats(${M}, ${C})), got ${du.toString()}`);
+    this.winogradWeightsFit("winogradWeightGrad", "du", du, M, C);
     if (this.k.checking) {
       own(this.k, "winogradWeightGrad", { du, dw });
     }
@@ -452,6 +450,12 @@ export class ConvKernels {
   /** Floats of the transformed weights u or their gradient du ([16][M][C], planes padded as in winogradBlockFloats). */
   winogradWeightFloats(M: number, C: number): number {
     return 16 * this.k.exports.wino_plane_floats(M, C);
+  }
+
+  /** Fails unless `t` holds the transformed weights of an M x C layer (winogradWeightFloats). */
+  private winogradWeightsFit(op: string, name: string, t: Tensor<"f32">, M: number, C: number): void {
+    const floats = this.winogradWeightFloats(M, C);
+    if (t.size < floats) fail(op, `${name} needs ${floats} floats (winogradWeightFloats(${M}, ${C})), got ${t.toString()}`);
   }
 
   private winogradShape(
@@ -494,8 +498,7 @@ export class ConvKernels {
     const N = chwn("winogradForward", "xpad", xpad, s.C, Hp, Wp);
     const { OH, OW } = this.winogradShape("winogradForward", s, M, N, tiles, { v: [v, s.C], mb: [mb, M] });
     chwn("winogradForward", "y", y, M, OH, OW, N);
-    if (u.size < this.winogradWeightFloats(M, s.C))
-      fail("winogradForward", `u needs ${this.winogradWeightFloats(M, s.C)} floats (winogradWeightFloats(${M}, ${s.C})), got ${u.toString()}`);
+    this.winogradWeightsFit("winogradForward", "u", u, M, s.C);
     if (bias && bias.size !== M) fail("winogradForward", `bias needs ${M} entries, got ${bias.toString()}`);
     if (this.k.checking) {
       own(this.k, "winogradForward", { xpad, u, v, mb, y, bias });
@@ -522,12 +525,8 @@ export class ConvKernels {
     const { OH, OW } = this.winogradShape("winogradBackward", s, M, N, tiles, { v: [v, s.C], dm: [dm, M], dv: [dv, s.C] });
     chwn("winogradBackward", "dy", dy, M, OH, OW, N);
     if (dxpad) chwn("winogradBackward", "dxpad", dxpad, s.C, Hp, Wp, N);
-    for (const [name, t] of [
-      ["u", u],
-      ["du", du],
-    ] as const)
-      if (t.size < this.winogradWeightFloats(M, s.C))
-        fail("winogradBackward", `${name} needs ${this.winogradWeightFloats(M, s.C)} floats (winogradWeightFloats(${M}, ${s.C})), got ${t.toString()}`);
+    this.winogradWeightsFit("winogradBackward", "u", u, M, s.C);
+    this.winogradWeightsFit("winogradBackward", "du", du, M, s.C);
     if (this.k.checking) {
       own(this.k, "winogradBackward", { xpad, dy, u, v, dm, dv, du, dxpad });
     }

@@ -161,23 +161,28 @@ export class Conv2d implements Layer {
     const rowsPerBlock = Math.max(1, Math.min(OH, Math.floor(COLUMN_BLOCK_FLOATS / (CKK * OW * N))));
     if (algorithm === "im2col") scratch.reserve("columns", CKK * rowsPerBlock * OW * N);
     const tiles = Math.max(1, Math.min(OW / 2, Math.round(WINOGRAD_BLOCK_COLUMNS / N)));
-    const winoV = algorithm === "winograd" ? cv.winogradBlockFloats(s.C, tiles, N) : 0,
-      winoM = algorithm === "winograd" ? cv.winogradBlockFloats(M, tiles, N) : 0,
-      winoU = algorithm === "winograd" ? cv.winogradWeightFloats(M, s.C) : 0;
-    if (algorithm === "winograd") {
-      scratch.reserve("winoU", winoU);
-      scratch.reserve("winoDU", winoU);
-      scratch.reserve("winoV", winoV);
-      scratch.reserve("winoDV", winoV);
-      scratch.reserve("winoM", winoM);
+    // Winograd's buffers (16 planes each, padded so their planes do not share L1 sets).
+    const winoFloats =
+      algorithm === "winograd"
+        ? { u: cv.winogradWeightFloats(M, s.C), v: cv.winogradBlockFloats(s.C, tiles, N), m: cv.winogradBlockFloats(M, tiles, N) }
+        : null;
+    if (winoFloats) {
+      scratch.reserve("winoU", winoFloats.u);
+      scratch.reserve("winoDU", winoFloats.u);
+      scratch.reserve("winoV", winoFloats.v);
+      scratch.reserve("winoDV", winoFloats.v);
+      scratch.reserve("winoM", winoFloats.m);
     }
-    const wino = () => ({
-      u: scratch.view("winoU", winoU, 1),
-      du: scratch.view("winoDU", winoU, 1),
-      v: scratch.view("winoV", winoV, 1),
-      dv: scratch.view("winoDV", winoV, 1),
-      m: scratch.view("winoM", winoM, 1),
-    });
+    /** Views of the slots, taken at the first run (the replica allocates its scratch after binding) and kept: no per-step objects. */
+    let winoViews: { u: Tensor<"f32">; du: Tensor<"f32">; v: Tensor<"f32">; dv: Tensor<"f32">; m: Tensor<"f32"> } | null = null;
+    const wino = () =>
+      (winoViews ??= {
+        u: scratch.view("winoU", winoFloats!.u, 1),
+        du: scratch.view("winoDU", winoFloats!.u, 1),
+        v: scratch.view("winoV", winoFloats!.v, 1),
+        dv: scratch.view("winoDV", winoFloats!.v, 1),
+        m: scratch.view("winoM", winoFloats!.m, 1),
+      });
     const L = OH * OW * N;
     const weightMatrix: MatrixView = { t: w.value, offset: 0, rows: M, cols: CKK, ld: CKK };
 

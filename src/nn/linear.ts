@@ -46,15 +46,16 @@ export class Linear implements Layer {
     const { weight: w, bias: b } = this;
     const relu = this.activation === "relu";
     const csr = plan.csrOf(w); // fixed for the level this run belongs to
-    // Wide layers gather their input rows one cache-sized block at a time (same bits).
-    const blocks = csr ? k.sparse.columnBlocks(csr, sparseInputBlockCols(N), w.name) : null;
+    // Wide layers gather their input rows one cache-sized block at a time (same bits); the options
+    // object is built once here, not per step.
+    const blocked = { blocks: csr ? k.sparse.columnBlocks(csr, sparseInputBlockCols(N), w.name) : null };
     // The input gradient runs as the forward kernel over the transposed weights (gathers, not
     // scattered read-modify-writes); its index is built once per level (for training runs only),
     // its values every step.
     const transposed = csr && training ? k.sparse.transpose(csr, w.name) : null;
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">): void {
-        if (csr) k.sparse.spmm(csr, x, y, { blocks });
+        if (csr) k.sparse.spmm(csr, x, y, blocked);
         else k.dense.gemm(w.value, x, y);
         k.elementwise.biasAct(y, b.value, relu);
       },
@@ -62,7 +63,7 @@ export class Linear implements Layer {
         if (relu) k.elementwise.reluBackward(y, dy, dy);
         k.elementwise.biasGrad(dy, grads.get(b)!);
         if (csr) {
-          k.sparse.maskedGrad(csr, dy, x, grads.get(w)!, { blocks });
+          k.sparse.maskedGrad(csr, dy, x, grads.get(w)!, blocked);
           if (dx) {
             k.sparse.gatherValues(csr, transposed!.perm, transposed!.csr);
             k.sparse.spmm(transposed!.csr, dy, dx);
