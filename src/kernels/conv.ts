@@ -75,13 +75,17 @@ export function convOutput(s: ConvShape): { OH: number; OW: number; Hp: number; 
 
 /**
  * The input bytes per output chunk that one channel group of sconv_fwd may read (see sconvPlan):
- * the candidates a plan offers, from half of a 32 KB L1 up. Which is fastest depends on the core's
- * caches (measured on one 64->64 layer at density 0.2: 32 KB on a Zen 3 with 32 KB L1 / 512 KB L2,
- * 64 KB on a Xeon with 48 KB L1 / 2 MB L2, 1.35x the 16 KB grouping there), so the layer times
- * them once per level (sconvTune). The grouping never changes the result: each output is the same
- * sum in CSR order.
+ * the candidates a plan offers, from half of a 32 KB L1 up, and then no limit (all input channels
+ * in one group). Which is fastest depends on the core's caches and on the density (measured on one
+ * 64->64 layer: at density 0.2, 32 KB on a Zen 3 with 32 KB L1 / 512 KB L2, 64 KB on a Xeon with
+ * 48 KB L1 / 2 MB L2, 1.35x the 16 KB grouping there; at density 0.05 on the Xeon, one group of
+ * all 64 channels (135 KB) ran 1.5x faster than the two of 128 KB, because with a few kept weights
+ * per output channel and group, each group's pass (its partial sums stored and reloaded, its loop
+ * exit mispredicted) costs more than the cache misses it saves), so the layer times them once per
+ * level (sconvTune). The grouping never changes the result: each output is the same sum in CSR
+ * order.
  */
-const GROUP_BUDGETS_BYTES = [16384, 32768, 65536, 131072];
+const GROUP_BUDGETS_BYTES = [16384, 32768, 65536, 131072, Number.POSITIVE_INFINITY];
 
 /** Floats of the staging tile sconv_fwd needs for M output channels (a 32-float slot each, of which the kernel uses its 24-float chunk). */
 export function sconvTileFloats(M: number): number {
