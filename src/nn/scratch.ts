@@ -14,7 +14,9 @@ export type ScratchSlot =
   | "winoM"
   | "winoDV"
   // Direct sparse convolutions: the output chunk staged between input-channel groups.
-  | "sparseTile";
+  | "sparseTile"
+  // Wide dense fully connected layers: the input transposed ([N, in]) for the weight gradient.
+  | "transposedInput";
 
 /**
  * Scratch memory shared by the layers of one replica. Layers run one after another, so the

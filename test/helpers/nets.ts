@@ -22,3 +22,13 @@ export function residualNet(k: Kernels): Network {
   ];
   return new Network(k, "tiny-resnet", [3, 8, 8], 10, layers, f.params);
 }
+
+/**
+ * Two fully connected layers whose first is wide enough (4,100 inputs) that its dense weight
+ * gradient transposes the input and runs the register-tiled GEMM (TRANSPOSED_WEIGHT_GRAD_MIN_INPUTS).
+ */
+export function wideMlp(k: Kernels): Network {
+  const f = new ParamFactory(k);
+  const layers: Layer[] = [new Linear(f, "fc1", 4100, 6, "relu"), new Linear(f, "fc2", 6, 10, "none", "output")];
+  return new Network(k, "wide-mlp", [4100], 10, layers, f.params);
+}
