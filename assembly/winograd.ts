@@ -16,6 +16,9 @@
 // Tiles are processed in blocks of `Tb` consecutive tiles of one tile row, so a block's
 // transformed input and output ([16, C, Tb·N] and [16, M, Tb·N]) stay in cache between the
 // transforms and the GEMMs. Output height and width must be even (the caller checks).
+// The input and the input gradient are not padded: the tiles along the map's edges, which reach
+// one row or column into the zero padding, read zeros there and drop their gradient there
+// (padded copies of a layer's input and of its input gradient cost two passes over each).
 // Transformed buffers: V and dV [16][C][cols], M and dM [16][M][cols], U and dU [16][M][C], with
 // cols = Tb·N and column index t·N + n for the t-th tile of the block and example n.
 import { gemm_nn, gemm_tn, gemm_nt } from "./gemm";
@@ -98,21 +101,44 @@ export function wino_plane_floats(rows: i32, cols: i32): i32 {
 }
 
 /**
- * V [16][C][cols] of the block of Tb tiles starting at tile (th, tw0), from the padded input
- * xpad [C][Hp][Wp][N]: V = Bᵀ d B with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
+ * Which of a tile's four rows (or columns) lie inside the map: bit i when 0 <= first + i < size.
+ * The tiles start one row and one column before their outputs (the "same" convolution's zero
+ * padding), so the first and last tiles of a row or column reach outside the map.
  */
-export function wino_input(xpad: usize, v: usize, C: i32, Hp: i32, Wp: i32, N: i32, th: i32, tw0: i32, Tb: i32): void {
-  const nb = <usize>N << 2, prow = <usize>Wp * nb, plane = <usize>Hp * prow;
+// @ts-ignore: decorator
+@inline
+function inside4(first: i32, size: i32): i32 {
+  let bits = 0;
+  for (let i = 0; i < 4; i++) if (first + i >= 0 && first + i < size) bits |= 1 << i;
+  return bits;
+}
+
+/**
+ * V [16][C][cols] of the block of Tb tiles starting at tile (th, tw0), from the input
+ * x [C][H][W][N] (not padded: a tile's rows and columns outside the map count as zeros, which is
+ * what a padded copy would hold, so the result has the same bits without one): V = Bᵀ d B with
+ * Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
+ */
+export function wino_input(x: usize, v: usize, C: i32, H: i32, W: i32, N: i32, th: i32, tw0: i32, Tb: i32): void {
+  const nb = <usize>N << 2, prow = <usize>W * nb, plane = <usize>H * prow;
   const colsB = <usize>(Tb * N) << 2, xs = <usize>wino_plane_floats(C, Tb * N) << 2;
   const N4 = N & ~3;
+  const rm = inside4(2 * th - 1, H);
   for (let c = 0; c < C; c++) {
-    const src = xpad + <usize>c * plane + <usize>(2 * th) * prow;
+    // Address arithmetic may step before the map (row or column −1); nothing outside it is read.
+    const src = x + <usize>c * plane + <usize>(2 * th - 1) * prow - nb;
     const dst = v + <usize>c * colsB;
     for (let t = 0; t < Tb; t++) {
       const s = src + <usize>(2 * (tw0 + t)) * nb, d = dst + <usize>t * nb;
+      const cm = inside4(2 * (tw0 + t) - 1, W);
       let n = 0;
-      for (; n < N4; n += 4) inputTile4(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs);
-      for (; n < N; n++) inputTile1(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs);
+      if (rm == 15 && cm == 15) {
+        for (; n < N4; n += 4) inputTile4(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs);
+        for (; n < N; n++) inputTile1(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs);
+      } else {
+        for (; n < N4; n += 4) inputTile4Edge(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs, rm, cm);
+        for (; n < N; n++) inputTile1Edge(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs, rm, cm);
+      }
     }
   }
 }
@@ -159,6 +185,49 @@ function inputTile1(s: usize, prow: usize, nb: usize, d: usize, xs: usize): void
   const b0 = load<f32>(r2), b1 = load<f32>(r2 + nb), b2 = load<f32>(r2 + nb2), b3 = load<f32>(r2 + nb3);
   const c0 = load<f32>(s), c1 = load<f32>(s + nb), c2 = load<f32>(s + nb2), c3 = load<f32>(s + nb3);
   const e0 = load<f32>(r3), e1 = load<f32>(r3 + nb), e2 = load<f32>(r3 + nb2), e3 = load<f32>(r3 + nb3);
+  inputCols1(c0 - b0, c1 - b1, c2 - b2, c3 - b3, d, xs);
+  inputCols1(a0 + b0, a1 + b1, a2 + b2, a3 + b3, d + x4, xs);
+  inputCols1(b0 - a0, b1 - a1, b2 - a2, b3 - a3, d + 2 * x4, xs);
+  inputCols1(a0 - e0, a1 - e1, a2 - e2, a3 - e3, d + 3 * x4, xs);
+}
+
+/** x at p when row bit r of rm and column bit q of cm are set, else zero (p is not read then). */
+// @ts-ignore: decorator
+@inline
+function ld4(p: usize, rm: i32, cm: i32, r: i32, q: i32): v128 {
+  return ((rm >> r) & (cm >> q) & 1) != 0 ? v128.load(p) : f32x4.splat(0);
+}
+
+// @ts-ignore: decorator
+@inline
+function ld1(p: usize, rm: i32, cm: i32, r: i32, q: i32): f32 {
+  return ((rm >> r) & (cm >> q) & 1) != 0 ? load<f32>(p) : 0;
+}
+
+/** inputTile4 for a tile that reaches outside the map: the same operations on zeros there. */
+// @ts-ignore: decorator
+@inline
+function inputTile4Edge(s: usize, prow: usize, nb: usize, d: usize, xs: usize, rm: i32, cm: i32): void {
+  const r1 = s + prow, r2 = r1 + prow, r3 = r2 + prow, nb2 = nb << 1, nb3 = nb * 3, x4 = xs << 2;
+  const a0 = ld4(r1, rm, cm, 1, 0), a1 = ld4(r1 + nb, rm, cm, 1, 1), a2 = ld4(r1 + nb2, rm, cm, 1, 2), a3 = ld4(r1 + nb3, rm, cm, 1, 3);
+  const b0 = ld4(r2, rm, cm, 2, 0), b1 = ld4(r2 + nb, rm, cm, 2, 1), b2 = ld4(r2 + nb2, rm, cm, 2, 2), b3 = ld4(r2 + nb3, rm, cm, 2, 3);
+  inputCols4(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3), d + x4, xs);
+  inputCols4(f32x4.sub(b0, a0), f32x4.sub(b1, a1), f32x4.sub(b2, a2), f32x4.sub(b3, a3), d + 2 * x4, xs);
+  const c0 = ld4(s, rm, cm, 0, 0), c1 = ld4(s + nb, rm, cm, 0, 1), c2 = ld4(s + nb2, rm, cm, 0, 2), c3 = ld4(s + nb3, rm, cm, 0, 3);
+  inputCols4(f32x4.sub(c0, b0), f32x4.sub(c1, b1), f32x4.sub(c2, b2), f32x4.sub(c3, b3), d, xs);
+  const e0 = ld4(r3, rm, cm, 3, 0), e1 = ld4(r3 + nb, rm, cm, 3, 1), e2 = ld4(r3 + nb2, rm, cm, 3, 2), e3 = ld4(r3 + nb3, rm, cm, 3, 3);
+  inputCols4(f32x4.sub(a0, e0), f32x4.sub(a1, e1), f32x4.sub(a2, e2), f32x4.sub(a3, e3), d + 3 * x4, xs);
+}
+
+/** inputTile1 for a tile that reaches outside the map. */
+// @ts-ignore: decorator
+@inline
+function inputTile1Edge(s: usize, prow: usize, nb: usize, d: usize, xs: usize, rm: i32, cm: i32): void {
+  const r1 = s + prow, r2 = r1 + prow, r3 = r2 + prow, nb2 = nb << 1, nb3 = nb * 3, x4 = xs << 2;
+  const a0 = ld1(r1, rm, cm, 1, 0), a1 = ld1(r1 + nb, rm, cm, 1, 1), a2 = ld1(r1 + nb2, rm, cm, 1, 2), a3 = ld1(r1 + nb3, rm, cm, 1, 3);
+  const b0 = ld1(r2, rm, cm, 2, 0), b1 = ld1(r2 + nb, rm, cm, 2, 1), b2 = ld1(r2 + nb2, rm, cm, 2, 2), b3 = ld1(r2 + nb3, rm, cm, 2, 3);
+  const c0 = ld1(s, rm, cm, 0, 0), c1 = ld1(s + nb, rm, cm, 0, 1), c2 = ld1(s + nb2, rm, cm, 0, 2), c3 = ld1(s + nb3, rm, cm, 0, 3);
+  const e0 = ld1(r3, rm, cm, 3, 0), e1 = ld1(r3 + nb, rm, cm, 3, 1), e2 = ld1(r3 + nb2, rm, cm, 3, 2), e3 = ld1(r3 + nb3, rm, cm, 3, 3);
   inputCols1(c0 - b0, c1 - b1, c2 - b2, c3 - b3, d, xs);
   inputCols1(a0 + b0, a1 + b1, a2 + b2, a3 + b3, d + x4, xs);
   inputCols1(b0 - a0, b1 - a1, b2 - a2, b3 - a3, d + 2 * x4, xs);
@@ -297,82 +366,104 @@ function gradCols1(a0: f32, a1: f32, d: usize, xs: usize, xi: i32): void {
 }
 
 /**
- * dxpad [C][Hp][Wp][N] += B dV Bᵀ for each tile of the block (tiles overlap by two rows and
- * columns, so their contributions add up), from dv [16][C][cols].
+ * dx [C][H][W][N] += B dV Bᵀ for each tile of the block (tiles overlap by two rows and columns,
+ * so their contributions add up), from dv [16][C][cols]. dx is not padded: the parts of the edge
+ * tiles that fall outside the map (on its zero padding) are dropped, and every pixel inside gets
+ * the same sums in the same order as in a padded buffer.
  */
-export function wino_input_grad(dv: usize, dxpad: usize, C: i32, Hp: i32, Wp: i32, N: i32, th: i32, tw0: i32, Tb: i32): void {
-  const nb = <usize>N << 2, prow = <usize>Wp * nb, plane = <usize>Hp * prow;
+export function wino_input_grad(dv: usize, dx: usize, C: i32, H: i32, W: i32, N: i32, th: i32, tw0: i32, Tb: i32): void {
+  const nb = <usize>N << 2, prow = <usize>W * nb, plane = <usize>H * prow;
   const colsB = <usize>(Tb * N) << 2, xs = <usize>wino_plane_floats(C, Tb * N) << 2;
   const N4 = N & ~3;
+  const rm = inside4(2 * th - 1, H);
   for (let c = 0; c < C; c++) {
-    const dst = dxpad + <usize>c * plane + <usize>(2 * th) * prow;
+    // As in wino_input, addresses may step before the map; nothing outside it is touched.
+    const dst = dx + <usize>c * plane + <usize>(2 * th - 1) * prow - nb;
     const src = dv + <usize>c * colsB;
     for (let t = 0; t < Tb; t++) {
       const s = src + <usize>t * nb, d = dst + <usize>(2 * (tw0 + t)) * nb;
+      const cm = inside4(2 * (tw0 + t) - 1, W);
       let n = 0;
-      for (; n < N4; n += 4) {
-        const o = <usize>n << 2;
-        // Per row i of dV: its column transform f_i = (e0, e1 − e2 + e3, −e0 + e1 + e2, −e3) ...
-        const x4 = xs << 2;
-        const q0 = s + o, q1 = q0 + x4, q2 = q1 + x4, q3 = q2 + x4;
-        // ... combined over rows: row r of the tile = (row 0, row1 − row2 + row3, −row0 + row1 + row2, −row3).
-        const r00 = v128.load(q0), r01 = v128.load(q0 + xs), r02 = v128.load(q0 + 2 * xs), r03 = v128.load(q0 + 3 * xs);
-        const r10 = v128.load(q1), r11 = v128.load(q1 + xs), r12 = v128.load(q1 + 2 * xs), r13 = v128.load(q1 + 3 * xs);
-        const r20 = v128.load(q2), r21 = v128.load(q2 + xs), r22 = v128.load(q2 + 2 * xs), r23 = v128.load(q2 + 3 * xs);
-        const r30 = v128.load(q3), r31 = v128.load(q3 + xs), r32 = v128.load(q3 + 2 * xs), r33 = v128.load(q3 + 3 * xs);
-        const p = d + o;
-        adjRow4(r00, r01, r02, r03, p, nb);
-        adjRow4(f32x4.add(f32x4.sub(r10, r20), r30), f32x4.add(f32x4.sub(r11, r21), r31), f32x4.add(f32x4.sub(r12, r22), r32), f32x4.add(f32x4.sub(r13, r23), r33), p + prow, nb);
-        adjRow4(f32x4.add(f32x4.sub(r10, r00), r20), f32x4.add(f32x4.sub(r11, r01), r21), f32x4.add(f32x4.sub(r12, r02), r22), f32x4.add(f32x4.sub(r13, r03), r23), p + 2 * prow, nb);
-        adjRow4(f32x4.neg(r30), f32x4.neg(r31), f32x4.neg(r32), f32x4.neg(r33), p + 3 * prow, nb);
-      }
-      for (; n < N; n++) {
-        const o = <usize>n << 2, x4 = xs << 2;
-        const q0 = s + o, q1 = q0 + x4, q2 = q1 + x4, q3 = q2 + x4;
-        const r00 = load<f32>(q0), r01 = load<f32>(q0 + xs), r02 = load<f32>(q0 + 2 * xs), r03 = load<f32>(q0 + 3 * xs);
-        const r10 = load<f32>(q1), r11 = load<f32>(q1 + xs), r12 = load<f32>(q1 + 2 * xs), r13 = load<f32>(q1 + 3 * xs);
-        const r20 = load<f32>(q2), r21 = load<f32>(q2 + xs), r22 = load<f32>(q2 + 2 * xs), r23 = load<f32>(q2 + 3 * xs);
-        const r30 = load<f32>(q3), r31 = load<f32>(q3 + xs), r32 = load<f32>(q3 + 2 * xs), r33 = load<f32>(q3 + 3 * xs);
-        const p = d + o;
-        adjRow1(r00, r01, r02, r03, p, nb);
-        adjRow1(r10 - r20 + r30, r11 - r21 + r31, r12 - r22 + r32, r13 - r23 + r33, p + prow, nb);
-        adjRow1(r10 - r00 + r20, r11 - r01 + r21, r12 - r02 + r22, r13 - r03 + r23, p + 2 * prow, nb);
-        adjRow1(-r30, -r31, -r32, -r33, p + 3 * prow, nb);
+      // Inside the map the masks are constants, so the inlined tile has no edge tests.
+      if (rm == 15 && cm == 15) {
+        for (; n < N4; n += 4) gradTile4(s + (<usize>n << 2), xs, d + (<usize>n << 2), prow, nb, 15, 15);
+        for (; n < N; n++) gradTile1(s + (<usize>n << 2), xs, d + (<usize>n << 2), prow, nb, 15, 15);
+      } else {
+        for (; n < N4; n += 4) gradTile4(s + (<usize>n << 2), xs, d + (<usize>n << 2), prow, nb, rm, cm);
+        for (; n < N; n++) gradTile1(s + (<usize>n << 2), xs, d + (<usize>n << 2), prow, nb, rm, cm);
       }
     }
   }
 }
 
-/** Adds the column transform (e0, e1 − e2 + e3, −e0 + e1 + e2, −e3) of one tile row to 4 pixels at p. */
+/** Adds B dV Bᵀ of one tile (four examples; dV's 16 planes xs apart from q0) to the pixels at p inside the map (rm, cm). */
 // @ts-ignore: decorator
 @inline
-function adjRow4(e0: v128, e1: v128, e2: v128, e3: v128, p: usize, nb: usize): void {
-  v128.store(p, f32x4.add(v128.load(p), e0));
-  v128.store(p + nb, f32x4.add(v128.load(p + nb), f32x4.add(f32x4.sub(e1, e2), e3)));
-  v128.store(p + 2 * nb, f32x4.add(v128.load(p + 2 * nb), f32x4.add(f32x4.sub(e1, e0), e2)));
-  v128.store(p + 3 * nb, f32x4.sub(v128.load(p + 3 * nb), e3));
+function gradTile4(q0: usize, xs: usize, p: usize, prow: usize, nb: usize, rm: i32, cm: i32): void {
+  // Per row i of dV: its column transform f_i = (e0, e1 − e2 + e3, −e0 + e1 + e2, −e3) ...
+  const x4 = xs << 2;
+  const q1 = q0 + x4, q2 = q1 + x4, q3 = q2 + x4;
+  // ... combined over rows: row r of the tile = (row 0, row1 − row2 + row3, −row0 + row1 + row2, −row3).
+  const r00 = v128.load(q0), r01 = v128.load(q0 + xs), r02 = v128.load(q0 + 2 * xs), r03 = v128.load(q0 + 3 * xs);
+  const r10 = v128.load(q1), r11 = v128.load(q1 + xs), r12 = v128.load(q1 + 2 * xs), r13 = v128.load(q1 + 3 * xs);
+  const r20 = v128.load(q2), r21 = v128.load(q2 + xs), r22 = v128.load(q2 + 2 * xs), r23 = v128.load(q2 + 3 * xs);
+  const r30 = v128.load(q3), r31 = v128.load(q3 + xs), r32 = v128.load(q3 + 2 * xs), r33 = v128.load(q3 + 3 * xs);
+  if (rm & 1) adjRow4(r00, r01, r02, r03, p, nb, cm);
+  if (rm & 2) adjRow4(f32x4.add(f32x4.sub(r10, r20), r30), f32x4.add(f32x4.sub(r11, r21), r31), f32x4.add(f32x4.sub(r12, r22), r32), f32x4.add(f32x4.sub(r13, r23), r33), p + prow, nb, cm);
+  if (rm & 4) adjRow4(f32x4.add(f32x4.sub(r10, r00), r20), f32x4.add(f32x4.sub(r11, r01), r21), f32x4.add(f32x4.sub(r12, r02), r22), f32x4.add(f32x4.sub(r13, r03), r23), p + 2 * prow, nb, cm);
+  if (rm & 8) adjRow4(f32x4.neg(r30), f32x4.neg(r31), f32x4.neg(r32), f32x4.neg(r33), p + 3 * prow, nb, cm);
 }
 
+/** gradTile4 for one example (the batch's last N mod 4): the same operations, so the same bits. */
 // @ts-ignore: decorator
 @inline
-function adjRow1(e0: f32, e1: f32, e2: f32, e3: f32, p: usize, nb: usize): void {
-  store<f32>(p, load<f32>(p) + e0);
-  store<f32>(p + nb, load<f32>(p + nb) + (e1 - e2 + e3));
-  store<f32>(p + 2 * nb, load<f32>(p + 2 * nb) + (e1 - e0 + e2));
-  store<f32>(p + 3 * nb, load<f32>(p + 3 * nb) - e3);
+function gradTile1(q0: usize, xs: usize, p: usize, prow: usize, nb: usize, rm: i32, cm: i32): void {
+  const x4 = xs << 2;
+  const q1 = q0 + x4, q2 = q1 + x4, q3 = q2 + x4;
+  const r00 = load<f32>(q0), r01 = load<f32>(q0 + xs), r02 = load<f32>(q0 + 2 * xs), r03 = load<f32>(q0 + 3 * xs);
+  const r10 = load<f32>(q1), r11 = load<f32>(q1 + xs), r12 = load<f32>(q1 + 2 * xs), r13 = load<f32>(q1 + 3 * xs);
+  const r20 = load<f32>(q2), r21 = load<f32>(q2 + xs), r22 = load<f32>(q2 + 2 * xs), r23 = load<f32>(q2 + 3 * xs);
+  const r30 = load<f32>(q3), r31 = load<f32>(q3 + xs), r32 = load<f32>(q3 + 2 * xs), r33 = load<f32>(q3 + 3 * xs);
+  if (rm & 1) adjRow1(r00, r01, r02, r03, p, nb, cm);
+  if (rm & 2) adjRow1(r10 - r20 + r30, r11 - r21 + r31, r12 - r22 + r32, r13 - r23 + r33, p + prow, nb, cm);
+  if (rm & 4) adjRow1(r10 - r00 + r20, r11 - r01 + r21, r12 - r02 + r22, r13 - r03 + r23, p + 2 * prow, nb, cm);
+  if (rm & 8) adjRow1(-r30, -r31, -r32, -r33, p + 3 * prow, nb, cm);
 }
 
 /**
- * Forward of a whole layer: y [M][OH][OW][N] = conv(xpad, w) (+ bias, ReLU), with U = the
- * transformed weights (wino_weights), and the block buffers v [16][C][Tb·N], mb [16][M][Tb·N].
+ * Adds the column transform (e0, e1 − e2 + e3, −e0 + e1 + e2, −e3) of one tile row to the 4
+ * pixels at p whose bits are set in cm (the tile's columns inside the map).
  */
-export function wino_forward(xpad: usize, u: usize, v: usize, mb: usize, y: usize, bias: usize,
+// @ts-ignore: decorator
+@inline
+function adjRow4(e0: v128, e1: v128, e2: v128, e3: v128, p: usize, nb: usize, cm: i32): void {
+  if (cm & 1) v128.store(p, f32x4.add(v128.load(p), e0));
+  if (cm & 2) v128.store(p + nb, f32x4.add(v128.load(p + nb), f32x4.add(f32x4.sub(e1, e2), e3)));
+  if (cm & 4) v128.store(p + 2 * nb, f32x4.add(v128.load(p + 2 * nb), f32x4.add(f32x4.sub(e1, e0), e2)));
+  if (cm & 8) v128.store(p + 3 * nb, f32x4.sub(v128.load(p + 3 * nb), e3));
+}
+
+// @ts-ignore: decorator
+@inline
+function adjRow1(e0: f32, e1: f32, e2: f32, e3: f32, p: usize, nb: usize, cm: i32): void {
+  if (cm & 1) store<f32>(p, load<f32>(p) + e0);
+  if (cm & 2) store<f32>(p + nb, load<f32>(p + nb) + (e1 - e2 + e3));
+  if (cm & 4) store<f32>(p + 2 * nb, load<f32>(p + 2 * nb) + (e1 - e0 + e2));
+  if (cm & 8) store<f32>(p + 3 * nb, load<f32>(p + 3 * nb) - e3);
+}
+
+/**
+ * Forward of a whole layer: y [M][OH][OW][N] = conv(x, w) (+ bias, ReLU), 3x3 "same" (pad 1,
+ * read from the unpadded x [C][OH][OW][N]), with U = the transformed weights (wino_weights), and
+ * the block buffers v [16][C][Tb·N], mb [16][M][Tb·N].
+ */
+export function wino_forward(x: usize, u: usize, v: usize, mb: usize, y: usize, bias: usize,
                              C: i32, M: i32, OH: i32, OW: i32, N: i32, Tb: i32, relu: bool, work: usize): void {
-  const Hp = OH + 2, Wp = OW + 2, TH = OH >> 1, TW = OW >> 1;
+  const TH = OH >> 1, TW = OW >> 1;
   for (let th = 0; th < TH; th++) {
     for (let tw0 = 0; tw0 < TW; tw0 += Tb) {
       const tb = min(Tb, TW - tw0), cols = tb * N;
-      wino_input(xpad, v, C, Hp, Wp, N, th, tw0, tb);
+      wino_input(x, v, C, OH, OW, N, th, tw0, tb);
       const vs = <usize>wino_plane_floats(C, cols) << 2, ms = <usize>wino_plane_floats(M, cols) << 2, us = <usize>wino_plane_floats(M, C) << 2;
       for (let xi = 0; xi < 16; xi++) {
         gemm_nn(u + <usize>xi * us, v + <usize>xi * vs, mb + <usize>xi * ms, M, C, cols, C, cols, cols, false, work);
@@ -384,25 +475,25 @@ export function wino_forward(xpad: usize, u: usize, v: usize, mb: usize, y: usiz
 
 /**
  * Backward of a whole layer: du [16][M][C] = Σ over tiles of dM_ξ · V_ξᵀ (turn it into dW with
- * wino_weight_grad), and, when dxpad != 0, dxpad += the input gradient (dxpad zeroed by the
- * caller). v, dm, dv are block buffers ([16][C][Tb·N], [16][M][Tb·N], [16][C][Tb·N]).
+ * wino_weight_grad), and, when dx != 0, dx += the input gradient (dx [C][OH][OW][N], unpadded,
+ * zeroed by the caller). v, dm, dv are block buffers ([16][C][Tb·N], [16][M][Tb·N], [16][C][Tb·N]).
  */
-export function wino_backward(xpad: usize, dy: usize, u: usize, v: usize, dm: usize, dv: usize, du: usize, dxpad: usize,
+export function wino_backward(x: usize, dy: usize, u: usize, v: usize, dm: usize, dv: usize, du: usize, dx: usize,
                               C: i32, M: i32, OH: i32, OW: i32, N: i32, Tb: i32, work: usize): void {
-  const Hp = OH + 2, Wp = OW + 2, TH = OH >> 1, TW = OW >> 1;
+  const TH = OH >> 1, TW = OW >> 1;
   const us = <usize>wino_plane_floats(M, C) << 2;
   let first = true;
   for (let th = 0; th < TH; th++) {
     for (let tw0 = 0; tw0 < TW; tw0 += Tb) {
       const tb = min(Tb, TW - tw0), cols = tb * N;
       const vs = <usize>wino_plane_floats(C, cols) << 2, ms = <usize>wino_plane_floats(M, cols) << 2;
-      wino_input(xpad, v, C, Hp, Wp, N, th, tw0, tb);
+      wino_input(x, v, C, OH, OW, N, th, tw0, tb);
       wino_grad_output(dy, dm, M, OH, OW, N, th, tw0, tb);
       for (let xi = 0; xi < 16; xi++) {
         gemm_nt(dm + <usize>xi * ms, v + <usize>xi * vs, du + <usize>xi * us, M, cols, C, cols, cols, C, !first);
-        if (dxpad != 0) gemm_tn(u + <usize>xi * us, dm + <usize>xi * ms, dv + <usize>xi * vs, C, M, cols, C, cols, cols, false, work);
+        if (dx != 0) gemm_tn(u + <usize>xi * us, dm + <usize>xi * ms, dv + <usize>xi * vs, C, M, cols, C, cols, cols, false, work);
       }
-      if (dxpad != 0) wino_input_grad(dv, dxpad, C, Hp, Wp, N, th, tw0, tb);
+      if (dx != 0) wino_input_grad(dv, dx, C, OH, OW, N, th, tw0, tb);
       first = false;
     }
   }

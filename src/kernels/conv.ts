@@ -485,9 +485,12 @@ export class ConvKernels {
     return { OH, OW };
   }
 
-  /** y [M·OH·OW, N] = conv(xpad, U) + bias, then ReLU when asked; U from winogradWeights. */
+  /**
+   * y [M·OH·OW, N] = conv(x, U) + bias, then ReLU when asked; U from winogradWeights. x is the
+   * layer's input as it is ([C·H·W, N], not padded: the kernel reads the padding as zeros).
+   */
   winogradForward(
-    xpad: Tensor<"f32">,
+    x: Tensor<"f32">,
     u: Tensor<"f32">,
     v: Tensor<"f32">,
     mb: Tensor<"f32">,
@@ -498,43 +501,44 @@ export class ConvKernels {
     tiles: number,
     relu: boolean,
   ): void {
-    const { Hp, Wp } = convOutput(s);
-    const N = chwn("winogradForward", "xpad", xpad, s.C, Hp, Wp);
+    const N = chwn("winogradForward", "x", x, s.C, s.H, s.W);
     const { OH, OW } = this.winogradShape("winogradForward", s, M, N, tiles, { v: [v, s.C], mb: [mb, M] });
     chwn("winogradForward", "y", y, M, OH, OW, N);
     this.winogradWeightsFit("winogradForward", "u", u, M, s.C);
     if (bias && bias.size !== M) fail("winogradForward", `bias needs ${M} entries, got ${bias.toString()}`);
     if (this.k.checking) {
-      own(this.k, "winogradForward", { xpad, u, v, mb, y, bias });
+      own(this.k, "winogradForward", { x, u, v, mb, y, bias });
     }
-    this.k.exports.wino_forward(xpad.ptr, u.ptr, v.ptr, mb.ptr, y.ptr, bias ? bias.ptr : 0, s.C, M, OH, OW, N, tiles, relu, this.k.gemmWorkspace);
+    this.k.exports.wino_forward(x.ptr, u.ptr, v.ptr, mb.ptr, y.ptr, bias ? bias.ptr : 0, s.C, M, OH, OW, N, tiles, relu, this.k.gemmWorkspace);
   }
 
-  /** du [16·M·C] = transformed weight gradient; dxpad += input gradient when given (zeroed by the caller). */
+  /**
+   * du [16·M·C] = transformed weight gradient; dx += input gradient when given (zeroed by the
+   * caller). x and dx are the layer's input and its gradient as they are ([C·H·W, N], not padded).
+   */
   winogradBackward(
-    xpad: Tensor<"f32">,
+    x: Tensor<"f32">,
     dy: Tensor<"f32">,
     u: Tensor<"f32">,
     v: Tensor<"f32">,
     dm: Tensor<"f32">,
     dv: Tensor<"f32">,
     du: Tensor<"f32">,
-    dxpad: Tensor<"f32"> | null,
+    dx: Tensor<"f32"> | null,
     s: ConvShape,
     M: number,
     tiles: number,
   ): void {
-    const { Hp, Wp } = convOutput(s);
-    const N = chwn("winogradBackward", "xpad", xpad, s.C, Hp, Wp);
+    const N = chwn("winogradBackward", "x", x, s.C, s.H, s.W);
     const { OH, OW } = this.winogradShape("winogradBackward", s, M, N, tiles, { v: [v, s.C], dm: [dm, M], dv: [dv, s.C] });
     chwn("winogradBackward", "dy", dy, M, OH, OW, N);
-    if (dxpad) chwn("winogradBackward", "dxpad", dxpad, s.C, Hp, Wp, N);
+    if (dx) chwn("winogradBackward", "dx", dx, s.C, s.H, s.W, N);
     this.winogradWeightsFit("winogradBackward", "u", u, M, s.C);
     this.winogradWeightsFit("winogradBackward", "du", du, M, s.C);
     if (this.k.checking) {
-      own(this.k, "winogradBackward", { xpad, dy, u, v, dm, dv, du, dxpad });
+      own(this.k, "winogradBackward", { x, dy, u, v, dm, dv, du, dx });
     }
-    this.k.exports.wino_backward(xpad.ptr, dy.ptr, u.ptr, v.ptr, dm.ptr, dv.ptr, du.ptr, dxpad ? dxpad.ptr : 0, s.C, M, OH, OW, N, tiles, this.k.gemmWorkspace);
+    this.k.exports.wino_backward(x.ptr, dy.ptr, u.ptr, v.ptr, dm.ptr, dv.ptr, du.ptr, dx ? dx.ptr : 0, s.C, M, OH, OW, N, tiles, this.k.gemmWorkspace);
   }
 
   /** y = 2x2 max pooling, stride 2, of x [C·H·W, N] (H and W even). */

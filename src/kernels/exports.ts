@@ -97,7 +97,7 @@ export interface KernelExports {
   wino_weights(w: number, u: number, M: number, C: number): void;
   wino_weight_grad(du: number, dw: number, M: number, C: number, accumulate: boolean): void;
   wino_forward(
-    xpad: number,
+    x: number,
     u: number,
     v: number,
     mb: number,
@@ -113,14 +113,14 @@ export interface KernelExports {
     work: number,
   ): void;
   wino_backward(
-    xpad: number,
+    x: number,
     dy: number,
     u: number,
     v: number,
     dm: number,
     dv: number,
     du: number,
-    dxpad: number,
+    dx: number,
     C: number,
     M: number,
     OH: number,

@@ -131,11 +131,6 @@ export class Conv2d implements Layer {
     const M = this.outChannels,
       CKK = s.C * s.K * s.K;
     const padded = s.pad > 0;
-    const paddedFloats = s.C * Hp * Wp * N;
-    if (padded) {
-      scratch.reserve("padded", paddedFloats);
-      scratch.reserve("paddedGrad", paddedFloats);
-    }
     const csr = level.csrOf(w);
     const plan = csr ? cv.sconvPlan(csr, s, N, w.name) : null;
     // Stride 2: the sparse kernels read the padded input split by column parity (as big as the
@@ -158,6 +153,11 @@ export class Conv2d implements Layer {
       scratch.reserve("paddedGrad", t.C * (t.H + 2 * t.pad) * (t.W + 2 * t.pad) * N);
     }
     const algorithm = csr ? "sparse" : w.denseKind === "winograd" ? "winograd" : "im2col";
+    // Padded copies of the input and its gradient (Winograd reads the padding as zeros instead).
+    if (padded && algorithm !== "winograd") {
+      scratch.reserve("padded", s.C * Hp * Wp * N);
+      scratch.reserve("paddedGrad", s.C * Hp * Wp * N);
+    }
     const rowsPerBlock = Math.max(1, Math.min(OH, Math.floor(COLUMN_BLOCK_FLOATS / (CKK * OW * N))));
     if (algorithm === "im2col") scratch.reserve("columns", CKK * rowsPerBlock * OW * N);
     const tiles = Math.max(1, Math.min(OW / 2, Math.round(WINOGRAD_BLOCK_COLUMNS / N)));
@@ -212,13 +212,14 @@ export class Conv2d implements Layer {
 
     return {
       forward(x: Tensor<"f32">, y: Tensor<"f32">): void {
-        const xpad = padInput(x);
         if (algorithm === "winograd") {
+          // Winograd reads the padding as zeros itself: no padded copy of x.
           const { u, v, m } = wino();
           cv.winogradWeights(w.value, u, M, s.C);
-          cv.winogradForward(xpad, u, v, m, y, b ? b.value : null, s, M, tiles, relu);
+          cv.winogradForward(x, u, v, m, y, b ? b.value : null, s, M, tiles, relu);
           return;
         }
+        const xpad = padInput(x);
         if (csr) {
           // Bias and ReLU go into the kernel's stores (no second pass over y).
           sparseForward(csr, plan!, xpad, y, scratch.view("sparseTile", M, 32), s, epilogue);
@@ -241,6 +242,15 @@ export class Conv2d implements Layer {
         if (relu) k.elementwise.reluBackward(y, dy, dy);
         const dy2 = dy.reshape([M, L]);
         if (b) k.elementwise.biasGrad(dy2, grads.get(b)!);
+        if (algorithm === "winograd") {
+          // Unpadded input and input gradient (the kernel drops what falls on the padding).
+          if (dx) k.elementwise.fill(dx, 0);
+          const { u, du, v, dv, m } = wino();
+          cv.winogradWeights(w.value, u, M, s.C);
+          cv.winogradBackward(x, dy, u, v, m, dv, du, dx, s, M, tiles);
+          cv.winogradWeightGrad(du, grads.get(w)!, M, s.C);
+          return;
+        }
         const xpad = padInput(x);
         if (csr) {
           cv.sconvWeightGrad(csr, plan!, dy, xpad, grads.get(w)!, s);
@@ -261,32 +271,25 @@ export class Conv2d implements Layer {
         }
         const dxpad = dx ? (padded ? scratch.view("paddedGrad", s.C * Hp * Wp, N) : dx) : null;
         if (dxpad) k.elementwise.fill(dxpad, 0);
-        if (algorithm === "winograd") {
-          const { u, du, v, dv, m } = wino();
-          cv.winogradWeights(w.value, u, M, s.C);
-          cv.winogradBackward(xpad, dy, u, v, m, dv, du, dxpad, s, M, tiles);
-          cv.winogradWeightGrad(du, grads.get(w)!, M, s.C);
-        } else {
-          const dw = grads.get(w)!;
-          let first = true;
-          for (const [oh0, rows] of blocks()) {
-            const n = rows * OW * N;
-            const cols = scratch.view("columns", CKK, n);
-            const dyBlock: MatrixView = { t: dy, offset: oh0 * OW * N, rows: M, cols: n, ld: L };
-            cv.im2col(xpad, cols, s, oh0, rows);
-            // dW (+)= dY_block · colsᵀ
-            k.dense.gemmStrided(
-              dyBlock,
-              { t: cols, offset: 0, rows: CKK, cols: n, ld: n },
-              { t: dw, offset: 0, rows: M, cols: CKK, ld: CKK },
-              { transB: true, accumulate: !first },
-            );
-            first = false;
-            if (dxpad) {
-              // dcols = Wᵀ · dY_block (into the same block buffer), scattered back into dX
-              k.dense.gemmStrided(weightMatrix, dyBlock, { t: cols, offset: 0, rows: CKK, cols: n, ld: n }, { transA: true });
-              cv.col2im(cols, dxpad, s, oh0, rows);
-            }
+        const dw = grads.get(w)!;
+        let first = true;
+        for (const [oh0, rows] of blocks()) {
+          const n = rows * OW * N;
+          const cols = scratch.view("columns", CKK, n);
+          const dyBlock: MatrixView = { t: dy, offset: oh0 * OW * N, rows: M, cols: n, ld: L };
+          cv.im2col(xpad, cols, s, oh0, rows);
+          // dW (+)= dY_block · colsᵀ
+          k.dense.gemmStrided(
+            dyBlock,
+            { t: cols, offset: 0, rows: CKK, cols: n, ld: n },
+            { t: dw, offset: 0, rows: M, cols: CKK, ld: CKK },
+            { transB: true, accumulate: !first },
+          );
+          first = false;
+          if (dxpad) {
+            // dcols = Wᵀ · dY_block (into the same block buffer), scattered back into dX
+            k.dense.gemmStrided(weightMatrix, dyBlock, { t: cols, offset: 0, rows: CKK, cols: n, ld: n }, { transA: true });
+            cv.col2im(cols, dxpad, s, oh0, rows);
           }
         }
         if (dx && padded) cv.unpad(dxpad!, dx, s.C, s.H, s.W, s.pad);
