@@ -60,7 +60,8 @@ function denseAlgorithm(requested: ConvAlgorithm, s: ConvShape, M: number): "win
  * 2-D convolution on CHWN activations (3x3 "same" with stride 1 or 2, and 1x1 shortcuts), with
  * an optional bias and fused ReLU. Three ways to run it, fixed per layer when a replica is bound:
  * - Winograd F(2x2,3x3) (assembly/winograd.ts) for dense 3x3 stride-1 layers with an even output
- * size: 2.25x fewer multiply-adds than im2col, bias and ReLU fused into its output transform;
+ * size: 2.25x fewer multiply-adds than im2col, bias and ReLU fused into its output transform, the
+ * input and its gradient used unpadded (its edge tiles read the padding as zeros);
  * - im2col + GEMM over blocks of output rows for every other dense layer (a full im2col of
  * Conv-2's second layer at batch 60 would be 141 MB);
  * - direct sparse kernels for a pruned weight running sparse this level: work proportional to the
