@@ -73,6 +73,46 @@ export function bias_grad(dy: usize, db: usize, M: i32, N: i32, accumulate: bool
   }
 }
 
+/**
+ * relu_backward then bias_grad in one pass: dy [M, N] (in place) = dy where y > 0, else 0, and
+ * db (+)= the rows' sums of the masked dy, added in bias_grad's order, so the same bits as the two
+ * kernels one after the other with one read of dy fewer (15.7 MB per step for a Conv-2 layer).
+ */
+export function relu_bias_grad(y: usize, dy: usize, db: usize, M: i32, N: i32, accumulate: bool): void {
+  const ld = <usize>N << 2;
+  const zero = f32x4.splat(0);
+  for (let r = 0; r < M; r++) {
+    const row = dy + <usize>r * ld, yr = y + <usize>r * ld;
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+    let j = 0;
+    for (; j + 8 <= N; j += 8) {
+      const o = <usize>j << 2;
+      const d0 = v128.and(v128.load(row + o), f32x4.gt(v128.load(yr + o), zero));
+      const d1 = v128.and(v128.load(row + o, 16), f32x4.gt(v128.load(yr + o, 16), zero));
+      v128.store(row + o, d0);
+      v128.store(row + o, d1, 16);
+      s0 = f32x4.add(s0, d0);
+      s1 = f32x4.add(s1, d1);
+    }
+    for (; j + 4 <= N; j += 4) {
+      const o = <usize>j << 2;
+      const d0 = v128.and(v128.load(row + o), f32x4.gt(v128.load(yr + o), zero));
+      v128.store(row + o, d0);
+      s0 = f32x4.add(s0, d0);
+    }
+    const t = f32x4.add(s0, s1);
+    let s = (f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 2)) + (f32x4.extract_lane(t, 1) + f32x4.extract_lane(t, 3));
+    for (; j < N; j++) {
+      const o = <usize>j << 2;
+      const d: f32 = load<f32>(yr + o) > 0 ? load<f32>(row + o) : 0;
+      store<f32>(row + o, d);
+      s += d;
+    }
+    const pb = db + (<usize>r << 2);
+    store<f32>(pb, accumulate ? load<f32>(pb) + s : s);
+  }
+}
+
 /** y = max(x, 0); x and y may alias. */
 export function relu(x: usize, y: usize, n: i32): void {
   const zero = f32x4.splat(0);

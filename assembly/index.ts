@@ -4,7 +4,7 @@
 // so one module serves several threads over one shared memory.
 export { gemm_nn, gemm_tn, gemm_nt, transpose, gemm_work_floats } from "./gemm";
 export { spmm, spmm_t, masked_grad, csr_gather, csr_scatter } from "./sparse";
-export { fill, add_to, scale, mask_apply, bias_act, bias_grad, relu, add_relu, relu_backward } from "./elementwise";
+export { fill, add_to, scale, mask_apply, bias_act, bias_grad, relu, add_relu, relu_backward, relu_bias_grad } from "./elementwise";
 export { softmax_xent, argmax, count_correct } from "./loss";
 export { sgd, adam } from "./optim";
 export { dropout_forward, mul } from "./random";

@@ -95,6 +95,23 @@ export class ElementwiseKernels {
     this.k.exports.relu_backward(y.ptr, dy.ptr, dx.ptr, y.size);
   }
 
+  /**
+   * reluBackward(y, dy, dy) then biasGrad(dy, db) in one pass over dy (the same bits): dy [M, N]
+   * is masked in place where y <= 0, and db (+)= its rows' sums.
+   */
+  reluBiasGrad(y: Tensor<"f32">, dy: Tensor<"f32">, db: Tensor<"f32">, options: { accumulate?: boolean } = {}): void {
+    if (this.k.checking) {
+      const op = "reluBiasGrad";
+      const [M] = dims2(op, "dy", dy);
+      sameSize(op, { y, dy });
+      if (db.size !== M) fail(op, `db must have ${M} entries for dy ${dy.toString()}, got ${db.toString()}`);
+      own(this.k, op, { y, dy, db });
+      disjoint(op, ["db", db], { y, dy });
+      disjoint(op, ["dy", dy], { y });
+    }
+    this.k.exports.relu_bias_grad(y.ptr, dy.ptr, db.ptr, dy.shape[0]!, dy.shape[1]!, options.accumulate ?? false);
+  }
+
   /** out = a * b elementwise. */
   mul(a: Tensor<"f32">, b: Tensor<"f32">, out: Tensor<"f32">): void {
     if (this.k.checking) {

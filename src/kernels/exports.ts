@@ -35,6 +35,7 @@ export interface KernelExports {
   relu(x: number, y: number, n: number): void;
   add_relu(a: number, b: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dx: number, n: number): void;
+  relu_bias_grad(y: number, dy: number, db: number, M: number, N: number, accumulate: boolean): void;
   softmax_xent(logits: number, labels: number, grad: number, C: number, N: number, gradScale: number): number;
   argmax(logits: number, out: number, C: number, N: number): void;
   count_correct(logits: number, labels: number, C: number, N: number): number;

@@ -240,9 +240,11 @@ export class Conv2d implements Layer {
       },
 
       backward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads): void {
-        if (relu) k.elementwise.reluBackward(y, dy, dy);
         const dy2 = dy.reshape([M, L]);
-        if (b) k.elementwise.biasGrad(dy2, grads.get(b)!);
+        // ReLU's mask and the bias gradient in one pass over dy when the layer has both.
+        if (relu && b) k.elementwise.reluBiasGrad(y.reshape([M, L]), dy2, grads.get(b)!);
+        else if (relu) k.elementwise.reluBackward(y, dy, dy);
+        else if (b) k.elementwise.biasGrad(dy2, grads.get(b)!);
         if (algorithm === "winograd") {
           // Unpadded input and input gradient (the kernel drops what falls on the padding).
           if (dx) k.elementwise.fill(dx, 0);

@@ -75,8 +75,8 @@ export class Linear implements Layer {
         k.elementwise.biasAct(y, b.value, relu);
       },
       backward(x: Tensor<"f32">, y: Tensor<"f32">, dy: Tensor<"f32">, dx: Tensor<"f32"> | null, grads: Grads): void {
-        if (relu) k.elementwise.reluBackward(y, dy, dy);
-        k.elementwise.biasGrad(dy, grads.get(b)!);
+        if (relu) k.elementwise.reluBiasGrad(y, dy, grads.get(b)!);
+        else k.elementwise.biasGrad(dy, grads.get(b)!);
         if (csr) {
           k.sparse.maskedGrad(csr, dy, x, grads.get(w)!, blocked);
           if (dx) {

@@ -51,6 +51,22 @@ for (const simd of BUILDS) {
       const dx = k.alloc([M * N]);
       k.elementwise.reluBackward(out, g, dx);
       t.deepEqual(Array.from(dx.data), Array.from(gv.map((v, i) => (out.data[i]! > 0 ? v : 0))));
+      // The fused pass gives exactly reluBackward then biasGrad (y with zeros, negatives and a NaN).
+      const yz = k.fromArray(
+        yv.map((v, i) => (i % 5 === 0 ? 0 : i === 3 ? Number.NaN : v)),
+        [M, N],
+      );
+      const dyA = k.fromArray(gv, [M, N]),
+        dyB = k.fromArray(gv, [M, N]),
+        dbA = k.fromArray(bv, [M]),
+        dbB = k.fromArray(bv, [M]);
+      for (const accumulate of [false, true]) {
+        k.elementwise.reluBackward(yz, dyA, dyA);
+        k.elementwise.biasGrad(dyA, dbA, { accumulate });
+        k.elementwise.reluBiasGrad(yz, dyB, dbB, { accumulate });
+        t.deepEqual(Array.from(dyB.data), Array.from(dyA.data), `reluBiasGrad's dy ${M}x${N}`);
+        t.deepEqual(Array.from(dbB.data), Array.from(dbA.data), `reluBiasGrad's db ${M}x${N} accumulate=${accumulate}`);
+      }
       k.arena.release(mark);
     }
   });
