@@ -132,12 +132,13 @@ export function wino_input(x: usize, v: usize, C: i32, H: i32, W: i32, N: i32, t
       const s = src + <usize>(2 * (tw0 + t)) * nb, d = dst + <usize>t * nb;
       const cm = inside4(2 * (tw0 + t) - 1, W);
       let n = 0;
+      // Inside the map the masks are constants, so the inlined tile has no edge tests.
       if (rm == 15 && cm == 15) {
-        for (; n < N4; n += 4) inputTile4(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs);
-        for (; n < N; n++) inputTile1(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs);
+        for (; n < N4; n += 4) inputTile4(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs, 15, 15);
+        for (; n < N; n++) inputTile1(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs, 15, 15);
       } else {
-        for (; n < N4; n += 4) inputTile4Edge(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs, rm, cm);
-        for (; n < N; n++) inputTile1Edge(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs, rm, cm);
+        for (; n < N4; n += 4) inputTile4(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs, rm, cm);
+        for (; n < N; n++) inputTile1(s + (<usize>n << 2), prow, nb, d + (<usize>n << 2), xs, rm, cm);
       }
     }
   }
@@ -154,41 +155,11 @@ function inputCols4(t0: v128, t1: v128, t2: v128, t3: v128, d: usize, xs: usize)
 
 // @ts-ignore: decorator
 @inline
-function inputTile4(s: usize, prow: usize, nb: usize, d: usize, xs: usize): void {
-  const r1 = s + prow, r2 = r1 + prow, nb2 = nb << 1, nb3 = nb * 3, x4 = xs << 2;
-  const a0 = v128.load(r1), a1 = v128.load(r1 + nb), a2 = v128.load(r1 + nb2), a3 = v128.load(r1 + nb3);
-  const b0 = v128.load(r2), b1 = v128.load(r2 + nb), b2 = v128.load(r2 + nb2), b3 = v128.load(r2 + nb3);
-  inputCols4(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3), d + x4, xs);
-  inputCols4(f32x4.sub(b0, a0), f32x4.sub(b1, a1), f32x4.sub(b2, a2), f32x4.sub(b3, a3), d + 2 * x4, xs);
-  const c0 = v128.load(s), c1 = v128.load(s + nb), c2 = v128.load(s + nb2), c3 = v128.load(s + nb3);
-  inputCols4(f32x4.sub(c0, b0), f32x4.sub(c1, b1), f32x4.sub(c2, b2), f32x4.sub(c3, b3), d, xs);
-  const r3 = r2 + prow;
-  const e0 = v128.load(r3), e1 = v128.load(r3 + nb), e2 = v128.load(r3 + nb2), e3 = v128.load(r3 + nb3);
-  inputCols4(f32x4.sub(a0, e0), f32x4.sub(a1, e1), f32x4.sub(a2, e2), f32x4.sub(a3, e3), d + 3 * x4, xs);
-}
-
-// @ts-ignore: decorator
-@inline
 function inputCols1(t0: f32, t1: f32, t2: f32, t3: f32, d: usize, xs: usize): void {
   store<f32>(d, t0 - t2);
   store<f32>(d + xs, t1 + t2);
   store<f32>(d + 2 * xs, t2 - t1);
   store<f32>(d + 3 * xs, t1 - t3);
-}
-
-/** One example of inputTile4 (the batch's last N mod 4 columns): the same operations, so the same bits. */
-// @ts-ignore: decorator
-@inline
-function inputTile1(s: usize, prow: usize, nb: usize, d: usize, xs: usize): void {
-  const r1 = s + prow, r2 = r1 + prow, r3 = r2 + prow, nb2 = nb << 1, nb3 = nb * 3, x4 = xs << 2;
-  const a0 = load<f32>(r1), a1 = load<f32>(r1 + nb), a2 = load<f32>(r1 + nb2), a3 = load<f32>(r1 + nb3);
-  const b0 = load<f32>(r2), b1 = load<f32>(r2 + nb), b2 = load<f32>(r2 + nb2), b3 = load<f32>(r2 + nb3);
-  const c0 = load<f32>(s), c1 = load<f32>(s + nb), c2 = load<f32>(s + nb2), c3 = load<f32>(s + nb3);
-  const e0 = load<f32>(r3), e1 = load<f32>(r3 + nb), e2 = load<f32>(r3 + nb2), e3 = load<f32>(r3 + nb3);
-  inputCols1(c0 - b0, c1 - b1, c2 - b2, c3 - b3, d, xs);
-  inputCols1(a0 + b0, a1 + b1, a2 + b2, a3 + b3, d + x4, xs);
-  inputCols1(b0 - a0, b1 - a1, b2 - a2, b3 - a3, d + 2 * x4, xs);
-  inputCols1(a0 - e0, a1 - e1, a2 - e2, a3 - e3, d + 3 * x4, xs);
 }
 
 /** x at p when row bit r of rm and column bit q of cm are set, else zero (p is not read then). */
@@ -204,10 +175,14 @@ function ld1(p: usize, rm: i32, cm: i32, r: i32, q: i32): f32 {
   return ((rm >> r) & (cm >> q) & 1) != 0 ? load<f32>(p) : 0;
 }
 
-/** inputTile4 for a tile that reaches outside the map: the same operations on zeros there. */
+/**
+ * Bᵀ d B of one tile for four examples, its rows and columns outside the map (bits clear in rm, cm)
+ * read as zeros. Inside the map the caller passes the constants 15, 15, so the inlined loads have
+ * no tests.
+ */
 // @ts-ignore: decorator
 @inline
-function inputTile4Edge(s: usize, prow: usize, nb: usize, d: usize, xs: usize, rm: i32, cm: i32): void {
+function inputTile4(s: usize, prow: usize, nb: usize, d: usize, xs: usize, rm: i32, cm: i32): void {
   const r1 = s + prow, r2 = r1 + prow, r3 = r2 + prow, nb2 = nb << 1, nb3 = nb * 3, x4 = xs << 2;
   const a0 = ld4(r1, rm, cm, 1, 0), a1 = ld4(r1 + nb, rm, cm, 1, 1), a2 = ld4(r1 + nb2, rm, cm, 1, 2), a3 = ld4(r1 + nb3, rm, cm, 1, 3);
   const b0 = ld4(r2, rm, cm, 2, 0), b1 = ld4(r2 + nb, rm, cm, 2, 1), b2 = ld4(r2 + nb2, rm, cm, 2, 2), b3 = ld4(r2 + nb3, rm, cm, 2, 3);
@@ -219,10 +194,10 @@ function inputTile4Edge(s: usize, prow: usize, nb: usize, d: usize, xs: usize, r
   inputCols4(f32x4.sub(a0, e0), f32x4.sub(a1, e1), f32x4.sub(a2, e2), f32x4.sub(a3, e3), d + 3 * x4, xs);
 }
 
-/** inputTile1 for a tile that reaches outside the map. */
+/** One example of inputTile4 (the batch's last N mod 4 columns): the same operations, so the same bits. */
 // @ts-ignore: decorator
 @inline
-function inputTile1Edge(s: usize, prow: usize, nb: usize, d: usize, xs: usize, rm: i32, cm: i32): void {
+function inputTile1(s: usize, prow: usize, nb: usize, d: usize, xs: usize, rm: i32, cm: i32): void {
   const r1 = s + prow, r2 = r1 + prow, r3 = r2 + prow, nb2 = nb << 1, nb3 = nb * 3, x4 = xs << 2;
   const a0 = ld1(r1, rm, cm, 1, 0), a1 = ld1(r1 + nb, rm, cm, 1, 1), a2 = ld1(r1 + nb2, rm, cm, 1, 2), a3 = ld1(r1 + nb3, rm, cm, 1, 3);
   const b0 = ld1(r2, rm, cm, 2, 0), b1 = ld1(r2 + nb, rm, cm, 2, 1), b2 = ld1(r2 + nb2, rm, cm, 2, 2), b3 = ld1(r2 + nb3, rm, cm, 2, 3);
