@@ -34,4 +34,5 @@ export {
   type ComparedPoint,
 } from "./report/compare.js";
 export { runInstability, storedInstability, instabilityDir, type InstabilityOptions, type InstabilityResult } from "./lottery/instability.js";
+export { openMaskSource, type MaskSource } from "./lottery/mask-source.js";
 export { writeInstabilityReport, instabilityFigures } from "./report/instability.js";

@@ -86,6 +86,16 @@ export const PruningHparams = z.object({
     .describe("one-shot pruning: after the dense level, prune once straight to each of these fractions of weights remaining (Pm), e.g. 0.5,0.2"),
   controls: z.array(z.enum(CONTROL_NAMES)).describe(`control branches per level: ${CONTROLS.map((c) => `${c.name} (${c.description})`).join(", ")}`),
   trials: z.int().min(1).max(100).describe("independent trials (different seeds)"),
+  masksFrom: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be an experiment's name (its directory under --out)")
+    .optional()
+    .describe(
+      "train another experiment's tickets instead of pruning: the name of an experiment under the same --out (the last part of the path `lottery run` printed, e.g. conv2_270bf18a6a9943af); each level of --mask-levels is that experiment's mask on its θ0, trained with this command's settings (e.g. more --iterations)",
+    ),
+  maskLevels: z
+    .array(z.int().min(0).max(100))
+    .describe("with --masks-from: the iterative levels of that experiment whose masks are trained (e.g. 0,11,13; 0 is its dense network)"),
 });
 
 /**
@@ -146,6 +156,7 @@ export const BASE_DEFAULTS: Hparams = {
     oneShot: [],
     controls: [],
     trials: 1,
+    maskLevels: [],
   },
 };
 

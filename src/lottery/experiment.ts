@@ -30,7 +30,8 @@ import type { Kernels } from "../kernels/index.js";
 import { getBranch } from "./branches/index.js";
 import { parseStrategy, type Strategy } from "./strategies/index.js";
 import type { Weights } from "./weights.js";
-import { pruneTarget, trialTraining } from "./settings.js";
+import { checkMaskImport, pruneTarget, trialTraining } from "./settings.js";
+import type { MaskSource } from "./mask-source.js";
 import { findRun, runGraph, type RunNode } from "./run-graph.js";
 
 /** Optional callbacks of {@link runExperiment}, for progress displays; all are called on the main thread. */
@@ -164,7 +165,20 @@ async function openParts(options: ExperimentOptions): Promise<{ session: Session
   const { hp } = options;
   const strategy = parseStrategy(hp.pruning.strategy, hp.training.iterations);
   for (const c of hp.pruning.controls) getBranch(c);
+  checkMaskImport(hp.pruning);
   if (!options.store && options.root === undefined) throw new Error("runExperiment: give `root` (a directory) or a `store`");
+  if (hp.pruning.masksFrom !== undefined && options.root === undefined)
+    throw new Error("--masks-from reads another experiment's files: give `root` (the directory both experiments are under), not a `store`");
+  // Checked before the session opens (data, threads): a wrong name or an unfinished level fails at once.
+  const source =
+    hp.pruning.masksFrom === undefined
+      ? null
+      : (await import("./mask-source.js")).openMaskSource(
+          options.root!,
+          hp,
+          options.defaults,
+          options.onlyTrial === undefined ? undefined : [options.onlyTrial],
+        );
   const session = await Session.open(hp, {
     dataDir: options.dataDir,
     fetchIfMissing: options.fetchIfMissing,
@@ -182,7 +196,7 @@ async function openParts(options: ExperimentOptions): Promise<{ session: Session
     const store = options.store ?? (await import("../store/experiment.js")).ExperimentStore.open(options.root!, hp, options.defaults, options.log);
     // The file store records the dataset's shape and class names beside hparams.json (for the report).
     if (!options.store) (store as import("../store/experiment.js").ExperimentStore).writeDatasetInfo(session.data);
-    return { session, store, runner: new Runner(session, store, strategy, target, options) };
+    return { session, store, runner: new Runner(session, store, strategy, target, options, source) };
   } catch (err) {
     await session.close();
     throw err;
@@ -234,6 +248,8 @@ class Runner {
     private readonly strategy: Strategy,
     private readonly target: PruneTarget,
     private readonly options: ExperimentOptions,
+    /** The experiment whose masks and θ0 the levels train (--masks-from); null when they are found by pruning here. */
+    private readonly source: MaskSource | null = null,
   ) {
     this.criterion = getCriterion(session.hp.pruning.criterion ?? "magnitude");
   }
@@ -307,9 +323,15 @@ class Runner {
     const { network } = this.session;
     const { id } = node;
     const theta0 = this.theta0For(id.trial);
-    if (!node.after) return { masks: fullMasks(network), start: theta0, tag: "level-0" };
     const key = runKey({ ...id, branch: "ticket" });
     if (this.lastInputs?.key === key) return this.lastInputs.value;
+    if (this.source && id.level > 0) {
+      // The source's ticket of this level; the tag is the level's, so its controls draw what the source's did.
+      const value = { masks: this.source.mask(id.trial, id.level), start: theta0, tag: `level-${id.level}` };
+      this.lastInputs = { key, value };
+      return value;
+    }
+    if (!node.after) return { masks: fullMasks(network), start: theta0, tag: "level-0" };
     const dep = this.store.summary(node.after);
     if (!dep || dep.diverged) throw new Error(`${describeRun(id)} cannot start: ${describeRun(node.after)} is ${dep ? "diverged" : "not finished"}`);
     const previous = this.store.loadFinal(node.after);
@@ -369,13 +391,13 @@ class Runner {
   /** The last trial's θ0 only: a long-lived queue worker meets many trials, and VGG-19's θ0 is 80 MB. */
   private lastTheta0: { trial: number; weights: Weights } | null = null;
 
-  /** The trial's θ0, from the store or made from its seed (and stored). */
+  /** The trial's θ0, from the store or made from its seed (or copied from the --masks-from experiment), and stored. */
   private theta0For(trial: number): Weights {
     let theta0 = this.lastTheta0?.trial === trial ? this.lastTheta0.weights : this.theta0(trial);
     if (!theta0) {
       const { seed } = trialTraining(this.hp, trial);
-      theta0 = this.session.initialize(seed);
-      this.store.saveTrialWeights(trial, "theta0", theta0, { seed });
+      theta0 = this.source ? this.source.theta0(trial) : this.session.initialize(seed);
+      this.store.saveTrialWeights(trial, "theta0", theta0, this.source ? { seed, copied_from: this.source.name } : { seed });
     }
     this.lastTheta0 = { trial, weights: theta0 };
     return theta0;
@@ -387,7 +409,8 @@ class Runner {
       return this.store.loadTrialWeights(trial, "theta0");
     } catch (err) {
       if (!(err instanceof CorruptFileError)) throw err;
-      this.options.log?.(`${err.path} was damaged (${err.problem}): rebuilding θ0 from trial ${trial}'s seed (the same weights)`);
+      const from = this.source ? `${this.source.name}'s θ0` : `trial ${trial}'s seed`;
+      this.options.log?.(`${err.path} was damaged (${err.problem}): rebuilding θ0 from ${from} (the same weights)`);
       return null;
     }
   }

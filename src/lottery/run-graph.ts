@@ -6,7 +6,9 @@
 //   - level L (L >= 1) prunes level L-1's final weights, so it comes after level L-1;
 //   - a control of level L uses level L's mask, which is level L-1's pruning: it too comes after
 //     level L-1 (so it can train alongside level L);
-//   - a one-shot run (and its controls) prunes the dense level's weights: after level 0.
+//   - a one-shot run (and its controls) prunes the dense level's weights: after level 0;
+//   - with masks imported from another experiment (--masks-from, --mask-levels), every level and
+//     its controls take their mask from that experiment: they start from nothing here.
 // A run whose dependency diverged or failed does not run.
 import type { Hparams } from "../hparams/schema.js";
 import type { RunId } from "../store/experiment.js";
@@ -20,13 +22,14 @@ export interface RunNode {
   after: RunId | null;
 }
 
-/** What of the settings decides the graph: the experiment's extent. */
-export type Extent = Pick<Hparams["pruning"], "trials" | "levels" | "controls" | "oneShot">;
+/** What of the settings decides the graph: the experiment's extent (settings written before mask imports lack maskLevels). */
+export type Extent = Pick<Hparams["pruning"], "trials" | "levels" | "controls" | "oneShot"> & Partial<Pick<Hparams["pruning"], "maskLevels">>;
 
 /**
  * The experiment's runs in the order a single process trains them (each after its dependency):
  * per trial, level 0, then each level followed by its controls, then each one-shot target
- * followed by its controls. `trials` limits it to some trials (default: all).
+ * followed by its controls; with imported masks, each listed level followed by its controls.
+ * `trials` limits it to some trials (default: all).
  */
 export function runGraph(extent: Extent, trials?: readonly number[]): RunNode[] {
   const controls = extent.controls.map((c) => getBranch(c).name);
@@ -34,6 +37,13 @@ export function runGraph(extent: Extent, trials?: readonly number[]): RunNode[] 
   for (let trial = 0; trial < extent.trials; trial++) {
     if (trials && !trials.includes(trial)) continue;
     const level = (l: number): RunId => ({ trial, kind: "iterative", level: l, branch: "ticket" });
+    if (extent.maskLevels?.length) {
+      for (const l of [...new Set(extent.maskLevels)].sort((a, b) => a - b)) {
+        out.push({ id: level(l), after: null });
+        if (l > 0) for (const branch of controls) out.push({ id: { ...level(l), branch }, after: null });
+      }
+      continue;
+    }
     out.push({ id: level(0), after: null });
     for (let l = 1; l <= extent.levels; l++) {
       out.push({ id: level(l), after: level(l - 1) });

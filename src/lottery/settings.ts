@@ -13,3 +13,24 @@ export function pruneTarget(hp: Hparams): PruneTarget {
 export function trialTraining(hp: Hparams, trial: number): TrainingHparams {
   return { ...hp.training, seed: hp.training.seed + trial, dataSeed: hp.training.dataSeed + trial };
 }
+
+/**
+ * Checks the settings of an experiment that trains another experiment's masks (--masks-from,
+ * --mask-levels): both or neither, and nothing that prunes or needs the source's trained weights.
+ */
+export function checkMaskImport(p: Hparams["pruning"]): void {
+  if (p.masksFrom === undefined) {
+    if (p.maskLevels.length) throw new Error("--mask-levels needs --masks-from: name the experiment whose masks are trained");
+    return;
+  }
+  if (!p.maskLevels.length)
+    throw new Error(`--masks-from ${p.masksFrom} needs --mask-levels: the levels of that experiment whose masks are trained, e.g. 0,11,13`);
+  if (p.levels > 0 || p.oneShot.length)
+    throw new Error(
+      `--masks-from trains ${p.masksFrom}'s masks instead of pruning: leave out --levels and --one-shot, and list the levels to train with --mask-levels`,
+    );
+  if (p.strategy !== "reset")
+    throw new Error(
+      `--masks-from trains each mask from the source's θ0 (--strategy reset); --strategy ${p.strategy} would need the source's trained weights: use --strategy reset, or prune in an experiment of its own`,
+    );
+}

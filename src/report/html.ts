@@ -70,7 +70,7 @@ export function renderHtml(data: ReportData, figures: readonly PageFigure[]): st
       ? ` (${data.datasetShape ? `${data.datasetShape.join("x")} images, ` : ""}${data.classNames.length} classes: ${escapeHtml(classList(data.classNames))})`
       : "") +
     " · " +
-    `pruning criterion <strong>${escapeHtml(criterionOf(data.hparams))}</strong> · ` +
+    `${pruningOf(data.hparams)} · ` +
     `${trials} trial${trials === 1 ? "" : "s"} · ${levels} iterative level${levels === 1 ? "" : "s"} · ${data.runs.length} runs`;
   const results = resultsTables(data) || `<p class="note">No runs recorded.</p>`;
   const figureHtml =
@@ -120,6 +120,14 @@ ${hparamsList(data.hparams)}
 }
 
 /** The experiment's pruning criterion (magnitude for experiments stored before criteria existed). */
+/** How the report's masks were made: a criterion here, or another experiment's levels (--masks-from). */
+function pruningOf(hparams: Record<string, unknown>): string {
+  const pruning = hparams.pruning as { masksFrom?: string; maskLevels?: number[] } | undefined;
+  if (pruning?.masksFrom === undefined) return `pruning criterion <strong>${escapeHtml(criterionOf(hparams))}</strong>`;
+  const levels = [...(pruning.maskLevels ?? [])].sort((a, b) => a - b).join(", ");
+  return `masks <strong>trained from ${escapeHtml(pruning.masksFrom)}</strong> (its level${levels.includes(",") ? "s" : ""} ${levels}, on its θ0)`;
+}
+
 export function criterionOf(hparams: Record<string, unknown>): string {
   const pruning = hparams.pruning as { criterion?: string; strategy?: string; scope?: string } | undefined;
   return `${pruning?.criterion ?? "magnitude"} (${pruning?.scope ?? "layerwise"}, ${pruning?.strategy ?? "reset"})`;

@@ -14,7 +14,7 @@ import { byteArrays, floatArrays, readTensors, writeTensors } from "./tensors.js
 import type { RunStore } from "./run-store.js";
 
 /** Settings that only say how much of an experiment to run. */
-export const EXTENT_FIELDS = ["pruning.levels", "pruning.trials", "pruning.controls", "pruning.oneShot"] as const;
+export const EXTENT_FIELDS = ["pruning.levels", "pruning.trials", "pruning.controls", "pruning.oneShot", "pruning.maskLevels"] as const;
 
 import type { LockOwner, RunId, RunSummary } from "./types.js";
 export type { Branch, LockOwner, RunId, RunSummary } from "./types.js";
@@ -536,6 +536,7 @@ function widestExtent(hp: Hparams, stored: Hparams): Hparams {
       trials: Math.max(hp.pruning.trials, p.trials ?? 0),
       controls: union(hp.pruning.controls, p.controls),
       oneShot: union(hp.pruning.oneShot, p.oneShot),
+      maskLevels: union(hp.pruning.maskLevels, p.maskLevels),
     },
   };
 }

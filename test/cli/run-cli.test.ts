@@ -94,6 +94,24 @@ test("a tiny lottery run on real MNIST prints a table and JSON lines and writes 
     const rep = await runCli(["report", dir]);
     t.is(rep.code, 0, rep.stderr);
     t.regex(rep.stdout, /report\.html/);
+
+    // --masks-from: level 3's ticket and the dense network, on twice the iterations, in an experiment of its own.
+    const source = dir.slice(root.length + 1);
+    const longer = ["--iterations", "600", "--eval-every", "100", "--controls", "reinit", "--val-size", "1000"];
+    const imp = await runCli(["run", "--masks-from", source, "--mask-levels", "3,0", ...longer, "--data-dir", dataDir(), "--out", root, "--json"]);
+    t.is(imp.code, 0, imp.stderr);
+    const runs = imp.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    t.deepEqual(
+      runs.map((l) => `${l.level}/${l.branch}`),
+      ["0/ticket", "3/ticket", "3/reinit"],
+    );
+    t.is(runs[1].pm, lines[5].pm, "level 3's mask");
+    const importDir = /^experiment: (.*)$/m.exec(imp.stderr)![1]!;
+    t.not(importDir, dir);
+    t.regex(readFileSync(join(importDir, "report.html"), "utf8"), new RegExp(`masks <strong>trained from ${source}</strong> \\(its levels 0, 3, on its θ0\\)`));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

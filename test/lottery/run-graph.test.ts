@@ -45,3 +45,20 @@ test("levels follow the level before, controls follow their level's pruning, one
     ["trial_1/level_0"],
   );
 });
+
+test("imported masks (--masks-from): each listed level and its controls start from nothing here, in level order; level 0 has no controls", (t) => {
+  const graph = runGraph({ trials: 2, levels: 0, controls: ["reinit"], oneShot: [], maskLevels: [11, 0, 13, 11] });
+  t.deepEqual(
+    graph.filter((n) => n.id.trial === 1).map((n) => [name(n.id), name(n.after)]),
+    [
+      ["trial_1/level_0", null],
+      ["trial_1/level_11", null],
+      ["trial_1/level_11/branch_reinit", null],
+      ["trial_1/level_13", null],
+      ["trial_1/level_13/branch_reinit", null],
+    ],
+  );
+  t.is(graph.length, 10);
+  // Settings written before imports existed have no maskLevels: the pruning graph.
+  t.is(runGraph({ trials: 1, levels: 1, controls: [], oneShot: [] }).length, 2);
+});
