@@ -62,7 +62,7 @@ async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, 
     onEval(r: EvalRecord) {
       if (!Number.isNaN(r.trainLoss)) metrics.push({ iteration: r.iteration, split: "train", loss: r.trainLoss });
       metrics.push({ iteration: r.iteration, split: "val", loss: r.val.loss, accuracy: r.val.accuracy });
-      metrics.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy });
+      if (r.test) metrics.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy });
     },
     onProgress(done, _total, last) {
       progress.update(done, { valAcc: last ? pct(last.val.accuracy) : "-" });

@@ -55,6 +55,11 @@ export const TrainingHparams = z.object({
   batchSize: z.int().min(1).max(4096).describe("examples per training iteration"),
   iterations: z.int().min(1).max(100_000_000).describe("training iterations (per level)"),
   evalEvery: z.int().min(1).max(100_000_000).describe("evaluate validation and test loss/accuracy every this many iterations"),
+  evalTest: z
+    .enum(["every", "improved"])
+    .describe(
+      "when the test split is evaluated: every = at every evaluation (test curves in the report); improved = only where the validation loss reaches a new minimum, and at the end: the same early-stop and final test accuracies for a third of the evaluation time (the report plots validation accuracy instead)",
+    ),
   warmupIterations: z.int().min(0).max(100_000_000).describe("linear learning-rate warmup iterations (0 = none)"),
   milestones: z.array(z.int().min(1)).describe("iterations at which the learning rate is multiplied by gamma (comma-separated)"),
   gamma: z.number().gt(0).max(1).describe("learning-rate decay factor at each milestone"),
@@ -138,6 +143,7 @@ export const BASE_DEFAULTS: Hparams = {
     batchSize: 60,
     iterations: 50_000,
     evalEvery: 100,
+    evalTest: "every",
     warmupIterations: 0,
     milestones: [],
     gamma: 0.1,

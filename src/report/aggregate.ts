@@ -123,31 +123,33 @@ export function pickSpread(levels: readonly Level[], count: number): Level[] {
 
 export interface CurvePoint {
   iteration: number;
-  testAccuracy: number;
+  accuracy: number;
 }
 
 /**
- * Test accuracy over training averaged over the given curves (one per trial). Only iterations
- * evaluated in every curve are averaged, so a trial with a different evaluation grid does not
- * make the mean jagged; if the grids share no iteration, the lowest trial's curve stands alone.
+ * Test (or validation) accuracy over training averaged over the given curves (one per trial).
+ * Only iterations evaluated in every curve are averaged, so a trial with a different evaluation
+ * grid does not make the mean jagged; if the grids share no iteration, the lowest trial's curve
+ * stands alone.
  */
-export function meanCurve(curves: readonly CurveRecord[]): CurvePoint[] {
+export function meanCurve(curves: readonly CurveRecord[], split: "test" | "val" = "test"): CurvePoint[] {
   if (curves.length === 0) return [];
+  const of = (p: CurveRecord["points"][number]) => (split === "test" ? p.testAccuracy : p.valAccuracy);
   const byIteration = new Map<number, number[]>();
   for (const curve of curves) {
     for (const p of curve.points) {
       if (!Number.isFinite(p.iteration)) continue;
       const list = byIteration.get(p.iteration) ?? [];
-      list.push(p.testAccuracy);
+      list.push(of(p));
       byIteration.set(p.iteration, list);
     }
   }
   const shared = [...byIteration.entries()].filter(([, list]) => list.length === curves.length);
   const rows: CurvePoint[] =
     shared.length > 0
-      ? shared.map(([iteration, list]) => ({ iteration, testAccuracy: summarize(list).mean }))
-      : [...curves].sort((a, b) => a.trial - b.trial)[0]!.points.map((p) => ({ iteration: p.iteration, testAccuracy: p.testAccuracy }));
-  return rows.filter((p) => Number.isFinite(p.iteration) && Number.isFinite(p.testAccuracy)).sort((a, b) => a.iteration - b.iteration);
+      ? shared.map(([iteration, list]) => ({ iteration, accuracy: summarize(list).mean }))
+      : [...curves].sort((a, b) => a.trial - b.trial)[0]!.points.map((p) => ({ iteration: p.iteration, accuracy: of(p) }));
+  return rows.filter((p) => Number.isFinite(p.iteration) && Number.isFinite(p.accuracy)).sort((a, b) => a.iteration - b.iteration);
 }
 
 /** Appendix F.5 statistics of one side (kept or pruned) of a magnitude sample. */

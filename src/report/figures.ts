@@ -293,10 +293,14 @@ interface CurveRow {
 
 /**
  * Figure 4-style chart: test accuracy over training for up to six ticket levels spread over the
- * Pm range (trial mean), with reinit at the same levels dashed in the same color.
+ * Pm range (trial mean), with reinit at the same levels dashed in the same color. Validation
+ * accuracy instead where the experiment evaluated the test split only at new validation minima
+ * (--eval-test improved).
  */
 export function accuracyOverTraining(data: ReportData): Figure | undefined {
   const kind: Kind = "iterative";
+  const split = (data.hparams.training as { evalTest?: string } | undefined)?.evalTest === "improved" ? "val" : "test";
+  const splitName = split === "test" ? "Test" : "Validation";
   const ticketCurves = data.curves.filter((c) => c.kind === kind && c.branch === "ticket");
   const chosen = pickSpread(levelsOf(ticketCurves, kind), MAX_CURVE_LEVELS);
   const rows: CurveRow[] = [];
@@ -304,8 +308,8 @@ export function accuracyOverTraining(data: ReportData): Figure | undefined {
   for (const { level, pm } of chosen) {
     for (const branch of branches) {
       const curves = data.curves.filter((c) => c.kind === kind && c.branch === branch && c.level === level);
-      const points: CurvePoint[] = meanCurve(curves);
-      for (const p of points) rows.push({ iteration: p.iteration, accuracy: p.testAccuracy * 100, level: formatPm(pm), branch });
+      const points: CurvePoint[] = meanCurve(curves, split);
+      for (const p of points) rows.push({ iteration: p.iteration, accuracy: p.accuracy * 100, level: formatPm(pm), branch });
     }
   }
   if (rows.length === 0) return undefined;
@@ -320,7 +324,7 @@ export function accuracyOverTraining(data: ReportData): Figure | undefined {
     ? { zero: false, domain: [Math.max(0, Math.floor(Math.min(...settled) - 0.5)), Math.min(100, Math.ceil(Math.max(...settled) + 0.25))] }
     : { zero: false };
   const trials = trialCount(ticketCurves);
-  const title = "Test accuracy over training at selected Pm";
+  const title = `${splitName} accuracy over training at selected Pm`;
   const subtitle = (hasReinit ? "Ticket solid, reinit dashed; " : "Ticket; ") + (trials > 1 ? `mean over ${trials} trials` : "single trial");
   return {
     name: "accuracy-over-training",
@@ -338,7 +342,7 @@ export function accuracyOverTraining(data: ReportData): Figure | undefined {
       mark: { type: "line", strokeWidth: 1.75, clip: true },
       encoding: {
         x: { field: "iteration", type: "quantitative", title: "Training iteration (minibatches)" },
-        y: { field: "accuracy", type: "quantitative", title: "Test accuracy (%)", scale: yScale },
+        y: { field: "accuracy", type: "quantitative", title: `${splitName} accuracy (%)`, scale: yScale },
         color: {
           field: "level",
           type: "nominal",

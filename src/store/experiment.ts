@@ -320,7 +320,7 @@ export class ExperimentStore implements RunStore {
     for (const r of history) {
       if (!Number.isNaN(r.trainLoss)) lines.push({ iteration: r.iteration, split: "train", loss: r.trainLoss, pm: summary.pm });
       lines.push({ iteration: r.iteration, split: "val", loss: r.val.loss, accuracy: r.val.accuracy, pm: summary.pm });
-      lines.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy, pm: summary.pm });
+      if (r.test) lines.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy, pm: summary.pm });
     }
     const metrics = lines.map((r) => JSON.stringify(r)).join("\n") + (lines.length ? "\n" : "");
     writeFileAtomic(join(dir, "metrics.jsonl"), metrics);

@@ -14,8 +14,15 @@ export interface EvalRecord {
   /** Mean training loss over the iterations since the previous evaluation (NaN at iteration 0). */
   trainLoss: number;
   val: SplitMetrics;
-  test: SplitMetrics;
+  /**
+   * Null where the test split was not evaluated (--eval-test improved: only evaluations that reach
+   * a new minimum of the validation loss, the first and the last have it).
+   */
+  test: SplitMetrics | null;
 }
+
+/** An evaluation that measured the test split: every early-stop and final record has one. */
+export type TestedEvalRecord = EvalRecord & { test: SplitMetrics };
 
 /** Where a level's training stands mid-way: what a checkpoint saves besides the weights. */
 export interface TrainState {
@@ -92,9 +99,9 @@ export interface TrainResult {
   /** Every evaluation, in iteration order. */
   history: EvalRecord[];
   /** The evaluation with the lowest validation loss (the paper's early-stop criterion). */
-  earlyStop: EvalRecord;
+  earlyStop: TestedEvalRecord;
   /** The evaluation at the last iteration. */
-  final: EvalRecord;
+  final: TestedEvalRecord;
   /** Wall time of the level in seconds, across interruptions. */
   seconds: number;
   /** Median wall time of a training step (batch load, forward, backward, update), in ms. */
@@ -125,10 +132,21 @@ export class DivergenceError extends Error {
 /** A loss this many times the first evaluation's validation loss counts as diverged. */
 export const DIVERGENCE_FACTOR = 100;
 
+/** The first evaluation with the lowest validation loss (the paper's early-stop point). */
 export function earlyStopRecord(history: readonly EvalRecord[]): EvalRecord {
   let best = history[0]!;
   for (const r of history) if (r.val.loss < best.val.loss) best = r;
   return best;
+}
+
+/** Whether an evaluation's validation loss is below every earlier one: the records earlyStopRecord can pick. */
+function newMinimum(history: readonly EvalRecord[], valLoss: number): boolean {
+  return history.every((r) => valLoss < r.val.loss);
+}
+
+function tested(r: EvalRecord): TestedEvalRecord {
+  if (!r.test) throw new Error(`internal error: the evaluation at iteration ${r.iteration} has no test metrics`);
+  return r as TestedEvalRecord;
 }
 
 /** Lets timers and messages run (setImmediate in Node; a MessageChannel turn in browsers and workers). */
@@ -174,9 +192,12 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       arithmetic = resumed.spans;
       if (resumed.changed) hooks.onArithmeticChange?.({ iteration: start, before: resumed.before, now });
     }
+    // --eval-test improved: the test split only where the early-stop point can land, and at the end.
+    const everyTest = t.evalTest !== "improved";
     const evaluateAt = async (iteration: number, trainLoss: number): Promise<EvalRecord> => {
       const val = await stepper!.evaluate(setup.val);
-      const record = { iteration, trainLoss, val, test: await stepper!.evaluate(setup.test) };
+      const wanted = everyTest || iteration === t.iterations || newMinimum(history, val.loss);
+      const record = { iteration, trainLoss, val, test: wanted ? await stepper!.evaluate(setup.test) : null };
       history.push(record);
       hooks.onEval?.(record);
       return record;
@@ -241,8 +262,8 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     return {
       iterations: t.iterations,
       history,
-      earlyStop: earlyStopRecord(history),
-      final: history[history.length - 1]!,
+      earlyStop: tested(earlyStopRecord(history)),
+      final: tested(history[history.length - 1]!),
       seconds: (hooks.resume?.seconds ?? 0) + (performance.now() - started) / 1000,
       stepMs: stepTimes.length ? stepTimes[Math.floor(stepTimes.length / 2)]! : NaN,
       execution,

@@ -178,3 +178,59 @@ test("an in-memory store runs the same experiment as the file store (what the br
     t.deepEqual(inMemory.store.loadMask(id), onDisk.store.loadMask(id));
     await t.throwsAsync(() => runExperiment({ hp: h, defaults, dataset: data } as never), { message: /give `root` \(a directory\) or a `store`/ });
   }));
+
+test("--eval-test improved: the test split only at new validation minima and at the end; the same weights, early-stop and final accuracies", (t) =>
+  withDir(async (root) => {
+    const data = await realDataset("mnist", 1000);
+    const every = await runExperiment({ hp: hp({ pruning: { levels: 1 }, training: { evalEvery: 20 } }), defaults, root, dataset: data, threads: 1 });
+    const improved = await runExperiment({
+      hp: hp({ pruning: { levels: 1 }, training: { evalEvery: 20, evalTest: "improved" } }),
+      defaults,
+      root,
+      dataset: data,
+      threads: 1,
+    });
+    t.not(improved.store.dir, every.store.dir);
+    const strip = (s: object) => ({ ...s, seconds: 0, step_ms: 0 });
+    t.deepEqual(improved.summaries.map(strip), every.summaries.map(strip));
+    for (const level of [0, 1]) {
+      const id = { trial: 0, kind: "iterative" as const, level, branch: "ticket" as const };
+      t.deepEqual(improved.store.loadFinal(id), every.store.loadFinal(id));
+      const all = every.store.metrics(id),
+        some = improved.store.metrics(id);
+      t.deepEqual(
+        some.filter((m) => m.split !== "test"),
+        all.filter((m) => m.split !== "test"),
+      );
+      // Where the test split was measured: the first evaluation, each new validation minimum, the last.
+      let best = Number.POSITIVE_INFINITY;
+      const expected: number[] = [];
+      for (const m of all.filter((r) => r.split === "val")) {
+        if (m.loss < best || m.iteration === 200) expected.push(m.iteration);
+        best = Math.min(best, m.loss);
+      }
+      const testRows = some.filter((m) => m.split === "test");
+      t.deepEqual(
+        testRows.map((m) => m.iteration),
+        expected,
+      );
+      t.true(expected.length < all.filter((m) => m.split === "test").length, `level ${level}: some evaluations skip the test split (${expected})`);
+      t.deepEqual(
+        testRows,
+        all.filter((m) => m.split === "test" && expected.includes(m.iteration)),
+      );
+    }
+    // The report plots validation accuracy over training there (the test points are sparse).
+    const { writeExperimentReport } = await import("../../src/report/collect.js");
+    const html = readFileSync((await writeExperimentReport(improved.store.dir)).html, "utf8");
+    t.regex(html, /Validation accuracy over training at selected Pm/);
+    t.notRegex(html, /Test accuracy over training/);
+    // A checkpoint keeps the evaluations without test metrics as they are (a resumed run goes on from them).
+    const id = { trial: 0, kind: "iterative" as const, level: 2, branch: "ticket" as const };
+    const history = [
+      { iteration: 0, trainLoss: NaN, val: { loss: 2, accuracy: 0.1 }, test: { loss: 2.1, accuracy: 0.1 } },
+      { iteration: 20, trainLoss: 1.5, val: { loss: 2.2, accuracy: 0.2 }, test: null },
+    ];
+    improved.store.saveCheckpoint(id, { iteration: 20, seconds: 1, optimizer: new Map(), history }, improved.store.loadFinal({ ...id, level: 1 }));
+    t.deepEqual(improved.store.loadCheckpoint(id)!.state.history, history);
+  }));

@@ -89,9 +89,13 @@ test("meanCurve averages iterations shared by every trial and falls back to the 
     mean.map((p) => p.iteration),
     [100, 200],
   );
-  t.true(Math.abs(mean[1]!.testAccuracy - 0.8) < 1e-12);
+  t.true(Math.abs(mean[1]!.accuracy - 0.8) < 1e-12);
   const disjoint = meanCurve([curve(3, [[1, 0.3]]), curve(2, [[2, 0.4]])]);
-  t.deepEqual(disjoint, [{ iteration: 2, testAccuracy: 0.4 }]);
+  t.deepEqual(disjoint, [{ iteration: 2, accuracy: 0.4 }]);
+  // The validation curve where the test split was evaluated only at new minima (--eval-test improved).
+  const sparseTest = { ...curve(0, []), points: [{ iteration: 1, testAccuracy: NaN, valAccuracy: 0.6, valLoss: 1 }] };
+  t.deepEqual(meanCurve([sparseTest], "val"), [{ iteration: 1, accuracy: 0.6 }]);
+  t.deepEqual(meanCurve([sparseTest]), [], "no test point there");
   t.deepEqual(meanCurve([]), []);
 });
 
