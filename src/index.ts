@@ -66,7 +66,7 @@ export {
   type PlanSlot,
 } from "./optim/index.js";
 export { Session, type SessionOptions } from "./session.js";
-export { train, type EvalRecord, type TrainResult, type TrainHooks, type TrainSetup, type TrainState } from "./train/trainer.js";
+export { train, type EvalRecord, type TestedEvalRecord, type TrainResult, type TrainHooks, type TrainSetup, type TrainState } from "./train/trainer.js";
 export type { EvalSet, EvalChunk, SplitMetrics } from "./train/evaluate.js";
 export type { InputPipeline, InputOptions, DeviceImages, TrainingData, PipelineLayout } from "./train/input.js";
 export type { Arithmetic, ArithmeticSpan } from "./train/arithmetic.js";

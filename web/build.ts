@@ -45,9 +45,10 @@ const NODE_ONLY = /^(node:|piscina$)/;
 /**
  * Library modules that only Node uses, which the library imports dynamically where it needs them
  * (Session loads the dataset files only when given no dataset; the runner opens the file store
- * only when given no store). Those dynamic imports stay out of the bundle like the built-ins.
+ * only when given no store, and another experiment's store only for --masks-from). Those dynamic
+ * imports stay out of the bundle like the built-ins.
  */
-const NODE_ONLY_LIBRARY = new Set([join(ROOT, "src/data/index.js"), join(ROOT, "src/store/experiment.js")]);
+const NODE_ONLY_LIBRARY = new Set([join(ROOT, "src/data/index.js"), join(ROOT, "src/store/experiment.js"), join(ROOT, "src/lottery/mask-source.js")]);
 
 const nodeOnlyLibrary: Plugin = {
   name: "node-only-library",
