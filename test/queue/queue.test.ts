@@ -4,11 +4,12 @@
 // and resumes it from that checkpoint; a run made to fail at every attempt (its mask.lt is a
 // directory) is marked failed after 3 attempts with its error while the others go on; every other
 // stored file equals a local one-thread run's byte for byte (summaries without their timings).
+// A second test queues another experiment's tickets (--masks-from) and checks them the same way.
 import test from "ava";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { assertBuilt } from "../helpers/kill-resume.js";
 import { dataDir } from "../helpers/data.js";
 import { differences, experimentResults, onlyExperiment } from "../helpers/results.js";
@@ -133,6 +134,46 @@ test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint el
     t.deepEqual(differences(mine, theirs), [], "every stored file of the other runs equals the local one-thread run's");
   } finally {
     for (const w of workers) w.child.kill("SIGKILL");
+    await redis?.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+/** The one experiment directory under a root besides `except`. */
+function otherExperiment(root: string, except: string): string {
+  const dirs = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== except);
+  if (dirs.length !== 1) throw new Error(`expected one experiment besides ${except} in ${root}, found ${dirs.map((e) => e.name).join(", ") || "none"}`);
+  return join(root, dirs[0]!.name);
+}
+
+test("--masks-from through the queue: the imported levels start at once, the worker reads the source under the shared root, and the results equal a local run's", async (t) => {
+  assertBuilt();
+  const root = mkdtempSync(join(tmpdir(), "lottery-queue-masks-"));
+  let redis: TestRedis | null = null;
+  let worker: Proc | null = null;
+  try {
+    redis = await startRedis();
+    const local = join(root, "local"),
+      queued = join(root, "queued");
+    const data = ["--data-dir", dataDir()];
+    await cli(["run", ...ARGS, ...data, "--threads", "1", "--out", local, "--no-report"]);
+    const source = basename(onlyExperiment(local));
+    cpSync(local, queued, { recursive: true }); // both roots hold the same source experiment
+    const imported = ["--masks-from", source, "--mask-levels", "2,0", "--iterations", "90", "--eval-every", "30", "--controls", "reinit", "--val-size", "200"];
+    await cli(["run", ...imported, ...data, "--threads", "1", "--out", local, "--no-report"]);
+
+    const added = JSON.parse((await cli(["run", ...imported, ...data, "--out", queued, "--queue", redis.url, "--json"])).trim().split("\n").pop()!);
+    t.like(added, { runs: 3, added: 3, waiting: 0 }, "level 0, level 2's ticket and its reinit control: none waits for another");
+    worker = start(["worker", "--queue", redis.url, ...data, "--threads", "1", "--exit-when-idle"]);
+    const end = await within(worker.done, 90_000, "the worker emptying the queue");
+    t.is(end.code, 0, worker.out());
+
+    const mine = experimentResults(otherExperiment(queued, source)),
+      theirs = experimentResults(otherExperiment(local, source));
+    t.true(Object.keys(theirs).length >= 9);
+    t.deepEqual(differences(mine, theirs), [], "every stored file equals the local one-thread run's");
+  } finally {
+    worker?.child.kill("SIGKILL");
     await redis?.stop();
     rmSync(root, { recursive: true, force: true });
   }
