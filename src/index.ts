@@ -21,6 +21,7 @@ export {
 export { parseCifar10Batch, CIFAR10_RECORD_BYTES, type Cifar10Batch } from "./data/cifar10.js";
 export { DataError, type DataErrorCode } from "./data/errors.js";
 export { Hparams, BASE_DEFAULTS, GROUPS, type ModelDefaults, type GroupName, type ModelHparams } from "./hparams/schema.js";
+export { scaleSchedule, describeScaledSchedule, type ScaledSchedule, type TrainingSchedule } from "./hparams/scale-schedule.js";
 export {
   defaultsFor,
   resolveHparams,

@@ -2,10 +2,20 @@
 // values that differ from the model's defaults, and hashes them into a stable experiment name.
 import { z } from "zod";
 import { hash32 } from "../util/rng.js";
+import { scaleSchedule } from "./scale-schedule.js";
 import { BASE_DEFAULTS, GROUPS, type GroupName, Hparams, type ModelDefaults } from "./schema.js";
 
 /** User-given values per group, as "field" → value; unvalidated until {@link resolveHparams} checks them. */
 export type Overrides = { [G in GroupName]?: Record<string, unknown> };
+
+/** The fields of a scaled schedule, to merge over the user's training flags. */
+function scheduleFields(s: ReturnType<typeof scaleSchedule>): Record<string, unknown> {
+  if (!s) return {};
+  return {
+    ...(s.warmupIterations !== undefined ? { warmupIterations: s.warmupIterations } : {}),
+    ...(s.milestones !== undefined ? { milestones: s.milestones } : {}),
+  };
+}
 
 /** A camelCase field name as its command-line flag spells it: `evalEvery` → `eval-every`. */
 export function kebab(name: string): string {
@@ -77,12 +87,17 @@ export function defaultsFor(entry: { name: string; dataset?: string; defaults: M
   };
 }
 
-/** Merges overrides into defaults and validates; an invalid value names its flag and allowed range. */
+/**
+ * Merges overrides into defaults and validates; an invalid value names its flag and allowed range.
+ * An --iterations other than the model's scales the model's warmup and milestones that were not
+ * given along with it ({@link scaleSchedule}).
+ */
 export function resolveHparams(defaults: Hparams, overrides: Overrides): Hparams {
+  const scaled = scaleSchedule(defaults.training, overrides.training);
   const merged = {
     dataset: { ...defaults.dataset, ...overrides.dataset },
     model: { ...defaults.model, ...overrides.model },
-    training: { ...defaults.training, ...overrides.training },
+    training: { ...defaults.training, ...overrides.training, ...scheduleFields(scaled) },
     pruning: { ...defaults.pruning, ...overrides.pruning },
   };
   const parsed = Hparams.safeParse(merged);

@@ -53,7 +53,11 @@ export const TrainingHparams = z.object({
   beta2: z.number().min(0).lt(1).describe("Adam β2"),
   eps: z.number().gt(0).max(1).describe("Adam ε"),
   batchSize: z.int().min(1).max(4096).describe("examples per training iteration"),
-  iterations: z.int().min(1).max(100_000_000).describe("training iterations (per level)"),
+  iterations: z
+    .int()
+    .min(1)
+    .max(100_000_000)
+    .describe("training iterations (per level); a count other than the model's scales its warmup and milestones to match, unless they are given"),
   evalEvery: z.int().min(1).max(100_000_000).describe("evaluate validation and test loss/accuracy every this many iterations"),
   evalTest: z
     .enum(["every", "improved"])
