@@ -24,6 +24,8 @@ export interface ComparedSeries {
   dir: string;
   kind: RunRecord["kind"];
   branch: RunRecord["branch"];
+  /** Its masks were found by another experiment (--masks-from): its time to a ticket is the run alone. */
+  imported?: boolean;
   points: ComparedPoint[];
 }
 
@@ -68,7 +70,9 @@ function labels(hps: readonly Hparams[]): string[] {
     const p = h.pruning as Hparams["pruning"] & { criterion?: string };
     const extra = [...differing].sort().map((k) => {
       const [g, f] = k.split(".") as [keyof Hparams, string];
-      return `${f}=${JSON.stringify((h[g] as Record<string, unknown>)[f])}`;
+      const value = (h[g] as Record<string, unknown>)[f];
+      if (k === "pruning.masksFrom") return value === undefined ? "masks found here" : `masks from ${String(value)}`;
+      return value === undefined ? `${f} not set` : `${f}=${JSON.stringify(value)}`;
     });
     return [p.criterion ?? "magnitude", p.scope, p.strategy, ...extra].join(", ");
   });
@@ -128,6 +132,8 @@ export function compareReports(reports: readonly ReportData[], dirs: readonly st
   const names = labels(hps);
   const series: ComparedSeries[] = [];
   reports.forEach((r, i) => {
+    // Masks trained from another experiment (--masks-from) were found there: only this run is counted.
+    const imported = hps[i]!.pruning.masksFrom !== undefined;
     const criterion = (hps[i]!.pruning as { criterion?: string }).criterion ?? "magnitude";
     const scoresTrained = getCriterion(criterion).scores === "trained";
     const groups = groupRuns(r.runs);
@@ -143,11 +149,13 @@ export function compareReports(reports: readonly ReportData[], dirs: readonly st
           dir: dirs[i]!,
           kind: g.kind,
           branch: g.branch,
+          ...(imported ? { imported } : {}),
           points: [],
         };
         byKind.set(key, s);
       }
       const toTicket = g.runs.map((run) => {
+        if (imported) return run.seconds;
         if (g.kind === "iterative") {
           return r.runs
             .filter((x) => x.trial === run.trial && x.kind === "iterative" && x.branch === "ticket" && x.level < g.level)
@@ -209,7 +217,7 @@ export function comparisonMarkdown(c: Comparison): string {
     `|${head.map(() => "---").join("|")}|`,
     ...rows.map((r) => `| ${r.join(" | ")} |`),
     "",
-    `Test accuracy at the early-stop iteration, mean over trials (min–max); time: wall seconds of the run itself / of everything it took to get that network (iterative: all levels up to it; one-shot: the run, plus the dense level when the criterion scores trained weights). ${c.model} on ${c.dataset}.`,
+    `Test accuracy at the early-stop iteration, mean over trials (min–max); time: wall seconds of the run itself / of everything it took to get that network (iterative: all levels up to it; one-shot: the run, plus the dense level when the criterion scores trained weights${c.series.some((s) => s.imported) ? "; masks from another experiment: the run alone, their finding is the other experiment's" : ""}). ${c.model} on ${c.dataset}.`,
     "",
     ...(c.overlaps?.length
       ? [

@@ -59,3 +59,21 @@ test("other differing settings join the label; another model is refused", (t) =>
     message: /b is conv2 on cifar10, but a is lenet_300_100 on mnist: compare experiments of one model and dataset/,
   });
 });
+
+test("an experiment of another's tickets (--masks-from) is labelled by its source, and its time to a ticket is its run alone", (t) => {
+  const own = experiment({}, false);
+  const imported = {
+    ...experiment({}, false),
+    hparams: resolveHparams(defaults, { pruning: { masksFrom: "lenet_300_100_source", maskLevels: [0, 1, 2, 3, 4] } }) as unknown as Record<string, unknown>,
+  };
+  const c = compareReports([own, imported], ["own", "imported"]);
+  t.deepEqual(
+    c.series.map((s) => s.label),
+    ["magnitude, layerwise, reset, masks found here, iterative", "magnitude, layerwise, reset, masks from lenet_300_100_source, iterative"],
+  );
+  const level2 = (i: number) => c.series[i]!.points.find((p) => p.level === 2)!;
+  t.true(level2(0).secondsToTicket.mean > level2(0).seconds.mean, "found here: the levels before it count");
+  t.is(level2(1).secondsToTicket.mean, level2(1).seconds.mean, "imported: the run alone");
+  t.regex(comparisonMarkdown(c), /masks from another experiment: the run alone, their finding is the other experiment's/);
+  t.notRegex(comparisonMarkdown(compareReports([own, own], ["a", "b"])), /masks from another experiment/);
+});
