@@ -1,4 +1,4 @@
-// `lottery compare DIR1 DIR2 ...`: experiments of one model and dataset side by side (criteria,
+// `lottery compare DIR1 DIR2 ...`: experiments of one network and dataset side by side (criteria,
 // strategies, scopes): a table of test accuracy and wall time at the Pm values they share, and a figure.
 import { Command } from "commander";
 import { mkdirSync } from "node:fs";
@@ -19,7 +19,7 @@ export function compareCommand(): Command {
     )
     .option("--out <dir>", "where to write compare.md, compare.csv, compare.html and compare-accuracy-vs-pm.svg", "comparison")
     .description(
-      "compare experiments of one model and dataset side by side (e.g. pruning criteria): test accuracy at early stop and wall time at the Pm values they share (table), and accuracy vs Pm (figure)",
+      "compare experiments of one network and dataset side by side (e.g. pruning criteria, or conv2 against conv2_dropout): test accuracy at early stop and wall time at the Pm values they share (table), and accuracy vs Pm (figure)",
     )
     .action(async (dirs: string[], opts: { out: string; pm?: number[] }) => {
       mkdirSync(opts.out, { recursive: true });

@@ -1,5 +1,6 @@
-// Several experiments of one model and dataset side by side (`lottery compare DIR1 DIR2 ...`):
-// typically the same network pruned by different criteria or strategies. Each experiment's runs
+// Several experiments of one network and dataset side by side (`lottery compare DIR1 DIR2 ...`):
+// typically the same network pruned by different criteria or strategies, or a model against its
+// dropout variant (the same weight layers). Each experiment's runs
 // become series named by the settings that tell the experiments apart; the output is one table
 // (markdown, CSV and an HTML page) of test accuracy at the Pm values the series share, with the
 // wall time of each, and one figure of accuracy vs Pm.
@@ -72,6 +73,7 @@ function labels(hps: readonly Hparams[]): string[] {
       const [g, f] = k.split(".") as [keyof Hparams, string];
       const value = (h[g] as Record<string, unknown>)[f];
       if (k === "pruning.masksFrom") return value === undefined ? "masks found here" : `masks from ${String(value)}`;
+      if (k === "model.model") return String(value);
       return value === undefined ? `${f} not set` : `${f}=${JSON.stringify(value)}`;
     });
     return [p.criterion ?? "magnitude", p.scope, p.strategy, ...extra].join(", ");
@@ -94,7 +96,7 @@ export function selectPms(c: Comparison, wanted: readonly number[]): Comparison 
   return { ...c, sharedPms: [...new Set(chosen)].sort((a, b) => b - a) };
 }
 
-/** Reads experiment directories of one model and dataset into a Comparison: each as a series labelled by criterion, scope and strategy, with accuracy and wall time at the shared Pm values nearest to `pms` (default: all shared). @throws Error naming a directory that is not an experiment, or experiments of different models or datasets. */
+/** Reads experiment directories of one network and dataset into a Comparison: each as a series labelled by criterion, scope and strategy, with accuracy and wall time at the shared Pm values nearest to `pms` (default: all shared). @throws Error naming a directory that is not an experiment, or experiments of different datasets or networks. */
 export function compareExperiments(dirs: readonly string[], pms: readonly number[] = []): Comparison {
   if (dirs.length < 2) throw new Error("lottery compare needs at least two experiment directories");
   const c = selectPms(
@@ -122,9 +124,9 @@ export function compareExperiments(dirs: readonly string[], pms: readonly number
 export function compareReports(reports: readonly ReportData[], dirs: readonly string[]): Comparison {
   const first = reports[0]!;
   for (const [i, r] of reports.entries()) {
-    if (r.model !== first.model || r.dataset !== first.dataset) {
+    if (r.dataset !== first.dataset || !sameNetwork(r, first)) {
       throw new Error(
-        `${dirs[i]} is ${r.model} on ${r.dataset}, but ${dirs[0]} is ${first.model} on ${first.dataset}: compare experiments of one model and dataset`,
+        `${dirs[i]} is ${r.model} on ${r.dataset}, but ${dirs[0]} is ${first.model} on ${first.dataset}: compare experiments of one dataset and one network (one model, or models with the same weight layers, as conv2 and conv2_dropout)`,
       );
     }
   }
@@ -182,7 +184,19 @@ export function compareReports(reports: readonly ReportData[], dirs: readonly st
   });
   const clusters = clusterPms(series.flatMap((s) => s.points.map((p) => p.pm)));
   const sharedPms = clusters.filter((c) => series.filter((s) => s.points.some((p) => near(p.pm, c))).length >= 2);
-  return { model: first.model, dataset: first.dataset, series, sharedPms };
+  const models = [...new Set(reports.map((r) => r.model))];
+  return { model: models.join(", "), dataset: first.dataset, series, sharedPms };
+}
+
+/**
+ * One model, or two whose prunable weight layers are the same (names and sizes): a model and its
+ * dropout variant (the paper's section 3 compares Conv-2 with and without dropout). Their levels
+ * then have the same Pm values and their masks can be overlapped weight by weight.
+ */
+function sameNetwork(a: ReportData, b: ReportData): boolean {
+  if (a.model === b.model) return true;
+  const layers = (r: ReportData) => JSON.stringify(r.sparsity[0]?.layers.map((l) => [l.name, l.total]) ?? null);
+  return a.sparsity.length > 0 && b.sparsity.length > 0 && layers(a) === layers(b);
 }
 
 function near(a: number, b: number): boolean {

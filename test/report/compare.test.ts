@@ -56,7 +56,7 @@ test("other differing settings join the label; another model is refused", (t) =>
     ["magnitude, layerwise, reset, lr=0.0012, iterative", "magnitude, layerwise, reset, lr=0.01, iterative"],
   );
   t.throws(() => compareReports([a, { ...b, model: "conv2", dataset: "cifar10" }], ["a", "b"]), {
-    message: /b is conv2 on cifar10, but a is lenet_300_100 on mnist: compare experiments of one model and dataset/,
+    message: /b is conv2 on cifar10, but a is lenet_300_100 on mnist: compare experiments of one dataset and one network/,
   });
 });
 
@@ -76,4 +76,28 @@ test("an experiment of another's tickets (--masks-from) is labelled by its sourc
   t.is(level2(1).secondsToTicket.mean, level2(1).seconds.mean, "imported: the run alone");
   t.regex(comparisonMarkdown(c), /masks from another experiment: the run alone, their finding is the other experiment's/);
   t.notRegex(comparisonMarkdown(compareReports([own, own], ["a", "b"])), /masks from another experiment/);
+});
+
+test("a model and its dropout variant (the same weight layers) compare; another network on the same dataset is refused", (t) => {
+  const plain = experiment({}, false);
+  const withModel = (r: ReportData, model: string): ReportData => {
+    const hp = JSON.parse(JSON.stringify(r.hparams)) as { model: { model: string } };
+    hp.model.model = model;
+    return { ...r, model, hparams: hp as unknown as Record<string, unknown> };
+  };
+  const a = withModel(plain, "conv2"),
+    b = withModel(experiment({}, false), "conv2_dropout");
+  const c = compareReports([a, b], ["a", "b"]);
+  t.deepEqual(
+    c.series.map((s) => s.label),
+    ["magnitude, layerwise, reset, conv2, iterative", "magnitude, layerwise, reset, conv2_dropout, iterative"],
+  );
+  t.is(c.model, "conv2, conv2_dropout");
+  t.true(c.sharedPms.length >= 4, "their levels share their Pm values");
+  const other = withModel(experiment({}, false), "conv4");
+  const wider = { ...other, sparsity: other.sparsity.map((r) => ({ ...r, layers: r.layers.map((l, i) => (i === 0 ? { ...l, total: l.total * 2 } : l)) })) };
+  t.throws(() => compareReports([a, wider], ["a", "c"]), {
+    message:
+      /c is conv4 on mnist, but a is conv2 on mnist: compare experiments of one dataset and one network \(one model, or models with the same weight layers, as conv2 and conv2_dropout\)/,
+  });
 });
