@@ -16,7 +16,7 @@ export type { LoadOptions } from "./data/types.js";
 export { fetchDataset, type FetchOptions, type FetchResult } from "./data/fetch.js";
 export { findDatasetFiles, isDirectory, type FoundFiles } from "./data/source.js";
 export { readDataFile } from "./data/read-file.js";
-export { ExperimentStore } from "./store/experiment.js";
+export { ExperimentStore, type RunState } from "./store/experiment.js";
 export { writeFileAtomic, writeJsonAtomic, writeJsonLinesAtomic } from "./store/atomic.js";
 export { collectReport, writeExperimentReport } from "./report/collect.js";
 export { renderReport, writeReport, type RenderedReport } from "./report/render.js";

@@ -1,17 +1,24 @@
-// `lottery status --queue URL`: what the queue's experiments have done and are doing.
+// `lottery status DIR...`: where a local experiment stands (runs finished, being trained, interrupted,
+// not started), read from its store; `lottery status --queue URL`: what the queue's experiments
+// have done and are doing.
 import { Command } from "commander";
-import { describeRun } from "../node.js";
+import { describeRun, ExperimentStore, type RunState, runGraph } from "../node.js";
 import { loadQueueModules } from "../queue/load.js";
 import { pct } from "./common.js";
 
 export function statusCommand(): Command {
   return new Command("status")
     .description(
-      "show each queued experiment's runs: done, running (with a progress bar each), queued, waiting for the run they start from, blocked (that run failed or diverged) and failed (with the error)",
+      "show where experiments stand: of local experiment directories, each run done (with its early stop and test accuracy), running (with its last checkpoint), interrupted (a rerun resumes it) or not started; of a queue (--queue), each run done, running (with a progress bar), queued, waiting for the run it starts from, blocked (that run failed or diverged) or failed (with the error)",
     )
-    .requiredOption("--queue <url>", "the Redis of the queue: redis://HOST:PORT")
+    .argument("[dirs...]", "experiment directories (printed by `lottery run`) to read instead of a queue")
+    .option("--queue <url>", "the Redis of the queue: redis://HOST:PORT")
     .option("--json", "print one JSON object per experiment (counts and every run's state) instead of the text")
-    .action(async (opts: { queue: string; json?: boolean }) => {
+    .action(async (dirs: string[], opts: { queue?: string; json?: boolean }) => {
+      if (dirs.length > 0 && opts.queue !== undefined) throw new Error("give experiment directories or --queue URL, not both");
+      if (dirs.length > 0) return localStatus(dirs, !!opts.json);
+      if (opts.queue === undefined)
+        throw new Error("give experiment directories (lottery status results/NAME) or --queue URL (lottery status --queue redis://HOST:PORT)");
       const { connectQueue, queueStatus, progressBar } = await loadQueueModules();
       const conn = await connectQueue(opts.queue);
       try {
@@ -43,4 +50,35 @@ export function statusCommand(): Command {
         await conn.close();
       }
     });
+}
+
+/** One line per run that is not finished, and the counts, for each experiment directory. */
+function localStatus(dirs: readonly string[], json: boolean): void {
+  for (const dir of dirs) {
+    const store = ExperimentStore.read(dir);
+    const runs = runGraph(store.hp.pruning).map((node) => ({ run: node.id, ...store.runState(node.id) }));
+    const count = (state: RunState["state"]) => runs.filter((r) => r.state === state).length;
+    const counts = { done: count("done"), running: count("running"), interrupted: count("interrupted"), notStarted: count("not started") };
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ dir, counts, runs })}\n`);
+      continue;
+    }
+    const total = store.hp.training.iterations;
+    console.log(
+      `${dir}: ${runs.length} runs: ${counts.done} done, ${counts.running} running, ${counts.interrupted} interrupted, ${counts.notStarted} not started`,
+    );
+    const at = (iteration: number | null) =>
+      iteration === null ? "no checkpoint yet" : `checkpoint at iteration ${iteration}/${total} (${pct(iteration / total)})`;
+    for (const r of runs) {
+      const what = describeRun(r.run);
+      if (r.state === "running")
+        console.log(`  running      ${what}: ${at(r.iteration)}, by process ${r.owner.pid} on ${r.owner.host} since ${r.owner.started}`);
+      else if (r.state === "interrupted") console.log(`  interrupted  ${what}: ${at(r.iteration)}; rerunning the experiment's command resumes it there`);
+    }
+    const waiting = runs.filter((r) => r.state === "not started");
+    if (waiting.length > 0) {
+      const span = waiting.length === 1 ? describeRun(waiting[0]!.run) : `${describeRun(waiting[0]!.run)} to ${describeRun(waiting[waiting.length - 1]!.run)}`;
+      console.log(`  not started  ${waiting.length === 1 ? "1 run" : `${waiting.length} runs`}: ${span}`);
+    }
+  }
 }

@@ -10,14 +10,22 @@ import type { EvalRecord, TrainState } from "../train/trainer.js";
 import { aliveSince, removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from "./atomic.js";
 import { CorruptFileError } from "./errors.js";
 import { sealJson, textDigest, unsealJson } from "./sealed-json.js";
-import { byteArrays, floatArrays, readTensors, writeTensors } from "./tensors.js";
+import { byteArrays, floatArrays, readTensors, readTensorsMeta, writeTensors } from "./tensors.js";
 import type { RunStore } from "./run-store.js";
 
 /** Settings that only say how much of an experiment to run. */
 export const EXTENT_FIELDS = ["pruning.levels", "pruning.trials", "pruning.controls", "pruning.oneShot", "pruning.maskLevels"] as const;
 
 import type { LockOwner, RunId, RunSummary } from "./types.js";
+
 export type { Branch, LockOwner, RunId, RunSummary } from "./types.js";
+
+/** Where a run stands in an experiment's store ({@link ExperimentStore.runState}). */
+export type RunState =
+  | { state: "done"; summary: RunSummary }
+  | { state: "running"; owner: LockOwner; iteration: number | null }
+  | { state: "interrupted"; iteration: number }
+  | { state: "not started" };
 
 /**
  * A lock from another host cannot be checked for a live process; it is taken over once its file
@@ -424,6 +432,30 @@ export class ExperimentStore implements RunStore {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Where a run stands, for `lottery status DIR`: finished (its summary), being trained by a live
+   * process of this host or by another host (its lock; the iteration of its last checkpoint),
+   * interrupted (a checkpoint and no live lock: a rerun resumes there), or not started.
+   */
+  runState(id: RunId): RunState {
+    const summary = this.summary(id);
+    if (summary) return { state: "done", summary };
+    const dir = this.runDir(id);
+    let iteration: number | null = null;
+    try {
+      if (existsSync(join(dir, "checkpoint.lt"))) {
+        const it = readTensorsMeta(join(dir, "checkpoint.lt")).iteration;
+        iteration = typeof it === "number" ? it : null;
+      }
+    } catch {
+      iteration = null; // being replaced, or damaged (the run itself says so when it resumes)
+    }
+    const owner = this.lockOwner(join(dir, "lock.json"));
+    const live = owner && (owner.host !== hostname() || aliveSince(owner.pid, Date.parse(owner.started)));
+    if (owner && live) return { state: "running", owner, iteration };
+    return iteration === null ? { state: "not started" } : { state: "interrupted", iteration };
   }
 
   // ---- mid-run checkpoints ---------------------------------------------------------------------

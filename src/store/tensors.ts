@@ -10,7 +10,7 @@
 // Reading checks the magic, version, lengths, both checksums and every header field before it
 // allocates anything, and names the file in every error.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { writeFileAtomic } from "./atomic.js";
 import { CorruptFileError } from "./errors.js";
 
@@ -93,6 +93,44 @@ export function decodeTensors(bytes: Uint8Array, source: string, fix = "delete i
     arrays.set(t.name, t.dtype === "f32" ? new Float32Array(copy.buffer, 0, t.bytes / 4) : copy);
   }
   return { meta: header.meta, arrays };
+}
+
+/**
+ * A tensor file's metadata alone, read from its header without the data (a conv checkpoint's
+ * weights and optimizer state are tens of MB): for a status line. The header's checksum is checked;
+ * the data's is not. @throws CorruptFileError naming the file.
+ */
+export function readTensorsMeta(path: string): Record<string, unknown> {
+  const fd = openSync(path, "r");
+  try {
+    const prefix = Buffer.alloc(PREFIX);
+    const got = readSync(fd, prefix, 0, PREFIX, 0);
+    const headerLength = got >= 16 ? prefix.readUInt32LE(12) : 0;
+    const header = Buffer.alloc(Math.min(headerLength, 64 * 1024 * 1024));
+    readSync(fd, header, 0, header.length, PREFIX);
+    const bytes = Buffer.concat([prefix.subarray(0, got), header]);
+    return decodeHeader(bytes, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The metadata of a version-2 file's prefix and header (no data), checked as decodeTensors checks them. */
+function decodeHeader(bytes: Uint8Array, source: string): Record<string, unknown> {
+  const bad = (what: string) => new CorruptFileError(source, what, "delete it and rerun the same command to recompute it");
+  if (bytes.length < PREFIX || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw bad("not a lottery-wasm tensor file (bad magic or truncated)");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(8, true) !== VERSION) throw bad(`tensor file version ${view.getUint32(8, true)}: its metadata is read with the whole file`);
+  const headerBytes = bytes.subarray(PREFIX, PREFIX + view.getUint32(12, true));
+  if (headerBytes.length !== view.getUint32(12, true)) throw bad("truncated header");
+  if (Buffer.compare(createHash("sha256").update(headerBytes).digest(), bytes.subarray(16, PREFIX)) !== 0) throw bad("header checksum mismatch");
+  try {
+    const meta = (JSON.parse(new TextDecoder().decode(headerBytes)) as { meta?: unknown }).meta;
+    if (typeof meta !== "object" || meta === null) throw new Error();
+    return meta as Record<string, unknown>;
+  } catch {
+    throw bad("unreadable header");
+  }
 }
 
 /** Checks every field the reader relies on, so a damaged header is an error, never a TypeError or a wrong slice. */
