@@ -8,15 +8,6 @@ import { BASE_DEFAULTS, GROUPS, type GroupName, Hparams, type ModelDefaults } fr
 /** User-given values per group, as "field" → value; unvalidated until {@link resolveHparams} checks them. */
 export type Overrides = { [G in GroupName]?: Record<string, unknown> };
 
-/** The fields of a scaled schedule, to merge over the user's training flags. */
-function scheduleFields(s: ReturnType<typeof scaleSchedule>): Record<string, unknown> {
-  if (!s) return {};
-  return {
-    ...(s.warmupIterations !== undefined ? { warmupIterations: s.warmupIterations } : {}),
-    ...(s.milestones !== undefined ? { milestones: s.milestones } : {}),
-  };
-}
-
 /** A camelCase field name as its command-line flag spells it: `evalEvery` → `eval-every`. */
 export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -93,11 +84,12 @@ export function defaultsFor(entry: { name: string; dataset?: string; defaults: M
  * given along with it ({@link scaleSchedule}).
  */
 export function resolveHparams(defaults: Hparams, overrides: Overrides): Hparams {
-  const scaled = scaleSchedule(defaults.training, overrides.training);
+  // The scaled fields only (it holds a key only for what it scaled), over the user's flags.
+  const { factor: _, ...scaled } = scaleSchedule(defaults.training, overrides.training) ?? { factor: 1 };
   const merged = {
     dataset: { ...defaults.dataset, ...overrides.dataset },
     model: { ...defaults.model, ...overrides.model },
-    training: { ...defaults.training, ...overrides.training, ...scheduleFields(scaled) },
+    training: { ...defaults.training, ...overrides.training, ...scaled },
     pruning: { ...defaults.pruning, ...overrides.pruning },
   };
   const parsed = Hparams.safeParse(merged);

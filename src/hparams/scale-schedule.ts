@@ -13,7 +13,7 @@ export interface TrainingSchedule {
   milestones: readonly number[];
 }
 
-/** What scaling changed: the values it chose, for the caller to say so. */
+/** What scaling changed: the values it chose (a key only for what it scaled), for the caller to say so. */
 export interface ScaledSchedule {
   /** The factor: the given iterations over the model's. */
   readonly factor: number;

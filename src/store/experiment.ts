@@ -17,7 +17,6 @@ import type { RunStore } from "./run-store.js";
 export const EXTENT_FIELDS = ["pruning.levels", "pruning.trials", "pruning.controls", "pruning.oneShot", "pruning.maskLevels"] as const;
 
 import type { LockOwner, RunId, RunSummary } from "./types.js";
-
 export type { Branch, LockOwner, RunId, RunSummary } from "./types.js";
 
 /** Where a run stands in an experiment's store ({@link ExperimentStore.runState}). */
@@ -378,12 +377,8 @@ export class ExperimentStore implements RunStore {
           if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
         }
         const owner = this.lockOwner(path);
-        const stale =
-          owner === null
-            ? true
-            : owner.host === me.host
-              ? !aliveSince(owner.pid, Date.parse(owner.started)) || owner.pid === me.pid
-              : Date.now() - statSync(path).mtimeMs > FOREIGN_LOCK_TIMEOUT_SECONDS * 1000;
+        // A leftover lock of this very process (same pid on this host) is stale too.
+        const stale = owner === null || !this.lockIsLive(owner, path) || (owner.host === me.host && owner.pid === me.pid);
         if (!stale) return { heldBy: owner! };
         rmSync(path, { force: true });
       }
@@ -415,7 +410,7 @@ export class ExperimentStore implements RunStore {
           if (existsSync(join(d, "summary.json")) && existsSync(join(d, "mask.lt"))) rmSync(p, { force: true });
         } else if (e.name === "lock.json") {
           const owner = this.lockOwner(p);
-          if (owner && owner.host === host && owner.pid !== process.pid && !aliveSince(owner.pid, Date.parse(owner.started))) rmSync(p, { force: true });
+          if (owner && owner.host === host && owner.pid !== process.pid && !this.lockIsLive(owner, p)) rmSync(p, { force: true });
         } else {
           const m = /^\.lock\.json\.(\d+)\.candidate$/.exec(e.name);
           if (m && Number(m[1]) !== process.pid && !aliveSince(Number(m[1]), statSync(p).mtimeMs)) rmSync(p, { force: true });
@@ -423,6 +418,19 @@ export class ExperimentStore implements RunStore {
       }
     };
     walk(this.dir);
+  }
+
+  /**
+   * Whether a lock's owner still holds it: a process of this host that is still running, or
+   * another host's lock touched within FOREIGN_LOCK_TIMEOUT_SECONDS (its process cannot be checked).
+   */
+  private lockIsLive(owner: LockOwner, path: string): boolean {
+    if (owner.host === hostname()) return aliveSince(owner.pid, Date.parse(owner.started));
+    try {
+      return Date.now() - statSync(path).mtimeMs <= FOREIGN_LOCK_TIMEOUT_SECONDS * 1000;
+    } catch {
+      return false; // removed meanwhile
+    }
   }
 
   private lockOwner(path: string): LockOwner | null {
@@ -435,8 +443,8 @@ export class ExperimentStore implements RunStore {
   }
 
   /**
-   * Where a run stands, for `lottery status DIR`: finished (its summary), being trained by a live
-   * process of this host or by another host (its lock; the iteration of its last checkpoint),
+   * Where a run stands, for `lottery status DIR`: finished (its summary), being trained (a live
+   * lock, as tryLock judges it; the iteration of its last checkpoint),
    * interrupted (a checkpoint and no live lock: a rerun resumes there), or not started.
    */
   runState(id: RunId): RunState {
@@ -452,9 +460,9 @@ export class ExperimentStore implements RunStore {
     } catch {
       iteration = null; // being replaced, or damaged (the run itself says so when it resumes)
     }
-    const owner = this.lockOwner(join(dir, "lock.json"));
-    const live = owner && (owner.host !== hostname() || aliveSince(owner.pid, Date.parse(owner.started)));
-    if (owner && live) return { state: "running", owner, iteration };
+    const lock = join(dir, "lock.json");
+    const owner = this.lockOwner(lock);
+    if (owner && this.lockIsLive(owner, lock)) return { state: "running", owner, iteration };
     return iteration === null ? { state: "not started" } : { state: "interrupted", iteration };
   }
 

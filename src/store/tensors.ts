@@ -10,7 +10,7 @@
 // Reading checks the magic, version, lengths, both checksums and every header field before it
 // allocates anything, and names the file in every error.
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { writeFileAtomic } from "./atomic.js";
 import { CorruptFileError } from "./errors.js";
 
@@ -67,23 +67,7 @@ export function encodeTensors(arrays: ReadonlyMap<string, StoredArray>, meta: Re
 
 export function decodeTensors(bytes: Uint8Array, source: string, fix = "delete it and rerun the same command to recompute it"): TensorFile {
   const bad = (what: string) => new CorruptFileError(source, what, fix);
-  if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw bad("not a lottery-wasm tensor file (bad magic)");
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint32(8, true);
-  if (version !== 1 && version !== VERSION) throw bad(`tensor file version ${version}, this lottery-wasm reads versions 1 and ${VERSION}`);
-  const prefix = version === 1 ? 16 : PREFIX;
-  const headerLength = view.getUint32(12, true);
-  if (prefix + headerLength > bytes.length) throw bad(`truncated header (the file is ${bytes.length} bytes, its header says ${prefix + headerLength})`);
-  const headerBytes = bytes.subarray(prefix, prefix + headerLength);
-  if (version === VERSION && Buffer.compare(createHash("sha256").update(headerBytes).digest(), bytes.subarray(16, PREFIX)) !== 0)
-    throw bad("header checksum mismatch");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(headerBytes));
-  } catch {
-    throw bad("unreadable header");
-  }
-  const start = Math.ceil((prefix + headerLength) / 8) * 8;
+  const { parsed, start } = checkedHeaderJson(bytes, bad);
   const data = bytes.subarray(Math.min(start, bytes.length));
   const header = validateHeader(parsed, data.length, bad);
   if (createHash("sha256").update(data).digest("hex") !== header.sha256) throw bad("checksum mismatch");
@@ -96,40 +80,50 @@ export function decodeTensors(bytes: Uint8Array, source: string, fix = "delete i
 }
 
 /**
+ * The prefix and header JSON of a tensor file, checked (magic, version, lengths, header checksum),
+ * and where its data section starts. `bytes` may end after the header (readTensorsMeta).
+ */
+function checkedHeaderJson(bytes: Uint8Array, bad: (what: string) => Error): { parsed: unknown; start: number } {
+  if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw bad("not a lottery-wasm tensor file (bad magic)");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(8, true);
+  if (version !== 1 && version !== VERSION) throw bad(`tensor file version ${version}, this lottery-wasm reads versions 1 and ${VERSION}`);
+  const prefix = version === 1 ? 16 : PREFIX;
+  const headerLength = view.getUint32(12, true);
+  if (prefix + headerLength > bytes.length) throw bad(`truncated header (the file is ${bytes.length} bytes, its header says ${prefix + headerLength})`);
+  const headerBytes = bytes.subarray(prefix, prefix + headerLength);
+  if (version === VERSION && Buffer.compare(createHash("sha256").update(headerBytes).digest(), bytes.subarray(16, PREFIX)) !== 0)
+    throw bad("header checksum mismatch");
+  try {
+    return { parsed: JSON.parse(new TextDecoder().decode(headerBytes)), start: Math.ceil((prefix + headerLength) / 8) * 8 };
+  } catch {
+    throw bad("unreadable header");
+  }
+}
+
+/**
  * A tensor file's metadata alone, read from its header without the data (a conv checkpoint's
- * weights and optimizer state are tens of MB): for a status line. The header's checksum is checked;
- * the data's is not. @throws CorruptFileError naming the file.
+ * weights and optimizer state are tens of MB): for a status line. The header is checked as
+ * readTensors checks it; the data is not read. @throws CorruptFileError naming the file.
  */
 export function readTensorsMeta(path: string): Record<string, unknown> {
+  const bad = (what: string) => new CorruptFileError(path, what, "delete it and rerun the same command to recompute it");
   const fd = openSync(path, "r");
   try {
     const prefix = Buffer.alloc(PREFIX);
     const got = readSync(fd, prefix, 0, PREFIX, 0);
-    const headerLength = got >= 16 ? prefix.readUInt32LE(12) : 0;
-    const header = Buffer.alloc(Math.min(headerLength, 64 * 1024 * 1024));
-    readSync(fd, header, 0, header.length, PREFIX);
-    const bytes = Buffer.concat([prefix.subarray(0, got), header]);
-    return decodeHeader(bytes, path);
+    // Version 1's header starts at 16, version 2's at PREFIX; a length beyond the file is reported as truncated.
+    const start = got >= 16 && prefix.readUInt32LE(8) === 1 ? 16 : PREFIX;
+    const headerLength = got >= 16 ? Math.min(prefix.readUInt32LE(12), fstatSync(fd).size) : 0;
+    const bytes = Buffer.alloc(start + headerLength);
+    prefix.copy(bytes, 0, 0, Math.min(got, start));
+    const total = Math.min(got, start) + readSync(fd, bytes, start, headerLength, start);
+    const { parsed } = checkedHeaderJson(bytes.subarray(0, total), bad);
+    const meta = (parsed as { meta?: unknown } | null)?.meta;
+    if (typeof meta !== "object" || meta === null) throw bad("no metadata in the header");
+    return meta as Record<string, unknown>;
   } finally {
     closeSync(fd);
-  }
-}
-
-/** The metadata of a version-2 file's prefix and header (no data), checked as decodeTensors checks them. */
-function decodeHeader(bytes: Uint8Array, source: string): Record<string, unknown> {
-  const bad = (what: string) => new CorruptFileError(source, what, "delete it and rerun the same command to recompute it");
-  if (bytes.length < PREFIX || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw bad("not a lottery-wasm tensor file (bad magic or truncated)");
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(8, true) !== VERSION) throw bad(`tensor file version ${view.getUint32(8, true)}: its metadata is read with the whole file`);
-  const headerBytes = bytes.subarray(PREFIX, PREFIX + view.getUint32(12, true));
-  if (headerBytes.length !== view.getUint32(12, true)) throw bad("truncated header");
-  if (Buffer.compare(createHash("sha256").update(headerBytes).digest(), bytes.subarray(16, PREFIX)) !== 0) throw bad("header checksum mismatch");
-  try {
-    const meta = (JSON.parse(new TextDecoder().decode(headerBytes)) as { meta?: unknown }).meta;
-    if (typeof meta !== "object" || meta === null) throw new Error();
-    return meta as Record<string, unknown>;
-  } catch {
-    throw bad("unreadable header");
   }
 }
 

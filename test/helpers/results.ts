@@ -41,11 +41,11 @@ export function differences(a: Record<string, string>, b: Record<string, string>
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
 }
 
-/** The one experiment directory under a root (the CLI names it after the settings). */
-export function onlyExperiment(root: string): string {
+/** The one experiment directory under a root (the CLI names it after the settings), besides `except` if given. */
+export function onlyExperiment(root: string, except?: string): string {
   const dirs = readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
+    .filter((e) => e.isDirectory() && e.name !== except)
     .map((e) => e.name);
-  if (dirs.length !== 1) throw new Error(`expected one experiment in ${root}, found ${dirs.join(", ") || "none"}`);
+  if (dirs.length !== 1) throw new Error(`expected one experiment in ${root}${except ? ` besides ${except}` : ""}, found ${dirs.join(", ") || "none"}`);
   return join(root, dirs[0]!);
 }

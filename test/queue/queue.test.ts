@@ -7,7 +7,7 @@
 // A second test queues another experiment's tickets (--masks-from) and checks them the same way.
 import test from "ava";
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { assertBuilt } from "../helpers/kill-resume.js";
@@ -139,13 +139,6 @@ test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint el
   }
 });
 
-/** The one experiment directory under a root besides `except`. */
-function otherExperiment(root: string, except: string): string {
-  const dirs = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== except);
-  if (dirs.length !== 1) throw new Error(`expected one experiment besides ${except} in ${root}, found ${dirs.map((e) => e.name).join(", ") || "none"}`);
-  return join(root, dirs[0]!.name);
-}
-
 test("--masks-from through the queue: the imported levels start at once, the worker reads the source under the shared root, and the results equal a local run's", async (t) => {
   assertBuilt();
   const root = mkdtempSync(join(tmpdir(), "lottery-queue-masks-"));
@@ -168,8 +161,8 @@ test("--masks-from through the queue: the imported levels start at once, the wor
     const end = await within(worker.done, 90_000, "the worker emptying the queue");
     t.is(end.code, 0, worker.out());
 
-    const mine = experimentResults(otherExperiment(queued, source)),
-      theirs = experimentResults(otherExperiment(local, source));
+    const mine = experimentResults(onlyExperiment(queued, source)),
+      theirs = experimentResults(onlyExperiment(local, source));
     t.true(Object.keys(theirs).length >= 9);
     t.deepEqual(differences(mine, theirs), [], "every stored file equals the local one-thread run's");
   } finally {
