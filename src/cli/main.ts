@@ -10,6 +10,7 @@ import { instabilityCommand } from "./instability.js";
 import { predictCommand } from "./predict.js";
 import { reportCommand } from "./report.js";
 import { runCommand } from "./run.js";
+import { resumeCommand } from "./resume.js";
 import { trainCommand } from "./train.js";
 import { workerCommand } from "./worker.js";
 import { statusCommand } from "./status.js";
@@ -33,6 +34,7 @@ function packageVersion(): string {
 }
 
 program.addCommand(runCommand());
+program.addCommand(resumeCommand());
 program.addCommand(trainCommand());
 program.addCommand(reportCommand());
 program.addCommand(compareCommand());

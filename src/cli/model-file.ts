@@ -2,7 +2,8 @@
 // place of a registered model. Its hash goes into the hyperparameters (model.network), so two files
 // that share a name are two experiments; `lottery run` keeps a copy in the experiment as network.json.
 import { readFileSync } from "node:fs";
-import { fileModel, getModel, hash32, type ModelEntry, type NetworkSpec, type Overrides, parseNetworkSpec } from "../node.js";
+import { join } from "node:path";
+import { fileModel, getModel, hash32, type Hparams, type ModelEntry, type NetworkSpec, type Overrides, parseNetworkSpec } from "../node.js";
 
 export interface ModelChoice {
   model: ModelEntry;
@@ -33,4 +34,31 @@ export function chooseModel(overrides: Overrides, modelFile: string | undefined)
 export function networkHash(spec: NetworkSpec): string {
   const text = JSON.stringify(spec);
   return hash32(text, 1).toString(16).padStart(8, "0") + hash32(text, 2).toString(16).padStart(8, "0");
+}
+
+/** The copy of a --model-file network that `lottery run` keeps in the experiment's directory. */
+export const NETWORK_FILE = "network.json";
+
+/**
+ * The model an experiment in `dir` was made with: its registered model, or the --model-file network
+ * kept in its directory (checked against the hash in its settings, so an edited copy is refused).
+ */
+export function storedModel(dir: string, hp: Hparams): ModelEntry {
+  if (hp.model.network === undefined) return getModel(hp.model.model);
+  const file = join(dir, NETWORK_FILE);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(
+      `${dir} trained a --model-file network (${hp.model.model}) and its copy ${file} cannot be read (${(err as Error).message}): rerun the \`lottery run --model-file ...\` command that made the experiment, which writes it again`,
+    );
+  }
+  const spec = parseNetworkSpec(json, file);
+  if (networkHash(spec) !== hp.model.network) {
+    throw new Error(
+      `${file} is not the network ${dir} was trained with (its hash is ${networkHash(spec)}, the experiment's ${hp.model.network}): restore the original file, or rerun the \`lottery run --model-file ...\` command that made the experiment`,
+    );
+  }
+  return fileModel(spec, file);
 }

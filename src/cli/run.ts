@@ -6,6 +6,7 @@ import {
   ExperimentStore,
   GROUPS,
   type Hparams,
+  type ModelEntry,
   type Overrides,
   runExperiment,
   type RunId,
@@ -13,14 +14,13 @@ import {
   writeExperimentReport,
   writeJsonAtomic,
 } from "../node.js";
-import { chooseModel } from "./model-file.js";
+import { chooseModel, NETWORK_FILE } from "./model-file.js";
 import { loadQueueModules } from "../queue/load.js";
-import { join } from "node:path";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
 import { hparamsFor } from "./dataset-defaults.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 
 const ALL_GROUPS = Object.keys(GROUPS) as (keyof typeof GROUPS)[];
 
@@ -128,8 +128,7 @@ export function runCommand(): Command {
           queue?: string;
         },
     ) => {
-      if (opts.onDivergence !== "continue" && opts.onDivergence !== "stop")
-        throw new Error(`invalid --on-divergence "${opts.onDivergence}": use continue or stop`);
+      const onDivergence = onDivergenceOf(opts.onDivergence);
       let overrides = collectOverrides(opts, ALL_GROUPS);
       if (opts.rate) overrides = merge(overrides, { pruning: rateOverrides(opts.rate) });
       if (opts.preset) {
@@ -140,94 +139,124 @@ export function runCommand(): Command {
       const choice = chooseModel(overrides, opts.modelFile);
       const model = choice.model;
       const { hp, defaults } = await hparamsFor(model, choice.overrides);
-      // A --model-file network is kept with the experiment (report and export rebuild it from there).
-      if (choice.spec) writeJsonAtomic(join(opts.out, ExperimentStore.experimentName(hp, defaults), "network.json"), choice.spec);
+      // A --model-file network is kept with the experiment (`lottery resume` rebuilds it from there).
+      if (choice.spec) writeJsonAtomic(join(opts.out, ExperimentStore.experimentName(hp, defaults), NETWORK_FILE), choice.spec);
       if (opts.queue !== undefined) return enqueueCommand(opts.queue, hp, defaults, opts);
-      const checkpointSeconds = checkpointSecondsFromEnv(process.env.LOTTERY_CHECKPOINT_SECONDS);
-      // Every line goes through the progress display, so none is written into the bar's line.
-      const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
-      const log = (m: string) => progress.log(m);
-      let printedHeader = false;
-      // With --json, stdout is for JSON lines only (`| jq` must parse every line): text goes to stderr.
-      const text = opts.json ? process.stderr : process.stdout;
-      const print = (line: string) => progress.print(line, text);
-      const done = (id: RunId, s: RunSummary, skipped: boolean) => {
-        progress.end(); // the run's row says how it ended
-        if (!printedHeader) {
-          print(row(HEADER));
-          printedHeader = true;
-        }
-        print(
-          row([
-            String(id.trial),
-            runLabel(id),
-            pct(s.pm),
-            id.branch,
-            String(s.early_stop_iteration),
-            pct(s.early_stop_val_accuracy),
-            pct(s.early_stop_test_accuracy),
-            pct(s.final_val_accuracy),
-            pct(s.final_test_accuracy),
-            s.diverged ? `DIVERGED at ${s.diverged.iteration}` : skipped ? "stored" : `${s.seconds.toFixed(1)}s`,
-          ]),
-        );
-        if (opts.json) {
-          process.stdout.write(
-            `${JSON.stringify({
-              trial: s.trial,
-              level: s.level,
-              kind: s.kind,
-              branch: s.branch,
-              pm: +s.pm.toFixed(6),
-              early_stop_iteration: s.early_stop_iteration,
-              early_stop_val_accuracy: s.early_stop_val_accuracy,
-              early_stop_test_accuracy: s.early_stop_test_accuracy,
-              final_val_accuracy: s.final_val_accuracy,
-              final_test_accuracy: s.final_test_accuracy,
-              seconds: s.seconds,
-              resumed: skipped,
-              ...(s.diverged ? { diverged: s.diverged } : {}),
-              ...(s.mixed_arithmetic ? { mixed_arithmetic: s.mixed_arithmetic } : {}),
-            })}\n`,
-          );
-        }
-      };
-      const { store } = await runExperiment({
-        hp,
-        model,
-        defaults,
-        root: opts.out,
-        dataDir: opts.dataDir,
-        fetchIfMissing: true,
-        kernelMode: opts.kernels,
-        threads: opts.threads,
-        onlyTrial: opts.trial,
-        onDivergence: opts.onDivergence,
-        log,
-        checkpointSeconds,
-        events: {
-          onRunStart(id, pm, resumedAt) {
-            if (resumedAt !== null) log(`trial ${id.trial} ${runLabel(id)} ${id.branch}: resuming at iteration ${resumedAt}`);
-            progress.start(hp.training.iterations, `t${id.trial} ${runLabel(id)} ${id.branch} Pm ${pct(pm)}`);
-          },
-          onProgress(_id, doneIts, _total, last) {
-            progress.update(doneIts, { valAcc: last ? pct(last.val.accuracy) : "-" });
-          },
-          onExecution(_id, execution, threads) {
-            const sparse = execution.filter((e) => e.kernel === "sparse").map((e) => e.param);
-            log(`  kernels: ${sparse.length ? `sparse ${sparse.join(", ")}` : "all dense"}; ${threads} thread${threads > 1 ? "s" : ""}`);
-          },
-          onRunDone: done,
-        },
-      }).finally(() => progress.end()); // an error's message must not land in the bar's line
-      print(`experiment: ${store.dir}`);
-      if (opts.report) {
-        const written = await writeExperimentReport(store.dir);
-        print(`report: ${written.html}`);
-      }
+      await trainExperiment({ hp, model, defaults, root: opts.out }, { ...opts, onDivergence });
     },
   );
   return cmd;
+}
+
+/** --on-divergence's value, checked. */
+export function onDivergenceOf(what: string): "continue" | "stop" {
+  if (what !== "continue" && what !== "stop") throw new Error(`invalid --on-divergence "${what}": use continue or stop`);
+  return what;
+}
+
+/** How `lottery run` and `lottery resume` train an experiment here (not the settings: those are the experiment's). */
+export interface TrainOptions extends RuntimeOptions {
+  report: boolean;
+  json?: boolean;
+  trial?: number;
+  onDivergence: "continue" | "stop";
+}
+
+/** The experiment to train: its settings, its model, the defaults its name is hashed against, and the directory it is under. */
+export interface ExperimentPlan {
+  hp: Hparams;
+  model: ModelEntry;
+  defaults: Hparams;
+  root: string;
+}
+
+/**
+ * Trains the runs of an experiment that are not finished (resuming an interrupted one from its
+ * checkpoint), printing one table row (or JSON line) per run, then writes the report.
+ */
+export async function trainExperiment({ hp, model, defaults, root }: ExperimentPlan, opts: TrainOptions): Promise<void> {
+  const checkpointSeconds = checkpointSecondsFromEnv(process.env.LOTTERY_CHECKPOINT_SECONDS);
+  // Every line goes through the progress display, so none is written into the bar's line.
+  const progress = new Progress({ plainEverySeconds: progressSecondsFromEnv(process.env.LOTTERY_PROGRESS_SECONDS) });
+  const log = (m: string) => progress.log(m);
+  let printedHeader = false;
+  // With --json, stdout is for JSON lines only (`| jq` must parse every line): text goes to stderr.
+  const text = opts.json ? process.stderr : process.stdout;
+  const print = (line: string) => progress.print(line, text);
+  const done = (id: RunId, s: RunSummary, skipped: boolean) => {
+    progress.end(); // the run's row says how it ended
+    if (!printedHeader) {
+      print(row(HEADER));
+      printedHeader = true;
+    }
+    print(
+      row([
+        String(id.trial),
+        runLabel(id),
+        pct(s.pm),
+        id.branch,
+        String(s.early_stop_iteration),
+        pct(s.early_stop_val_accuracy),
+        pct(s.early_stop_test_accuracy),
+        pct(s.final_val_accuracy),
+        pct(s.final_test_accuracy),
+        s.diverged ? `DIVERGED at ${s.diverged.iteration}` : skipped ? "stored" : `${s.seconds.toFixed(1)}s`,
+      ]),
+    );
+    if (opts.json) {
+      process.stdout.write(
+        `${JSON.stringify({
+          trial: s.trial,
+          level: s.level,
+          kind: s.kind,
+          branch: s.branch,
+          pm: +s.pm.toFixed(6),
+          early_stop_iteration: s.early_stop_iteration,
+          early_stop_val_accuracy: s.early_stop_val_accuracy,
+          early_stop_test_accuracy: s.early_stop_test_accuracy,
+          final_val_accuracy: s.final_val_accuracy,
+          final_test_accuracy: s.final_test_accuracy,
+          seconds: s.seconds,
+          resumed: skipped,
+          ...(s.diverged ? { diverged: s.diverged } : {}),
+          ...(s.mixed_arithmetic ? { mixed_arithmetic: s.mixed_arithmetic } : {}),
+        })}\n`,
+      );
+    }
+  };
+  const { store } = await runExperiment({
+    hp,
+    model,
+    defaults,
+    root,
+    dataDir: opts.dataDir,
+    fetchIfMissing: true,
+    kernelMode: opts.kernels,
+    threads: opts.threads,
+    onlyTrial: opts.trial,
+    onDivergence: opts.onDivergence,
+    log,
+    checkpointSeconds,
+    events: {
+      onRunStart(id, pm, resumedAt) {
+        if (resumedAt !== null) log(`trial ${id.trial} ${runLabel(id)} ${id.branch}: resuming at iteration ${resumedAt}`);
+        progress.start(hp.training.iterations, `t${id.trial} ${runLabel(id)} ${id.branch} Pm ${pct(pm)}`);
+      },
+      onProgress(_id, doneIts, _total, last) {
+        progress.update(doneIts, { valAcc: last ? pct(last.val.accuracy) : "-" });
+      },
+      onExecution(_id, execution, threads) {
+        const sparse = execution.filter((e) => e.kernel === "sparse").map((e) => e.param);
+        log(`  kernels: ${sparse.length ? `sparse ${sparse.join(", ")}` : "all dense"}; ${threads} thread${threads > 1 ? "s" : ""}`);
+      },
+      onRunDone: done,
+    },
+  }).finally(() => progress.end()); // an error's message must not land in the bar's line
+  print(`experiment: ${store.dir}`);
+  if (opts.report) {
+    const written = await writeExperimentReport(store.dir);
+    print(`report: ${written.html}`);
+  }
 }
 
 /** `lottery run --queue URL`: enqueues the runs that can start now and says what it did. */

@@ -9,7 +9,7 @@ import { pct } from "./common.js";
 export function statusCommand(): Command {
   return new Command("status")
     .description(
-      "show where experiments stand: of local experiment directories, each run done (with its early stop and test accuracy), running (with its last checkpoint), interrupted (a rerun resumes it) or not started; of a queue (--queue), each run done, running (with a progress bar), queued, waiting for the run it starts from, blocked (that run failed or diverged) or failed (with the error)",
+      "show where experiments stand: of local experiment directories, each run done (with its early stop and test accuracy), running (with its last checkpoint), interrupted (`lottery resume DIR` resumes it) or not started; of a queue (--queue), each run done, running (with a progress bar), queued, waiting for the run it starts from, blocked (that run failed or diverged) or failed (with the error)",
     )
     .argument("[dirs...]", "experiment directories (printed by `lottery run`) to read instead of a queue")
     .option("--queue <url>", "the Redis of the queue: redis://HOST:PORT")
@@ -73,7 +73,7 @@ function localStatus(dirs: readonly string[], json: boolean): void {
       const what = describeRun(r.run);
       if (r.state === "running")
         console.log(`  running      ${what}: ${at(r.iteration)}, by process ${r.owner.pid} on ${r.owner.host} since ${r.owner.started}`);
-      else if (r.state === "interrupted") console.log(`  interrupted  ${what}: ${at(r.iteration)}; rerunning the experiment's command resumes it there`);
+      else if (r.state === "interrupted") console.log(`  interrupted  ${what}: ${at(r.iteration)}; \`lottery resume ${dir}\` resumes it there`);
     }
     const waiting = runs.filter((r) => r.state === "not started");
     if (waiting.length > 0) {

@@ -154,15 +154,18 @@ export class ExperimentStore implements RunStore {
     return store;
   }
 
-  /** Opens an existing experiment directory as it is (for reports and export). */
-  static read(dir: string): ExperimentStore {
+  /**
+   * Opens an existing experiment directory as it is (for reports, export and resume). Fields its
+   * hparams.json lacks (added to the project after it was written) take `defaults`' values.
+   */
+  static read(dir: string, defaults: Hparams = BASE_DEFAULTS): ExperimentStore {
     const file = join(dir, "hparams.json");
     if (!existsSync(file)) throw new Error(`${dir} is not an experiment directory (no hparams.json); give the directory \`lottery run\` printed`);
     return new ExperimentStore(
       dir,
       withMissingDefaults(
         readHparams(file, "rerun the `lottery run` command that made this experiment (it rewrites hparams.json from its settings), then this command"),
-        BASE_DEFAULTS,
+        defaults,
       ),
     );
   }
