@@ -1,9 +1,13 @@
 // Markdown tables and the paper's comparison points from an experiment's runs.csv (written by
 // `lottery report`), for docs/results: `node --import=tsx scripts/results-tables.ts DIR/runs.csv`.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { paperComparison, paperComparisonMarkdown } from "../src/report/paper.js";
+import type { RunRecord } from "../src/report/types.js";
 
 interface Row {
   trial: number;
+  iterations: number;
   kind: string;
   level: number;
   branch: string;
@@ -35,6 +39,7 @@ function readRows(csv: string): Row[] {
     const v = l.split(",");
     return {
       trial: +v[col("trial")]!,
+      iterations: +v[col("iterations")]!,
       kind: v[col("kind")]!,
       level: +v[col("level")]!,
       branch: v[col("branch")]!,
@@ -149,6 +154,37 @@ if (oneShot.length) {
     `- one-shot tickets at or above their own dense run (${pct(ownDense)}%, trial${oneShotTrials.size > 1 ? "s" : ""} ${[...oneShotTrials].join(", ")}) at Pm: ${above(ownDense)}`,
   );
   console.log(`- one-shot tickets at or above the mean dense run (${pct(dense)}%) at Pm: ${above(dense)}`);
+}
+// The paper's own numbers next to these (src/report/paper.ts; the report has the same table), when
+// the experiment's settings sit beside its runs.csv (as in a published folder).
+const hparamsFile = join(dirname(file), "hparams.json");
+if (existsSync(hparamsFile)) {
+  const records = rows.map(
+    (r): RunRecord => ({
+      ...{
+        stepMs: r.stepMs,
+        threads: NaN,
+        kernelMode: "",
+        simd: "",
+        sparseLayers: [],
+        earlyStopValLoss: NaN,
+        earlyStopValAccuracy: NaN,
+        finalValAccuracy: NaN,
+      },
+      trial: r.trial,
+      kind: r.kind as RunRecord["kind"],
+      level: r.level,
+      branch: r.branch as RunRecord["branch"],
+      pm: r.pm,
+      iterations: r.iterations,
+      earlyStopIteration: r.esIter,
+      earlyStopTestAccuracy: r.esTest,
+      finalTestAccuracy: r.finalTest,
+      seconds: r.seconds,
+    }),
+  );
+  const paper = paperComparison(JSON.parse(readFileSync(hparamsFile, "utf8")), records);
+  if (paper) console.log(`\n### Against the paper\n\n${paperComparisonMarkdown(paper)}\n`);
 }
 const minutes = rows.reduce((s, r) => s + r.seconds, 0) / 60;
 console.log(`- total training wall time (sum over runs): ${minutes.toFixed(0)} minutes`);

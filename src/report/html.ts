@@ -3,6 +3,7 @@
 import { levelsOf, trialCount } from "./aggregate.js";
 import { escapeHtml, formatPm } from "./format.js";
 import { overlapRowsHtml } from "./masks.js";
+import { paperComparison } from "./paper.js";
 import { hparamsList, resultsTables, sparsityTable } from "./tables.js";
 import type { ReportData } from "./types.js";
 
@@ -36,6 +37,7 @@ table.sparsity tr.first td { border-top: 2px solid #c8c8c8; }
 figure { margin: 2rem 0; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { color: #444; font-size: .9rem; max-width: 60rem; }
+table.paper td { white-space: normal; text-align: left; min-width: 12rem; }
 dl.hparams { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; font-size: .9rem; }
 dl.hparams dt { font-weight: 600; }
 dl.hparams dd { margin: 0; }
@@ -56,6 +58,23 @@ function divergedSection(data: ReportData): string {
 <ul>
 ${items.join("\n")}
 </ul>
+</section>
+`;
+}
+
+/** The paper's numbers next to this experiment's, for the networks of its sections 2 and 3 run with its method. */
+function paperSection(data: ReportData): string {
+  const c = paperComparison(data.hparams, data.runs);
+  if (!c) return "";
+  const rows = c.rows.map((r) => `<tr><td>${escapeHtml(r.claim)}</td><td>${escapeHtml(r.paper)}</td><td>${escapeHtml(r.measured)}</td></tr>`);
+  return `<section id="paper">
+<h2>Against the paper</h2>
+<div class="scroll"><table class="paper">
+<thead><tr><th>Claim (${escapeHtml(c.claims.network)})</th><th>The paper</th><th>This experiment</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table></div>
+${c.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join("\n")}
 </section>
 `;
 }
@@ -93,7 +112,7 @@ ${divergedSection(data)}<section id="results">
 <h2>Results per level</h2>
 ${results}
 </section>
-<section id="figures">
+${paperSection(data)}<section id="figures">
 <h2>Figures</h2>
 ${figureHtml}
 </section>

@@ -1,0 +1,151 @@
+// The report's "Against the paper" table: the paper's numbers for LeNet and Conv-2/4/6 beside the
+// same quantities computed from an experiment's runs (means over trials): the best early-stop
+// factor and every level reaching it, the largest accuracy gain, how far down tickets stay at or
+// above dense (with the noisy exceptions named), the reinit gap at the paper's point, and notes on
+// what makes a factor a lower bound. Other networks and other methods get no table.
+import test from "ava";
+import { PAPER_CLAIMS, paperComparison, paperComparisonMarkdown } from "../../src/report/paper.js";
+import { renderHtml } from "../../src/report/html.js";
+import type { Branch, RunRecord } from "../../src/report/types.js";
+import { makeReportData } from "./fixtures.js";
+
+function run(level: number, branch: Branch, pm: number, earlyStop: number, accuracy: number, trial = 0, iterations = 5000): RunRecord {
+  return {
+    trial,
+    level,
+    kind: "iterative",
+    branch,
+    pm,
+    iterations,
+    earlyStopIteration: earlyStop,
+    earlyStopValLoss: 1,
+    earlyStopValAccuracy: accuracy,
+    earlyStopTestAccuracy: accuracy,
+    finalValAccuracy: accuracy,
+    finalTestAccuracy: accuracy,
+    seconds: 1,
+    stepMs: 1,
+    threads: 1,
+    kernelMode: "auto",
+    simd: "relaxed",
+    sparseLayers: [],
+  };
+}
+
+const CONV2 = { model: { model: "conv2" }, dataset: {}, training: { iterations: 5000, evalEvery: 250 }, pruning: {} };
+
+// Two trials; the dense network stops at 3,000 (mean); two levels tie for the fastest stop; one
+// denser level is a hair below dense; the two sparsest are below it.
+const RUNS: RunRecord[] = [
+  run(0, "ticket", 1, 3000, 0.69, 0),
+  run(0, "ticket", 1, 3000, 0.71, 1),
+  run(1, "ticket", 0.5, 2000, 0.699, 0),
+  run(1, "ticket", 0.5, 2000, 0.699, 1),
+  run(2, "ticket", 0.2, 1500, 0.72, 0),
+  run(2, "ticket", 0.2, 1500, 0.73, 1),
+  run(3, "ticket", 0.09, 1500, 0.71, 0),
+  run(3, "ticket", 0.09, 1500, 0.71, 1),
+  run(4, "ticket", 0.05, 2500, 0.69, 0),
+  run(4, "ticket", 0.05, 2500, 0.69, 1),
+  run(5, "ticket", 0.03, 3000, 0.6, 0),
+  run(5, "ticket", 0.03, 3000, 0.6, 1),
+  run(3, "reinit", 0.09, 5000, 0.6, 0),
+  run(3, "reinit", 0.09, 4500, 0.62, 1),
+  run(5, "reinit", 0.03, 5000, 0.5, 0),
+  run(5, "reinit", 0.03, 5000, 0.5, 1),
+];
+
+test("Conv-2's claims beside an experiment's means over trials", (t) => {
+  const c = paperComparison(CONV2, RUNS)!;
+  t.truthy(c);
+  t.is(c.claims, PAPER_CLAIMS.conv2!);
+  t.deepEqual(
+    c.rows.map((r) => r.paper),
+    ["3.5x at Pm 8.8%", "+3.4 pp at Pm 4.6%", "above dense while Pm > 2% (all three Conv networks)", PAPER_CLAIMS.conv2!.reinit.text],
+  );
+  t.deepEqual(
+    c.rows.map((r) => r.measured),
+    [
+      "2.00x at Pm 20.0% to 9.0% (2 levels): dense at 3,000, tickets at 1,500",
+      "+2.50 pp at Pm 20.0% (dense 70.00%, ticket 72.50%)",
+      "at or above dense down to Pm 9.0%, except Pm 50.0% (−0.10 pp); below at Pm 5.0% to 3.0% (2 levels), first Pm 5.0% (−1.00 pp)",
+      // The reinit level nearest the paper's Pm 8.8% is level 3; one of its controls stopped at its last evaluation.
+      "at Pm 9.0% tickets stop 3.17x sooner (1,500 vs 4,750, the controls still improving at their end: a lower bound) and test +10.00 pp higher (71.00% vs 61.00%)",
+    ],
+  );
+  t.regex(
+    c.notes[0]!,
+    /^The paper: Conv-2, its section 3 and Figure 5; means of 5 trials, 20,000 iterations per level, evaluation every 100\. This experiment: means of 2 trials, 5,000 iterations per level, evaluation every 250, 5 pruned levels down to Pm 3\.0%\./,
+  );
+  t.is(c.notes.length, 1, "the dense network reached its minimum before the end");
+  const md = paperComparisonMarkdown(c);
+  t.true(md.startsWith("| claim (Conv-2) | the paper | this experiment |\n|---|---|---|\n| tickets reach minimum validation loss sooner"));
+});
+
+test("a dense network still improving at the end, masks from another experiment, and tickets never at dense are said so", (t) => {
+  const runs = [run(0, "ticket", 1, 5000, 0.7), run(11, "ticket", 0.088, 2500, 0.65), run(13, "ticket", 0.057, 2500, 0.6)];
+  const c = paperComparison({ ...CONV2, pruning: { masksFrom: "conv2_270bf18a6a9943af" } }, runs)!;
+  t.is(c.rows[0]!.measured, "2.00x at Pm 8.8% to 5.7% (2 levels): dense at 5,000, tickets at 2,500");
+  t.is(c.rows[2]!.measured, "below dense at every pruned level (Pm 8.8% (−5.00 pp) at the first)");
+  t.is(c.rows.length, 3, "no reinit row without reinit controls");
+  t.regex(c.notes[0]!, /1 trial, 5,000 iterations per level, evaluation every 250, masks from conv2_270bf18a6a9943af \(levels 0, 11, 13 only\)\./);
+  t.regex(
+    c.notes[1]!,
+    /^The dense network was still improving at its last evaluation: its early-stop iteration, and so every factor against it, is a lower bound/,
+  );
+});
+
+test("LeNet's claims use its own numbers; every level at or above dense says it reached the sparsest level", (t) => {
+  const c = paperComparison({ model: { model: "lenet_300_100" }, training: { iterations: 50000, evalEvery: 100 } }, [
+    run(0, "ticket", 1, 5000, 0.98, 0, 50000),
+    run(7, "ticket", 0.21, 3000, 0.983, 0, 50000),
+    run(7, "reinit", 0.21, 7500, 0.978, 0, 50000),
+  ])!;
+  t.deepEqual(
+    c.rows.map((r) => r.paper),
+    [
+      "38% sooner (1.61x) at Pm 21%",
+      "more than +0.3 pp at Pm 13.5%",
+      "back to the dense accuracy at Pm 3.6%",
+      "tickets stop 2.51x sooner and test 0.5 pp higher at Pm 21%",
+    ],
+  );
+  t.is(c.rows[2]!.measured, "at or above dense down to Pm 21.0% (the sparsest level measured)");
+  t.is(c.rows[3]!.measured, "at Pm 21.0% tickets stop 2.50x sooner (3,000 vs 7,500) and test +0.50 pp higher (98.30% vs 97.80%)");
+});
+
+test("no table for other networks, a --model-file network, another dataset or method, or without a dense and a pruned level", (t) => {
+  t.is(paperComparison({ ...CONV2, model: { model: "resnet20" } }, RUNS), null);
+  t.is(paperComparison({ ...CONV2, model: { model: "conv2_dropout" } }, RUNS), null, "the dropout claims are relative to the plain network");
+  t.is(paperComparison({ ...CONV2, model: { model: "conv2", network: "0123456789abcdef" } }, RUNS), null);
+  t.is(paperComparison({ ...CONV2, dataset: { dataset: "cifar100" } }, RUNS), null);
+  for (const pruning of [{ strategy: "continue" }, { strategy: "rewind:100" }, { criterion: "snip" }, { scope: "global" }])
+    t.is(paperComparison({ ...CONV2, pruning }, RUNS), null, JSON.stringify(pruning));
+  t.is(
+    paperComparison(
+      CONV2,
+      RUNS.filter((r) => r.level !== 0),
+    ),
+    null,
+  );
+  t.is(
+    paperComparison(
+      CONV2,
+      RUNS.filter((r) => r.level === 0),
+    ),
+    null,
+  );
+  t.is(paperComparison(CONV2, []), null);
+});
+
+test("the report page has the section for a paper network and not for another", (t) => {
+  const lenet = makeReportData({ model: "lenet_300_100" });
+  lenet.hparams = { model: { model: "lenet_300_100" }, training: { iterations: 5000, evalEvery: 250 }, pruning: {} };
+  const html = renderHtml(lenet, []);
+  t.regex(html, /<section id="paper">\n<h2>Against the paper<\/h2>/);
+  t.regex(html, /<th>Claim \(LeNet-300-100\)<\/th><th>The paper<\/th><th>This experiment<\/th>/);
+  t.regex(html, /<td>38% sooner \(1\.61x\) at Pm 21%<\/td>/);
+  const other = makeReportData({ model: "mlp" });
+  other.hparams = { model: { model: "mlp" } };
+  t.false(renderHtml(other, []).includes('id="paper"'));
+});
