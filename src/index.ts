@@ -106,7 +106,18 @@ export { runRecord } from "./report/records.js";
 export { accuracyVsPm, type Figure } from "./report/figures.js";
 export { renderSvg } from "./report/svg.js";
 export { formatPm, formatAccuracy, formatSeconds } from "./report/format.js";
-export { PAPER_CLAIMS, paperComparison, paperComparisonMarkdown, type PaperClaims, type PaperComparison, type PaperRow } from "./report/paper.js";
+export {
+  dropoutComparison,
+  PAPER_CLAIMS,
+  PAPER_DROPOUT_CLAIMS,
+  paperComparison,
+  paperComparisonMarkdown,
+  type DropoutClaims,
+  type ExperimentRuns,
+  type PaperClaims,
+  type PaperComparison,
+  type PaperRow,
+} from "./report/paper.js";
 export * from "./ticket/index.js";
 export { exportOnnx, type OnnxExport, type OnnxExportOptions } from "./export/onnx.js";
 export { onnxGraph, INITIALIZER_MODES, ONNX_INPUT, ONNX_OUTPUT, type InitializerMode, type OnnxGraph, type OnnxGraphOptions } from "./export/onnx-graph.js";

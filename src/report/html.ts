@@ -70,7 +70,7 @@ function paperSection(data: ReportData): string {
   return `<section id="paper">
 <h2>Against the paper</h2>
 <div class="scroll"><table class="paper">
-<thead><tr><th>Claim (${escapeHtml(c.claims.network)})</th><th>The paper</th><th>This experiment</th></tr></thead>
+<thead><tr><th>Claim (${escapeHtml(c.network)})</th><th>The paper</th><th>This experiment</th></tr></thead>
 <tbody>
 ${rows.join("\n")}
 </tbody></table></div>

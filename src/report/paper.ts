@@ -79,10 +79,13 @@ export interface PaperRow {
   measured: string;
 }
 
-/** The paper's claims for a network, and the table that puts an experiment's measurements beside them. */
+/** The table that puts an experiment's measurements beside the paper's claims. */
 export interface PaperComparison {
-  claims: PaperClaims;
+  /** What the claims are about, e.g. "Conv-2" or "Conv-2 with and without dropout". */
+  network: string;
   rows: PaperRow[];
+  /** The measured column's title (default: "this experiment"). */
+  measuredTitle?: string;
   /** How the paper's numbers and these were obtained, and what limits the comparison. */
   notes: string[];
 }
@@ -95,6 +98,93 @@ interface MethodSettings {
   pruning?: { strategy?: string; criterion?: string; scope?: string; masksFrom?: string };
 }
 
+/** The paper's method on the paper's data: iterative magnitude pruning, layer-wise, reset to θ0, a registered network. */
+function paperMethod(hp: MethodSettings, dataset: string): boolean {
+  const p = hp.pruning ?? {};
+  return (
+    hp.model?.network === undefined &&
+    (hp.dataset?.dataset ?? dataset) === dataset &&
+    (p.strategy ?? "reset") === "reset" &&
+    (p.criterion ?? "magnitude") === "magnitude" &&
+    (p.scope ?? "layerwise") === "layerwise"
+  );
+}
+
+/** An experiment's iterative levels reduced to what the claims are about (means over trials). */
+interface Tickets {
+  /** Every iterative group: tickets and controls. */
+  groups: LevelGroup[];
+  dense: LevelGroup;
+  /** The pruned tickets, densest first. */
+  pruned: LevelGroup[];
+  es: (g: LevelGroup) => number;
+  acc: (g: LevelGroup) => number;
+  /** Test accuracy at early stop over the dense network's. */
+  gain: (g: LevelGroup) => number;
+  /** The largest dense/ticket early-stop ratio, and every level that reaches it. */
+  bestRatio: number;
+  fastest: LevelGroup[];
+  /** The level of the largest gain. */
+  best: LevelGroup;
+}
+
+function measureTickets(runs: readonly RunRecord[]): Tickets | null {
+  const groups = groupRuns(runs.filter((r) => r.kind === "iterative"));
+  const tickets = groups.filter((g) => g.branch === "ticket");
+  const dense = tickets.find((g) => g.level === 0);
+  const pruned = tickets.filter((g) => g.level > 0).sort((a, b) => b.pm - a.pm);
+  if (!dense || pruned.length === 0) return null;
+  const es = (g: LevelGroup) => summarizeMetric(g, "earlyStopIteration").mean;
+  const acc = (g: LevelGroup) => summarizeMetric(g, "earlyStopTestAccuracy").mean;
+  const gain = (g: LevelGroup) => acc(g) - acc(dense);
+  const ratio = (g: LevelGroup) => es(dense) / es(g);
+  const bestRatio = Math.max(...pruned.map(ratio));
+  return {
+    groups,
+    dense,
+    pruned,
+    es,
+    acc,
+    gain,
+    bestRatio,
+    fastest: pruned.filter((g) => Math.abs(ratio(g) - bestRatio) < 1e-9),
+    best: pruned.reduce((a, b) => (gain(b) > gain(a) ? b : a)),
+  };
+}
+
+const pp = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(2)} pp`;
+const pms = (gs: readonly LevelGroup[]) =>
+  gs.length === 1 ? `Pm ${formatPm(gs[0]!.pm)}` : `Pm ${formatPm(gs[0]!.pm)} to ${formatPm(gs[gs.length - 1]!.pm)} (${gs.length} levels)`;
+
+const LOWER_BOUND = "its early-stop iteration, and so every factor against it, is a lower bound. Train longer (--iterations).";
+
+/** A group whose runs had their lowest validation loss at their last evaluation (so its early stop is a lower bound). */
+function stillImproving(g: LevelGroup): boolean {
+  return g.runs.some((r) => r.earlyStopIteration >= r.iterations);
+}
+
+function paperProtocol(claims: PaperClaims): string {
+  return `${claims.network}, its section ${claims.section}; means of 5 trials, ${formatCount(claims.iterations)} iterations per level, evaluation every ${claims.evalEvery}`;
+}
+
+/** "1 trial, 5,000 iterations per level, evaluation every 250, 14 pruned levels down to Pm 4.6%". */
+function protocol(hp: MethodSettings, t: Tickets): string {
+  const trials = new Set(t.dense.runs.map((r) => r.trial)).size;
+  const levels = [t.dense, ...t.pruned];
+  return (
+    `${trials === 1 ? "1 trial" : `means of ${trials} trials`}, ${formatCount(hp.training?.iterations ?? t.dense.runs[0]!.iterations)} iterations per level, ` +
+    `evaluation every ${formatCount(hp.training?.evalEvery ?? NaN)}, ` +
+    (hp.pruning?.masksFrom !== undefined
+      ? `masks from ${hp.pruning.masksFrom} (levels ${levels.map((g) => g.level).join(", ")} only)`
+      : `${t.pruned.length} pruned levels down to Pm ${formatPm(t.pruned[t.pruned.length - 1]!.pm)}`)
+  );
+}
+
+/** "2.17x at Pm 51.4% to 7.1% (10 levels): dense at 3,250, tickets at 1,500". */
+function fastestText(t: Tickets): string {
+  return `${t.bestRatio.toFixed(2)}x at ${pms(t.fastest)}: dense at ${formatCount(t.es(t.dense))}, tickets at ${formatCount(t.es(t.fastest[0]!))}`;
+}
+
 /**
  * The paper's numbers next to this experiment's, for a network of the paper's sections 2-3
  * trained with its method (iterative magnitude pruning, layer-wise, reset to θ0) on its dataset;
@@ -104,31 +194,12 @@ interface MethodSettings {
 export function paperComparison(hparams: Record<string, unknown>, runs: readonly RunRecord[]): PaperComparison | null {
   const hp = hparams as MethodSettings;
   const claims = PAPER_CLAIMS[hp.model?.model ?? ""];
-  if (!claims || hp.model?.network !== undefined) return null;
-  if ((hp.dataset?.dataset ?? claims.dataset) !== claims.dataset) return null;
-  const p = hp.pruning ?? {};
-  if ((p.strategy ?? "reset") !== "reset" || (p.criterion ?? "magnitude") !== "magnitude" || (p.scope ?? "layerwise") !== "layerwise") return null;
+  if (!claims || !paperMethod(hp, claims.dataset)) return null;
+  const t = measureTickets(runs);
+  if (!t) return null;
+  const { groups, dense, pruned, es, acc, gain, best } = t;
+  const denseAcc = acc(dense);
 
-  const groups = groupRuns(runs.filter((r) => r.kind === "iterative"));
-  const tickets = groups.filter((g) => g.branch === "ticket");
-  const dense = tickets.find((g) => g.level === 0);
-  const pruned = tickets.filter((g) => g.level > 0).sort((a, b) => b.pm - a.pm);
-  if (!dense || pruned.length === 0) return null;
-  const es = (g: LevelGroup) => summarizeMetric(g, "earlyStopIteration").mean;
-  const acc = (g: LevelGroup) => summarizeMetric(g, "earlyStopTestAccuracy").mean;
-  const denseEs = es(dense),
-    denseAcc = acc(dense);
-  const pp = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(2)} pp`;
-  const pms = (gs: readonly LevelGroup[]) =>
-    gs.length === 1 ? `Pm ${formatPm(gs[0]!.pm)}` : `Pm ${formatPm(gs[0]!.pm)} to ${formatPm(gs[gs.length - 1]!.pm)} (${gs.length} levels)`;
-
-  // Early stop: the largest dense/ticket ratio, and every level that reaches it.
-  const ratio = (g: LevelGroup) => denseEs / es(g);
-  const bestRatio = Math.max(...pruned.map(ratio));
-  const fastest = pruned.filter((g) => Math.abs(ratio(g) - bestRatio) < 1e-9);
-  // Accuracy: the largest gain over dense.
-  const gain = (g: LevelGroup) => acc(g) - denseAcc;
-  const best = pruned.reduce((a, b) => (gain(b) > gain(a) ? b : a));
   // The sparsest level still at or above dense, and the levels below dense on either side of it
   // (a denser level a hair below dense is noise the paper's five-trial means smooth out; say it).
   const atOrAbove = pruned.filter((g) => acc(g) >= denseAcc);
@@ -153,7 +224,7 @@ export function paperComparison(hparams: Record<string, unknown>, runs: readonly
     {
       claim: "tickets reach minimum validation loss sooner than the dense network (at best)",
       paper: claims.earlyStop.text,
-      measured: `${bestRatio.toFixed(2)}x at ${pms(fastest)}: dense at ${formatCount(denseEs)}, tickets at ${formatCount(es(fastest[0]!))}`,
+      measured: fastestText(t),
     },
     {
       claim: "test accuracy at early stop above the dense network's (at best)",
@@ -171,35 +242,98 @@ export function paperComparison(hparams: Record<string, unknown>, runs: readonly
       paper: claims.reinit.text,
       measured:
         `at Pm ${formatPm(near.pm)} tickets stop ${(es(near) / es(ticket)).toFixed(2)}x sooner (${formatCount(es(ticket))} vs ${formatCount(es(near))}` +
-        `${near.runs.some((r) => r.earlyStopIteration >= r.iterations) ? ", the controls still improving at their end: a lower bound" : ""}) ` +
+        `${stillImproving(near) ? ", the controls still improving at their end: a lower bound" : ""}) ` +
         `and test ${pp(acc(ticket) - acc(near))} higher (${formatAccuracy(acc(ticket))} vs ${formatAccuracy(acc(near))})`,
     });
   }
 
-  const trials = new Set(runs.filter((r) => r.kind === "iterative").map((r) => r.trial)).size;
-  const iterations = hp.training?.iterations ?? dense.runs[0]!.iterations;
   const notes = [
-    `The paper: ${claims.network}, its section ${claims.section}; means of 5 trials, ${formatCount(claims.iterations)} iterations per level, evaluation every ${claims.evalEvery}. ` +
-      `This experiment: ${trials === 1 ? "1 trial" : `means of ${trials} trials`}, ${formatCount(iterations)} iterations per level, evaluation every ${formatCount(hp.training?.evalEvery ?? NaN)}` +
-      `${p.masksFrom !== undefined ? `, masks from ${p.masksFrom} (levels ${tickets.map((g) => g.level).join(", ")} only)` : `, ${pruned.length} pruned levels down to Pm ${formatPm(pruned[pruned.length - 1]!.pm)}`}. ` +
+    `The paper: ${paperProtocol(claims)}. This experiment: ${protocol(hp, t)}. ` +
       "Early-stop iterations are on the evaluation grid, so a factor can only take the values that grid allows.",
   ];
-  const open = runs.filter((r) => r.kind === "iterative" && r.branch === "ticket" && r.earlyStopIteration >= r.iterations);
-  if (open.some((r) => r.level === 0))
-    notes.push(
-      "The dense network was still improving at its last evaluation: its early-stop iteration, and so every factor against it, is a lower bound. Train longer (--iterations).",
-    );
-  return { claims, rows, notes };
+  if (stillImproving(t.dense)) notes.push(`The dense network was still improving at its last evaluation: ${LOWER_BOUND}`);
+  return { network: claims.network, rows, notes };
 }
 
 /** The comparison as a markdown table with its notes (for docs/results). */
 export function paperComparisonMarkdown(c: PaperComparison): string {
   const cell = (s: string) => s.replace(/\|/g, "\\|");
   return [
-    `| claim (${c.claims.network}) | the paper | this experiment |`,
+    `| claim (${c.network}) | the paper | ${c.measuredTitle ?? "this experiment"} |`,
     "|---|---|---|",
     ...c.rows.map((r) => `| ${cell(r.claim)} | ${cell(r.paper)} | ${cell(r.measured)} |`),
     "",
     c.notes.join("\n\n"),
   ].join("\n");
+}
+
+/** The paper's dropout numbers (section 3, "Dropout"): each network trained with dropout 0.5 against itself without. */
+export interface DropoutClaims {
+  /** The registered models: without and with dropout. */
+  plain: string;
+  dropout: string;
+  network: string;
+  /** Dropout raises the dense network's test accuracy by this much (pp, mean). */
+  denseGain: number;
+  /** Iterative pruning raises the accuracy with dropout further, by up to this much (pp, mean). */
+  furtherGain: number;
+  /** The learning rate the paper trained the dropout network at (Figure 6). */
+  lr: number;
+}
+
+/** The paper's dropout numbers by the registered dropout model's name. */
+export const PAPER_DROPOUT_CLAIMS: Readonly<Record<string, DropoutClaims>> = {
+  conv2_dropout: { plain: "conv2", dropout: "conv2_dropout", network: "Conv-2", denseGain: 2.1, furtherGain: 2.3, lr: 3e-4 },
+  conv4_dropout: { plain: "conv4", dropout: "conv4_dropout", network: "Conv-4", denseGain: 3.0, furtherGain: 4.6, lr: 2e-4 },
+  conv6_dropout: { plain: "conv6", dropout: "conv6_dropout", network: "Conv-6", denseGain: 2.4, furtherGain: 4.7, lr: 2e-4 },
+};
+
+/** One experiment as the comparisons read it: its stored settings and its finished runs. */
+export interface ExperimentRuns {
+  hparams: Record<string, unknown>;
+  runs: readonly RunRecord[];
+}
+
+/**
+ * The paper's dropout claims (section 3) beside two experiments: a Conv network with dropout and
+ * the same network without, both run with the paper's method on CIFAR-10. Null when the two are
+ * not such a pair, or either lacks a dense and a pruned level.
+ */
+export function dropoutComparison(a: ExperimentRuns, b: ExperimentRuns): PaperComparison | null {
+  const model = (e: ExperimentRuns) => (e.hparams as MethodSettings).model?.model ?? "";
+  const [withDropout, without] = PAPER_DROPOUT_CLAIMS[model(a)] ? [a, b] : [b, a];
+  const claims = PAPER_DROPOUT_CLAIMS[model(withDropout)];
+  if (!claims || model(without) !== claims.plain) return null;
+  if (!paperMethod(withDropout.hparams as MethodSettings, "cifar10") || !paperMethod(without.hparams as MethodSettings, "cifar10")) return null;
+  const d = measureTickets(withDropout.runs),
+    n = measureTickets(without.runs);
+  if (!d || !n) return null;
+  const dDense = d.acc(d.dense),
+    nDense = n.acc(n.dense);
+  const rows: PaperRow[] = [
+    {
+      claim: "dropout raises the dense network's test accuracy at early stop",
+      paper: `${pp(claims.denseGain / 100)} (${claims.network}, mean)`,
+      measured: `${pp(dDense - nDense)} (${formatAccuracy(dDense)} with dropout, ${formatAccuracy(nDense)} without)`,
+    },
+    {
+      claim: "iterative pruning raises the accuracy with dropout further (at best, over its own dense network)",
+      paper: `up to ${pp(claims.furtherGain / 100)} more (${claims.network}, mean)`,
+      measured: `${pp(d.gain(d.best))} at Pm ${formatPm(d.best.pm)} (without dropout: ${pp(n.gain(n.best))} at Pm ${formatPm(n.best.pm)})`,
+    },
+    {
+      claim: "with dropout, tickets still learn faster than the dense network (best early-stop factor)",
+      paper: `yes, as without dropout, but less markedly for Conv-2`,
+      measured: `with dropout ${fastestText(d)}; without ${fastestText(n)}`,
+    },
+  ];
+  const hpD = withDropout.hparams as MethodSettings,
+    hpN = without.hparams as MethodSettings;
+  const notes = [
+    `The paper: ${claims.network} with dropout 0.5 (Adam ${claims.lr}) against its section-3 runs without; means of 5 trials, evaluation every 100. ` +
+      `Here, with dropout: ${protocol(hpD, d)}; without: ${protocol(hpN, n)}.`,
+  ];
+  if (stillImproving(d.dense)) notes.push(`The dense network with dropout was still improving at its last evaluation: ${LOWER_BOUND}`);
+  if (stillImproving(n.dense)) notes.push(`The dense network without dropout was still improving at its last evaluation: ${LOWER_BOUND}`);
+  return { network: `${claims.network} with and without dropout`, measuredTitle: "these experiments", rows, notes };
 }

@@ -81,8 +81,9 @@ test("an experiment of another's tickets (--masks-from) is labelled by its sourc
 test("a model and its dropout variant (the same weight layers) compare; another network on the same dataset is refused", (t) => {
   const plain = experiment({}, false);
   const withModel = (r: ReportData, model: string): ReportData => {
-    const hp = JSON.parse(JSON.stringify(r.hparams)) as { model: { model: string } };
+    const hp = JSON.parse(JSON.stringify(r.hparams)) as { model: { model: string }; dataset: { dataset?: string } };
     hp.model.model = model;
+    hp.dataset.dataset = "cifar10"; // the paper's dropout claims are about CIFAR-10
     return { ...r, model, hparams: hp as unknown as Record<string, unknown> };
   };
   const a = withModel(plain, "conv2"),
@@ -94,6 +95,17 @@ test("a model and its dropout variant (the same weight layers) compare; another 
   );
   t.is(c.model, "conv2, conv2_dropout");
   t.true(c.sharedPms.length >= 4, "their levels share their Pm values");
+  // The paper's dropout claims come with the pair, whichever is given first, and not with two plain runs.
+  t.deepEqual(
+    c.paper?.map((p) => p.network),
+    ["Conv-2 with and without dropout"],
+  );
+  t.deepEqual(compareReports([b, a], ["b", "a"]).paper?.[0]?.rows, c.paper?.[0]?.rows);
+  t.regex(
+    comparisonMarkdown(c),
+    /\nAgainst the paper: Conv-2 with and without dropout \(its section 3\)\.\n\n\| claim \(Conv-2 with and without dropout\) \| the paper \| these experiments \|\n/,
+  );
+  t.is(compareReports([a, withModel(experiment({ strategy: "continue" }, false), "conv2")], ["a", "c"]).paper, undefined);
   const other = withModel(experiment({}, false), "conv4");
   const wider = { ...other, sparsity: other.sparsity.map((r) => ({ ...r, layers: r.layers.map((l, i) => (i === 0 ? { ...l, total: l.total * 2 } : l)) })) };
   t.throws(() => compareReports([a, wider], ["a", "c"]), {

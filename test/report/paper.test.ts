@@ -4,7 +4,7 @@
 // above dense (with the noisy exceptions named), the reinit gap at the paper's point, and notes on
 // what makes a factor a lower bound. Other networks and other methods get no table.
 import test from "ava";
-import { PAPER_CLAIMS, paperComparison, paperComparisonMarkdown } from "../../src/report/paper.js";
+import { dropoutComparison, PAPER_CLAIMS, paperComparison, paperComparisonMarkdown } from "../../src/report/paper.js";
 import { renderHtml } from "../../src/report/html.js";
 import type { Branch, RunRecord } from "../../src/report/types.js";
 import { makeReportData } from "./fixtures.js";
@@ -58,7 +58,7 @@ const RUNS: RunRecord[] = [
 test("Conv-2's claims beside an experiment's means over trials", (t) => {
   const c = paperComparison(CONV2, RUNS)!;
   t.truthy(c);
-  t.is(c.claims, PAPER_CLAIMS.conv2!);
+  t.is(c.network, "Conv-2");
   t.deepEqual(
     c.rows.map((r) => r.paper),
     ["3.5x at Pm 8.8%", "+3.4 pp at Pm 4.6%", "above dense while Pm > 2% (all three Conv networks)", PAPER_CLAIMS.conv2!.reinit.text],
@@ -148,4 +148,35 @@ test("the report page has the section for a paper network and not for another", 
   const other = makeReportData({ model: "mlp" });
   other.hparams = { model: { model: "mlp" } };
   t.false(renderHtml(other, []).includes('id="paper"'));
+});
+
+test("Conv-2 with dropout against Conv-2 without: the paper's section-3 dropout numbers beside both experiments", (t) => {
+  const plain = { hparams: CONV2, runs: RUNS };
+  const dropout = {
+    hparams: { ...CONV2, model: { model: "conv2_dropout" } },
+    runs: [run(0, "ticket", 1, 5000, 0.72), run(1, "ticket", 0.5, 4000, 0.735), run(2, "ticket", 0.2, 2500, 0.74), run(3, "ticket", 0.09, 2500, 0.73)],
+  };
+  const c = dropoutComparison(dropout, plain)!;
+  t.deepEqual(dropoutComparison(plain, dropout), c, "either order");
+  t.is(c.network, "Conv-2 with and without dropout");
+  t.deepEqual(
+    c.rows.map((r) => [r.paper, r.measured]),
+    [
+      ["+2.10 pp (Conv-2, mean)", "+2.00 pp (72.00% with dropout, 70.00% without)"],
+      ["up to +2.30 pp more (Conv-2, mean)", "+2.00 pp at Pm 20.0% (without dropout: +2.50 pp at Pm 20.0%)"],
+      [
+        "yes, as without dropout, but less markedly for Conv-2",
+        "with dropout 2.00x at Pm 20.0% to 9.0% (2 levels): dense at 5,000, tickets at 2,500; without 2.00x at Pm 20.0% to 9.0% (2 levels): dense at 3,000, tickets at 1,500",
+      ],
+    ],
+  );
+  t.regex(
+    c.notes[0]!,
+    /^The paper: Conv-2 with dropout 0\.5 \(Adam 0\.0003\) against its section-3 runs without; .* Here, with dropout: 1 trial, 5,000 iterations per level, evaluation every 250, 3 pruned levels down to Pm 9\.0%; without: means of 2 trials, /,
+  );
+  t.regex(c.notes[1]!, /^The dense network with dropout was still improving at its last evaluation/);
+  t.true(paperComparisonMarkdown(c).startsWith("| claim (Conv-2 with and without dropout) | the paper | these experiments |"));
+  t.is(dropoutComparison(plain, plain), null);
+  t.is(dropoutComparison(dropout, { ...plain, hparams: { ...CONV2, model: { model: "conv4" } } }), null, "Conv-2 with dropout against Conv-4");
+  t.is(dropoutComparison(dropout, { ...plain, hparams: { ...CONV2, pruning: { scope: "global" } } }), null);
 });
