@@ -107,16 +107,20 @@ export { accuracyVsPm, type Figure } from "./report/figures.js";
 export { renderSvg } from "./report/svg.js";
 export { formatPm, formatAccuracy, formatSeconds } from "./report/format.js";
 export {
+  deepPaperComparison,
   dropoutComparison,
   PAPER_CLAIMS,
+  PAPER_DEEP_CLAIMS,
   PAPER_DROPOUT_CLAIMS,
   paperComparison,
   paperComparisonMarkdown,
+  type DeepClaims,
   type DropoutClaims,
   type ExperimentRuns,
   type PaperClaims,
   type PaperComparison,
   type PaperRow,
+  type RateClaim,
 } from "./report/paper.js";
 export * from "./ticket/index.js";
 export { exportOnnx, type OnnxExport, type OnnxExportOptions } from "./export/onnx.js";

@@ -185,7 +185,7 @@ function protocol(hp: MethodSettings, t: Tickets): string {
     `evaluation every ${formatCount(hp.training?.evalEvery ?? NaN)}, ` +
     (hp.pruning?.masksFrom !== undefined
       ? `masks from ${hp.pruning.masksFrom} (levels ${levels.map((g) => g.level).join(", ")} only)`
-      : `${t.pruned.length} pruned levels down to Pm ${formatPm(t.pruned[t.pruned.length - 1]!.pm)}`)
+      : `${t.pruned.length} pruned level${t.pruned.length === 1 ? "" : "s"} down to Pm ${formatPm(t.pruned[t.pruned.length - 1]!.pm)}`)
   );
 }
 
@@ -355,4 +355,110 @@ export function dropoutComparison(a: ExperimentRuns, b: ExperimentRuns): PaperCo
   if (stillImproving(d.dense)) notes.push(`The dense network with dropout was still improving at its last evaluation: ${LOWER_BOUND}`);
   if (stillImproving(n.dense)) notes.push(`The dense network without dropout was still improving at its last evaluation: ${LOWER_BOUND}`);
   return { network: `${claims.network} with and without dropout`, measuredTitle: "these experiments", rows, notes };
+}
+
+/** What the paper found for a deep network at one learning rate (section 4): with or without warmup. */
+export interface RateClaim {
+  lr: number;
+  warmup: boolean;
+  /** Its finding in words, e.g. "no winning tickets: no better than reinit". */
+  text: string;
+  /** Its best ticket, where the text gives one. */
+  best?: string;
+}
+
+/** The paper's section 4 for VGG-19 or ResNet-20: iterative global pruning, sensitive to the learning rate. */
+export interface DeepClaims {
+  network: string;
+  section: string;
+  iterations: number;
+  /** When it reports accuracy (not early stop: for these networks it is entangled with the schedule). */
+  measuredAt: string;
+  rates: RateClaim[];
+}
+
+/** The paper's section 4 by registered model name (its "Resnet-18" is the 20-layer CIFAR-10 ResNet, `resnet20`). */
+export const PAPER_DEEP_CLAIMS: Readonly<Record<string, DeepClaims>> = {
+  vgg19: {
+    network: "VGG-19",
+    section: "4 and Figure 7",
+    iterations: 112_480,
+    measuredAt: "30K, 60K and 112K iterations",
+    rates: [
+      { lr: 0.1, warmup: false, text: "no winning tickets: the pruned networks do no better than when reinitialized" },
+      { lr: 0.01, warmup: false, text: "the subnetworks stay within 1 pp of the dense accuracy while Pm ≥ 3.5% (not winning tickets: they do not reach it)" },
+      { lr: 0.1, warmup: true, text: "with a 10,000-iteration warmup, winning tickets above the dense accuracy while Pm ≥ 1.5%" },
+    ],
+  },
+  resnet20: {
+    network: "ResNet-20",
+    section: "4 and Figure 8",
+    iterations: 30_000,
+    measuredAt: "10K, 20K and 30K iterations",
+    rates: [
+      { lr: 0.1, warmup: false, text: "no winning tickets" },
+      {
+        lr: 0.01,
+        warmup: false,
+        text: "winning tickets, but below the dense network at rate 0.1 (90.5%)",
+        best: "89.5% while 41.7% ≥ Pm ≥ 21.9%",
+      },
+      { lr: 0.03, warmup: true, text: "with a 20,000-iteration warmup, winning tickets while Pm ≥ 11.8%", best: "90.5% at Pm 27.1%" },
+    ],
+  },
+};
+
+/**
+ * The paper's section-4 finding for a VGG-19 or ResNet-20 experiment's learning rate and warmup,
+ * beside its tickets (global magnitude pruning, reset to θ0): how far down they stay at or above
+ * the dense network and above their reinit controls, by test accuracy at the end of training
+ * (the paper reports accuracy at fixed iterations, not at early stop, for these networks). Null for
+ * other experiments, other methods, or without a dense and a pruned level.
+ */
+export function deepPaperComparison(hparams: Record<string, unknown>, runs: readonly RunRecord[]): PaperComparison | null {
+  const hp = hparams as MethodSettings & { training?: { lr?: number; warmupIterations?: number } };
+  const claims = PAPER_DEEP_CLAIMS[hp.model?.model ?? ""];
+  const p = hp.pruning ?? {};
+  if (!claims || hp.model?.network !== undefined || (hp.dataset?.dataset ?? "cifar10") !== "cifar10") return null;
+  if ((p.strategy ?? "reset") !== "reset" || (p.criterion ?? "magnitude") !== "magnitude" || p.scope !== "global") return null;
+  const t = measureTickets(runs);
+  if (!t) return null;
+  const lr = hp.training?.lr ?? NaN;
+  const warmup = (hp.training?.warmupIterations ?? 0) > 0;
+  const claim = claims.rates.find((r) => Math.abs(r.lr - lr) < 1e-12 && r.warmup === warmup);
+  const final = (g: LevelGroup) => summarizeMetric(g, "finalTestAccuracy").mean;
+  const dense = final(t.dense);
+  const atOrAbove = t.pruned.filter((g) => final(g) >= dense);
+  const lowest = atOrAbove[atOrAbove.length - 1];
+  const best = t.pruned.reduce((a, b) => (final(b) > final(a) ? b : a));
+  const rows: PaperRow[] = [
+    {
+      claim: `what iterative pruning finds at rate ${lr}${warmup ? " with warmup" : " without warmup"}`,
+      paper:
+        claim?.text ??
+        `the paper did not train ${claims.network} at this rate (it reports ${claims.rates.map((r) => `${r.lr}${r.warmup ? " with warmup" : ""}`).join(", ")})`,
+      measured:
+        (lowest
+          ? `tickets at or above dense (${formatAccuracy(dense)}) down to Pm ${formatPm(lowest.pm)}` +
+            (t.pruned.some((g) => g.pm > lowest.pm && final(g) < dense) ? " (with denser levels below it)" : "")
+          : `tickets below dense (${formatAccuracy(dense)}) at every pruned level`) +
+        `; the best ${formatAccuracy(final(best))} at Pm ${formatPm(best.pm)} (${pp(final(best) - dense)})`,
+    },
+  ];
+  const reinits = t.groups.filter((g) => g.branch === "reinit" && g.level > 0).sort((a, b) => b.pm - a.pm);
+  if (reinits.length) {
+    const diffs = reinits.map((r) => ({ pm: r.pm, d: final(t.pruned.find((g) => g.level === r.level)!) - final(r) }));
+    rows.push({
+      claim: "tickets against randomly reinitialized controls",
+      paper: claim && !claim.warmup && claim.lr === 0.1 ? "no better than reinit" : "above reinit as they are pruned",
+      measured: `tickets above their controls at ${diffs.filter((x) => x.d > 0).length} of ${diffs.length} levels (${diffs.map((x) => `Pm ${formatPm(x.pm)}: ${pp(x.d)}`).join(", ")})`,
+    });
+  }
+  if (claim?.best) rows.push({ claim: "the best ticket", paper: claim.best, measured: `${formatAccuracy(final(best))} at Pm ${formatPm(best.pm)}` });
+  const iterations = hp.training?.iterations ?? t.dense.runs[0]!.iterations;
+  const notes = [
+    `The paper: ${claims.network}, its section ${claims.section}; means of 5 trials, ${formatCount(claims.iterations)} iterations per level, test accuracy at ${claims.measuredAt}. ` +
+      `This experiment: ${protocol(hp, t)}; test accuracy at the end of training (iteration ${formatCount(iterations)}${iterations < claims.iterations ? ", the paper's schedule shortened with its warmup and decays scaled" : ""}).`,
+  ];
+  return { network: claims.network, rows, notes };
 }

@@ -4,7 +4,7 @@
 // above dense (with the noisy exceptions named), the reinit gap at the paper's point, and notes on
 // what makes a factor a lower bound. Other networks and other methods get no table.
 import test from "ava";
-import { dropoutComparison, PAPER_CLAIMS, paperComparison, paperComparisonMarkdown } from "../../src/report/paper.js";
+import { deepPaperComparison, dropoutComparison, PAPER_CLAIMS, paperComparison, paperComparisonMarkdown } from "../../src/report/paper.js";
 import { renderHtml } from "../../src/report/html.js";
 import type { Branch, RunRecord } from "../../src/report/types.js";
 import { makeReportData } from "./fixtures.js";
@@ -188,4 +188,57 @@ test("Conv-2 with dropout against Conv-2 without: the paper's section-3 dropout 
   t.is(dropoutComparison(plain, plain), null);
   t.is(dropoutComparison(dropout, { ...plain, hparams: { ...CONV2, model: { model: "conv4" } } }), null, "Conv-2 with dropout against Conv-4");
   t.is(dropoutComparison(dropout, { ...plain, hparams: { ...CONV2, pruning: { scope: "global" } } }), null);
+});
+
+test("ResNet-20 and VGG-19: the paper's section-4 finding for the experiment's rate and warmup, by final test accuracy", (t) => {
+  const resnet = (lr: number, warmupIterations: number) => ({
+    model: { model: "resnet20" },
+    dataset: {},
+    training: { lr, warmupIterations, iterations: 3000, evalEvery: 250 },
+    pruning: { scope: "global" },
+  });
+  // Final accuracies: dense 0.90; tickets 0.905 (Pm 51.2%), 0.895 (21.0%), 0.88 (8.6%); reinit 0.9, 0.88, 0.85.
+  const runs = [
+    run(0, "ticket", 1, 3000, 0.9, 0, 3000),
+    run(3, "ticket", 0.512, 2000, 0.905, 0, 3000),
+    run(7, "ticket", 0.21, 2000, 0.895, 0, 3000),
+    run(11, "ticket", 0.086, 2000, 0.88, 0, 3000),
+    run(3, "reinit", 0.512, 3000, 0.9, 0, 3000),
+    run(7, "reinit", 0.21, 3000, 0.88, 0, 3000),
+    run(11, "reinit", 0.086, 3000, 0.885, 0, 3000),
+  ];
+  const warm = deepPaperComparison(resnet(0.03, 2000), runs)!;
+  t.is(warm.network, "ResNet-20");
+  t.deepEqual(
+    warm.rows.map((r) => [r.claim, r.paper, r.measured]),
+    [
+      [
+        "what iterative pruning finds at rate 0.03 with warmup",
+        "with a 20,000-iteration warmup, winning tickets while Pm ≥ 11.8%",
+        "tickets at or above dense (90.00%) down to Pm 51.2%; the best 90.50% at Pm 51.2% (+0.50 pp)",
+      ],
+      [
+        "tickets against randomly reinitialized controls",
+        "above reinit as they are pruned",
+        "tickets above their controls at 2 of 3 levels (Pm 51.2%: +0.50 pp, Pm 21.0%: +1.50 pp, Pm 8.6%: −0.50 pp)",
+      ],
+      ["the best ticket", "90.5% at Pm 27.1%", "90.50% at Pm 51.2%"],
+    ],
+  );
+  t.regex(
+    warm.notes[0]!,
+    /^The paper: ResNet-20, its section 4 and Figure 8; means of 5 trials, 30,000 iterations per level, test accuracy at 10K, 20K and 30K iterations\. This experiment: 1 trial, 3,000 iterations per level, evaluation every 250, 3 pruned levels down to Pm 8\.6%; /,
+  );
+  t.regex(warm.notes[0]!, /test accuracy at the end of training \(iteration 3,000, the paper's schedule shortened with its warmup and decays scaled\)\.$/);
+  t.is(deepPaperComparison(resnet(0.1, 0), runs)!.rows[1]!.paper, "no better than reinit");
+  t.is(deepPaperComparison(resnet(0.1, 0), runs)!.rows[0]!.paper, "no winning tickets");
+  t.regex(
+    deepPaperComparison(resnet(0.05, 0), runs)!.rows[0]!.paper,
+    /^the paper did not train ResNet-20 at this rate \(it reports 0\.1, 0\.01, 0\.03 with warmup\)$/,
+  );
+  const vgg = deepPaperComparison({ ...resnet(0.01, 0), model: { model: "vgg19" } }, runs)!;
+  t.is(vgg.rows[0]!.paper, "the subnetworks stay within 1 pp of the dense accuracy while Pm ≥ 3.5% (not winning tickets: they do not reach it)");
+  t.is(deepPaperComparison({ ...resnet(0.03, 2000), pruning: { scope: "layerwise" } }, runs), null, "the paper prunes these globally");
+  t.is(deepPaperComparison({ ...resnet(0.03, 2000), model: { model: "conv2" } }, runs), null);
+  t.is(paperComparison(resnet(0.03, 2000), runs), null, "sections 2-3 do not cover ResNet-20");
 });
