@@ -2,7 +2,7 @@
 // `lottery report`), for docs/results: `node --import=tsx scripts/results-tables.ts DIR/runs.csv`.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { deepPaperComparison, paperComparison, paperComparisonMarkdown } from "../src/report/paper.js";
+import { experimentPaperComparison, paperComparisonMarkdown } from "../src/report/paper.js";
 import type { RunRecord } from "../src/report/types.js";
 
 interface Row {
@@ -184,7 +184,7 @@ if (existsSync(hparamsFile)) {
     }),
   );
   const hparams = JSON.parse(readFileSync(hparamsFile, "utf8"));
-  const paper = paperComparison(hparams, records) ?? deepPaperComparison(hparams, records);
+  const paper = experimentPaperComparison(hparams, records);
   if (paper) console.log(`\n### Against the paper\n\n${paperComparisonMarkdown(paper)}\n`);
 }
 const minutes = rows.reduce((s, r) => s + r.seconds, 0) / 60;

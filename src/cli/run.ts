@@ -11,6 +11,7 @@ import {
   runExperiment,
   type RunId,
   type RunSummary,
+  paperComparisonMarkdown,
   writeExperimentReport,
   writeJsonAtomic,
 } from "../node.js";
@@ -255,6 +256,7 @@ export async function trainExperiment({ hp, model, defaults, root }: ExperimentP
   print(`experiment: ${store.dir}`);
   if (opts.report) {
     const written = await writeExperimentReport(store.dir);
+    if (written.paper) print(`\nAgainst the paper:\n\n${paperComparisonMarkdown(written.paper)}\n`);
     print(`report: ${written.html}`);
   }
 }

@@ -1,4 +1,5 @@
 // Gathers an experiment's stored results into ReportData (plain records) and writes the report.
+import { experimentPaperComparison, type PaperComparison } from "./paper.js";
 import { ExperimentStore, type Branch, type RunId, type RunSummary } from "../store/experiment.js";
 import { getModel } from "../models/registry.js";
 import { Rng } from "../util/rng.js";
@@ -245,13 +246,13 @@ export function runsCsv(data: ReportData): string {
   return `${[header.join(","), ...rows].join("\n")}\n`;
 }
 
-/** Writes DIR/report.html, one SVG per figure and DIR/runs.csv. */
-export async function writeExperimentReport(dir: string): Promise<{ html: string; svgs: string[]; csv: string }> {
+/** Writes DIR/report.html, one SVG per figure and DIR/runs.csv; returns their paths and the report's "Against the paper" table (null when the paper does not cover the experiment). */
+export async function writeExperimentReport(dir: string): Promise<{ html: string; svgs: string[]; csv: string; paper: PaperComparison | null }> {
   const data = collectReport(dir);
   const written = await writeReport(data, dir);
   const csv = join(dir, "runs.csv");
   writeFileAtomic(csv, runsCsv(data));
-  return { ...written, csv };
+  return { ...written, csv, paper: experimentPaperComparison(data.hparams, data.runs) };
 }
 
 /** dataset.json (written when the experiment's runs start): the dataset's shape and class names, or null for older experiments. */

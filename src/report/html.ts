@@ -3,7 +3,7 @@
 import { levelsOf, trialCount } from "./aggregate.js";
 import { escapeHtml, formatPm } from "./format.js";
 import { overlapRowsHtml } from "./masks.js";
-import { deepPaperComparison, paperComparison } from "./paper.js";
+import { experimentPaperComparison } from "./paper.js";
 import { hparamsList, resultsTables, sparsityTable } from "./tables.js";
 import type { ReportData } from "./types.js";
 
@@ -64,7 +64,7 @@ ${items.join("\n")}
 
 /** The paper's numbers next to this experiment's, for the networks of its sections 2 and 3 run with its method. */
 function paperSection(data: ReportData): string {
-  const c = paperComparison(data.hparams, data.runs) ?? deepPaperComparison(data.hparams, data.runs);
+  const c = experimentPaperComparison(data.hparams, data.runs);
   if (!c) return "";
   const rows = c.rows.map((r) => `<tr><td>${escapeHtml(r.claim)}</td><td>${escapeHtml(r.paper)}</td><td>${escapeHtml(r.measured)}</td></tr>`);
   return `<section id="paper">

@@ -462,3 +462,8 @@ export function deepPaperComparison(hparams: Record<string, unknown>, runs: read
   ];
   return { network: claims.network, rows, notes };
 }
+
+/** The table for one experiment, whichever section of the paper covers it (null when none does). */
+export function experimentPaperComparison(hparams: Record<string, unknown>, runs: readonly RunRecord[]): PaperComparison | null {
+  return paperComparison(hparams, runs) ?? deepPaperComparison(hparams, runs);
+}

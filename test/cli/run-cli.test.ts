@@ -67,6 +67,12 @@ test("a tiny lottery run on real MNIST prints a table and JSON lines and writes 
     const dir = experimentDir(root);
     t.regex(r.stderr, new RegExp(`^experiment: ${dir}$`, "m"));
     t.regex(r.stderr, new RegExp(`^report: ${join(dir, "report.html")}$`, "m"));
+    // LeNet-300-100 with the paper's method: the paper's numbers beside these, on the terminal too.
+    t.regex(r.stderr, /\nAgainst the paper:\n\n\| claim \(LeNet-300-100\) \| the paper \| this experiment \|\n/);
+    t.regex(
+      r.stderr,
+      /\| tickets reach minimum validation loss sooner than the dense network \(at best\) \| 38% sooner \(1\.61x\) at Pm 21% \| \d\.\d\dx at Pm /,
+    );
     for (const f of ["report.html", "runs.csv", "accuracy-vs-pm.svg", "early-stop-vs-pm.svg", "accuracy-over-training.svg", "magnitudes.svg"])
       t.true(existsSync(join(dir, f)), f);
     const csv = readFileSync(join(dir, "runs.csv"), "utf8")
@@ -94,6 +100,8 @@ test("a tiny lottery run on real MNIST prints a table and JSON lines and writes 
     const rep = await runCli(["report", dir]);
     t.is(rep.code, 0, rep.stderr);
     t.regex(rep.stdout, /report\.html/);
+    t.regex(rep.stdout, /^Against the paper:\n\n\| claim \(LeNet-300-100\)/);
+    t.regex(html, /<section id="paper">/);
 
     // --masks-from: level 3's ticket and the dense network, on twice the iterations, in an experiment of its own.
     const source = dir.slice(root.length + 1);
