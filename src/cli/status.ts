@@ -59,14 +59,16 @@ function localStatus(dirs: readonly string[], json: boolean): void {
     const runs = runGraph(store.hp.pruning).map((node) => ({ run: node.id, ...store.runState(node.id) }));
     const count = (state: RunState["state"]) => runs.filter((r) => r.state === state).length;
     const counts = { done: count("done"), running: count("running"), interrupted: count("interrupted"), notStarted: count("not started") };
+    const total = store.hp.training.iterations;
+    const time = timeAccount(runs, total);
     if (json) {
-      process.stdout.write(`${JSON.stringify({ dir, counts, runs })}\n`);
+      process.stdout.write(`${JSON.stringify({ dir, counts, time: { spentSeconds: time.spent, leftSeconds: time.left?.seconds ?? null }, runs })}\n`);
       continue;
     }
-    const total = store.hp.training.iterations;
     console.log(
       `${dir}: ${runs.length} runs: ${counts.done} done, ${counts.running} running, ${counts.interrupted} interrupted, ${counts.notStarted} not started`,
     );
+    console.log(`  time         ${timeLine(time, counts.done)}`);
     const at = (iteration: number | null) =>
       iteration === null ? "no checkpoint yet" : `checkpoint at iteration ${iteration}/${total} (${pct(iteration / total)})`;
     for (const r of runs) {
@@ -81,4 +83,57 @@ function localStatus(dirs: readonly string[], json: boolean): void {
       console.log(`  not started  ${waiting.length === 1 ? "1 run" : `${waiting.length} runs`}: ${span}`);
     }
   }
+}
+
+/** Training seconds spent so far, and an estimate of what is left. */
+interface TimeAccount {
+  spent: number;
+  /** null when nothing has run long enough to measure a pace. */
+  left: { seconds: number; basis: string } | null;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/**
+ * What an experiment has cost and roughly what it still needs: finished runs' wall seconds, plus
+ * the seconds of unfinished runs up to their checkpoints; left, each unfinished run at its own
+ * pace (seconds per iteration so far) and each not-started run at the median of the finished
+ * runs (or, before any finished, at the pace of the partial ones). Pruned levels usually train
+ * faster than the dense one, so early estimates run high.
+ */
+export function timeAccount(runs: readonly RunState[], iterations: number): TimeAccount {
+  const done = runs.flatMap((r) => (r.state === "done" ? [r.summary.seconds] : []));
+  const partial = runs.flatMap((r) =>
+    (r.state === "running" || r.state === "interrupted") && r.iteration !== null && r.iteration > 0 && r.seconds !== null
+      ? [{ iteration: r.iteration, seconds: r.seconds }]
+      : [],
+  );
+  const spent = done.reduce((a, b) => a + b, 0) + partial.reduce((a, p) => a + p.seconds, 0);
+  const perRun = done.length ? median(done) : partial.length ? median(partial.map((p) => p.seconds / p.iteration)) * iterations : null;
+  const waiting = runs.filter(
+    (r) => r.state === "not started" || ((r.state === "running" || r.state === "interrupted") && !(r.iteration && r.seconds !== null)),
+  ).length;
+  if (perRun === null) return { spent, left: waiting || partial.length ? null : { seconds: 0, basis: "" } };
+  const left = partial.reduce((a, p) => a + (p.seconds / p.iteration) * (iterations - p.iteration), 0) + waiting * perRun;
+  const basis = done.length
+    ? `the median ${duration(perRun)} of the finished runs for each of the ${waiting} not started`
+    : `the pace of the run${partial.length > 1 ? "s" : ""} so far (${duration(perRun)} a run; pruned levels are usually faster)`;
+  return { spent, left: { seconds: left, basis } };
+}
+
+/** "42 s", "14 min", "6.2 h". */
+function duration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+function timeLine(t: TimeAccount, done: number): string {
+  if (t.left?.seconds === 0) return `${duration(t.spent)} of training (wall time of its ${done} run${done === 1 ? "" : "s"}); nothing left`;
+  const spent = `${duration(t.spent)} of training so far (wall time, unfinished runs to their last checkpoint)`;
+  if (!t.left) return `${spent}; what is left cannot be estimated before a run has a checkpoint`;
+  return `${spent}; about ${duration(t.left.seconds)} left at ${t.left.basis}`;
 }

@@ -22,8 +22,8 @@ export type { Branch, LockOwner, RunId, RunSummary } from "./types.js";
 /** Where a run stands in an experiment's store ({@link ExperimentStore.runState}). */
 export type RunState =
   | { state: "done"; summary: RunSummary }
-  | { state: "running"; owner: LockOwner; iteration: number | null }
-  | { state: "interrupted"; iteration: number }
+  | { state: "running"; owner: LockOwner; iteration: number | null; seconds: number | null }
+  | { state: "interrupted"; iteration: number; seconds: number | null }
   | { state: "not started" };
 
 /**
@@ -454,19 +454,22 @@ export class ExperimentStore implements RunStore {
     const summary = this.summary(id);
     if (summary) return { state: "done", summary };
     const dir = this.runDir(id);
+    // The last checkpoint's iteration and the run's training seconds up to it, from the header alone.
     let iteration: number | null = null;
+    let seconds: number | null = null;
     try {
       if (existsSync(join(dir, "checkpoint.lt"))) {
-        const it = readTensorsMeta(join(dir, "checkpoint.lt")).iteration;
-        iteration = typeof it === "number" ? it : null;
+        const meta = readTensorsMeta(join(dir, "checkpoint.lt"));
+        iteration = typeof meta.iteration === "number" ? meta.iteration : null;
+        seconds = typeof meta.seconds === "number" ? meta.seconds : null;
       }
     } catch {
       iteration = null; // being replaced, or damaged (the run itself says so when it resumes)
     }
     const lock = join(dir, "lock.json");
     const owner = this.lockOwner(lock);
-    if (owner && this.lockIsLive(owner, lock)) return { state: "running", owner, iteration };
-    return iteration === null ? { state: "not started" } : { state: "interrupted", iteration };
+    if (owner && this.lockIsLive(owner, lock)) return { state: "running", owner, iteration, seconds: iteration === null ? null : seconds };
+    return iteration === null ? { state: "not started" } : { state: "interrupted", iteration, seconds };
   }
 
   // ---- mid-run checkpoints ---------------------------------------------------------------------

@@ -28,7 +28,8 @@ const ARGS = [
   "--trials",
   "2",
 ];
-const RUNTIME = ["--threads", "1", "--no-report", "--data-dir", dataDir()];
+/** Flags that choose how, not what, to train (the data directory is looked up when a test runs). */
+const runtime = () => ["--threads", "1", "--no-report", "--data-dir", dataDir()];
 
 function experimentDir(output: string): string {
   return /^experiment: (.*)$/m.exec(output)![1]!;
@@ -47,19 +48,19 @@ test("an experiment with trial 1 left to train: resume trains it from the stored
   const a = mkdtempSync(join(tmpdir(), "lottery-resume-a-")),
     b = mkdtempSync(join(tmpdir(), "lottery-resume-b-"));
   try {
-    const full = await runCli(["run", ...ARGS, ...RUNTIME, "--out", a]);
+    const full = await runCli(["run", ...ARGS, ...runtime(), "--out", a]);
     t.is(full.code, 0, full.stderr);
-    const part = await runCli(["run", ...ARGS, "--trial", "0", ...RUNTIME, "--out", b]);
+    const part = await runCli(["run", ...ARGS, "--trial", "0", ...runtime(), "--out", b]);
     t.is(part.code, 0, part.stderr);
     const dir = experimentDir(part.stdout);
 
-    const resumed = await runCli(["resume", dir, "--json", ...RUNTIME]);
+    const resumed = await runCli(["resume", dir, "--json", ...runtime()]);
     t.is(resumed.code, 0, resumed.stderr);
     t.deepEqual(runLines(resumed.stdout), ["0/0/ticket stored", "0/1/ticket stored", "0/1/reinit stored", "1/0/ticket", "1/1/ticket", "1/1/reinit"]);
     t.deepEqual(differences(experimentResults(dir), experimentResults(experimentDir(full.stdout))), []);
     t.deepEqual(readdirSync(b), [readdirSync(a)[0]], "nothing was written beside the experiment");
     const status = await runCli(["status", dir]);
-    t.is(status.stdout.trim(), `${dir}: 6 runs: 6 done, 0 running, 0 interrupted, 0 not started`);
+    t.is(status.stdout.split("\n")[0], `${dir}: 6 runs: 6 done, 0 running, 0 interrupted, 0 not started`);
   } finally {
     rmSync(a, { recursive: true, force: true });
     rmSync(b, { recursive: true, force: true });
@@ -80,12 +81,12 @@ test("a --model-file network resumes from its copy in the experiment; an edited 
         ],
       }),
     );
-    const part = await runCli(["run", "--model-file", file, ...ARGS, "--trial", "0", ...RUNTIME, "--out", root]);
+    const part = await runCli(["run", "--model-file", file, ...ARGS, "--trial", "0", ...runtime(), "--out", root]);
     t.is(part.code, 0, part.stderr);
     const dir = experimentDir(part.stdout);
     unlinkSync(file); // resume needs only the experiment's own copy
 
-    const resumed = await runCli(["resume", dir, "--json", ...RUNTIME]);
+    const resumed = await runCli(["resume", dir, "--json", ...runtime()]);
     t.is(resumed.code, 0, resumed.stderr);
     t.deepEqual(
       runLines(resumed.stdout).filter((l) => !l.endsWith("stored")),
@@ -96,14 +97,14 @@ test("a --model-file network resumes from its copy in the experiment; an edited 
     const spec = JSON.parse(readFileSync(copy, "utf8"));
     spec.layers[0].units = 33;
     writeFileSync(copy, JSON.stringify(spec));
-    const edited = await runCli(["resume", dir, ...RUNTIME]);
+    const edited = await runCli(["resume", dir, ...runtime()]);
     t.is(edited.code, 1);
     t.regex(
       edited.stderr,
       /network\.json is not the network .* was trained with .*: restore the original file, or rerun the `lottery run --model-file \.\.\.` command/,
     );
     unlinkSync(copy);
-    const lost = await runCli(["resume", dir, ...RUNTIME]);
+    const lost = await runCli(["resume", dir, ...runtime()]);
     t.is(lost.code, 1);
     t.regex(lost.stderr, /trained a --model-file network \(mlp\) and its copy .*network\.json cannot be read/);
   } finally {
@@ -114,7 +115,7 @@ test("a --model-file network resumes from its copy in the experiment; an edited 
 test("a renamed experiment, a directory that is not one, and a trial it does not have are refused before anything trains", async (t) => {
   const root = mkdtempSync(join(tmpdir(), "lottery-resume-bad-"));
   try {
-    const part = await runCli(["run", ...ARGS, "--trial", "0", ...RUNTIME, "--out", root]);
+    const part = await runCli(["run", ...ARGS, "--trial", "0", ...runtime(), "--out", root]);
     t.is(part.code, 0, part.stderr);
     const dir = experimentDir(part.stdout);
     const before = experimentResults(dir);
@@ -122,7 +123,7 @@ test("a renamed experiment, a directory that is not one, and a trial it does not
     cpSync(dir, renamed, { recursive: true });
 
     // The good directory first: the bad one after it must stop the command before it trains anything.
-    const moved = await runCli(["resume", dir, renamed, ...RUNTIME]);
+    const moved = await runCli(["resume", dir, renamed, ...runtime()]);
     t.is(moved.code, 1);
     t.regex(
       moved.stderr,
@@ -131,11 +132,11 @@ test("a renamed experiment, a directory that is not one, and a trial it does not
     t.deepEqual(experimentResults(dir), before, "trial 1 was not trained");
     t.deepEqual(readdirSync(root).sort(), [readdirSync(root).find((d) => d.startsWith("lenet_300_100_"))!, "my-run"].sort(), "no directory was created");
 
-    const notOne = await runCli(["resume", root, ...RUNTIME]);
+    const notOne = await runCli(["resume", root, ...runtime()]);
     t.is(notOne.code, 1);
     t.regex(notOne.stderr, /is not an experiment directory \(no hparams\.json\); give the directory `lottery run` printed/);
 
-    const trial = await runCli(["resume", dir, "--trial", "2", ...RUNTIME]);
+    const trial = await runCli(["resume", dir, "--trial", "2", ...runtime()]);
     t.is(trial.code, 1);
     t.regex(trial.stderr, /invalid --trial 2: must be an integer in \[0, 1\] \(--trials is 2\)/);
 

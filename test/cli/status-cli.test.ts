@@ -22,7 +22,9 @@ test("a finished experiment, then one with a running and an interrupted run, as 
     const dir = /^experiment: (.*)$/m.exec(run.stdout + run.stderr)![1]!;
     const done = await runCli(["status", dir]);
     t.is(done.code, 0, done.stderr);
-    t.is(done.stdout.trim(), `${dir}: 3 runs: 3 done, 0 running, 0 interrupted, 0 not started`);
+    const [head, timeLine] = done.stdout.trim().split("\n");
+    t.is(head, `${dir}: 3 runs: 3 done, 0 running, 0 interrupted, 0 not started`);
+    t.regex(timeLine!, /^ {2}time {9}\d+ s of training \(wall time of its 3 runs\); nothing left$/);
 
     // Level 2 asked for: its ticket interrupted at a checkpoint, its reinit control held by a live process (this one).
     const defaults = defaultsFor(getModel("lenet_300_100"));
@@ -48,6 +50,17 @@ test("a finished experiment, then one with a running and an interrupted run, as 
     t.regex(text.stdout, new RegExp(`running {6}trial 0 level 2 \\(reinit control\\): no checkpoint yet, by process ${process.pid} on `));
     const json = JSON.parse((await runCli(["status", dir, "--json"])).stdout.trim());
     t.deepEqual(json.counts, { done: 3, running: 1, interrupted: 1, notStarted: 0 });
+    // Time: the finished runs' seconds and the checkpoint's 1 s; left, the checkpointed run at its pace
+    // (1 s for 30 of 60 iterations: 1 s more), the running one without a checkpoint at the finished runs' median.
+    const seconds = (json.runs as { state: string; summary?: { seconds: number } }[])
+      .flatMap((r) => (r.summary ? [r.summary.seconds] : []))
+      .sort((a, b) => a - b);
+    t.is(json.time.spentSeconds, seconds[0]! + seconds[1]! + seconds[2]! + 1);
+    t.is(json.time.leftSeconds, 1 + seconds[1]!);
+    t.regex(
+      text.stdout,
+      /\n {2}time {9}\d+ s of training so far \(wall time, unfinished runs to their last checkpoint\); about \d+ s left at the median \d+ s of the finished runs for each of the 1 not started\n/,
+    );
     t.like(json.runs[3], { run: ticket, state: "interrupted", iteration: 30 });
     if (lock && "release" in lock) lock.release();
     const after = await runCli(["status", dir]);
