@@ -2,7 +2,7 @@
 // an experiment interrupted by a crash, a reboot or the end of a session needs only its directory,
 // not the exact `lottery run` command (and every flag of it) that made it.
 import { Command } from "commander";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { ExperimentStore, type Hparams, type Overrides } from "../node.js";
 import { addRuntimeOptions, integerFlag, type RuntimeOptions } from "./common.js";
 import { hparamsFor } from "./dataset-defaults.js";
@@ -51,13 +51,14 @@ export async function storedExperiment(dir: string): Promise<ExperimentPlan> {
   const { defaults } = await hparamsFor(model, asOverrides(first), silent);
   const { hp } = await hparamsFor(model, asOverrides(ExperimentStore.read(dir, defaults).hp), silent);
   const name = ExperimentStore.experimentName(hp, defaults);
-  if (name !== basename(dir)) {
+  const path = resolve(dir); // `lottery resume .` from inside the experiment names it too
+  if (name !== basename(path)) {
     throw new Error(
-      `${dir} holds the settings of experiment ${name}, but its directory is named ${basename(dir)}: it was renamed, or made by a version of lottery-wasm with other defaults for ${hp.model.model}; ` +
-        `rename it back to ${join(dirname(dir), name)}, or rerun the \`lottery run\` command that made it`,
+      `${dir} holds the settings of experiment ${name}, but its directory is named ${basename(path)}: it was renamed, or made by a version of lottery-wasm with other defaults for ${hp.model.model}; ` +
+        `rename it back to ${join(dirname(path), name)}, or rerun the \`lottery run\` command that made it`,
     );
   }
-  return { hp, model, defaults, root: dirname(dir) };
+  return { hp, model, defaults, root: dirname(path) };
 }
 
 /** Every stored setting as if it had been given as a flag (so all are checked, and nothing is scaled to --iterations again). */
