@@ -252,7 +252,8 @@ export function paperComparison(hparams: Record<string, unknown>, runs: readonly
       `${pp(final(bestFinal) - final(dense))} at Pm ${formatPm(bestFinal.pm)} at iteration ${formatCount(iterations)} (dense ${formatAccuracy(final(dense))}, ticket ${formatAccuracy(final(bestFinal))})` +
       (iterations < claims.iterations ? `; the paper's networks train ${formatCount(claims.iterations)} iterations` : ""),
   });
-  const reinits = groups.filter((g) => g.branch === "reinit" && g.level > 0);
+  // Controls whose ticket finished (a diverged ticket leaves its control without a partner).
+  const reinits = groups.filter((g) => g.branch === "reinit" && pruned.some((p) => p.level === g.level));
   if (reinits.length > 0) {
     const near = reinits.reduce((a, b) => (Math.abs(b.pm - claims.reinit.pm) < Math.abs(a.pm - claims.reinit.pm) ? b : a));
     const ticket = pruned.find((g) => g.level === near.level)!;
@@ -445,7 +446,7 @@ export function deepPaperComparison(hparams: Record<string, unknown>, runs: read
         `; the best ${formatAccuracy(final(best))} at Pm ${formatPm(best.pm)} (${pp(final(best) - dense)})`,
     },
   ];
-  const reinits = t.groups.filter((g) => g.branch === "reinit" && g.level > 0).sort((a, b) => b.pm - a.pm);
+  const reinits = t.groups.filter((g) => g.branch === "reinit" && t.pruned.some((p) => p.level === g.level)).sort((a, b) => b.pm - a.pm);
   if (reinits.length) {
     const diffs = reinits.map((r) => ({ pm: r.pm, d: final(t.pruned.find((g) => g.level === r.level)!) - final(r) }));
     rows.push({

@@ -95,6 +95,8 @@ test("a dense network still improving at the end, masks from another experiment,
   t.is(c.rows[0]!.measured, "2.00x at Pm 8.8% to 5.7% (2 levels): dense at 5,000, tickets at 2,500");
   t.is(c.rows[2]!.measured, "below dense at every pruned level (Pm 8.8% (−5.00 pp) at the first)");
   t.is(c.rows.length, 4, "no reinit row without reinit controls");
+  const orphan = paperComparison(CONV2, [...runs, run(12, "reinit", 0.07, 5000, 0.5)])!;
+  t.is(orphan.rows.length, 4, "nor for a control whose ticket did not finish (diverged)");
   t.regex(c.notes[0]!, /1 trial, 5,000 iterations per level, evaluation every 250, masks from conv2_270bf18a6a9943af \(levels 0, 11, 13 only\)\./);
   t.regex(
     c.notes[1]!,
