@@ -7,7 +7,7 @@ import { ExperimentStore, type Hparams, type Overrides } from "../node.js";
 import { addRuntimeOptions, integerFlag, type RuntimeOptions } from "./common.js";
 import { hparamsFor } from "./dataset-defaults.js";
 import { storedModel } from "./model-file.js";
-import { type ExperimentPlan, onDivergenceOf, trainExperiment } from "./run.js";
+import { enqueueCommand, type ExperimentPlan, onDivergenceOf, trainExperiment } from "./run.js";
 
 export function resumeCommand(): Command {
   const cmd = new Command("resume")
@@ -26,14 +26,21 @@ export function resumeCommand(): Command {
       "when a run diverges: continue = record it and go on with the runs that do not depend on it; stop = end the experiment with the error",
       "continue",
     )
-    .option("--json", "stdout gets only one JSON line per finished run, as with `lottery run --json`");
+    .option("--json", "stdout gets only one JSON line per finished run, as with `lottery run --json`")
+    .option(
+      "--queue <url>",
+      "do not train here: put the unfinished runs on the job queue in this Redis (redis://HOST:PORT), as `lottery run --queue` does, for `lottery worker --queue URL` on machines that see the experiment's directory",
+    );
   addRuntimeOptions(cmd);
-  cmd.action(async (dirs: string[], opts: RuntimeOptions & { trial?: number; report: boolean; json?: boolean; onDivergence: string }) => {
+  cmd.action(async (dirs: string[], opts: RuntimeOptions & { trial?: number; report: boolean; json?: boolean; onDivergence: string; queue?: string }) => {
     const onDivergence = onDivergenceOf(opts.onDivergence);
     // Every directory is checked before any trains, so a mistake in the last one is reported now, not hours later.
     const plans: ExperimentPlan[] = [];
     for (const dir of dirs) plans.push(await storedExperiment(dir));
-    for (const plan of plans) await trainExperiment(plan, { ...opts, onDivergence });
+    for (const plan of plans) {
+      if (opts.queue !== undefined) await enqueueCommand(opts.queue, plan.hp, plan.defaults, { out: plan.root, trial: opts.trial, json: opts.json });
+      else await trainExperiment(plan, { ...opts, onDivergence });
+    }
   });
   return cmd;
 }

@@ -261,8 +261,8 @@ export async function trainExperiment({ hp, model, defaults, root }: ExperimentP
   }
 }
 
-/** `lottery run --queue URL`: enqueues the runs that can start now and says what it did. */
-async function enqueueCommand(url: string, hp: Hparams, defaults: Hparams, opts: { out: string; trial?: number; json?: boolean }): Promise<void> {
+/** `lottery run --queue URL` (and `lottery resume --queue URL`): enqueues the runs that can start now and says what it did. */
+export async function enqueueCommand(url: string, hp: Hparams, defaults: Hparams, opts: { out: string; trial?: number; json?: boolean }): Promise<void> {
   if (opts.trial !== undefined && !(opts.trial < hp.pruning.trials)) {
     throw new Error(`invalid --trial ${opts.trial}: must be an integer in [0, ${hp.pruning.trials - 1}] (--trials is ${hp.pruning.trials})`);
   }

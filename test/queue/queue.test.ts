@@ -4,7 +4,8 @@
 // and resumes it from that checkpoint; a run made to fail at every attempt (its mask.lt is a
 // directory) is marked failed after 3 attempts with its error while the others go on; every other
 // stored file equals a local one-thread run's byte for byte (summaries without their timings).
-// A second test queues another experiment's tickets (--masks-from) and checks them the same way.
+// A second test queues another experiment's tickets (--masks-from) and checks them the same way,
+// and a third puts the rest of an experiment started here on the queue (lottery resume --queue).
 import test from "ava";
 import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -165,6 +166,34 @@ test("--masks-from through the queue: the imported levels start at once, the wor
       theirs = experimentResults(onlyExperiment(local, source));
     t.true(Object.keys(theirs).length >= 9);
     t.deepEqual(differences(mine, theirs), [], "every stored file equals the local one-thread run's");
+  } finally {
+    worker?.child.kill("SIGKILL");
+    await redis?.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("lottery resume --queue: an experiment started here puts its unfinished runs on the queue, and the workers end it as a local run would", async (t) => {
+  assertBuilt();
+  const root = mkdtempSync(join(tmpdir(), "lottery-queue-resume-"));
+  let redis: TestRedis | null = null;
+  let worker: Proc | null = null;
+  try {
+    redis = await startRedis();
+    const local = join(root, "local"),
+      queued = join(root, "queued");
+    const data = ["--data-dir", dataDir()];
+    const two = [...ARGS, "--trials", "2"];
+    await cli(["run", ...two, ...data, "--threads", "1", "--out", local, "--no-report"]);
+    await cli(["run", ...two, "--trial", "0", ...data, "--threads", "1", "--out", queued, "--no-report"]);
+    const dir = onlyExperiment(queued);
+
+    const added = JSON.parse((await cli(["resume", dir, "--queue", redis.url, "--json"])).trim().split("\n").pop()!);
+    t.like(added, { runs: 10, finished: 5, added: 1, waiting: 4 }, "trial 1's dense level now; its pruned levels wait for it");
+    worker = start(["worker", "--queue", redis.url, ...data, "--threads", "1", "--exit-when-idle"]);
+    const end = await within(worker.done, 90_000, "the worker emptying the queue");
+    t.is(end.code, 0, worker.out());
+    t.deepEqual(differences(experimentResults(dir), experimentResults(onlyExperiment(local))), [], "every stored file equals the local one-thread run's");
   } finally {
     worker?.child.kill("SIGKILL");
     await redis?.stop();
