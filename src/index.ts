@@ -114,6 +114,7 @@ export {
   PAPER_DROPOUT_CLAIMS,
   paperComparison,
   paperComparisonMarkdown,
+  scopeComparison,
   type DeepClaims,
   type DropoutClaims,
   type ExperimentRuns,

@@ -15,7 +15,7 @@ import { writeFileAtomic } from "../store/atomic.js";
 import { groupRuns, summarize, type Summary } from "./aggregate.js";
 import { collectReport } from "./collect.js";
 import { escapeHtml, formatAccuracy, formatPm } from "./format.js";
-import { dropoutComparison, type PaperComparison, paperComparisonMarkdown } from "./paper.js";
+import { dropoutComparison, type PaperComparison, paperComparisonMarkdown, scopeComparison } from "./paper.js";
 import { renderSvg } from "./svg.js";
 import type { FigureSpec, ReportData, RunRecord } from "./types.js";
 
@@ -56,7 +56,7 @@ export interface Comparison {
   series: ComparedSeries[];
   /** Pm values (clusters within 0.5%) present in at least two series, descending. */
   sharedPms: number[];
-  /** The paper's claims about two of the experiments, where it makes some (a Conv network with and without dropout). */
+  /** The paper's claims about two of the experiments, where it makes some (a Conv network with and without dropout; VGG-19 or ResNet-20 pruned globally and layer-wise). */
   paper?: PaperComparison[];
   /** Jaccard overlap of trial 0's ticket masks between every two series at each shared Pm (filled by compareExperiments). */
   overlaps?: { pm: number; a: string; b: string; jaccard: number; random: number }[];
@@ -188,7 +188,7 @@ export function compareReports(reports: readonly ReportData[], dirs: readonly st
   const clusters = clusterPms(series.flatMap((s) => s.points.map((p) => p.pm)));
   const sharedPms = clusters.filter((c) => series.filter((s) => s.points.some((p) => near(p.pm, c))).length >= 2);
   const models = [...new Set(reports.map((r) => r.model))];
-  const paper = reports.flatMap((a, i) => reports.slice(i + 1).flatMap((b) => dropoutComparison(a, b) ?? []));
+  const paper = reports.flatMap((a, i) => reports.slice(i + 1).flatMap((b) => dropoutComparison(a, b) ?? scopeComparison(a, b) ?? []));
   return { model: models.join(", "), dataset: first.dataset, series, sharedPms, ...(paper.length ? { paper } : {}) };
 }
 
@@ -247,7 +247,7 @@ export function comparisonMarkdown(c: Comparison): string {
           "",
         ]
       : []),
-    ...(c.paper ?? []).flatMap((p) => [`Against the paper: ${p.network} (its section 3).`, "", paperComparisonMarkdown(p), ""]),
+    ...(c.paper ?? []).flatMap((p) => [`Against the paper: ${p.network}.`, "", paperComparisonMarkdown(p), ""]),
   ].join("\n");
 }
 

@@ -468,3 +468,49 @@ export function deepPaperComparison(hparams: Record<string, unknown>, runs: read
 export function experimentPaperComparison(hparams: Record<string, unknown>, runs: readonly RunRecord[]): PaperComparison | null {
   return paperComparison(hparams, runs) ?? deepPaperComparison(hparams, runs);
 }
+
+/**
+ * The paper's appendix I.1 (global pruning finds smaller winning tickets than layer-wise pruning for
+ * VGG-19 and ResNet) beside two experiments of one of those networks that differ in scope: at each
+ * Pm both have a ticket (iterative level or one-shot target), the final test accuracy of each and
+ * whether it reaches its dense network's. Null for any other pair.
+ */
+export function scopeComparison(a: ExperimentRuns, b: ExperimentRuns): PaperComparison | null {
+  const hpOf = (e: ExperimentRuns) => e.hparams as MethodSettings;
+  const scope = (e: ExperimentRuns) => hpOf(e).pruning?.scope ?? "layerwise";
+  const [global, layerwise] = scope(a) === "global" ? [a, b] : [b, a];
+  const claims = PAPER_DEEP_CLAIMS[hpOf(global).model?.model ?? ""];
+  if (!claims || hpOf(layerwise).model?.model !== hpOf(global).model?.model) return null;
+  if (scope(global) !== "global" || scope(layerwise) !== "layerwise") return null;
+  for (const e of [global, layerwise]) {
+    const p = hpOf(e).pruning ?? {};
+    if (hpOf(e).model?.network !== undefined || (p.strategy ?? "reset") !== "reset" || (p.criterion ?? "magnitude") !== "magnitude") return null;
+  }
+  const final = (g: LevelGroup) => summarizeMetric(g, "finalTestAccuracy").mean;
+  const tickets = (e: ExperimentRuns) => groupRuns(e.runs).filter((g) => g.branch === "ticket");
+  const dense = (e: ExperimentRuns) => tickets(e).find((g) => g.kind === "iterative" && g.level === 0);
+  const g = tickets(global).filter((x) => x.pm < 1),
+    l = tickets(layerwise).filter((x) => x.pm < 1);
+  const pairs = g.flatMap((x) => {
+    const y = l.find((z) => Math.abs(Math.log(z.pm / x.pm)) <= 0.005);
+    return y ? [{ global: x, layerwise: y }] : [];
+  });
+  if (pairs.length === 0) return null;
+  const dG = dense(global),
+    dL = dense(layerwise);
+  const versus = (x: LevelGroup, d: LevelGroup | undefined) =>
+    `${formatAccuracy(final(x))}${d ? ` (${pp(final(x) - final(d))} against its dense ${formatAccuracy(final(d))})` : ""}`;
+  const rows: PaperRow[] = pairs
+    .sort((p, q) => q.global.pm - p.global.pm)
+    .map(({ global: x, layerwise: y }) => ({
+      claim: `at Pm ${formatPm(x.pm)} (${x.kind === "oneshot" ? "one-shot" : `level ${x.level}`}): global against layer-wise pruning, test accuracy at the end of training`,
+      paper: "global pruning finds smaller winning tickets than layer-wise pruning (appendix I.1)",
+      measured: `global ${versus(x, dG)}; layer-wise ${versus(y, dL)}; difference ${pp(final(x) - final(y))}`,
+    }));
+  const trials = (e: ExperimentRuns) => new Set(e.runs.map((r) => r.trial)).size;
+  const notes = [
+    `The paper: ${claims.network}, its appendix I.1 (means of 5 trials). Here: ${trials(global)} trial${trials(global) === 1 ? "" : "s"} global, ${trials(layerwise)} layer-wise, ` +
+      `${formatCount(hpOf(global).training?.iterations ?? NaN)} iterations per level; layer-wise pruning removes each layer's own fraction (the paper's layer-wise rates for these networks), global one threshold over all pruned layers.`,
+  ];
+  return { network: `${claims.network}, global against layer-wise pruning`, measuredTitle: "these experiments", rows, notes };
+}

@@ -103,7 +103,7 @@ test("a model and its dropout variant (the same weight layers) compare; another 
   t.deepEqual(compareReports([b, a], ["b", "a"]).paper?.[0]?.rows, c.paper?.[0]?.rows);
   t.regex(
     comparisonMarkdown(c),
-    /\nAgainst the paper: Conv-2 with and without dropout \(its section 3\)\.\n\n\| claim \(Conv-2 with and without dropout\) \| the paper \| these experiments \|\n/,
+    /\nAgainst the paper: Conv-2 with and without dropout\.\n\n\| claim \(Conv-2 with and without dropout\) \| the paper \| these experiments \|\n/,
   );
   t.is(compareReports([a, withModel(experiment({ strategy: "continue" }, false), "conv2")], ["a", "c"]).paper, undefined);
   const other = withModel(experiment({}, false), "conv4");

@@ -4,7 +4,7 @@
 // above dense (with the noisy exceptions named), the reinit gap at the paper's point, and notes on
 // what makes a factor a lower bound. Other networks and other methods get no table.
 import test from "ava";
-import { deepPaperComparison, dropoutComparison, PAPER_CLAIMS, paperComparison, paperComparisonMarkdown } from "../../src/report/paper.js";
+import { deepPaperComparison, dropoutComparison, PAPER_CLAIMS, paperComparison, paperComparisonMarkdown, scopeComparison } from "../../src/report/paper.js";
 import { renderHtml } from "../../src/report/html.js";
 import type { Branch, RunRecord } from "../../src/report/types.js";
 import { makeReportData } from "./fixtures.js";
@@ -243,4 +243,34 @@ test("ResNet-20 and VGG-19: the paper's section-4 finding for the experiment's r
   t.is(deepPaperComparison({ ...resnet(0.03, 2000), pruning: { scope: "layerwise" } }, runs), null, "the paper prunes these globally");
   t.is(deepPaperComparison({ ...resnet(0.03, 2000), model: { model: "conv2" } }, runs), null);
   t.is(paperComparison(resnet(0.03, 2000), runs), null, "sections 2-3 do not cover ResNet-20");
+});
+
+test("VGG-19 pruned globally against layer-wise at the Pm both reached (one-shot here): the paper's appendix I.1 beside them", (t) => {
+  const vgg = (scope: string) => ({ model: { model: "vgg19" }, dataset: {}, training: { iterations: 2812, evalEvery: 250 }, pruning: { scope } });
+  const oneShot = (pm: number, accuracy: number): RunRecord => ({ ...run(0, "ticket", pm, 2000, accuracy, 0, 2812), kind: "oneshot", level: pm });
+  const global = { hparams: vgg("global"), runs: [run(0, "ticket", 1, 2812, 0.9, 0, 2812), oneShot(0.086, 0.905)] };
+  const layerwise = { hparams: vgg("layerwise"), runs: [run(0, "ticket", 1, 2812, 0.9, 0, 2812), oneShot(0.0861, 0.88), oneShot(0.2, 0.9)] };
+  const c = scopeComparison(layerwise, global)!;
+  t.deepEqual(scopeComparison(global, layerwise), c, "either order");
+  t.is(c.network, "VGG-19, global against layer-wise pruning");
+  t.deepEqual(
+    c.rows.map((r) => [r.claim, r.paper, r.measured]),
+    [
+      [
+        "at Pm 8.6% (one-shot): global against layer-wise pruning, test accuracy at the end of training",
+        "global pruning finds smaller winning tickets than layer-wise pruning (appendix I.1)",
+        "global 90.50% (+0.50 pp against its dense 90.00%); layer-wise 88.00% (−2.00 pp against its dense 90.00%); difference +2.50 pp",
+      ],
+    ],
+  );
+  t.is(scopeComparison(global, global), null, "the same scope");
+  t.is(scopeComparison(global, { ...layerwise, hparams: { ...vgg("layerwise"), model: { model: "resnet20" } } }), null, "two networks");
+  t.is(
+    scopeComparison(
+      { ...global, hparams: { ...vgg("global"), model: { model: "conv2" } } },
+      { ...layerwise, hparams: { ...vgg("layerwise"), model: { model: "conv2" } } },
+    ),
+    null,
+  );
+  t.is(scopeComparison(global, { ...layerwise, runs: layerwise.runs.filter((r) => r.pm > 0.1) }), null, "no Pm in common");
 });
