@@ -35,6 +35,21 @@ const CONV_REINIT = "learn more and more slowly and test lower as they are prune
 const convFinal = (iterations: string) =>
   `higher than dense at iteration ${iterations}, where every network with Pm ≥ 2% has 100% training accuracy (Figure 5; no number in the text)`;
 
+/** Conv-2/4/6 (section 3): the same claims with each network's early-stop factor and accuracy gain, at their Pm. */
+function convClaims(network: string, iterations: number, [factor, esPm]: [number, number], [gain, gainPm]: [number, number]): PaperClaims {
+  const pct = (pm: number) => `${+(pm * 100).toFixed(1)}%`;
+  return {
+    network,
+    ...CONV,
+    iterations,
+    earlyStop: { factor, pm: esPm, text: `${factor}x at Pm ${pct(esPm)}` },
+    accuracyGain: { pp: gain, pm: gainPm, text: `+${gain} pp at Pm ${pct(gainPm)}` },
+    aboveDense: ABOVE_2,
+    reinit: { pm: esPm, text: CONV_REINIT },
+    finalAccuracy: convFinal(iterations.toLocaleString("en-US")),
+  };
+}
+
 /** The paper's numbers by registered model name, from its text (not read off its figures). */
 export const PAPER_CLAIMS: Readonly<Record<string, PaperClaims>> = {
   lenet_300_100: {
@@ -49,36 +64,9 @@ export const PAPER_CLAIMS: Readonly<Record<string, PaperClaims>> = {
     reinit: { pm: 0.21, text: "tickets stop 2.51x sooner and test 0.5 pp higher at Pm 21%" },
     finalAccuracy: "up to +0.35 pp at iteration 50,000, where almost every network has 100% training accuracy",
   },
-  conv2: {
-    network: "Conv-2",
-    ...CONV,
-    iterations: 20_000,
-    earlyStop: { factor: 3.5, pm: 0.088, text: "3.5x at Pm 8.8%" },
-    accuracyGain: { pp: 3.4, pm: 0.046, text: "+3.4 pp at Pm 4.6%" },
-    aboveDense: ABOVE_2,
-    reinit: { pm: 0.088, text: CONV_REINIT },
-    finalAccuracy: convFinal("20,000"),
-  },
-  conv4: {
-    network: "Conv-4",
-    ...CONV,
-    iterations: 25_000,
-    earlyStop: { factor: 3.5, pm: 0.092, text: "3.5x at Pm 9.2%" },
-    accuracyGain: { pp: 3.5, pm: 0.111, text: "+3.5 pp at Pm 11.1%" },
-    aboveDense: ABOVE_2,
-    reinit: { pm: 0.092, text: CONV_REINIT },
-    finalAccuracy: convFinal("25,000"),
-  },
-  conv6: {
-    network: "Conv-6",
-    ...CONV,
-    iterations: 30_000,
-    earlyStop: { factor: 2.5, pm: 0.151, text: "2.5x at Pm 15.1%" },
-    accuracyGain: { pp: 3.3, pm: 0.264, text: "+3.3 pp at Pm 26.4%" },
-    aboveDense: ABOVE_2,
-    reinit: { pm: 0.151, text: CONV_REINIT },
-    finalAccuracy: convFinal("30,000"),
-  },
+  conv2: convClaims("Conv-2", 20_000, [3.5, 0.088], [3.4, 0.046]),
+  conv4: convClaims("Conv-4", 25_000, [3.5, 0.092], [3.5, 0.111]),
+  conv6: convClaims("Conv-6", 30_000, [2.5, 0.151], [3.3, 0.264]),
 };
 
 /** One row of the table: the claim in words, the paper's number, this experiment's. */

@@ -6,7 +6,7 @@
 // stored file equals a local one-thread run's byte for byte (summaries without their timings).
 // A second test queues another experiment's tickets (--masks-from) and checks them the same way,
 // and a third puts the rest of an experiment started here on the queue (lottery resume --queue).
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -56,30 +56,74 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   }
 }
 
-test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint elsewhere, a failing run is failed after 3 attempts, the rest equals a local run", async (t) => {
+/** What each queue test gets: a real Redis, a local and a queued root under one temp directory, and its workers. */
+interface QueueStudy {
+  url: string;
+  local: string;
+  queued: string;
+  data: string[];
+  workers: Proc[];
+  /** Starts `lottery worker --queue URL ...args` (killed when the test ends). */
+  worker(args: string[]): Proc;
+}
+
+async function withQueue(prefix: string, body: (q: QueueStudy) => Promise<void>): Promise<void> {
   assertBuilt();
-  const root = mkdtempSync(join(tmpdir(), "lottery-queue-"));
+  const root = mkdtempSync(join(tmpdir(), prefix));
   let redis: TestRedis | null = null;
   const workers: Proc[] = [];
   try {
     redis = await startRedis();
-    const local = join(root, "local"),
-      queued = join(root, "queued");
-    const data = ["--data-dir", dataDir()];
+    const url = redis.url;
+    await body({
+      url,
+      local: join(root, "local"),
+      queued: join(root, "queued"),
+      data: ["--data-dir", dataDir()],
+      workers,
+      worker(args) {
+        const w = start(["worker", "--queue", url, ...args]);
+        workers.push(w);
+        return w;
+      },
+    });
+  } finally {
+    for (const w of workers) w.child.kill("SIGKILL");
+    await redis?.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The summary line `--queue ... --json` prints last. */
+async function enqueue(args: string[]): Promise<Record<string, unknown>> {
+  return JSON.parse((await cli([...args, "--json"])).trim().split("\n").pop()!);
+}
+
+/** One worker until the queue is empty; it must end cleanly. */
+async function drain(t: ExecutionContext, q: QueueStudy): Promise<void> {
+  const w = q.worker([...q.data, "--threads", "1", "--exit-when-idle"]);
+  const end = await within(w.done, 90_000, "the worker emptying the queue");
+  t.is(end.code, 0, w.out());
+}
+
+test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint elsewhere, a failing run is failed after 3 attempts, the rest equals a local run", async (t) => {
+  await withQueue("lottery-queue-", async (q) => {
+    const { url, local, queued, data, workers } = q;
     const t0 = Date.now();
     await cli(["run", ...ARGS, ...data, "--threads", "1", "--out", local, "--no-report"]);
     t.log(`local one-thread run: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    const first = JSON.parse((await cli(["run", ...ARGS, ...data, "--out", queued, "--queue", redis.url, "--json"])).trim().split("\n").pop()!);
+    const first = await enqueue(["run", ...ARGS, ...data, "--out", queued, "--queue", url]);
     t.like(first, { runs: 5, added: 1, waiting: 4 });
-    const again = JSON.parse((await cli(["run", ...ARGS, ...data, "--out", queued, "--queue", redis.url, "--json"])).trim().split("\n").pop()!);
+    const again = await enqueue(["run", ...ARGS, ...data, "--out", queued, "--queue", url]);
     t.like(again, { runs: 5, added: 0, alreadyQueued: 1, waiting: 4 }, "enqueuing again adds nothing");
     const dir = onlyExperiment(queued);
     mkdirSync(join(dir, FAILING, "mask.lt"), { recursive: true }); // saving its mask fails, at every attempt
 
     const t1 = Date.now();
-    const worker = () => start(["worker", "--queue", redis!.url, ...data, "--threads", "1", "--stall-seconds", "5", "--exit-when-idle"]);
-    workers.push(worker(), worker());
+    const worker = () => q.worker([...data, "--threads", "1", "--stall-seconds", "5", "--exit-when-idle"]);
+    worker();
+    worker();
     // Kill the worker training level 1 once that run has a checkpoint (its lock names the worker).
     const deadline = Date.now() + 60_000;
     const killed = await within(
@@ -115,7 +159,7 @@ test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint el
       "resumed from the killed worker's checkpoint, not from scratch",
     );
 
-    const status = (await cli(["status", "--queue", redis.url, "--json"]))
+    const status = (await cli(["status", "--queue", url, "--json"]))
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
@@ -124,7 +168,7 @@ test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint el
     const failed = status[0].runs.find((r: { state: string }) => r.state === "failed");
     t.like(failed, { run: { trial: 0, kind: "iterative", level: 1, branch: "reinit" }, attempts: 3 });
     t.regex(failed.error, /mask\.lt/);
-    const text = await cli(["status", "--queue", redis.url]);
+    const text = await cli(["status", "--queue", url]);
     t.regex(text, /5 runs: 4 done, 0 running, 0 queued, 0 waiting for the run they start from, 0 blocked, 1 failed/);
     t.regex(text, /failed {3}trial 0 level 1 \(reinit control\) after 3 attempts: .*mask\.lt/);
 
@@ -133,70 +177,40 @@ test("two workers, one SIGKILLed mid-run: the job resumes from its checkpoint el
       theirs = without(experimentResults(onlyExperiment(local)));
     t.true(Object.keys(theirs).length >= 16);
     t.deepEqual(differences(mine, theirs), [], "every stored file of the other runs equals the local one-thread run's");
-  } finally {
-    for (const w of workers) w.child.kill("SIGKILL");
-    await redis?.stop();
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test("--masks-from through the queue: the imported levels start at once, the worker reads the source under the shared root, and the results equal a local run's", async (t) => {
-  assertBuilt();
-  const root = mkdtempSync(join(tmpdir(), "lottery-queue-masks-"));
-  let redis: TestRedis | null = null;
-  let worker: Proc | null = null;
-  try {
-    redis = await startRedis();
-    const local = join(root, "local"),
-      queued = join(root, "queued");
-    const data = ["--data-dir", dataDir()];
+  await withQueue("lottery-queue-masks-", async (q) => {
+    const { url, local, queued, data } = q;
     await cli(["run", ...ARGS, ...data, "--threads", "1", "--out", local, "--no-report"]);
     const source = basename(onlyExperiment(local));
     cpSync(local, queued, { recursive: true }); // both roots hold the same source experiment
     const imported = ["--masks-from", source, "--mask-levels", "2,0", "--iterations", "90", "--eval-every", "30", "--controls", "reinit", "--val-size", "200"];
     await cli(["run", ...imported, ...data, "--threads", "1", "--out", local, "--no-report"]);
 
-    const added = JSON.parse((await cli(["run", ...imported, ...data, "--out", queued, "--queue", redis.url, "--json"])).trim().split("\n").pop()!);
+    const added = await enqueue(["run", ...imported, ...data, "--out", queued, "--queue", url]);
     t.like(added, { runs: 3, added: 3, waiting: 0 }, "level 0, level 2's ticket and its reinit control: none waits for another");
-    worker = start(["worker", "--queue", redis.url, ...data, "--threads", "1", "--exit-when-idle"]);
-    const end = await within(worker.done, 90_000, "the worker emptying the queue");
-    t.is(end.code, 0, worker.out());
+    await drain(t, q);
 
     const mine = experimentResults(onlyExperiment(queued, source)),
       theirs = experimentResults(onlyExperiment(local, source));
     t.true(Object.keys(theirs).length >= 9);
     t.deepEqual(differences(mine, theirs), [], "every stored file equals the local one-thread run's");
-  } finally {
-    worker?.child.kill("SIGKILL");
-    await redis?.stop();
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test("lottery resume --queue: an experiment started here puts its unfinished runs on the queue, and the workers end it as a local run would", async (t) => {
-  assertBuilt();
-  const root = mkdtempSync(join(tmpdir(), "lottery-queue-resume-"));
-  let redis: TestRedis | null = null;
-  let worker: Proc | null = null;
-  try {
-    redis = await startRedis();
-    const local = join(root, "local"),
-      queued = join(root, "queued");
-    const data = ["--data-dir", dataDir()];
+  await withQueue("lottery-queue-resume-", async (q) => {
+    const { url, local, queued, data } = q;
     const two = [...ARGS, "--trials", "2"];
     await cli(["run", ...two, ...data, "--threads", "1", "--out", local, "--no-report"]);
     await cli(["run", ...two, "--trial", "0", ...data, "--threads", "1", "--out", queued, "--no-report"]);
     const dir = onlyExperiment(queued);
 
-    const added = JSON.parse((await cli(["resume", dir, "--queue", redis.url, "--json"])).trim().split("\n").pop()!);
+    const added = await enqueue(["resume", dir, "--queue", url]);
     t.like(added, { runs: 10, finished: 5, added: 1, waiting: 4 }, "trial 1's dense level now; its pruned levels wait for it");
-    worker = start(["worker", "--queue", redis.url, ...data, "--threads", "1", "--exit-when-idle"]);
-    const end = await within(worker.done, 90_000, "the worker emptying the queue");
-    t.is(end.code, 0, worker.out());
+    await drain(t, q);
     t.deepEqual(differences(experimentResults(dir), experimentResults(onlyExperiment(local))), [], "every stored file equals the local one-thread run's");
-  } finally {
-    worker?.child.kill("SIGKILL");
-    await redis?.stop();
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
