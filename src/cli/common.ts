@@ -55,3 +55,10 @@ function parseKernelMode(v: string): KernelMode {
 export function pct(x: number): string {
   return Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : "-";
 }
+
+/** A wall time for people: "42 s", "14 min", "6.2 h". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}

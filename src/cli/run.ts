@@ -3,12 +3,15 @@
 // carries only one JSON line per run (the table goes to stderr); the report is written at the end.
 import { Command } from "commander";
 import {
+  ESTIMATE_STEPS,
+  estimateExperiment,
   ExperimentStore,
   GROUPS,
   type Hparams,
   type ModelEntry,
   type Overrides,
   runExperiment,
+  Session,
   type RunId,
   type RunSummary,
   paperComparisonMarkdown,
@@ -20,7 +23,7 @@ import { loadQueueModules } from "../queue/load.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
 import { hparamsFor } from "./dataset-defaults.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
-import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
+import { addRuntimeOptions, formatDuration, integerFlag, pct, type RuntimeOptions } from "./common.js";
 import { join, resolve } from "node:path";
 
 const ALL_GROUPS = Object.keys(GROUPS) as (keyof typeof GROUPS)[];
@@ -111,6 +114,10 @@ export function runCommand(): Command {
     .option(
       "--json",
       "stdout gets only one JSON line per finished run (trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds, ...); the table and the experiment and report paths go to stderr",
+    )
+    .option(
+      "--estimate",
+      "train nothing: time a few steps of the dense and of the sparsest network this experiment would train, and its evaluations, here with these --threads and --kernels, and print how long all its runs would take (with --json, as one JSON object)",
     );
   addRuntimeOptions(cmd);
   addHparamOptions(cmd, ALL_GROUPS);
@@ -127,6 +134,7 @@ export function runCommand(): Command {
           trial?: number;
           onDivergence: string;
           queue?: string;
+          estimate?: boolean;
         },
     ) => {
       const onDivergence = onDivergenceOf(opts.onDivergence);
@@ -143,10 +151,36 @@ export function runCommand(): Command {
       // A --model-file network is kept with the experiment (`lottery resume` rebuilds it from there).
       if (choice.spec) writeJsonAtomic(join(opts.out, ExperimentStore.experimentName(hp, defaults), NETWORK_FILE), choice.spec);
       if (opts.queue !== undefined) return enqueueCommand(opts.queue, hp, defaults, opts);
+      if (opts.estimate) return estimateCommand(hp, model, opts);
       await trainExperiment({ hp, model, defaults, root: opts.out }, { ...opts, onDivergence });
     },
   );
   return cmd;
+}
+
+/** `lottery run ... --estimate`: measures here and prints how long the experiment would take. */
+async function estimateCommand(hp: Hparams, model: ModelEntry, opts: RuntimeOptions & { json?: boolean }): Promise<void> {
+  const say = (m: string) => process.stderr.write(`${m}\n`);
+  const session = await Session.open(hp, { model, dataDir: opts.dataDir, fetchIfMissing: true, kernelMode: opts.kernels, threads: opts.threads, log: say });
+  try {
+    say(`timing ${ESTIMATE_STEPS} steps of the dense and of the sparsest network, with their evaluations...`);
+    const e = await estimateExperiment(session, hp);
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(e)}\n`);
+      return;
+    }
+    const t = hp.training;
+    console.log(
+      [
+        `${e.runs} runs of ${e.iterations.toLocaleString("en-US")} iterations, ${e.evaluations} evaluations each (validation every ${t.evalEvery}; test ${t.evalTest === "every" ? "at each" : "where the validation loss improves, and at the end"})`,
+        `step (median, ${e.threads} thread${e.threads === 1 ? "" : "s"}, --kernels ${opts.kernels ?? "auto"}): ${e.denseStepMs.toFixed(1)} ms dense, ${e.sparsestStepMs.toFixed(1)} ms at Pm ${pct(e.sparsestPm)} (the sparsest run)`,
+        `evaluation: ${e.valSeconds.toFixed(1)} s validation (${session.data.val.count.toLocaleString("en-US")} images), ${e.testSeconds.toFixed(1)} s test (${session.data.test.count.toLocaleString("en-US")})`,
+        `about ${formatDuration(e.seconds.low)} to ${formatDuration(e.seconds.high)} in all on this machine as it is now (from each run's step interpolated by Pm to every run at the dense step${t.evalTest === "improved" ? ", and from the test split at two evaluations a run to all" : ""}; other processes slow it)`,
+      ].join("\n"),
+    );
+  } finally {
+    await session.close();
+  }
 }
 
 /** --on-divergence's value, checked. */

@@ -4,7 +4,7 @@
 import { Command } from "commander";
 import { describeRun, ExperimentStore, type RunState, runGraph } from "../node.js";
 import { loadQueueModules } from "../queue/load.js";
-import { pct } from "./common.js";
+import { formatDuration, pct } from "./common.js";
 
 export function statusCommand(): Command {
   return new Command("status")
@@ -119,21 +119,14 @@ export function timeAccount(runs: readonly RunState[], iterations: number): Time
   if (perRun === null) return { spent, left: waiting || partial.length ? null : { seconds: 0, basis: "" } };
   const left = partial.reduce((a, p) => a + (p.seconds / p.iteration) * (iterations - p.iteration), 0) + waiting * perRun;
   const basis = done.length
-    ? `the median ${duration(perRun)} of the finished runs for each of the ${waiting} not started`
-    : `the pace of the run${partial.length > 1 ? "s" : ""} so far (${duration(perRun)} a run; pruned levels are usually faster)`;
+    ? `the median ${formatDuration(perRun)} of the finished runs for each of the ${waiting} not started`
+    : `the pace of the run${partial.length > 1 ? "s" : ""} so far (${formatDuration(perRun)} a run; pruned levels are usually faster)`;
   return { spent, left: { seconds: left, basis } };
 }
 
-/** "42 s", "14 min", "6.2 h". */
-function duration(seconds: number): string {
-  if (seconds < 90) return `${Math.round(seconds)} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
-}
-
 function timeLine(t: TimeAccount, done: number): string {
-  if (t.left?.seconds === 0) return `${duration(t.spent)} of training (wall time of its ${done} run${done === 1 ? "" : "s"}); nothing left`;
-  const spent = `${duration(t.spent)} of training so far (wall time, unfinished runs to their last checkpoint)`;
+  if (t.left?.seconds === 0) return `${formatDuration(t.spent)} of training (wall time of its ${done} run${done === 1 ? "" : "s"}); nothing left`;
+  const spent = `${formatDuration(t.spent)} of training so far (wall time, unfinished runs to their last checkpoint)`;
   if (!t.left) return `${spent}; what is left cannot be estimated before a run has a checkpoint`;
-  return `${spent}; about ${duration(t.left.seconds)} left at ${t.left.basis}`;
+  return `${spent}; about ${formatDuration(t.left.seconds)} left at ${t.left.basis}`;
 }

@@ -168,3 +168,27 @@ test("killed with SIGKILL in the middle of a level, a rerun ends with exactly th
     rmSync(b, { recursive: true, force: true });
   }
 });
+
+test("--estimate times the dense and the sparsest network and the evaluations here, counts every run, and trains and writes nothing", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "lottery-estimate-"));
+  try {
+    const args = ["run", "--levels", "2", "--iterations", "110", "--eval-every", "50", "--controls", "reinit", "--val-size", "500", "--threads", "1"];
+    const r = await runCli([...args, "--estimate", "--json", "--data-dir", dataDir(), "--out", root]);
+    t.is(r.code, 0, r.stderr);
+    const e = JSON.parse(r.stdout.trim());
+    t.like(e, { runs: 5, iterations: 110, evaluations: 4, threads: 1 }, "level 0, levels 1-2 and their controls; evaluations at 0, 50, 100 and 110");
+    t.is(e.sparsestPm.toFixed(4), "0.6406", "level 2 of LeNet's schedule");
+    for (const k of ["denseStepMs", "sparsestStepMs", "valSeconds", "testSeconds"]) t.true(e[k] > 0, k);
+    t.true(e.testSeconds > e.valSeconds, "10,000 test images take longer than 500 validation ones");
+    t.true(e.seconds.low > 0 && e.seconds.low <= e.seconds.high);
+    t.deepEqual(readdirSync(root), [], "nothing written");
+    const text = await runCli([...args, "--estimate", "--data-dir", dataDir(), "--out", root]);
+    t.is(text.code, 0, text.stderr);
+    t.regex(
+      text.stdout,
+      /^5 runs of 110 iterations, 4 evaluations each \(validation every 50; test at each\)\nstep \(median, 1 thread, --kernels auto\): [\d.]+ ms dense, [\d.]+ ms at Pm 64\.06% \(the sparsest run\)\nevaluation: [\d.]+ s validation \(500 images\), [\d.]+ s test \(10,000\)\nabout \d+ (s|min) to \d+ (s|min) in all on this machine/,
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
