@@ -53,8 +53,11 @@ export async function estimateExperiment(session: Session, hp: Hparams, steps = 
   // A probe trains `steps` iterations with an evaluation at its start and end (as every run has).
   const probe = async (pm: number) => {
     session.initialize();
-    applyMasks(network, pm >= 1 ? fullMasks(network) : randomMasksAtPm(network, target, pm, new Rng(0, "estimate")));
-    const result = await session.train({}, { ...hp.training, iterations: steps, evalEvery: steps, evalTest: "every", warmupIterations: 0, milestones: [] });
+    // Random masks with the per-layer counts of the layer-wise schedule at that Pm: global pruning's
+    // counts depend on trained magnitudes, and its ranking of equal scores would empty whole layers.
+    applyMasks(network, pm >= 1 ? fullMasks(network) : randomMasksAtPm(network, { ...target, scope: "layerwise" }, pm, new Rng(0, "estimate")));
+    // The experiment's own schedule: its first steps (in the warmup, if it has one) are what a probe can afford.
+    const result = await session.train({}, { ...hp.training, iterations: steps, evalEvery: steps, evalTest: "every" });
     return { stepMs: result.stepMs, evalPairSeconds: Math.max(0, (result.seconds - (steps * result.stepMs) / 1000) / 2) };
   };
   const dense = await probe(1);

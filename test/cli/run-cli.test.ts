@@ -2,9 +2,9 @@
 // report, JSON lines, and exact resumption after SIGKILL in the middle of a level.
 import test from "ava";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCli } from "../helpers/cli.js";
 import { dataDir } from "../helpers/data.js";
@@ -188,6 +188,45 @@ test("--estimate times the dense and the sparsest network and the evaluations he
       text.stdout,
       /^5 runs of 110 iterations, 4 evaluations each \(validation every 50; test at each\)\nstep \(median, 1 thread, --kernels auto\): [\d.]+ ms dense, [\d.]+ ms at Pm 64\.06% \(the sparsest run\)\nevaluation: [\d.]+ s validation \(500 images\), [\d.]+ s test \(10,000\)\nabout \d+ (s|min) to \d+ (s|min) in all on this machine/,
     );
+    // Global pruning: the probe's masks follow the layer-wise counts (ranking equal scores globally would empty the output layer).
+    const net = join(root, "..", `${basename(root)}-mlp.json`);
+    writeFileSync(
+      net,
+      JSON.stringify({
+        name: "mlp",
+        layers: [
+          { type: "linear", units: 32, relu: true },
+          { type: "linear", units: "classes" },
+        ],
+      }),
+    );
+    try {
+      const global = await runCli([
+        "run",
+        "--model-file",
+        net,
+        "--scope",
+        "global",
+        "--levels",
+        "15",
+        "--iterations",
+        "20",
+        "--val-size",
+        "200",
+        "--threads",
+        "1",
+        "--estimate",
+        "--json",
+        "--data-dir",
+        dataDir(),
+        "--out",
+        root,
+      ]);
+      t.is(global.code, 0, global.stderr);
+      t.like(JSON.parse(global.stdout.trim()), { runs: 16 });
+    } finally {
+      rmSync(net, { force: true });
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
