@@ -3,15 +3,12 @@
 // carries only one JSON line per run (the table goes to stderr); the report is written at the end.
 import { Command } from "commander";
 import {
-  ESTIMATE_STEPS,
-  estimateExperiment,
   ExperimentStore,
   GROUPS,
   type Hparams,
   type ModelEntry,
   type Overrides,
   runExperiment,
-  Session,
   type RunId,
   type RunSummary,
   paperComparisonMarkdown,
@@ -23,7 +20,8 @@ import { loadQueueModules } from "../queue/load.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
 import { hparamsFor } from "./dataset-defaults.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
-import { addRuntimeOptions, formatDuration, integerFlag, pct, type RuntimeOptions } from "./common.js";
+import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
+import { estimateCommand } from "./estimate.js";
 import { join, resolve } from "node:path";
 
 const ALL_GROUPS = Object.keys(GROUPS) as (keyof typeof GROUPS)[];
@@ -156,31 +154,6 @@ export function runCommand(): Command {
     },
   );
   return cmd;
-}
-
-/** `lottery run ... --estimate`: measures here and prints how long the experiment would take. */
-async function estimateCommand(hp: Hparams, model: ModelEntry, opts: RuntimeOptions & { json?: boolean }): Promise<void> {
-  const say = (m: string) => process.stderr.write(`${m}\n`);
-  const session = await Session.open(hp, { model, dataDir: opts.dataDir, fetchIfMissing: true, kernelMode: opts.kernels, threads: opts.threads, log: say });
-  try {
-    say(`timing ${ESTIMATE_STEPS} steps of the dense and of the sparsest network, with their evaluations...`);
-    const e = await estimateExperiment(session, hp);
-    if (opts.json) {
-      process.stdout.write(`${JSON.stringify(e)}\n`);
-      return;
-    }
-    const t = hp.training;
-    console.log(
-      [
-        `${e.runs} runs of ${e.iterations.toLocaleString("en-US")} iterations, ${e.evaluations} evaluations each (validation every ${t.evalEvery}; test ${t.evalTest === "every" ? "at each" : "where the validation loss improves, and at the end"})`,
-        `step (median, ${e.threads} thread${e.threads === 1 ? "" : "s"}, --kernels ${opts.kernels ?? "auto"}): ${e.denseStepMs.toFixed(1)} ms dense, ${e.sparsestStepMs.toFixed(1)} ms at Pm ${pct(e.sparsestPm)} (the sparsest run)`,
-        `evaluation: ${e.valSeconds.toFixed(1)} s validation (${session.data.val.count.toLocaleString("en-US")} images), ${e.testSeconds.toFixed(1)} s test (${session.data.test.count.toLocaleString("en-US")})`,
-        `about ${formatDuration(e.seconds.low)} to ${formatDuration(e.seconds.high)} in all on this machine as it is now (from each run's step interpolated by Pm to every run at the dense step${t.evalTest === "improved" ? ", and from the test split at two evaluations a run to all" : ""}; other processes slow it)`,
-      ].join("\n"),
-    );
-  } finally {
-    await session.close();
-  }
 }
 
 /** --on-divergence's value, checked. */
