@@ -64,12 +64,21 @@ export interface Comparison {
 
 const LABEL_KEYS = ["pruning.criterion", "pruning.strategy", "pruning.scope"];
 
+/**
+ * Settings left out of labels: when the test split is evaluated changes no result, and a model's
+ * dropout variant is told apart by its name.
+ */
+const QUIET_KEYS = ["training.evalTest", "model.dropout"];
+
 /** What tells each experiment apart: criterion, strategy and scope always, then any other setting that differs between them. */
 function labels(hps: readonly Hparams[]): string[] {
   const differing = new Set<string>();
   for (const a of hps)
     for (const b of hps)
-      for (const k of Object.keys(nonDefaults(a, b))) if (!(EXTENT_FIELDS as readonly string[]).includes(k) && !LABEL_KEYS.includes(k)) differing.add(k);
+      for (const k of Object.keys(nonDefaults(a, b)))
+        if (!(EXTENT_FIELDS as readonly string[]).includes(k) && !LABEL_KEYS.includes(k) && !QUIET_KEYS.includes(k)) differing.add(k);
+  // Dropout on one model (not a variant's name) is still a difference worth naming.
+  if (!differing.has("model.model") && hps.some((h) => h.model.dropout !== hps[0]!.model.dropout)) differing.add("model.dropout");
   return hps.map((h) => {
     const p = h.pruning as Hparams["pruning"] & { criterion?: string };
     const extra = [...differing].sort().map((k) => {

@@ -55,6 +55,15 @@ test("other differing settings join the label; another model is refused", (t) =>
     compareReports([a, b], ["a", "b"]).series.map((s) => s.label),
     ["magnitude, layerwise, reset, lr=0.0012, iterative", "magnitude, layerwise, reset, lr=0.01, iterative"],
   );
+  // When the test split is evaluated changes no result: not a label; dropout on one model is.
+  const quiet = {
+    ...experiment({}, false),
+    hparams: resolveHparams(defaults, { training: { evalTest: "improved" }, model: { dropout: 0.5 } }) as unknown as Record<string, unknown>,
+  };
+  t.deepEqual(
+    compareReports([a, quiet], ["a", "c"]).series.map((s) => s.label),
+    ["magnitude, layerwise, reset, dropout=0, iterative", "magnitude, layerwise, reset, dropout=0.5, iterative"],
+  );
   t.throws(() => compareReports([a, { ...b, model: "conv2", dataset: "cifar10" }], ["a", "b"]), {
     message: /b is conv2 on cifar10, but a is lenet_300_100 on mnist: compare experiments of one dataset and one network/,
   });
