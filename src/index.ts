@@ -110,20 +110,22 @@ export { formatPm, formatAccuracy, formatSeconds } from "./report/format.js";
 export {
   deepPaperComparison,
   dropoutComparison,
-  PAPER_CLAIMS,
-  PAPER_DEEP_CLAIMS,
-  PAPER_DROPOUT_CLAIMS,
   paperComparison,
   paperComparisonMarkdown,
   scopeComparison,
-  type DeepClaims,
-  type DropoutClaims,
   type ExperimentRuns,
-  type PaperClaims,
   type PaperComparison,
   type PaperRow,
-  type RateClaim,
 } from "./report/paper.js";
+export {
+  PAPER_CLAIMS,
+  PAPER_DEEP_CLAIMS,
+  PAPER_DROPOUT_CLAIMS,
+  type DeepClaims,
+  type DropoutClaims,
+  type PaperClaims,
+  type RateClaim,
+} from "./report/paper-claims.js";
 export * from "./ticket/index.js";
 export { exportOnnx, type OnnxExport, type OnnxExportOptions } from "./export/onnx.js";
 export { onnxGraph, INITIALIZER_MODES, ONNX_INPUT, ONNX_OUTPUT, type InitializerMode, type OnnxGraph, type OnnxGraphOptions } from "./export/onnx-graph.js";

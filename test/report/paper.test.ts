@@ -4,7 +4,8 @@
 // above dense (with the noisy exceptions named), the reinit gap at the paper's point, and notes on
 // what makes a factor a lower bound. Other networks and other methods get no table.
 import test from "ava";
-import { deepPaperComparison, dropoutComparison, PAPER_CLAIMS, paperComparison, paperComparisonMarkdown, scopeComparison } from "../../src/report/paper.js";
+import { deepPaperComparison, dropoutComparison, paperComparison, paperComparisonMarkdown, scopeComparison } from "../../src/report/paper.js";
+import { PAPER_CLAIMS } from "../../src/report/paper-claims.js";
 import { renderHtml } from "../../src/report/html.js";
 import type { Branch, RunRecord } from "../../src/report/types.js";
 import { makeReportData } from "./fixtures.js";
