@@ -159,18 +159,9 @@ if (oneShot.length) {
 // the experiment's settings sit beside its runs.csv (as in a published folder).
 const hparamsFile = join(dirname(file), "hparams.json");
 if (existsSync(hparamsFile)) {
+  // Only what the table reads comes from runs.csv; the rest of a report record is left unknown.
   const records = rows.map(
     (r): RunRecord => ({
-      ...{
-        stepMs: r.stepMs,
-        threads: NaN,
-        kernelMode: "",
-        simd: "",
-        sparseLayers: [],
-        earlyStopValLoss: NaN,
-        earlyStopValAccuracy: NaN,
-        finalValAccuracy: NaN,
-      },
       trial: r.trial,
       kind: r.kind as RunRecord["kind"],
       level: r.level,
@@ -181,6 +172,14 @@ if (existsSync(hparamsFile)) {
       earlyStopTestAccuracy: r.esTest,
       finalTestAccuracy: r.finalTest,
       seconds: r.seconds,
+      stepMs: r.stepMs,
+      earlyStopValLoss: NaN,
+      earlyStopValAccuracy: NaN,
+      finalValAccuracy: NaN,
+      threads: NaN,
+      kernelMode: "",
+      simd: "",
+      sparseLayers: [],
     }),
   );
   const hparams = JSON.parse(readFileSync(hparamsFile, "utf8"));

@@ -104,7 +104,7 @@ function median(xs: readonly number[]): number {
  * runs (or, before any finished, at the pace of the partial ones). Pruned levels usually train
  * faster than the dense one, so early estimates run high.
  */
-export function timeAccount(runs: readonly RunState[], iterations: number): TimeAccount {
+function timeAccount(runs: readonly RunState[], iterations: number): TimeAccount {
   const done = runs.flatMap((r) => (r.state === "done" ? [r.summary.seconds] : []));
   const partial = runs.flatMap((r) =>
     (r.state === "running" || r.state === "interrupted") && r.iteration !== null && r.iteration > 0 && r.seconds !== null
@@ -113,10 +113,9 @@ export function timeAccount(runs: readonly RunState[], iterations: number): Time
   );
   const spent = done.reduce((a, b) => a + b, 0) + partial.reduce((a, p) => a + p.seconds, 0);
   const perRun = done.length ? median(done) : partial.length ? median(partial.map((p) => p.seconds / p.iteration)) * iterations : null;
-  const waiting = runs.filter(
-    (r) => r.state === "not started" || ((r.state === "running" || r.state === "interrupted") && !(r.iteration && r.seconds !== null)),
-  ).length;
-  if (perRun === null) return { spent, left: waiting || partial.length ? null : { seconds: 0, basis: "" } };
+  // Runs with no pace of their own yet: not started, or running without a checkpoint.
+  const waiting = runs.length - done.length - partial.length;
+  if (perRun === null) return { spent, left: waiting ? null : { seconds: 0, basis: "" } };
   const left = partial.reduce((a, p) => a + (p.seconds / p.iteration) * (iterations - p.iteration), 0) + waiting * perRun;
   const basis = done.length
     ? `the median ${formatDuration(perRun)} of the finished runs for each of the ${waiting} not started`

@@ -34,6 +34,11 @@ export function summarize(values: Iterable<number>): Summary {
   return n === 0 ? { mean: NaN, min: NaN, max: NaN, n: 0 } : { mean: sum / n, min, max, n };
 }
 
+/** Two Pm values that agree within 0.5% (a one-shot target and the iterative level it was set from): one point of comparison. */
+export function samePm(a: number, b: number): boolean {
+  return Math.abs(Math.log(a / b)) <= 0.005;
+}
+
 /** Legend name of a series: one-shot runs are told apart from the iterative ones by a prefix. */
 export function seriesName(kind: Kind, branch: Branch): string {
   return kind === "oneshot" ? `one-shot ${branch}` : branch;

@@ -12,7 +12,7 @@ import { getCriterion } from "../prune/criteria/index.js";
 import { EXTENT_FIELDS, ExperimentStore } from "../store/experiment.js";
 import { jaccard, randomJaccard } from "./masks.js";
 import { writeFileAtomic } from "../store/atomic.js";
-import { groupRuns, summarize, type Summary } from "./aggregate.js";
+import { groupRuns, samePm, summarize, type Summary } from "./aggregate.js";
 import { collectReport } from "./collect.js";
 import { escapeHtml, formatAccuracy, formatPm } from "./format.js";
 import { dropoutComparison, type PaperComparison, paperComparisonMarkdown, scopeComparison } from "./paper.js";
@@ -96,7 +96,7 @@ function labels(hps: readonly Hparams[]): string[] {
 function clusterPms(pms: readonly number[]): number[] {
   const sorted = [...new Set(pms)].filter((p) => p > 0).sort((a, b) => b - a);
   const out: number[] = [];
-  for (const p of sorted) if (!out.length || Math.abs(Math.log(out[out.length - 1]! / p)) > 0.005) out.push(p);
+  for (const p of sorted) if (!out.length || !samePm(out[out.length - 1]!, p)) out.push(p);
   return out;
 }
 
@@ -195,7 +195,7 @@ export function compareReports(reports: readonly ReportData[], dirs: readonly st
     series.push(...kept.map((s) => ({ ...s, points: s.points.sort((a, b) => b.pm - a.pm) })));
   });
   const clusters = clusterPms(series.flatMap((s) => s.points.map((p) => p.pm)));
-  const sharedPms = clusters.filter((c) => series.filter((s) => s.points.some((p) => near(p.pm, c))).length >= 2);
+  const sharedPms = clusters.filter((c) => series.filter((s) => s.points.some((p) => samePm(p.pm, c))).length >= 2);
   const models = [...new Set(reports.map((r) => r.model))];
   const paper = reports.flatMap((a, i) => reports.slice(i + 1).flatMap((b) => dropoutComparison(a, b) ?? scopeComparison(a, b) ?? []));
   return { model: models.join(", "), dataset: first.dataset, series, sharedPms, ...(paper.length ? { paper } : {}) };
@@ -212,12 +212,8 @@ function sameNetwork(a: ReportData, b: ReportData): boolean {
   return a.sparsity.length > 0 && b.sparsity.length > 0 && layers(a) === layers(b);
 }
 
-function near(a: number, b: number): boolean {
-  return Math.abs(Math.log(a / b)) <= 0.005;
-}
-
 function pointAt(s: ComparedSeries, pm: number): ComparedPoint | undefined {
-  return s.points.find((p) => near(p.pm, pm));
+  return s.points.find((p) => samePm(p.pm, pm));
 }
 
 function cell(p: ComparedPoint | undefined): string {

@@ -3,7 +3,7 @@
 // measured by experiments: the report's "Against the paper" table and `lottery compare`'s. Only the
 // quantities, not a verdict: whether a 2.2x against the paper's 3.5x "agrees" depends on the
 // protocol, which the table states next to it.
-import { groupRuns, type LevelGroup, summarizeMetric } from "./aggregate.js";
+import { groupRuns, type LevelGroup, samePm, summarizeMetric } from "./aggregate.js";
 import { formatAccuracy, formatCount, formatPm } from "./format.js";
 import { PAPER_CLAIMS, PAPER_DEEP_CLAIMS, PAPER_DROPOUT_CLAIMS, type PaperClaims } from "./paper-claims.js";
 import type { RunRecord } from "./types.js";
@@ -34,17 +34,26 @@ interface MethodSettings {
   pruning?: { strategy?: string; criterion?: string; scope?: string; masksFrom?: string };
 }
 
-/** The paper's method on the paper's data: iterative magnitude pruning, layer-wise, reset to θ0, a registered network. */
-function paperMethod(hp: MethodSettings, dataset: string): boolean {
+/**
+ * The paper's method on its data: magnitude pruning, reset to θ0, a registered network, CIFAR-10 or
+ * MNIST as the claims say, and the scope the paper used for that network (`scope` null: either,
+ * for comparing the two scopes).
+ */
+function paperMethod(hp: MethodSettings, dataset: string, scope: "layerwise" | "global" | null): boolean {
   const p = hp.pruning ?? {};
   return (
     hp.model?.network === undefined &&
     (hp.dataset?.dataset ?? dataset) === dataset &&
     (p.strategy ?? "reset") === "reset" &&
     (p.criterion ?? "magnitude") === "magnitude" &&
-    (p.scope ?? "layerwise") === "layerwise"
+    (scope === null || (p.scope ?? "layerwise") === scope)
   );
 }
+
+/** Means over trials of what the claims compare. */
+const es = (g: LevelGroup) => summarizeMetric(g, "earlyStopIteration").mean;
+const acc = (g: LevelGroup) => summarizeMetric(g, "earlyStopTestAccuracy").mean;
+const final = (g: LevelGroup) => summarizeMetric(g, "finalTestAccuracy").mean;
 
 /** An experiment's iterative levels reduced to what the claims are about (means over trials). */
 interface Tickets {
@@ -53,8 +62,6 @@ interface Tickets {
   dense: LevelGroup;
   /** The pruned tickets, densest first. */
   pruned: LevelGroup[];
-  es: (g: LevelGroup) => number;
-  acc: (g: LevelGroup) => number;
   /** Test accuracy at early stop over the dense network's. */
   gain: (g: LevelGroup) => number;
   /** The largest dense/ticket early-stop ratio, and every level that reaches it. */
@@ -70,8 +77,6 @@ function measureTickets(runs: readonly RunRecord[]): Tickets | null {
   const dense = tickets.find((g) => g.level === 0);
   const pruned = tickets.filter((g) => g.level > 0).sort((a, b) => b.pm - a.pm);
   if (!dense || pruned.length === 0) return null;
-  const es = (g: LevelGroup) => summarizeMetric(g, "earlyStopIteration").mean;
-  const acc = (g: LevelGroup) => summarizeMetric(g, "earlyStopTestAccuracy").mean;
   const gain = (g: LevelGroup) => acc(g) - acc(dense);
   const ratio = (g: LevelGroup) => es(dense) / es(g);
   const bestRatio = Math.max(...pruned.map(ratio));
@@ -79,8 +84,6 @@ function measureTickets(runs: readonly RunRecord[]): Tickets | null {
     groups,
     dense,
     pruned,
-    es,
-    acc,
     gain,
     bestRatio,
     fastest: pruned.filter((g) => Math.abs(ratio(g) - bestRatio) < 1e-9),
@@ -118,7 +121,7 @@ function protocol(hp: MethodSettings, t: Tickets): string {
 
 /** "2.17x at Pm 51.4% to 7.1% (10 levels): dense at 3,250, tickets at 1,500". */
 function fastestText(t: Tickets): string {
-  return `${t.bestRatio.toFixed(2)}x at ${pms(t.fastest)}: dense at ${formatCount(t.es(t.dense))}, tickets at ${formatCount(t.es(t.fastest[0]!))}`;
+  return `${t.bestRatio.toFixed(2)}x at ${pms(t.fastest)}: dense at ${formatCount(es(t.dense))}, tickets at ${formatCount(es(t.fastest[0]!))}`;
 }
 
 /**
@@ -130,10 +133,10 @@ function fastestText(t: Tickets): string {
 export function paperComparison(hparams: Record<string, unknown>, runs: readonly RunRecord[]): PaperComparison | null {
   const hp = hparams as MethodSettings;
   const claims = PAPER_CLAIMS[hp.model?.model ?? ""];
-  if (!claims || !paperMethod(hp, claims.dataset)) return null;
+  if (!claims || !paperMethod(hp, claims.dataset, "layerwise")) return null;
   const t = measureTickets(runs);
   if (!t) return null;
-  const { groups, dense, pruned, es, acc, gain, best } = t;
+  const { groups, dense, pruned, gain, best } = t;
   const denseAcc = acc(dense);
 
   // The sparsest level still at or above dense, and the levels below dense on either side of it
@@ -169,7 +172,6 @@ export function paperComparison(hparams: Record<string, unknown>, runs: readonly
     },
     { claim: "tickets at or above the dense network's test accuracy", paper: claims.aboveDense.text, measured: aboveText },
   ];
-  const final = (g: LevelGroup) => summarizeMetric(g, "finalTestAccuracy").mean;
   const bestFinal = pruned.reduce((a, b) => (final(b) > final(a) ? b : a));
   const iterations = hp.training?.iterations ?? dense.runs[0]!.iterations;
   rows.push({
@@ -230,12 +232,12 @@ export function dropoutComparison(a: ExperimentRuns, b: ExperimentRuns): PaperCo
   const [withDropout, without] = PAPER_DROPOUT_CLAIMS[model(a)] ? [a, b] : [b, a];
   const claims = PAPER_DROPOUT_CLAIMS[model(withDropout)];
   if (!claims || model(without) !== claims.plain) return null;
-  if (!paperMethod(withDropout.hparams as MethodSettings, "cifar10") || !paperMethod(without.hparams as MethodSettings, "cifar10")) return null;
+  if (![withDropout, without].every((e) => paperMethod(e.hparams as MethodSettings, "cifar10", "layerwise"))) return null;
   const d = measureTickets(withDropout.runs),
     n = measureTickets(without.runs);
   if (!d || !n) return null;
-  const dDense = d.acc(d.dense),
-    nDense = n.acc(n.dense);
+  const dDense = acc(d.dense),
+    nDense = acc(n.dense);
   const rows: PaperRow[] = [
     {
       claim: "dropout raises the dense network's test accuracy at early stop",
@@ -274,15 +276,12 @@ export function dropoutComparison(a: ExperimentRuns, b: ExperimentRuns): PaperCo
 export function deepPaperComparison(hparams: Record<string, unknown>, runs: readonly RunRecord[]): PaperComparison | null {
   const hp = hparams as MethodSettings & { training?: { lr?: number; warmupIterations?: number } };
   const claims = PAPER_DEEP_CLAIMS[hp.model?.model ?? ""];
-  const p = hp.pruning ?? {};
-  if (!claims || hp.model?.network !== undefined || (hp.dataset?.dataset ?? "cifar10") !== "cifar10") return null;
-  if ((p.strategy ?? "reset") !== "reset" || (p.criterion ?? "magnitude") !== "magnitude" || p.scope !== "global") return null;
+  if (!claims || !paperMethod(hp, "cifar10", "global")) return null;
   const t = measureTickets(runs);
   if (!t) return null;
   const lr = hp.training?.lr ?? NaN;
   const warmup = (hp.training?.warmupIterations ?? 0) > 0;
   const claim = claims.rates.find((r) => Math.abs(r.lr - lr) < 1e-12 && r.warmup === warmup);
-  const final = (g: LevelGroup) => summarizeMetric(g, "finalTestAccuracy").mean;
   const dense = final(t.dense);
   const atOrAbove = t.pruned.filter((g) => final(g) >= dense);
   const lowest = atOrAbove[atOrAbove.length - 1];
@@ -337,17 +336,13 @@ export function scopeComparison(a: ExperimentRuns, b: ExperimentRuns): PaperComp
   const claims = PAPER_DEEP_CLAIMS[hpOf(global).model?.model ?? ""];
   if (!claims || hpOf(layerwise).model?.model !== hpOf(global).model?.model) return null;
   if (scope(global) !== "global" || scope(layerwise) !== "layerwise") return null;
-  for (const e of [global, layerwise]) {
-    const p = hpOf(e).pruning ?? {};
-    if (hpOf(e).model?.network !== undefined || (p.strategy ?? "reset") !== "reset" || (p.criterion ?? "magnitude") !== "magnitude") return null;
-  }
-  const final = (g: LevelGroup) => summarizeMetric(g, "finalTestAccuracy").mean;
+  if (![global, layerwise].every((e) => paperMethod(hpOf(e), "cifar10", null))) return null;
   const tickets = (e: ExperimentRuns) => groupRuns(e.runs).filter((g) => g.branch === "ticket");
   const dense = (e: ExperimentRuns) => tickets(e).find((g) => g.kind === "iterative" && g.level === 0);
   const g = tickets(global).filter((x) => x.pm < 1),
     l = tickets(layerwise).filter((x) => x.pm < 1);
   const pairs = g.flatMap((x) => {
-    const y = l.find((z) => Math.abs(Math.log(z.pm / x.pm)) <= 0.005);
+    const y = l.find((z) => samePm(z.pm, x.pm));
     return y ? [{ global: x, layerwise: y }] : [];
   });
   if (pairs.length === 0) return null;
