@@ -94,6 +94,11 @@ export const PruningHparams = z.object({
     .array(z.number().gt(0).lt(1))
     .describe("one-shot pruning: after the dense level, prune once straight to each of these fractions of weights remaining (Pm), e.g. 0.5,0.2"),
   controls: z.array(z.enum(CONTROL_NAMES)).describe(`control branches per level: ${CONTROLS.map((c) => `${c.name} (${c.description})`).join(", ")}`),
+  controlLevels: z
+    .array(z.int().min(1).max(100))
+    .describe(
+      "the iterative levels whose controls are trained, e.g. 3,7,11 (the other levels train only the ticket, which saves time on long schedules); empty: every level",
+    ),
   trials: z.int().min(1).max(100).describe("independent trials (different seeds)"),
   masksFrom: z
     .string()
@@ -165,6 +170,7 @@ export const BASE_DEFAULTS: Hparams = {
     exclude: [],
     oneShot: [],
     controls: [],
+    controlLevels: [],
     trials: 1,
     maskLevels: [],
   },

@@ -34,3 +34,22 @@ export function checkMaskImport(p: Hparams["pruning"]): void {
       `--masks-from trains each mask from the source's θ0 (--strategy reset); --strategy ${p.strategy} would need the source's trained weights: use --strategy reset, or prune in an experiment of its own`,
     );
 }
+
+/**
+ * Checks --control-levels: it names levels that have controls to train, so it needs --controls,
+ * and every level in it must be one the experiment trains (at most --levels, or one of
+ * --mask-levels).
+ */
+export function checkControlLevels(p: Hparams["pruning"]): void {
+  if (!p.controlLevels.length) return;
+  const list = p.controlLevels.join(",");
+  if (!p.controls.length) throw new Error(`--control-levels ${list} needs --controls: name the controls to train at those levels, e.g. --controls reinit`);
+  const trained = p.masksFrom !== undefined ? p.maskLevels : Array.from({ length: p.levels }, (_, i) => i + 1);
+  const outside = p.controlLevels.filter((l) => !trained.includes(l));
+  if (outside.length)
+    throw new Error(
+      p.masksFrom !== undefined
+        ? `--control-levels ${list}: level ${outside.join(", ")} is not among --mask-levels ${p.maskLevels.join(",")}; list only levels that are trained`
+        : `--control-levels ${list}: level ${outside.join(", ")} is beyond --levels ${p.levels}; raise --levels or list levels from 1 to ${p.levels}`,
+    );
+}

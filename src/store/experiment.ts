@@ -14,7 +14,14 @@ import { byteArrays, floatArrays, readTensors, readTensorsMeta, writeTensors } f
 import type { RunStore } from "./run-store.js";
 
 /** Settings that only say how much of an experiment to run. */
-export const EXTENT_FIELDS = ["pruning.levels", "pruning.trials", "pruning.controls", "pruning.oneShot", "pruning.maskLevels"] as const;
+export const EXTENT_FIELDS = [
+  "pruning.levels",
+  "pruning.trials",
+  "pruning.controls",
+  "pruning.controlLevels",
+  "pruning.oneShot",
+  "pruning.maskLevels",
+] as const;
 
 import type { LockOwner, RunId, RunSummary } from "./types.js";
 export type { Branch, LockOwner, RunId, RunSummary } from "./types.js";
@@ -73,7 +80,7 @@ export function runPath(id: RunId): string {
  * ```
  *
  * `summary.json` is written last: a run with a summary is finished and is skipped on rerun. Every
- * file is written atomically. Extent settings (levels, trials, controls, one-shot targets) are not
+ * file is written atomically. Extent settings (levels, trials, controls and their levels, one-shot targets) are not
  * part of the name, so rerunning with more of them extends the same experiment.
  *
  * Every stored file can tell that it was damaged: tensor files checksum their header and data,
@@ -583,8 +590,22 @@ function widestExtent(hp: Hparams, stored: Hparams): Hparams {
       controls: union(hp.pruning.controls, p.controls),
       oneShot: union(hp.pruning.oneShot, p.oneShot),
       maskLevels: union(hp.pruning.maskLevels, p.maskLevels),
+      controlLevels: widestControlLevels(hp.pruning, p),
     },
   };
+}
+
+/**
+ * The iterative levels with controls in either extent, as the settings write them (empty: every
+ * level). An extent without controls adds none; one with controls and no list has them at every level.
+ */
+function widestControlLevels(current: Hparams["pruning"], stored: Partial<Hparams["pruning"]>): number[] {
+  const levelsOf = (p: Partial<Hparams["pruning"]>): number[] | "none" | "all" =>
+    !p.controls?.length ? "none" : !p.controlLevels?.length ? "all" : p.controlLevels;
+  const a = levelsOf(current);
+  const b = levelsOf(stored);
+  if (a === "all" || b === "all") return [];
+  return [...new Set([...(a === "none" ? [] : a), ...(b === "none" ? [] : b)])].sort((x, y) => x - y);
 }
 
 function lookup(obj: Record<string, unknown>, dotted: string): unknown {

@@ -127,6 +127,36 @@ test("rerunning resumes: finished runs are skipped, adding levels and controls e
     );
   }));
 
+test("--control-levels trains the controls only at the listed levels; a rerun adds levels to the same experiment, and a bad list is refused before training", (t) =>
+  withDir(async (root) => {
+    const data = await realDataset("mnist", 1000);
+    const settings = (p: Overrides["pruning"]) => hp({ training: { iterations: 100, evalEvery: 50 }, pruning: { controls: ["reinit"], ...p } });
+    const stored = (dir: string) =>
+      (JSON.parse(readFileSync(join(dir, "hparams.json"), "utf8")) as { pruning: { controlLevels: number[] } }).pruning.controlLevels;
+    const first = await runExperiment({ hp: settings({ controlLevels: [2] }), defaults, root, dataset: data });
+    t.deepEqual(
+      first.summaries.map((s) => `${s.level}/${s.branch}`),
+      ["0/ticket", "1/ticket", "2/ticket", "2/reinit"],
+    );
+    t.is(
+      first.store.dir,
+      (await runExperiment({ hp: settings({ controlLevels: [1] }), defaults, root, dataset: data })).store.dir,
+      "an extent setting: same experiment",
+    );
+    t.deepEqual(stored(first.store.dir), [1, 2]);
+    t.true(existsSync(join(first.store.dir, "trial_0", "level_1", "branch_reinit", "summary.json")));
+    // Without the list, the controls go to every level, and the settings say so.
+    await runExperiment({ hp: settings({ levels: 3 }), defaults, root, dataset: data });
+    t.deepEqual(stored(first.store.dir), []);
+    t.true(existsSync(join(first.store.dir, "trial_0", "level_3", "branch_reinit", "summary.json")));
+    await t.throwsAsync(() => runExperiment({ hp: settings({ controls: [], controlLevels: [1] }), defaults, root, dataset: data }), {
+      message: /--control-levels 1 needs --controls: name the controls to train at those levels, e\.g\. --controls reinit/,
+    });
+    await t.throwsAsync(() => runExperiment({ hp: settings({ controlLevels: [2, 5] }), defaults, root, dataset: data }), {
+      message: /--control-levels 2,5: level 5 is beyond --levels 2; raise --levels or list levels from 1 to 2/,
+    });
+  }));
+
 test("bad input: unknown strategy, a rate outside (0,1), a store of another configuration, a corrupt mask", (t) =>
   withDir(async (root) => {
     const data = await realDataset("mnist", 1000);

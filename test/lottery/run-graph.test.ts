@@ -62,3 +62,28 @@ test("imported masks (--masks-from): each listed level and its controls start fr
   // Settings written before imports existed have no maskLevels: the pruning graph.
   t.is(runGraph({ trials: 1, levels: 1, controls: [], oneShot: [] }).length, 2);
 });
+
+test("--control-levels: only the listed iterative levels get controls; one-shot targets and imported levels follow the same rule", (t) => {
+  const graph = runGraph({ trials: 1, levels: 4, controls: ["reinit"], oneShot: [0.3], controlLevels: [4, 2] });
+  t.deepEqual(
+    graph.map((n) => [name(n.id), name(n.after)]),
+    [
+      ["trial_0/level_0", null],
+      ["trial_0/level_1", "trial_0/level_0"],
+      ["trial_0/level_2", "trial_0/level_1"],
+      ["trial_0/level_2/branch_reinit", "trial_0/level_1"],
+      ["trial_0/level_3", "trial_0/level_2"],
+      ["trial_0/level_4", "trial_0/level_3"],
+      ["trial_0/level_4/branch_reinit", "trial_0/level_3"],
+      // One-shot targets are not levels: they keep their controls.
+      ["trial_0/oneshot_0.3", "trial_0/level_0"],
+      ["trial_0/oneshot_0.3/branch_reinit", "trial_0/level_0"],
+    ],
+  );
+  // Empty: every level, as before the setting existed.
+  t.is(runGraph({ trials: 1, levels: 4, controls: ["reinit"], oneShot: [], controlLevels: [] }).length, 9);
+  t.deepEqual(
+    runGraph({ trials: 1, levels: 0, controls: ["reinit"], oneShot: [], maskLevels: [0, 11, 13], controlLevels: [13] }).map((n) => name(n.id)),
+    ["trial_0/level_0", "trial_0/level_11", "trial_0/level_13", "trial_0/level_13/branch_reinit"],
+  );
+});
