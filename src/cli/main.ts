@@ -15,6 +15,16 @@ import { trainCommand } from "./train.js";
 import { workerCommand } from "./worker.js";
 import { statusCommand } from "./status.js";
 
+// A reader that closed its end (`lottery models | head -1`) ends the command quietly, as SIGPIPE
+// ends a Unix tool (exit 141): Node ignores SIGPIPE and would otherwise die on an unhandled EPIPE
+// with a stack trace. A run stopped this way resumes from its last checkpoint.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    process.exit(141);
+  });
+}
+
 // The command owns its process, so it may switch on V8's relaxed SIMD (FMA kernels) on Node 20;
 // the library leaves that process-wide flag to whoever embeds it.
 await enableNodeRelaxedSimd();

@@ -14,6 +14,19 @@ test("--version and -V print the package version", async (t) => {
   }
 });
 
+test("output to a closed pipe ends the command quietly with 141 (as SIGPIPE would), not with an EPIPE stack trace", async (t) => {
+  const { spawn } = await import("node:child_process");
+  const main = new URL("../../src/cli/main.ts", import.meta.url).pathname;
+  const child = spawn(process.execPath, ["--import=tsx", main, "models"], { stdio: ["ignore", "pipe", "pipe"] });
+  // The reader goes before the command writes anything (its start takes far longer than this).
+  child.stdout.destroy();
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  t.is(code, 141, stderr);
+  t.notRegex(stderr, /EPIPE|node:events/);
+});
+
 test("usage errors exit 2", async (t) => {
   const r = await runCli(["run", "--no-such-flag"]);
   t.is(r.code, 2, r.stderr);
