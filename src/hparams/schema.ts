@@ -60,9 +60,9 @@ export const TrainingHparams = z.object({
     .describe("training iterations (per level); a count other than the model's scales its warmup and milestones to match, unless they are given"),
   evalEvery: z.int().min(1).max(100_000_000).describe("evaluate validation and test loss/accuracy every this many iterations"),
   evalTest: z
-    .enum(["every", "improved"])
+    .enum(["every", "improved", "best"])
     .describe(
-      "when the test split is evaluated: every = at every evaluation (test curves in the report); improved = only where the validation loss reaches a new minimum, and at the end: the same early-stop and final test accuracies for a third of the evaluation time (the report plots validation accuracy instead)",
+      "when the test split is evaluated: every = at every evaluation (test curves in the report); improved = only where the validation loss reaches a new minimum, and at the end; best = only when training ends, on the final weights and on a copy of the weights kept at the lowest validation loss (at most two test passes a run; checkpoints hold the copy). improved and best give the same early-stop and final test accuracies as every, for less evaluation time (the report plots validation accuracy instead)",
     ),
   warmupIterations: z.int().min(0).max(100_000_000).describe("linear learning-rate warmup iterations (0 = none)"),
   milestones: z.array(z.int().min(1)).describe("iterations at which the learning rate is multiplied by gamma (comma-separated)"),

@@ -29,8 +29,9 @@ export interface ExperimentEstimate {
   threads: number;
   /**
    * Wall seconds of all runs: `low` with each run's step interpolated (by Pm) between the dense and
-   * the sparsest measurement and, with `--eval-test improved`, the test split at two evaluations a
-   * run; `high` with every run at the dense step and the test split at every evaluation.
+   * the sparsest measurement and, with `--eval-test improved` or `best`, the test split at two
+   * evaluations a run; `high` with every run at the dense step and the test split at every
+   * evaluation (with `best`: two, all it ever takes).
    */
   seconds: { low: number; high: number };
 }
@@ -72,12 +73,14 @@ export async function estimateExperiment(session: Session, hp: Hparams, steps = 
     testSeconds = (dense.evalPairSeconds * nTest) / (nVal + nTest);
   const t = hp.training;
   const evaluations = Math.floor(t.iterations / t.evalEvery) + 1 + (t.iterations % t.evalEvery === 0 ? 0 : 1);
+  // improved: from two test passes (the first and last evaluations improve) to all; best: at most two.
   const testLow = t.evalTest === "every" ? evaluations : Math.min(2, evaluations);
+  const testHigh = t.evalTest === "best" ? Math.min(2, evaluations) : evaluations;
   // A sparse network measured slower than the dense one (timing noise where both run dense kernels) counts as dense.
   const floor = Math.min(sparsest.stepMs, dense.stepMs);
   const stepAt = (pm: number) => (sparsestPm >= 1 ? dense.stepMs : floor + ((dense.stepMs - floor) * (pm - sparsestPm)) / (1 - sparsestPm));
   const evalLow = evaluations * valSeconds + testLow * testSeconds,
-    evalHigh = evaluations * (valSeconds + testSeconds);
+    evalHigh = evaluations * valSeconds + testHigh * testSeconds;
   const low = pms.reduce((s, pm) => s + (t.iterations * stepAt(pm)) / 1000 + evalLow, 0);
   const high = pms.length * ((t.iterations * dense.stepMs) / 1000 + evalHigh);
   return {

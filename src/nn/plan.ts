@@ -157,6 +157,29 @@ export class ExecutionPlan {
     for (const { param, csr } of this.entries) if (csr) this.k.sparse.scatter(csr, param.value);
   }
 
+  /**
+   * Sets the parameters of `params` named in `weights` (dense form, as {@link snapshot} gives them)
+   * into the form each runs this level: its CSR values where sparse (gathered at the kept
+   * positions), else its dense value. `load(params, snapshot(params))` changes no bit.
+   */
+  load(params: readonly Param[], weights: ReadonlyMap<string, Float32Array>): void {
+    for (const p of params) {
+      const w = weights.get(p.name);
+      if (!w) continue;
+      if (w.length !== p.size) throw new Error(`internal error: ${p.name} has ${p.size} values, the weights to load ${w.length}`);
+      const csr = this.csrOf(p);
+      if (!csr) {
+        p.value.data.set(w);
+        continue;
+      }
+      const rp = csr.rowPtr.data,
+        ci = csr.colIdx.data,
+        v = csr.values.data,
+        cols = csr.cols;
+      for (let r = 0; r < csr.rows; r++) for (let q = rp[r]!; q < rp[r + 1]!; q++) v[q] = w[r * cols + ci[q]!]!;
+    }
+  }
+
   /** Copies of every parameter of `params` as it is now (CSR values scattered into dense form). */
   snapshot(params: readonly Param[]): Map<string, Float32Array> {
     return new Map(

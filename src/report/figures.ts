@@ -295,11 +295,12 @@ interface CurveRow {
  * Figure 4-style chart: test accuracy over training for up to six ticket levels spread over the
  * Pm range (trial mean), with reinit at the same levels dashed in the same color. Validation
  * accuracy instead where the experiment evaluated the test split only at new validation minima
- * (--eval-test improved).
+ * or only at the end (--eval-test improved or best).
  */
 export function accuracyOverTraining(data: ReportData): Figure | undefined {
   const kind: Kind = "iterative";
-  const split = (data.hparams.training as { evalTest?: string } | undefined)?.evalTest === "improved" ? "val" : "test";
+  const evalTest = (data.hparams.training as { evalTest?: string } | undefined)?.evalTest;
+  const split = evalTest === undefined || evalTest === "every" ? "test" : "val";
   const splitName = split === "test" ? "Test" : "Validation";
   const ticketCurves = data.curves.filter((c) => c.kind === kind && c.branch === "ticket");
   const chosen = pickSpread(levelsOf(ticketCurves, kind), MAX_CURVE_LEVELS);

@@ -499,6 +499,7 @@ export function writeCheckpointFile(path: string, state: TrainState, weights: Re
   const arrays = new Map<string, Float32Array>();
   for (const [k, v] of weights) arrays.set(`weights/${k}`, v);
   for (const [k, v] of state.optimizer) arrays.set(`optimizer/${k}`, v);
+  for (const [k, v] of state.best ?? []) arrays.set(`best/${k}`, v);
   writeTensors(path, arrays, { iteration: state.iteration, seconds: state.seconds, history: state.history, arithmetic: state.arithmetic });
 }
 
@@ -525,10 +526,12 @@ export function readCheckpointFile(
     return null;
   }
   const weights = new Map<string, Float32Array>(),
-    optimizer = new Map<string, Float32Array>();
+    optimizer = new Map<string, Float32Array>(),
+    best = new Map<string, Float32Array>();
   for (const [k, v] of floatArrays(file, path)) {
     if (k.startsWith("weights/")) weights.set(k.slice(8), v);
     else if (k.startsWith("optimizer/")) optimizer.set(k.slice(10), v);
+    else if (k.startsWith("best/")) best.set(k.slice(5), v);
   }
   const history = (file.meta.history as EvalRecord[]).map(restoreNaN);
   const arithmetic = file.meta.arithmetic as ArithmeticSpan[] | undefined;
@@ -539,6 +542,7 @@ export function readCheckpointFile(
       optimizer,
       history,
       ...(arithmetic ? { arithmetic } : {}),
+      ...(best.size ? { best } : {}),
     },
     weights,
   };

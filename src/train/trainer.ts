@@ -16,7 +16,8 @@ export interface EvalRecord {
   val: SplitMetrics;
   /**
    * Null where the test split was not evaluated (--eval-test improved: only evaluations that reach
-   * a new minimum of the validation loss, the first and the last have it).
+   * a new minimum of the validation loss, the first and the last have it; --eval-test best: only
+   * the early-stop evaluation and the last, both measured when training ends).
    */
   test: SplitMetrics | null;
 }
@@ -36,6 +37,11 @@ export interface TrainState {
   history: EvalRecord[];
   /** The threads, kernels and SIMD level each part of the run trained on (absent in checkpoints of older versions). */
   arithmetic?: ArithmeticSpan[];
+  /**
+   * --eval-test best: the weights at the lowest validation loss so far (by parameter name), whose
+   * test accuracy is measured when training ends; absent otherwise.
+   */
+  best?: Map<string, Float32Array>;
 }
 
 /** What {@link train} trains: usually made by {@link Session.train}, which fills it from the session. */
@@ -193,11 +199,18 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       if (resumed.changed) hooks.onArithmeticChange?.({ iteration: start, before: resumed.before, now });
     }
     // --eval-test improved: the test split only where the early-stop point can land, and at the end.
-    const everyTest = t.evalTest !== "improved";
+    // --eval-test best: only at the end, on the final weights and on a copy kept at each new
+    // validation minimum (the early-stop point's weights: the same bits the test split would have
+    // seen there).
+    const keepBest = t.evalTest === "best";
+    let best: Map<string, Float32Array> | undefined = hooks.resume?.best;
     const evaluateAt = async (iteration: number, trainLoss: number): Promise<EvalRecord> => {
       const val = await stepper!.evaluate(setup.val);
-      const wanted = everyTest || iteration === t.iterations || newMinimum(history, val.loss);
+      const improved = newMinimum(history, val.loss);
+      const last = iteration === t.iterations;
+      const wanted = t.evalTest === "every" || last || (improved && t.evalTest === "improved");
       const record = { iteration, trainLoss, val, test: wanted ? await stepper!.evaluate(setup.test) : null };
+      if (keepBest && improved && !wanted) best = plan.snapshot(network.params);
       history.push(record);
       hooks.onEval?.(record);
       return record;
@@ -244,7 +257,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
         if (hooks.checkpoint && done < t.iterations && hooks.checkpoint.due(done)) {
           const seconds = (hooks.resume?.seconds ?? 0) + (performance.now() - started) / 1000;
           await hooks.checkpoint.save(
-            { iteration: done, seconds, optimizer: optimizer.state(), history: [...history], arithmetic },
+            { iteration: done, seconds, optimizer: optimizer.state(), history: [...history], arithmetic, ...(best ? { best } : {}) },
             plan.snapshot(network.params),
           );
         }
@@ -257,6 +270,15 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       }
     }
     hooks.onProgress?.(t.iterations, t.iterations, history[history.length - 1] ?? null);
+    const stop = earlyStopRecord(history);
+    if (!stop.test) {
+      // --eval-test best: the early-stop weights back for one test pass, then the final ones.
+      if (!best) throw new Error(`internal error: no weights kept for the early-stop evaluation at iteration ${stop.iteration}`);
+      const final = plan.snapshot(network.params);
+      plan.load(network.params, best);
+      stop.test = await stepper.evaluate(setup.test);
+      plan.load(network.params, final);
+    }
     plan.commit();
     stepTimes.sort((a, b) => a - b);
     return {

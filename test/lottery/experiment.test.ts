@@ -127,6 +127,74 @@ test("rerunning resumes: finished runs are skipped, adding levels and controls e
     );
   }));
 
+test("--eval-test best: the test split only when training ends, on the final and the kept early-stop weights; the same accuracies and weights as every, also across an interruption", (t) =>
+  withDir(async (root) => {
+    const data = await realDataset("mnist", 1000);
+    const settings = (evalTest: "every" | "best") => hp({ pruning: { levels: 1 }, training: { evalEvery: 20, evalTest } });
+    const every = await runExperiment({ hp: settings("every"), defaults, root, dataset: data, threads: 1 });
+    // Level 1 interrupted after a checkpoint (one at every evaluation), then resumed: the checkpoint keeps the copy.
+    const level1 = { trial: 0, kind: "iterative" as const, level: 1, branch: "ticket" as const };
+    await t.throwsAsync(
+      runExperiment({
+        hp: settings("best"),
+        defaults,
+        root,
+        dataset: data,
+        threads: 1,
+        checkpointSeconds: 0,
+        events: {
+          onProgress: (id, done) => {
+            if (id.level === 1 && done >= 130) throw new Error("interrupted");
+          },
+        },
+      }),
+      { message: "interrupted" },
+    );
+    const store = ExperimentStore.open(root, settings("best"), defaults);
+    const checkpoint = store.loadCheckpoint(level1)!;
+    t.is(checkpoint.state.best?.size, checkpoint.weights.size, "the checkpoint holds a copy of every parameter for the early-stop point");
+    const best = await runExperiment({ hp: settings("best"), defaults, root, dataset: data, threads: 1 });
+    t.not(best.store.dir, every.store.dir);
+    const strip = (s: object) => ({ ...s, seconds: 0, step_ms: 0 });
+    t.deepEqual(best.summaries.map(strip), every.summaries.map(strip));
+    t.true(
+      best.summaries.every((s) => s.early_stop_iteration < 200),
+      "the early stops come before the end, so their test pass is the late one",
+    );
+    for (const level of [0, 1]) {
+      const id = { ...level1, level };
+      t.deepEqual(best.store.loadFinal(id), every.store.loadFinal(id), `level ${level}: the final weights are restored after the early-stop test pass`);
+      const all = every.store.metrics(id),
+        some = best.store.metrics(id);
+      t.deepEqual(
+        some.filter((m) => m.split !== "test"),
+        all.filter((m) => m.split !== "test"),
+      );
+      const summary = best.summaries[level]!;
+      const expected = [...new Set([summary.early_stop_iteration, 200])].sort((a, b) => a - b);
+      const testRows = some.filter((m) => m.split === "test");
+      t.deepEqual(
+        testRows.map((m) => m.iteration),
+        expected,
+        `level ${level}: the test split at the early stop and the end only`,
+      );
+      t.deepEqual(
+        testRows,
+        all.filter((m) => m.split === "test" && expected.includes(m.iteration)),
+      );
+    }
+    // Sparse kernels (CSR values take the kept weights) on two threads (the pool reads them): the same too.
+    const onTwo = (evalTest: "every" | "best", out: string) =>
+      runExperiment({ hp: settings(evalTest), defaults, root: join(root, out), dataset: data, threads: 2, kernelMode: "sparse" });
+    const [sparseEvery, sparseBest] = [await onTwo("every", "a"), await onTwo("best", "b")];
+    t.is(
+      sparseBest.summaries[1]!.kernels.every((k) => k.kernel === "sparse"),
+      true,
+    );
+    t.deepEqual(sparseBest.summaries.map(strip), sparseEvery.summaries.map(strip));
+    t.deepEqual(sparseBest.store.loadFinal(level1), sparseEvery.store.loadFinal(level1));
+  }));
+
 test("--control-levels trains the controls only at the listed levels; a rerun adds levels to the same experiment, and a bad list is refused before training", (t) =>
   withDir(async (root) => {
     const data = await realDataset("mnist", 1000);
