@@ -276,7 +276,8 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       if (!best) throw new Error(`internal error: no weights kept for the early-stop evaluation at iteration ${stop.iteration}`);
       const final = plan.snapshot(network.params);
       plan.load(network.params, best);
-      stop.test = await stepper.evaluate(setup.test);
+      // A new record in its place: the old one may be shared with a checkpoint's history.
+      history[history.indexOf(stop)] = { ...stop, test: await stepper.evaluate(setup.test) };
       plan.load(network.params, final);
     }
     plan.commit();
