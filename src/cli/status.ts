@@ -52,8 +52,12 @@ export function statusCommand(): Command {
     });
 }
 
-/** One line per run that is not finished, and the counts, for each experiment directory. */
+/**
+ * One line per run that is not finished, and the counts, for each experiment directory; for
+ * several, what they have cost and need in all (a campaign's view).
+ */
 function localStatus(dirs: readonly string[], json: boolean): void {
+  const all = { spent: 0, left: 0, unknown: 0 };
   for (const dir of dirs) {
     const store = ExperimentStore.read(dir);
     const runs = runGraph(store.hp.pruning).map((node) => ({ run: node.id, ...store.runState(node.id) }));
@@ -61,12 +65,15 @@ function localStatus(dirs: readonly string[], json: boolean): void {
     const counts = { done: count("done"), running: count("running"), interrupted: count("interrupted"), notStarted: count("not started") };
     const total = store.hp.training.iterations;
     const time = timeAccount(runs, total);
+    all.spent += time.spent;
+    if (time.left) all.left += time.left.seconds;
+    else all.unknown++;
     if (json) {
       process.stdout.write(`${JSON.stringify({ dir, counts, time: { spentSeconds: time.spent, leftSeconds: time.left?.seconds ?? null }, runs })}\n`);
       continue;
     }
     console.log(
-      `${dir}: ${runs.length} runs: ${counts.done} done, ${counts.running} running, ${counts.interrupted} interrupted, ${counts.notStarted} not started`,
+      `${dir}: ${runs.length} run${runs.length === 1 ? "" : "s"}: ${counts.done} done, ${counts.running} running, ${counts.interrupted} interrupted, ${counts.notStarted} not started`,
     );
     console.log(`  time         ${timeLine(time, counts.done)}`);
     const at = (iteration: number | null) =>
@@ -82,6 +89,13 @@ function localStatus(dirs: readonly string[], json: boolean): void {
       const span = waiting.length === 1 ? describeRun(waiting[0]!.run) : `${describeRun(waiting[0]!.run)} to ${describeRun(waiting[waiting.length - 1]!.run)}`;
       console.log(`  not started  ${waiting.length === 1 ? "1 run" : `${waiting.length} runs`}: ${span}`);
     }
+  }
+  if (!json && dirs.length > 1) {
+    const unknown = all.unknown ? ` (and what ${all.unknown === 1 ? "1 experiment needs" : `${all.unknown} experiments need`}, not yet estimated)` : "";
+    console.log(
+      `all ${dirs.length} experiments: ${formatDuration(all.spent)} of training so far; about ${formatDuration(all.left)} left${unknown}. ` +
+        "These add up runs' own wall times: experiments trained side by side take less wall time than the sum.",
+    );
   }
 }
 

@@ -67,6 +67,18 @@ test("a finished experiment, then one with a running and an interrupted run, as 
     t.regex(after.stdout, /3 done, 0 running, 1 interrupted, 1 not started/);
     t.regex(after.stdout, /not started {2}1 run: trial 0 level 2 \(reinit control\)/);
 
+    // Several experiments: each, then what they have cost and need in all.
+    const other = await runCli(["run", ...ARGS, "--levels", "0", "--lr", "0.002", "--threads", "1", "--data-dir", dataDir(), "--out", root, "--no-report"]);
+    t.is(other.code, 0, other.stderr);
+    const otherDir = /^experiment: (.*)$/m.exec(other.stdout + other.stderr)![1]!;
+    const two = await runCli(["status", dir, otherDir]);
+    t.is(two.code, 0, two.stderr);
+    t.true(two.stdout.includes(`${otherDir}: 1 run: 1 done`), two.stdout);
+    t.regex(
+      two.stdout.trim().split("\n").at(-1)!,
+      /^all 2 experiments: \d+ s of training so far; about \d+ s left\. These add up runs' own wall times: experiments trained side by side take less wall time than the sum\.$/,
+    );
+
     const both = await runCli(["status", dir, "--queue", "redis://127.0.0.1:1"]);
     t.not(both.code, 0);
     t.regex(both.stderr, /give experiment directories or --queue URL, not both/);
