@@ -13,17 +13,29 @@
 # OUT/<label>.log; `lottery status OUT/<experiment>` says how far it got and what is left. A failed
 # experiment is logged and the lane goes on to the next. Run both lanes from one checkout at one
 # commit for the whole campaign (an experiment's runs should all come from one build).
+# `paper-campaign.sh --print a` prints the lane's experiments (a label and the `lottery run` flags,
+# a line each) instead of running them: test/scripts/paper-campaign.test.ts checks each against
+# the CLI, so a renamed flag fails the tests rather than a lane hours later.
 set -u
-lane=${1:?usage: paper-campaign.sh a|b [OUT] [DATA_DIR]}
+print=0
+if [ "${1:-}" = "--print" ]; then
+  print=1
+  shift
+fi
+lane=${1:?usage: paper-campaign.sh [--print] a|b [OUT] [DATA_DIR]}
 out=${2:-results}
 data=${3:-../shared/data}
 root=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$out"
+[ $print -eq 1 ] || mkdir -p "$out"
 
 # run LABEL ARGS...: one `lottery run` of the campaign, its output appended to OUT/LABEL.{jsonl,log}.
 run() {
   label=$1
   shift
+  if [ $print -eq 1 ]; then
+    echo "$label $* --eval-every 250"
+    return
+  fi
   echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) lane $lane: $label: lottery run $*" >&2
   node "$root/bin/lottery.js" run "$@" --eval-every 250 --out "$out" --data-dir "$data" --json --no-report \
     >>"$out/$label.jsonl" 2>>"$out/$label.log"
@@ -70,4 +82,4 @@ b)
   exit 2
   ;;
 esac
-echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) lane $lane: done" >&2
+[ $print -eq 1 ] || echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) lane $lane: done" >&2

@@ -84,6 +84,7 @@ export {
   type RunTrainer,
 } from "./lottery/experiment.js";
 export { runGraph, dependentsOf, type RunNode, type Extent } from "./lottery/run-graph.js";
+export { checkMaskImport, checkControlLevels } from "./lottery/settings.js";
 export { estimateExperiment, ESTIMATE_STEPS, type ExperimentEstimate } from "./lottery/estimate.js";
 export type { Weights } from "./lottery/weights.js";
 export {

@@ -18,6 +18,7 @@ import {
 import { chooseModel, NETWORK_FILE } from "./model-file.js";
 import { loadQueueModules } from "../queue/load.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
+import { dryRunCommand } from "./dry-run.js";
 import { hparamsFor } from "./dataset-defaults.js";
 import { Progress, PROGRESS_ENV_HELP, progressSecondsFromEnv } from "./progress.js";
 import { addRuntimeOptions, integerFlag, pct, type RuntimeOptions } from "./common.js";
@@ -114,6 +115,10 @@ export function runCommand(): Command {
       "stdout gets only one JSON line per finished run (trial, level, branch, pm, early_stop_iteration, early_stop_test_accuracy, final_test_accuracy, seconds, ...); the table and the experiment and report paths go to stderr",
     )
     .option(
+      "--dry-run",
+      "train and write nothing: check the command as a run would, and print the experiment's directory (new, or how many of the command's runs are done), the runs it would train and the settings that differ from the model's defaults (with --json, as one JSON object)",
+    )
+    .option(
       "--estimate",
       "train nothing: time a few steps of the dense and of the sparsest network this experiment would train, and its evaluations, here with these --threads and --kernels, and print how long all its runs would take (with --json, as one JSON object)",
     );
@@ -133,6 +138,7 @@ export function runCommand(): Command {
           onDivergence: string;
           queue?: string;
           estimate?: boolean;
+          dryRun?: boolean;
         },
     ) => {
       const onDivergence = onDivergenceOf(opts.onDivergence);
@@ -146,6 +152,7 @@ export function runCommand(): Command {
       const choice = chooseModel(overrides, opts.modelFile);
       const model = choice.model;
       const { hp, defaults } = await hparamsFor(model, choice.overrides);
+      if (opts.dryRun) return dryRunCommand(hp, defaults, opts);
       // A --model-file network is kept with the experiment (`lottery resume` rebuilds it from there).
       if (choice.spec) writeJsonAtomic(join(opts.out, ExperimentStore.experimentName(hp, defaults), NETWORK_FILE), choice.spec);
       if (opts.queue !== undefined) return enqueueCommand(opts.queue, hp, defaults, opts);
