@@ -132,7 +132,7 @@ function timeAccount(runs: readonly RunState[], iterations: number): TimeAccount
   if (perRun === null) return { spent, left: waiting ? null : { seconds: 0, basis: "" } };
   const left = partial.reduce((a, p) => a + (p.seconds / p.iteration) * (iterations - p.iteration), 0) + waiting * perRun;
   const basis = done.length
-    ? `the median ${formatDuration(perRun)} of the finished runs for each of the ${waiting} not started`
+    ? `the median ${formatDuration(perRun)} of the finished runs for ${waiting === 1 ? "the one" : `each of the ${waiting}`} not started`
     : `the pace of the run${partial.length > 1 ? "s" : ""} so far (${formatDuration(perRun)} a run; pruned levels are usually faster)`;
   return { spent, left: { seconds: left, basis } };
 }

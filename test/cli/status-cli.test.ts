@@ -59,7 +59,7 @@ test("a finished experiment, then one with a running and an interrupted run, as 
     t.is(json.time.leftSeconds, 1 + seconds[1]!);
     t.regex(
       text.stdout,
-      /\n {2}time {9}\d+ s of training so far \(wall time, unfinished runs to their last checkpoint\); about \d+ s left at the median \d+ s of the finished runs for each of the 1 not started\n/,
+      /\n {2}time {9}\d+ s of training so far \(wall time, unfinished runs to their last checkpoint\); about \d+ s left at the median \d+ s of the finished runs for the one not started\n/,
     );
     t.like(json.runs[3], { run: ticket, state: "interrupted", iteration: 30 });
     if (lock && "release" in lock) lock.release();
