@@ -67,7 +67,17 @@ export {
   type PlanSlot,
 } from "./optim/index.js";
 export { Session, type SessionOptions } from "./session.js";
-export { train, type EvalRecord, type TestedEvalRecord, type TrainResult, type TrainHooks, type TrainSetup, type TrainState } from "./train/trainer.js";
+export {
+  train,
+  metricRows,
+  type MetricRow,
+  type EvalRecord,
+  type TestedEvalRecord,
+  type TrainResult,
+  type TrainHooks,
+  type TrainSetup,
+  type TrainState,
+} from "./train/trainer.js";
 export type { EvalSet, EvalChunk, SplitMetrics } from "./train/evaluate.js";
 export type { InputPipeline, InputOptions, DeviceImages, TrainingData, PipelineLayout } from "./train/input.js";
 export type { Arithmetic, ArithmeticSpan } from "./train/arithmetic.js";
@@ -84,7 +94,7 @@ export {
   type RunTrainer,
 } from "./lottery/experiment.js";
 export { runGraph, dependentsOf, type RunNode, type Extent } from "./lottery/run-graph.js";
-export { checkMaskImport, checkControlLevels } from "./lottery/settings.js";
+export { checkPruningSettings } from "./lottery/settings.js";
 export { estimateExperiment, ESTIMATE_STEPS, type ExperimentEstimate } from "./lottery/estimate.js";
 export type { Weights } from "./lottery/weights.js";
 export {

@@ -4,7 +4,7 @@
 // training is made here too, so a command that passes would start.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { checkControlLevels, checkMaskImport, describeRun, ExperimentStore, type Hparams, nonDefaults, runGraph } from "../node.js";
+import { checkPruningSettings, describeRun, ExperimentStore, type Hparams, nonDefaults, runGraph } from "../node.js";
 
 /** What a dry run found: also its --json form. */
 export interface DryRun {
@@ -14,6 +14,8 @@ export interface DryRun {
   exists: boolean;
   /** Runs this command trains (its levels, trials, controls and targets). */
   runs: number;
+  /** The first and the last of them, in training order, e.g. "trial 0 level 0 to trial 0 level 14 (reinit control)". */
+  span: string;
   /** Of those, finished already. */
   done: number;
   /** With --masks-from: whether that experiment is under --out (its levels are checked when this trains). */
@@ -24,18 +26,20 @@ export interface DryRun {
 
 /** Checks the command as `lottery run` would before training and says what it would train. */
 export function dryRun(hp: Hparams, defaults: Hparams, out: string): DryRun {
-  checkMaskImport(hp.pruning);
-  checkControlLevels(hp.pruning);
+  checkPruningSettings(hp.pruning);
   const experiment = join(out, ExperimentStore.experimentName(hp, defaults));
   const exists = existsSync(join(experiment, "hparams.json"));
   const graph = runGraph(hp.pruning);
   const store = exists ? ExperimentStore.read(experiment) : null;
   const done = store ? graph.filter((n) => store.runState(n.id).state === "done").length : 0;
   const source = hp.pruning.masksFrom;
+  const first = describeRun(graph[0]!.id),
+    last = describeRun(graph[graph.length - 1]!.id);
   return {
     experiment,
     exists,
     runs: graph.length,
+    span: graph.length === 1 ? first : `${first} to ${last}`,
     done,
     ...(source !== undefined ? { masksFromFound: existsSync(join(out, source, "hparams.json")) } : {}),
     changed: nonDefaults(hp, defaults),
@@ -49,11 +53,9 @@ export function dryRunCommand(hp: Hparams, defaults: Hparams, opts: { out: strin
     process.stdout.write(`${JSON.stringify(d)}\n`);
     return;
   }
-  const graph = runGraph(hp.pruning);
-  const span = graph.length === 1 ? describeRun(graph[0]!.id) : `${describeRun(graph[0]!.id)} to ${describeRun(graph[graph.length - 1]!.id)}`;
   const lines = [
     `experiment: ${d.experiment} (${d.exists ? `exists: ${d.done} of these ${d.runs} runs done; a run resumes it` : "new"})`,
-    `runs: ${d.runs} (${span}), ${hp.training.iterations.toLocaleString("en-US")} iterations each`,
+    `runs: ${d.runs} (${d.span}), ${hp.training.iterations.toLocaleString("en-US")} iterations each`,
   ];
   if (hp.pruning.masksFrom !== undefined) {
     lines.push(

@@ -2,7 +2,7 @@
 // paper's protocol and prints a summary; with --json stdout carries only one JSON object (the
 // summary text goes to stderr).
 import { Command } from "commander";
-import { type Hparams, nonDefaults, Session, writeJsonAtomic, writeJsonLinesAtomic } from "../node.js";
+import { type Hparams, metricRows, nonDefaults, Session, writeJsonAtomic, writeJsonLinesAtomic } from "../node.js";
 import { chooseModel } from "./model-file.js";
 import { addHparamOptions, collectOverrides } from "./hparam-options.js";
 import { hparamsFor } from "./dataset-defaults.js";
@@ -67,12 +67,7 @@ async function trainAndReport(session: Session, hp: Hparams, defaults: Hparams, 
   });
   progress.end();
   // From the whole history: --eval-test best measures the early-stop point's test split at the end.
-  const metrics: object[] = [];
-  for (const r of result.history) {
-    if (!Number.isNaN(r.trainLoss)) metrics.push({ iteration: r.iteration, split: "train", loss: r.trainLoss });
-    metrics.push({ iteration: r.iteration, split: "val", loss: r.val.loss, accuracy: r.val.accuracy });
-    if (r.test) metrics.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy });
-  }
+  const metrics = metricRows(result.history);
   const summary = {
     model: model.name,
     test_accuracy: result.final.test.accuracy,

@@ -30,7 +30,7 @@ import type { Kernels } from "../kernels/index.js";
 import { getBranch } from "./branches/index.js";
 import { parseStrategy, type Strategy } from "./strategies/index.js";
 import type { Weights } from "./weights.js";
-import { checkControlLevels, checkMaskImport, pruneTarget, trialTraining } from "./settings.js";
+import { checkPruningSettings, pruneTarget, trialTraining } from "./settings.js";
 import type { MaskSource } from "./mask-source.js";
 import { findRun, runGraph, type RunNode } from "./run-graph.js";
 
@@ -165,8 +165,7 @@ async function openParts(options: ExperimentOptions): Promise<{ session: Session
   const { hp } = options;
   const strategy = parseStrategy(hp.pruning.strategy, hp.training.iterations);
   for (const c of hp.pruning.controls) getBranch(c);
-  checkMaskImport(hp.pruning);
-  checkControlLevels(hp.pruning);
+  checkPruningSettings(hp.pruning);
   if (!options.store && options.root === undefined) throw new Error("runExperiment: give `root` (a directory) or a `store`");
   if (hp.pruning.masksFrom !== undefined && options.root === undefined)
     throw new Error("--masks-from reads another experiment's files: give `root` (the directory both experiments are under), not a `store`");

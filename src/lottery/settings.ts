@@ -15,10 +15,20 @@ export function trialTraining(hp: Hparams, trial: number): TrainingHparams {
 }
 
 /**
+ * Checks the pruning settings that no single flag's validation can: a mask import and the control
+ * levels. Every way to start an experiment (the local driver, the queue, a dry run) calls it before
+ * anything trains or is written.
+ */
+export function checkPruningSettings(p: Hparams["pruning"]): void {
+  checkMaskImport(p);
+  checkControlLevels(p);
+}
+
+/**
  * Checks the settings of an experiment that trains another experiment's masks (--masks-from,
  * --mask-levels): both or neither, and nothing that prunes or needs the source's trained weights.
  */
-export function checkMaskImport(p: Hparams["pruning"]): void {
+function checkMaskImport(p: Hparams["pruning"]): void {
   if (p.masksFrom === undefined) {
     if (p.maskLevels.length) throw new Error("--mask-levels needs --masks-from: name the experiment whose masks are trained");
     return;
@@ -40,7 +50,7 @@ export function checkMaskImport(p: Hparams["pruning"]): void {
  * and every level in it must be one the experiment trains (at most --levels, or one of
  * --mask-levels).
  */
-export function checkControlLevels(p: Hparams["pruning"]): void {
+function checkControlLevels(p: Hparams["pruning"]): void {
   if (!p.controlLevels.length) return;
   const list = p.controlLevels.join(",");
   if (!p.controls.length) throw new Error(`--control-levels ${list} needs --controls: name the controls to train at those levels, e.g. --controls reinit`);

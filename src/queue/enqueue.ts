@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import type { Hparams } from "../hparams/schema.js";
 import { openMaskSource } from "../lottery/mask-source.js";
 import { runGraph } from "../lottery/run-graph.js";
-import { checkControlLevels, checkMaskImport } from "../lottery/settings.js";
+import { checkPruningSettings } from "../lottery/settings.js";
 import { ExperimentStore } from "../store/experiment.js";
 import type { QueueConnection } from "./connection.js";
 import { experimentRecord, jobId, runJob, saveExperimentRecord } from "./jobs.js";
@@ -38,8 +38,7 @@ export interface EnqueueResult {
 export async function enqueueExperiment(conn: QueueConnection, o: EnqueueOptions): Promise<EnqueueResult> {
   const root = resolve(o.root);
   // Workers would fail each job on these: said here, before anything is queued.
-  checkMaskImport(o.hp.pruning);
-  checkControlLevels(o.hp.pruning);
+  checkPruningSettings(o.hp.pruning);
   if (o.hp.pruning.masksFrom !== undefined) openMaskSource(root, o.hp, o.defaults, o.trials);
   // Opening checks the directory's configuration and records the widest extent asked for so far.
   const store = ExperimentStore.open(root, o.hp, o.defaults, o.log);

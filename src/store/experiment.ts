@@ -6,7 +6,7 @@ import { hparamHash, nonDefaults } from "../hparams/resolve.js";
 import { BASE_DEFAULTS, type Hparams } from "../hparams/schema.js";
 import type { Masks } from "../prune/masks.js";
 import { type ArithmeticSpan, isArithmeticSpans } from "../train/arithmetic.js";
-import type { EvalRecord, TrainState } from "../train/trainer.js";
+import { type EvalRecord, metricRows, type TrainState } from "../train/trainer.js";
 import { aliveSince, removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from "./atomic.js";
 import { CorruptFileError } from "./errors.js";
 import { sealJson, textDigest, unsealJson } from "./sealed-json.js";
@@ -333,12 +333,7 @@ export class ExperimentStore implements RunStore {
     writeTensors(join(dir, "mask.lt"), masks, { pm: summary.pm });
     if (final) writeTensors(join(dir, "final.lt"), final, { iterations: summary.iterations });
     else rmSync(join(dir, "final.lt"), { force: true });
-    const lines: object[] = [];
-    for (const r of history) {
-      if (!Number.isNaN(r.trainLoss)) lines.push({ iteration: r.iteration, split: "train", loss: r.trainLoss, pm: summary.pm });
-      lines.push({ iteration: r.iteration, split: "val", loss: r.val.loss, accuracy: r.val.accuracy, pm: summary.pm });
-      if (r.test) lines.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy, pm: summary.pm });
-    }
+    const lines = metricRows(history, { pm: summary.pm });
     const metrics = lines.map((r) => JSON.stringify(r)).join("\n") + (lines.length ? "\n" : "");
     writeFileAtomic(join(dir, "metrics.jsonl"), metrics);
     writeJsonAtomic(join(dir, "summary.json"), sealJson({ ...summary, metrics_sha256: textDigest(metrics) }));

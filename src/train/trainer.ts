@@ -138,6 +138,29 @@ export class DivergenceError extends Error {
 /** A loss this many times the first evaluation's validation loss counts as diverged. */
 export const DIVERGENCE_FACTOR = 100;
 
+/** One line of a metrics.jsonl: a split's loss (and accuracy) at an evaluation. */
+export interface MetricRow {
+  iteration: number;
+  split: "train" | "val" | "test";
+  loss: number;
+  accuracy?: number;
+}
+
+/**
+ * The evaluations as metrics.jsonl rows, a split each (train: the mean loss since the previous
+ * evaluation, absent at iteration 0; test: where it was measured), with `extra` (e.g. the run's
+ * Pm) after the measured fields.
+ */
+export function metricRows<E extends object>(history: readonly EvalRecord[], extra: E = {} as E): (MetricRow & E)[] {
+  const rows: (MetricRow & E)[] = [];
+  for (const r of history) {
+    if (!Number.isNaN(r.trainLoss)) rows.push({ iteration: r.iteration, split: "train", loss: r.trainLoss, ...extra });
+    rows.push({ iteration: r.iteration, split: "val", loss: r.val.loss, accuracy: r.val.accuracy, ...extra });
+    if (r.test) rows.push({ iteration: r.iteration, split: "test", loss: r.test.loss, accuracy: r.test.accuracy, ...extra });
+  }
+  return rows;
+}
+
 /** The first evaluation with the lowest validation loss (the paper's early-stop point). */
 export function earlyStopRecord(history: readonly EvalRecord[]): EvalRecord {
   let best = history[0]!;
