@@ -1,11 +1,10 @@
-// scripts/paper-campaign.sh, the resumable campaign of issue #14's experiments, checked without
-// training: every line of both lanes passes `lottery run --dry-run` (flags, settings, control
-// levels), the two experiments already running resume under their names instead of starting new
-// ones, the long-schedule imports name the experiments their lane trains first, and each trains the
-// runs docs/results counts on.
+// scripts/paper-campaign.sh, issue #14's experiments as session-sized units, checked without
+// training: every unit of every lane passes `lottery run --dry-run` (flags, settings, control
+// levels), the published units keep the names their docs/results folders came from, each trains
+// the runs docs/results counts on, and a lane skips what is published and publishes what it trains.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,13 +22,14 @@ interface Planned {
   changed: Record<string, unknown>;
 }
 
-test("both lanes: every experiment passes --dry-run, resumes or imports by the right name, and trains the runs docs/results counts", async (t) => {
+const printLane = (lane: string) => execFileSync("sh", [SCRIPT, "--print", lane], { encoding: "utf8" }).trim().split("\n");
+
+test("every lane: each unit passes --dry-run, keeps its published name, and trains the runs docs/results counts", async (t) => {
   const out = mkdtempSync(join(tmpdir(), "lottery-campaign-"));
   try {
     const planned: Planned[] = [];
-    for (const lane of ["a", "b"]) {
-      const lines = execFileSync("sh", [SCRIPT, "--print", lane], { encoding: "utf8" }).trim().split("\n");
-      for (const line of lines) {
+    for (const lane of ["a", "b", "w"]) {
+      for (const line of printLane(lane)) {
         const [label, ...args] = line.split(" ");
         const r = await runCli(["run", ...args, "--out", out, "--data-dir", dataDir("cifar10"), "--dry-run", "--json"]);
         t.is(r.code, 0, `${label}: ${r.stderr}`);
@@ -37,42 +37,76 @@ test("both lanes: every experiment passes --dry-run, resumes or imports by the r
         planned.push({ label: label!, args, ...d, experiment: basename(d.experiment) });
       }
     }
-    t.is(planned.length, 12);
-    const byLabel = (label: string) => planned.filter((p) => p.label === label);
-    const one = (label: string) => byLabel(label)[0]!;
-    // The experiments started before the campaign go on in their directories.
-    t.is(one("conv2-20k").experiment, "conv2_50fcfab5ad6a94e0");
-    t.is(one("conv2-dropout-5k").experiment, "conv2_dropout_a58b5cc1421f39ce");
-    // The long-schedule runs import the masks of the 5k experiments their lanes train.
-    t.is(one("conv4-25k").changed["pruning.masksFrom"], one("conv4-5k").experiment);
-    t.is(one("conv6-30k").changed["pruning.masksFrom"], one("conv6-5k").experiment);
-    t.is(one("conv2-20k").changed["pruning.masksFrom"], "conv2_270bf18a6a9943af");
-    // The one-shot addition extends the rate-0.1 experiment rather than starting another.
-    const vgg = byLabel("vgg19-lr0.1");
-    t.is(vgg.length, 2);
-    t.is(vgg[0]!.experiment, vgg[1]!.experiment);
-    t.deepEqual(Object.fromEntries(planned.map((p, i) => [`${p.label}${planned.findIndex((q) => q.label === p.label) === i ? "" : " (again)"}`, p.runs])), {
-      "conv2-20k": 5,
-      "resnet20-lr0.03": 15,
-      "resnet20-lr0.01": 15,
-      "vgg19-lr0.1": 15,
-      "vgg19-lr0.01": 15,
-      "vgg19-lr0.1 (again)": 17,
-      "vgg19-layerwise": 3,
-      "conv6-30k": 5,
-      "conv2-dropout-5k": 29,
-      "conv4-5k": 25,
-      "conv4-25k": 5,
-      "conv6-5k": 21,
+    const byLabel = Object.fromEntries(planned.map((p) => [p.label, p]));
+    // The units published on 2026-12-07 came from exactly these commands (their runs.csv and
+    // hparams.json are in docs/results under the label).
+    t.is(byLabel["resnet20_3k_lr0.03"]?.experiment, "resnet20_a448116a0db87626");
+    t.is(byLabel["resnet20_3k_lr0.01"]?.experiment, "resnet20_dc13743b8700d92c");
+    t.deepEqual(Object.fromEntries(planned.map((p) => [p.label, p.runs])), {
+      "resnet20_3k_lr0.03": 5,
+      "resnet20_3k_lr0.1": 5,
+      conv2_5k_coarse: 5,
+      "resnet20_3k_lr0.01": 5,
+      conv2_dropout_5k_coarse: 5,
+      conv4_5k_coarse: 5,
+      conv6_5k_coarse: 4,
+      "vgg19_2812_lr0.1": 4,
+      "vgg19_2812_lr0.01": 4,
+      vgg19_2812_layerwise: 4,
     });
-    // Each experiment's own name: no two lines but the one-shot addition share a directory.
-    t.is(new Set(planned.map((p) => p.experiment)).size, 11);
+    // Each unit is its own experiment, and the coarse rates reach the paper's levels (the dry run
+    // lists the settings that differ from the model's defaults).
+    t.is(new Set(planned.map((p) => p.experiment)).size, planned.length);
+    t.is(byLabel.conv2_5k_coarse?.changed["pruning.rateFc"], 0.5588);
+    t.is(byLabel.vgg19_2812_layerwise?.changed["pruning.scope"], "layerwise");
     t.true(
       planned.every((p) => !p.exists),
       "a dry run writes nothing: the temporary --out stays empty",
     );
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("a lane skips the units published in docs/results, trains the others and publishes them", (t) => {
+  // A copy of the script in a scratch checkout whose bin/lottery.js and publish-results.sh only
+  // record what they are asked to do.
+  const root = mkdtempSync(join(tmpdir(), "lottery-campaign-root-"));
+  try {
+    mkdirSync(join(root, "scripts"));
+    mkdirSync(join(root, "bin"));
+    copyFileSync(SCRIPT, join(root, "scripts/paper-campaign.sh"));
+    const calls = join(root, "calls.txt");
+    writeFileSync(
+      join(root, "bin/lottery.js"),
+      `const fs = require("node:fs");
+const args = process.argv.slice(2);
+if (args.includes("--dry-run")) console.log(JSON.stringify({ experiment: "/store/" + args[args.indexOf("--model") + 1] + "_x" }));
+else fs.appendFileSync(${JSON.stringify(calls)}, args.join(" ") + "\\n");
+`,
+    );
+    writeFileSync(join(root, "package.json"), "{}");
+    writeFileSync(
+      join(root, "scripts/publish-results.sh"),
+      `mkdir -p docs/results/$2 && echo "$1" > docs/results/$2/runs.csv && echo "publish $1 $2" >> ${calls}\n`,
+    );
+    chmodSync(join(root, "scripts/publish-results.sh"), 0o755);
+    const [first, second] = printLane("b").map((line) => line.split(" ")[0]!);
+    mkdirSync(join(root, "docs/results", first!), { recursive: true });
+    writeFileSync(join(root, "docs/results", first!, "runs.csv"), "published\n");
+    const lane = () =>
+      execFileSync("sh", [join(root, "scripts/paper-campaign.sh"), "b", join(root, "out"), "/data"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    lane();
+    const log = readFileSync(calls, "utf8").trim().split("\n");
+    t.is(log.length, 2, log.join("\n"));
+    t.regex(log[0]!, new RegExp(`^run --model conv2_dropout .* --eval-test best --out ${root}/out --data-dir /data --json --no-report$`));
+    t.is(log[1], `publish /store/conv2_dropout_x ${second}`);
+    t.true(existsSync(join(root, "docs/results", second!, "runs.csv")));
+    // The next session's lane finds both published and trains nothing.
+    lane();
+    t.is(readFileSync(calls, "utf8").trim().split("\n").length, 2);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
 
