@@ -81,8 +81,13 @@ export async function estimateExperiment(session: Session, hp: Hparams, steps = 
   const stepAt = (pm: number) => (sparsestPm >= 1 ? dense.stepMs : floor + ((dense.stepMs - floor) * (pm - sparsestPm)) / (1 - sparsestPm));
   const evalLow = evaluations * valSeconds + testLow * testSeconds,
     evalHigh = evaluations * valSeconds + testHigh * testSeconds;
-  const low = pms.reduce((s, pm) => s + (t.iterations * stepAt(pm)) / 1000 + evalLow, 0);
   const high = pms.length * ((t.iterations * dense.stepMs) / 1000 + evalHigh);
+  // Where every run takes the dense step (the sparse probe measured no faster), the sum of the runs
+  // and the product above are the same number rounded differently: keep the range ordered.
+  const low = Math.min(
+    high,
+    pms.reduce((s, pm) => s + (t.iterations * stepAt(pm)) / 1000 + evalLow, 0),
+  );
   return {
     runs: graph.length,
     iterations: t.iterations,
