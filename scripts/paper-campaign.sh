@@ -84,13 +84,15 @@ a)
   # 0.03 with warmup (where the paper finds winning tickets) and 0.1 without (where it finds none).
   unit resnet20_3k_lr0.03 --model resnet20 --iterations 3000 $GLOBAL3 --threads 1
   unit resnet20_3k_lr0.1 --model resnet20 --iterations 3000 --lr 0.1 --warmup-iterations 0 $GLOBAL3 --threads 1
-  # Conv-2 at a quarter of the paper's 20,000 iterations, the plain half of the dropout comparison.
-  unit conv2_5k_coarse --model conv2 $CONV2 --threads 1
   ;;
 b)
+  # Lane b carries both Conv-2 units (about 1.5 hours each) while lane a trains its second
+  # ResNet-20 unit (about 2.2 hours): the two lanes then end about together.
   unit resnet20_3k_lr0.01 --model resnet20 --iterations 3000 --lr 0.01 --warmup-iterations 0 $GLOBAL3 --threads 1
-  # Conv-2 with dropout 0.5 (Adam 3e-4, the paper's Figure 6), the same protocol as conv2_5k_coarse.
+  # Conv-2 with dropout 0.5 (Adam 3e-4, the paper's Figure 6), then without it (Adam 2e-4), at a
+  # quarter of the paper's 20,000 iterations: the two halves of the dropout comparison.
   unit conv2_dropout_5k_coarse --model conv2_dropout $CONV2 --threads 1
+  unit conv2_5k_coarse --model conv2 $CONV2 --threads 1
   ;;
 w)
   # Conv-4 to the paper's early-stop point (Pm 9.2% at level 12 of conv 10%, fc 20%, output 10%).

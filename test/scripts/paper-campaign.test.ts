@@ -91,20 +91,24 @@ else fs.appendFileSync(${JSON.stringify(calls)}, args.join(" ") + "\\n");
       `mkdir -p docs/results/$2 && echo "$1" > docs/results/$2/runs.csv && echo "publish $1 $2" >> ${calls}\n`,
     );
     chmodSync(join(root, "scripts/publish-results.sh"), 0o755);
-    const [first, second] = printLane("b").map((line) => line.split(" ")[0]!);
+    const [first, ...rest] = printLane("b").map((line) => line.split(" ")[0]!);
+    t.deepEqual(rest, ["conv2_dropout_5k_coarse", "conv2_5k_coarse"]);
     mkdirSync(join(root, "docs/results", first!), { recursive: true });
     writeFileSync(join(root, "docs/results", first!, "runs.csv"), "published\n");
     const lane = () =>
       execFileSync("sh", [join(root, "scripts/paper-campaign.sh"), "b", join(root, "out"), "/data"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     lane();
     const log = readFileSync(calls, "utf8").trim().split("\n");
-    t.is(log.length, 2, log.join("\n"));
-    t.regex(log[0]!, new RegExp(`^run --model conv2_dropout .* --eval-test best --out ${root}/out --data-dir /data --json --no-report$`));
-    t.is(log[1], `publish /store/conv2_dropout_x ${second}`);
-    t.true(existsSync(join(root, "docs/results", second!, "runs.csv")));
-    // The next session's lane finds both published and trains nothing.
+    t.is(log.length, 4, log.join("\n"));
+    const models = ["conv2_dropout", "conv2"];
+    rest.forEach((label, i) => {
+      t.regex(log[2 * i]!, new RegExp(`^run --model ${models[i]} .* --eval-test best --out ${root}/out --data-dir /data --json --no-report$`));
+      t.is(log[2 * i + 1], `publish /store/${models[i]}_x ${label}`);
+      t.true(existsSync(join(root, "docs/results", label, "runs.csv")));
+    });
+    // The next session's lane finds every unit published and trains nothing.
     lane();
-    t.is(readFileSync(calls, "utf8").trim().split("\n").length, 2);
+    t.is(readFileSync(calls, "utf8").trim().split("\n").length, 4);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
