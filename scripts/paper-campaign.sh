@@ -12,7 +12,7 @@
 #
 # To fit, the units prune coarsely: the few levels where the paper reads its claims, reached in
 # larger steps. Three levels at 1 - 0.8^(11/3) = 55.9% a level end at the paper's level 11 of 20%
-# global pruning (Pm 8.6%: levels 1-3 are Pm 44.1%, 19.5%, 8.6% against its 51%, 21%, 8.6%); the
+# global pruning (Pm 8.6%: levels 1-3 are Pm 44.1%, 19.4%, 8.6% against its 51%, 21%, 8.6%); the
 # layer-wise networks use each layer kind's rate raised the same way. Each keeps the paper's
 # iterative method (train, prune, reset to θ0) in fewer, larger steps. The reinit control is
 # trained at the last level only.
@@ -70,7 +70,7 @@ unit() {
   fi
 }
 
-# Global pruning (VGG-19, ResNet-20): three levels of 55.9% of the conv weights (Pm 44.1%, 19.5%,
+# Global pruning (VGG-19, ResNet-20): three levels of 55.9% of the conv weights (Pm 44.1%, 19.4%,
 # 8.6%), reinit at the last; VGG-19 two levels of 70.7% (Pm 29.3%, 8.6%) to fit a session.
 GLOBAL3="--levels 3 --rate-conv 0.559 --controls reinit --control-levels 3"
 GLOBAL2="--levels 2 --rate-conv 0.7071 --controls reinit --control-levels 2"

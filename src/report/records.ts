@@ -3,14 +3,22 @@ import type { RunSummary } from "../store/experiment.js";
 import { describeArithmetic } from "../train/arithmetic.js";
 import type { RunRecord } from "./types.js";
 
-/** A stored run summary as the report's record of it (one row of runs.csv). */
-export function runRecord(s: RunSummary): RunRecord {
+/**
+ * A stored run summary as the report's record of it (one row of runs.csv). `exclude` names the
+ * parameters the experiment never prunes (its `pruning.exclude`): when the summary has any of
+ * them, the record also gets `pmPruned`, the kept fraction of the other prunable weights.
+ */
+export function runRecord(s: RunSummary, exclude: readonly string[] = []): RunRecord {
+  const pruned = s.sparsity.filter((l) => !exclude.includes(l.name));
+  const total = pruned.reduce((n, l) => n + l.total, 0);
+  const pmPruned = pruned.length < s.sparsity.length && total > 0 ? pruned.reduce((n, l) => n + l.kept, 0) / total : undefined;
   return {
     trial: s.trial,
     level: s.level,
     kind: s.kind,
     branch: s.branch,
     pm: s.pm,
+    ...(pmPruned === undefined ? {} : { pmPruned }),
     iterations: s.iterations,
     earlyStopIteration: s.early_stop_iteration,
     earlyStopValLoss: s.early_stop_val_loss,

@@ -34,9 +34,12 @@ function resultsTable(data: ReportData, groups: readonly LevelGroup[], kind: Kin
   const trials = trialCount(runs);
   const branches = BRANCHES.filter((b) => groups.some((g) => g.kind === kind && g.branch === b));
   const byKey = new Map(groups.filter((g) => g.kind === kind).map((g) => [`${g.branch}/${g.level}`, g]));
+  // With excluded layers, the paper's Pm counts only the pruned ones: both are shown.
+  const pmPruned = new Map(runs.filter((r) => r.pmPruned !== undefined).map((r) => [r.level, r.pmPruned!]));
+  const pmHead = pmPruned.size ? `<th rowspan="2">Pm (all prunable)</th><th rowspan="2">Pm (pruned layers)</th>` : `<th rowspan="2">Pm</th>`;
 
   const head1 =
-    `<tr><th rowspan="2">Level</th><th rowspan="2">Pm</th>` +
+    `<tr><th rowspan="2">Level</th>${pmHead}` +
     branches.map((b) => `<th colspan="${RESULT_COLUMNS.length}" class="group">${escapeHtml(b)}</th>`).join("") +
     `</tr>`;
   const head2 = `<tr>${branches.map(() => RESULT_COLUMNS.map((c) => `<th>${c.label}</th>`).join("")).join("")}</tr>`;
@@ -45,7 +48,8 @@ function resultsTable(data: ReportData, groups: readonly LevelGroup[], kind: Kin
       const group = byKey.get(`${branch}/${level}`);
       return RESULT_COLUMNS.map((c) => `<td>${group ? summaryCell(summarizeMetric(group, c.metric), trials, c.format) : MISSING}</td>`);
     });
-    return `<tr><td>${level}</td><td>${formatPm(pm)}</td>${cells.join("")}</tr>`;
+    const pmCells = `<td>${formatPm(pm)}</td>` + (pmPruned.size ? `<td>${pmPruned.has(level) ? formatPm(pmPruned.get(level)!) : MISSING}</td>` : "");
+    return `<tr><td>${level}</td>${pmCells}${cells.join("")}</tr>`;
   });
   return (
     `<p class="note">${trials > 1 ? `Cells show the mean over ${trials} trials with the min–max range below it.` : "One trial."}</p>\n` +

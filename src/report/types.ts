@@ -14,6 +14,13 @@ export interface RunRecord {
   branch: Branch;
   /** Fraction of prunable weights remaining. */
   pm: number;
+  /**
+   * Fraction kept of the weights pruning acts on: the prunable layers less the excluded ones
+   * (`--exclude`; VGG-19's output layer, ResNet-20's shortcuts and output layer by default). Set
+   * only when some layer is excluded. This is the paper's Pm for VGG-19 and ResNet (its 8.6% is
+   * 0.8^11 of the conv weights), while `pm` also counts the excluded layers as kept.
+   */
+  pmPruned?: number;
   iterations: number;
   earlyStopIteration: number;
   earlyStopValLoss: number;

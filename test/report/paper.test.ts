@@ -244,6 +244,17 @@ test("ResNet-20 and VGG-19: the paper's section-4 finding for the experiment's r
   t.is(deepPaperComparison({ ...resnet(0.03, 2000), pruning: { scope: "layerwise" } }, runs), null, "the paper prunes these globally");
   t.is(deepPaperComparison({ ...resnet(0.03, 2000), model: { model: "conv2" } }, runs), null);
   t.is(paperComparison(resnet(0.03, 2000), runs), null, "sections 2-3 do not cover ResNet-20");
+  t.is(warm.notes.length, 1, "no Pm note when nothing is excluded");
+
+  // With the shortcuts and output layer excluded, the claims are read at the paper's Pm (of the
+  // pruned layers), and a note says so.
+  const excluded = runs.map((r) => ({ ...r, pm: r.pm + 0.01, pmPruned: r.pm }));
+  const paperPm = deepPaperComparison(resnet(0.03, 2000), excluded)!;
+  t.deepEqual(
+    paperPm.rows.map((r) => r.measured),
+    warm.rows.map((r) => r.measured),
+  );
+  t.regex(paperPm.notes[1]!, /^Pm here is the paper's: the fraction kept of the weights pruning acts on\./);
 });
 
 test("VGG-19 pruned globally against layer-wise at the Pm both reached (one-shot here): the paper's appendix I.1 beside them", (t) => {
