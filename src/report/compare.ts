@@ -15,7 +15,8 @@ import { writeFileAtomic } from "../store/atomic.js";
 import { groupRuns, samePm, summarize, type Summary } from "./aggregate.js";
 import { collectReport } from "./collect.js";
 import { escapeHtml, formatAccuracy, formatPm } from "./format.js";
-import { dropoutComparison, type PaperComparison, paperComparisonMarkdown, scopeComparison } from "./paper.js";
+import { dropoutComparison, PRUNED_PM_NOTE, type PaperComparison, paperComparisonMarkdown, scopeComparison } from "./paper.js";
+import { withPaperPm } from "./records.js";
 import { renderSvg } from "./svg.js";
 import type { FigureSpec, ReportData, RunRecord } from "./types.js";
 
@@ -58,6 +59,8 @@ export interface Comparison {
   sharedPms: number[];
   /** The paper's claims about two of the experiments, where it makes some (a Conv network with and without dropout; VGG-19 or ResNet-20 pruned globally and layer-wise). */
   paper?: PaperComparison[];
+  /** Set when some experiment excludes layers from pruning: Pm is then of the pruned layers (the paper's, for VGG-19 and ResNet). */
+  pmOfPrunedLayers?: boolean;
   /** Jaccard overlap of trial 0's ticket masks between every two series at each shared Pm (filled by compareExperiments). */
   overlaps?: { pm: number; a: string; b: string; jaccard: number; random: number }[];
 }
@@ -150,7 +153,7 @@ export function compareReports(reports: readonly ReportData[], dirs: readonly st
     const imported = hps[i]!.pruning.masksFrom !== undefined;
     const criterion = (hps[i]!.pruning as { criterion?: string }).criterion ?? "magnitude";
     const scoresTrained = getCriterion(criterion).scores === "trained";
-    const groups = groupRuns(r.runs);
+    const groups = groupRuns(withPaperPm(r.runs));
     const byKind = new Map<string, ComparedSeries>();
     for (const g of groups) {
       if (g.kind === "oneshot" && g.level === 0) continue;
@@ -198,7 +201,15 @@ export function compareReports(reports: readonly ReportData[], dirs: readonly st
   const sharedPms = clusters.filter((c) => series.filter((s) => s.points.some((p) => samePm(p.pm, c))).length >= 2);
   const models = [...new Set(reports.map((r) => r.model))];
   const paper = reports.flatMap((a, i) => reports.slice(i + 1).flatMap((b) => dropoutComparison(a, b) ?? scopeComparison(a, b) ?? []));
-  return { model: models.join(", "), dataset: first.dataset, series, sharedPms, ...(paper.length ? { paper } : {}) };
+  const pmOfPrunedLayers = reports.some((r) => r.runs.some((x) => x.pmPruned !== undefined));
+  return {
+    model: models.join(", "),
+    dataset: first.dataset,
+    series,
+    sharedPms,
+    ...(paper.length ? { paper } : {}),
+    ...(pmOfPrunedLayers ? { pmOfPrunedLayers } : {}),
+  };
 }
 
 /**
@@ -240,7 +251,7 @@ export function comparisonMarkdown(c: Comparison): string {
     `|${head.map(() => "---").join("|")}|`,
     ...rows.map((r) => `| ${r.join(" | ")} |`),
     "",
-    `Test accuracy at the early-stop iteration, mean over trials (min–max); time: wall seconds of the run itself / of everything it took to get that network (iterative: all levels up to it; one-shot: the run, plus the dense level when the criterion scores trained weights${c.series.some((s) => s.imported) ? "; masks from another experiment: the run alone, their finding is the other experiment's" : ""}). ${c.model} on ${c.dataset}.`,
+    `Test accuracy at the early-stop iteration, mean over trials (min–max); time: wall seconds of the run itself / of everything it took to get that network (iterative: all levels up to it; one-shot: the run, plus the dense level when the criterion scores trained weights${c.series.some((s) => s.imported) ? "; masks from another experiment: the run alone, their finding is the other experiment's" : ""}). ${c.model} on ${c.dataset}.${c.pmOfPrunedLayers ? ` ${PRUNED_PM_NOTE}` : ""}`,
     "",
     ...(c.overlaps?.length
       ? [
@@ -248,7 +259,7 @@ export function comparisonMarkdown(c: Comparison): string {
           "|---|---|---|---|---|",
           ...c.overlaps.map((o) => `| ${formatPm(o.pm)} | ${o.a} | ${o.b} | ${(o.jaccard * 100).toFixed(1)}% | ${(o.random * 100).toFixed(1)}% |`),
           "",
-          "Mask overlap between criteria (trial 0's tickets): |A ∩ B| / |A ∪ B| of the kept weights.",
+          "Mask overlap between the two series of each row (trial 0's tickets): |A ∩ B| / |A ∪ B| of the kept weights.",
           "",
         ]
       : []),

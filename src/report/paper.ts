@@ -6,6 +6,7 @@
 import { groupRuns, type LevelGroup, samePm, summarizeMetric } from "./aggregate.js";
 import { formatAccuracy, formatCount, formatPm } from "./format.js";
 import { PAPER_CLAIMS, PAPER_DEEP_CLAIMS, PAPER_DROPOUT_CLAIMS, type PaperClaims } from "./paper-claims.js";
+import { withPaperPm } from "./records.js";
 import type { RunRecord } from "./types.js";
 
 /** One row of the table: the claim in words, the paper's number, this experiment's. */
@@ -319,15 +320,8 @@ export function deepPaperComparison(hparams: Record<string, unknown>, runs: read
   return { network: claims.network, rows, notes };
 }
 
-/**
- * The paper's Pm for VGG-19 and ResNet counts only the layers it prunes (its 8.6% is 0.8^11 of the
- * conv weights), so their claims are read at each run's `pmPruned` where layers are excluded.
- */
-function withPaperPm(runs: readonly RunRecord[]): RunRecord[] {
-  return runs.map((r) => (r.pmPruned === undefined ? r : { ...r, pm: r.pmPruned }));
-}
-
-const PRUNED_PM_NOTE =
+/** Said under a table whose Pm is of the pruned layers (their claims are read at it: withPaperPm). */
+export const PRUNED_PM_NOTE =
   "Pm here is the paper's: the fraction kept of the weights pruning acts on. The layers never pruned (`pruning.exclude`: the output layer, and ResNet's shortcuts) are left out of it; the report's results table shows both.";
 
 /** The table for one experiment, whichever section of the paper covers it (null when none does). */

@@ -4,6 +4,14 @@ import { describeArithmetic } from "../train/arithmetic.js";
 import type { RunRecord } from "./types.js";
 
 /**
+ * The runs with the paper's Pm: `pmPruned` where layers are excluded from pruning (the paper's Pm
+ * for VGG-19 and ResNet counts only the layers it prunes: its 8.6% is 0.8^11 of the conv weights).
+ */
+export function withPaperPm(runs: readonly RunRecord[]): RunRecord[] {
+  return runs.map((r) => (r.pmPruned === undefined ? r : { ...r, pm: r.pmPruned }));
+}
+
+/**
  * A stored run summary as the report's record of it (one row of runs.csv). `exclude` names the
  * parameters the experiment never prunes (its `pruning.exclude`): when the summary has any of
  * them, the record also gets `pmPruned`, the kept fraction of the other prunable weights.

@@ -48,6 +48,18 @@ test("series are labelled by criterion, scope and strategy, matched at shared Pm
   t.true(svg.includes("snip, global, reset, one-shot") && svg.includes("magnitude, layerwise, reset, iterative"));
 });
 
+test("experiments that exclude layers from pruning are compared at the Pm of the pruned layers (the paper's), and the note says so", (t) => {
+  const plain = experiment({}, false);
+  const withExcluded = (e: ReportData) => ({ ...e, runs: e.runs.map((r) => ({ ...r, pm: 0.05 + 0.95 * r.pm, pmPruned: r.pm })) });
+  const a = withExcluded(plain),
+    b = withExcluded(experiment({ strategy: "continue" }, false));
+  const c = compareReports([a, b], ["a", "b"]);
+  t.deepEqual(c.sharedPms, compareReports([plain, experiment({ strategy: "continue" }, false)], ["a", "b"]).sharedPms);
+  t.true(c.pmOfPrunedLayers);
+  t.regex(comparisonMarkdown(c), /Pm here is the paper's: the fraction kept of the weights pruning acts on\./);
+  t.notRegex(comparisonMarkdown(compareReports([plain, plain], ["a", "b"])), /Pm here is the paper's/);
+});
+
 test("other differing settings join the label; another model is refused", (t) => {
   const a = experiment({}, false),
     b = { ...experiment({}, false), hparams: resolveHparams(defaults, { training: { lr: 0.01 } }) as unknown as Record<string, unknown> };
