@@ -60,7 +60,7 @@ export async function runInMemory(k: Kernels, hp: Hparams, data: Dataset, test: 
       },
       onProgress: (id, done, total, last) => events.onProgress?.(key(id, pms.get(id.level) ?? 1), done, total, last),
       onRunDone: (id, summary) => {
-        events.onRunDone?.(key(id, summary.pm), runRecord(summary), summary.step_ms, summary.kernels as LayerExecution[]);
+        events.onRunDone?.(key(id, summary.pm), runRecord(summary, hp.pruning.exclude), summary.step_ms, summary.kernels as LayerExecution[]);
         if (id.branch === "ticket") sendTicket(id.level, summary.pm, store.loadFinal(id), store.loadMask(id));
       },
     },
