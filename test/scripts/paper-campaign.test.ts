@@ -42,6 +42,7 @@ test("every lane: each unit passes --dry-run, keeps its published name, and trai
     // docs/results under the label).
     t.is(byLabel["resnet20_3k_lr0.03"]?.experiment, "resnet20_a448116a0db87626");
     t.is(byLabel["resnet20_3k_lr0.01"]?.experiment, "resnet20_dc13743b8700d92c");
+    t.is(byLabel["resnet20_3k_lr0.1"]?.experiment, "resnet20_8e3057ee0e19b1a8");
     t.is(byLabel.conv2_dropout_5k_coarse?.experiment, "conv2_dropout_cad3e83b04483d2b");
     t.deepEqual(Object.fromEntries(planned.map((p) => [p.label, p.runs])), {
       "resnet20_3k_lr0.03": 5,
