@@ -240,6 +240,11 @@ export async function openRunTrainer(options: ExperimentOptions): Promise<RunTra
 class Runner {
   /** Per trial, a finished run found trained on other arithmetic than this process's (warned about once). */
   private readonly foreign = new Map<number, { id: RunId; arithmetic: Arithmetic } | "warned">();
+  /**
+   * Runs already reported (onRunDone). A process waiting for another's run reads the trial's
+   * finished runs again at every poll; each is reported once, not once a second.
+   */
+  private readonly reported = new Set<string>();
   private readonly criterion: Criterion;
 
   constructor(
@@ -415,11 +420,19 @@ class Runner {
     }
   }
 
+  /** onRunDone, once per run and process. */
+  private reportDone(id: RunId, summary: RunSummary, skipped: boolean): void {
+    const key = runKey(id);
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.options.events?.onRunDone?.(id, summary, skipped);
+  }
+
   private finished(id: RunId): RunSummary | null {
     const summary = this.store.summary(id);
     if (summary) {
       this.noteArithmetic(id, summary);
-      this.options.events?.onRunDone?.(id, summary, true);
+      this.reportDone(id, summary, true);
     }
     return summary;
   }
@@ -567,7 +580,7 @@ class Runner {
       ...(uniform(result.arithmetic) ? {} : { mixed_arithmetic: result.arithmetic }),
     };
     this.store.saveRun(id, masks, final, result.history, summary);
-    this.options.events?.onRunDone?.(id, summary, false);
+    this.reportDone(id, summary, false);
     return { summary, final, masks };
   }
 
@@ -602,7 +615,7 @@ class Runner {
     if ((this.options.onDivergence ?? "continue") === "stop") throw new Error(message, { cause: err });
     this.options.log?.(`${message}; recorded it, and going on with the runs that do not depend on it (--on-divergence stop ends the experiment instead)`);
     this.store.saveRun(id, masks, null, err.history, summary);
-    this.options.events?.onRunDone?.(id, summary, false);
+    this.reportDone(id, summary, false);
     return summary;
   }
 }

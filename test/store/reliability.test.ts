@@ -143,6 +143,43 @@ test("a diverging learning rate stops the run naming run, iteration and fix; rec
   }
 });
 
+test("a process waiting for another's run reports each finished run once, not at every poll", async (t) => {
+  const root = tmp();
+  try {
+    const data = await realDataset("mnist", 500);
+    const { store } = await runExperiment({ hp: hp({ pruning: { levels: 0 } }), defaults, root, dataset: data });
+    // Level 1 held by a live process (the parent of this one).
+    const level1 = { trial: 0, kind: "iterative" as const, level: 1, branch: "ticket" as const };
+    const lock = store.tryLock(level1);
+    if (!("release" in lock)) throw new Error("level 1 should be free");
+    const lockFile = join(store.runDir(level1), "lock.json");
+    const host = (JSON.parse(readFileSync(lockFile, "utf8")) as { host: string }).host;
+    writeFileSync(lockFile, JSON.stringify({ pid: process.ppid, host, started: new Date().toISOString() }));
+    const done: string[] = [];
+    const waits: string[] = [];
+    await runExperiment({
+      hp: hp({ pruning: { levels: 1 } }),
+      defaults,
+      root,
+      dataset: data,
+      lockPollMs: 20,
+      // Given up a few polls after this process starts waiting for it.
+      log: (m) => {
+        waits.push(m);
+        if (m.startsWith("waiting: ")) setTimeout(() => rmSync(lockFile, { force: true }), 100);
+      },
+      events: { onRunDone: (id, _s, skipped) => done.push(`level ${id.level} ${skipped ? "stored" : "trained"}`) },
+    });
+    t.true(
+      waits.some((m) => m.startsWith("waiting: ")),
+      waits.join("\n"),
+    );
+    t.deepEqual(done, ["level 0 stored", "level 1 trained"]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test("a held run lock of a live process is respected; a dead process's lock is taken over", (t) => {
   const root = tmp();
   try {
