@@ -12,8 +12,8 @@ interface Row {
   level: number;
   branch: string;
   pm: number;
-  /** Pm of the pruned layers alone (runs.csv's pm_pruned; NaN in older files): differs from pm where layers are excluded. */
-  pmPruned: number;
+  /** Pm of the pruned layers alone (runs.csv's pm_pruned), only where it differs from pm: where layers are excluded. */
+  pmPruned?: number;
   esIter: number;
   esTest: number;
   finalTest: number;
@@ -46,7 +46,8 @@ function readRows(csv: string): Row[] {
       level: +v[col("level")]!,
       branch: v[col("branch")]!,
       pm: +v[col("pm")]!,
-      pmPruned: cols.includes("pm_pruned") ? +v[col("pm_pruned")]! : NaN,
+      // Older reports lack pm_pruned; both columns are written with six decimals.
+      ...(cols.includes("pm_pruned") && v[col("pm_pruned")] !== v[col("pm")] ? { pmPruned: +v[col("pm_pruned")]! } : {}),
       esIter: +v[col("early_stop_iteration")]!,
       esTest: +v[col("early_stop_test_accuracy")]!,
       finalTest: +v[col("final_test_accuracy")]!,
@@ -81,7 +82,7 @@ function table(kind: string): void {
   const trials = new Set(rows.filter((r) => r.kind === kind).map((r) => r.trial)).size;
   console.log(`\n### ${kind === "iterative" ? "Iterative pruning" : "One-shot pruning"} (${trials > 1 ? `${trials} trials: mean [min, max]` : "1 trial"})\n`);
   // Where layers are excluded from pruning, the paper's Pm counts only the pruned ones: both are shown.
-  const excluded = rows.some((r) => Number.isFinite(r.pmPruned) && r.pmPruned.toFixed(6) !== r.pm.toFixed(6));
+  const excluded = rows.some((r) => r.pmPruned !== undefined);
   console.log(
     `| level | ${excluded ? "Pm (all prunable) | Pm (pruned layers)" : "Pm"} | ticket: early-stop iteration | ticket: test acc. at early stop | ticket: final test acc. | reinit: early-stop iteration | reinit: test acc. at early stop | ticket: median step ms (sparse layers) | wall s (all runs) |`,
   );
@@ -92,7 +93,7 @@ function table(kind: string): void {
       re = at.filter((r) => r.branch === "reinit");
     const seconds = at.reduce((s, r) => s + r.seconds, 0);
     console.log(
-      `| ${kind === "iterative" ? level : "–"} | ${(100 * t[0]!.pm).toFixed(1)}%${excluded ? ` | ${(100 * t[0]!.pmPruned).toFixed(1)}%` : ""} | ${fmt(
+      `| ${kind === "iterative" ? level : "–"} | ${(100 * t[0]!.pm).toFixed(1)}%${excluded ? ` | ${(100 * (t[0]!.pmPruned ?? t[0]!.pm)).toFixed(1)}%` : ""} | ${fmt(
         t.map((r) => r.esIter),
         (x) => x.toFixed(0),
       )} | ${fmt(
@@ -172,7 +173,7 @@ if (existsSync(hparamsFile)) {
       level: r.level,
       branch: r.branch as RunRecord["branch"],
       pm: r.pm,
-      ...(Number.isFinite(r.pmPruned) && r.pmPruned.toFixed(6) !== r.pm.toFixed(6) ? { pmPruned: r.pmPruned } : {}),
+      ...(r.pmPruned === undefined ? {} : { pmPruned: r.pmPruned }),
       iterations: r.iterations,
       earlyStopIteration: r.esIter,
       earlyStopTestAccuracy: r.esTest,

@@ -114,7 +114,7 @@ export type { RunId, RunSummary, Branch, LockOwner } from "./store/types.js";
 export { MemoryStore, type RunStore } from "./store/run-store.js";
 export type { ReportData, RunRecord, CurveRecord, SparsityRecord, MagnitudeRecord, MaskOverlap, FirstLayerMap, FigureSpec } from "./report/types.js";
 export type { Summary } from "./report/aggregate.js";
-export { runRecord, withPaperPm } from "./report/records.js";
+export { excludesLayers, runRecord, withPaperPm } from "./report/records.js";
 export { accuracyVsPm, type Figure } from "./report/figures.js";
 export { renderSvg } from "./report/svg.js";
 export { formatPm, formatAccuracy, formatSeconds } from "./report/format.js";

@@ -16,7 +16,7 @@ import { groupRuns, samePm, summarize, type Summary } from "./aggregate.js";
 import { collectReport } from "./collect.js";
 import { escapeHtml, formatAccuracy, formatPm } from "./format.js";
 import { dropoutComparison, PRUNED_PM_NOTE, type PaperComparison, paperComparisonMarkdown, scopeComparison } from "./paper.js";
-import { withPaperPm } from "./records.js";
+import { excludesLayers, withPaperPm } from "./records.js";
 import { renderSvg } from "./svg.js";
 import type { FigureSpec, ReportData, RunRecord } from "./types.js";
 
@@ -201,7 +201,7 @@ export function compareReports(reports: readonly ReportData[], dirs: readonly st
   const sharedPms = clusters.filter((c) => series.filter((s) => s.points.some((p) => samePm(p.pm, c))).length >= 2);
   const models = [...new Set(reports.map((r) => r.model))];
   const paper = reports.flatMap((a, i) => reports.slice(i + 1).flatMap((b) => dropoutComparison(a, b) ?? scopeComparison(a, b) ?? []));
-  const pmOfPrunedLayers = reports.some((r) => r.runs.some((x) => x.pmPruned !== undefined));
+  const pmOfPrunedLayers = reports.some((r) => excludesLayers(r.runs));
   return {
     model: models.join(", "),
     dataset: first.dataset,

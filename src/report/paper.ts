@@ -6,7 +6,7 @@
 import { groupRuns, type LevelGroup, samePm, summarizeMetric } from "./aggregate.js";
 import { formatAccuracy, formatCount, formatPm } from "./format.js";
 import { PAPER_CLAIMS, PAPER_DEEP_CLAIMS, PAPER_DROPOUT_CLAIMS, type PaperClaims } from "./paper-claims.js";
-import { withPaperPm } from "./records.js";
+import { excludesLayers, withPaperPm } from "./records.js";
 import type { RunRecord } from "./types.js";
 
 /** One row of the table: the claim in words, the paper's number, this experiment's. */
@@ -316,7 +316,7 @@ export function deepPaperComparison(hparams: Record<string, unknown>, runs: read
     `The paper: ${claims.network}, its section ${claims.section}; means of 5 trials, ${formatCount(claims.iterations)} iterations per level, test accuracy at ${claims.measuredAt}. ` +
       `This experiment: ${protocol(hp, t)}; test accuracy at the end of training (iteration ${formatCount(iterations)}${iterations < claims.iterations ? ", the paper's schedule shortened with its warmup and decays scaled" : ""}).`,
   ];
-  if (runs.some((r) => r.pmPruned !== undefined)) notes.push(PRUNED_PM_NOTE);
+  if (excludesLayers(runs)) notes.push(PRUNED_PM_NOTE);
   return { network: claims.network, rows, notes };
 }
 
@@ -368,6 +368,6 @@ export function scopeComparison(a: ExperimentRuns, b: ExperimentRuns): PaperComp
     `The paper: ${claims.network}, its appendix I.1 (means of 5 trials). Here: ${trials(global)} trial${trials(global) === 1 ? "" : "s"} global, ${trials(layerwise)} layer-wise, ` +
       `${formatCount(hpOf(global).training?.iterations ?? NaN)} iterations per level; layer-wise pruning removes each layer's own fraction (the paper's layer-wise rates for these networks), global one threshold over all pruned layers.`,
   ];
-  if ([global, layerwise].some((e) => e.runs.some((r) => r.pmPruned !== undefined))) notes.push(PRUNED_PM_NOTE);
+  if ([global, layerwise].some((e) => excludesLayers(e.runs))) notes.push(PRUNED_PM_NOTE);
   return { network: `${claims.network}, global against layer-wise pruning`, measuredTitle: "these experiments", rows, notes };
 }

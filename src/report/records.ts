@@ -11,6 +11,11 @@ export function withPaperPm(runs: readonly RunRecord[]): RunRecord[] {
   return runs.map((r) => (r.pmPruned === undefined ? r : { ...r, pm: r.pmPruned }));
 }
 
+/** Whether some run excludes layers from pruning, so that its Pm and the paper's differ (`pmPruned` is set). */
+export function excludesLayers(runs: readonly RunRecord[]): boolean {
+  return runs.some((r) => r.pmPruned !== undefined);
+}
+
 /**
  * A stored run summary as the report's record of it (one row of runs.csv). `exclude` names the
  * parameters the experiment never prunes (its `pruning.exclude`): when the summary has any of
